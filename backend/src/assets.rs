@@ -1,0 +1,86 @@
+//! Serving the built browser app (`dist/`, Trunk's output).
+//!
+//! - Client-side routes (`/console`, `/data/42`, …) get `index.html`, so a
+//!   reload or a shared link opens the right page.
+//! - Trunk puts a content hash in asset names (`app-<16 hex>_bg.wasm`), so
+//!   those are cached for a year (`immutable`); `index.html` and anything
+//!   unhashed is revalidated every time (`no-cache`), so a new build is
+//!   picked up at once.
+//! - Responses are compressed (brotli or gzip, as the browser accepts) at a
+//!   moderate level: the wasm shrinks about 3×, and a fast level keeps the
+//!   first page load quick without a separate precompression step.
+//! - Nothing comes from a CDN: every file the app needs is in `dist/`.
+
+use std::path::{Path, PathBuf};
+
+use axum::extract::Request;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use tower_http::compression::{CompressionLayer, CompressionLevel};
+use tower_http::services::{ServeDir, ServeFile};
+
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+const REVALIDATE: &str = "no-cache";
+
+/// The router for everything outside `/api`.
+pub fn router(dist: &Path) -> Router {
+    let index = dist.join("index.html");
+    if !index.is_file() {
+        tracing::warn!(dist = %dist.display(), "no built app found; run `trunk build --release` (the README's run command does)");
+        let dist: PathBuf = dist.to_path_buf();
+        return Router::new().fallback(move || missing_app(dist.clone()));
+    }
+    let files = ServeDir::new(dist).fallback(ServeFile::new(index));
+    Router::new()
+        .fallback_service(files)
+        .layer(middleware::from_fn(cache_headers))
+        .layer(CompressionLayer::new().quality(CompressionLevel::Precise(5)))
+}
+
+async fn missing_app(dist: PathBuf) -> Response {
+    let body = format!(
+        "Bolide's browser app is not built (no {}/index.html).\n\
+         Build it with `trunk build --release`, or use the README's run command, which does.\n\
+         The API is up at /api/health.\n",
+        dist.display()
+    );
+    (StatusCode::SERVICE_UNAVAILABLE, body).into_response()
+}
+
+async fn cache_headers(request: Request, next: Next) -> Response {
+    let immutable = is_hashed_asset(request.uri().path());
+    let mut response = next.run(request).await;
+    let value = if immutable && response.status().is_success() { IMMUTABLE } else { REVALIDATE };
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
+    response
+}
+
+/// Whether the last path segment carries Trunk's content hash: a `-` followed
+/// by 16 hex digits, then `.` or `_` (as in `x-0123456789abcdef_bg.wasm`).
+pub fn is_hashed_asset(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    name.match_indices('-').any(|(i, _)| {
+        let rest = &name[i + 1..];
+        rest.len() > 16
+            && rest.as_bytes()[..16].iter().all(u8::is_ascii_hexdigit)
+            && matches!(rest.as_bytes()[16], b'.' | b'_')
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_hashed_asset;
+
+    #[test]
+    fn recognises_trunk_hashed_names() {
+        assert!(is_hashed_asset("/bolide-frontend-3f2a9c0d1e2b4a5f_bg.wasm"));
+        assert!(is_hashed_asset("/bolide-frontend-3f2a9c0d1e2b4a5f.js"));
+        assert!(is_hashed_asset("/style-00112233445566aa.css"));
+        assert!(!is_hashed_asset("/index.html"));
+        assert!(!is_hashed_asset("/console"));
+        assert!(!is_hashed_asset("/my-file.css"));
+        assert!(!is_hashed_asset("/x-3f2a9c0d1e2b4a5"));
+    }
+}

@@ -1,0 +1,102 @@
+//! The command line: `bolide [serve] [--listen ADDR] [--redis-url URL] …`.
+//!
+//! `serve` is the default subcommand, so `bolide` alone starts the app; every
+//! flag also reads an environment variable, which is how hosted setups
+//! (systemd units, containers) usually configure a server.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::embedded::EmbeddedOptions;
+use crate::server::{ServeConfig, StartError};
+
+/// Bolide: learn Redis in the browser, against a real Redis.
+#[derive(Debug, Parser)]
+#[command(name = "bolide", version, about, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Options of `serve`, which runs when no subcommand is given.
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the app and the API (the default).
+    Serve(ServeArgs),
+}
+
+/// Options of `bolide serve`.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (use port 0 for any free port).
+    #[arg(long, env = "BOLIDE_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+
+    /// Use this Redis (e.g. redis://127.0.0.1:6379/0) instead of starting one.
+    #[arg(long, env = "REDIS_URL")]
+    pub redis_url: Option<String>,
+
+    /// Where Bolide keeps its embedded Redis's data
+    /// [default: the per-user data dir, e.g. ~/.local/share/bolide].
+    #[arg(long, env = "BOLIDE_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// The redis-server program to start in embedded mode.
+    #[arg(long, env = "BOLIDE_REDIS_SERVER", default_value = "redis-server")]
+    pub redis_server: PathBuf,
+
+    /// Port for the embedded Redis [default: the one used last time if free,
+    /// else any free port].
+    #[arg(long, env = "BOLIDE_REDIS_PORT")]
+    pub redis_port: Option<u16>,
+
+    /// The built browser app (`trunk build --release` output).
+    #[arg(long, env = "BOLIDE_DIST", default_value = "dist")]
+    pub dist: PathBuf,
+}
+
+impl Cli {
+    /// Runs the chosen subcommand until it finishes or Ctrl-C/SIGTERM.
+    pub async fn run(self) -> Result<(), StartError> {
+        match self.command {
+            Some(Command::Serve(args)) => serve(args).await,
+            None => serve(self.serve).await,
+        }
+    }
+}
+
+async fn serve(args: ServeArgs) -> Result<(), StartError> {
+    let config = ServeConfig {
+        listen: args.listen,
+        redis: match args.redis_url {
+            Some(url) => crate::server::RedisChoice::External(url),
+            None => crate::server::RedisChoice::Embedded(EmbeddedOptions {
+                program: args.redis_server,
+                data_dir: match args.data_dir {
+                    Some(dir) => dir,
+                    None => default_data_dir()?,
+                },
+                port: args.redis_port,
+            }),
+        },
+        dist: args.dist,
+    };
+    crate::server::serve(config, crate::shutdown::signal()).await
+}
+
+/// `~/.local/share/bolide` on Linux (the XDG data dir), the platform's
+/// equivalent elsewhere.
+fn default_data_dir() -> Result<PathBuf, StartError> {
+    dirs::data_local_dir().map(|dir| dir.join("bolide")).ok_or(StartError::NoDataDir)
+}
+
+/// Logs go to stderr; `RUST_LOG` overrides the default level (`info`).
+pub fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+}

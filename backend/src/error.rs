@@ -1,0 +1,70 @@
+//! The one error type every endpoint answers with.
+//!
+//! Whatever goes wrong, the client gets a status code that says whose fault
+//! it is and a JSON body `{"error": {"code", "message"}}` — never an HTML
+//! page, never a dropped connection.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use bolide_shared::api::{ErrorBody, ErrorDetail};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("{0}")]
+    NotFound(String),
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    #[error("{message}")]
+    BadRequest { code: &'static str, message: String },
+    #[error("Redis is unavailable: {0}")]
+    RedisUnavailable(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            AppError::RedisUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::NotFound(_) => "not_found",
+            AppError::MethodNotAllowed => "method_not_allowed",
+            AppError::BadRequest { code, .. } => code,
+            AppError::RedisUnavailable(_) => "redis_unavailable",
+            AppError::Internal(_) => "internal",
+        }
+    }
+
+    pub fn detail(&self) -> ErrorDetail {
+        ErrorDetail { code: self.code().to_string(), message: self.to_string() }
+    }
+}
+
+impl From<redis::RedisError> for AppError {
+    fn from(err: redis::RedisError) -> Self {
+        if err.is_io_error() || err.is_timeout() || err.is_connection_dropped() || err.is_connection_refusal()
+        {
+            AppError::RedisUnavailable(err.to_string())
+        } else {
+            AppError::Internal(err.to_string())
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        if self.status().is_server_error() {
+            tracing::warn!(error = %self, "request failed");
+        }
+        (self.status(), Json(ErrorBody { error: self.detail() })).into_response()
+    }
+}

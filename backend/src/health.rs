@@ -1,0 +1,85 @@
+//! `GET /api/health`: is Redis there, which one, and for how long.
+//!
+//! The status badge of every open page polls this, so it is one `INFO server`
+//! round trip (which also proves Redis answers commands), bounded in time so
+//! a vanished Redis is reported within about a second.
+
+use std::time::{Duration, Instant};
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::{Json, Router};
+use bolide_shared::api::{BolideInfo, ErrorDetail, Health, HealthStatus, RedisHealth};
+
+use crate::error::AppError;
+use crate::server::AppState;
+
+/// How long the probe may take before Redis counts as down.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(1);
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/health", get(health))
+}
+
+async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
+    let started = Instant::now();
+    let mut conn = state.redis();
+    let mut info = redis::cmd("INFO");
+    info.arg("server");
+    let probe = info.query_async::<String>(&mut conn);
+    let outcome = match tokio::time::timeout(PROBE_TIMEOUT, probe).await {
+        Ok(Ok(info)) => Ok(info),
+        Ok(Err(err)) => Err(AppError::from(err)),
+        Err(_) => Err(AppError::RedisUnavailable(format!("no answer within {PROBE_TIMEOUT:?}"))),
+    };
+    let endpoint = state.endpoint();
+    let mut redis = RedisHealth {
+        reachable: false,
+        mode: endpoint.mode,
+        host: endpoint.host.clone(),
+        port: endpoint.port,
+        version: None,
+        uptime_seconds: None,
+        latency_ms: None,
+    };
+    let bolide = BolideInfo {
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        uptime_seconds: state.uptime().as_secs(),
+    };
+    match outcome {
+        Ok(info) => {
+            redis.reachable = true;
+            redis.version = info_field(&info, "redis_version").map(str::to_string);
+            redis.uptime_seconds = info_field(&info, "uptime_in_seconds").and_then(|s| s.parse().ok());
+            redis.latency_ms = Some(started.elapsed().as_secs_f64() * 1000.0);
+            (StatusCode::OK, Json(Health { status: HealthStatus::Ok, redis, bolide, error: None }))
+        }
+        Err(err) => {
+            let error = match err {
+                AppError::RedisUnavailable(_) => err.detail(),
+                other => ErrorDetail { code: "redis_unavailable".into(), message: other.to_string() },
+            };
+            let health = Health { status: HealthStatus::RedisDown, redis, bolide, error: Some(error) };
+            (StatusCode::SERVICE_UNAVAILABLE, Json(health))
+        }
+    }
+}
+
+/// `key:value` lines of an `INFO` reply.
+fn info_field<'a>(info: &'a str, key: &str) -> Option<&'a str> {
+    info.lines().find_map(|line| line.strip_prefix(key)?.strip_prefix(':').map(str::trim))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::info_field;
+
+    #[test]
+    fn reads_info_fields() {
+        let info = "# Server\r\nredis_version:7.0.15\r\nredis_version_extra:x\r\nuptime_in_seconds:42\r\n";
+        assert_eq!(info_field(info, "redis_version"), Some("7.0.15"));
+        assert_eq!(info_field(info, "uptime_in_seconds"), Some("42"));
+        assert_eq!(info_field(info, "tcp_port"), None);
+    }
+}

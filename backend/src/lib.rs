@@ -1,0 +1,25 @@
+//! Bolide's server: the HTTP API under `/api`, the built browser app, and
+//! (by default) the `redis-server` it starts for a student's laptop.
+//!
+//! The binary (`src/main.rs`) only parses the command line and calls into
+//! this library, so tests can build the same [`server::app`] router and drive
+//! it with `oneshot`, or run the whole [`server::serve`] on a real socket with
+//! their own shutdown signal.
+//!
+//! Modules, one concept each:
+//! - [`cli`]: the command line (`bolide serve`, flags and environment);
+//! - [`embedded`]: starting, watching and stopping Bolide's own `redis-server`;
+//! - [`redis_conn`]: how Bolide talks to Redis (one self-healing connection);
+//! - [`server`]: wiring: state, the router, graceful shutdown;
+//! - [`health`]: `GET /api/health`;
+//! - [`assets`]: serving `dist/` with cache headers and compression;
+//! - [`error`]: the one error type every endpoint answers with.
+
+pub mod assets;
+pub mod cli;
+pub mod embedded;
+pub mod error;
+pub mod health;
+pub mod redis_conn;
+pub mod server;
+pub mod shutdown;

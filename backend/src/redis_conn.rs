@@ -1,0 +1,49 @@
+//! How Bolide talks to Redis: one multiplexed, self-healing connection.
+//!
+//! A [`redis::aio::ConnectionManager`] pipelines every request of every
+//! browser over one TCP connection (cheap for Redis, fast for us) and
+//! reconnects by itself when the connection drops — so when Redis restarts,
+//! Bolide recovers without a restart of its own. It is created lazily, so
+//! Bolide starts (and its health endpoint says "Redis down") even when an
+//! external Redis is not up yet.
+//!
+//! Timeouts are short on purpose: the app must say "Redis down" within a
+//! second or two, not hang a student's page.
+
+use std::time::Duration;
+
+use bolide_shared::api::RedisMode;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+
+/// Longest a single command may wait for its reply.
+pub const RESPONSE_TIMEOUT: Duration = Duration::from_millis(1500);
+/// Longest a (re)connection attempt may take.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_millis(500);
+
+/// Where Redis is and how Bolide got it; shown to students, who connect their
+/// own scripts to the same host and port.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RedisEndpoint {
+    pub mode: RedisMode,
+    pub host: String,
+    pub port: u16,
+}
+
+/// Opens the self-healing connection to `url` (no I/O until first use).
+pub fn connect(url: &str) -> redis::RedisResult<(ConnectionManager, RedisEndpoint)> {
+    let client = redis::Client::open(url)?;
+    let (host, port) = match client.get_connection_info().addr() {
+        redis::ConnectionAddr::Tcp(host, port) | redis::ConnectionAddr::TcpTls { host, port, .. } => {
+            (host.clone(), *port)
+        }
+        other => (other.to_string(), 0),
+    };
+    let config = ConnectionManagerConfig::new()
+        .set_response_timeout(Some(RESPONSE_TIMEOUT))
+        .set_connection_timeout(Some(CONNECT_TIMEOUT))
+        .set_min_delay(Duration::from_millis(50))
+        .set_max_delay(Duration::from_millis(500))
+        .set_number_of_retries(3);
+    let manager = ConnectionManager::new_lazy_with_config(client, config)?;
+    Ok((manager, RedisEndpoint { mode: RedisMode::External, host, port }))
+}

@@ -1,0 +1,168 @@
+//! Wiring: the shared state, the router, and `serve` (run until shutdown).
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::extract::OriginalUri;
+use axum::Router;
+use bolide_shared::api::RedisMode;
+use redis::aio::ConnectionManager;
+use thiserror::Error;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::embedded::{EmbeddedError, EmbeddedOptions, EmbeddedRedis};
+use crate::error::AppError;
+use crate::redis_conn::{self, RedisEndpoint};
+
+/// Everything `serve` needs, already parsed.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    pub listen: SocketAddr,
+    pub redis: RedisChoice,
+    pub dist: PathBuf,
+}
+
+/// Which Redis Bolide uses.
+#[derive(Debug, Clone)]
+pub enum RedisChoice {
+    /// An existing server, by URL.
+    External(String),
+    /// Start our own `redis-server`.
+    Embedded(EmbeddedOptions),
+}
+
+/// Why Bolide could not start.
+#[derive(Debug, Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Embedded(#[from] EmbeddedError),
+    #[error("invalid Redis URL: {0}")]
+    RedisUrl(redis::RedisError),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen { addr: SocketAddr, source: std::io::Error },
+    #[error("server error: {0}")]
+    Serve(std::io::Error),
+    #[error("no per-user data dir on this system; pass --data-dir")]
+    NoDataDir,
+}
+
+/// What every handler can reach. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    redis: ConnectionManager,
+    endpoint: RedisEndpoint,
+    started: Instant,
+}
+
+impl AppState {
+    pub fn new(redis: ConnectionManager, endpoint: RedisEndpoint) -> Self {
+        Self { inner: Arc::new(Inner { redis, endpoint, started: Instant::now() }) }
+    }
+
+    /// Connects (lazily) to the Redis at `url`, as an external server.
+    pub fn connect(url: &str) -> redis::RedisResult<Self> {
+        let (manager, endpoint) = redis_conn::connect(url)?;
+        Ok(Self::new(manager, endpoint))
+    }
+
+    /// A handle on the shared connection (clones share one socket).
+    pub fn redis(&self) -> ConnectionManager {
+        self.inner.redis.clone()
+    }
+
+    pub fn endpoint(&self) -> &RedisEndpoint {
+        &self.inner.endpoint
+    }
+
+    pub fn uptime(&self) -> Duration {
+        self.inner.started.elapsed()
+    }
+}
+
+/// The API, under `/api`: JSON in, JSON out, JSON errors.
+pub fn api_router(state: AppState) -> Router {
+    Router::new()
+        .merge(crate::health::router())
+        .fallback(api_not_found)
+        .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
+        .with_state(state)
+}
+
+/// The whole app: `/api/...` plus the static browser app from `dist`.
+pub fn app(state: AppState, dist: &std::path::Path) -> Router {
+    Router::new()
+        .nest("/api", api_router(state))
+        .merge(crate::assets::router(dist))
+        .layer(CatchPanicLayer::custom(|_| {
+            axum::response::IntoResponse::into_response(AppError::Internal("the server hit a bug".into()))
+        }))
+        // Failures are logged where they happen (AppError), with their cause;
+        // a 503 from /api/health while Redis is down is not a server fault.
+        .layer(TraceLayer::new_for_http().on_failure(()))
+}
+
+async fn api_not_found(OriginalUri(uri): OriginalUri) -> AppError {
+    AppError::NotFound(format!("no API endpoint at {}", uri.path()))
+}
+
+/// Starts Redis if embedded, listens, serves until `shutdown` completes,
+/// drains, then stops Redis.
+pub async fn serve(
+    config: ServeConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), StartError> {
+    let (state, embedded) = match &config.redis {
+        RedisChoice::External(url) => {
+            let state = AppState::connect(url).map_err(StartError::RedisUrl)?;
+            let endpoint = state.endpoint();
+            println!("Redis (external) at {}:{}", endpoint.host, endpoint.port);
+            (state, None)
+        }
+        RedisChoice::Embedded(options) => {
+            let embedded = EmbeddedRedis::start(options).await?;
+            let (manager, mut endpoint) =
+                redis_conn::connect(&embedded.url()).map_err(StartError::RedisUrl)?;
+            endpoint.mode = RedisMode::Embedded;
+            println!(
+                "Redis {} (embedded) on 127.0.0.1:{} (pid {}), data in {}",
+                embedded.version(),
+                embedded.port(),
+                embedded.pid(),
+                embedded.redis_dir().display()
+            );
+            println!("  connect your own scripts with: redis-cli -p {0}   or   redis.Redis(host='127.0.0.1', port={0})", embedded.port());
+            (AppState::new(manager, endpoint), Some(embedded))
+        }
+    };
+
+    let result = listen_and_serve(&config, state, shutdown).await;
+    if let Some(embedded) = embedded {
+        embedded.stop().await;
+    }
+    result
+}
+
+async fn listen_and_serve(
+    config: &ServeConfig,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), StartError> {
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|source| StartError::Listen { addr: config.listen, source })?;
+    let addr = listener.local_addr().map_err(StartError::Serve)?;
+    println!("Bolide listening on http://{addr}");
+    tracing::info!(%addr, dist = %config.dist.display(), "serving");
+    axum::serve(listener, app(state, &config.dist))
+        .with_graceful_shutdown(shutdown)
+        .await
+        .map_err(StartError::Serve)
+}

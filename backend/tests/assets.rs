@@ -1,0 +1,81 @@
+//! Serving the built app: client-side routes fall back to `index.html`,
+//! hashed assets are cached for good, everything is compressed.
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use bolide::server::{app, AppState};
+use bolide_tests::RedisServer;
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+
+const INDEX: &str =
+    "<!doctype html><title>Bolide</title><body>the app shell, long enough to be worth compressing. \
+                     the app shell, long enough to be worth compressing. the app shell, long enough.</body>";
+const WASM_NAME: &str = "bolide-frontend-0123456789abcdef_bg.wasm";
+
+fn dist() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("dist");
+    std::fs::write(dir.path().join("index.html"), INDEX).expect("index");
+    std::fs::write(dir.path().join(WASM_NAME), vec![0u8; 4096]).expect("wasm");
+    dir
+}
+
+async fn get(router: &axum::Router, path: &str, accept_encoding: Option<&str>) -> axum::response::Response {
+    let mut request = Request::get(path);
+    if let Some(encoding) = accept_encoding {
+        request = request.header(header::ACCEPT_ENCODING, encoding);
+    }
+    router.clone().oneshot(request.body(Body::empty()).expect("request")).await.expect("infallible")
+}
+
+fn cache_control(response: &axum::response::Response) -> &str {
+    response.headers().get(header::CACHE_CONTROL).and_then(|v| v.to_str().ok()).unwrap_or_default()
+}
+
+#[tokio::test]
+async fn client_routes_get_the_app_and_assets_are_cached_and_compressed() {
+    let redis = RedisServer::start();
+    let dist = dist();
+    let router = app(AppState::connect(&redis.url()).expect("url"), dist.path());
+
+    for path in ["/", "/console", "/data/42", "/no/such/page"] {
+        let response = get(&router, path, None).await;
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        assert_eq!(cache_control(&response), "no-cache", "{path}");
+        let body = response.into_body().collect().await.expect("body").to_bytes();
+        assert_eq!(body, INDEX.as_bytes(), "{path} serves index.html");
+    }
+
+    let response = get(&router, &format!("/{WASM_NAME}"), None).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(cache_control(&response), "public, max-age=31536000, immutable");
+    assert_eq!(response.headers().get(header::CONTENT_TYPE).expect("type"), "application/wasm");
+
+    for encoding in ["gzip", "br"] {
+        let response = get(&router, &format!("/{WASM_NAME}"), Some(encoding)).await;
+        assert_eq!(response.headers().get(header::CONTENT_ENCODING).expect("compressed"), encoding);
+        let body = response.into_body().collect().await.expect("body").to_bytes();
+        assert!(body.len() < 4096 / 4, "{encoding}: {} bytes", body.len());
+    }
+}
+
+#[tokio::test]
+async fn api_is_not_shadowed_by_the_app_fallback() {
+    let redis = RedisServer::start();
+    let dist = dist();
+    let router = app(AppState::connect(&redis.url()).expect("url"), dist.path());
+    let response = get(&router, "/api/nothing-here", None).await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    assert_eq!(response.headers().get(header::CONTENT_TYPE).expect("type"), "application/json");
+}
+
+#[tokio::test]
+async fn missing_build_says_how_to_build_it() {
+    let redis = RedisServer::start();
+    let router =
+        app(AppState::connect(&redis.url()).expect("url"), std::path::Path::new("/nonexistent-dist"));
+    let response = get(&router, "/", None).await;
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let body = response.into_body().collect().await.expect("body").to_bytes();
+    assert!(String::from_utf8_lossy(&body).contains("trunk build"));
+}

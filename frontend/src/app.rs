@@ -1,0 +1,22 @@
+//! The root component: router, health context, layout.
+
+use yew::prelude::*;
+use yew_router::prelude::*;
+
+use crate::components::top_nav::TopNav;
+use crate::health::HealthProvider;
+use crate::route::{switch, Route};
+
+#[function_component(App)]
+pub fn app() -> Html {
+    html! {
+        <BrowserRouter>
+            <HealthProvider>
+                <TopNav />
+                <main class="page">
+                    <Switch<Route> render={switch} />
+                </main>
+            </HealthProvider>
+        </BrowserRouter>
+    }
+}

@@ -1,0 +1,19 @@
+//! Bolide's browser app: a Yew single-page app compiled to wasm by Trunk.
+//!
+//! Layout (as in Yew's `function_router` example): [`route`] names the
+//! pages, [`pages`] holds one module per page, [`components`] the pieces
+//! pages share, [`api`] one async function per backend endpoint, and
+//! [`health`] the polled server status every page can read from context.
+//! The binary (`main.rs`) only mounts [`app::App`].
+
+pub mod api;
+pub mod app;
+pub mod components;
+pub mod health;
+pub mod pages;
+pub mod route;
+
+/// Mounts the app on `<body>`.
+pub fn run() {
+    yew::Renderer::<app::App>::new().render();
+}

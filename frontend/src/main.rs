@@ -1,0 +1,5 @@
+//! Trunk's entry point: mount the app.
+
+fn main() {
+    bolide_frontend::run();
+}

@@ -1,0 +1,111 @@
+//! JSON shapes of Bolide's HTTP API (`/api/...`), shared by server and app.
+//!
+//! Every error from any endpoint has the shape [`ErrorBody`]:
+//! `{"error": {"code": "...", "message": "..."}}`. Codes are stable,
+//! lower-snake-case identifiers meant for programs; messages are for people.
+
+use serde::{Deserialize, Serialize};
+
+/// The body of every non-2xx API response.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+/// A machine-readable code and a human-readable message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorDetail {
+    pub code: String,
+    pub message: String,
+}
+
+/// How Bolide reaches its Redis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RedisMode {
+    /// Bolide started its own `redis-server` child process.
+    Embedded,
+    /// Bolide connected to a server given by `--redis-url`.
+    External,
+}
+
+/// `GET /api/health`: `200` when Redis answers, `503` when it does not.
+///
+/// The `503` body has the same fields, plus `error` (so it is also a valid
+/// [`ErrorBody`] for clients that only look for that).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Health {
+    /// `"ok"` or `"redis_down"`.
+    pub status: HealthStatus,
+    pub redis: RedisHealth,
+    pub bolide: BolideInfo,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<ErrorDetail>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HealthStatus {
+    Ok,
+    RedisDown,
+}
+
+/// What Bolide knows about the Redis it uses.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RedisHealth {
+    pub reachable: bool,
+    pub mode: RedisMode,
+    /// Host students connect their own scripts to (e.g. `127.0.0.1`).
+    pub host: String,
+    pub port: u16,
+    /// `redis_version` from `INFO server`, when reachable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// `uptime_in_seconds` from `INFO server`, when reachable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uptime_seconds: Option<u64>,
+    /// Round trip of the health probe, in milliseconds, when reachable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency_ms: Option<f64>,
+}
+
+/// About the Bolide process that answered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BolideInfo {
+    pub version: String,
+    pub uptime_seconds: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn health_down_is_also_an_error_body() {
+        let health = Health {
+            status: HealthStatus::RedisDown,
+            redis: RedisHealth {
+                reachable: false,
+                mode: RedisMode::Embedded,
+                host: "127.0.0.1".into(),
+                port: 7001,
+                version: None,
+                uptime_seconds: None,
+                latency_ms: None,
+            },
+            bolide: BolideInfo {
+                version: "0.1.0".into(),
+                uptime_seconds: 3,
+            },
+            error: Some(ErrorDetail {
+                code: "redis_unavailable".into(),
+                message: "x".into(),
+            }),
+        };
+        let json = serde_json::to_string(&health).expect("serialize");
+        let as_error: ErrorBody = serde_json::from_str(&json).expect("an ErrorBody too");
+        assert_eq!(as_error.error.code, "redis_unavailable");
+        let back: Health = serde_json::from_str(&json).expect("round trip");
+        assert_eq!(back, health);
+    }
+}

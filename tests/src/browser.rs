@@ -1,0 +1,97 @@
+//! Headless Chromium over WebDriver, for end-to-end tests.
+//!
+//! Starts Debian's `chromedriver` on a free port and opens a session with a
+//! fresh profile. The flags keep Chromium from reaching for the network
+//! (which this machine does not have) and let it run as root in a sandboxless
+//! CI container.
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder};
+use hyper_util::client::legacy::connect::HttpConnector;
+
+use crate::{free_port, port_open, wait_until};
+
+/// Where Debian's packages put the browser and its driver; override with
+/// `CHROME_BIN` / `CHROMEDRIVER`.
+const CHROME_BIN: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+/// A chromedriver process and a WebDriver session on it.
+pub struct Browser {
+    pub client: Client,
+    driver: Child,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    /// Starts chromedriver and a headless Chromium session (1280×900).
+    pub async fn start() -> Self {
+        Self::start_with_size(1280, 900).await
+    }
+
+    pub async fn start_with_size(width: u32, height: u32) -> Self {
+        let driver_bin = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| CHROMEDRIVER.into());
+        let chrome_bin = std::env::var("CHROME_BIN").unwrap_or_else(|_| CHROME_BIN.into());
+        let port = free_port();
+        let mut driver = Command::new(&driver_bin)
+            .arg(format!("--port={port}"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|err| {
+                panic!(
+                    "cannot start {driver_bin} ({err}); the README's test command installs chromium-driver"
+                )
+            });
+        if !wait_until(Duration::from_secs(20), || port_open(port)) {
+            let _ = driver.kill();
+            panic!("chromedriver did not listen on port {port}");
+        }
+        let profile = tempfile::Builder::new().prefix("bolide-chrome-").tempdir().expect("profile dir");
+        let args = vec![
+            "--headless".to_string(),
+            "--no-sandbox".into(),
+            "--disable-gpu".into(),
+            "--disable-quic".into(),
+            "--no-first-run".into(),
+            "--disable-background-networking".into(),
+            "--disable-component-update".into(),
+            "--disable-sync".into(),
+            "--disable-dev-shm-usage".into(),
+            format!("--window-size={width},{height}"),
+            format!("--user-data-dir={}", profile.path().display()),
+        ];
+        let mut caps = serde_json::Map::new();
+        caps.insert("goog:chromeOptions".into(), serde_json::json!({ "binary": chrome_bin, "args": args }));
+        let client = ClientBuilder::new(HttpConnector::new())
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await;
+        let client = match client {
+            Ok(client) => client,
+            Err(err) => {
+                let _ = driver.kill();
+                panic!("cannot open a Chromium session: {err}");
+            }
+        };
+        Self { client, driver, _profile: profile }
+    }
+
+    /// Ends the WebDriver session and stops chromedriver.
+    pub async fn close(mut self) {
+        let _ = self.client.clone().close().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        // chromedriver takes its Chromium with it.
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}

@@ -1,0 +1,109 @@
+//! The app shell in a real browser: the real `bolide` binary serving the
+//! built app on its embedded Redis, driven through headless Chromium.
+//!
+//! Needs the app built into `target/e2e-dist` (`trunk build --dist
+//! target/e2e-dist`) and `target/debug/bolide`; the README's test command
+//! does both before `cargo test`.
+
+use std::time::Duration;
+
+use bolide_tests::{send_signal, workspace_root, BolideProcess, Browser, Signal};
+use fantoccini::{Client, Locator};
+
+fn e2e_dist() -> std::path::PathBuf {
+    let dist = std::env::var_os("BOLIDE_E2E_DIST")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target").join("e2e-dist"));
+    assert!(
+        dist.join("index.html").is_file(),
+        "{} has no built app: run `trunk build --dist target/e2e-dist` (the README's test command does)",
+        dist.display()
+    );
+    dist
+}
+
+async fn text_of(client: &Client, css: &str) -> String {
+    let element = client
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|err| panic!("no element {css}: {err}"));
+    element.text().await.expect("text")
+}
+
+/// Waits until the badge's `data-status` is `want`, returning its text.
+async fn badge_becomes(client: &Client, want: &str, within: Duration) -> String {
+    let css = format!(".badge[data-status='{want}']");
+    let element = client
+        .wait()
+        .at_most(within)
+        .for_element(Locator::Css(&css))
+        .await
+        .unwrap_or_else(|err| panic!("badge never showed {want}: {err}"));
+    element.text().await.expect("badge text")
+}
+
+#[tokio::test]
+async fn shell_renders_navigates_and_shows_connection_state() {
+    let dist = e2e_dist();
+    let data = tempfile::tempdir().expect("data dir");
+    let bolide = BolideProcess::serve(
+        &["--dist", &dist.display().to_string(), "--data-dir", &data.path().display().to_string()],
+        &[],
+    );
+    let browser = Browser::start().await;
+    let client = &browser.client;
+
+    client.goto(&bolide.url("/")).await.expect("open home");
+    let badge = badge_becomes(client, "connected", Duration::from_secs(20)).await;
+    assert!(badge.contains("Connected"), "{badge}");
+    assert!(badge.contains(&format!("port {}", bolide.redis_port)), "badge shows the Redis port: {badge}");
+    assert_eq!(text_of(client, ".brand").await.trim_start_matches('☄').trim(), "Bolide");
+    let connect = text_of(client, ".connect").await;
+    assert!(connect.contains(&format!("redis-cli -p {}", bolide.redis_port)), "{connect}");
+
+    let screenshot = client.screenshot().await.expect("screenshot");
+    let out = workspace_root().join("target").join("e2e");
+    std::fs::create_dir_all(&out).expect("out dir");
+    std::fs::write(out.join("home.png"), &screenshot).expect("save screenshot");
+    if std::env::var_os("BOLIDE_UPDATE_SCREENSHOTS").is_some() {
+        std::fs::write(workspace_root().join("docs").join("screenshot.png"), &screenshot)
+            .expect("save README screenshot");
+    }
+
+    // Every section is one click away, and the URL follows.
+    for (label, path, heading) in [
+        ("Console", "/console", "Console"),
+        ("Data", "/data", "Meteorite data"),
+        ("Jobs", "/jobs", "Analysis jobs"),
+        ("Guides", "/guides", "Guides"),
+    ] {
+        let link =
+            client.find(Locator::LinkText(label)).await.unwrap_or_else(|e| panic!("nav link {label}: {e}"));
+        link.click().await.expect("click");
+        assert_eq!(text_of(client, "main h1").await, heading);
+        assert_eq!(client.current_url().await.expect("url").path(), path);
+        let active = text_of(client, ".topnav__link--active").await;
+        assert_eq!(active, label);
+    }
+
+    // A client-side route loaded directly (reload, shared link) works, and
+    // an unknown one shows the 404 page.
+    client.goto(&bolide.url("/jobs")).await.expect("direct load");
+    assert_eq!(text_of(client, "main h1").await, "Analysis jobs");
+    client.goto(&bolide.url("/no/such/page")).await.expect("unknown page");
+    assert_eq!(text_of(client, "main h1").await, "Page not found");
+    assert!(text_of(client, ".not-found").await.contains("/no/such/page"));
+
+    // Redis dies: the badge says so; then the backend dies: it says that.
+    let redis_pid = bolide.redis_pid.expect("embedded redis pid");
+    send_signal(redis_pid, Signal::KILL);
+    let badge = badge_becomes(client, "redis-down", Duration::from_secs(10)).await;
+    assert!(badge.contains("Redis down"), "{badge}");
+    bolide.kill9();
+    let badge = badge_becomes(client, "backend-down", Duration::from_secs(10)).await;
+    assert_eq!(badge, "Backend down");
+
+    browser.close().await;
+}
