@@ -93,14 +93,8 @@ mod tests {
                 uptime_seconds: None,
                 latency_ms: None,
             },
-            bolide: BolideInfo {
-                version: "0.1.0".into(),
-                uptime_seconds: 3,
-            },
-            error: Some(ErrorDetail {
-                code: "redis_unavailable".into(),
-                message: "x".into(),
-            }),
+            bolide: BolideInfo { version: "0.1.0".into(), uptime_seconds: 3 },
+            error: Some(ErrorDetail { code: "redis_unavailable".into(), message: "x".into() }),
         };
         let json = serde_json::to_string(&health).expect("serialize");
         let as_error: ErrorBody = serde_json::from_str(&json).expect("an ErrorBody too");
