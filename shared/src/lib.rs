@@ -11,3 +11,5 @@
 //! builds for wasm without features or cfgs.
 
 pub mod api;
+pub mod cli;
+pub mod commands;
