@@ -9,6 +9,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::console::ConsolePolicy;
 use crate::embedded::EmbeddedOptions;
 use crate::server::{ServeConfig, StartError};
 
@@ -57,6 +58,11 @@ pub struct ServeArgs {
     /// The built browser app (`trunk build --release` output).
     #[arg(long, env = "BOLIDE_DIST", default_value = "dist")]
     pub dist: PathBuf,
+
+    /// Host a class or a public site: every browser gets its own
+    /// namespace, and the console's rules and limits are strict.
+    #[arg(long, env = "BOLIDE_SHARED")]
+    pub shared: bool,
 }
 
 impl Cli {
@@ -84,6 +90,7 @@ async fn serve(args: ServeArgs) -> Result<(), StartError> {
             }),
         },
         dist: args.dist,
+        console: if args.shared { ConsolePolicy::SHARED } else { ConsolePolicy::LOCAL },
     };
     crate::server::serve(config, crate::shutdown::signal()).await
 }

@@ -17,10 +17,17 @@ pub enum AppError {
     MethodNotAllowed,
     #[error("{message}")]
     BadRequest { code: &'static str, message: String },
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("request body too large: {0}")]
+    PayloadTooLarge(String),
     #[error("Redis is unavailable: {0}")]
     RedisUnavailable(String),
     #[error("internal error: {0}")]
     Internal(String),
+    /// Redis refused a connection's credentials.
+    #[error("Redis refused the credentials: {0}")]
+    AuthFailed(String),
 }
 
 impl AppError {
@@ -29,8 +36,10 @@ impl AppError {
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::RedisUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            AppError::Internal(_) | AppError::AuthFailed(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -39,8 +48,10 @@ impl AppError {
             AppError::NotFound(_) => "not_found",
             AppError::MethodNotAllowed => "method_not_allowed",
             AppError::BadRequest { code, .. } => code,
+            AppError::Forbidden(_) => "forbidden",
+            AppError::PayloadTooLarge(_) => "payload_too_large",
             AppError::RedisUnavailable(_) => "redis_unavailable",
-            AppError::Internal(_) => "internal",
+            AppError::Internal(_) | AppError::AuthFailed(_) => "internal",
         }
     }
 
@@ -57,6 +68,16 @@ impl From<redis::RedisError> for AppError {
         } else {
             AppError::Internal(err.to_string())
         }
+    }
+}
+
+/// A body that is not the JSON an endpoint expects.
+impl From<axum::extract::rejection::JsonRejection> for AppError {
+    fn from(rejection: axum::extract::rejection::JsonRejection) -> Self {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            return AppError::PayloadTooLarge(rejection.body_text());
+        }
+        AppError::BadRequest { code: "bad_json", message: rejection.body_text() }
     }
 }
 

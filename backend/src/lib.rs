@@ -12,11 +12,13 @@
 //! - [`redis_conn`]: how Bolide talks to Redis (one self-healing connection);
 //! - [`server`]: wiring: state, the router, graceful shutdown;
 //! - [`health`]: `GET /api/health`;
+//! - [`console`]: `POST /api/console`, the redis-cli in the browser;
 //! - [`assets`]: serving `dist/` with cache headers and compression;
 //! - [`error`]: the one error type every endpoint answers with.
 
 pub mod assets;
 pub mod cli;
+pub mod console;
 pub mod embedded;
 pub mod error;
 pub mod health;

@@ -47,3 +47,29 @@ pub fn connect(url: &str) -> redis::RedisResult<(ConnectionManager, RedisEndpoin
     let manager = ConnectionManager::new_lazy_with_config(client, config)?;
     Ok((manager, RedisEndpoint { mode: RedisMode::External, host, port }))
 }
+
+/// `redis://host:port/3` → `redis://host:port` (the console opens one
+/// connection per database and appends its own).
+pub fn url_without_db(url: &str) -> String {
+    let trimmed = url.trim_end_matches('/');
+    let scheme_end = trimmed.find("://").map_or(0, |i| i + 3);
+    match trimmed[scheme_end..].rfind('/') {
+        Some(slash) if trimmed[scheme_end + slash + 1..].bytes().all(|b| b.is_ascii_digit()) => {
+            trimmed[..scheme_end + slash].to_string()
+        }
+        _ => trimmed.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::url_without_db;
+
+    #[test]
+    fn strips_the_database_from_urls() {
+        assert_eq!(url_without_db("redis://127.0.0.1:6379/0"), "redis://127.0.0.1:6379");
+        assert_eq!(url_without_db("redis://127.0.0.1:6379/"), "redis://127.0.0.1:6379");
+        assert_eq!(url_without_db("redis://u:p@h:1/12"), "redis://u:p@h:1");
+        assert_eq!(url_without_db("redis://h:1"), "redis://h:1");
+    }
+}

@@ -14,6 +14,10 @@ use thiserror::Error;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::console::connections::Connections;
+use crate::console::relay::Relay;
+use crate::console::session::SessionStore;
+use crate::console::{ConsolePolicy, SYSTEM_DB};
 use crate::embedded::{EmbeddedError, EmbeddedOptions, EmbeddedRedis};
 use crate::error::AppError;
 use crate::redis_conn::{self, RedisEndpoint};
@@ -24,7 +28,12 @@ pub struct ServeConfig {
     pub listen: SocketAddr,
     pub redis: RedisChoice,
     pub dist: PathBuf,
+    pub console: ConsolePolicy,
 }
+
+/// How long an idle console session lives (its state, and in shared mode
+/// its keys).
+pub const SESSION_IDLE_TTL: Duration = Duration::from_secs(4 * 3600);
 
 /// Which Redis Bolide uses.
 #[derive(Debug, Clone)]
@@ -57,29 +66,46 @@ pub struct AppState {
 }
 
 struct Inner {
-    redis: ConnectionManager,
+    /// Bolide's own database ([`SYSTEM_DB`]): sessions, health probes.
+    system: ConnectionManager,
     endpoint: RedisEndpoint,
     started: Instant,
+    relay: Relay,
 }
 
 impl AppState {
-    pub fn new(redis: ConnectionManager, endpoint: RedisEndpoint) -> Self {
-        Self { inner: Arc::new(Inner { redis, endpoint, started: Instant::now() }) }
-    }
-
-    /// Connects (lazily) to the Redis at `url`, as an external server.
+    /// Connects (lazily) to the Redis at `url`, seen as an external server,
+    /// with the local-mode console.
     pub fn connect(url: &str) -> redis::RedisResult<Self> {
-        let (manager, endpoint) = redis_conn::connect(url)?;
-        Ok(Self::new(manager, endpoint))
+        Self::connect_with(url, RedisMode::External, ConsolePolicy::LOCAL)
     }
 
-    /// A handle on the shared connection (clones share one socket).
+    /// Connects (lazily) to the Redis at `url` (any database in the URL is
+    /// ignored: Bolide picks its own).
+    pub fn connect_with(url: &str, mode: RedisMode, console: ConsolePolicy) -> redis::RedisResult<Self> {
+        let base = redis_conn::url_without_db(url);
+        let (system, mut endpoint) = redis_conn::connect(&format!("{base}/{SYSTEM_DB}"))?;
+        endpoint.mode = mode;
+        let relay = Relay {
+            policy: console,
+            connections: Connections::new(&base),
+            sessions: SessionStore::new(system.clone(), SESSION_IDLE_TTL, console.is_shared()),
+            address: format!("{}:{}", endpoint.host, endpoint.port),
+        };
+        Ok(Self { inner: Arc::new(Inner { system, endpoint, started: Instant::now(), relay }) })
+    }
+
+    /// A handle on Bolide's own database (clones share one socket).
     pub fn redis(&self) -> ConnectionManager {
-        self.inner.redis.clone()
+        self.inner.system.clone()
     }
 
     pub fn endpoint(&self) -> &RedisEndpoint {
         &self.inner.endpoint
+    }
+
+    pub fn relay(&self) -> &Relay {
+        &self.inner.relay
     }
 
     pub fn uptime(&self) -> Duration {
@@ -91,6 +117,7 @@ impl AppState {
 pub fn api_router(state: AppState) -> Router {
     Router::new()
         .merge(crate::health::router())
+        .merge(crate::console::router())
         .fallback(api_not_found)
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
         .with_state(state)
@@ -121,16 +148,16 @@ pub async fn serve(
 ) -> Result<(), StartError> {
     let (state, embedded) = match &config.redis {
         RedisChoice::External(url) => {
-            let state = AppState::connect(url).map_err(StartError::RedisUrl)?;
+            let state = AppState::connect_with(url, RedisMode::External, config.console)
+                .map_err(StartError::RedisUrl)?;
             let endpoint = state.endpoint();
             println!("Redis (external) at {}:{}", endpoint.host, endpoint.port);
             (state, None)
         }
         RedisChoice::Embedded(options) => {
             let embedded = EmbeddedRedis::start(options).await?;
-            let (manager, mut endpoint) =
-                redis_conn::connect(&embedded.url()).map_err(StartError::RedisUrl)?;
-            endpoint.mode = RedisMode::Embedded;
+            let state = AppState::connect_with(&embedded.url(), RedisMode::Embedded, config.console)
+                .map_err(StartError::RedisUrl)?;
             println!(
                 "Redis {} (embedded) on 127.0.0.1:{} (pid {}), data in {}",
                 embedded.version(),
@@ -139,7 +166,7 @@ pub async fn serve(
                 embedded.redis_dir().display()
             );
             println!("  connect your own scripts with: redis-cli -p {0}   or   redis.Redis(host='127.0.0.1', port={0})", embedded.port());
-            (AppState::new(manager, endpoint), Some(embedded))
+            (state, Some(embedded))
         }
     };
 

@@ -103,3 +103,44 @@ mod tests {
         assert_eq!(back, health);
     }
 }
+
+/// `POST /api/console`: one command line, as typed at a redis-cli prompt.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsoleRequest {
+    pub line: String,
+}
+
+/// The answer to a console line. Always `200` for a line that was read,
+/// even when the command was refused or malformed: like redis-cli, the
+/// error is in `output` as `(error) …`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsoleResponse {
+    /// Exactly what redis-cli prints for the line, without the final
+    /// newline; empty for an empty line.
+    pub output: String,
+    /// The prompt for the next line, as redis-cli shows it:
+    /// `127.0.0.1:6379>`, `127.0.0.1:6379[2]>` (another database),
+    /// `127.0.0.1:6379(TX)>` (inside `MULTI`).
+    pub prompt: String,
+    /// Whether `output` is an error reply (`(error) …`).
+    #[serde(default)]
+    pub error: bool,
+    /// The reply as data, when there is one (for the Python/Rust panel).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply: Option<crate::cli::Reply>,
+    /// The command's name as the table knows it (`SET`, `CONFIG GET`), when
+    /// the line named a known command.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command: Option<String>,
+    /// The arguments as typed, after redis-cli's unquoting (each decoded
+    /// as UTF-8, lossily), including the command name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub args: Vec<String>,
+    /// `CLEAR` was typed: the page clears its screen.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub clear: bool,
+    /// How many reply elements were left out of `output` because the reply
+    /// was longer than the console shows (the output says so too).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub omitted: Option<u64>,
+}

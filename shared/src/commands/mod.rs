@@ -38,6 +38,7 @@
 mod builtins;
 #[rustfmt::skip]
 mod generated;
+pub mod help;
 pub mod policy;
 
 pub use generated::REDIS_VERSION;

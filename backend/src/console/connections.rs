@@ -1,0 +1,174 @@
+//! The console's connections to Redis.
+//!
+//! - **Local mode**: one self-healing, multiplexed connection per logical
+//!   database, as Redis's default user (the student owns the server). redis-cli's
+//!   `SELECT` changes the database of *its* connection; Bolide's connections
+//!   are shared by every session, so `SELECT` is never sent: the session
+//!   remembers its database and its commands go down that database's
+//!   connection.
+//! - **Shared mode**: one connection per active session, authenticated as
+//!   that session's own Redis ACL user (see [`acl_rules`]). This is the
+//!   defense in depth: even if the relay's key rewriting had a bug, Redis
+//!   itself refuses a session any key outside its namespace, any other
+//!   database (`SELECT` is denied), and Bolide's own keys. Connections of
+//!   sessions idle for a few minutes are closed; the next command reopens.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use redis::aio::ConnectionManager;
+
+use super::namespace::Namespace;
+use super::session::SessionId;
+use crate::error::AppError;
+use crate::redis_conn;
+
+/// Shared-mode connections idle this long are closed.
+const IDLE_CLOSE: Duration = Duration::from_secs(300);
+/// At most this many shared-mode connections stay open at once.
+const MAX_OPEN_SESSIONS: usize = 4096;
+
+#[derive(Clone)]
+pub struct Connections {
+    /// `redis://…` without a database; `/<db>` is appended per connection.
+    base_url: String,
+    by_db: Arc<Mutex<HashMap<u32, ConnectionManager>>>,
+    by_session: Arc<Mutex<HashMap<SessionId, (ConnectionManager, Instant)>>>,
+}
+
+impl Connections {
+    pub fn new(base_url: &str) -> Self {
+        Self {
+            base_url: redis_conn::url_without_db(base_url),
+            by_db: Arc::default(),
+            by_session: Arc::default(),
+        }
+    }
+
+    /// The connection to database `db` (local mode; also Bolide's own work).
+    pub fn for_db(&self, db: u32) -> Result<ConnectionManager, AppError> {
+        let mut open = self.by_db.lock().map_err(|_| poisoned())?;
+        if let Some(conn) = open.get(&db) {
+            return Ok(conn.clone());
+        }
+        let (conn, _) = redis_conn::connect(&format!("{}/{db}", self.base_url))?;
+        open.insert(db, conn.clone());
+        Ok(conn)
+    }
+
+    /// The connection of a shared-mode session, as its ACL user.
+    pub fn for_session(&self, id: &SessionId, password: &str) -> Result<ConnectionManager, AppError> {
+        let mut open = self.by_session.lock().map_err(|_| poisoned())?;
+        let now = Instant::now();
+        if let Some((conn, used)) = open.get_mut(id) {
+            *used = now;
+            return Ok(conn.clone());
+        }
+        if open.len() >= MAX_OPEN_SESSIONS {
+            open.retain(|_, (_, used)| now.duration_since(*used) < IDLE_CLOSE);
+            if open.len() >= MAX_OPEN_SESSIONS {
+                if let Some(oldest) = open.iter().min_by_key(|(_, (_, used))| *used).map(|(id, _)| id.clone())
+                {
+                    open.remove(&oldest);
+                }
+            }
+        }
+        let url = with_credentials(&self.base_url, &acl_user(id), password);
+        let (conn, _) = redis_conn::connect(&format!("{url}/0"))?;
+        open.insert(id.clone(), (conn.clone(), now));
+        Ok(conn)
+    }
+
+    /// Forgets a session's connection (after its ACL user was re-created, or
+    /// the session was reaped).
+    pub fn forget_session(&self, id: &SessionId) {
+        if let Ok(mut open) = self.by_session.lock() {
+            open.remove(id);
+        }
+    }
+}
+
+fn poisoned() -> AppError {
+    AppError::Internal("connection table poisoned".into())
+}
+
+/// `redis://host:port` + user and password → `redis://user:password@host:port`.
+fn with_credentials(base_url: &str, user: &str, password: &str) -> String {
+    match base_url.split_once("://") {
+        Some((scheme, rest)) => {
+            // Any credentials in the configured URL are Bolide's, not the session's.
+            let host = rest.rsplit_once('@').map_or(rest, |(_, host)| host);
+            format!("{scheme}://{user}:{password}@{host}")
+        }
+        None => base_url.to_string(),
+    }
+}
+
+/// The Redis ACL user of a session.
+pub fn acl_user(id: &SessionId) -> String {
+    format!("bolide-s-{}", id.as_str())
+}
+
+/// The `ACL SETUSER` rules of a session's user: its own keys only, no
+/// channels, ordinary data commands only.
+///
+/// Everything the console refuses is denied here too; `SORT` is allowed
+/// because Redis itself denies its `BY`/`GET` patterns to a user without
+/// access to every key. `KEYS`, `SCAN`, `RANDOMKEY` and `FLUSHDB` are denied:
+/// ACL key patterns cannot narrow what they list or flush, so in shared mode
+/// Bolide answers them itself, within the namespace.
+pub fn acl_rules(namespace: &Namespace, password: &str) -> Vec<String> {
+    let pattern = format!("~{}*", String::from_utf8_lossy(namespace.prefix()));
+    let mut rules: Vec<String> =
+        vec!["reset".into(), "on".into(), format!(">{password}"), pattern, "resetchannels".into()];
+    rules.extend(
+        [
+            "+@all",
+            "-@dangerous",
+            "-@admin",
+            "-@scripting",
+            "-@pubsub",
+            "-@blocking",
+            "-@connection",
+            "+ping",
+            "+echo",
+            "+command",
+            "+sort",
+            "+sort_ro",
+            "-select",
+            "-swapdb",
+            "-move",
+            "-migrate",
+            "-keys",
+            "-scan",
+            "-randomkey",
+            "-flushdb",
+            "-flushall",
+            "-wait",
+        ]
+        .iter()
+        .map(|rule| rule.to_string()),
+    );
+    rules
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_replace_any_in_the_base_url() {
+        assert_eq!(with_credentials("redis://127.0.0.1:7000", "u", "p"), "redis://u:p@127.0.0.1:7000");
+        assert_eq!(with_credentials("redis://admin:secret@h:1", "u", "p"), "redis://u:p@h:1");
+    }
+
+    #[test]
+    fn acl_rules_pin_the_namespace() {
+        let id = SessionId::parse("0123456789abcdef0123456789abcdef").expect("id");
+        let rules = acl_rules(&Namespace::for_session(id.as_str()), "pw");
+        assert!(rules.contains(&"~{s:0123456789abcdef0123456789abcdef}:*".to_string()));
+        assert!(rules.iter().any(|r| r == "-select"));
+        assert_eq!(rules[0], "reset");
+    }
+}

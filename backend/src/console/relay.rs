@@ -1,0 +1,548 @@
+//! One console line in, what redis-cli would print out.
+//!
+//! The steps, for every line and both modes (the mode is only a
+//! [`ConsolePolicy`] value):
+//! 1. split it as redis-cli does (`bolide_shared::cli::split_args`);
+//! 2. check the limits (argument count and sizes);
+//! 3. decide with the command table's policy: forward, emulate, or refuse
+//!    with a reason (`bolide_shared::commands::policy::decide`);
+//! 4. in shared mode, rewrite keys into the session's namespace;
+//! 5. run it — or queue it, inside `MULTI` — and turn Redis's reply into
+//!    redis-cli's text, shortening replies too long to show.
+
+use bolide_shared::api::ConsoleResponse;
+use bolide_shared::cli::{format_reply, quote_arg, split_args, Reply};
+use bolide_shared::commands::policy::{decide, Decision, Mode};
+use bolide_shared::commands::{help, CommandSpec};
+use redis::aio::ConnectionManager;
+use redis::Value;
+
+use super::connections::Connections;
+use super::namespace::Namespace;
+use super::session::{Session, SessionStore};
+use super::ConsolePolicy;
+use crate::error::AppError;
+
+/// Everything a line needs: where Redis is, how to reach it, the rules.
+#[derive(Clone)]
+pub struct Relay {
+    pub policy: ConsolePolicy,
+    pub connections: Connections,
+    pub sessions: SessionStore,
+    /// `host:port` as the prompt shows it.
+    pub address: String,
+}
+
+/// What a line produced, before it becomes a [`ConsoleResponse`].
+#[derive(Debug, Default)]
+struct Outcome {
+    output: String,
+    error: bool,
+    reply: Option<Reply>,
+    command: Option<&'static str>,
+    clear: bool,
+    omitted: Option<u64>,
+}
+
+impl Outcome {
+    fn text(output: impl Into<String>) -> Self {
+        Self { output: output.into(), ..Self::default() }
+    }
+
+    fn error(message: impl Into<String>) -> Self {
+        let reply = Reply::Error(message.into());
+        Self { output: format_reply(&reply), error: true, reply: Some(reply), ..Self::default() }
+    }
+
+    fn reply(reply: Reply, limit: usize) -> Self {
+        let (shown, omitted) = shorten(reply, limit);
+        let mut output = format_reply(&shown);
+        if omitted > 0 {
+            output.push_str(&format!("\n(… {omitted} more elements not shown)"));
+        }
+        Self {
+            error: matches!(shown, Reply::Error(_)),
+            output,
+            reply: Some(shown),
+            omitted: (omitted > 0).then_some(omitted),
+            ..Self::default()
+        }
+    }
+
+    fn status(text: &str) -> Self {
+        Self::reply(Reply::Status(text.to_string()), usize::MAX)
+    }
+}
+
+impl Relay {
+    /// Runs one line for `session` and says what the console shows.
+    pub async fn run_line(&self, session: &mut Session, line: &str) -> Result<ConsoleResponse, AppError> {
+        let mut args_shown = Vec::new();
+        let outcome = match split_args(line) {
+            // redis-cli prints this without "(error)".
+            Err(_) => Outcome { output: "Invalid argument(s)".into(), error: true, ..Outcome::default() },
+            Ok(args) if args.is_empty() => Outcome::default(),
+            Ok(args) => {
+                args_shown = args.iter().map(|a| String::from_utf8_lossy(a).into_owned()).collect();
+                self.run_args(session, args).await?
+            }
+        };
+        Ok(ConsoleResponse {
+            output: outcome.output,
+            prompt: self.prompt(session),
+            error: outcome.error,
+            reply: outcome.reply,
+            command: outcome.command.map(str::to_string),
+            args: args_shown,
+            clear: outcome.clear,
+            omitted: outcome.omitted,
+        })
+    }
+
+    /// redis-cli's prompt: `host:port`, `[db]` when not 0, `(TX)` in MULTI.
+    pub fn prompt(&self, session: &Session) -> String {
+        let db = if session.state.db == 0 { String::new() } else { format!("[{}]", session.state.db) };
+        let tx = if session.state.in_tx { "(TX)" } else { "" };
+        format!("{}{db}{tx}>", self.address)
+    }
+
+    async fn run_args(&self, session: &mut Session, args: Vec<Vec<u8>>) -> Result<Outcome, AppError> {
+        if let Some(refusal) = self.policy.limits.check(&args) {
+            return self.refuse_in_tx(session, refusal).await;
+        }
+        match decide(&args, self.policy.mode) {
+            Decision::Refuse(refusal) => self.refuse_in_tx(session, refusal.message()).await,
+            Decision::Emulate(spec) => {
+                let mut outcome = self.emulate(session, spec, &args).await?;
+                outcome.command = Some(spec.name);
+                Ok(outcome)
+            }
+            Decision::Forward(spec) => {
+                let mut outcome = if spec.name == "SELECT" {
+                    self.select(session, &args).await?
+                } else if let Some(refusal) = self.policy.limits.check_counts(spec, &args) {
+                    return self.refuse_in_tx(session, refusal).await;
+                } else if session.state.in_tx {
+                    self.queue(session, spec, args).await?
+                } else {
+                    self.forward(session, spec, args).await?
+                };
+                outcome.command = Some(spec.name);
+                Ok(outcome)
+            }
+        }
+    }
+
+    /// An error reply; inside `MULTI` it also dooms the transaction, as
+    /// Redis does for a command it rejects while queueing.
+    async fn refuse_in_tx(&self, session: &mut Session, message: String) -> Result<Outcome, AppError> {
+        if session.state.in_tx && !session.state.tx_failed {
+            self.sessions.fail_tx(&session.id).await?;
+            session.state.tx_failed = true;
+        }
+        Ok(Outcome::error(message))
+    }
+
+    fn namespace(&self, session: &Session) -> Option<Namespace> {
+        matches!(self.policy.mode, Mode::Shared).then(|| Namespace::for_session(session.id.as_str()))
+    }
+
+    /// The connection a session's commands go down: its database's (local
+    /// mode) or its own, as its ACL user (shared mode).
+    fn connection(&self, session: &Session) -> Result<ConnectionManager, AppError> {
+        match (&self.policy.mode, &session.password) {
+            (Mode::Shared, Some(password)) => self.connections.for_session(&session.id, password),
+            (Mode::Shared, None) => Err(AppError::Internal("shared-mode session without an ACL user".into())),
+            (Mode::Local { .. }, _) => self.connections.for_db(session.state.db),
+        }
+    }
+
+    /// Runs `args` for the session. In shared mode, a connection refused for
+    /// its credentials means Redis forgot the session's ACL user (it keeps
+    /// ACL users in memory only): re-create it and try once more.
+    async fn run_for(&self, session: &Session, args: &[Vec<u8>]) -> Result<Reply, AppError> {
+        let first = execute(&mut self.connection(session)?, args).await;
+        let Some(password) = &session.password else { return first };
+        let auth_failed = match &first {
+            Err(AppError::AuthFailed(_)) => true,
+            Ok(Reply::Error(text)) => text.starts_with("WRONGPASS") || text.starts_with("NOAUTH"),
+            _ => false,
+        };
+        if !auth_failed {
+            return first;
+        }
+        self.sessions.ensure_acl_user(&session.id, password).await?;
+        self.connections.forget_session(&session.id);
+        execute(&mut self.connection(session)?, args).await
+    }
+
+    async fn forward(
+        &self,
+        session: &Session,
+        spec: &CommandSpec,
+        mut args: Vec<Vec<u8>>,
+    ) -> Result<Outcome, AppError> {
+        let namespace = self.namespace(session);
+        if let Some(ns) = &namespace {
+            if ns.rewrite(spec, &mut args).is_err() {
+                return Ok(Outcome::error(format!(
+                    "ERR {} is refused: Bolide cannot tell which of its arguments are keys",
+                    spec.name
+                )));
+            }
+        }
+        let mut reply = self.run_for(session, &args).await?;
+        if let Some(ns) = &namespace {
+            ns.strip_reply(spec.name, &mut reply);
+        }
+        Ok(Outcome::reply(reply, self.policy.limits.max_reply_elements))
+    }
+
+    async fn select(&self, session: &mut Session, args: &[Vec<u8>]) -> Result<Outcome, AppError> {
+        if session.state.in_tx {
+            // Redis would queue SELECT and switch at EXEC; the console keeps
+            // one database per session, so it refuses instead.
+            return self
+                .refuse_in_tx(session, "ERR SELECT inside MULTI is not supported by Bolide's console".into())
+                .await;
+        }
+        // decide() checked the index is a console database.
+        let db = args.get(1).and_then(|a| std::str::from_utf8(a).ok()).and_then(|s| s.parse::<u32>().ok());
+        let Some(db) = db else {
+            return Ok(Outcome::error("ERR value is not an integer or out of range"));
+        };
+        self.sessions.select(&session.id, db).await?;
+        session.state.db = db;
+        Ok(Outcome::status("OK"))
+    }
+
+    async fn queue(
+        &self,
+        session: &mut Session,
+        spec: &CommandSpec,
+        args: Vec<Vec<u8>>,
+    ) -> Result<Outcome, AppError> {
+        if let Some(ns) = self.namespace(session) {
+            let mut check = args.clone();
+            if ns.rewrite(spec, &mut check).is_err() {
+                return self
+                    .refuse_in_tx(
+                        session,
+                        format!(
+                            "ERR {} is refused: Bolide cannot tell which of its arguments are keys",
+                            spec.name
+                        ),
+                    )
+                    .await;
+            }
+        }
+        // Stored as a line redis-cli's parser reads back byte for byte.
+        let line = args.iter().map(|a| quote_arg(a)).collect::<Vec<_>>().join(" ");
+        let queued = self.sessions.queue(&session.id, &line).await?;
+        if queued > self.policy.limits.max_tx_commands {
+            return self
+                .refuse_in_tx(
+                    session,
+                    format!(
+                        "ERR too many commands in MULTI (the console queues at most {})",
+                        self.policy.limits.max_tx_commands
+                    ),
+                )
+                .await;
+        }
+        Ok(Outcome::status("QUEUED"))
+    }
+
+    async fn emulate(
+        &self,
+        session: &mut Session,
+        spec: &CommandSpec,
+        args: &[Vec<u8>],
+    ) -> Result<Outcome, AppError> {
+        match spec.name {
+            "HELP" => Ok(Outcome::text(help::help_text(&args[1..]))),
+            "CLEAR" => Ok(Outcome { clear: true, ..Outcome::default() }),
+            "MULTI" => {
+                if session.state.in_tx {
+                    return Ok(Outcome::error("ERR MULTI calls can not be nested"));
+                }
+                self.sessions.begin(&session.id).await?;
+                session.state.in_tx = true;
+                session.state.tx_failed = false;
+                Ok(Outcome::status("OK"))
+            }
+            "DISCARD" => {
+                if !session.state.in_tx {
+                    return Ok(Outcome::error("ERR DISCARD without MULTI"));
+                }
+                self.sessions.take_tx(&session.id).await?;
+                session.state.in_tx = false;
+                Ok(Outcome::status("OK"))
+            }
+            "EXEC" => self.exec(session).await,
+            _ => match self.namespace(session) {
+                Some(ns) => self.emulate_in_namespace(session, &ns, spec, args).await,
+                None => Ok(Outcome::error(format!("ERR {} is not available here", spec.name))),
+            },
+        }
+    }
+
+    async fn exec(&self, session: &mut Session) -> Result<Outcome, AppError> {
+        if !session.state.in_tx {
+            return Ok(Outcome::error("ERR EXEC without MULTI"));
+        }
+        let failed = session.state.tx_failed;
+        let lines = self.sessions.take_tx(&session.id).await?;
+        session.state.in_tx = false;
+        session.state.tx_failed = false;
+        if failed {
+            return Ok(Outcome::error("EXECABORT Transaction discarded because of previous errors."));
+        }
+        let namespace = self.namespace(session);
+        let mut commands = Vec::with_capacity(lines.len());
+        for line in &lines {
+            // Queued lines were checked when queued; check again anyway, as
+            // they come back from storage.
+            let Ok(mut args) = split_args(line) else {
+                return Ok(Outcome::error("EXECABORT Transaction discarded because of previous errors."));
+            };
+            let Decision::Forward(spec) = decide(&args, self.policy.mode) else {
+                return Ok(Outcome::error("EXECABORT Transaction discarded because of previous errors."));
+            };
+            if let Some(ns) = &namespace {
+                if ns.rewrite(spec, &mut args).is_err() {
+                    return Ok(Outcome::error("EXECABORT Transaction discarded because of previous errors."));
+                }
+            }
+            commands.push((spec, args));
+        }
+        if commands.is_empty() {
+            return Ok(Outcome::reply(Reply::Array(Vec::new()), usize::MAX));
+        }
+        let mut pipe = redis::pipe();
+        pipe.atomic().ignore_errors();
+        for (_, args) in &commands {
+            pipe.add_command(command(args));
+        }
+        let mut conn = self.connection(session)?;
+        let values: Vec<Value> = match pipe.query_async(&mut conn).await {
+            Ok(values) => values,
+            Err(err) if is_server_error(&err) => return Ok(Outcome::error(server_error_text(&err))),
+            Err(err) => return Err(err.into()),
+        };
+        let mut replies: Vec<Reply> = values.into_iter().map(to_reply).collect();
+        if let Some(ns) = &namespace {
+            for ((spec, _), reply) in commands.iter().zip(replies.iter_mut()) {
+                ns.strip_reply(spec.name, reply);
+            }
+        }
+        Ok(Outcome::reply(Reply::Array(replies), self.policy.limits.max_reply_elements))
+    }
+
+    /// Shared mode's `KEYS`, `SCAN`, `DBSIZE`, `FLUSHDB`, `RANDOMKEY`: the
+    /// same answers, restricted to the session's keys.
+    async fn emulate_in_namespace(
+        &self,
+        session: &mut Session,
+        ns: &Namespace,
+        spec: &CommandSpec,
+        args: &[Vec<u8>],
+    ) -> Result<Outcome, AppError> {
+        if session.state.in_tx {
+            return self
+                .refuse_in_tx(
+                    session,
+                    format!("ERR {} inside MULTI is not supported by Bolide's console", spec.name),
+                )
+                .await;
+        }
+        // The session's ACL user may not list keys (ACL key patterns cannot
+        // narrow a listing); Bolide lists them, only ever with its prefix, and
+        // filters the result by prefix again.
+        let mut conn = self.connections.for_db(0)?;
+        let limit = self.policy.limits.max_reply_elements;
+        match spec.name {
+            "KEYS" => {
+                let mut rewritten = args.to_vec();
+                rewritten[1] = ns.pattern(&args[1]);
+                let mut reply = execute(&mut conn, &rewritten).await?;
+                ns.strip_reply("KEYS", &mut reply);
+                Ok(Outcome::reply(reply, limit))
+            }
+            "SCAN" => {
+                let mut rewritten = args.to_vec();
+                match rewritten.iter().position(|a| a.eq_ignore_ascii_case(b"MATCH")) {
+                    Some(i) if i + 1 < rewritten.len() => rewritten[i + 1] = ns.pattern(&args[i + 1]),
+                    _ => {
+                        rewritten.push(b"MATCH".to_vec());
+                        rewritten.push(ns.pattern(b"*"));
+                    }
+                }
+                let mut reply = execute(&mut conn, &rewritten).await?;
+                ns.strip_reply("SCAN", &mut reply);
+                Ok(Outcome::reply(reply, limit))
+            }
+            "DBSIZE" => {
+                let keys = scan_namespace(&mut conn, ns).await?;
+                Ok(Outcome::reply(Reply::Integer(i64::try_from(keys.len()).unwrap_or(i64::MAX)), limit))
+            }
+            "FLUSHDB" => {
+                let keys = scan_namespace(&mut conn, ns).await?;
+                for chunk in keys.chunks(500) {
+                    redis::cmd("UNLINK").arg(chunk).exec_async(&mut conn).await?;
+                }
+                Ok(Outcome::status("OK"))
+            }
+            "RANDOMKEY" => {
+                let keys = scan_namespace(&mut conn, ns).await?;
+                let reply = if keys.is_empty() {
+                    Reply::Nil
+                } else {
+                    let mut pick = [0u8; 8];
+                    getrandom::fill(&mut pick).map_err(|e| AppError::Internal(e.to_string()))?;
+                    let index = usize::try_from(u64::from_le_bytes(pick) % keys.len() as u64).unwrap_or(0);
+                    let mut key = Reply::Bulk(keys[index].clone());
+                    ns.strip_reply("RANDOMKEY", &mut key);
+                    key
+                };
+                Ok(Outcome::reply(reply, limit))
+            }
+            other => Ok(Outcome::error(format!("ERR {other} is not available here"))),
+        }
+    }
+}
+
+/// Every key of a namespace (for the commands that must count or visit
+/// them all; O(N) like the commands they stand in for).
+async fn scan_namespace(conn: &mut ConnectionManager, ns: &Namespace) -> Result<Vec<Vec<u8>>, AppError> {
+    let pattern = ns.pattern(b"*");
+    let mut cursor: u64 = 0;
+    let mut keys = Vec::new();
+    loop {
+        let (next, batch): (u64, Vec<Vec<u8>>) = redis::cmd("SCAN")
+            .arg(cursor)
+            .arg("MATCH")
+            .arg(&pattern)
+            .arg("COUNT")
+            .arg(1000)
+            .query_async(conn)
+            .await?;
+        keys.extend(batch.into_iter().filter(|k| k.starts_with(ns.prefix())));
+        if next == 0 {
+            return Ok(keys);
+        }
+        cursor = next;
+    }
+}
+
+/// Sends one command and returns Redis's reply — an error reply is a reply
+/// too, not a failure.
+async fn execute(conn: &mut ConnectionManager, args: &[Vec<u8>]) -> Result<Reply, AppError> {
+    match command(args).query_async::<Value>(conn).await {
+        Ok(value) => Ok(to_reply(value)),
+        Err(err) if err.kind() == redis::ErrorKind::AuthenticationFailed => {
+            Err(AppError::AuthFailed(err.to_string()))
+        }
+        Err(err) if is_server_error(&err) => Ok(Reply::Error(server_error_text(&err))),
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// A command made of raw byte arguments, name first.
+fn command(args: &[Vec<u8>]) -> redis::Cmd {
+    let mut cmd = redis::Cmd::new();
+    for arg in args {
+        cmd.arg(arg.as_slice());
+    }
+    cmd
+}
+
+fn is_server_error(err: &redis::RedisError) -> bool {
+    !(err.is_io_error() || err.is_timeout() || err.is_connection_dropped() || err.is_connection_refusal())
+        && err.code().is_some()
+}
+
+/// The error line exactly as Redis sent it: `CODE detail`.
+fn server_error_text(err: &redis::RedisError) -> String {
+    match (err.code(), err.detail()) {
+        (Some(code), Some(detail)) => format!("{code} {detail}"),
+        (Some(code), None) => code.to_string(),
+        _ => err.to_string(),
+    }
+}
+
+/// Redis's reply as the console's reply model (RESP2 shapes; RESP3-only
+/// types, which a RESP2 connection never sends, are mapped the way Redis
+/// would send them over RESP2).
+pub fn to_reply(value: Value) -> Reply {
+    match value {
+        Value::Nil => Reply::Nil,
+        Value::Int(n) => Reply::Integer(n),
+        Value::BulkString(bytes) => Reply::Bulk(bytes),
+        Value::Array(items) | Value::Set(items) => Reply::Array(items.into_iter().map(to_reply).collect()),
+        Value::Push { data, .. } => Reply::Array(data.into_iter().map(to_reply).collect()),
+        Value::SimpleString(text) => Reply::Status(text),
+        Value::Okay => Reply::Status("OK".into()),
+        Value::Map(pairs) => {
+            Reply::Array(pairs.into_iter().flat_map(|(k, v)| [to_reply(k), to_reply(v)]).collect())
+        }
+        Value::Attribute { data, .. } => to_reply(*data),
+        Value::Double(d) => Reply::Bulk(d.to_string().into_bytes()),
+        Value::Boolean(b) => Reply::Integer(i64::from(b)),
+        Value::VerbatimString { text, .. } => Reply::Bulk(text.into_bytes()),
+        Value::BigNumber(n) => Reply::Bulk(n),
+        Value::ServerError(err) => Reply::Error(match err.details() {
+            Some(detail) => format!("{} {detail}", err.code()),
+            None => err.code().to_string(),
+        }),
+        other => Reply::Error(format!("ERR Bolide cannot show this reply: {other:?}")),
+    }
+}
+
+/// Keeps at most `limit` elements in every array of the reply; returns the
+/// shortened reply and how many elements were left out in all.
+pub fn shorten(reply: Reply, limit: usize) -> (Reply, u64) {
+    match reply {
+        Reply::Array(items) => {
+            let total = items.len();
+            let mut omitted = total.saturating_sub(limit) as u64;
+            let kept = items
+                .into_iter()
+                .take(limit)
+                .map(|item| {
+                    let (item, inner) = shorten(item, limit);
+                    omitted += inner;
+                    item
+                })
+                .collect();
+            (Reply::Array(kept), omitted)
+        }
+        other => (other, 0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_replies_are_shortened_and_counted() {
+        let items = (0..10).map(Reply::Integer).collect();
+        let (shown, omitted) = shorten(Reply::Array(items), 3);
+        assert_eq!(shown, Reply::Array(vec![Reply::Integer(0), Reply::Integer(1), Reply::Integer(2)]));
+        assert_eq!(omitted, 7);
+        let outcome = Outcome::reply(Reply::Array((0..5).map(Reply::Integer).collect()), 2);
+        assert!(outcome.output.ends_with("(… 3 more elements not shown)"), "{}", outcome.output);
+        assert_eq!(outcome.omitted, Some(3));
+    }
+
+    #[test]
+    fn resp_values_map_to_replies() {
+        assert_eq!(to_reply(Value::Okay), Reply::Status("OK".into()));
+        assert_eq!(to_reply(Value::Nil), Reply::Nil);
+        assert_eq!(
+            to_reply(Value::Array(vec![Value::Int(1), Value::BulkString(b"a".to_vec())])),
+            Reply::Array(vec![Reply::Integer(1), Reply::Bulk(b"a".to_vec())])
+        );
+    }
+}

@@ -1,0 +1,273 @@
+//! Console sessions: who is typing, and the little state redis-cli keeps
+//! per connection (the selected database, an open `MULTI`).
+//!
+//! Every browser gets a server-minted id of 128 random bits, in an
+//! `HttpOnly; SameSite=Strict` cookie. An id the server did not mint (or one
+//! whose session expired) is never adopted: a new one is minted instead, so
+//! nobody can pick another student's namespace by forging a cookie.
+//!
+//! The state lives in Redis (Bolide's system database), not in the API
+//! process, so several `bolide serve` processes behind one address serve the
+//! same sessions, and a `MULTI` typed through one can be `EXEC`ed through
+//! another. Reading and refreshing it is one Lua script per request.
+//!
+//! Keys (system database; `{…}` is a hash tag, so one session's keys share a
+//! slot):
+//! - `bolide:session:{<id>}`: hash `created`, `seen` (ms), `db`, `tx`, `txerr`;
+//!   expires after the idle TTL;
+//! - `bolide:session:{<id>}:tx`: list of the lines queued since `MULTI`;
+//! - `bolide:sessions`: sorted set of ids by last activity, which the reaper
+//!   reads to delete idle sessions' keys.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use redis::aio::ConnectionManager;
+use redis::Script;
+
+use crate::error::AppError;
+
+/// The cookie that carries the session id.
+pub const COOKIE: &str = "bolide_session";
+
+/// Sorted set of session ids by last activity (ms since the epoch).
+pub const SESSIONS_KEY: &str = "bolide:sessions";
+
+/// A server-minted session id: 32 lower-case hex digits (128 bits).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SessionId(String);
+
+impl SessionId {
+    /// 128 bits from the operating system's CSPRNG.
+    pub fn mint() -> Result<Self, AppError> {
+        let mut bytes = [0u8; 16];
+        getrandom::fill(&mut bytes).map_err(|err| AppError::Internal(format!("no randomness: {err}")))?;
+        Ok(Self(bytes.iter().map(|b| format!("{b:02x}")).collect()))
+    }
+
+    /// Accepts only the shape `mint` produces.
+    pub fn parse(text: &str) -> Option<Self> {
+        (text.len() == 32 && text.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+            .then(|| Self(text.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    fn key(&self) -> String {
+        format!("bolide:session:{{{}}}", self.0)
+    }
+
+    fn tx_key(&self) -> String {
+        format!("bolide:session:{{{}}}:tx", self.0)
+    }
+}
+
+/// What redis-cli would remember about its connection.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SessionState {
+    /// The database `SELECT`ed (local mode).
+    pub db: u32,
+    /// Inside `MULTI`.
+    pub in_tx: bool,
+    /// A command queued in this `MULTI` was rejected: `EXEC` must abort.
+    pub tx_failed: bool,
+}
+
+/// A session as a request sees it.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub id: SessionId,
+    pub state: SessionState,
+    /// Minted by this request: the response must set the cookie.
+    pub is_new: bool,
+    /// Shared mode: the password of the session's Redis ACL user.
+    pub password: Option<String>,
+}
+
+/// Reads and refreshes a session, creating it when asked.
+///
+/// KEYS[1] session hash, KEYS[2] `bolide:sessions`
+/// ARGV[1] now (ms), ARGV[2] idle TTL (ms), ARGV[3] id, ARGV[4] "1" to
+/// create, ARGV[5] the ACL password of a new session ("" for none)
+/// Returns `{db, tx, txerr, pass}`, or nil when the session does not exist
+/// and ARGV[4] is not "1".
+const TOUCH: &str = r#"
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  if ARGV[4] ~= '1' then return false end
+  redis.call('HSET', KEYS[1], 'created', ARGV[1], 'db', 0, 'tx', 0, 'txerr', 0, 'pass', ARGV[5])
+end
+redis.call('HSET', KEYS[1], 'seen', ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+redis.call('ZADD', KEYS[2], ARGV[1], ARGV[3])
+return redis.call('HMGET', KEYS[1], 'db', 'tx', 'txerr', 'pass')
+"#;
+
+/// Session state in Bolide's system database.
+#[derive(Clone)]
+pub struct SessionStore {
+    system: ConnectionManager,
+    idle_ttl: Duration,
+    touch: Script,
+    /// Shared mode: each session gets its own Redis ACL user.
+    acl_users: bool,
+}
+
+impl SessionStore {
+    pub fn new(system: ConnectionManager, idle_ttl: Duration, acl_users: bool) -> Self {
+        Self { system, idle_ttl, touch: Script::new(TOUCH), acl_users }
+    }
+
+    pub fn idle_ttl(&self) -> Duration {
+        self.idle_ttl
+    }
+
+    /// The session named by the cookie, refreshed; a new one when there is
+    /// no cookie, a malformed one, or one that expired.
+    pub async fn resolve(&self, cookie: Option<&str>) -> Result<Session, AppError> {
+        if let Some(id) = cookie.and_then(SessionId::parse) {
+            if let Some((state, password)) = self.run_touch(&id, false, "").await? {
+                return Ok(Session { id, state, is_new: false, password });
+            }
+        }
+        let id = SessionId::mint()?;
+        let password = if self.acl_users { Some(SessionId::mint()?.0) } else { None };
+        let (state, password) =
+            self.run_touch(&id, true, password.as_deref().unwrap_or("")).await?.unwrap_or_default();
+        if let Some(password) = &password {
+            self.ensure_acl_user(&id, password).await?;
+        }
+        Ok(Session { id, state, is_new: true, password })
+    }
+
+    /// Creates (or re-creates, e.g. after a Redis restart, which forgets ACL
+    /// users) the session's Redis ACL user.
+    pub async fn ensure_acl_user(&self, id: &SessionId, password: &str) -> Result<(), AppError> {
+        let namespace = super::namespace::Namespace::for_session(id.as_str());
+        let mut conn = self.system.clone();
+        redis::cmd("ACL")
+            .arg("SETUSER")
+            .arg(super::connections::acl_user(id))
+            .arg(super::connections::acl_rules(&namespace, password))
+            .exec_async(&mut conn)
+            .await?;
+        Ok(())
+    }
+
+    async fn run_touch(
+        &self,
+        id: &SessionId,
+        create: bool,
+        password: &str,
+    ) -> Result<Option<(SessionState, Option<String>)>, AppError> {
+        let mut conn = self.system.clone();
+        let reply: Option<Vec<Option<String>>> = self
+            .touch
+            .key(id.key())
+            .key(SESSIONS_KEY)
+            .arg(now_ms())
+            .arg(u64::try_from(self.idle_ttl.as_millis()).unwrap_or(u64::MAX))
+            .arg(id.as_str())
+            .arg(if create { "1" } else { "0" })
+            .arg(password)
+            .invoke_async(&mut conn)
+            .await?;
+        Ok(reply.map(|fields| {
+            let number =
+                |i: usize| fields.get(i).and_then(|v| v.as_deref()).and_then(|v| v.parse::<u32>().ok());
+            let state = SessionState {
+                db: number(0).unwrap_or(0),
+                in_tx: number(1) == Some(1),
+                tx_failed: number(2) == Some(1),
+            };
+            let password = fields.get(3).cloned().flatten().filter(|p| !p.is_empty());
+            (state, password)
+        }))
+    }
+
+    /// `SELECT`: remembers the database for the session's next commands.
+    pub async fn select(&self, id: &SessionId, db: u32) -> Result<(), AppError> {
+        let mut conn = self.system.clone();
+        redis::cmd("HSET").arg(id.key()).arg("db").arg(db).exec_async(&mut conn).await?;
+        Ok(())
+    }
+
+    /// `MULTI`: opens an empty queue.
+    pub async fn begin(&self, id: &SessionId) -> Result<(), AppError> {
+        let mut conn = self.system.clone();
+        redis::pipe()
+            .atomic()
+            .del(id.tx_key())
+            .hset_multiple(id.key(), &[("tx", 1), ("txerr", 0)])
+            .exec_async(&mut conn)
+            .await?;
+        Ok(())
+    }
+
+    /// Queues one line; returns how many are queued now.
+    pub async fn queue(&self, id: &SessionId, line: &str) -> Result<u64, AppError> {
+        let mut conn = self.system.clone();
+        let (len,): (u64,) = redis::pipe()
+            .atomic()
+            .rpush(id.tx_key(), line)
+            .pexpire(id.tx_key(), i64::try_from(self.idle_ttl.as_millis()).unwrap_or(i64::MAX))
+            .ignore()
+            .query_async(&mut conn)
+            .await?;
+        Ok(len)
+    }
+
+    /// Marks the open transaction as doomed (`EXEC` will answer EXECABORT).
+    pub async fn fail_tx(&self, id: &SessionId) -> Result<(), AppError> {
+        let mut conn = self.system.clone();
+        redis::cmd("HSET").arg(id.key()).arg("txerr").arg(1).exec_async(&mut conn).await?;
+        Ok(())
+    }
+
+    /// Ends the transaction and hands back what was queued (for `EXEC`;
+    /// `DISCARD` just drops it).
+    pub async fn take_tx(&self, id: &SessionId) -> Result<Vec<String>, AppError> {
+        let mut conn = self.system.clone();
+        let (lines,): (Vec<String>,) = redis::pipe()
+            .atomic()
+            .lrange(id.tx_key(), 0, -1)
+            .del(id.tx_key())
+            .ignore()
+            .hset_multiple(id.key(), &[("tx", 0), ("txerr", 0)])
+            .ignore()
+            .query_async(&mut conn)
+            .await?;
+        Ok(lines)
+    }
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SessionId;
+
+    #[test]
+    fn minted_ids_are_128_bit_hex_and_distinct() {
+        let a = SessionId::mint().expect("mint");
+        let b = SessionId::mint().expect("mint");
+        assert_eq!(a.as_str().len(), 32);
+        assert_ne!(a, b);
+        assert_eq!(SessionId::parse(a.as_str()), Some(a));
+    }
+
+    #[test]
+    fn only_the_minted_shape_parses() {
+        assert!(SessionId::parse("0123456789abcdef0123456789abcdef").is_some());
+        for bad in
+            ["", "xyz", "0123456789ABCDEF0123456789ABCDEF", "0123456789abcdef0123456789abcde", "*", "{s:1}"]
+        {
+            assert!(SessionId::parse(bad).is_none(), "{bad:?}");
+        }
+    }
+}
