@@ -9,6 +9,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::console::rate::Rate;
 use crate::console::ConsolePolicy;
 use crate::embedded::EmbeddedOptions;
 use crate::server::{ServeConfig, StartError};
@@ -63,6 +64,16 @@ pub struct ServeArgs {
     /// namespace, and the console's rules and limits are strict.
     #[arg(long, env = "BOLIDE_SHARED")]
     pub shared: bool,
+
+    /// Console requests per second per session (0 = unlimited)
+    /// [default: 20 shared, 2000 local].
+    #[arg(long, env = "BOLIDE_RATE_SESSION")]
+    pub rate_session: Option<u32>,
+
+    /// Console requests per second per client address (0 = unlimited)
+    /// [default: 200 shared, unlimited local].
+    #[arg(long, env = "BOLIDE_RATE_ADDRESS")]
+    pub rate_address: Option<u32>,
 }
 
 impl Cli {
@@ -76,6 +87,7 @@ impl Cli {
 }
 
 async fn serve(args: ServeArgs) -> Result<(), StartError> {
+    let console = console_policy(&args);
     let config = ServeConfig {
         listen: args.listen,
         redis: match args.redis_url {
@@ -90,9 +102,21 @@ async fn serve(args: ServeArgs) -> Result<(), StartError> {
             }),
         },
         dist: args.dist,
-        console: if args.shared { ConsolePolicy::SHARED } else { ConsolePolicy::LOCAL },
+        console,
     };
     crate::server::serve(config, crate::shutdown::signal()).await
+}
+
+/// The mode's policy, with the rate limits given on the command line.
+fn console_policy(args: &ServeArgs) -> ConsolePolicy {
+    let mut policy = if args.shared { ConsolePolicy::SHARED } else { ConsolePolicy::LOCAL };
+    if let Some(per_second) = args.rate_session {
+        policy.limits.session_rate = Rate { per_second, burst: per_second.saturating_mul(2) };
+    }
+    if let Some(per_second) = args.rate_address {
+        policy.limits.address_rate = Rate { per_second, burst: per_second.saturating_mul(2) };
+    }
+    policy
 }
 
 /// `~/.local/share/bolide` on Linux (the XDG data dir), the platform's

@@ -25,6 +25,8 @@ pub enum AppError {
     RedisUnavailable(String),
     #[error("internal error: {0}")]
     Internal(String),
+    #[error("{message}")]
+    RateLimited { message: String, retry_after: std::time::Duration },
     /// Redis refused a connection's credentials.
     #[error("Redis refused the credentials: {0}")]
     AuthFailed(String),
@@ -37,6 +39,7 @@ impl AppError {
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::RedisUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) | AppError::AuthFailed(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -49,6 +52,7 @@ impl AppError {
             AppError::MethodNotAllowed => "method_not_allowed",
             AppError::BadRequest { code, .. } => code,
             AppError::Forbidden(_) => "forbidden",
+            AppError::RateLimited { .. } => "rate_limited",
             AppError::PayloadTooLarge(_) => "payload_too_large",
             AppError::RedisUnavailable(_) => "redis_unavailable",
             AppError::Internal(_) | AppError::AuthFailed(_) => "internal",
@@ -86,6 +90,13 @@ impl IntoResponse for AppError {
         if self.status().is_server_error() {
             tracing::warn!(error = %self, "request failed");
         }
-        (self.status(), Json(ErrorBody { error: self.detail() })).into_response()
+        let mut response = (self.status(), Json(ErrorBody { error: self.detail() })).into_response();
+        if let AppError::RateLimited { retry_after, .. } = &self {
+            let seconds = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
+            if let Ok(value) = axum::http::HeaderValue::from_str(&seconds.to_string()) {
+                response.headers_mut().insert(axum::http::header::RETRY_AFTER, value);
+            }
+        }
+        response
     }
 }

@@ -15,6 +15,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::console::connections::Connections;
+use crate::console::rate::RateLimits;
 use crate::console::relay::Relay;
 use crate::console::session::SessionStore;
 use crate::console::{ConsolePolicy, SYSTEM_DB};
@@ -30,10 +31,6 @@ pub struct ServeConfig {
     pub dist: PathBuf,
     pub console: ConsolePolicy,
 }
-
-/// How long an idle console session lives (its state, and in shared mode
-/// its keys).
-pub const SESSION_IDLE_TTL: Duration = Duration::from_secs(4 * 3600);
 
 /// Which Redis Bolide uses.
 #[derive(Debug, Clone)]
@@ -89,8 +86,12 @@ impl AppState {
         let relay = Relay {
             policy: console,
             connections: Connections::new(&base),
-            sessions: SessionStore::new(system.clone(), SESSION_IDLE_TTL, console.is_shared()),
+            sessions: SessionStore::new(system.clone(), console.limits.session_idle, console.is_shared()),
             address: format!("{}:{}", endpoint.host, endpoint.port),
+            rate: Arc::new(RateLimits::new(
+                Some(console.limits.session_rate),
+                Some(console.limits.address_rate),
+            )),
         };
         Ok(Self { inner: Arc::new(Inner { system, endpoint, started: Instant::now(), relay }) })
     }
@@ -188,8 +189,12 @@ async fn listen_and_serve(
     let addr = listener.local_addr().map_err(StartError::Serve)?;
     println!("Bolide listening on http://{addr}");
     tracing::info!(%addr, dist = %config.dist.display(), "serving");
-    axum::serve(listener, app(state, &config.dist))
-        .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(StartError::Serve)
+    let housekeeping = tokio::spawn(crate::console::housekeeping::run(state.relay().clone()));
+    let result =
+        axum::serve(listener, app(state, &config.dist).into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(shutdown)
+            .await
+            .map_err(StartError::Serve);
+    housekeeping.abort();
+    result
 }

@@ -470,3 +470,78 @@ async fn shared_sessions_survive_a_redis_restart_that_forgets_acl_users() {
     assert_eq!(answered.as_deref(), Some("\"kept\""));
     assert_eq!(session_id(&alice), id, "same session after the restart");
 }
+
+#[tokio::test]
+async fn housekeeping_removes_idle_shared_sessions_and_enforces_quotas() {
+    let redis = RedisServer::start();
+    let mut policy = ConsolePolicy::SHARED;
+    policy.limits.session_idle = std::time::Duration::from_millis(1500);
+    policy.limits.max_session_keys = 5;
+    let state = AppState::connect_with(&redis.url(), RedisMode::External, policy).expect("url");
+    let router = app(state.clone(), std::path::Path::new("/nonexistent-dist"));
+
+    let mut idle = Browser::new(&router);
+    idle.line("MSET a 1 b 2").await;
+    let idle_id = session_id(&idle);
+    let mut busy = Browser::new(&router);
+    busy.line("MSET a 1 b 2 c 3 d 4 e 5 f 6").await;
+    for _ in 0..2 {
+        tokio::time::sleep(std::time::Duration::from_millis(900)).await;
+        busy.line("PING").await; // keeps busy alive; idle stays idle
+    }
+
+    bolide::console::housekeeping::round(state.relay()).await.expect("round");
+    let mut c = conn(&redis, 0);
+    let left: Vec<String> = redis::cmd("KEYS").arg(format!("{{s:{idle_id}}}:*")).query(&mut c).expect("KEYS");
+    assert!(left.is_empty(), "idle session's keys removed: {left:?}");
+    let users: Vec<String> = redis::cmd("ACL").arg("USERS").query(&mut c).expect("ACL USERS");
+    assert!(!users.contains(&format!("bolide-s-{idle_id}")), "its ACL user removed: {users:?}");
+    assert!(users.contains(&format!("bolide-s-{}", session_id(&busy))));
+
+    // busy holds 6 keys, over the quota of 5: it may read and delete, not grow.
+    let refused = busy.line("SET g 7").await;
+    assert!(refused.output.starts_with("(error) ERR session quota exceeded: 6 keys"), "{}", refused.output);
+    assert_eq!(busy.out("GET a").await, "\"1\"");
+    assert_eq!(busy.out("DEL a b").await, "(integer) 2");
+    // Wait for the round's lock to lapse, as the next minute would.
+    redis::cmd("DEL").arg("bolide:housekeeping:lock").exec(&mut conn(&redis, 15)).expect("DEL");
+    bolide::console::housekeeping::round(state.relay()).await.expect("round");
+    assert_eq!(busy.out("SET g 7").await, "OK");
+}
+
+#[tokio::test]
+async fn rate_limits_answer_429_with_retry_after() {
+    let redis = RedisServer::start();
+    let mut policy = ConsolePolicy::SHARED;
+    policy.limits.session_rate = bolide::console::rate::Rate { per_second: 1, burst: 5 };
+    let router = router(&redis, policy);
+    let mut browser = Browser::new(&router);
+    let body = serde_json::to_vec(&serde_json::json!({"line": "INCR hits"})).expect("json");
+    let mut statuses = Vec::new();
+    let mut retry_after = None;
+    for _ in 0..8 {
+        let mut request = Request::post("/api/console").header(header::CONTENT_TYPE, "application/json");
+        if let Some(cookie) = &browser.cookie {
+            request = request.header(header::COOKIE, cookie.as_str());
+        }
+        let response =
+            router.clone().oneshot(request.body(Body::from(body.clone())).expect("req")).await.expect("ok");
+        if let Some(set) = response.headers().get(header::SET_COOKIE).and_then(|v| v.to_str().ok()) {
+            browser.cookie = set.split(';').next().map(str::to_string);
+        }
+        if response.status() == StatusCode::TOO_MANY_REQUESTS {
+            retry_after =
+                response.headers().get(header::RETRY_AFTER).and_then(|v| v.to_str().ok()).map(str::to_string);
+        }
+        statuses.push(response.status().as_u16());
+    }
+    assert_eq!(&statuses[..5], &[200; 5], "{statuses:?}");
+    assert!(statuses[5..].iter().all(|&s| s == 429), "{statuses:?}");
+    assert_eq!(retry_after.as_deref(), Some("1"));
+    // Refused requests changed nothing: 5 increments.
+    let hits: i64 = redis::cmd("GET")
+        .arg(format!("{{s:{}}}:hits", session_id(&browser)))
+        .query(&mut conn(&redis, 0))
+        .expect("GET");
+    assert_eq!(hits, 5);
+}

@@ -3,7 +3,11 @@
 //! local mode is roomy (the student owns it) but still bounded, so a typo
 //! like `LRANGE big 0 -1` cannot freeze the page.
 
+use std::time::Duration;
+
 use bolide_shared::commands::CommandSpec;
+
+use super::rate::Rate;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
@@ -19,6 +23,19 @@ pub struct Limits {
     pub max_pattern_bytes: usize,
     /// Commands queued in one MULTI.
     pub max_tx_commands: u64,
+    /// Requests per second per session (`per_second: 0` = unlimited).
+    pub session_rate: Rate,
+    /// Requests per second per client address (0 = unlimited).
+    pub address_rate: Rate,
+    /// Keys one session may hold (shared mode; 0 = unlimited). Checked by
+    /// housekeeping about once a minute: past it, commands that can grow
+    /// memory are refused until the session deletes keys.
+    pub max_session_keys: u64,
+    /// Estimated bytes one session may hold (0 = unlimited), checked the
+    /// same way.
+    pub max_session_bytes: u64,
+    /// A session unused this long is removed, in shared mode with its keys.
+    pub session_idle: Duration,
 }
 
 impl Limits {
@@ -29,6 +46,11 @@ impl Limits {
         max_random_count: 10_000,
         max_pattern_bytes: 1024,
         max_tx_commands: 1000,
+        session_rate: Rate { per_second: 2000, burst: 4000 },
+        address_rate: Rate { per_second: 0, burst: 0 },
+        max_session_keys: 0,
+        max_session_bytes: 0,
+        session_idle: Duration::from_secs(7 * 24 * 3600),
     };
 
     pub const SHARED: Limits = Limits {
@@ -38,6 +60,11 @@ impl Limits {
         max_random_count: 1000,
         max_pattern_bytes: 256,
         max_tx_commands: 100,
+        session_rate: Rate { per_second: 20, burst: 60 },
+        address_rate: Rate { per_second: 200, burst: 400 },
+        max_session_keys: 100_000,
+        max_session_bytes: 64 * 1024 * 1024,
+        session_idle: Duration::from_secs(2 * 3600),
     };
 
     /// Bounds that hold whatever the command: argument count and sizes.

@@ -20,13 +20,18 @@
 //! `KEYS *` or `SCAN` in database 0 therefore neither shows nor deletes them.
 
 pub mod connections;
+pub mod housekeeping;
 pub mod limits;
 pub mod namespace;
+pub mod rate;
 pub mod relay;
 pub mod session;
 
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{DefaultBodyLimit, State};
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequestParts, State};
+use axum::http::request::Parts;
 use axum::http::{header, HeaderMap};
 use axum::routing::post;
 use axum::{Json, Router};
@@ -74,14 +79,17 @@ pub fn router() -> Router<AppState> {
 /// included); JSON errors only for transport problems.
 async fn console(
     State(state): State<AppState>,
+    client: ClientAddress,
     jar: CookieJar,
     headers: HeaderMap,
     body: Result<Json<ConsoleRequest>, JsonRejection>,
 ) -> Result<(CookieJar, Json<ConsoleResponse>), AppError> {
     reject_cross_site(&headers)?;
-    let Json(request) = body?;
     let relay = state.relay();
+    relay.rate.check_address(client.0)?;
+    let Json(request) = body?;
     let mut session = relay.sessions.resolve(jar.get(session::COOKIE).map(Cookie::value)).await?;
+    relay.rate.check_session(session.id.as_str())?;
     let response = relay.run_line(&mut session, &request.line).await?;
     let jar = if session.is_new {
         let cookie = Cookie::build((session::COOKIE, session.id.as_str().to_string()))
@@ -94,6 +102,18 @@ async fn console(
         jar
     };
     Ok((jar, Json(response)))
+}
+
+/// The peer address of the request, when the server knows it (tests that
+/// call the router directly have none).
+pub struct ClientAddress(pub Option<IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self(parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip())))
+    }
 }
 
 /// Browsers say where a request comes from; only the app's own pages may

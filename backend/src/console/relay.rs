@@ -31,6 +31,7 @@ pub struct Relay {
     pub sessions: SessionStore,
     /// `host:port` as the prompt shows it.
     pub address: String,
+    pub rate: std::sync::Arc<super::rate::RateLimits>,
 }
 
 /// What a line produced, before it becomes a [`ConsoleResponse`].
@@ -118,7 +119,17 @@ impl Relay {
                 Ok(outcome)
             }
             Decision::Forward(spec) => {
-                let mut outcome = if spec.name == "SELECT" {
+                let mut outcome = if session.over_quota.is_some() && spec.has_flag("denyoom") {
+                    let why = session.over_quota.clone().unwrap_or_default();
+                    return self
+                        .refuse_in_tx(
+                            session,
+                            format!(
+                                "ERR session quota exceeded: {why}; delete keys (DEL, FLUSHDB) to continue"
+                            ),
+                        )
+                        .await;
+                } else if spec.name == "SELECT" {
                     self.select(session, &args).await?
                 } else if let Some(refusal) = self.policy.limits.check_counts(spec, &args) {
                     return self.refuse_in_tx(session, refusal).await;
@@ -414,7 +425,10 @@ impl Relay {
 
 /// Every key of a namespace (for the commands that must count or visit
 /// them all; O(N) like the commands they stand in for).
-async fn scan_namespace(conn: &mut ConnectionManager, ns: &Namespace) -> Result<Vec<Vec<u8>>, AppError> {
+pub(crate) async fn scan_namespace(
+    conn: &mut ConnectionManager,
+    ns: &Namespace,
+) -> Result<Vec<Vec<u8>>, AppError> {
     let pattern = ns.pattern(b"*");
     let mut cursor: u64 = 0;
     let mut keys = Vec::new();

@@ -54,11 +54,11 @@ impl SessionId {
         &self.0
     }
 
-    fn key(&self) -> String {
+    pub(crate) fn key(&self) -> String {
         format!("bolide:session:{{{}}}", self.0)
     }
 
-    fn tx_key(&self) -> String {
+    pub(crate) fn tx_key(&self) -> String {
         format!("bolide:session:{{{}}}:tx", self.0)
     }
 }
@@ -74,6 +74,9 @@ pub struct SessionState {
     pub tx_failed: bool,
 }
 
+/// The session's quota verdict from the last housekeeping round, if over.
+pub type OverQuota = Option<String>;
+
 /// A session as a request sees it.
 #[derive(Debug, Clone)]
 pub struct Session {
@@ -83,6 +86,16 @@ pub struct Session {
     pub is_new: bool,
     /// Shared mode: the password of the session's Redis ACL user.
     pub password: Option<String>,
+    /// Why the session may not grow (set by housekeeping), if it may not.
+    pub over_quota: OverQuota,
+}
+
+/// What the touch script read.
+#[derive(Debug, Default)]
+struct Touched {
+    state: SessionState,
+    password: Option<String>,
+    over_quota: OverQuota,
 }
 
 /// Reads and refreshes a session, creating it when asked.
@@ -90,7 +103,7 @@ pub struct Session {
 /// KEYS[1] session hash, KEYS[2] `bolide:sessions`
 /// ARGV[1] now (ms), ARGV[2] idle TTL (ms), ARGV[3] id, ARGV[4] "1" to
 /// create, ARGV[5] the ACL password of a new session ("" for none)
-/// Returns `{db, tx, txerr, pass}`, or nil when the session does not exist
+/// Returns `{db, tx, txerr, pass, quota}`, or nil when the session does not exist
 /// and ARGV[4] is not "1".
 const TOUCH: &str = r#"
 if redis.call('EXISTS', KEYS[1]) == 0 then
@@ -100,7 +113,7 @@ end
 redis.call('HSET', KEYS[1], 'seen', ARGV[1])
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 redis.call('ZADD', KEYS[2], ARGV[1], ARGV[3])
-return redis.call('HMGET', KEYS[1], 'db', 'tx', 'txerr', 'pass')
+return redis.call('HMGET', KEYS[1], 'db', 'tx', 'txerr', 'pass', 'quota')
 "#;
 
 /// Session state in Bolide's system database.
@@ -122,22 +135,27 @@ impl SessionStore {
         self.idle_ttl
     }
 
+    /// Bolide's own connection (system database).
+    pub fn system(&self) -> ConnectionManager {
+        self.system.clone()
+    }
+
     /// The session named by the cookie, refreshed; a new one when there is
     /// no cookie, a malformed one, or one that expired.
     pub async fn resolve(&self, cookie: Option<&str>) -> Result<Session, AppError> {
         if let Some(id) = cookie.and_then(SessionId::parse) {
-            if let Some((state, password)) = self.run_touch(&id, false, "").await? {
-                return Ok(Session { id, state, is_new: false, password });
+            if let Some(Touched { state, password, over_quota }) = self.run_touch(&id, false, "").await? {
+                return Ok(Session { id, state, is_new: false, password, over_quota });
             }
         }
         let id = SessionId::mint()?;
         let password = if self.acl_users { Some(SessionId::mint()?.0) } else { None };
-        let (state, password) =
+        let Touched { state, password, over_quota } =
             self.run_touch(&id, true, password.as_deref().unwrap_or("")).await?.unwrap_or_default();
         if let Some(password) = &password {
             self.ensure_acl_user(&id, password).await?;
         }
-        Ok(Session { id, state, is_new: true, password })
+        Ok(Session { id, state, is_new: true, password, over_quota })
     }
 
     /// Creates (or re-creates, e.g. after a Redis restart, which forgets ACL
@@ -159,7 +177,7 @@ impl SessionStore {
         id: &SessionId,
         create: bool,
         password: &str,
-    ) -> Result<Option<(SessionState, Option<String>)>, AppError> {
+    ) -> Result<Option<Touched>, AppError> {
         let mut conn = self.system.clone();
         let reply: Option<Vec<Option<String>>> = self
             .touch
@@ -180,8 +198,8 @@ impl SessionStore {
                 in_tx: number(1) == Some(1),
                 tx_failed: number(2) == Some(1),
             };
-            let password = fields.get(3).cloned().flatten().filter(|p| !p.is_empty());
-            (state, password)
+            let text = |i: usize| fields.get(i).cloned().flatten().filter(|p| !p.is_empty());
+            Touched { state, password: text(3), over_quota: text(4) }
         }))
     }
 
@@ -241,7 +259,7 @@ impl SessionStore {
     }
 }
 
-fn now_ms() -> u64 {
+pub(crate) fn now_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))

@@ -1,0 +1,191 @@
+//! Housekeeping, about once a minute: idle sessions are removed (in shared
+//! mode with all their keys and their Redis ACL user), and shared-mode
+//! sessions' key counts and memory are measured against their quotas.
+//!
+//! Several API processes may run it; a short Redis lock lets one of them do
+//! each round. Measuring is one `SCAN` pass over database 0, bucketing keys
+//! by their session prefix, plus `MEMORY USAGE` on a sample of each
+//! session's keys (an estimate: exact accounting would cost a command per
+//! key). A session over quota may still read and delete, but not grow.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use redis::aio::ConnectionManager;
+
+use super::connections::acl_user;
+use super::relay::Relay;
+use super::session::{now_ms, SessionId, SESSIONS_KEY};
+use crate::error::AppError;
+
+/// How often a round runs.
+pub const INTERVAL: Duration = Duration::from_secs(60);
+const LOCK_KEY: &str = "bolide:housekeeping:lock";
+/// Keys per session whose memory is measured, to estimate the rest.
+const MEMORY_SAMPLES: usize = 20;
+
+/// Runs rounds until the returned future is dropped.
+pub async fn run(relay: Relay) {
+    let mut ticker = tokio::time::interval(INTERVAL);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticker.tick().await;
+        if let Err(err) = round(&relay).await {
+            tracing::warn!(%err, "console housekeeping failed; will retry");
+        }
+    }
+}
+
+/// One round (public for tests, which cannot wait a minute).
+pub async fn round(relay: &Relay) -> Result<(), AppError> {
+    relay.rate.shrink();
+    let mut system = relay.sessions.system();
+    let token = now_ms().to_string();
+    let locked: Option<String> = redis::cmd("SET")
+        .arg(LOCK_KEY)
+        .arg(&token)
+        .arg("NX")
+        .arg("PX")
+        .arg(u64::try_from(INTERVAL.as_millis() * 9 / 10).unwrap_or(u64::MAX))
+        .query_async(&mut system)
+        .await?;
+    if locked.is_none() {
+        return Ok(()); // another process does this round
+    }
+    reap_idle(relay, &mut system).await?;
+    if relay.policy.is_shared()
+        && (relay.policy.limits.max_session_keys > 0 || relay.policy.limits.max_session_bytes > 0)
+    {
+        measure_quotas(relay, &mut system).await?;
+    }
+    Ok(())
+}
+
+async fn reap_idle(relay: &Relay, system: &mut ConnectionManager) -> Result<(), AppError> {
+    let idle_before =
+        now_ms().saturating_sub(u64::try_from(relay.sessions.idle_ttl().as_millis()).unwrap_or(u64::MAX));
+    let idle: Vec<String> = redis::cmd("ZRANGE")
+        .arg(SESSIONS_KEY)
+        .arg("-inf")
+        .arg(idle_before)
+        .arg("BYSCORE")
+        .arg("LIMIT")
+        .arg(0)
+        .arg(1000)
+        .query_async(system)
+        .await?;
+    let mut data = relay.connections.for_db(0)?;
+    for raw in idle {
+        let Some(id) = SessionId::parse(&raw) else {
+            redis::cmd("ZREM").arg(SESSIONS_KEY).arg(&raw).exec_async(system).await?;
+            continue;
+        };
+        if relay.policy.is_shared() {
+            let namespace = super::namespace::Namespace::for_session(id.as_str());
+            let keys = super::relay::scan_namespace(&mut data, &namespace).await?;
+            for chunk in keys.chunks(500) {
+                redis::cmd("UNLINK").arg(chunk).exec_async(&mut data).await?;
+            }
+            redis::cmd("ACL").arg("DELUSER").arg(acl_user(&id)).exec_async(system).await?;
+            relay.connections.forget_session(&id);
+        }
+        redis::pipe()
+            .del(id.key())
+            .del(id.tx_key())
+            .zrem(SESSIONS_KEY, id.as_str())
+            .exec_async(system)
+            .await?;
+        tracing::debug!(session = id.as_str(), "idle session removed");
+    }
+    Ok(())
+}
+
+async fn measure_quotas(relay: &Relay, system: &mut ConnectionManager) -> Result<(), AppError> {
+    let limits = relay.policy.limits;
+    let mut data = relay.connections.for_db(0)?;
+    // One pass over the keyspace: key count and a sample of keys per session.
+    let mut per_session: HashMap<String, (u64, Vec<Vec<u8>>)> = HashMap::new();
+    let mut cursor: u64 = 0;
+    loop {
+        let (next, batch): (u64, Vec<Vec<u8>>) = redis::cmd("SCAN")
+            .arg(cursor)
+            .arg("MATCH")
+            .arg("{s:*")
+            .arg("COUNT")
+            .arg(2000)
+            .query_async(&mut data)
+            .await?;
+        for key in batch {
+            let Some(id) = session_of(&key) else { continue };
+            let entry = per_session.entry(id.to_string()).or_default();
+            entry.0 += 1;
+            if entry.1.len() < MEMORY_SAMPLES {
+                entry.1.push(key);
+            }
+        }
+        if next == 0 {
+            break;
+        }
+        cursor = next;
+    }
+    let active: Vec<String> =
+        redis::cmd("ZRANGE").arg(SESSIONS_KEY).arg(0).arg(-1).query_async(system).await?;
+    for raw in active {
+        let Some(id) = SessionId::parse(&raw) else { continue };
+        let (count, sample) = per_session.remove(id.as_str()).unwrap_or_default();
+        let mut sampled_bytes: u64 = 0;
+        for key in &sample {
+            let bytes: Option<u64> =
+                redis::cmd("MEMORY").arg("USAGE").arg(key).query_async(&mut data).await?;
+            sampled_bytes += bytes.unwrap_or(0);
+        }
+        let estimate = if sample.is_empty() { 0 } else { sampled_bytes * count / sample.len() as u64 };
+        let verdict = quota_verdict(count, estimate, limits.max_session_keys, limits.max_session_bytes);
+        let mut cmd = redis::cmd("HSET");
+        cmd.arg(id.key()).arg("quota").arg(verdict.unwrap_or_default());
+        // Only sessions that still exist are updated (HSET would recreate).
+        let exists: bool = redis::cmd("EXISTS").arg(id.key()).query_async(system).await?;
+        if exists {
+            cmd.exec_async(system).await?;
+        }
+    }
+    Ok(())
+}
+
+/// `{s:<id>}:rest` → `<id>`.
+fn session_of(key: &[u8]) -> Option<&str> {
+    let rest = key.strip_prefix(b"{s:")?;
+    let end = rest.iter().position(|&b| b == b'}')?;
+    std::str::from_utf8(&rest[..end]).ok()
+}
+
+/// Why a session with `keys` keys and about `bytes` bytes may not grow.
+pub fn quota_verdict(keys: u64, bytes: u64, max_keys: u64, max_bytes: u64) -> Option<String> {
+    if max_keys > 0 && keys > max_keys {
+        return Some(format!("{keys} keys (the limit is {max_keys})"));
+    }
+    if max_bytes > 0 && bytes > max_bytes {
+        return Some(format!("about {} MiB (the limit is {} MiB)", bytes >> 20, max_bytes >> 20));
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn session_of_reads_the_prefix() {
+        assert_eq!(session_of(b"{s:abc}:k"), Some("abc"));
+        assert_eq!(session_of(b"plain"), None);
+        assert_eq!(session_of(b"{s:abc"), None);
+    }
+
+    #[test]
+    fn quota_verdicts() {
+        assert_eq!(quota_verdict(10, 10, 100, 1000), None);
+        assert!(quota_verdict(101, 10, 100, 1000).is_some_and(|v| v.contains("101 keys")));
+        assert!(quota_verdict(10, 2 << 20, 100, 1 << 20).is_some_and(|v| v.contains("MiB")));
+        assert_eq!(quota_verdict(u64::MAX, u64::MAX, 0, 0), None);
+    }
+}
