@@ -21,6 +21,10 @@
 //! its own process group, so a Ctrl-C in the terminal reaches Bolide only and
 //! Bolide stops Redis after the HTTP server has drained.
 //!
+//! **Protected settings**: loopback only, protected mode, `DEBUG` and
+//! `MODULE` off, `maxmemory 2gb` with `noeviction` (writes fail with OOM past
+//! it, nothing is evicted), and a 512 MiB output buffer bound per client.
+//!
 //! **One Bolide per data dir.** Two Redis servers appending to one AOF would
 //! corrupt it, so Bolide holds an exclusive lock on `<data-dir>/redis/bolide.lock`
 //! for as long as it runs.
