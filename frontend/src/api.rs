@@ -4,7 +4,7 @@
 //! that says whether the backend could not be reached at all or answered
 //! with an error — the UI shows those differently.
 
-use bolide_shared::api::{ErrorBody, Health};
+use bolide_shared::api::{ConsoleRequest, ConsoleResponse, ErrorBody, Health};
 use gloo_net::http::Request;
 
 /// Why a call failed.
@@ -29,6 +29,29 @@ pub async fn health() -> Result<Health, ApiError> {
         if let Ok(health) = serde_json::from_str::<Health>(&text) {
             return Ok(health);
         }
+    }
+    Err(error_from(status, &text))
+}
+
+/// `POST /api/console` with `{"line": ...}`: runs one line typed at the
+/// console, in the session named by the HttpOnly cookie (the browser sends
+/// it on this same-origin request), and returns what redis-cli prints for
+/// it, the next prompt and the reply as data.
+///
+/// A line Redis or Bolide refuses is still `Ok` (the refusal is the output,
+/// as in redis-cli). `Err` means the line was not run: the server is down,
+/// or it answered with its JSON error (e.g. `429` rate limited, `503` Redis
+/// down), whose message is for the student.
+pub async fn console(line: &str) -> Result<ConsoleResponse, ApiError> {
+    let body = ConsoleRequest { line: line.to_owned() };
+    let request =
+        Request::post("/api/console").json(&body).map_err(|err| ApiError::BadResponse(err.to_string()))?;
+    let response = request.send().await.map_err(|err| ApiError::Unreachable(err.to_string()))?;
+    let status = response.status();
+    let text = response.text().await.map_err(|err| ApiError::BadResponse(err.to_string()))?;
+    if status == 200 {
+        return serde_json::from_str::<ConsoleResponse>(&text)
+            .map_err(|err| ApiError::BadResponse(format!("HTTP 200 with an unexpected body: {err}")));
     }
     Err(error_from(status, &text))
 }

@@ -13,3 +13,4 @@
 pub mod api;
 pub mod cli;
 pub mod commands;
+pub mod snippets;

@@ -369,7 +369,8 @@ mod tests {
 
     #[test]
     fn refused_and_local_only_commands_say_so() {
-        assert!(help("EVAL").ends_with("  group: scripting\n  bolide: refused — scripting is disabled in Bolide's console"));
+        assert!(help("EVAL")
+            .ends_with("  group: scripting\n  bolide: refused — scripting is disabled in Bolide's console"));
         assert!(help("FLUSHALL").contains("\n  bolide: refused — FLUSHALL would erase every database"));
         assert!(help("INFO").ends_with("\n  bolide: refused on a shared server — INFO describes the whole shared server; it works when Bolide runs on your own machine"));
         assert!(help("BLPOP").contains("bolide: refused — blocking commands"));
@@ -408,7 +409,8 @@ mod tests {
             help("nosuch"),
             "No help for \"nosuch\": Redis 7.0.15 has no such command. Try HELP @<group> (HELP lists the groups), or type the start of a name and press Tab."
         );
-        assert!(help("@nosuch").starts_with("No help for \"@nosuch\": there is no such group. The groups are @bitmap "));
+        assert!(help("@nosuch")
+            .starts_with("No help for \"@nosuch\": there is no such group. The groups are @bitmap "));
         // Non-UTF-8 and odd arguments do not panic.
         assert!(help_text(&[vec![0xff, b'@']]).starts_with("No help for"));
         assert!(help_text(&[b"@".to_vec()]).starts_with("No help for \"@\""));

@@ -1,0 +1,240 @@
+//! The console's screen as a reducer: the command blocks, the lines waiting
+//! to run, the one running, the prompt, and the last reply (for the code
+//! panel).
+//!
+//! # Why a queue
+//!
+//! A multi-line paste must run line by line, in order, each after the
+//! previous one answered: that is what redis-cli does with a paste, and the
+//! prompt of a line depends on the lines before it (`SELECT 2`, `MULTI`).
+//! So submitted lines go into [`ConsoleState::queue`]; the page starts the
+//! next one ([`ConsoleAction::Start`]) only when nothing is running, and
+//! sends it; its answer ([`ConsoleAction::Finished`]) frees the way for the
+//! next. Everything that is not I/O happens here, so the order of events is
+//! decided in one place and can be tested without a server.
+//!
+//! # What is answered here
+//!
+//! Like redis-cli, the console answers `HELP` and `CLEAR` itself (from the
+//! command table in `bolide-shared`, which the server uses for the same
+//! commands), so they work even when the server does not answer; a blank
+//! line just repeats the prompt. Every other line goes to the server.
+
+use std::collections::VecDeque;
+use std::rc::Rc;
+
+use bolide_shared::api::ConsoleResponse;
+use bolide_shared::cli::{split_args, Reply};
+use bolide_shared::commands::help::help_text;
+use yew::Reducible;
+
+/// How many command blocks the screen keeps; older ones scroll away, as in
+/// a terminal's scrollback.
+pub const MAX_ENTRIES: usize = 300;
+
+/// One command block: the prompt and line as typed, then what came back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    /// Unique within the page's lifetime (a Yew key).
+    pub id: u64,
+    /// The prompt shown when the line was run (`127.0.0.1:6379[1]>`).
+    pub prompt: String,
+    pub line: String,
+    pub status: EntryStatus,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum EntryStatus {
+    /// Sent, no answer yet.
+    Running,
+    /// What redis-cli prints; `error` when it is an error reply.
+    Done { output: String, error: bool },
+    /// The line could not be run (server unreachable, rate limited, Redis
+    /// down): a plain message for the student.
+    Failed(String),
+}
+
+/// The last command that reached Redis (or `HELP`), for the code panel.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LastCall {
+    /// As typed, after redis-cli's unquoting, name first.
+    pub args: Vec<String>,
+    pub reply: Option<Reply>,
+    /// Reply elements the server left out (the reply is incomplete).
+    pub omitted: Option<u64>,
+    /// The prompt the command ran at (it names the database).
+    pub prompt: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ConsoleState {
+    pub entries: Vec<Rc<Entry>>,
+    /// Lines submitted but not started, oldest first.
+    pub queue: VecDeque<String>,
+    /// The entry id and line being sent to the server.
+    pub in_flight: Option<(u64, String)>,
+    /// The prompt from the server's last answer; `None` until one came.
+    pub prompt: Option<String>,
+    pub last: Option<Rc<LastCall>>,
+    next_id: u64,
+}
+
+pub enum ConsoleAction {
+    /// Lines to run, in order (one typed line, or a paste).
+    Enqueue(Vec<String>),
+    /// Start the next queued line if nothing is running. `fallback_prompt`
+    /// is the prompt to show before the server has sent one.
+    Start { fallback_prompt: String },
+    /// The server's answer for entry `id`, or why there was none.
+    Finished { id: u64, result: Result<ConsoleResponse, String> },
+    /// Ctrl+L: clear the screen (not the queue, not the running line).
+    Clear,
+}
+
+/// What to do with a line before it goes anywhere.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LocalLine {
+    /// Nothing typed: show the prompt again.
+    Blank,
+    /// `CLEAR`: clear the screen.
+    Clear,
+    /// `HELP ...`: the words (as split), `HELP` included.
+    Help(Vec<Vec<u8>>),
+    /// Anything else goes to the server.
+    Remote,
+}
+
+/// Sorts a line the way redis-cli does before sending anything: blank,
+/// `clear` alone, `help ...`; a line that does not split (an open quote) is
+/// for the server, which answers `Invalid argument(s)` like redis-cli.
+pub fn classify(line: &str) -> LocalLine {
+    if line.trim().is_empty() {
+        return LocalLine::Blank;
+    }
+    let Ok(args) = split_args(line) else {
+        return LocalLine::Remote;
+    };
+    match args.first() {
+        Some(first) if first.eq_ignore_ascii_case(b"clear") && args.len() == 1 => LocalLine::Clear,
+        Some(first) if first.eq_ignore_ascii_case(b"help") => LocalLine::Help(args),
+        Some(_) => LocalLine::Remote,
+        None => LocalLine::Blank,
+    }
+}
+
+impl ConsoleState {
+    /// The prompt for the next line: the server's last one, else `fallback`.
+    pub fn prompt_or(&self, fallback: &str) -> String {
+        self.prompt.clone().unwrap_or_else(|| fallback.to_owned())
+    }
+
+    /// Whether a line is running or waiting.
+    pub fn busy(&self) -> bool {
+        self.in_flight.is_some() || !self.queue.is_empty()
+    }
+
+    fn push_entry(&mut self, prompt: String, line: String, status: EntryStatus) -> u64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.entries.push(Rc::new(Entry { id, prompt, line, status }));
+        if self.entries.len() > MAX_ENTRIES {
+            let excess = self.entries.len() - MAX_ENTRIES;
+            self.entries.drain(..excess);
+        }
+        id
+    }
+
+    fn set_status(&mut self, id: u64, status: EntryStatus) {
+        if let Some(entry) = self.entries.iter_mut().find(|entry| entry.id == id) {
+            let mut updated = (**entry).clone();
+            updated.status = status;
+            *entry = Rc::new(updated);
+        }
+    }
+
+    fn start(&mut self, fallback_prompt: &str) {
+        if self.in_flight.is_some() {
+            return;
+        }
+        let Some(line) = self.queue.pop_front() else {
+            return;
+        };
+        let prompt = self.prompt_or(fallback_prompt);
+        match classify(&line) {
+            LocalLine::Blank => {
+                self.push_entry(prompt, line, EntryStatus::Done { output: String::new(), error: false });
+            }
+            LocalLine::Clear => self.entries.clear(),
+            LocalLine::Help(args) => {
+                let output = help_text(args.get(1..).unwrap_or_default());
+                self.last = Some(Rc::new(LastCall {
+                    args: args.iter().map(|arg| String::from_utf8_lossy(arg).into_owned()).collect(),
+                    reply: None,
+                    omitted: None,
+                    prompt: prompt.clone(),
+                }));
+                self.push_entry(prompt, line, EntryStatus::Done { output, error: false });
+            }
+            LocalLine::Remote => {
+                let id = self.push_entry(prompt, line.clone(), EntryStatus::Running);
+                self.in_flight = Some((id, line));
+            }
+        }
+    }
+
+    fn finish(&mut self, id: u64, result: Result<ConsoleResponse, String>) {
+        if self.in_flight.as_ref().is_some_and(|(running, _)| *running == id) {
+            self.in_flight = None;
+        }
+        match result {
+            Ok(response) => {
+                let prompt =
+                    self.entries.iter().find(|entry| entry.id == id).map(|entry| entry.prompt.clone());
+                if response.clear {
+                    self.entries.clear();
+                } else {
+                    self.set_status(id, EntryStatus::Done { output: response.output, error: response.error });
+                }
+                if !response.args.is_empty() {
+                    self.last = Some(Rc::new(LastCall {
+                        args: response.args,
+                        reply: response.reply,
+                        omitted: response.omitted,
+                        prompt: prompt.unwrap_or_else(|| response.prompt.clone()),
+                    }));
+                }
+                if !response.prompt.is_empty() {
+                    self.prompt = Some(response.prompt);
+                }
+            }
+            Err(message) => {
+                // The next lines would most likely fail the same way (the
+                // server is down, or asked us to slow down): do not run
+                // them behind the student's back.
+                let dropped = self.queue.len();
+                self.queue.clear();
+                let message = match dropped {
+                    0 => message,
+                    1 => format!("{message}\n(1 more pasted line was not run)"),
+                    n => format!("{message}\n({n} more pasted lines were not run)"),
+                };
+                self.set_status(id, EntryStatus::Failed(message));
+            }
+        }
+    }
+}
+
+impl Reducible for ConsoleState {
+    type Action = ConsoleAction;
+
+    fn reduce(self: Rc<Self>, action: Self::Action) -> Rc<Self> {
+        let mut next = (*self).clone();
+        match action {
+            ConsoleAction::Enqueue(lines) => next.queue.extend(lines),
+            ConsoleAction::Start { fallback_prompt } => next.start(&fallback_prompt),
+            ConsoleAction::Finished { id, result } => next.finish(id, result),
+            ConsoleAction::Clear => next.entries.clear(),
+        }
+        Rc::new(next)
+    }
+}

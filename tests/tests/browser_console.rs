@@ -1,0 +1,127 @@
+//! The console page in a real browser, on the real binary and its embedded
+//! Redis: typing, exact outputs, history, completion, hints, the code panel,
+//! and keys rendered as text.
+
+use std::time::Duration;
+
+use bolide_tests::{workspace_root, BolideProcess, Browser};
+use fantoccini::key::Key;
+use fantoccini::{Client, Locator};
+
+fn e2e_dist() -> std::path::PathBuf {
+    let dist = std::env::var_os("BOLIDE_E2E_DIST")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target").join("e2e-dist"));
+    assert!(
+        dist.join("index.html").is_file(),
+        "{} has no built app (trunk build --dist target/e2e-dist)",
+        dist.display()
+    );
+    dist
+}
+
+async fn wait_for(client: &Client, css: &str) -> fantoccini::elements::Element {
+    client
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|err| panic!("no element {css}: {err}"))
+}
+
+/// Types `line` + Enter and returns the text of the new entry's output.
+async fn run(client: &Client, line: &str) -> String {
+    let before = client.find_all(Locator::Css(".console-entry")).await.expect("entries").len();
+    let input = wait_for(client, "#console-input").await;
+    input.send_keys(line).await.expect("type");
+    input.send_keys(&Key::Enter.to_string()).await.expect("enter");
+    output_of_entry(client, before).await
+}
+
+/// Waits for entry number `index` (0-based) to have its output.
+async fn output_of_entry(client: &Client, index: usize) -> String {
+    for _ in 0..200 {
+        let entries = client.find_all(Locator::Css(".console-entry")).await.expect("entries");
+        if let Some(entry) = entries.get(index) {
+            if let Ok(output) = entry.find(Locator::Css("pre.console-output")).await {
+                // innerText keeps the <pre>'s line breaks exactly.
+                let text = output.prop("innerText").await.expect("text").unwrap_or_default();
+                return text;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("entry {index} never got an output");
+}
+
+async fn input_value(client: &Client) -> String {
+    wait_for(client, "#console-input").await.prop("value").await.expect("value").unwrap_or_default()
+}
+
+#[tokio::test]
+async fn console_page_runs_commands_like_redis_cli() {
+    let dist = e2e_dist();
+    let data = tempfile::tempdir().expect("data dir");
+    let bolide = BolideProcess::serve(
+        &["--dist", &dist.display().to_string(), "--data-dir", &data.path().display().to_string()],
+        &[],
+    );
+    let browser = Browser::start().await;
+    let client = &browser.client;
+    client.goto(&bolide.url("/console")).await.expect("open console");
+
+    let prompt = wait_for(client, ".console-prompt").await.text().await.expect("prompt");
+    assert!(prompt.contains(&format!("127.0.0.1:{}>", bolide.redis_port)), "{prompt}");
+
+    assert_eq!(run(client, "SET my_key my_value").await, "OK");
+    assert_eq!(run(client, "GET my_key").await, "\"my_value\"");
+    assert_eq!(run(client, "HSET k2 name Joe email x type instructor").await, "(integer) 3");
+    assert_eq!(
+        run(client, "HGETALL k2").await,
+        "1) \"name\"\n2) \"Joe\"\n3) \"email\"\n4) \"x\"\n5) \"type\"\n6) \"instructor\""
+    );
+
+    // The code panel shows the same call with redis-py.
+    let python = wait_for(client, ".code-panel .code-python").await.text().await.expect("python");
+    assert!(python.contains("rd.hgetall('k2')"), "{python}");
+
+    // ↑ brings back the last line; ↑ again the one before.
+    let input = wait_for(client, "#console-input").await;
+    input.send_keys(&Key::Up.to_string()).await.expect("up");
+    assert_eq!(input_value(client).await, "HGETALL k2");
+    input.send_keys(&Key::Up.to_string()).await.expect("up");
+    assert_eq!(input_value(client).await, "HSET k2 name Joe email x type instructor");
+    input.clear().await.expect("clear");
+
+    // Tab completes a command name; the hint shows its arguments.
+    input.send_keys("hge").await.expect("type");
+    input.send_keys(&Key::Tab.to_string()).await.expect("tab");
+    let completed = input_value(client).await;
+    assert!(
+        completed.eq_ignore_ascii_case("hget") || completed.eq_ignore_ascii_case("hgetall"),
+        "{completed}"
+    );
+    input.clear().await.expect("clear");
+    input.send_keys("SET k ").await.expect("type");
+    let hint = wait_for(client, ".console-hint").await.text().await.expect("hint");
+    assert!(hint.contains("value"), "hint after SET k: {hint}");
+    input.clear().await.expect("clear");
+
+    // Keys and values are text, never markup.
+    assert_eq!(run(client, "SET \"<img src=x onerror=alert(1)>\" v").await, "OK");
+    assert_eq!(run(client, "KEYS <img*").await, "1) \"<img src=x onerror=alert(1)>\"");
+    assert!(client.find(Locator::Css(".console-output img")).await.is_err(), "markup was rendered");
+
+    let screenshot = client.screenshot().await.expect("screenshot");
+    let out = workspace_root().join("target").join("e2e");
+    std::fs::create_dir_all(&out).expect("out dir");
+    std::fs::write(out.join("console.png"), &screenshot).expect("save screenshot");
+
+    // History survives a reload.
+    client.refresh().await.expect("reload");
+    let input = wait_for(client, "#console-input").await;
+    input.send_keys(&Key::Up.to_string()).await.expect("up");
+    assert_eq!(input_value(client).await, "KEYS <img*");
+
+    browser.close().await;
+}
