@@ -545,3 +545,24 @@ async fn rate_limits_answer_429_with_retry_after() {
         .expect("GET");
     assert_eq!(hits, 5);
 }
+
+#[tokio::test]
+async fn an_unreadable_error_reply_breaks_nobody_elses_console() {
+    let redis = RedisServer::start();
+    for policy in [ConsolePolicy::LOCAL, ConsolePolicy::SHARED] {
+        let router = router(&redis, policy);
+        let mut mallory = Browser::new(&router);
+        let mut alice = Browser::new(&router);
+        assert_eq!(alice.out("PING").await, "PONG");
+        // Redis echoes the category, bytes that are not UTF-8 included.
+        let reply = mallory.line("ACL CAT \"caf\\xff\"").await;
+        assert!(reply.error && reply.output.starts_with("(error) ERR"), "{}", reply.output);
+        mallory.line("MULTI").await;
+        mallory.line("ACL CAT \"\\xfe\"").await;
+        assert!(mallory.line("EXEC").await.error);
+        // The shared connections are still in step.
+        assert_eq!(alice.out("PING").await, "PONG");
+        assert_eq!(alice.out("ECHO hello").await, "\"hello\"");
+        assert_eq!(mallory.out("PING").await, "PONG");
+    }
+}

@@ -52,9 +52,20 @@ impl Connections {
         if let Some(conn) = open.get(&db) {
             return Ok(conn.clone());
         }
-        let (conn, _) = redis_conn::connect(&format!("{}/{db}", self.base_url))?;
+        let (conn, _) = redis_conn::connect(&self.url_for_db(db))?;
         open.insert(db, conn.clone());
         Ok(conn)
+    }
+
+    /// The URL of database `db`, for a connection of one's own.
+    pub fn url_for_db(&self, db: u32) -> String {
+        format!("{}/{db}", self.base_url)
+    }
+
+    /// The URL of a shared-mode session's ACL user, for a connection of
+    /// one's own.
+    pub fn url_for_session(&self, id: &SessionId, password: &str) -> String {
+        format!("{}/0", with_credentials(&self.base_url, &acl_user(id), password))
     }
 
     /// The connection of a shared-mode session, as its ACL user.
@@ -74,8 +85,7 @@ impl Connections {
                 }
             }
         }
-        let url = with_credentials(&self.base_url, &acl_user(id), password);
-        let (conn, _) = redis_conn::connect(&format!("{url}/0"))?;
+        let (conn, _) = redis_conn::connect(&self.url_for_session(id, password))?;
         open.insert(id.clone(), (conn.clone(), now));
         Ok(conn)
     }

@@ -119,20 +119,11 @@ impl Relay {
                 Ok(outcome)
             }
             Decision::Forward(spec) => {
-                let mut outcome = if session.over_quota.is_some() && spec.has_flag("denyoom") {
-                    let why = session.over_quota.clone().unwrap_or_default();
-                    return self
-                        .refuse_in_tx(
-                            session,
-                            format!(
-                                "ERR session quota exceeded: {why}; delete keys (DEL, FLUSHDB) to continue"
-                            ),
-                        )
-                        .await;
-                } else if spec.name == "SELECT" {
-                    self.select(session, &args).await?
-                } else if let Some(refusal) = self.policy.limits.check_counts(spec, &args) {
+                if let Some(refusal) = self.forward_refusal(session, spec, &args) {
                     return self.refuse_in_tx(session, refusal).await;
+                }
+                let mut outcome = if spec.name == "SELECT" {
+                    self.select(session, &args).await?
                 } else if session.state.in_tx {
                     self.queue(session, spec, args).await?
                 } else {
@@ -142,6 +133,17 @@ impl Relay {
                 Ok(outcome)
             }
         }
+    }
+
+    /// Why a command the policy lets through must still be refused for this
+    /// session: its quota, or a count or pattern beyond the limits.
+    fn forward_refusal(&self, session: &Session, spec: &CommandSpec, args: &[Vec<u8>]) -> Option<String> {
+        if let Some(why) = session.over_quota.as_deref().filter(|_| spec.has_flag("denyoom")) {
+            return Some(format!(
+                "ERR session quota exceeded: {why}; delete keys (DEL, FLUSHDB) to continue"
+            ));
+        }
+        self.policy.limits.check_counts(spec, args)
     }
 
     /// An error reply; inside `MULTI` it also dooms the transaction, as
@@ -168,10 +170,34 @@ impl Relay {
         }
     }
 
+    /// A connection of the request's own, for commands whose reply could
+    /// confuse the client library: Redis may echo an argument in an error
+    /// line, and an error line that is not UTF-8 makes the `redis` crate
+    /// fail to parse it and lose its place in the stream — on a shared
+    /// connection, for every session. Arguments that are not UTF-8 are rare
+    /// (`"\xff"` typed on purpose), so they pay for a connection.
+    async fn isolated_connection(
+        &self,
+        session: &Session,
+    ) -> Result<redis::aio::MultiplexedConnection, AppError> {
+        let url = match (&self.policy.mode, &session.password) {
+            (Mode::Shared, Some(password)) => self.connections.url_for_session(&session.id, password),
+            _ => self.connections.url_for_db(session.state.db),
+        };
+        let client = redis::Client::open(url)?;
+        let config = redis::AsyncConnectionConfig::new()
+            .set_connection_timeout(Some(crate::redis_conn::CONNECT_TIMEOUT))
+            .set_response_timeout(Some(crate::redis_conn::RESPONSE_TIMEOUT));
+        Ok(client.get_multiplexed_async_connection_with_config(&config).await?)
+    }
+
     /// Runs `args` for the session. In shared mode, a connection refused for
     /// its credentials means Redis forgot the session's ACL user (it keeps
     /// ACL users in memory only): re-create it and try once more.
     async fn run_for(&self, session: &Session, args: &[Vec<u8>]) -> Result<Reply, AppError> {
+        if args.iter().any(|a| std::str::from_utf8(a).is_err()) {
+            return execute(&mut self.isolated_connection(session).await?, args).await;
+        }
         let first = execute(&mut self.connection(session)?, args).await;
         let Some(password) = &session.password else { return first };
         let auth_failed = match &first {
@@ -335,9 +361,21 @@ impl Relay {
         for (_, args) in &commands {
             pipe.add_command(command(args));
         }
-        let mut conn = self.connection(session)?;
-        let values: Vec<Value> = match pipe.query_async(&mut conn).await {
+        let binary = commands.iter().any(|(_, args)| args.iter().any(|a| std::str::from_utf8(a).is_err()));
+        let result = if binary {
+            // The connection is ours alone and was just opened: a failure
+            // now is the client library choking on the reply, not an outage.
+            let mut conn = self.isolated_connection(session).await?;
+            match pipe.query_async(&mut conn).await {
+                Err(err) if !is_server_error(&err) => return Ok(Outcome::error(UNREADABLE_ERROR)),
+                other => other,
+            }
+        } else {
+            pipe.query_async(&mut self.connection(session)?).await
+        };
+        let values: Vec<Value> = match result {
             Ok(values) => values,
+            Err(err) if err.kind() == redis::ErrorKind::Parse => return Ok(Outcome::error(UNREADABLE_ERROR)),
             Err(err) if is_server_error(&err) => return Ok(Outcome::error(server_error_text(&err))),
             Err(err) => return Err(err.into()),
         };
@@ -451,16 +489,24 @@ pub(crate) async fn scan_namespace(
 
 /// Sends one command and returns Redis's reply — an error reply is a reply
 /// too, not a failure.
-async fn execute(conn: &mut ConnectionManager, args: &[Vec<u8>]) -> Result<Reply, AppError> {
+async fn execute(conn: &mut impl redis::aio::ConnectionLike, args: &[Vec<u8>]) -> Result<Reply, AppError> {
     match command(args).query_async::<Value>(conn).await {
         Ok(value) => Ok(to_reply(value)),
         Err(err) if err.kind() == redis::ErrorKind::AuthenticationFailed => {
             Err(AppError::AuthFailed(err.to_string()))
         }
+        // Redis's reply was not something the client library can read (an
+        // error line with bytes that are not UTF-8).
+        Err(err) if err.kind() == redis::ErrorKind::Parse => Ok(Reply::Error(UNREADABLE_ERROR.into())),
         Err(err) if is_server_error(&err) => Ok(Reply::Error(server_error_text(&err))),
         Err(err) => Err(err.into()),
     }
 }
+
+/// Shown when Redis's error line was not UTF-8 (it echoed a binary
+/// argument), which the `redis` crate cannot parse.
+const UNREADABLE_ERROR: &str =
+    "ERR Redis answered with an error message Bolide cannot read (it is not UTF-8)";
 
 /// A command made of raw byte arguments, name first.
 fn command(args: &[Vec<u8>]) -> redis::Cmd {

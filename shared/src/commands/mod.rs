@@ -229,9 +229,29 @@ impl CommandSpec {
         if !self.accepts_argc(args.len()) {
             return Err(KeySearchError::Malformed);
         }
-        if self.name == "SORT" || self.name == "SORT_RO" {
-            return sort_key_positions(args);
+        // Where Redis 7.0's key specs differ from what its own parser does
+        // (a repeated STORE: the parser stores into the last one), the keys
+        // are found the parser's way. Every STORE destination is a key, so
+        // none can escape a namespace.
+        // For SORT, what the key specs say (as `COMMAND GETKEYS` reads it)
+        // and what the parser does are united: prefixing a destination Redis
+        // then ignores is harmless, missing the one it uses would not be.
+        // For GEORADIUS*, the parser's reading alone: a key spec there can
+        // name an option keyword as a key, and prefixing it would change
+        // the command (the ACL check, which reads the specs, then refuses
+        // what is left unprefixed).
+        match self.name {
+            "SORT" => return sort_key_positions(args, true),
+            "SORT_RO" => return sort_key_positions(args, false),
+            "GEORADIUS" => return Ok(georadius_key_positions(args, 6)),
+            "GEORADIUSBYMEMBER" => return Ok(georadius_key_positions(args, 5)),
+            _ => {}
         }
+        self.key_positions_from_specs(args)
+    }
+
+    /// Key positions as Redis's key specs describe them.
+    fn key_positions_from_specs<A: AsRef<[u8]>>(&self, args: &[A]) -> Result<Vec<usize>, KeySearchError> {
         let argc = i64::try_from(args.len()).map_err(|_| KeySearchError::Malformed)?;
         let mut keys = Vec::new();
         for spec in self.key_specs {
@@ -313,12 +333,15 @@ fn find_keyword<A: AsRef<[u8]>>(args: &[A], keyword: &str, startfrom: i64) -> Op
 
 /// `SORT key [BY pattern] [LIMIT offset count] [GET pattern ...] [ASC|DESC]
 /// [ALPHA] [STORE destination]`, walked the way Redis's `sortGetKeys` does.
-fn sort_key_positions<A: AsRef<[u8]>>(args: &[A]) -> Result<Vec<usize>, KeySearchError> {
+fn sort_key_positions<A: AsRef<[u8]>>(args: &[A], can_store: bool) -> Result<Vec<usize>, KeySearchError> {
     if args.len() < 2 {
         return Err(KeySearchError::Malformed);
     }
-    let mut store = None;
+    let mut keys = vec![1];
+    // As `COMMAND GETKEYS` reads it: LIMIT takes two words, BY and GET one,
+    // and the word after the last STORE is the destination.
     let mut i = 2;
+    let mut spec_store = None;
     while i < args.len() {
         let word = args.get(i).map(AsRef::as_ref).unwrap_or_default();
         let next = args.get(i + 1).map(AsRef::as_ref);
@@ -329,12 +352,57 @@ fn sort_key_positions<A: AsRef<[u8]>>(args: &[A]) -> Result<Vec<usize>, KeySearc
                 return Err(KeySearchError::Unknown);
             }
             i += 1;
-        } else if word.eq_ignore_ascii_case(b"STORE") && next.is_some() {
-            store = Some(i + 1);
+        } else if word.eq_ignore_ascii_case(b"STORE") && next.is_some() && can_store {
+            spec_store = Some(i + 1);
         }
         i += 1;
     }
-    Ok(core::iter::once(1).chain(store).collect())
+    keys.extend(spec_store);
+    // As Redis's sortCommandGeneric parses it: each option consumes its own
+    // arguments, and every STORE takes the next word, whatever it is.
+    let mut i = 2;
+    while i < args.len() {
+        let word = args.get(i).map(AsRef::as_ref).unwrap_or_default();
+        let left = args.len() - i - 1;
+        let next = args.get(i + 1).map(AsRef::as_ref);
+        if word.eq_ignore_ascii_case(b"LIMIT") && left >= 2 {
+            i += 2;
+        } else if word.eq_ignore_ascii_case(b"STORE") && can_store && left >= 1 {
+            keys.push(i + 1);
+            i += 1;
+        } else if (word.eq_ignore_ascii_case(b"BY") || word.eq_ignore_ascii_case(b"GET")) && left >= 1 {
+            if next.is_some_and(pattern_names_keys) {
+                return Err(KeySearchError::Unknown);
+            }
+            i += 1;
+        }
+        i += 1;
+    }
+    keys.sort_unstable();
+    keys.dedup();
+    Ok(keys)
+}
+
+/// `GEORADIUS key lon lat radius unit [options]` (options from 6) and
+/// `GEORADIUSBYMEMBER key member radius unit [options]` (from 5), as
+/// Redis's georadiusGeneric reads them: `COUNT n`, `STORE key` and
+/// `STOREDIST key` take an argument, and every destination is a key.
+fn georadius_key_positions<A: AsRef<[u8]>>(args: &[A], options_from: usize) -> Vec<usize> {
+    let mut keys = vec![1];
+    let mut i = options_from;
+    while i < args.len() {
+        let word = args.get(i).map(AsRef::as_ref).unwrap_or_default();
+        let has_next = i + 1 < args.len();
+        if word.eq_ignore_ascii_case(b"COUNT") && has_next {
+            i += 1;
+        } else if (word.eq_ignore_ascii_case(b"STORE") || word.eq_ignore_ascii_case(b"STOREDIST")) && has_next
+        {
+            keys.push(i + 1);
+            i += 1;
+        }
+        i += 1;
+    }
+    keys
 }
 
 /// Whether a `SORT ... BY/GET` pattern makes Redis read other keys: it
@@ -610,7 +678,19 @@ mod tests {
         assert_eq!(keys(&["OBJECT", "ENCODING", "k"]), Ok(vec![2]));
         assert_eq!(keys(&["XINFO", "STREAM", "s"]), Ok(vec![2]));
         assert_eq!(keys(&["SORT", "k", "BY", "nosort", "STORE", "dst"]), Ok(vec![1, 5]));
-        assert_eq!(keys(&["SORT", "k", "STORE", "STORE", "x"]), Ok(vec![1, 4]));
+        // What COMMAND GETKEYS says (4) and what SORT's parser uses (3).
+        assert_eq!(keys(&["SORT", "k", "STORE", "STORE", "x"]), Ok(vec![1, 3, 4]));
+        assert_eq!(keys(&["SORT", "l", "STORE", "a", "STORE", "b"]), Ok(vec![1, 3, 5]));
+        assert_eq!(keys(&["SORT", "l", "STORE", "GET", "STORE", "x"]), Ok(vec![1, 3, 5]));
+        assert_eq!(keys(&["SORT_RO", "l", "STORE", "d"]), Ok(vec![1]));
+        assert_eq!(
+            keys(&["GEORADIUS", "g", "0", "0", "1", "km", "STORE", "a", "STORE", "b"]),
+            Ok(vec![1, 7, 9])
+        );
+        assert_eq!(
+            keys(&["GEORADIUS", "g", "0", "0", "1", "km", "STORE", "STOREDIST", "STOREDIST", "b"]),
+            Ok(vec![1, 7, 9])
+        );
         assert_eq!(keys(&["SORT", "k", "LIMIT", "0", "10", "ALPHA"]), Ok(vec![1]));
         assert_eq!(keys(&["PING"]), Ok(vec![]));
         assert_eq!(keys(&["KEYS", "*"]), Ok(vec![]));
@@ -719,7 +799,7 @@ mod tests {
         ("MEMORY USAGE k SAMPLES 5", Some(&[2])),
         ("SORT k", Some(&[1])),
         ("SORT k BY nosort STORE dst", Some(&[1, 5])),
-        ("SORT k STORE STORE x", Some(&[1, 4])),
+        ("SORT k STORE STORE x", Some(&[1, 3, 4])), // GETKEYS says 4; the parser stores into 3
         ("SORT k LIMIT 0 10 STORE d ALPHA", Some(&[1, 6])),
         ("SORT_RO k ALPHA", Some(&[1])),
         ("LCS a b", Some(&[1, 2])),
