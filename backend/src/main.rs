@@ -4,6 +4,12 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+/// mimalloc: a server doing many small, short-lived allocations per request
+/// (JSON, arguments, replies) runs measurably faster on it than on the
+/// system allocator (see the README's Speed section).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = bolide::cli::Cli::parse();
     bolide::cli::init_tracing();
