@@ -566,3 +566,43 @@ async fn an_unreadable_error_reply_breaks_nobody_elses_console() {
         assert_eq!(mallory.out("PING").await, "PONG");
     }
 }
+
+/// Every command the table refuses in a mode is refused there, by name,
+/// outside and inside MULTI, and nothing changes.
+#[tokio::test]
+async fn every_refused_command_in_the_table_is_refused() {
+    use bolide_shared::commands::policy::policy;
+    let redis = RedisServer::start();
+    for (policy_value, mode) in [
+        (ConsolePolicy::LOCAL, ConsolePolicy::LOCAL.mode),
+        (ConsolePolicy::SHARED, ConsolePolicy::SHARED.mode),
+    ] {
+        let mut lax = policy_value;
+        lax.limits.session_rate = bolide::console::rate::Rate { per_second: 0, burst: 0 };
+        let router = router(&redis, lax);
+        let mut browser = Browser::new(&router);
+        browser.line("SET keep me").await;
+        let before = snapshot(&redis);
+        let refused: Vec<&str> = bolide_shared::commands::all()
+            .iter()
+            .filter(|spec| !spec.is_container() && policy(spec).refusal_reason(mode).is_some())
+            .map(|spec| spec.name)
+            .collect();
+        assert!(refused.len() > 50, "{} refused commands", refused.len());
+        for name in &refused {
+            let reply = browser.line(name).await;
+            assert!(reply.error, "{name} ran: {}", reply.output);
+            assert!(
+                reply.output.starts_with(&format!("(error) ERR {name} is refused")),
+                "{name}: {}",
+                reply.output
+            );
+        }
+        browser.line("MULTI").await;
+        for name in refused.iter().take(40) {
+            assert!(browser.line(name).await.error, "{name} queued inside MULTI");
+        }
+        assert!(browser.out("EXEC").await.contains("EXECABORT"));
+        assert_eq!(snapshot(&redis), before, "nothing changed");
+    }
+}
