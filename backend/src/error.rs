@@ -19,6 +19,8 @@ pub enum AppError {
     BadRequest { code: &'static str, message: String },
     #[error("{0}")]
     Forbidden(String),
+    #[error("{0}")]
+    Conflict(String),
     #[error("request body too large: {0}")]
     PayloadTooLarge(String),
     #[error("Redis is unavailable: {0}")]
@@ -39,6 +41,7 @@ impl AppError {
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::RedisUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -52,6 +55,7 @@ impl AppError {
             AppError::MethodNotAllowed => "method_not_allowed",
             AppError::BadRequest { code, .. } => code,
             AppError::Forbidden(_) => "forbidden",
+            AppError::Conflict(_) => "conflict",
             AppError::RateLimited { .. } => "rate_limited",
             AppError::PayloadTooLarge(_) => "payload_too_large",
             AppError::RedisUnavailable(_) => "redis_unavailable",

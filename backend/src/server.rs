@@ -66,6 +66,8 @@ struct Inner {
     /// Bolide's own database ([`SYSTEM_DB`]): sessions, health probes.
     system: ConnectionManager,
     endpoint: RedisEndpoint,
+    /// `redis://host:port` without a database, for connections of one's own.
+    base_url: String,
     started: Instant,
     relay: Relay,
 }
@@ -93,7 +95,9 @@ impl AppState {
                 Some(console.limits.address_rate),
             )),
         };
-        Ok(Self { inner: Arc::new(Inner { system, endpoint, started: Instant::now(), relay }) })
+        Ok(Self {
+            inner: Arc::new(Inner { system, endpoint, base_url: base, started: Instant::now(), relay }),
+        })
     }
 
     /// A handle on Bolide's own database (clones share one socket).
@@ -103,6 +107,11 @@ impl AppState {
 
     pub fn endpoint(&self) -> &RedisEndpoint {
         &self.inner.endpoint
+    }
+
+    /// Redis's URL without a database.
+    pub fn redis_base_url(&self) -> &str {
+        &self.inner.base_url
     }
 
     pub fn relay(&self) -> &Relay {

@@ -151,6 +151,28 @@ impl RedisServer {
         redis::Client::open(self.url()).and_then(|c| c.get_connection()).expect("connect to test redis")
     }
 
+    /// Every key and its `DUMP` in databases 0–15, except the keys `skip`
+    /// says change by design (e.g. session bookkeeping): comparing two
+    /// snapshots proves a request changed nothing.
+    pub fn snapshot(&self, skip: impl Fn(u32, &[u8]) -> bool) -> Vec<(u32, Vec<u8>, Vec<u8>)> {
+        let mut all = Vec::new();
+        for db in 0..16 {
+            let mut conn = redis::Client::open(format!("redis://127.0.0.1:{}/{db}", self.port))
+                .and_then(|c| c.get_connection())
+                .expect("connect");
+            let mut keys: Vec<Vec<u8>> = redis::cmd("KEYS").arg("*").query(&mut conn).expect("KEYS");
+            keys.sort();
+            for key in keys {
+                if skip(db, &key) {
+                    continue;
+                }
+                let dump: Vec<u8> = redis::cmd("DUMP").arg(&key).query(&mut conn).expect("DUMP");
+                all.push((db, key, dump));
+            }
+        }
+        all
+    }
+
     /// Kills the server at once (SIGKILL), as a crash would.
     pub fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {

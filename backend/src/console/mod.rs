@@ -88,9 +88,19 @@ async fn console(
     let relay = state.relay();
     relay.rate.check_address(client.0)?;
     let Json(request) = body?;
-    let mut session = relay.sessions.resolve(jar.get(session::COOKIE).map(Cookie::value)).await?;
+    let (mut session, jar) = session_of(relay, jar).await?;
     relay.rate.check_session(session.id.as_str())?;
     let response = relay.run_line(&mut session, &request.line).await?;
+    Ok((jar, Json(response)))
+}
+
+/// The browser's session (a new one when the cookie names none), and the
+/// cookie jar to answer with (setting the cookie for a new session).
+pub async fn session_of(
+    relay: &relay::Relay,
+    jar: CookieJar,
+) -> Result<(session::Session, CookieJar), AppError> {
+    let session = relay.sessions.resolve(jar.get(session::COOKIE).map(Cookie::value)).await?;
     let jar = if session.is_new {
         let cookie = Cookie::build((session::COOKIE, session.id.as_str().to_string()))
             .path("/")
@@ -101,7 +111,7 @@ async fn console(
     } else {
         jar
     };
-    Ok((jar, Json(response)))
+    Ok((session, jar))
 }
 
 /// The peer address of the request, when the server knows it (tests that
@@ -119,7 +129,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
 /// Browsers say where a request comes from; only the app's own pages may
 /// use the console. (A cross-site page cannot send a JSON POST without a
 /// CORS preflight, which Bolide never grants; this is the second lock.)
-fn reject_cross_site(headers: &HeaderMap) -> Result<(), AppError> {
+pub fn reject_cross_site(headers: &HeaderMap) -> Result<(), AppError> {
     if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
         if !matches!(site, "same-origin" | "none") {
             return Err(AppError::Forbidden(format!("cross-site request ({site}) refused")));
