@@ -29,6 +29,44 @@ pub struct Cli {
 pub enum Command {
     /// Serve the app and the API (the default).
     Serve(ServeArgs),
+    /// Load a Meteorite Landings file (course JSON, NASA JSON or NASA CSV)
+    /// into Redis, replacing the previous set (all or nothing).
+    Load {
+        /// The file to load.
+        file: PathBuf,
+        #[command(flatten)]
+        target: TargetArgs,
+    },
+    /// Load N realistic synthetic landings (the same N and seed always give
+    /// the same set).
+    Generate {
+        /// How many landings.
+        n: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[command(flatten)]
+        target: TargetArgs,
+    },
+}
+
+/// Which Redis `load` and `generate` write to.
+#[derive(Debug, Clone, Args)]
+pub struct TargetArgs {
+    /// This Redis; without it, the embedded Redis of a running `bolide serve`.
+    #[arg(long, env = "REDIS_URL")]
+    pub redis_url: Option<String>,
+    /// The data dir of the running `bolide serve` [default: as for serve].
+    #[arg(long, env = "BOLIDE_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+}
+
+/// Why a subcommand failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error(transparent)]
+    Start(#[from] StartError),
+    #[error("{0}")]
+    Data(String),
 }
 
 /// Options of `bolide serve`.
@@ -78,10 +116,18 @@ pub struct ServeArgs {
 
 impl Cli {
     /// Runs the chosen subcommand until it finishes or Ctrl-C/SIGTERM.
-    pub async fn run(self) -> Result<(), StartError> {
+    pub async fn run(self) -> Result<(), CliError> {
         match self.command {
-            Some(Command::Serve(args)) => serve(args).await,
-            None => serve(self.serve).await,
+            Some(Command::Serve(args)) => Ok(serve(args).await?),
+            None => Ok(serve(self.serve).await?),
+            Some(Command::Load { file, target }) => {
+                let url = target_url(&target)?;
+                crate::data::command::load_file(&file, &url).await.map_err(CliError::Data)
+            }
+            Some(Command::Generate { n, seed, target }) => {
+                let url = target_url(&target)?;
+                crate::data::command::generate(n, seed, &url).await.map_err(CliError::Data)
+            }
         }
     }
 }
@@ -105,6 +151,29 @@ async fn serve(args: ServeArgs) -> Result<(), StartError> {
         console,
     };
     crate::server::serve(config, crate::shutdown::signal()).await
+}
+
+/// `--redis-url`, or the embedded Redis of the `bolide serve` running on the
+/// data dir (its port is in `<data-dir>/redis/port`).
+fn target_url(target: &TargetArgs) -> Result<String, CliError> {
+    if let Some(url) = &target.redis_url {
+        return Ok(url.clone());
+    }
+    let dir = match &target.data_dir {
+        Some(dir) => dir.clone(),
+        None => default_data_dir()?,
+    };
+    let port_file = dir.join("redis").join("port");
+    let port = std::fs::read_to_string(&port_file).ok().and_then(|p| p.trim().parse::<u16>().ok());
+    match port {
+        Some(port) if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() => {
+            Ok(format!("redis://127.0.0.1:{port}"))
+        }
+        _ => Err(CliError::Data(format!(
+            "no running Bolide found for {} (start it with scripts/run, or pass --redis-url)",
+            dir.display()
+        ))),
+    }
 }
 
 /// The mode's policy, with the rate limits given on the command line.

@@ -13,12 +13,14 @@
 //! - [`server`]: wiring: state, the router, graceful shutdown;
 //! - [`health`]: `GET /api/health`;
 //! - [`console`]: `POST /api/console`, the redis-cli in the browser;
+//! - [`data`]: NASA's Meteorite Landings: parsing, generating, storing, `/api/data`;
 //! - [`assets`]: serving `dist/` with cache headers and compression;
 //! - [`error`]: the one error type every endpoint answers with.
 
 pub mod assets;
 pub mod cli;
 pub mod console;
+pub mod data;
 pub mod embedded;
 pub mod error;
 pub mod health;

@@ -128,6 +128,7 @@ pub fn api_router(state: AppState) -> Router {
     Router::new()
         .merge(crate::health::router())
         .merge(crate::console::router())
+        .merge(crate::data::api::router())
         .fallback(api_not_found)
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
         .with_state(state)

@@ -1,0 +1,325 @@
+//! `/api/data` on a real Redis: loading every shape, all-or-nothing
+//! rejections, the verify report, pages against a reference computed here,
+//! console edits, shared-mode isolation.
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use axum::Router;
+use bolide::console::ConsolePolicy;
+use bolide::data::{generate, Dataset};
+use bolide::server::{app, AppState};
+use bolide_shared::api::RedisMode;
+use bolide_tests::RedisServer;
+use http_body_util::BodyExt;
+use serde_json::Value;
+use tower::ServiceExt;
+
+fn router(redis: &RedisServer, policy: ConsolePolicy) -> Router {
+    let state = AppState::connect_with(&redis.url(), RedisMode::External, policy).expect("url");
+    app(state, std::path::Path::new("/nonexistent-dist"))
+}
+
+struct Client {
+    router: Router,
+    cookie: Option<String>,
+}
+
+impl Client {
+    fn new(router: &Router) -> Self {
+        Self { router: router.clone(), cookie: None }
+    }
+
+    async fn send(
+        &mut self,
+        method: &str,
+        uri: &str,
+        content_type: Option<&str>,
+        body: Vec<u8>,
+    ) -> (StatusCode, Value) {
+        let mut request = Request::builder().method(method).uri(uri);
+        if let Some(content_type) = content_type {
+            request = request.header(header::CONTENT_TYPE, content_type);
+        }
+        if let Some(cookie) = &self.cookie {
+            request = request.header(header::COOKIE, cookie.as_str());
+        }
+        let response =
+            self.router.clone().oneshot(request.body(Body::from(body)).expect("request")).await.expect("ok");
+        if let Some(set) = response.headers().get(header::SET_COOKIE).and_then(|v| v.to_str().ok()) {
+            self.cookie = set.split(';').next().map(str::to_string);
+        }
+        let status = response.status();
+        let bytes = response.into_body().collect().await.expect("body").to_bytes();
+        let json = serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()));
+        (status, json)
+    }
+
+    async fn get(&mut self, uri: &str) -> (StatusCode, Value) {
+        self.send("GET", uri, None, Vec::new()).await
+    }
+
+    async fn console(&mut self, line: &str) -> String {
+        let body = serde_json::to_vec(&serde_json::json!({ "line": line })).expect("json");
+        let (status, json) = self.send("POST", "/api/console", Some("application/json"), body).await;
+        assert_eq!(status, StatusCode::OK, "{json}");
+        json["output"].as_str().expect("output").to_string()
+    }
+}
+
+fn conn(redis: &RedisServer, db: u32) -> redis::Connection {
+    redis::Client::open(format!("redis://127.0.0.1:{}/{db}", redis.port()))
+        .and_then(|c| c.get_connection())
+        .expect("connect")
+}
+
+fn fields_of(dataset: &Dataset, id: &str) -> Vec<(String, String)> {
+    dataset.landings.iter().find(|l| l.id() == id).expect("landing").fields.clone()
+}
+
+fn json_fields(record: &Value) -> Vec<(String, String)> {
+    record
+        .as_object()
+        .expect("object")
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_str().expect("string").to_string()))
+        .collect()
+}
+
+fn snapshot(redis: &RedisServer) -> Vec<(u32, Vec<u8>, Vec<u8>)> {
+    redis.snapshot(|db, key| db == 15 && key.starts_with(b"bolide:session"))
+}
+
+#[tokio::test]
+async fn every_shape_round_trips_and_a_new_load_replaces_the_old() {
+    let redis = RedisServer::start();
+    let router = router(&redis, ConsolePolicy::LOCAL);
+    let mut client = Client::new(&router);
+    let dataset = generate::generate(300, 42);
+    for (content_type, body) in [
+        ("application/json", generate::to_nasa_json(&dataset)),
+        ("application/json", generate::to_course_json(&dataset)),
+        ("text/csv", generate::to_csv(&dataset)),
+    ] {
+        let (status, report) = client.send("POST", "/api/data", Some(content_type), body).await;
+        assert_eq!(status, StatusCode::OK, "{content_type}: {report}");
+        assert_eq!(report["loaded"], 300);
+        let (status, first) = client.get(&format!("/api/data/{}", dataset.landings[0].id())).await;
+        assert_eq!(status, StatusCode::OK, "{first}");
+        let id = dataset.landings[0].id();
+        let expected = fields_of(&dataset, id);
+        let got = json_fields(&first["record"]);
+        // The course's shape has fewer fields: each field it has matches.
+        assert!(got.iter().all(|f| expected.contains(f)), "{content_type}: {got:?} vs {expected:?}");
+    }
+    // Exactly the records, under their keys, in database 0.
+    let mut db0 = conn(&redis, 0);
+    let size: u64 = redis::cmd("DBSIZE").query(&mut db0).expect("DBSIZE");
+    assert_eq!(size, 300);
+    let id = dataset.landings[7].id();
+    let stored: Vec<(String, String)> =
+        redis::cmd("HGETALL").arg(format!("meteorite:{id}")).query(&mut db0).expect("HGETALL");
+    assert_eq!(stored, fields_of(&dataset, id));
+
+    // A smaller set replaces the whole of it.
+    let (status, report) = client.send("POST", "/api/data/generate?n=50&seed=9", None, Vec::new()).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!((report["loaded"].as_u64(), report["replaced"].as_u64()), (Some(50), Some(300)));
+    let size: u64 = redis::cmd("DBSIZE").query(&mut db0).expect("DBSIZE");
+    assert_eq!(size, 50);
+}
+
+#[tokio::test]
+async fn a_bad_file_is_rejected_whole_and_changes_nothing() {
+    let redis = RedisServer::start();
+    let router = router(&redis, ConsolePolicy::LOCAL);
+    let mut client = Client::new(&router);
+    client.send("POST", "/api/data/generate?n=100&seed=1", None, Vec::new()).await;
+    client.console("SET my_key my_value").await;
+    let before = snapshot(&redis);
+    for (body, needle) in [
+        (&b"[{\"id\": \"1\", \"name\": \"A\"}, {\"name\": \"B\"}]"[..], "2"),
+        (b"[{\"id\": \"1\"}, {\"id\": \"1\"}]", "1"),
+        (b"{\"meteorite_landings\": 5}", ""),
+        (b"[{\"id\": \"1\"},", ""),
+        (b"42", ""),
+        (b"{\"landings\": []}", ""),
+    ] {
+        let (status, json) = client.send("POST", "/api/data", Some("application/json"), body.to_vec()).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{}", String::from_utf8_lossy(body));
+        let message = json["error"]["message"].as_str().expect("message");
+        assert!(message.contains(needle), "{message}");
+        assert_eq!(snapshot(&redis), before, "{}", String::from_utf8_lossy(body));
+    }
+    let (status, _) =
+        client.send("POST", "/api/data", Some("text/csv"), b"name,id\n\"unclosed,1\n".to_vec()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    for uri in [
+        "/api/data/generate?n=abc",
+        "/api/data/generate?n=99999999",
+        "/api/data?sort=color",
+        "/api/data?size=0",
+        "/api/data?year_min=x",
+        "/api/data?order=up",
+    ] {
+        let method = if uri.contains("generate") { "POST" } else { "GET" };
+        let (status, json) = client.send(method, uri, None, Vec::new()).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{uri}: {json}");
+        assert!(json["error"]["message"].as_str().unwrap_or_default().contains("parameter"), "{uri}: {json}");
+    }
+    assert_eq!(snapshot(&redis), before);
+}
+
+#[tokio::test]
+async fn verify_finds_a_deleted_field_an_extra_field_and_a_missing_record() {
+    let redis = RedisServer::start();
+    let router = router(&redis, ConsolePolicy::LOCAL);
+    let mut client = Client::new(&router);
+    let dataset = generate::generate(200, 5);
+    client.send("POST", "/api/data", Some("application/json"), generate::to_nasa_json(&dataset)).await;
+    let (_, report) = client.get("/api/data/verify").await;
+    assert_eq!(
+        (report["ok"].as_bool(), report["expected"].as_u64(), report["found"].as_u64()),
+        (Some(true), Some(200), Some(200)),
+        "{report}"
+    );
+
+    let ids: Vec<&str> = dataset.landings.iter().map(|l| l.id()).collect();
+    client.console(&format!("HDEL meteorite:{} recclass", ids[0])).await;
+    client.console(&format!("HSET meteorite:{} color red", ids[1])).await;
+    client.console(&format!("DEL meteorite:{}", ids[2])).await;
+    let (_, report) = client.get("/api/data/verify").await;
+    assert_eq!(report["ok"], false);
+    assert_eq!(report["found"], 199);
+    assert_eq!(report["missing_records"], serde_json::json!([ids[2]]));
+    assert_eq!(report["missing_fields"], serde_json::json!([[ids[0], ["recclass"]]]));
+    assert_eq!(report["extra_fields"], serde_json::json!([[ids[1], ["color"]]]));
+    assert!(report["commands"][0].as_str().expect("commands").starts_with("KEYS meteorite:*"));
+}
+
+/// The page's ids, computed from the generated data the way Redis orders a
+/// sorted set: by score, ties by member bytes (reversed for REV).
+fn reference(
+    dataset: &Dataset,
+    keep: impl Fn(&bolide::data::Landing) -> bool,
+    score: impl Fn(&bolide::data::Landing) -> Option<f64>,
+    desc: bool,
+) -> Vec<String> {
+    let mut rows: Vec<(f64, String)> = dataset
+        .landings
+        .iter()
+        .filter(|l| keep(l))
+        .filter_map(|l| score(l).map(|s| (s, l.id().to_string())))
+        .collect();
+    rows.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+    if desc {
+        rows.reverse();
+    }
+    rows.into_iter().map(|(_, id)| id).collect()
+}
+
+fn page_ids(page: &Value) -> Vec<String> {
+    page["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|r| r["id"].as_str().expect("id").to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn pages_sort_and_filter_like_a_reference_and_survive_console_edits() {
+    let redis = RedisServer::start();
+    let router = router(&redis, ConsolePolicy::LOCAL);
+    let mut client = Client::new(&router);
+    let dataset = generate::generate(2000, 11);
+    client.send("POST", "/api/data", Some("application/json"), generate::to_nasa_json(&dataset)).await;
+    let class = dataset.landings[0].class().expect("class").to_string();
+
+    // Heaviest first, one class.
+    let want = reference(&dataset, |l| l.class() == Some(class.as_str()), |l| l.mass_g(), true);
+    let (status, page) = client.get(&format!("/api/data?sort=mass&order=desc&class={class}&size=20")).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert_eq!(page["total"].as_u64(), Some(want.len() as u64));
+    assert_eq!(page_ids(&page), want[..want.len().min(20)]);
+    assert!(page["commands"]
+        .as_array()
+        .expect("commands")
+        .iter()
+        .any(|c| c.as_str().unwrap_or_default().starts_with("ZINTERSTORE")));
+
+    // By year, a range, second page.
+    let want = reference(
+        &dataset,
+        |l| l.year().is_some_and(|y| (1950..=2000).contains(&y)),
+        |l| l.year().map(f64::from),
+        false,
+    );
+    let (_, page) = client.get("/api/data?sort=year&year_min=1950&year_max=2000&page=2&size=25").await;
+    assert_eq!(page["total"].as_u64(), Some(want.len() as u64));
+    assert_eq!(page_ids(&page), want[25..50]);
+
+    // Fell landings with coordinates, by id.
+    let want = reference(
+        &dataset,
+        |l| l.fall() == Some("Fell") && l.coords().is_some(),
+        |l| l.id().parse().ok(),
+        false,
+    );
+    let (_, page) = client.get("/api/data?fall=Fell&has_coords=true&size=500").await;
+    assert_eq!(page_ids(&page), want);
+
+    // Name search: case-insensitive substring.
+    let needle = dataset.landings[3].name().expect("name")[2..6].to_uppercase();
+    let want = reference(
+        &dataset,
+        |l| l.name().is_some_and(|n| n.to_lowercase().contains(&needle.to_lowercase())),
+        |l| l.id().parse().ok(),
+        false,
+    );
+    let (_, page) = client.get(&format!("/api/data?q={}&size=500", urlencode(&needle))).await;
+    assert_eq!(page_ids(&page), want);
+
+    // A record deleted from the console disappears from the page (the
+    // stale index entry is skipped), and an edit shows up.
+    let first = dataset
+        .landings
+        .iter()
+        .map(|l| l.id())
+        .min_by_key(|id| id.parse::<u64>().unwrap_or(u64::MAX))
+        .expect("id");
+    client.console(&format!("HSET meteorite:{first} name \"Edited in the console\"")).await;
+    let (_, one) = client.get(&format!("/api/data/{first}")).await;
+    assert_eq!(one["record"]["name"], "Edited in the console");
+    client.console(&format!("DEL meteorite:{first}")).await;
+    let (status, page) = client.get("/api/data?size=10").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!page_ids(&page).contains(&first.to_string()));
+    let (status, _) = client.get(&format!("/api/data/{first}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect()
+}
+
+#[tokio::test]
+async fn shared_sessions_each_have_their_own_dataset() {
+    let redis = RedisServer::start();
+    let router = router(&redis, ConsolePolicy::SHARED);
+    let mut alice = Client::new(&router);
+    let mut bob = Client::new(&router);
+    alice.send("POST", "/api/data/generate?n=30&seed=1", None, Vec::new()).await;
+    bob.send("POST", "/api/data/generate?n=12&seed=2", None, Vec::new()).await;
+    assert_eq!(alice.get("/api/data").await.1["total"], 30);
+    assert_eq!(bob.get("/api/data").await.1["total"], 12);
+    assert_eq!(alice.console("DBSIZE").await, "(integer) 30");
+    assert_eq!(bob.console("KEYS meteorite:*").await.lines().count(), 12);
+    let (status, _) = bob.send("DELETE", "/api/data", None, Vec::new()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(bob.console("DBSIZE").await, "(integer) 0");
+    assert_eq!(alice.console("DBSIZE").await, "(integer) 30");
+    assert_eq!(alice.get("/api/data/verify").await.1["ok"], true);
+}
