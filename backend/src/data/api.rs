@@ -31,6 +31,10 @@ pub const MAX_GENERATE: usize = 1_000_000;
 /// Largest page.
 pub const MAX_PAGE_SIZE: usize = 500;
 
+/// One upload parsed at a time: a hostile 32 MiB file can take over half a
+/// gigabyte while parsed, and two at once would double that.
+static PARSING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/data", post(load).get(list).delete(remove))
@@ -64,6 +68,7 @@ async fn load(
         .and_then(|v| v.to_str().ok())
         .and_then(super::Format::from_content_type);
     // Parsing 10 MB is CPU work: keep it off the async workers.
+    let _turn = PARSING.acquire().await.map_err(|err| AppError::Internal(err.to_string()))?;
     let dataset = tokio::task::spawn_blocking(move || source::parse(&body, format))
         .await
         .map_err(|err| AppError::Internal(format!("parser task failed: {err}")))?

@@ -14,8 +14,8 @@
 //! The distributions follow NASA's file (45,716 landings, counted with a
 //! script): 461 classes drawn with their real frequencies (L6 18%, H5 16%,
 //! L5 10%, H6 10%, H4 9%, LL5 6%, …); `Found` 97.6% / `Fell` 2.4%; `Valid`
-//! 99.8% / `Relict` 0.16%; masses from 0.01 g to 60 t around a median of
-//! ~30 g, with NASA's decimals (`21`, `0.5`, `24.54`, and some float
+//! 99.8% / `Relict` 0.16%; masses from 0.01 g to 60 t (and a few `0`) around
+//! a median of ~30 g, with NASA's decimals (`21`, `0.5`, `24.54`, and some float
 //! artefacts like `78.400000000000006`); finds mostly 1974–2011 and falls
 //! from 860 on, plus one year in 45,716 set in 2101 as NASA's file has it;
 //! about 48% of the landings in Antarctic fields (`Yamato 980102`,

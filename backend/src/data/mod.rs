@@ -1,5 +1,5 @@
-//! NASA's Meteorite Landings as Bolide loads them: the pure core, with no
-//! Redis in it.
+//! NASA's Meteorite Landings as Bolide loads them, stores them in Redis and
+//! serves them.
 //!
 //! - [`source`] turns an uploaded file into a [`Dataset`], or into one
 //!   [`source::LoadError`] that names the record and the problem;
