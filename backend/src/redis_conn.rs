@@ -61,6 +61,30 @@ pub fn url_without_db(url: &str) -> String {
     }
 }
 
+/// Every key matching `pattern` (optionally of one `TYPE`), by `SCAN`ning
+/// the whole database: O(N), for the few places that must visit all keys.
+pub async fn scan_keys(
+    conn: &mut impl redis::aio::ConnectionLike,
+    pattern: &[u8],
+    of_type: Option<&str>,
+) -> redis::RedisResult<Vec<Vec<u8>>> {
+    let mut cursor: u64 = 0;
+    let mut keys = Vec::new();
+    loop {
+        let mut scan = redis::cmd("SCAN");
+        scan.arg(cursor).arg("MATCH").arg(pattern).arg("COUNT").arg(1000);
+        if let Some(of_type) = of_type {
+            scan.arg("TYPE").arg(of_type);
+        }
+        let (next, batch): (u64, Vec<Vec<u8>>) = scan.query_async(conn).await?;
+        keys.extend(batch);
+        if next == 0 {
+            return Ok(keys);
+        }
+        cursor = next;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::url_without_db;

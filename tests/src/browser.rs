@@ -95,3 +95,53 @@ impl Drop for Browser {
         let _ = self.driver.wait();
     }
 }
+
+/// The app built for the browser tests: `$BOLIDE_E2E_DIST`, else
+/// `target/e2e-dist` (the README's test command builds it there with
+/// `trunk build --dist target/e2e-dist`).
+pub fn e2e_dist() -> std::path::PathBuf {
+    let dist = std::env::var_os("BOLIDE_E2E_DIST")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| crate::workspace_root().join("target").join("e2e-dist"));
+    assert!(
+        dist.join("index.html").is_file(),
+        "{} has no built app: run `trunk build --dist target/e2e-dist` (the README's test command does)",
+        dist.display()
+    );
+    dist
+}
+
+/// `bolide serve` on the built app, with its embedded Redis in a fresh
+/// data dir (dropped with the returned dir).
+pub fn serve_app() -> (crate::BolideProcess, tempfile::TempDir) {
+    let dist = e2e_dist();
+    let data = tempfile::tempdir().expect("data dir");
+    let bolide = crate::BolideProcess::serve(
+        &["--dist", &dist.display().to_string(), "--data-dir", &data.path().display().to_string()],
+        &[],
+    );
+    (bolide, data)
+}
+
+/// Waits (20 s at most) for an element matching `css`.
+pub async fn wait_for(client: &Client, css: &str) -> fantoccini::elements::Element {
+    client
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(fantoccini::Locator::Css(css))
+        .await
+        .unwrap_or_else(|err| panic!("no element {css}: {err}"))
+}
+
+/// Saves a screenshot as `target/e2e/<name>.png`, and as `docs/<name>.png`
+/// too when `BOLIDE_UPDATE_SCREENSHOTS` is set (the README's pictures).
+pub async fn save_screenshot(client: &Client, name: &str) {
+    let png = client.screenshot().await.expect("screenshot");
+    let out = crate::workspace_root().join("target").join("e2e");
+    std::fs::create_dir_all(&out).expect("out dir");
+    std::fs::write(out.join(format!("{name}.png")), &png).expect("save screenshot");
+    if std::env::var_os("BOLIDE_UPDATE_SCREENSHOTS").is_some() {
+        std::fs::write(crate::workspace_root().join("docs").join(format!("{name}.png")), &png)
+            .expect("save README screenshot");
+    }
+}

@@ -4,30 +4,10 @@
 
 use std::time::Duration;
 
-use bolide_tests::{workspace_root, BolideProcess, Browser};
+use bolide_tests::browser::{save_screenshot, serve_app, wait_for};
+use bolide_tests::Browser;
 use fantoccini::key::Key;
 use fantoccini::{Client, Locator};
-
-fn e2e_dist() -> std::path::PathBuf {
-    let dist = std::env::var_os("BOLIDE_E2E_DIST")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join("target").join("e2e-dist"));
-    assert!(
-        dist.join("index.html").is_file(),
-        "{} has no built app (trunk build --dist target/e2e-dist)",
-        dist.display()
-    );
-    dist
-}
-
-async fn wait_for(client: &Client, css: &str) -> fantoccini::elements::Element {
-    client
-        .wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap_or_else(|err| panic!("no element {css}: {err}"))
-}
 
 /// Types `line` + Enter and returns the text of the new entry's output.
 async fn run(client: &Client, line: &str) -> String {
@@ -60,12 +40,7 @@ async fn input_value(client: &Client) -> String {
 
 #[tokio::test]
 async fn console_page_runs_commands_like_redis_cli() {
-    let dist = e2e_dist();
-    let data = tempfile::tempdir().expect("data dir");
-    let bolide = BolideProcess::serve(
-        &["--dist", &dist.display().to_string(), "--data-dir", &data.path().display().to_string()],
-        &[],
-    );
+    let (bolide, _data) = serve_app();
     let browser = Browser::start().await;
     let client = &browser.client;
     client.goto(&bolide.url("/console")).await.expect("open console");
@@ -112,10 +87,7 @@ async fn console_page_runs_commands_like_redis_cli() {
     assert_eq!(run(client, "KEYS <img*").await, "1) \"<img src=x onerror=alert(1)>\"");
     assert!(client.find(Locator::Css(".console-output img")).await.is_err(), "markup was rendered");
 
-    let screenshot = client.screenshot().await.expect("screenshot");
-    let out = workspace_root().join("target").join("e2e");
-    std::fs::create_dir_all(&out).expect("out dir");
-    std::fs::write(out.join("console.png"), &screenshot).expect("save screenshot");
+    save_screenshot(client, "console").await;
 
     // History survives a reload.
     client.refresh().await.expect("reload");

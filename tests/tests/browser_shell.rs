@@ -7,20 +7,9 @@
 
 use std::time::Duration;
 
-use bolide_tests::{send_signal, workspace_root, BolideProcess, Browser, Signal};
+use bolide_tests::browser::{save_screenshot, serve_app};
+use bolide_tests::{send_signal, Browser, Signal};
 use fantoccini::{Client, Locator};
-
-fn e2e_dist() -> std::path::PathBuf {
-    let dist = std::env::var_os("BOLIDE_E2E_DIST")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join("target").join("e2e-dist"));
-    assert!(
-        dist.join("index.html").is_file(),
-        "{} has no built app: run `trunk build --dist target/e2e-dist` (the README's test command does)",
-        dist.display()
-    );
-    dist
-}
 
 async fn text_of(client: &Client, css: &str) -> String {
     let element = client
@@ -46,12 +35,7 @@ async fn badge_becomes(client: &Client, want: &str, within: Duration) -> String 
 
 #[tokio::test]
 async fn shell_renders_navigates_and_shows_connection_state() {
-    let dist = e2e_dist();
-    let data = tempfile::tempdir().expect("data dir");
-    let bolide = BolideProcess::serve(
-        &["--dist", &dist.display().to_string(), "--data-dir", &data.path().display().to_string()],
-        &[],
-    );
+    let (bolide, _data) = serve_app();
     let browser = Browser::start().await;
     let client = &browser.client;
 
@@ -63,14 +47,8 @@ async fn shell_renders_navigates_and_shows_connection_state() {
     let connect = text_of(client, ".connect").await;
     assert!(connect.contains(&format!("redis-cli -p {}", bolide.redis_port)), "{connect}");
 
-    let screenshot = client.screenshot().await.expect("screenshot");
-    let out = workspace_root().join("target").join("e2e");
-    std::fs::create_dir_all(&out).expect("out dir");
-    std::fs::write(out.join("home.png"), &screenshot).expect("save screenshot");
-    if std::env::var_os("BOLIDE_UPDATE_SCREENSHOTS").is_some() {
-        std::fs::write(workspace_root().join("docs").join("screenshot.png"), &screenshot)
-            .expect("save README screenshot");
-    }
+    // The README's picture (BOLIDE_UPDATE_SCREENSHOTS=1 refreshes docs/).
+    save_screenshot(client, "screenshot").await;
 
     // Every section is one click away, and the URL follows.
     for (label, path, heading) in [

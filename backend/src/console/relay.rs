@@ -467,24 +467,9 @@ pub(crate) async fn scan_namespace(
     conn: &mut ConnectionManager,
     ns: &Namespace,
 ) -> Result<Vec<Vec<u8>>, AppError> {
-    let pattern = ns.pattern(b"*");
-    let mut cursor: u64 = 0;
-    let mut keys = Vec::new();
-    loop {
-        let (next, batch): (u64, Vec<Vec<u8>>) = redis::cmd("SCAN")
-            .arg(cursor)
-            .arg("MATCH")
-            .arg(&pattern)
-            .arg("COUNT")
-            .arg(1000)
-            .query_async(conn)
-            .await?;
-        keys.extend(batch.into_iter().filter(|k| k.starts_with(ns.prefix())));
-        if next == 0 {
-            return Ok(keys);
-        }
-        cursor = next;
-    }
+    let keys = crate::redis_conn::scan_keys(conn, &ns.pattern(b"*"), None).await?;
+    // Only keys with the prefix, whatever the pattern matched.
+    Ok(keys.into_iter().filter(|k| k.starts_with(ns.prefix())).collect())
 }
 
 /// Sends one command and returns Redis's reply — an error reply is a reply

@@ -715,27 +715,14 @@ const REPORT_LIMIT: usize = 100;
 /// hashes, and each hash's fields against the record's own.
 pub async fn verify(base_url: &str, scope: &DataScope) -> Result<Verification, AppError> {
     let mut conn = private_connection(base_url).await?;
-    let mut found_ids: BTreeSet<String> = BTreeSet::new();
-    let pattern = scope.record_pattern();
     let prefix_len = scope.record_key("").len();
-    let mut cursor: u64 = 0;
-    loop {
-        let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")
-            .arg(cursor)
-            .arg("MATCH")
-            .arg(&pattern)
-            .arg("COUNT")
-            .arg(1000)
-            .arg("TYPE")
-            .arg("hash")
-            .query_async(&mut conn)
-            .await?;
-        found_ids.extend(keys.into_iter().filter_map(|k| k.get(prefix_len..).map(str::to_string)));
-        if next == 0 {
-            break;
-        }
-        cursor = next;
-    }
+    let keys =
+        crate::redis_conn::scan_keys(&mut conn, scope.record_pattern().as_bytes(), Some("hash")).await?;
+    let found_ids: BTreeSet<String> = keys
+        .iter()
+        .filter_map(|k| k.get(prefix_len..))
+        .map(|id| String::from_utf8_lossy(id).into_owned())
+        .collect();
     let mut report = Verification { found: found_ids.len() as u64, ..Verification::default() };
     report.commands = vec![
         "KEYS meteorite:*          (or SCAN 0 MATCH meteorite:* COUNT 1000, repeated)".into(),
