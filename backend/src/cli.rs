@@ -133,6 +133,8 @@ impl Cli {
 }
 
 async fn serve(args: ServeArgs) -> Result<(), StartError> {
+    // First of all, so a signal during start-up is not fatal.
+    let shutdown = crate::shutdown::install();
     let console = console_policy(&args);
     let config = ServeConfig {
         listen: args.listen,
@@ -150,7 +152,7 @@ async fn serve(args: ServeArgs) -> Result<(), StartError> {
         dist: args.dist,
         console,
     };
-    crate::server::serve(config, crate::shutdown::signal()).await
+    crate::server::serve(config, shutdown).await
 }
 
 /// `--redis-url`, or the embedded Redis of the `bolide serve` running on the

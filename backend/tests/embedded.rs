@@ -52,7 +52,8 @@ async fn embedded_redis_keeps_data_across_restarts_and_stops_on_sigterm() {
     assert_eq!(name, "Joe");
     drop(conn);
     let redis_pid = bolide.redis_pid.expect("pid");
-    assert!(bolide.terminate().success());
+    let status = bolide.terminate();
+    assert!(status.success(), "clean exit after SIGTERM: {status}");
     assert!(!process_alive(redis_pid));
 }
 
@@ -130,4 +131,18 @@ fn too_old_redis_server_is_one_clear_line_and_a_failure() {
     assert!(!ok);
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
     assert!(stderr.contains("Redis 6.2.6") && stderr.contains("7.0 or newer"), "{stderr}");
+}
+
+#[test]
+fn sigterm_right_after_start_still_exits_cleanly() {
+    // The signal handlers are installed before anything else: a SIGTERM at
+    // once must not kill Bolide with the default action (or orphan Redis).
+    for _ in 0..3 {
+        let data = tempfile::tempdir().expect("data dir");
+        let bolide = start(data.path());
+        let redis_pid = bolide.redis_pid.expect("pid");
+        let status = bolide.terminate();
+        assert!(status.success(), "clean exit after an immediate SIGTERM: {status}");
+        assert!(wait_until(Duration::from_secs(10), || !process_alive(redis_pid)));
+    }
 }
