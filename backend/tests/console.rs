@@ -506,6 +506,7 @@ async fn rate_limits_answer_429_with_retry_after() {
     let body = serde_json::to_vec(&serde_json::json!({"line": "INCR hits"})).expect("json");
     let mut statuses = Vec::new();
     let mut retry_after = None;
+    let started = std::time::Instant::now();
     for _ in 0..8 {
         let mut request = Request::post("/api/console").header(header::CONTENT_TYPE, "application/json");
         if let Some(cookie) = &browser.cookie {
@@ -522,15 +523,20 @@ async fn rate_limits_answer_429_with_retry_after() {
         }
         statuses.push(response.status().as_u16());
     }
+    // A bucket refills one request a second: on a machine slow enough to
+    // take seconds over eight requests, that many more may pass.
+    let refilled = started.elapsed().as_secs() as usize;
+    let passed = statuses.iter().filter(|&&s| s == 200).count();
     assert_eq!(&statuses[..5], &[200; 5], "{statuses:?}");
-    assert!(statuses[5..].iter().all(|&s| s == 429), "{statuses:?}");
+    assert!((5..=5 + refilled).contains(&passed), "{statuses:?}");
+    assert!(statuses.iter().all(|&s| s == 200 || s == 429), "{statuses:?}");
     assert_eq!(retry_after.as_deref(), Some("1"));
-    // Refused requests changed nothing: 5 increments.
-    let hits: i64 = redis::cmd("GET")
+    // Refused requests changed nothing: one increment per request let in.
+    let hits: usize = redis::cmd("GET")
         .arg(format!("{{s:{}}}:hits", session_id(&browser)))
         .query(&mut conn(&redis, 0))
         .expect("GET");
-    assert_eq!(hits, 5);
+    assert_eq!(hits, passed);
 }
 
 #[tokio::test]
