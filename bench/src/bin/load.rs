@@ -17,6 +17,10 @@ use bolide::data::{generate, source, Dataset};
 use bolide_tests::RedisServer;
 use clap::Parser;
 
+/// The server's allocator, so the load runs as it does in `bolide serve`.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 struct Args {
     /// A Meteorite Landings file (course JSON, NASA JSON or CSV).
