@@ -323,3 +323,40 @@ async fn shared_sessions_each_have_their_own_dataset() {
     assert_eq!(alice.console("DBSIZE").await, "(integer) 30");
     assert_eq!(alice.get("/api/data/verify").await.1["ok"], true);
 }
+
+#[tokio::test]
+async fn reindex_picks_up_console_edits_and_keeps_the_file_for_verify() {
+    let redis = RedisServer::start();
+    let router = router(&redis, ConsolePolicy::LOCAL);
+    let mut client = Client::new(&router);
+    let dataset = generate::generate(300, 21);
+    client.send("POST", "/api/data", Some("application/json"), generate::to_nasa_json(&dataset)).await;
+    let some = dataset.landings[10].id().to_string();
+    let gone = dataset.landings[11].id().to_string();
+    client.console(&format!("HSET meteorite:{some} \"mass (g)\" 999999999")).await;
+    client.console(&format!("DEL meteorite:{gone}")).await;
+    client
+        .console("HSET meteorite:777777 name \"Added in the console\" id 777777 recclass L6 fall Fell")
+        .await;
+
+    let (status, done) = client.send("POST", "/api/data/reindex", None, Vec::new()).await;
+    assert_eq!(status, StatusCode::OK, "{done}");
+    assert_eq!(done["indexed"], 300);
+    let (_, page) = client.get("/api/data?sort=mass&order=desc&size=1").await;
+    assert_eq!(page_ids(&page), [some.clone()], "the edited mass sorts first");
+    // Landings without a mass (the one added in the console among them) are
+    // not in a mass-sorted page.
+    let with_mass = dataset.landings.iter().filter(|l| l.mass_g().is_some() && l.id() != gone).count();
+    assert_eq!(page["total"].as_u64(), Some(with_mass as u64));
+    let (_, page) = client.get("/api/data?q=added%20in%20the&size=5").await;
+    assert_eq!(page_ids(&page), ["777777"]);
+    let (_, page) = client.get("/api/data?size=500").await;
+    assert_eq!(page["total"], 300);
+    assert!(!page_ids(&page).contains(&gone));
+
+    // Verify still compares with the file that was loaded.
+    let (_, report) = client.get("/api/data/verify").await;
+    assert_eq!(report["expected"], 300);
+    assert_eq!(report["missing_records"], serde_json::json!([gone]));
+    assert_eq!(report["extra_records"], serde_json::json!(["777777"]));
+}

@@ -40,6 +40,7 @@ pub fn router() -> Router<AppState> {
         .route("/data", post(load).get(list).delete(remove))
         .route("/data/generate", post(generate_set))
         .route("/data/verify", get(verify))
+        .route("/data/reindex", post(reindex))
         .route("/data/{id}", get(one))
         .layer(DefaultBodyLimit::max(source::MAX_FILE_BYTES))
 }
@@ -125,6 +126,25 @@ async fn verify(
     let (scope, jar) = scope_of(&state, jar).await?;
     let report = store::verify(state.redis_base_url(), &scope).await?;
     Ok((jar, Json(report)))
+}
+
+/// What a reindex did.
+#[derive(Debug, Serialize)]
+struct Reindexed {
+    indexed: u64,
+}
+
+/// Rebuilds the indexes from the records as they are now (after edits made
+/// from the console or a script).
+async fn reindex(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    headers: HeaderMap,
+) -> Result<(CookieJar, Json<Reindexed>), AppError> {
+    reject_cross_site(&headers)?;
+    let (scope, jar) = scope_of(&state, jar).await?;
+    let indexed = store::reindex(state.redis_base_url(), &scope).await?;
+    Ok((jar, Json(Reindexed { indexed })))
 }
 
 /// One landing, field by field, and the command that read it.

@@ -91,6 +91,11 @@ pub struct LoadReport {
 const INDEXES: &[&str] =
     &["ids", "mass", "year", "name", "namelex", "coords", "expect", "meta", "classes", "falls", "nametypes"];
 
+/// The indexes the browser reads (a reindex rebuilds these; `expect` and
+/// `meta` describe the last loaded file and stay).
+const BROWSE_INDEXES: &[&str] =
+    &["ids", "mass", "year", "name", "namelex", "coords", "classes", "falls", "nametypes"];
+
 /// Replaces `scope`'s dataset with `dataset`, atomically.
 ///
 /// `base_url` is Redis's URL without a database. Refuses (409) while another
@@ -223,15 +228,13 @@ async fn swap(
 
     // 2. The indexes, in Bolide's database.
     tx.cmd("SELECT").arg(SYSTEM_DB).ignore();
-    let mut old_keys: Vec<String> = INDEXES.iter().map(|name| scope.key(name)).collect();
-    old_keys.extend(old_classes.iter().map(|c| scope.key(&format!("class:{c}"))));
-    old_keys.extend(old_falls.iter().map(|f| scope.key(&format!("fall:{f}"))));
-    old_keys.extend(old_nametypes.iter().map(|n| scope.key(&format!("nametype:{n}"))));
+    let old_keys = index_keys(scope, INDEXES, &old_classes, &old_falls, &old_nametypes);
     for chunk in old_keys.chunks(CHUNK) {
         tx.cmd("UNLINK").arg(chunk).ignore();
     }
     let indexes = Indexes::of(dataset);
     indexes.write(&mut tx, scope);
+    indexes.write_expectations(&mut tx, scope);
     tx.cmd("HSET")
         .arg(scope.key("meta"))
         .arg("count")
@@ -257,6 +260,64 @@ async fn swap(
         None => AppError::from(err),
     })?;
     Ok(old_ids.len() as u64)
+}
+
+/// The keys of the named indexes and of the per-value sets.
+fn index_keys(
+    scope: &DataScope,
+    names: &[&str],
+    classes: &[String],
+    falls: &[String],
+    nametypes: &[String],
+) -> Vec<String> {
+    let mut keys: Vec<String> = names.iter().map(|name| scope.key(name)).collect();
+    keys.extend(classes.iter().map(|c| scope.key(&format!("class:{c}"))));
+    keys.extend(falls.iter().map(|f| scope.key(&format!("fall:{f}"))));
+    keys.extend(nametypes.iter().map(|n| scope.key(&format!("nametype:{n}"))));
+    keys
+}
+
+/// Rebuilds the browser's indexes from the `meteorite:*` hashes as they are
+/// now (after edits from the console or from a student's script), in one
+/// transaction. Returns how many landings were indexed.
+pub async fn reindex(base_url: &str, scope: &DataScope) -> Result<u64, AppError> {
+    let mut conn = private_connection(base_url).await?;
+    let prefix_len = scope.record_key("").len();
+    let keys =
+        crate::redis_conn::scan_keys(&mut conn, scope.record_pattern().as_bytes(), Some("hash")).await?;
+    let mut landings = Vec::with_capacity(keys.len());
+    for chunk in keys.chunks(CHUNK) {
+        let mut pipe = redis::pipe();
+        for key in chunk {
+            pipe.cmd("HGETALL").arg(key);
+        }
+        let records: Vec<Vec<(String, String)>> = pipe.query_async(&mut conn).await?;
+        for (key, mut fields) in chunk.iter().zip(records) {
+            // The id is the key's, whatever the hash's `id` field says now.
+            let id = String::from_utf8_lossy(key.get(prefix_len..).unwrap_or_default()).into_owned();
+            fields.retain(|(name, _)| name != "id");
+            fields.insert(0, ("id".to_string(), id));
+            landings.push(Landing::new(fields));
+        }
+    }
+    let dataset = Dataset::from_landings(landings, super::Shape::Generated);
+    let (old_classes, old_falls, old_nametypes): (Vec<String>, Vec<String>, Vec<String>) = redis::pipe()
+        .cmd("SELECT")
+        .arg(SYSTEM_DB)
+        .ignore()
+        .zrange(scope.key("classes"), 0, -1)
+        .zrange(scope.key("falls"), 0, -1)
+        .zrange(scope.key("nametypes"), 0, -1)
+        .query_async(&mut conn)
+        .await?;
+    let mut tx = redis::pipe();
+    tx.atomic();
+    for chunk in index_keys(scope, BROWSE_INDEXES, &old_classes, &old_falls, &old_nametypes).chunks(CHUNK) {
+        tx.cmd("UNLINK").arg(chunk).ignore();
+    }
+    Indexes::of(&dataset).write(&mut tx, scope);
+    tx.exec_async(&mut conn).await?;
+    Ok(dataset.len() as u64)
 }
 
 /// The browser's indexes of one dataset, computed before the transaction.
@@ -359,6 +420,11 @@ impl<'a> Indexes<'a> {
                 sadd(tx, &scope.key(&format!("{kind}:{value}")), ids);
             }
         }
+    }
+
+    /// What each record of the loaded file must have, for verify (written
+    /// by a load only: a reindex keeps describing the last loaded file).
+    fn write_expectations(&self, tx: &mut redis::Pipeline, scope: &DataScope) {
         for chunk in self.expect.chunks(CHUNK) {
             let mut cmd = redis::cmd("HSET");
             cmd.arg(scope.key("expect"));
