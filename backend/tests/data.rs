@@ -343,7 +343,7 @@ async fn reindex_picks_up_console_edits_and_keeps_the_file_for_verify() {
     assert_eq!(status, StatusCode::OK, "{done}");
     assert_eq!(done["indexed"], 300);
     let (_, page) = client.get("/api/data?sort=mass&order=desc&size=1").await;
-    assert_eq!(page_ids(&page), [some.clone()], "the edited mass sorts first");
+    assert_eq!(page_ids(&page), [some], "the edited mass sorts first");
     // Landings without a mass (the one added in the console among them) are
     // not in a mass-sorted page.
     let with_mass = dataset.landings.iter().filter(|l| l.mass_g().is_some() && l.id() != gone).count();
