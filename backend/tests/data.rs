@@ -360,3 +360,24 @@ async fn reindex_picks_up_console_edits_and_keeps_the_file_for_verify() {
     assert_eq!(report["missing_records"], serde_json::json!([gone]));
     assert_eq!(report["extra_records"], serde_json::json!(["777777"]));
 }
+
+#[tokio::test]
+async fn a_new_load_never_shows_results_cached_from_the_old_set() {
+    let redis = RedisServer::start();
+    let router = router(&redis, ConsolePolicy::LOCAL);
+    let mut client = Client::new(&router);
+    let big = generate::generate(500, 1);
+    let class = big.landings[0].class().expect("class").to_string();
+    client.send("POST", "/api/data", Some("application/json"), generate::to_nasa_json(&big)).await;
+    let query = format!("/api/data?class={class}&sort=mass&order=desc");
+    let (_, before) = client.get(&query).await;
+    assert!(before["total"].as_u64().unwrap_or(0) > 0);
+
+    let small = generate::generate(3, 2);
+    client.send("POST", "/api/data", Some("application/json"), generate::to_nasa_json(&small)).await;
+    let want =
+        small.landings.iter().filter(|l| l.class() == Some(class.as_str()) && l.mass_g().is_some()).count();
+    let (_, after) = client.get(&query).await;
+    assert_eq!(after["total"].as_u64(), Some(want as u64), "{after}");
+    assert_eq!(after["items"].as_array().map(Vec::len), Some(want));
+}

@@ -250,6 +250,8 @@ async fn swap(
         .arg("loaded_at")
         .arg(crate::console::session::now_ms())
         .ignore();
+    // Cached page results name the version they were computed from.
+    tx.cmd("INCR").arg(scope.key("version")).ignore();
     tx.cmd("SELECT").arg(0).ignore();
 
     tx.exec_async(conn).await.map_err(|err| match err.code() {
@@ -316,6 +318,7 @@ pub async fn reindex(base_url: &str, scope: &DataScope) -> Result<u64, AppError>
         tx.cmd("UNLINK").arg(chunk).ignore();
     }
     Indexes::of(&dataset).write(&mut tx, scope);
+    tx.cmd("INCR").arg(scope.key("version")).ignore();
     tx.exec_async(&mut conn).await?;
     Ok(dataset.len() as u64)
 }
@@ -571,7 +574,14 @@ pub async fn page(base_url: &str, scope: &DataScope, query: &PageQuery) -> Resul
         || query.has_coords == Some(false)
         || query.name.is_some();
     let result_key = if needs_result {
-        let key = scope.key(&format!("result:{:016x}", fingerprint(&format!("{query:?}|{}", query.sort))));
+        // A result is kept for the next pages of the same query on the same
+        // version of the dataset: a load or a reindex makes a new version.
+        let version: u64 = redis::cmd("GET")
+            .arg(scope.key("version"))
+            .query_async::<Option<u64>>(&mut conn)
+            .await?
+            .unwrap_or(0);
+        let key = scope.key(&format!("result:{version}:{:016x}", fingerprint(&format!("{query:?}"))));
         let exists: bool = redis::cmd("EXISTS").arg(&key).query_async(&mut conn).await?;
         if !exists {
             build_result(&mut conn, scope, query, &sort_key, &filters, &key, &mut commands).await?;

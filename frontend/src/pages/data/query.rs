@@ -1,0 +1,194 @@
+//! What the table asks `GET /api/data` for: page, size, sort and filters.
+//!
+//! Filter inputs keep the text the student typed; the backend checks every
+//! parameter and names a bad one in its `400`, which the page shows.
+
+use std::rc::Rc;
+
+use yew::Reducible;
+
+/// The columns the backend can sort by.
+pub const SORT_KEYS: [&str; 4] = ["name", "id", "mass", "year"];
+/// The page sizes offered.
+pub const PAGE_SIZES: [u64; 3] = [25, 50, 100];
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataQuery {
+    /// 1-based.
+    pub page: u64,
+    pub size: u64,
+    /// One of [`SORT_KEYS`].
+    pub sort: String,
+    pub descending: bool,
+    /// Exact class (`recclass`), e.g. `L6`; empty: any.
+    pub class: String,
+    /// `Fell`, `Found` or empty (any).
+    pub fall: String,
+    /// Only landings with coordinates.
+    pub has_coords: bool,
+    pub year_min: String,
+    pub year_max: String,
+    pub mass_min: String,
+    pub mass_max: String,
+    /// Name substring (case-insensitive on the server).
+    pub q: String,
+}
+
+impl Default for DataQuery {
+    fn default() -> Self {
+        DataQuery {
+            page: 1,
+            size: 25,
+            sort: "id".to_owned(),
+            descending: false,
+            class: String::new(),
+            fall: String::new(),
+            has_coords: false,
+            year_min: String::new(),
+            year_max: String::new(),
+            mass_min: String::new(),
+            mass_max: String::new(),
+            q: String::new(),
+        }
+    }
+}
+
+impl DataQuery {
+    /// The query parameters, without the empty ones.
+    pub fn params(&self) -> Vec<(&'static str, String)> {
+        let mut params = vec![
+            ("page", self.page.to_string()),
+            ("size", self.size.to_string()),
+            ("sort", self.sort.clone()),
+            ("order", if self.descending { "desc" } else { "asc" }.to_owned()),
+        ];
+        let texts = [
+            ("class", &self.class),
+            ("fall", &self.fall),
+            ("year_min", &self.year_min),
+            ("year_max", &self.year_max),
+            ("mass_min", &self.mass_min),
+            ("mass_max", &self.mass_max),
+            ("q", &self.q),
+        ];
+        for (name, value) in texts {
+            let value = value.trim();
+            if !value.is_empty() {
+                params.push((name, value.to_owned()));
+            }
+        }
+        if self.has_coords {
+            params.push(("has_coords", "true".to_owned()));
+        }
+        params
+    }
+
+    /// A click on a sortable header: the same column flips the order, a
+    /// new column sorts ascending. Back to the first page either way.
+    pub fn sorted_by(&self, key: &str) -> DataQuery {
+        let mut next = self.clone();
+        if self.sort == key {
+            next.descending = !self.descending;
+        } else {
+            next.sort = key.to_owned();
+            next.descending = false;
+        }
+        next.page = 1;
+        next
+    }
+}
+
+/// A change to the query, applied to the state as it is when dispatched
+/// (so a debounced search never undoes a filter set in the meantime).
+pub struct QueryUpdate(pub Box<dyn FnOnce(&mut DataQuery)>);
+
+impl QueryUpdate {
+    pub fn new(change: impl FnOnce(&mut DataQuery) + 'static) -> Self {
+        QueryUpdate(Box::new(change))
+    }
+}
+
+impl Reducible for DataQuery {
+    type Action = QueryUpdate;
+
+    fn reduce(self: Rc<Self>, action: QueryUpdate) -> Rc<Self> {
+        let mut next = (*self).clone();
+        (action.0)(&mut next);
+        if next == *self {
+            self
+        } else {
+            Rc::new(next)
+        }
+    }
+}
+
+/// How many pages `total` landings make (at least one, for "page 1 of 1").
+pub fn page_count(total: u64, size: u64) -> u64 {
+    total.div_ceil(size.max(1)).max(1)
+}
+
+#[cfg(test)]
+mod tests {
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::*;
+
+    use super::*;
+
+    #[cfg(target_arch = "wasm32")]
+    wasm_bindgen_test_configure!(run_in_browser);
+
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    fn default_params_skip_empty_filters() {
+        let params = DataQuery::default().params();
+        assert_eq!(
+            params,
+            vec![
+                ("page", "1".to_owned()),
+                ("size", "25".to_owned()),
+                ("sort", "id".to_owned()),
+                ("order", "asc".to_owned())
+            ]
+        );
+    }
+
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    fn filters_become_params() {
+        let query = DataQuery {
+            class: " L6 ".into(),
+            fall: "Fell".into(),
+            has_coords: true,
+            year_min: "1900".into(),
+            q: "allan".into(),
+            ..DataQuery::default()
+        };
+        let params = query.params();
+        assert!(params.contains(&("class", "L6".to_owned())));
+        assert!(params.contains(&("fall", "Fell".to_owned())));
+        assert!(params.contains(&("has_coords", "true".to_owned())));
+        assert!(params.contains(&("year_min", "1900".to_owned())));
+        assert!(params.contains(&("q", "allan".to_owned())));
+        assert!(!params.iter().any(|(name, _)| *name == "mass_max"));
+    }
+
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    fn sorting_toggles_and_resets_the_page() {
+        let query = DataQuery { page: 4, ..DataQuery::default() };
+        let by_mass = query.sorted_by("mass");
+        assert_eq!((by_mass.sort.as_str(), by_mass.descending, by_mass.page), ("mass", false, 1));
+        let flipped = by_mass.sorted_by("mass");
+        assert!(flipped.descending);
+        assert!(!flipped.sorted_by("mass").descending);
+    }
+
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    fn page_counts() {
+        assert_eq!(page_count(0, 25), 1);
+        assert_eq!(page_count(25, 25), 1);
+        assert_eq!(page_count(26, 25), 2);
+        assert_eq!(page_count(2000, 100), 20);
+    }
+}
