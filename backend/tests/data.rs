@@ -277,7 +277,8 @@ async fn pages_sort_and_filter_like_a_reference_and_survive_console_edits() {
         |l| l.id().parse().ok(),
         false,
     );
-    let (_, page) = client.get(&format!("/api/data?q={}&size=500", urlencode(&needle))).await;
+    let (_, page) =
+        client.get(&format!("/api/data?q={}&size=500", bolide_tests::http::urlencode(&needle))).await;
     assert_eq!(page_ids(&page), want);
 
     // A record deleted from the console disappears from the page (the
@@ -297,12 +298,6 @@ async fn pages_sort_and_filter_like_a_reference_and_survive_console_edits() {
     assert!(!page_ids(&page).contains(&first.to_string()));
     let (status, _) = client.get(&format!("/api/data/{first}")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-}
-
-fn urlencode(text: &str) -> String {
-    text.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
-        .collect()
 }
 
 #[tokio::test]

@@ -58,3 +58,11 @@ pub async fn request(
 pub async fn get(url: &str) -> Result<Response, String> {
     request("GET", url, &[], &[]).await
 }
+
+/// Percent-encodes everything but ASCII letters and digits (for query
+/// parameters built in tests).
+pub fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect()
+}

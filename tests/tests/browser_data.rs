@@ -78,8 +78,11 @@ async fn data_page_generates_sorts_filters_and_maps() {
     let filter = wait_for(client, "#data-filter-class").await;
     filter.send_keys(&class).await.expect("type class");
     filter.send_keys(&Key::Enter.to_string()).await.expect("enter");
-    let filtered =
-        api_ids(&bolide.base_url, &format!("sort=mass&order=desc&size=25&class={}", urlencode(&class))).await;
+    let filtered = api_ids(
+        &bolide.base_url,
+        &format!("sort=mass&order=desc&size=25&class={}", bolide_tests::http::urlencode(&class)),
+    )
+    .await;
     rows_become(client, &filtered).await;
 
     // Open the first record: its fields are shown.
@@ -93,10 +96,4 @@ async fn data_page_generates_sorts_filters_and_maps() {
     assert!(!points.is_empty(), "no points on the map");
     save_screenshot(client, "data").await;
     browser.close().await;
-}
-
-fn urlencode(text: &str) -> String {
-    text.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
-        .collect()
 }
