@@ -23,7 +23,6 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use redis::aio::ConnectionManager;
-use redis::Script;
 
 use crate::error::AppError;
 
@@ -91,8 +90,8 @@ pub struct Session {
     pub over_quota: OverQuota,
 }
 
-/// What the touch script read.
-#[derive(Debug, Default)]
+/// What a read of an existing session found.
+#[derive(Debug)]
 struct Touched {
     state: SessionState,
     password: Option<String>,
@@ -119,30 +118,11 @@ impl Touched {
 /// How often one process refreshes a session's last-seen time, at most.
 const REFRESH_EVERY: Duration = Duration::from_secs(10);
 
-/// Creates a session, or reads and refreshes one.
-///
-/// KEYS[1] session hash, KEYS[2] `bolide:sessions`
-/// ARGV[1] now (ms), ARGV[2] idle TTL (ms), ARGV[3] id, ARGV[4] "1" to
-/// create, ARGV[5] the ACL password of a new session ("" for none)
-/// Returns `{db, tx, txerr, pass, quota}`, or nil when the session does not exist
-/// and ARGV[4] is not "1".
-const TOUCH: &str = r#"
-if redis.call('EXISTS', KEYS[1]) == 0 then
-  if ARGV[4] ~= '1' then return false end
-  redis.call('HSET', KEYS[1], 'created', ARGV[1], 'db', 0, 'tx', 0, 'txerr', 0, 'pass', ARGV[5])
-end
-redis.call('HSET', KEYS[1], 'seen', ARGV[1])
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
-redis.call('ZADD', KEYS[2], ARGV[1], ARGV[3])
-return redis.call('HMGET', KEYS[1], 'db', 'tx', 'txerr', 'pass', 'quota')
-"#;
-
 /// Session state in Bolide's system database.
 #[derive(Clone)]
 pub struct SessionStore {
     system: ConnectionManager,
     idle_ttl: Duration,
-    touch: Script,
     /// Shared mode: each session gets its own Redis ACL user.
     acl_users: bool,
     /// When this process last refreshed each session's last-seen time.
@@ -151,7 +131,7 @@ pub struct SessionStore {
 
 impl SessionStore {
     pub fn new(system: ConnectionManager, idle_ttl: Duration, acl_users: bool) -> Self {
-        Self { system, idle_ttl, touch: Script::new(TOUCH), acl_users, refreshed: Default::default() }
+        Self { system, idle_ttl, acl_users, refreshed: Default::default() }
     }
 
     pub fn idle_ttl(&self) -> Duration {
@@ -173,12 +153,11 @@ impl SessionStore {
         }
         let id = SessionId::mint()?;
         let password = if self.acl_users { Some(SessionId::mint()?.0) } else { None };
-        let Touched { state, password, over_quota } =
-            self.run_touch(&id, true, password.as_deref().unwrap_or("")).await?.unwrap_or_default();
+        self.create(&id, password.as_deref()).await?;
         if let Some(password) = &password {
             self.ensure_acl_user(&id, password).await?;
         }
-        Ok(Session { id, state, is_new: true, password, over_quota })
+        Ok(Session { id, state: SessionState::default(), is_new: true, password, over_quota: None })
     }
 
     /// Creates (or re-creates, e.g. after a Redis restart, which forgets ACL
@@ -239,35 +218,31 @@ impl SessionStore {
         u64::try_from(self.idle_ttl.as_millis()).unwrap_or(u64::MAX)
     }
 
-    async fn run_touch(
-        &self,
-        id: &SessionId,
-        create: bool,
-        password: &str,
-    ) -> Result<Option<Touched>, AppError> {
+    /// Stores a just-minted session: database 0, no transaction, no quota
+    /// verdict (an id of 128 random bits names no existing session).
+    async fn create(&self, id: &SessionId, password: Option<&str>) -> Result<(), AppError> {
+        let now = now_ms();
         let mut conn = self.system.clone();
-        let reply: Option<Vec<Option<String>>> = self
-            .touch
-            .key(id.key())
-            .key(SESSIONS_KEY)
-            .arg(now_ms())
+        redis::pipe()
+            .atomic()
+            .cmd("HSET")
+            .arg(id.key())
+            .arg(&[("created", now), ("seen", now), ("db", 0), ("tx", 0), ("txerr", 0)])
+            .arg("pass")
+            .arg(password.unwrap_or(""))
+            .ignore()
+            .cmd("PEXPIRE")
+            .arg(id.key())
             .arg(self.idle_ttl_ms())
+            .ignore()
+            .cmd("ZADD")
+            .arg(SESSIONS_KEY)
+            .arg(now)
             .arg(id.as_str())
-            .arg(if create { "1" } else { "0" })
-            .arg(password)
-            .invoke_async(&mut conn)
+            .ignore()
+            .exec_async(&mut conn)
             .await?;
-        Ok(reply.map(|fields| {
-            let number =
-                |i: usize| fields.get(i).and_then(|v| v.as_deref()).and_then(|v| v.parse::<u32>().ok());
-            let state = SessionState {
-                db: number(0).unwrap_or(0),
-                in_tx: number(1) == Some(1),
-                tx_failed: number(2) == Some(1),
-            };
-            let text = |i: usize| fields.get(i).cloned().flatten().filter(|p| !p.is_empty());
-            Touched { state, password: text(3), over_quota: text(4) }
-        }))
+        Ok(())
     }
 
     /// `SELECT`: remembers the database for the session's next commands.
