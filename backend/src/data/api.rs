@@ -56,6 +56,11 @@ async fn scope_of(state: &AppState, jar: CookieJar) -> Result<(DataScope, Cookie
     Ok((DataScope::for_session(session.id.as_str()), jar))
 }
 
+/// Bolide's shared connections, for reads.
+fn readers(state: &AppState) -> Result<store::Readers, AppError> {
+    Ok(store::Readers { data: state.relay().connections.for_db(0)?, system: state.redis() })
+}
+
 async fn load(
     State(state): State<AppState>,
     jar: CookieJar,
@@ -124,7 +129,7 @@ async fn verify(
     jar: CookieJar,
 ) -> Result<(CookieJar, Json<store::Verification>), AppError> {
     let (scope, jar) = scope_of(&state, jar).await?;
-    let report = store::verify(state.redis_base_url(), &scope).await?;
+    let report = store::verify(&readers(&state)?, &scope).await?;
     Ok((jar, Json(report)))
 }
 
@@ -166,7 +171,7 @@ async fn one(
     }
     let (scope, jar) = scope_of(&state, jar).await?;
     let key = store::DataScope::local().record_key(&id);
-    let Some(record) = store::get(state.redis_base_url(), &scope, &id).await? else {
+    let Some(record) = store::get(&readers(&state)?, &scope, &id).await? else {
         return Err(AppError::NotFound(format!("no landing with id {id} ({key} does not exist)")));
     };
     let commands = vec![format!("HGETALL {key}")];
@@ -226,7 +231,7 @@ async fn list(
         name: text_param("q", params.q)?.map(|q| q.to_lowercase()),
     };
     let (scope, jar) = scope_of(&state, jar).await?;
-    let page = store::page(state.redis_base_url(), &scope, &query).await?;
+    let page = store::page(&readers(&state)?, &scope, &query).await?;
     Ok((jar, Json(page)))
 }
 

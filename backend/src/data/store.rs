@@ -22,7 +22,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
-use redis::aio::MultiplexedConnection;
+use redis::aio::{ConnectionManager, MultiplexedConnection};
 use serde::Serialize;
 
 use super::{Dataset, Landing};
@@ -456,6 +456,16 @@ fn sadd(tx: &mut redis::Pipeline, key: &str, members: &[&str]) {
     }
 }
 
+/// The connections reads go through: Bolide's long-lived, shared ones to
+/// the student's database and to the system database. (A load or reindex
+/// switches databases inside a transaction, so it opens one of its own;
+/// a page must not pay a TCP handshake.)
+#[derive(Clone)]
+pub struct Readers {
+    pub data: ConnectionManager,
+    pub system: ConnectionManager,
+}
+
 /// Removes what is left of a dataset's bookkeeping after it was emptied
 /// (its `meta`: "no dataset loaded").
 pub async fn forget(base_url: &str, scope: &DataScope) -> Result<(), AppError> {
@@ -489,8 +499,8 @@ impl Serialize for Record {
 }
 
 /// `HGETALL meteorite:<id>`, or `None` when there is no such hash.
-pub async fn get(base_url: &str, scope: &DataScope, id: &str) -> Result<Option<Record>, AppError> {
-    let mut conn = private_connection(base_url).await?;
+pub async fn get(readers: &Readers, scope: &DataScope, id: &str) -> Result<Option<Record>, AppError> {
+    let mut conn = readers.data.clone();
     let fields: Vec<(String, String)> = redis::cmd("HGETALL")
         .arg(scope.record_key(id))
         .query_async(&mut conn)
@@ -545,10 +555,9 @@ const RESULT_TTL_SECONDS: u64 = 60;
 /// A page of the dataset, sorted and filtered with the indexes: set
 /// intersections and range reads, never a scan of the keyspace per page
 /// (a name search scans the names index once and is then cached).
-pub async fn page(base_url: &str, scope: &DataScope, query: &PageQuery) -> Result<Page, AppError> {
-    let mut conn = private_connection(base_url).await?;
+pub async fn page(readers: &Readers, scope: &DataScope, query: &PageQuery) -> Result<Page, AppError> {
+    let mut conn = readers.system.clone();
     let mut commands = Vec::new();
-    redis::cmd("SELECT").arg(SYSTEM_DB).exec_async(&mut conn).await?;
     let sort_key = scope.key(match query.sort.as_str() {
         "name" => "name",
         "mass" => "mass",
@@ -605,13 +614,13 @@ pub async fn page(base_url: &str, scope: &DataScope, query: &PageQuery) -> Resul
     commands
         .push(format!("ZRANGE {result_key} {start} {stop}{}", if query.descending { " REV" } else { "" }));
 
-    redis::cmd("SELECT").arg(0).exec_async(&mut conn).await?;
+    let mut data = readers.data.clone();
     let mut pipe = redis::pipe();
     for id in &ids {
         pipe.cmd("HGETALL").arg(scope.record_key(id));
     }
     let values: Vec<redis::Value> =
-        if ids.is_empty() { Vec::new() } else { pipe.query_async(&mut conn).await? };
+        if ids.is_empty() { Vec::new() } else { pipe.query_async(&mut data).await? };
     let items: Vec<Record> = values
         .into_iter()
         .filter_map(|value| redis::from_redis_value::<Vec<(String, String)>>(value).ok())
@@ -630,7 +639,7 @@ pub async fn page(base_url: &str, scope: &DataScope, query: &PageQuery) -> Resul
 
 /// Intersects the sort index with the filters into `key` (kept a minute).
 async fn build_result(
-    conn: &mut MultiplexedConnection,
+    conn: &mut ConnectionManager,
     scope: &DataScope,
     query: &PageQuery,
     sort_key: &str,
@@ -715,7 +724,7 @@ fn bound(value: f64) -> String {
 
 /// Ids whose (lower-case) name contains `needle`: a scan of the names index.
 async fn ids_with_name(
-    conn: &mut MultiplexedConnection,
+    conn: &mut ConnectionManager,
     scope: &DataScope,
     needle: &str,
 ) -> Result<Vec<String>, AppError> {
@@ -789,8 +798,8 @@ const REPORT_LIMIT: usize = 100;
 
 /// Compares Redis with the last loaded file: the number of `meteorite:*`
 /// hashes, and each hash's fields against the record's own.
-pub async fn verify(base_url: &str, scope: &DataScope) -> Result<Verification, AppError> {
-    let mut conn = private_connection(base_url).await?;
+pub async fn verify(readers: &Readers, scope: &DataScope) -> Result<Verification, AppError> {
+    let mut conn = readers.data.clone();
     let prefix_len = scope.record_key("").len();
     let keys =
         crate::redis_conn::scan_keys(&mut conn, scope.record_pattern().as_bytes(), Some("hash")).await?;
@@ -808,9 +817,6 @@ pub async fn verify(base_url: &str, scope: &DataScope) -> Result<Verification, A
     ];
 
     let (count, signatures, expect): (Option<u64>, Option<String>, Vec<(String, usize)>) = redis::pipe()
-        .cmd("SELECT")
-        .arg(SYSTEM_DB)
-        .ignore()
         .cmd("HGET")
         .arg(scope.key("meta"))
         .arg("count")
@@ -819,10 +825,7 @@ pub async fn verify(base_url: &str, scope: &DataScope) -> Result<Verification, A
         .arg("signatures")
         .cmd("HGETALL")
         .arg(scope.key("expect"))
-        .cmd("SELECT")
-        .arg(0)
-        .ignore()
-        .query_async(&mut conn)
+        .query_async(&mut readers.system.clone())
         .await?;
     let Some(count) = count else {
         report.ok = false;
