@@ -8,19 +8,20 @@ use bolide_tests::{http, Browser};
 use fantoccini::key::Key;
 use fantoccini::{Client, Locator};
 
-/// The ids of the table's rows, in order, once there are `want` of them.
-async fn row_ids(client: &Client) -> Vec<String> {
+/// The ids of the table's rows, in order; `None` when the table re-rendered
+/// while being read (a row found a moment ago is gone: read again).
+async fn row_ids(client: &Client) -> Option<Vec<String>> {
     let mut ids = Vec::new();
-    for row in client.find_all(Locator::Css("tr.data-row")).await.expect("rows") {
-        ids.push(row.attr("data-id").await.expect("attr").unwrap_or_default());
+    for row in client.find_all(Locator::Css("tr.data-row")).await.ok()? {
+        ids.push(row.attr("data-id").await.ok()?.unwrap_or_default());
     }
-    ids
+    Some(ids)
 }
 
 /// Waits until the rows are `want`.
 async fn rows_become(client: &Client, want: &[String]) {
     for _ in 0..200 {
-        if row_ids(client).await == want {
+        if row_ids(client).await.as_deref() == Some(want) {
             return;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
