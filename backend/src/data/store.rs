@@ -109,7 +109,10 @@ pub async fn replace(
     let started = Instant::now();
     let mut conn = private_connection(base_url).await?;
     let lock = scope.key("lock");
-    let token = format!("{:?}", Instant::now());
+    // Random, so only the load that took the lock can release it.
+    let mut random = [0u8; 16];
+    getrandom::fill(&mut random).map_err(|err| AppError::Internal(format!("no randomness: {err}")))?;
+    let token: String = random.iter().map(|b| format!("{b:02x}")).collect();
     // On this connection of our own, SELECT is ours to change.
     let (locked,): (Option<String>,) = redis::pipe()
         .cmd("SELECT")
