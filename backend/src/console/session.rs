@@ -39,9 +39,7 @@ pub struct SessionId(String);
 impl SessionId {
     /// 128 bits from the operating system's CSPRNG.
     pub fn mint() -> Result<Self, AppError> {
-        let mut bytes = [0u8; 16];
-        getrandom::fill(&mut bytes).map_err(|err| AppError::Internal(format!("no randomness: {err}")))?;
-        Ok(Self(bytes.iter().map(|b| format!("{b:02x}")).collect()))
+        Ok(Self(random_hex()?))
     }
 
     /// Accepts only the shape `mint` produces.
@@ -61,6 +59,14 @@ impl SessionId {
     pub(crate) fn tx_key(&self) -> String {
         format!("bolide:session:{{{}}}:tx", self.0)
     }
+}
+
+/// 128 bits from the operating system's CSPRNG, as 32 lower-case hex digits
+/// (session ids, ACL passwords, lock tokens).
+pub fn random_hex() -> Result<String, AppError> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(|err| AppError::Internal(format!("no randomness: {err}")))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
 /// What redis-cli would remember about its connection.
@@ -152,7 +158,7 @@ impl SessionStore {
             }
         }
         let id = SessionId::mint()?;
-        let password = if self.acl_users { Some(SessionId::mint()?.0) } else { None };
+        let password = if self.acl_users { Some(random_hex()?) } else { None };
         self.create(&id, password.as_deref()).await?;
         if let Some(password) = &password {
             self.ensure_acl_user(&id, password).await?;

@@ -110,9 +110,7 @@ pub async fn replace(
     let mut conn = private_connection(base_url).await?;
     let lock = scope.key("lock");
     // Random, so only the load that took the lock can release it.
-    let mut random = [0u8; 16];
-    getrandom::fill(&mut random).map_err(|err| AppError::Internal(format!("no randomness: {err}")))?;
-    let token: String = random.iter().map(|b| format!("{b:02x}")).collect();
+    let token = crate::console::session::random_hex()?;
     // On this connection of our own, SELECT is ours to change.
     let (locked,): (Option<String>,) = redis::pipe()
         .cmd("SELECT")
