@@ -6,12 +6,14 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
 use crate::console::rate::Rate;
 use crate::console::ConsolePolicy;
 use crate::embedded::EmbeddedOptions;
+use crate::jobs::config::{parse_duration, JobsConfig, WorkerOptions, MIN_VISIBILITY_TIMEOUT};
 use crate::server::{ServeConfig, StartError};
 
 /// Bolide: learn Redis in the browser, against a real Redis.
@@ -29,11 +31,26 @@ pub struct Cli {
 pub enum Command {
     /// Serve the app and the API (the default).
     Serve(ServeArgs),
+    /// Run analysis jobs from the queue in Redis until SIGTERM or Ctrl-C
+    /// (any number of workers, on any machine, may share one Redis).
+    Worker {
+        #[command(flatten)]
+        target: TargetArgs,
+        #[command(flatten)]
+        options: WorkerArgs,
+        /// Lower this worker's CPU priority by N (nice, 0–19): on a machine
+        /// it shares with the API and Redis, their requests come first.
+        #[arg(long, env = "BOLIDE_JOB_NICE", default_value_t = 10,
+              value_parser = clap::value_parser!(i32).range(0..=19))]
+        job_nice: i32,
+    },
     /// Load a Meteorite Landings file (course JSON, NASA JSON or NASA CSV)
     /// into Redis, replacing the previous set (all or nothing).
     Load {
-        /// The file to load.
-        file: PathBuf,
+        /// A file, an http(s):// URL to download, or a preset: course-sample
+        /// (the course's 300 landings) or nasa (NASA's full export).
+        #[arg(value_name = "FILE|URL|PRESET")]
+        source: String,
         #[command(flatten)]
         target: TargetArgs,
     },
@@ -49,7 +66,7 @@ pub enum Command {
     },
 }
 
-/// Which Redis `load` and `generate` write to.
+/// Which Redis `load`, `generate` and `worker` use.
 #[derive(Debug, Clone, Args)]
 pub struct TargetArgs {
     /// This Redis; without it, the embedded Redis of a running `bolide serve`.
@@ -112,6 +129,69 @@ pub struct ServeArgs {
     /// [default: 200 shared, unlimited local].
     #[arg(long, env = "BOLIDE_RATE_ADDRESS")]
     pub rate_address: Option<u32>,
+
+    /// Do not run a job worker in this process (run `bolide worker`s instead).
+    #[arg(long, env = "BOLIDE_NO_WORKER")]
+    pub no_worker: bool,
+
+    /// How long a succeeded job's result is kept (e.g. 30m, 24h).
+    #[arg(long, env = "BOLIDE_JOB_RESULT_TTL", default_value = "24h", value_parser = result_ttl)]
+    pub job_result_ttl: Duration,
+
+    /// Starts before a job whose worker keeps dying is marked failed.
+    #[arg(long, env = "BOLIDE_JOB_MAX_ATTEMPTS", default_value_t = 3,
+          value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub job_max_attempts: u32,
+
+    /// The in-process worker's options.
+    #[command(flatten)]
+    pub worker: WorkerArgs,
+}
+
+/// Options of a job worker (`bolide worker`, and the one inside `bolide serve`).
+#[derive(Debug, Clone, Args)]
+pub struct WorkerArgs {
+    /// A running job not heard from for this long (its worker died) is
+    /// taken over by another worker (e.g. 2s, 15s).
+    #[arg(long, env = "BOLIDE_JOB_VISIBILITY_TIMEOUT", default_value = "15s", value_parser = visibility_timeout)]
+    pub job_visibility_timeout: Duration,
+
+    /// Teaching aid: make every job take at least 10 × N ms, its progress
+    /// advancing 10 % every N ms, so you can watch it run (0: full speed).
+    #[arg(long, env = "BOLIDE_JOB_PACE_MS", default_value_t = 0,
+          value_parser = clap::value_parser!(u64).range(0..=60_000))]
+    pub job_pace_ms: u64,
+
+    /// On shutdown, how long the running job may take to finish before it
+    /// is handed back to the queue.
+    #[arg(long, env = "BOLIDE_JOB_GRACE_PERIOD", default_value = "10s", value_parser = parse_duration)]
+    pub job_grace_period: Duration,
+}
+
+impl WorkerArgs {
+    pub fn options(&self) -> WorkerOptions {
+        WorkerOptions {
+            visibility_timeout: self.job_visibility_timeout,
+            pace: Duration::from_millis(self.job_pace_ms),
+            grace_period: self.job_grace_period,
+        }
+    }
+}
+
+fn result_ttl(text: &str) -> Result<Duration, String> {
+    match parse_duration(text)? {
+        ttl if ttl < Duration::from_secs(1) => Err("results must be kept at least 1s".into()),
+        ttl => Ok(ttl),
+    }
+}
+
+fn visibility_timeout(text: &str) -> Result<Duration, String> {
+    match parse_duration(text)? {
+        timeout if timeout < MIN_VISIBILITY_TIMEOUT => {
+            Err(format!("at least {} ms (heartbeats must fit in it)", MIN_VISIBILITY_TIMEOUT.as_millis()))
+        }
+        timeout => Ok(timeout),
+    }
 }
 
 impl Cli {
@@ -120,9 +200,17 @@ impl Cli {
         match self.command {
             Some(Command::Serve(args)) => Ok(serve(args).await?),
             None => Ok(serve(self.serve).await?),
-            Some(Command::Load { file, target }) => {
+            Some(Command::Worker { target, options, job_nice }) => {
+                let shutdown = crate::shutdown::install();
                 let url = target_url(&target)?;
-                crate::data::command::load_file(&file, &url).await.map_err(CliError::Data)
+                crate::jobs::worker::lower_priority(job_nice);
+                crate::jobs::worker::run_until(&url, options.options(), shutdown)
+                    .await
+                    .map_err(|err| CliError::Data(format!("worker: {err}")))
+            }
+            Some(Command::Load { source, target }) => {
+                let url = target_url(&target)?;
+                crate::data::command::load(&source, &url).await.map_err(CliError::Data)
             }
             Some(Command::Generate { n, seed, target }) => {
                 let url = target_url(&target)?;
@@ -151,6 +239,12 @@ async fn serve(args: ServeArgs) -> Result<(), StartError> {
         },
         dist: args.dist,
         console,
+        jobs: JobsConfig {
+            result_ttl: args.job_result_ttl,
+            max_attempts: args.job_max_attempts,
+            ..JobsConfig::for_mode(args.shared)
+        },
+        worker: (!args.no_worker).then(|| args.worker.options()),
     };
     crate::server::serve(config, shutdown).await
 }

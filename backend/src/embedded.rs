@@ -25,6 +25,13 @@
 //! `MODULE` off, `maxmemory 2gb` with `noeviction` (writes fail with OOM past
 //! it, nothing is evicted), and a 512 MiB output buffer bound per client.
 //!
+//! **Restart for the persistence lesson.** [`EmbeddedControl`] lets a
+//! request handler restart the server in place (same port, same data dir,
+//! the lock still held): with the AOF loaded, as after any clean stop, or
+//! without it, as a server without persistence would come back. The caller
+//! that starts without the AOF must turn it back on (`CONFIG SET appendonly
+//! yes`, see `guides::restart`), so Bolide's normal setting holds again.
+//!
 //! **One Bolide per data dir.** Two Redis servers appending to one AOF would
 //! corrupt it, so Bolide holds an exclusive lock on `<data-dir>/redis/bolide.lock`
 //! for as long as it runs.
@@ -34,6 +41,7 @@ use std::io::{self, Read, Seek, SeekFrom};
 use std::net::{Ipv4Addr, SocketAddrV4, TcpListener};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use thiserror::Error;
@@ -89,6 +97,7 @@ pub enum EmbeddedError {
 #[derive(Debug)]
 pub struct EmbeddedRedis {
     child: Child,
+    program: PathBuf,
     pid: u32,
     port: u16,
     version: String,
@@ -117,12 +126,13 @@ impl EmbeddedRedis {
                 Some(port) => port,
                 None => pick_port(&port_file),
             };
-            match spawn_and_wait(&options.program, &redis_dir, port).await {
+            match spawn_and_wait(&options.program, &redis_dir, port, true).await {
                 Ok(child) => {
                     // Remembering is a convenience; failing to is harmless.
                     let _ = fs::write(&port_file, port.to_string());
                     let pid = child.id().unwrap_or_default();
-                    return Ok(Self { child, pid, port, version, redis_dir, _lock: lock });
+                    let program = options.program.clone();
+                    return Ok(Self { child, program, pid, port, version, redis_dir, _lock: lock });
                 }
                 Err(EmbeddedError::Exited { tail, .. })
                     if options.port.is_none() && attempts < 4 && tail.contains("Address already in use") =>
@@ -158,9 +168,39 @@ impl EmbeddedRedis {
         format!("redis://127.0.0.1:{}/0", self.port)
     }
 
+    /// The command line that starts this server, as a shell would take it
+    /// (shown to students by the guide about running Redis).
+    pub fn command_line(&self) -> String {
+        std::iter::once(self.program.display().to_string())
+            .chain(server_args(&self.redis_dir, self.port).into_iter().map(|arg| match arg.as_str() {
+                "" => "\"\"".to_string(),
+                _ => arg,
+            }))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// Stops Redis cleanly and starts it again on the same port and data
+    /// dir. With `load_aof`, the new server replays the AOF that `SHUTDOWN`
+    /// fsynced, so every key survives; without it, the server starts with
+    /// `appendonly no` and so reads only an RDB snapshot, if the student
+    /// made one with `SAVE`: a server without persistence. The AOF files are
+    /// left as they are; see the module docs for turning it back on.
+    pub async fn restart(&mut self, load_aof: bool) -> Result<(), EmbeddedError> {
+        self.halt().await;
+        let child = spawn_and_wait(&self.program, &self.redis_dir, self.port, load_aof).await?;
+        self.pid = child.id().unwrap_or_default();
+        self.child = child;
+        Ok(())
+    }
+
     /// Stops Redis cleanly: `SHUTDOWN` (flushes the AOF), then SIGTERM, then
     /// SIGKILL, waiting in between.
     pub async fn stop(mut self) {
+        self.halt().await;
+    }
+
+    async fn halt(&mut self) {
         let shutdown_sent = send_shutdown(self.port).await;
         if !shutdown_sent {
             signal(self.pid, rustix::process::Signal::TERM);
@@ -172,6 +212,39 @@ impl EmbeddedRedis {
                 tracing::warn!("redis-server did not stop in {STOP_TIMEOUT:?}; killing it");
                 let _ = self.child.kill().await;
             }
+        }
+    }
+}
+
+/// The running embedded server, shared between `serve` (which stops it at
+/// the end) and the request handlers that may restart it. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct EmbeddedControl {
+    server: Arc<tokio::sync::Mutex<Option<EmbeddedRedis>>>,
+    command_line: Arc<str>,
+}
+
+impl EmbeddedControl {
+    pub fn new(server: EmbeddedRedis) -> Self {
+        let command_line = server.command_line().into();
+        Self { server: Arc::new(tokio::sync::Mutex::new(Some(server))), command_line }
+    }
+
+    /// The command line that starts the server.
+    pub fn command_line(&self) -> &str {
+        &self.command_line
+    }
+
+    /// Exclusive use of the server (`None` once stopped): one restart at a time.
+    pub async fn lock(&self) -> tokio::sync::MutexGuard<'_, Option<EmbeddedRedis>> {
+        self.server.lock().await
+    }
+
+    /// Stops the server for good (waits for a restart in progress).
+    pub async fn stop(&self) {
+        let server = self.server.lock().await.take();
+        if let Some(server) = server {
+            server.stop().await;
         }
     }
 }
@@ -244,6 +317,11 @@ fn free_port() -> io::Result<u16> {
 /// The `redis-server` arguments: loopback only, persistence on, and the
 /// commands that could harm the host switched off at the server itself.
 pub fn server_args(redis_dir: &Path, port: u16) -> Vec<String> {
+    server_args_with_aof(redis_dir, port, true)
+}
+
+/// [`server_args`], with `appendonly` on or off.
+fn server_args_with_aof(redis_dir: &Path, port: u16, aof: bool) -> Vec<String> {
     let dir = redis_dir.display().to_string();
     [
         "--port",
@@ -255,7 +333,7 @@ pub fn server_args(redis_dir: &Path, port: u16) -> Vec<String> {
         "--dir",
         &dir,
         "--appendonly",
-        "yes",
+        if aof { "yes" } else { "no" },
         "--appendfsync",
         "everysec",
         "--save",
@@ -274,7 +352,12 @@ pub fn server_args(redis_dir: &Path, port: u16) -> Vec<String> {
     .collect()
 }
 
-async fn spawn_and_wait(program: &Path, redis_dir: &Path, port: u16) -> Result<Child, EmbeddedError> {
+async fn spawn_and_wait(
+    program: &Path,
+    redis_dir: &Path,
+    port: u16,
+    aof: bool,
+) -> Result<Child, EmbeddedError> {
     let log_path = redis_dir.join("redis.log");
     let log_error = |source| EmbeddedError::DataDir { dir: redis_dir.display().to_string(), source };
     let log = OpenOptions::new().create(true).append(true).open(&log_path).map_err(log_error)?;
@@ -283,7 +366,7 @@ async fn spawn_and_wait(program: &Path, redis_dir: &Path, port: u16) -> Result<C
 
     let mut command = Command::new(program);
     command
-        .args(server_args(redis_dir, port))
+        .args(server_args_with_aof(redis_dir, port, aof))
         .stdin(Stdio::null())
         .stdout(log)
         .stderr(log_err)

@@ -25,6 +25,10 @@ pub enum AppError {
     PayloadTooLarge(String),
     #[error("Redis is unavailable: {0}")]
     RedisUnavailable(String),
+    /// A server Bolide asked on the client's behalf (a data file's URL)
+    /// could not be reached or answered with an error.
+    #[error("{0}")]
+    BadGateway(String),
     #[error("internal error: {0}")]
     Internal(String),
     #[error("{message}")]
@@ -45,6 +49,7 @@ impl AppError {
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::RedisUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::BadGateway(_) => StatusCode::BAD_GATEWAY,
             AppError::Internal(_) | AppError::AuthFailed(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -59,6 +64,7 @@ impl AppError {
             AppError::RateLimited { .. } => "rate_limited",
             AppError::PayloadTooLarge(_) => "payload_too_large",
             AppError::RedisUnavailable(_) => "redis_unavailable",
+            AppError::BadGateway(_) => "upstream_failed",
             AppError::Internal(_) | AppError::AuthFailed(_) => "internal",
         }
     }

@@ -14,6 +14,8 @@
 //! - [`health`]: `GET /api/health`;
 //! - [`console`]: `POST /api/console`, the redis-cli in the browser;
 //! - [`data`]: NASA's Meteorite Landings: parsing, generating, storing, `/api/data`;
+//! - [`guides`]: the guided walkthroughs: lessons whose steps check the student's Redis, `/api/guides`;
+//! - [`jobs`]: analysis jobs: the queue in Redis, the worker, `/api/jobs`;
 //! - [`assets`]: serving `dist/` with cache headers and compression;
 //! - [`error`]: the one error type every endpoint answers with.
 
@@ -23,7 +25,9 @@ pub mod console;
 pub mod data;
 pub mod embedded;
 pub mod error;
+pub mod guides;
 pub mod health;
+pub mod jobs;
 pub mod redis_conn;
 pub mod server;
 pub mod shutdown;

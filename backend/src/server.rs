@@ -19,8 +19,9 @@ use crate::console::rate::RateLimits;
 use crate::console::relay::Relay;
 use crate::console::session::SessionStore;
 use crate::console::{ConsolePolicy, SYSTEM_DB};
-use crate::embedded::{EmbeddedError, EmbeddedOptions, EmbeddedRedis};
+use crate::embedded::{EmbeddedControl, EmbeddedError, EmbeddedOptions, EmbeddedRedis};
 use crate::error::AppError;
+use crate::jobs::{JobsConfig, WorkerOptions};
 use crate::redis_conn::{self, RedisEndpoint};
 
 /// Everything `serve` needs, already parsed.
@@ -30,6 +31,10 @@ pub struct ServeConfig {
     pub redis: RedisChoice,
     pub dist: PathBuf,
     pub console: ConsolePolicy,
+    /// What new analysis jobs get (result TTL, attempts, limits).
+    pub jobs: JobsConfig,
+    /// The in-process job worker's options; `None` with `--no-worker`.
+    pub worker: Option<WorkerOptions>,
 }
 
 /// Which Redis Bolide uses.
@@ -70,6 +75,11 @@ struct Inner {
     base_url: String,
     started: Instant,
     relay: Relay,
+    /// The embedded `redis-server`, when Bolide started one (the persistence
+    /// guide restarts it).
+    embedded: std::sync::OnceLock<EmbeddedControl>,
+    /// Analysis jobs' settings, when not the mode's defaults.
+    jobs: std::sync::OnceLock<JobsConfig>,
 }
 
 impl AppState {
@@ -96,7 +106,15 @@ impl AppState {
             )),
         };
         Ok(Self {
-            inner: Arc::new(Inner { system, endpoint, base_url: base, started: Instant::now(), relay }),
+            inner: Arc::new(Inner {
+                system,
+                endpoint,
+                base_url: base,
+                started: Instant::now(),
+                relay,
+                embedded: std::sync::OnceLock::new(),
+                jobs: std::sync::OnceLock::new(),
+            }),
         })
     }
 
@@ -121,6 +139,26 @@ impl AppState {
     pub fn uptime(&self) -> Duration {
         self.inner.started.elapsed()
     }
+
+    /// Hands the embedded server's control to the handlers (once).
+    pub fn attach_embedded(&self, control: EmbeddedControl) {
+        let _ = self.inner.embedded.set(control);
+    }
+
+    /// Sets what new analysis jobs get (once; before serving).
+    pub fn configure_jobs(&self, config: JobsConfig) {
+        let _ = self.inner.jobs.set(config);
+    }
+
+    /// What new analysis jobs get: as configured, else the mode's defaults.
+    pub fn jobs_config(&self) -> JobsConfig {
+        self.inner.jobs.get().copied().unwrap_or(JobsConfig::for_mode(self.inner.relay.policy.is_shared()))
+    }
+
+    /// The embedded server, when Bolide started one.
+    pub fn embedded(&self) -> Option<&EmbeddedControl> {
+        self.inner.embedded.get()
+    }
 }
 
 /// The API, under `/api`: JSON in, JSON out, JSON errors.
@@ -129,6 +167,8 @@ pub fn api_router(state: AppState) -> Router {
         .merge(crate::health::router())
         .merge(crate::console::router())
         .merge(crate::data::api::router())
+        .merge(crate::jobs::router())
+        .merge(crate::guides::router())
         .fallback(api_not_found)
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
         .with_state(state)
@@ -177,7 +217,9 @@ pub async fn serve(
                 embedded.redis_dir().display()
             );
             println!("  connect your own scripts with: redis-cli -p {0}   or   redis.Redis(host='127.0.0.1', port={0})", embedded.port());
-            (state, Some(embedded))
+            let control = EmbeddedControl::new(embedded);
+            state.attach_embedded(control.clone());
+            (state, Some(control))
         }
     };
 
@@ -200,11 +242,52 @@ async fn listen_and_serve(
     println!("Bolide listening on http://{addr}");
     tracing::info!(%addr, dist = %config.dist.display(), "serving");
     let housekeeping = tokio::spawn(crate::console::housekeeping::run(state.relay().clone()));
+    state.configure_jobs(config.jobs);
+    // One signal stops both the HTTP server and the in-process job worker,
+    // side by side: the worker's running job finishes (or is handed back)
+    // while HTTP drains, and both are done before Redis stops.
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    let worker = config.worker.and_then(|options| start_worker(&state, options)).map(|worker| {
+        let mut stopping = stopping.clone();
+        tokio::spawn(async move {
+            let _ = stopping.wait_for(|stop| *stop).await;
+            worker.stop().await;
+        })
+    });
+    let signal = {
+        let stop = stop.clone();
+        tokio::spawn(async move {
+            shutdown.await;
+            let _ = stop.send(true);
+        })
+    };
+    let mut http_stopping = stopping;
     let result =
         axum::serve(listener, app(state, &config.dist).into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(shutdown)
+            .with_graceful_shutdown(async move {
+                let _ = http_stopping.wait_for(|stop| *stop).await;
+            })
             .await
             .map_err(StartError::Serve);
+    let _ = stop.send(true);
+    signal.abort();
+    if let Some(worker) = worker {
+        let _ = worker.await;
+    }
     housekeeping.abort();
     result
+}
+
+/// The in-process job worker (`bolide serve` without `--no-worker`).
+fn start_worker(state: &AppState, options: WorkerOptions) -> Option<crate::jobs::worker::WorkerHandle> {
+    match crate::jobs::worker::spawn(state.redis_base_url(), options) {
+        Ok(worker) => {
+            println!("Job worker {} running in this process (--no-worker to turn it off)", worker.id());
+            Some(worker)
+        }
+        Err(err) => {
+            tracing::error!(%err, "cannot start the in-process job worker");
+            None
+        }
+    }
 }

@@ -5,6 +5,10 @@
 //! with an error — the UI shows those differently.
 
 use bolide_shared::api::{ConsoleRequest, ConsoleResponse, ErrorBody, Health};
+use bolide_shared::guides::{
+    CheckRequest, CheckResult, GuideList, GuideProgress, GuideView, ProgressUpdate, ResetReport,
+    RestartReport, RestartRequest,
+};
 use gloo_net::http::Request;
 use yew::Callback;
 
@@ -69,99 +73,8 @@ fn error_from(status: u16, text: &str) -> ApiError {
 
 // ---- Meteorite data (`/api/data`) ---------------------------------------
 
-/// One landing as Redis holds it: the hash's fields in the file's order,
-/// every value a string (`HGETALL meteorite:1`).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Record(pub Vec<(String, String)>);
-
-impl Record {
-    /// The value of `field`, if the hash has it.
-    pub fn get(&self, field: &str) -> Option<&str> {
-        self.0.iter().find(|(name, _)| name == field).map(|(_, value)| value.as_str())
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for Record {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = Record;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object of field names to values")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Record, A::Error> {
-                let mut fields = Vec::new();
-                while let Some((name, value)) = map.next_entry::<String, serde_json::Value>()? {
-                    // The backend sends strings; anything else is shown as JSON text.
-                    let value = match value {
-                        serde_json::Value::String(text) => text,
-                        other => other.to_string(),
-                    };
-                    fields.push((name, value));
-                }
-                Ok(Record(fields))
-            }
-        }
-        deserializer.deserialize_map(Fields)
-    }
-}
-
-/// What a load (upload, generate or delete) did.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct LoadReport {
-    /// Landings now in Redis.
-    pub loaded: u64,
-    /// Landings of the previous set that were removed.
-    pub replaced: u64,
-    /// The field names seen in the file.
-    #[serde(default)]
-    pub fields: Vec<String>,
-    /// Per field, how many records lack it.
-    #[serde(default)]
-    pub missing: std::collections::BTreeMap<String, u64>,
-    pub source: String,
-    pub millis: u64,
-}
-
-/// One page of landings, and the Redis commands that produced it.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct LandingPage {
-    pub total: u64,
-    pub page: u64,
-    pub size: u64,
-    pub items: Vec<Record>,
-    #[serde(default)]
-    pub commands: Vec<String>,
-}
-
-/// One landing, read with `HGETALL`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct Landing {
-    pub id: String,
-    pub key: String,
-    pub record: Record,
-    #[serde(default)]
-    pub commands: Vec<String>,
-}
-
-/// `GET /api/data/verify`: what is in Redis against what was loaded.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct Verification {
-    /// Records in the last loaded file (`None`: nothing loaded).
-    pub expected: Option<u64>,
-    pub found: u64,
-    pub ok: bool,
-    #[serde(default)]
-    pub missing_records: Vec<String>,
-    #[serde(default)]
-    pub extra_records: Vec<String>,
-    #[serde(default)]
-    pub missing_fields: Vec<(String, Vec<String>)>,
-    #[serde(default)]
-    pub extra_fields: Vec<(String, Vec<String>)>,
-    #[serde(default)]
-    pub commands: Vec<String>,
-}
+// The data API's JSON shapes are the server's own, from `bolide-shared`.
+pub use bolide_shared::data::{LandingRecord, LoadReport, Page, PageStats, Record, Verification};
 
 /// The `Content-Type` an upload is sent with: from the file's name, then
 /// the type the browser gives it; `None` lets the server sniff.
@@ -252,17 +165,97 @@ pub async fn verify_data() -> Result<Verification, ApiError> {
 /// `GET /api/data?…`: one page of landings. `params` are the query
 /// parameters (`page`, `size`, `sort`, `order`, filters, `q`); a bad one is
 /// a `400` whose message names it.
-pub async fn data_page(params: &[(&str, String)]) -> Result<LandingPage, ApiError> {
+pub async fn data_page(params: &[(&str, String)]) -> Result<Page, ApiError> {
     let request = Request::get("/api/data").query(params.iter().map(|(name, value)| (*name, value.as_str())));
     let response = request.send().await.map_err(|err| ApiError::Unreachable(err.to_string()))?;
     decode(response).await
 }
 
 /// `GET /api/data/{id}`: one landing's hash (`404` if there is none).
-pub async fn landing(id: &str) -> Result<Landing, ApiError> {
+pub async fn landing(id: &str) -> Result<LandingRecord, ApiError> {
     let url = format!("/api/data/{}", encode_path_segment(id));
     let response = Request::get(&url).send().await.map_err(|err| ApiError::Unreachable(err.to_string()))?;
     decode(response).await
+}
+
+/// Where `POST /api/data/fetch` loads from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FetchSource<'a> {
+    /// An `http(s)://` URL (refused with a `403` on a shared site).
+    Url(&'a str),
+    /// A preset's name, from `bolide_shared::data::presets::PRESETS`.
+    Preset(&'a str),
+}
+
+/// `POST /api/data/fetch`: the backend downloads the file and loads it as
+/// an upload, all or nothing. A `502` means the file could not be fetched
+/// (offline, or the server's error status); a `400` that the URL or the
+/// file was refused. Either way Redis was not touched.
+pub async fn fetch_data(source: FetchSource<'_>) -> Result<LoadReport, ApiError> {
+    let body = match source {
+        FetchSource::Url(url) => serde_json::json!({ "url": url }),
+        FetchSource::Preset(name) => serde_json::json!({ "preset": name }),
+    };
+    post_json("/api/data/fetch", &body).await
+}
+
+/// `POST /api/data/reindex`: rebuilds the browse indexes from the
+/// `meteorite:*` hashes as they are now (after edits from the console);
+/// answers how many landings were indexed.
+pub async fn reindex_data() -> Result<u64, ApiError> {
+    #[derive(serde::Deserialize)]
+    struct Reindexed {
+        indexed: u64,
+    }
+    let response = Request::post("/api/data/reindex")
+        .send()
+        .await
+        .map_err(|err| ApiError::Unreachable(err.to_string()))?;
+    decode::<Reindexed>(response).await.map(|done| done.indexed)
+}
+
+/// `PATCH /api/data/{id}`: sets these fields of the landing (`HSET`),
+/// leaving the others as they are; answers the landing as it is now and
+/// the command that ran. A bad field is a `400` naming it, and changes
+/// nothing.
+pub async fn update_landing(id: &str, fields: &[(String, String)]) -> Result<LandingRecord, ApiError> {
+    let url = format!("/api/data/{}", encode_path_segment(id));
+    let request = Request::patch(&url)
+        .header("Content-Type", "application/json")
+        .body(fields_json(fields))
+        .map_err(|err| ApiError::BadResponse(err.to_string()))?;
+    let response = request.send().await.map_err(|err| ApiError::Unreachable(err.to_string()))?;
+    decode(response).await
+}
+
+/// What `DELETE /api/data/{id}` did.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct DeletedLanding {
+    pub key: String,
+    #[serde(default)]
+    pub commands: Vec<String>,
+}
+
+/// `DELETE /api/data/{id}`: removes the landing's hash (`DEL`); `404` if
+/// there is none.
+pub async fn delete_landing(id: &str) -> Result<DeletedLanding, ApiError> {
+    let url = format!("/api/data/{}", encode_path_segment(id));
+    let response =
+        Request::delete(&url).send().await.map_err(|err| ApiError::Unreachable(err.to_string()))?;
+    decode(response).await
+}
+
+/// A JSON object of string fields, in the given order (a map type would
+/// sort them, and the order is what `HGETALL` shows).
+pub fn fields_json(fields: &[(String, String)]) -> String {
+    let entries: Vec<String> = fields
+        .iter()
+        .map(|(name, value)| {
+            let quote = |text: &str| serde_json::to_string(text).unwrap_or_else(|_| "\"\"".to_owned());
+            format!("{}:{}", quote(name), quote(value))
+        })
+        .collect();
+    format!("{{{}}}", entries.join(","))
 }
 
 /// Percent-encodes everything but RFC 3986's unreserved characters.
@@ -286,4 +279,136 @@ async fn decode<T: serde::de::DeserializeOwned>(response: gloo_net::http::Respon
             .map_err(|err| ApiError::BadResponse(format!("HTTP 200 with an unexpected body: {err}")));
     }
     Err(error_from(status, &text))
+}
+
+// ---- Analysis jobs (`/api/jobs`) ----------------------------------------
+
+/// `POST /api/jobs` with `{analysis, params}`: records the job and answers
+/// `202` with it at once (status `queued`); a worker runs it later. A bad
+/// parameter is a `400` whose message names it.
+pub async fn submit_job(
+    request: &bolide_shared::jobs::JobRequest,
+) -> Result<bolide_shared::jobs::Job, ApiError> {
+    let request =
+        Request::post("/api/jobs").json(request).map_err(|err| ApiError::BadResponse(err.to_string()))?;
+    let response = request.send().await.map_err(|err| ApiError::Unreachable(err.to_string()))?;
+    decode_success(response).await
+}
+
+/// `GET /api/jobs?page=&size=`: the caller's jobs, newest first, and how
+/// many workers are alive.
+pub async fn jobs(page: usize, size: usize) -> Result<bolide_shared::jobs::JobList, ApiError> {
+    let request = Request::get("/api/jobs").query([("page", page.to_string()), ("size", size.to_string())]);
+    let response = request.send().await.map_err(|err| ApiError::Unreachable(err.to_string()))?;
+    decode(response).await
+}
+
+/// `GET /api/jobs/{id}`: one job's status, progress, timing and Redis keys.
+pub async fn job(id: &str) -> Result<bolide_shared::jobs::Job, ApiError> {
+    let url = format!("/api/jobs/{}", encode_path_segment(id));
+    let response = Request::get(&url).send().await.map_err(|err| ApiError::Unreachable(err.to_string()))?;
+    decode(response).await
+}
+
+/// `GET /api/jobs/{id}/results`: a succeeded job's result; `404` before it
+/// succeeded and after the result expired.
+pub async fn job_results(id: &str) -> Result<bolide_shared::jobs::JobResults, ApiError> {
+    let url = format!("/api/jobs/{}/results", encode_path_segment(id));
+    let response = Request::get(&url).send().await.map_err(|err| ApiError::Unreachable(err.to_string()))?;
+    decode(response).await
+}
+
+/// `DELETE /api/jobs/{id}`: cancels a queued or running job, deletes a
+/// finished one (and its result). Whatever the body says, the list the
+/// page polls next is the truth, so only success or failure is returned.
+pub async fn delete_job(id: &str) -> Result<(), ApiError> {
+    let url = format!("/api/jobs/{}", encode_path_segment(id));
+    let response =
+        Request::delete(&url).send().await.map_err(|err| ApiError::Unreachable(err.to_string()))?;
+    let status = response.status();
+    if (200..300).contains(&status) {
+        return Ok(());
+    }
+    let text = response.text().await.map_err(|err| ApiError::BadResponse(err.to_string()))?;
+    Err(error_from(status, &text))
+}
+
+/// `GET /api/jobs/workers`: the workers whose heartbeat was seen recently.
+pub async fn job_workers() -> Result<bolide_shared::jobs::Workers, ApiError> {
+    let response = Request::get("/api/jobs/workers")
+        .send()
+        .await
+        .map_err(|err| ApiError::Unreachable(err.to_string()))?;
+    decode(response).await
+}
+
+/// Like [`decode`], for endpoints that answer any 2xx (`202 Accepted`).
+async fn decode_success<T: serde::de::DeserializeOwned>(
+    response: gloo_net::http::Response,
+) -> Result<T, ApiError> {
+    let status = response.status();
+    let text = response.text().await.map_err(|err| ApiError::BadResponse(err.to_string()))?;
+    if (200..300).contains(&status) {
+        return serde_json::from_str::<T>(&text)
+            .map_err(|err| ApiError::BadResponse(format!("HTTP {status} with an unexpected body: {err}")));
+    }
+    Err(error_from(status, &text))
+}
+
+// ---- Guides (`/api/guides`) ---------------------------------------------
+
+/// `GET /api/guides`: every guide (id, title, summary, number of steps) and
+/// the caller's progress in the ones they started.
+pub async fn guides() -> Result<GuideList, ApiError> {
+    let response =
+        Request::get("/api/guides").send().await.map_err(|err| ApiError::Unreachable(err.to_string()))?;
+    decode(response).await
+}
+
+/// `GET /api/guides/{id}`: one guide (its `{{port}}`-style placeholders
+/// filled in for this Bolide), the caller's progress in it, and what this
+/// Bolide offers (shared or local mode, whether Redis can be restarted).
+pub async fn guide(id: &str) -> Result<GuideView, ApiError> {
+    let url = format!("/api/guides/{}", encode_path_segment(id));
+    let response = Request::get(&url).send().await.map_err(|err| ApiError::Unreachable(err.to_string()))?;
+    decode(response).await
+}
+
+/// `POST /api/guides/{id}/steps/{step}/check`: evaluates step `step`
+/// (0-based) against the student's Redis, or grades a quiz `answer` (the
+/// index of the chosen choice). A step that passes is recorded as done.
+pub async fn check_guide_step(id: &str, step: usize, answer: Option<usize>) -> Result<CheckResult, ApiError> {
+    let url = format!("/api/guides/{}/steps/{step}/check", encode_path_segment(id));
+    post_json(&url, &CheckRequest { answer }).await
+}
+
+/// `POST /api/guides/{id}/progress`: moves the student to step `step`
+/// (0-based; back, forward or skipping ahead) and returns the new progress.
+pub async fn move_in_guide(id: &str, step: usize) -> Result<GuideProgress, ApiError> {
+    let url = format!("/api/guides/{}/progress", encode_path_segment(id));
+    post_json(&url, &ProgressUpdate { current_step: step }).await
+}
+
+/// `POST /api/guides/{id}/reset`: clears the progress and removes the keys
+/// this guide had the student create (and only those).
+pub async fn reset_guide(id: &str) -> Result<ResetReport, ApiError> {
+    let url = format!("/api/guides/{}/reset", encode_path_segment(id));
+    let response = Request::post(&url).send().await.map_err(|err| ApiError::Unreachable(err.to_string()))?;
+    decode(response).await
+}
+
+/// `POST /api/guides/persistence/restart`: restarts Bolide's embedded Redis
+/// with or without its data on disk (local mode only; elsewhere the server
+/// answers a JSON error whose message says why).
+pub async fn restart_redis(persistence: bool) -> Result<RestartReport, ApiError> {
+    post_json("/api/guides/persistence/restart", &RestartRequest { persistence }).await
+}
+
+async fn post_json<B: serde::Serialize, T: serde::de::DeserializeOwned>(
+    url: &str,
+    body: &B,
+) -> Result<T, ApiError> {
+    let request = Request::post(url).json(body).map_err(|err| ApiError::BadResponse(err.to_string()))?;
+    let response = request.send().await.map_err(|err| ApiError::Unreachable(err.to_string()))?;
+    decode(response).await
 }

@@ -6,7 +6,7 @@ use yew_router::Routable;
 
 use crate::pages;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Routable)]
+#[derive(Debug, Clone, PartialEq, Eq, Routable)]
 pub enum Route {
     #[at("/")]
     Home,
@@ -18,6 +18,9 @@ pub enum Route {
     Jobs,
     #[at("/guides")]
     Guides,
+    /// One guide, on the step the student is at.
+    #[at("/guides/:id")]
+    Guide { id: String },
     #[not_found]
     #[at("/404")]
     NotFound,
@@ -31,6 +34,15 @@ impl Route {
         (Route::Jobs, "Jobs"),
         (Route::Guides, "Guides"),
     ];
+
+    /// The section of [`Route::NAV`] this page belongs to (a guide is in
+    /// Guides), for the navigation to mark.
+    pub fn section(&self) -> Route {
+        match self {
+            Route::Guide { .. } => Route::Guides,
+            other => other.clone(),
+        }
+    }
 }
 
 pub fn switch(route: Route) -> Html {
@@ -40,6 +52,7 @@ pub fn switch(route: Route) -> Html {
         Route::Data => html! { <pages::data::DataPage /> },
         Route::Jobs => html! { <pages::jobs::JobsPage /> },
         Route::Guides => html! { <pages::guides::GuidesPage /> },
+        Route::Guide { id } => html! { <pages::guides::view::GuidePage {id} /> },
         Route::NotFound => html! { <pages::not_found::NotFound /> },
     }
 }

@@ -12,6 +12,7 @@ use bolide_frontend::pages::console::history;
 use bolide_frontend::pages::console::state::{
     classify, ConsoleAction, ConsoleState, EntryStatus, LocalLine, MAX_ENTRIES,
 };
+use bolide_frontend::pages::console::tutorial::TutorialWord;
 use bolide_shared::api::ConsoleResponse;
 use bolide_shared::cli::Reply;
 use bolide_shared::snippets;
@@ -126,6 +127,79 @@ fn a_failure_is_a_plain_message_and_stops_the_paste() {
     assert!(!state.busy());
     assert!(failure_message(&ApiError::Unreachable("TypeError".into()))
         .starts_with("Could not reach the Bolide server"));
+}
+
+#[wasm_bindgen_test]
+fn tutorial_words_take_their_turn_and_never_reach_redis() {
+    assert_eq!(classify("TUTORIAL"), LocalLine::Tutorial(TutorialWord::Resume));
+    assert_eq!(classify(" next "), LocalLine::Tutorial(TutorialWord::Next));
+    assert_eq!(classify("t2"), LocalLine::Tutorial(TutorialWord::Go(2)));
+    assert_eq!(classify("NEXT 2"), LocalLine::Remote);
+    assert_eq!(classify("GET tutorial"), LocalLine::Remote);
+
+    let state = Rc::new(ConsoleState::default());
+    let state = reduce(state, ConsoleAction::Enqueue(vec!["SET a 1".into(), "NEXT".into(), "GET a".into()]));
+    let state = start(state);
+    let (id, _) = state.in_flight.clone().expect("SET runs first");
+    let ok = answer("OK", PROMPT, &["SET", "a", "1"], Reply::Status("OK".into()));
+    let state = reduce(state, ConsoleAction::Finished { id, result: Ok(ok) });
+    assert_eq!(state.answered, 1);
+
+    // NEXT is carried out by the page, not sent: nothing is in flight, and
+    // GET waits for it.
+    let state = start(state);
+    assert!(state.in_flight.is_none());
+    let (id, word) = state.tutorial.expect("NEXT is being carried out");
+    assert_eq!(word, TutorialWord::Next);
+    assert_eq!(state.entries[1].status, EntryStatus::Running);
+    assert!(state.busy());
+    let state = start(state);
+    assert_eq!(state.entries.len(), 2, "GET waits for NEXT");
+
+    let state =
+        reduce(state, ConsoleAction::TutorialDone { id, result: Ok("Redis basics · step 2 of 6".into()) });
+    assert!(state.tutorial.is_none());
+    assert_eq!(
+        state.entries[1].status,
+        EntryStatus::Done { output: "Redis basics · step 2 of 6".into(), error: false }
+    );
+    assert_eq!(state.answered, 1, "a tutorial word is not a Redis answer");
+    let state = start(state);
+    assert_eq!(state.in_flight.clone().map(|(_, line)| line).as_deref(), Some("GET a"));
+
+    // A word that could not be carried out says why.
+    let state = reduce(state, ConsoleAction::Enqueue(vec!["PREV".into()]));
+    let (id, _) = state.in_flight.clone().expect("GET still runs");
+    let state = reduce(
+        state,
+        ConsoleAction::Finished {
+            id,
+            result: Ok(answer("\"1\"", PROMPT, &["GET", "a"], Reply::Bulk(b"1".to_vec()))),
+        },
+    );
+    let state = start(state);
+    let (id, _) = state.tutorial.expect("PREV");
+    let state = reduce(
+        state,
+        ConsoleAction::TutorialDone { id, result: Err("Could not reach the Bolide server".into()) },
+    );
+    assert_eq!(state.entries[3].status, EntryStatus::Failed("Could not reach the Bolide server".into()));
+    assert!(!state.busy());
+}
+
+#[wasm_bindgen_test]
+fn help_tutorial_explains_the_words() {
+    let state = Rc::new(ConsoleState::default());
+    let state = reduce(state, ConsoleAction::Enqueue(vec!["help tutorial".into()]));
+    let state = start(state);
+    match &state.entries[0].status {
+        EntryStatus::Done { output, error: false } => {
+            for word in ["TUTORIAL", "NEXT", "PREV", "T<n>", "not sent to Redis"] {
+                assert!(output.contains(word), "{word} in {output}");
+            }
+        }
+        other => panic!("{other:?}"),
+    }
 }
 
 #[wasm_bindgen_test]

@@ -85,6 +85,26 @@ ensure_browser() {
   if [ "${#missing[@]}" -gt 0 ]; then apt_install "${missing[@]}"; fi
 }
 
+# redis-py for python3: the Python guide's test runs a real redis-py script
+# (and skips with a note without it). A user install first (works with
+# pyenv and plain pip), then a plain one (inside a virtualenv), then
+# Debian's package (where pip refuses to touch the system Python). Failing
+# all three only warns: the rest of the suite does not need it.
+ensure_python_redis() {
+  command -v python3 >/dev/null 2>&1 || apt_install python3
+  python3 -c 'import redis' >/dev/null 2>&1 && return 0
+  say "installing redis-py for python3"
+  local pip="python3 -m pip install --quiet --disable-pip-version-check"
+  local out
+  out=$($pip --user redis 2>&1) || out=$($pip redis 2>&1) || {
+    if [ "$(apt_prefix)" != "none" ] && command -v apt-get >/dev/null 2>&1; then apt_install python3-redis; fi
+  }
+  if ! python3 -c 'import redis' >/dev/null 2>&1; then
+    printf '%s\n' "$out" >&2
+    say "warning: redis-py could not be installed; the Python guide's test will be skipped"
+  fi
+}
+
 # Everything `bolide serve` needs to build and run.
 ensure_run_tools() {
   ensure_rust
@@ -97,4 +117,5 @@ ensure_run_tools() {
 ensure_test_tools() {
   ensure_run_tools
   ensure_browser
+  ensure_python_redis
 }

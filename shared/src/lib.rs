@@ -13,4 +13,7 @@
 pub mod api;
 pub mod cli;
 pub mod commands;
+pub mod data;
+pub mod guides;
+pub mod jobs;
 pub mod snippets;

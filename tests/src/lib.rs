@@ -4,7 +4,7 @@
 //!   temp dir. No test uses the machine's 6379 server, and nothing here mocks
 //!   Redis: what the tests see is what students get.
 //! - [`BolideProcess`]: the real `bolide` binary, with the addresses it
-//!   printed at start-up.
+//!   printed at start-up; [`WorkerProcess`]: a `bolide worker`.
 //! - [`Browser`]: headless Chromium driven over WebDriver (chromedriver).
 //! - [`http`]: a tiny HTTP client for API calls.
 //!
@@ -344,6 +344,90 @@ impl Drop for BolideProcess {
                 let _ = self.child.kill();
                 let _ = self.child.wait();
             }
+        }
+    }
+}
+
+/// A running `bolide worker` (the analysis jobs' worker program).
+pub struct WorkerProcess {
+    child: Child,
+    /// Its worker id (`<host>:<pid>:<random>`), as jobs name it.
+    pub id: String,
+}
+
+impl WorkerProcess {
+    /// Runs `bolide worker --redis-url <redis_url> <args>` and waits until
+    /// it prints its id.
+    pub fn start(redis_url: &str, args: &[&str]) -> Self {
+        let mut child = Command::new(bolide_bin())
+            .arg("worker")
+            .args(["--redis-url", redis_url])
+            .args(args)
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn bolide worker");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            // Keeps draining after start-up, so the worker never blocks on
+            // a full pipe.
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match rx.recv_timeout(left) {
+                // "Bolide worker <id> on <host:port>"
+                Ok(line) => {
+                    if let Some(rest) = line.strip_prefix("Bolide worker ") {
+                        let id = rest.split(" on ").next().unwrap_or_default().to_string();
+                        return Self { child, id };
+                    }
+                }
+                Err(_) => panic!("bolide worker did not start (exit status: {:?})", child.try_wait()),
+            }
+        }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// SIGKILL: the worker dies mid-whatever, as in a crash.
+    pub fn kill9(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// SIGTERM, then waits (up to 30 s) for its graceful exit.
+    pub fn terminate(mut self) -> std::process::ExitStatus {
+        send_signal(self.child.id(), Signal::TERM);
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "bolide worker did not exit after SIGTERM");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for WorkerProcess {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            send_signal(self.child.id(), Signal::TERM);
+            let deadline = Instant::now() + Duration::from_secs(15);
+            while matches!(self.child.try_wait(), Ok(None)) && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            let _ = self.child.kill();
+            let _ = self.child.wait();
         }
     }
 }

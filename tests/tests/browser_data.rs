@@ -1,5 +1,8 @@
 //! The Data page in a real browser: generate a set, sort by mass, filter by
-//! class, open a record, see the map — each checked against the API.
+//! class, open a record, see the map — each checked against the API; and
+//! load a file from a URL (served by this test on 127.0.0.1), see an edit
+//! made in the console show up, then edit and delete a record from the
+//! record panel and see it in the console.
 
 use std::time::Duration;
 
@@ -7,6 +10,7 @@ use bolide_tests::browser::{save_screenshot, serve_app, wait_for};
 use bolide_tests::{http, Browser};
 use fantoccini::key::Key;
 use fantoccini::{Client, Locator};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// The ids of the table's rows, in order; `None` when the table re-rendered
 /// while being read (a row found a moment ago is gone: read again).
@@ -96,5 +100,133 @@ async fn data_page_generates_sorts_filters_and_maps() {
     let points = client.find_all(Locator::Css("#data-map circle.landing")).await.expect("points");
     assert!(!points.is_empty(), "no points on the map");
     save_screenshot(client, "data").await;
+    browser.close().await;
+}
+
+/// Three landings in NASA's CSV, quoted fields and a UTF-8 name included.
+const THREE_LANDINGS: &str = "name,id,nametype,recclass,mass (g),fall,year,reclat,reclong,GeoLocation\n\
+    Aachen,1,Valid,L5,21,Fell,1880,50.775000,6.083330,\"(50.775, 6.08333)\"\n\
+    Aïr,424,Valid,L6,24000,Fell,1925,19.083330,8.383330,\"(19.08333, 8.38333)\"\n\
+    \"Hoba\",11890,Valid,\"Iron, IVB\",60000000,Found,1920,-19.583330,17.916670,\"(-19.58333, 17.91667)\"\n";
+
+/// Serves [`THREE_LANDINGS`] as `text/csv` to every request on a free
+/// loopback port, until the test ends; answers the server's address.
+async fn serve_three_landings() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut buf = [0u8; 1024];
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 16 * 1024 {
+                    match stream.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => head.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let answer = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: text/csv\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{}",
+                    THREE_LANDINGS.len(),
+                    THREE_LANDINGS
+                );
+                let _ = stream.write_all(answer.as_bytes()).await;
+                let _ = stream.shutdown().await;
+            });
+        }
+    });
+    base
+}
+
+/// One line typed at the console (`POST /api/console`), its output.
+async fn console(base: &str, line: &str) -> String {
+    let body = serde_json::to_vec(&serde_json::json!({ "line": line })).expect("json");
+    let answer =
+        http::request("POST", &format!("{base}/api/console"), &[("Content-Type", "application/json")], &body)
+            .await
+            .expect("console");
+    assert_eq!(answer.status, 200, "{}", answer.text());
+    answer.json()["output"].as_str().expect("output").to_string()
+}
+
+/// Waits until the element's text contains `needle`; answers the text.
+async fn text_becomes(client: &Client, css: &str, needle: &str) -> String {
+    let mut last = String::new();
+    for _ in 0..200 {
+        if let Ok(element) = client.find(Locator::Css(css)).await {
+            last = element.text().await.unwrap_or_default();
+            if last.contains(needle) {
+                return last;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{css} never contained {needle:?}; it reads {last:?}");
+}
+
+fn ids(list: &[&str]) -> Vec<String> {
+    list.iter().map(|id| id.to_string()).collect()
+}
+
+#[tokio::test]
+async fn url_loads_console_edits_show_up_and_the_panel_edits_and_deletes() {
+    let (bolide, _data) = serve_app();
+    let base = bolide.base_url.clone();
+    let file_server = serve_three_landings().await;
+    let browser = Browser::start_with_size(1400, 1100).await;
+    let client = &browser.client;
+    client.goto(&bolide.url("/data")).await.expect("open data page");
+
+    // Load from a URL: the backend downloads the file and loads it.
+    let url = format!("{file_server}/Meteorite_Landings.csv");
+    wait_for(client, "#data-url").await.send_keys(&url).await.expect("type the URL");
+    wait_for(client, "#data-url-button").await.click().await.expect("load");
+    let report = text_becomes(client, ".load-report", "Loaded 3 landings").await;
+    assert!(report.contains(&url), "{report}");
+    rows_become(client, &ids(&["1", "424", "11890"])).await;
+    // The summary covers every landing matching the filters.
+    text_becomes(client, ".data-stat--mass", "21 g – 60 t").await;
+    text_becomes(client, ".data-stat--years", "1880 – 1925").await;
+    // The presets are offered, with the honest note.
+    wait_for(client, "#data-preset-nasa").await;
+    assert!(wait_for(client, ".data-fetch-note").await.text().await.expect("note").contains("offline"));
+
+    // An edit made in the console shows in the table at once (a row is
+    // its hash), and in the name search after Reindex.
+    assert_eq!(console(&base, "HSET meteorite:424 name \"Edited in the console\"").await, "(integer) 0");
+    let search = wait_for(client, "#data-search").await;
+    search.send_keys("in the console").await.expect("search");
+    rows_become(client, &[]).await;
+    wait_for(client, "#data-reindex-button").await.click().await.expect("reindex");
+    text_becomes(client, ".load-report", "Reindexed 3 landings").await;
+    rows_become(client, &ids(&["424"])).await;
+    let row = wait_for(client, "tr.data-row[data-id='424']").await;
+    assert!(row.text().await.expect("row").contains("Edited in the console"));
+
+    // Edit from the record panel: Save is one HSET, visible in the console.
+    row.click().await.expect("open the record");
+    text_becomes(client, ".record-panel", "Edited in the console").await;
+    wait_for(client, ".record-edit").await.click().await.expect("edit");
+    let name = wait_for(client, "input.record-edit-value[data-field='name']").await;
+    name.clear().await.expect("clear");
+    name.send_keys("Edited in the browser").await.expect("type");
+    text_becomes(client, ".record-edit-preview", "HSET meteorite:424 name \"Edited in the browser\"").await;
+    save_screenshot(client, "data-edit").await;
+    wait_for(client, ".record-save").await.click().await.expect("save");
+    let saved = text_becomes(client, ".record-saved", "HSET").await;
+    assert!(saved.contains("Edited in the browser"), "{saved}");
+    assert_eq!(console(&base, "HGET meteorite:424 name").await, "\"Edited in the browser\"");
+    assert_eq!(console(&base, "HGET meteorite:424 recclass").await, "\"L6\"", "other fields stay");
+
+    // Delete from the record panel: one DEL; the rest of the set stays.
+    wait_for(client, ".record-delete").await.click().await.expect("delete");
+    text_becomes(client, ".record-actions--confirm", "DEL meteorite:424").await;
+    wait_for(client, ".record-delete-confirm").await.click().await.expect("confirm");
+    wait_for(client, ".data-filter-clear").await.click().await.expect("clear filters");
+    rows_become(client, &ids(&["1", "11890"])).await;
+    assert_eq!(console(&base, "EXISTS meteorite:424").await, "(integer) 0");
+    assert_eq!(console(&base, "DBSIZE").await, "(integer) 2");
+    let gone = http::get(&format!("{base}/api/data/424")).await.expect("record");
+    assert_eq!(gone.status, 404);
     browser.close().await;
 }

@@ -3,25 +3,38 @@
 //! - `POST /api/data` — the file itself as the body (`application/json` or
 //!   `text/csv`; anything else is sniffed): parsed and checked whole, then
 //!   swapped in atomically ([`super::store`]). Answers the load report.
+//! - `POST /api/data/fetch` — `{"url": "https://…"}` or `{"preset":
+//!   "nasa"}`: the backend downloads the file ([`super::fetch`]) and loads
+//!   it as an upload. A shared site fetches only the presets (403 for any
+//!   other URL), so it cannot be used to reach other machines.
 //! - `POST /api/data/generate?n=N&seed=S` — a synthetic set instead.
 //! - `GET /api/data/verify` — the module's Exercise 2: key count against
 //!   the loaded file's object count, and every hash's fields.
 //! - `GET /api/data` — a page of landings (sort, filters), `GET
 //!   /api/data/{id}` one landing, `DELETE /api/data` the whole set.
+//! - `PUT /api/data/{id}` — a JSON object of string fields: the landing
+//!   becomes exactly those (plus its `id`); `PATCH` sets the given fields
+//!   and leaves the others (`HSET`); `DELETE` removes the one landing (404
+//!   if absent). The body is checked whole first ([`super::edit`]: a 400
+//!   naming the field, nothing changed); the store updates the hash and
+//!   its index entries in one transaction.
 //!
 //! Every answer names the Redis commands behind it: the lesson is Redis,
 //! not magic.
 
 use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, JsonRejection};
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{header, HeaderMap};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use axum_extra::extract::cookie::CookieJar;
+use bolide_shared::data::presets::{preset, PRESETS};
+use bolide_shared::data::LandingRecord;
 use serde::{Deserialize, Serialize};
 
-use super::store::{self, DataScope};
-use super::{generate, source, Dataset};
+use super::store::{self, DataScope, WriteMode};
+use super::{edit, fetch, generate, source, Dataset};
 use crate::console::{self, reject_cross_site};
 use crate::error::AppError;
 use crate::server::AppState;
@@ -30,18 +43,30 @@ use crate::server::AppState;
 pub const MAX_GENERATE: usize = 1_000_000;
 /// Largest page.
 pub const MAX_PAGE_SIZE: usize = 500;
+/// Largest body of a request that is not a file (a URL, a record's fields).
+pub const MAX_SMALL_BODY: usize = 64 * 1024;
 
 /// One upload parsed at a time: a hostile 32 MiB file can take over half a
 /// gigabyte while parsed, and two at once would double that.
 static PARSING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
+/// Downloads at once (each holds up to 32 MiB in memory).
+static FETCHING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/data", post(load).get(list).delete(remove))
         .route("/data/generate", post(generate_set))
+        .route("/data/fetch", post(fetch_file).layer(DefaultBodyLimit::max(MAX_SMALL_BODY)))
         .route("/data/verify", get(verify))
         .route("/data/reindex", post(reindex))
-        .route("/data/{id}", get(one))
+        .route(
+            "/data/{id}",
+            get(one)
+                .put(replace_record)
+                .patch(merge_record)
+                .delete(delete_record)
+                .layer(DefaultBodyLimit::max(edit::MAX_EDIT_BODY)),
+        )
         .layer(DefaultBodyLimit::max(source::MAX_FILE_BYTES))
 }
 
@@ -73,14 +98,79 @@ async fn load(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .and_then(super::Format::from_content_type);
+    let report = parse_and_replace(&state, &scope, body, format, |shape| format!("upload ({shape})")).await?;
+    Ok((jar, Json(report)))
+}
+
+/// The one path every file takes, uploaded or downloaded: parsed and
+/// checked whole, then swapped in atomically. `source_name` names the
+/// source for the report, given the shape found.
+async fn parse_and_replace(
+    state: &AppState,
+    scope: &DataScope,
+    bytes: impl AsRef<[u8]> + Send + 'static,
+    format: Option<super::Format>,
+    source_name: impl FnOnce(super::Shape) -> String,
+) -> Result<store::LoadReport, AppError> {
     // Parsing 10 MB is CPU work: keep it off the async workers.
     let _turn = PARSING.acquire().await.map_err(|err| AppError::Internal(err.to_string()))?;
-    let dataset = tokio::task::spawn_blocking(move || source::parse(&body, format))
+    let dataset = tokio::task::spawn_blocking(move || source::parse(bytes.as_ref(), format))
         .await
         .map_err(|err| AppError::Internal(format!("parser task failed: {err}")))?
         .map_err(|err| AppError::BadRequest { code: "bad_file", message: err.to_string() })?;
-    let source_name = format!("upload ({})", dataset.shape.label());
-    let report = store::replace(state.redis_base_url(), &scope, &dataset, &source_name).await?;
+    let source_name = source_name(dataset.shape);
+    store::replace(state.redis_base_url(), scope, &dataset, &source_name).await
+}
+
+/// `POST /api/data/fetch`: exactly one of the two.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FetchRequest {
+    /// An `http(s)://` URL (local mode only).
+    url: Option<String>,
+    /// A name from [`PRESETS`].
+    preset: Option<String>,
+}
+
+/// Loads the file at a URL, or at a preset's URL: the backend downloads it
+/// ([`fetch`], bounded in size and time) and it then takes the upload's
+/// path. On a shared site only the presets are allowed: a public server
+/// that fetched any URL it is given would be a proxy into whatever network
+/// it sits in (server-side request forgery).
+async fn fetch_file(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    headers: HeaderMap,
+    request: Result<Json<FetchRequest>, JsonRejection>,
+) -> Result<(CookieJar, Json<store::LoadReport>), AppError> {
+    reject_cross_site(&headers)?;
+    let Json(request) = request?;
+    let url = match (request.url, request.preset) {
+        (Some(_), Some(_)) | (None, None) => {
+            return Err(bad_param("url", "either `url` or `preset`, not both"));
+        }
+        (None, Some(name)) => match preset(&name) {
+            Some(preset) => preset.url.to_string(),
+            None => {
+                let names: Vec<&str> = PRESETS.iter().map(|p| p.name).collect();
+                return Err(bad_param("preset", &format!("one of {}", names.join(", "))));
+            }
+        },
+        (Some(_), None) if state.relay().policy.is_shared() => {
+            return Err(AppError::Forbidden(format!(
+                "this is a shared Bolide: it loads only its presets ({}), not any URL; \
+                 download the file and upload it instead",
+                PRESETS.iter().map(|p| p.name).collect::<Vec<_>>().join(", ")
+            )));
+        }
+        (Some(url), None) => url,
+    };
+    let checked = fetch::check_url(&url)?;
+    let (scope, jar) = scope_of(&state, jar).await?;
+    // Each download holds up to 32 MiB until it is parsed.
+    let _turn = FETCHING.acquire().await.map_err(|err| AppError::Internal(err.to_string()))?;
+    let download = fetch::fetch(&checked, |_, _| {}).await?;
+    let report = parse_and_replace(&state, &scope, download.bytes, download.format, |_| url.clone()).await?;
     Ok((jar, Json(report)))
 }
 
@@ -152,30 +242,110 @@ async fn reindex(
     Ok((jar, Json(Reindexed { indexed })))
 }
 
-/// One landing, field by field, and the command that read it.
-#[derive(Debug, Serialize)]
-struct OneLanding {
-    id: String,
-    key: String,
-    record: store::Record,
-    commands: Vec<String>,
-}
-
+/// `GET /api/data/{id}`: one landing, field by field, and the command that
+/// read it.
 async fn one(
     State(state): State<AppState>,
     jar: CookieJar,
     Path(id): Path<String>,
-) -> Result<(CookieJar, Json<OneLanding>), AppError> {
-    if id.is_empty() || id.len() > 64 || id.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(bad_param("id", "a landing id has 1 to 64 characters, no spaces"));
-    }
+) -> Result<(CookieJar, Json<LandingRecord>), AppError> {
+    edit::check_id(&id)?;
     let (scope, jar) = scope_of(&state, jar).await?;
     let key = store::DataScope::local().record_key(&id);
     let Some(record) = store::get(&readers(&state)?, &scope, &id).await? else {
         return Err(AppError::NotFound(format!("no landing with id {id} ({key} does not exist)")));
     };
     let commands = vec![format!("HGETALL {key}")];
-    Ok((jar, Json(OneLanding { id, key, record, commands })))
+    Ok((jar, Json(LandingRecord { id, key, record, commands })))
+}
+
+/// `PUT /api/data/{id}`: the landing becomes exactly the body's fields.
+async fn replace_record(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(CookieJar, Json<LandingRecord>), AppError> {
+    write_record(state, jar, headers, id, body, WriteMode::Replace).await
+}
+
+/// `PATCH /api/data/{id}`: the body's fields are set, the others stay.
+async fn merge_record(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(CookieJar, Json<LandingRecord>), AppError> {
+    write_record(state, jar, headers, id, body, WriteMode::Merge).await
+}
+
+/// Checks the edit whole ([`edit`]), then writes it through the store,
+/// which keeps the browser's indexes in step.
+async fn write_record(
+    state: AppState,
+    jar: CookieJar,
+    headers: HeaderMap,
+    id: String,
+    body: Result<Bytes, BytesRejection>,
+    mode: WriteMode,
+) -> Result<(CookieJar, Json<LandingRecord>), AppError> {
+    reject_cross_site(&headers)?;
+    edit::check_id(&id)?;
+    let body = body.map_err(body_error)?;
+    let fields = edit::parse_fields(&body, &id)?;
+    let (scope, jar) = scope_of(&state, jar).await?;
+    let record = store::write_record(state.redis_base_url(), &scope, &id, &fields, mode).await?;
+    // What a student would type for the same change (Bolide's index
+    // updates, in its own database, ride in the same transaction).
+    let commands = match mode {
+        WriteMode::Merge => vec![edit::hset_command(&id, &fields)],
+        WriteMode::Replace => vec![
+            "MULTI".to_string(),
+            edit::unlink_command(&id),
+            edit::hset_command(&id, &record.0),
+            "EXEC".to_string(),
+        ],
+    };
+    let key = DataScope::local().record_key(&id);
+    Ok((jar, Json(LandingRecord { id, key, record, commands })))
+}
+
+/// What `DELETE /api/data/{id}` did.
+#[derive(Debug, Serialize)]
+struct DeletedLanding {
+    id: String,
+    key: String,
+    commands: Vec<String>,
+}
+
+/// `DELETE /api/data/{id}`: that landing's hash goes (404 if there is
+/// none); the rest of the set stays.
+async fn delete_record(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<(CookieJar, Json<DeletedLanding>), AppError> {
+    reject_cross_site(&headers)?;
+    edit::check_id(&id)?;
+    let (scope, jar) = scope_of(&state, jar).await?;
+    let key = DataScope::local().record_key(&id);
+    if !store::delete_record(state.redis_base_url(), &scope, &id).await? {
+        return Err(AppError::NotFound(format!("no landing with id {id} ({key} does not exist)")));
+    }
+    let commands = vec![edit::del_command(&id)];
+    Ok((jar, Json(DeletedLanding { id, key, commands })))
+}
+
+/// A body that could not be read: too large (413), or cut off.
+fn body_error(rejection: BytesRejection) -> AppError {
+    if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        AppError::PayloadTooLarge(format!("an edit's body is at most {} KiB", edit::MAX_EDIT_BODY / 1024))
+    } else {
+        AppError::BadRequest { code: "bad_body", message: rejection.body_text() }
+    }
 }
 
 /// `GET /api/data` parameters, all optional; every one is checked.

@@ -1,5 +1,10 @@
-//! `bolide load FILE` and `bolide generate N`: the same path as the API
-//! (parse or generate, then one atomic swap), with progress on the terminal.
+//! `bolide load FILE|URL|PRESET` and `bolide generate N`: the same path as
+//! the API (read, download or generate; parse; then one atomic swap), with
+//! progress on the terminal.
+//!
+//! What `load` is given is read as a URL when it starts with `http://` or
+//! `https://`, as a preset's name (`course-sample`, `nasa`) when it is one
+//! and no file of that name exists, and as a file's path otherwise.
 
 use std::io::Read;
 use std::path::Path;
@@ -7,16 +12,63 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
+use bolide_shared::data::presets::{preset, PRESETS};
+
 use super::store::{self, DataScope, LoadReport};
-use super::{generate as synthetic, source, Dataset};
+use super::{fetch, generate as synthetic, source, Dataset};
+
+/// Loads a file, a URL or a preset (see the module docs); prints the
+/// report.
+pub async fn load(what: &str, redis_url: &str) -> Result<(), String> {
+    if fetch::looks_like_url(what) {
+        return load_url(what, redis_url).await;
+    }
+    if !Path::new(what).exists() {
+        if let Some(preset) = preset(what) {
+            return load_url(preset.url, redis_url).await;
+        }
+    }
+    load_file(Path::new(what), redis_url).await
+}
+
+/// Downloads, checks and loads a file; prints the report.
+pub async fn load_url(text: &str, redis_url: &str) -> Result<(), String> {
+    let url = fetch::check_url(text).map_err(|err| err.to_string())?;
+    let bar = ProgressBar::no_length().with_style(
+        ProgressStyle::with_template("{msg:12} [{bar:40}] {bytes}/{total_bytes}")
+            .map_err(|err| err.to_string())?
+            .progress_chars("=> "),
+    );
+    bar.set_message("downloading");
+    let download = fetch::fetch(&url, |received, total| {
+        if let Some(total) = total {
+            bar.set_length(total);
+        } else {
+            bar.set_length(received);
+        }
+        bar.set_position(received);
+    })
+    .await;
+    bar.finish();
+    let download = download.map_err(|err| format!("{text} was not loaded, nothing changed: {err}"))?;
+    let spinner = spinner("checking every record");
+    let dataset = source::parse(&download.bytes, download.format).map_err(|err| {
+        spinner.finish_and_clear();
+        format!("{text} was not loaded, nothing changed: {err}")
+    })?;
+    spinner.finish_and_clear();
+    store_and_report(&dataset, redis_url, text).await
+}
 
 /// Reads, checks and loads a file; prints the report.
 pub async fn load_file(path: &Path, redis_url: &str) -> Result<(), String> {
     let text = path.display().to_string();
-    if text.starts_with("http://") || text.starts_with("https://") {
-        return Err(
-            "a URL: download the file and pass its path (loading from a URL is not supported yet)".into()
-        );
+    if !path.exists() {
+        let names: Vec<&str> = PRESETS.iter().map(|p| p.name).collect();
+        return Err(format!(
+            "{text}: no such file (give a file, an http(s):// URL, or a preset: {})",
+            names.join(", ")
+        ));
     }
     let file = std::fs::File::open(path).map_err(|err| format!("cannot open {text}: {err}"))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);

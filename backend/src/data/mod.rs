@@ -7,7 +7,10 @@
 //!   seed), and writes any dataset back out in each of the three shapes;
 //! - [`store`] puts a dataset into Redis atomically and reads pages and
 //!   verify reports back; [`api`] serves it as `/api/data`, [`command`] as
-//!   `bolide load` and `bolide generate`.
+//!   `bolide load` and `bolide generate`;
+//! - [`fetch`] downloads a file from a URL (bounded in size and time) for
+//!   both, to go down the same path as an upload;
+//! - [`edit`] checks a record edit from the browser before it is written.
 //!
 //! Whatever stores a [`Dataset`] writes each landing as one Redis hash,
 //! [`Landing::key`] = `meteorite:<id>`, whose fields are the file's own field
@@ -45,6 +48,8 @@ use std::fmt;
 
 pub mod api;
 pub mod command;
+pub mod edit;
+pub mod fetch;
 pub mod generate;
 pub mod source;
 pub mod store;
@@ -110,8 +115,7 @@ impl Landing {
     /// negative or not finite. NASA writes masses like `21`, `0.5` and, for a
     /// few, `78.400000000000006`.
     pub fn mass_g(&self) -> Option<f64> {
-        let m: f64 = self.get("mass (g)")?.trim().parse().ok()?;
-        (m.is_finite() && m >= 0.0).then_some(m)
+        parse_mass_g(self.get("mass (g)")?)
     }
 
     /// The year, from whichever format the file uses: `1880` or `0860`
@@ -127,15 +131,30 @@ impl Landing {
     /// writes `(0, 0)` for an unknown place in about 6,200 records; that is
     /// returned as it is (an analysis may want to skip it).
     pub fn coords(&self) -> Option<(f64, f64)> {
-        let lat: f64 = self.get("reclat")?.trim().parse().ok()?;
-        let lon: f64 = self.get("reclong")?.trim().parse().ok()?;
-        ((-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon)).then_some((lat, lon))
+        parse_coords(self.get("reclat")?, self.get("reclong")?)
     }
 }
 
+// The parsers behind `Landing`'s accessors, shared with the analyses (which
+// read field values straight from Redis replies, without building a
+// `Landing`), so both agree on what a readable value is.
+
+/// A `mass (g)` value as [`Landing::mass_g`] reads it.
+pub(crate) fn parse_mass_g(s: &str) -> Option<f64> {
+    let m: f64 = s.trim().parse().ok()?;
+    (m.is_finite() && m >= 0.0).then_some(m)
+}
+
+/// `reclat`, `reclong` values as [`Landing::coords`] reads them.
+pub(crate) fn parse_coords(reclat: &str, reclong: &str) -> Option<(f64, f64)> {
+    let lat: f64 = reclat.trim().parse().ok()?;
+    let lon: f64 = reclong.trim().parse().ok()?;
+    ((-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon)).then_some((lat, lon))
+}
+
 /// The year in `1880`, `0860`, `1880-01-01T00:00:00.000`, `1880-01-01` or
-/// `01/01/1880 12:00:00 AM`.
-fn parse_year(s: &str) -> Option<i32> {
+/// `01/01/1880 12:00:00 AM`, as [`Landing::year`] reads it.
+pub(crate) fn parse_year(s: &str) -> Option<i32> {
     let b = s.trim().as_bytes();
     let digits = |d: &[u8]| -> Option<i32> {
         if d.is_empty() || !d.iter().all(u8::is_ascii_digit) {

@@ -1,5 +1,6 @@
 //! The data table's filters: name search (as you type; the page debounces
-//! it), class, fall, coordinates, year and mass ranges, page size.
+//! it), class, fall, name type, coordinates, year and mass ranges, page
+//! size.
 //!
 //! Text filters other than the search apply on `change` (Enter or leaving
 //! the field), so typing a year does not send a request per digit.
@@ -31,6 +32,19 @@ fn text_change(on_update: &Callback<QueryUpdate>, set: fn(&mut DataQuery, String
     })
 }
 
+/// A choice among fixed values: on change, `set` stores it and the table
+/// goes back to page 1.
+fn select_change(on_update: &Callback<QueryUpdate>, set: fn(&mut DataQuery, String)) -> Callback<Event> {
+    let on_update = on_update.clone();
+    Callback::from(move |event: Event| {
+        let value = event.target_unchecked_into::<HtmlSelectElement>().value();
+        on_update.emit(QueryUpdate::new(move |q| {
+            set(q, value);
+            q.page = 1;
+        }));
+    })
+}
+
 #[function_component(DataFilters)]
 pub fn data_filters(props: &DataFiltersProps) -> Html {
     let q = &props.query;
@@ -40,16 +54,8 @@ pub fn data_filters(props: &DataFiltersProps) -> Html {
             on_search.emit(event.target_unchecked_into::<HtmlInputElement>().value());
         })
     };
-    let on_fall = {
-        let on_update = props.on_update.clone();
-        Callback::from(move |event: Event| {
-            let value = event.target_unchecked_into::<HtmlSelectElement>().value();
-            on_update.emit(QueryUpdate::new(move |q| {
-                q.fall = value;
-                q.page = 1;
-            }));
-        })
-    };
+    let on_fall = select_change(&props.on_update, |q, v| q.fall = v);
+    let on_nametype = select_change(&props.on_update, |q, v| q.nametype = v);
     let on_size = {
         let on_update = props.on_update.clone();
         Callback::from(move |event: Event| {
@@ -105,6 +111,14 @@ pub fn data_filters(props: &DataFiltersProps) -> Html {
                     <option value="" selected={q.fall.is_empty()}>{ "any" }</option>
                     <option value="Fell" selected={q.fall == "Fell"}>{ "Fell (seen falling)" }</option>
                     <option value="Found" selected={q.fall == "Found"}>{ "Found" }</option>
+                </select>
+            </label>
+            <label class="data-filter">
+                <span>{ "Name type" }</span>
+                <select id="data-filter-nametype" onchange={on_nametype}>
+                    <option value="" selected={q.nametype.is_empty()}>{ "any" }</option>
+                    <option value="Valid" selected={q.nametype == "Valid"}>{ "Valid" }</option>
+                    <option value="Relict" selected={q.nametype == "Relict"}>{ "Relict (weathered remnant)" }</option>
                 </select>
             </label>
             <label class="data-filter">

@@ -1,11 +1,15 @@
 //! Loading the landings: upload a file (JSON or CSV, with an upload
-//! progress bar), generate a synthetic set, verify what Redis holds, or
-//! delete the set; then the load report, or why the file was refused.
+//! progress bar), have the server download one (a URL, or a preset: the
+//! course's sample, NASA's export), generate a synthetic set, verify what
+//! Redis holds, rebuild the indexes after console edits, or delete the set;
+//! then the load report, or why the file was refused.
 
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use crate::api::{self, LoadReport, Verification};
+use bolide_shared::data::presets::PRESETS;
+
+use crate::api::{self, FetchSource, LoadReport, Verification};
 use crate::components::verify_report::VerifyReport;
 use crate::pages::console::failure_message;
 
@@ -24,9 +28,29 @@ enum Busy {
         sent: f64,
         total: f64,
     },
+    /// The server is downloading (and then loading) this.
+    Fetching(String),
     Generating,
     Deleting,
     Verifying,
+    Reindexing,
+}
+
+/// What the server is asked to download.
+#[derive(Debug, Clone, PartialEq)]
+enum FetchTarget {
+    Url(String),
+    Preset { name: &'static str, label: &'static str },
+}
+
+impl FetchTarget {
+    /// What the progress line names.
+    fn label(&self) -> String {
+        match self {
+            FetchTarget::Url(url) => url.clone(),
+            FetchTarget::Preset { label, .. } => (*label).to_owned(),
+        }
+    }
 }
 
 /// What the last action did.
@@ -34,6 +58,8 @@ enum Busy {
 enum Outcome {
     Loaded(LoadReport),
     Deleted(LoadReport),
+    /// Landings indexed by a reindex.
+    Reindexed(u64),
     Rejected(String),
     Failed(String),
 }
@@ -70,6 +96,7 @@ pub fn data_load_panel(props: &DataLoadPanelProps) -> Html {
     let verification = use_state(|| None::<Verification>);
     let n_ref = use_node_ref();
     let seed_ref = use_node_ref();
+    let url_ref = use_node_ref();
 
     // Ends an action that changes the set.
     let finish = {
@@ -89,6 +116,11 @@ pub fn data_load_panel(props: &DataLoadPanelProps) -> Html {
                 }
                 Err(api::ApiError::Server { status: 400, message, .. }) => {
                     outcome.set(Some(Outcome::Rejected(message)))
+                }
+                // The file could not be downloaded (offline, or the server's
+                // error status): nothing was loaded either.
+                Err(api::ApiError::Server { status: 502, message, .. }) => {
+                    outcome.set(Some(Outcome::Failed(format!("{message} (Nothing was changed.)"))))
                 }
                 Err(err) => outcome.set(Some(Outcome::Failed(failure_message(&err)))),
             }
@@ -112,6 +144,54 @@ pub fn data_load_panel(props: &DataLoadPanelProps) -> Html {
             let finish = finish.clone();
             wasm_bindgen_futures::spawn_local(async move {
                 finish(api::upload_data(&file, progress).await, false);
+            });
+        })
+    };
+    let start_fetch = {
+        let (busy, finish) = (busy.clone(), finish.clone());
+        Callback::from(move |target: FetchTarget| {
+            busy.set(Some(Busy::Fetching(target.label())));
+            let finish = finish.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                let source = match &target {
+                    FetchTarget::Url(url) => FetchSource::Url(url),
+                    FetchTarget::Preset { name, .. } => FetchSource::Preset(name),
+                };
+                finish(api::fetch_data(source).await, false);
+            });
+        })
+    };
+    let on_url = {
+        let (start_fetch, url_ref, outcome) = (start_fetch.clone(), url_ref.clone(), outcome.clone());
+        Callback::from(move |event: SubmitEvent| {
+            event.prevent_default();
+            let url = url_ref.cast::<HtmlInputElement>().map(|i| i.value()).unwrap_or_default();
+            match url.trim() {
+                "" => {
+                    outcome.set(Some(Outcome::Failed("Type the file's address first: https://…".to_owned())))
+                }
+                url => start_fetch.emit(FetchTarget::Url(url.to_owned())),
+            }
+        })
+    };
+    let on_reindex = {
+        let (busy, outcome, verification, on_loaded) =
+            (busy.clone(), outcome.clone(), verification.clone(), props.on_loaded.clone());
+        Callback::from(move |_: MouseEvent| {
+            busy.set(Some(Busy::Reindexing));
+            let (busy, outcome, verification, on_loaded) =
+                (busy.clone(), outcome.clone(), verification.clone(), on_loaded.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                let result = api::reindex_data().await;
+                busy.set(None);
+                match result {
+                    Ok(indexed) => {
+                        verification.set(None);
+                        outcome.set(Some(Outcome::Reindexed(indexed)));
+                        on_loaded.emit(());
+                    }
+                    Err(err) => outcome.set(Some(Outcome::Failed(failure_message(&err)))),
+                }
             });
         })
     };
@@ -179,9 +259,13 @@ pub fn data_load_panel(props: &DataLoadPanelProps) -> Html {
         }
         Some(other) => {
             let what = match other {
-                Busy::Generating => "Generating and loading…",
-                Busy::Deleting => "Deleting…",
-                _ => "Verifying…",
+                Busy::Fetching(what) => {
+                    format!("Bolide is downloading {what}, then checking and loading it…")
+                }
+                Busy::Generating => "Generating and loading…".to_owned(),
+                Busy::Deleting => "Deleting…".to_owned(),
+                Busy::Reindexing => "Rebuilding the indexes from the hashes…".to_owned(),
+                _ => "Verifying…".to_owned(),
             };
             html! {
                 <div class="load-progress" role="status"><progress /><span>{ what }</span></div>
@@ -194,6 +278,11 @@ pub fn data_load_panel(props: &DataLoadPanelProps) -> Html {
         Some(Outcome::Deleted(report)) => html! {
             <p class="load-report" role="status">
                 { format!("Deleted the dataset: {} landings removed in {} ms.", report.replaced, report.millis) }
+            </p>
+        },
+        Some(Outcome::Reindexed(indexed)) => html! {
+            <p class="load-report" role="status">
+                { format!("Reindexed {indexed} landings: the table, filters and map now follow the hashes as they are.") }
             </p>
         },
         Some(Outcome::Rejected(message)) => html! {
@@ -225,8 +314,40 @@ pub fn data_load_panel(props: &DataLoadPanelProps) -> Html {
                     </label>
                     <button id="data-generate-button" type="submit" disabled={running}>{ "Generate" }</button>
                 </form>
+                <form class="data-fetch" onsubmit={on_url}>
+                    <label>
+                        <span>{ "Load from a URL" }</span>
+                        <input id="data-url" ref={url_ref} type="url" placeholder="https://…/Meteorite_Landings.json"
+                            size="36" autocomplete="off" />
+                    </label>
+                    <button id="data-url-button" type="submit" disabled={running}>{ "Load" }</button>
+                </form>
+                <div class="data-presets">
+                    { for PRESETS.iter().map(|preset| {
+                        let start_fetch = start_fetch.clone();
+                        let (name, label) = (preset.name, preset.label);
+                        let onclick = Callback::from(move |_: MouseEvent| {
+                            start_fetch.emit(FetchTarget::Preset { name, label })
+                        });
+                        html! {
+                            <button id={format!("data-preset-{name}")} type="button" class="data-preset"
+                                title={preset.url} disabled={running} {onclick}>
+                                { label }
+                            </button>
+                        }
+                    }) }
+                    <p class="muted data-fetch-note">
+                        { "Bolide's server downloads the file, so it needs the internet: on a machine that is \
+                           offline these fail with a message saying so (download the file elsewhere and upload it). \
+                           A class's shared Bolide loads only these presets, not any URL." }
+                    </p>
+                </div>
                 <div class="data-load__buttons">
                     <button id="data-verify-button" type="button" disabled={running} onclick={on_verify}>{ "Verify" }</button>
+                    <button id="data-reindex-button" type="button" disabled={running} onclick={on_reindex}
+                        title="After changing meteorite:* hashes in the console: rebuild the indexes the table and map use">
+                        { "Reindex" }
+                    </button>
                     <button id="data-delete-button" type="button" class="danger" disabled={running} onclick={on_delete}>
                         { "Delete dataset" }
                     </button>

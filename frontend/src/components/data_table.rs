@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use crate::api::LandingPage;
+use crate::api::Page;
 
 /// The columns: heading, the hash field shown, and the sort key if the
 /// backend can sort by it.
@@ -23,7 +23,7 @@ pub const COLUMNS: [(&str, &str, Option<&str>); 8] = [
 
 #[derive(Properties, PartialEq)]
 pub struct DataTableProps {
-    pub items: Rc<LandingPage>,
+    pub items: Rc<Page>,
     pub sort: AttrValue,
     pub descending: bool,
     /// The id of the landing open in the record panel.

@@ -8,11 +8,11 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use crate::api::{LandingPage, Record};
+use crate::api::{Page, Record};
 
 #[derive(Properties, PartialEq)]
 pub struct LandingMapProps {
-    pub items: Rc<LandingPage>,
+    pub items: Rc<Page>,
     pub selected: Option<AttrValue>,
     pub on_select: Callback<String>,
 }

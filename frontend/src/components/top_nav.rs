@@ -16,9 +16,9 @@ pub fn top_nav() -> Html {
             </Link<Route>>
             <nav class="topnav" aria-label="Sections">
                 { for Route::NAV.iter().map(|(route, label)| {
-                    let active = current == Some(*route);
+                    let active = current.as_ref().map(Route::section).as_ref() == Some(route);
                     html! {
-                        <Link<Route> to={*route} classes={classes!("topnav__link", active.then_some("topnav__link--active"))}>
+                        <Link<Route> to={route.clone()} classes={classes!("topnav__link", active.then_some("topnav__link--active"))}>
                             { *label }
                         </Link<Route>>
                     }

@@ -1,30 +1,24 @@
 //! `/console`: a redis-cli in the browser, against the student's real Redis.
 //!
 //! The page is a terminal ([`ConsoleTerminal`]) beside a code panel
-//! ([`CodePanel`]). Its state is one reducer ([`state`]): the command
-//! blocks, the queue of lines to run, the line in flight, the prompt, and
-//! the last reply. The page's only jobs are the two effects that do I/O:
-//! start the next queued line when nothing runs, and send a started line to
-//! `POST /api/console`, dispatching the answer back into the reducer.
-//!
-//! Until the server has answered a line, the prompt is built from the health
-//! check (`host:port>`, as redis-cli shows it when it connects); afterwards
-//! it is the server's, which knows the database (`[2]`) and `MULTI`
-//! (`(TX)`).
+//! ([`CodePanel`]). The console itself — its state, one reducer
+//! ([`state`]): the command blocks, the queue of lines to run, the line in
+//! flight, the prompt, the last reply; and the I/O that drives it — is the
+//! [`session`] hook, which a guide's page uses too. Besides Redis commands
+//! the console understands the tutorial words ([`tutorial`]): `TUTORIAL`,
+//! `NEXT`, `PREV`, `T<n>`.
 
 pub mod history;
+pub mod session;
 pub mod state;
+pub mod tutorial;
 
 use yew::prelude::*;
 
-use crate::api::{self, ApiError};
+use crate::api::ApiError;
 use crate::components::code_panel::CodePanel;
 use crate::components::console_terminal::ConsoleTerminal;
-use crate::health::{ServerStatus, StatusContext};
-use state::{ConsoleAction, ConsoleState};
-
-/// redis-cli's prompt when it has no connection.
-const NOT_CONNECTED: &str = "not connected>";
+use session::{use_console_session, TutorialOptions};
 
 /// The message shown in place of an output when a line could not be run.
 pub fn failure_message(error: &ApiError) -> String {
@@ -41,56 +35,7 @@ pub fn failure_message(error: &ApiError) -> String {
 
 #[function_component(ConsolePage)]
 pub fn console_page() -> Html {
-    let status = use_context::<StatusContext>();
-    let state = use_reducer(ConsoleState::default);
-
-    // What the health check says about the prompt; `None` while unknown.
-    let (health_prompt, host, port) = match status.as_deref() {
-        Some(ServerStatus::Connected(health)) => (
-            Some(format!("{}:{}>", health.redis.host, health.redis.port)),
-            health.redis.host.clone(),
-            health.redis.port,
-        ),
-        Some(ServerStatus::RedisDown(health)) => {
-            (Some(NOT_CONNECTED.to_owned()), health.redis.host.clone(), health.redis.port)
-        }
-        Some(ServerStatus::BackendDown(_)) => (Some(NOT_CONNECTED.to_owned()), "127.0.0.1".to_owned(), 6379),
-        Some(ServerStatus::Checking) | None => (None, "127.0.0.1".to_owned(), 6379),
-    };
-    let prompt = state.prompt.clone().or_else(|| health_prompt.clone());
-
-    // Start the next line when nothing is running.
-    {
-        let dispatcher = state.dispatcher();
-        let fallback_prompt = health_prompt.clone().unwrap_or_else(|| NOT_CONNECTED.to_owned());
-        let idle = state.in_flight.is_none();
-        use_effect_with((idle, state.queue.len()), move |(idle, queued)| {
-            if *idle && *queued > 0 {
-                dispatcher.dispatch(ConsoleAction::Start { fallback_prompt });
-            }
-        });
-    }
-    // Send the started line, then hand the answer to the reducer.
-    {
-        let dispatcher = state.dispatcher();
-        use_effect_with(state.in_flight.clone(), move |in_flight| {
-            if let Some((id, line)) = in_flight.clone() {
-                wasm_bindgen_futures::spawn_local(async move {
-                    let result = api::console(&line).await.map_err(|error| failure_message(&error));
-                    dispatcher.dispatch(ConsoleAction::Finished { id, result });
-                });
-            }
-        });
-    }
-
-    let on_submit = {
-        let dispatcher = state.dispatcher();
-        Callback::from(move |lines: Vec<String>| dispatcher.dispatch(ConsoleAction::Enqueue(lines)))
-    };
-    let on_clear_screen = {
-        let dispatcher = state.dispatcher();
-        Callback::from(move |()| dispatcher.dispatch(ConsoleAction::Clear))
-    };
+    let console = use_console_session(TutorialOptions::default());
 
     html! {
         <section class="console-page">
@@ -103,19 +48,21 @@ pub fn console_page() -> Html {
             </header>
             <div class="console-layout">
                 <ConsoleTerminal
-                    entries={state.entries.clone()}
-                    prompt={prompt.map(AttrValue::from)}
-                    {on_submit}
-                    {on_clear_screen}
+                    entries={console.state.entries.clone()}
+                    prompt={console.prompt.map(AttrValue::from)}
+                    on_submit={console.on_submit}
+                    on_clear_screen={console.on_clear_screen}
                 />
-                <CodePanel last={state.last.clone()} host={AttrValue::from(host)} {port} />
+                <CodePanel last={console.state.last.clone()} host={AttrValue::from(console.host)} port={console.port} />
             </div>
             <p id="console-keys" class="console-keys muted">
                 <kbd>{ "Enter" }</kbd>{ " runs a line · " }
                 <kbd>{ "↑" }</kbd>{ " " }<kbd>{ "↓" }</kbd>{ " history · " }
                 <kbd>{ "Tab" }</kbd>{ " completes a command · " }
                 <kbd>{ "Ctrl" }</kbd>{ "+" }<kbd>{ "L" }</kbd>{ " clears · " }
-                <code>{ "HELP SET" }</code>{ ", " }<code>{ "HELP @hash" }</code>{ " explain commands" }
+                <code>{ "HELP SET" }</code>{ ", " }<code>{ "HELP @hash" }</code>{ " explain commands · " }
+                <code>{ "TUTORIAL" }</code>{ ", " }<code>{ "NEXT" }</code>{ ", " }<code>{ "PREV" }</code>
+                { " follow a guide (" }<code>{ "HELP TUTORIAL" }</code>{ ")" }
             </p>
         </section>
     }

@@ -41,9 +41,9 @@ pub fn home() -> Html {
             </section>
             <section class="tiles">
                 { for Route::NAV.iter().map(|(route, label)| html! {
-                    <Link<Route> to={*route} classes="tile">
+                    <Link<Route> to={route.clone()} classes="tile">
                         <strong>{ *label }</strong>
-                        <span>{ tile_text(*route) }</span>
+                        <span>{ tile_text(route) }</span>
                     </Link<Route>>
                 }) }
             </section>
@@ -51,12 +51,12 @@ pub fn home() -> Html {
     }
 }
 
-fn tile_text(route: Route) -> &'static str {
+fn tile_text(route: &Route) -> &'static str {
     match route {
         Route::Console => "Type SET, GET, HSET… and see what redis-cli prints.",
         Route::Data => "Load, verify and browse 45,716 meteorite landings.",
         Route::Jobs => "Queue an analysis; a worker computes it from Redis.",
         Route::Guides => "Step-by-step lessons that check your Redis.",
-        Route::Home | Route::NotFound => "",
+        Route::Home | Route::Guide { .. } | Route::NotFound => "",
     }
 }

@@ -18,7 +18,11 @@
 //! Like redis-cli, the console answers `HELP` and `CLEAR` itself (from the
 //! command table in `bolide-shared`, which the server uses for the same
 //! commands), so they work even when the server does not answer; a blank
-//! line just repeats the prompt. Every other line goes to the server.
+//! line just repeats the prompt. The tutorial words (`TUTORIAL`, `NEXT`,
+//! `PREV`, `T<n>`, see [`tutorial`](super::tutorial)) are Bolide's own: they
+//! take their turn in the queue like any line, but the page carries them out
+//! with the guides API instead of sending them to Redis. Every other line
+//! goes to the server.
 
 use std::collections::VecDeque;
 use std::rc::Rc;
@@ -27,6 +31,8 @@ use bolide_shared::api::ConsoleResponse;
 use bolide_shared::cli::{split_args, Reply};
 use bolide_shared::commands::help::help_text;
 use yew::Reducible;
+
+use super::tutorial::{self, TutorialWord};
 
 /// How many command blocks the screen keeps; older ones scroll away, as in
 /// a terminal's scrollback.
@@ -73,6 +79,11 @@ pub struct ConsoleState {
     pub queue: VecDeque<String>,
     /// The entry id and line being sent to the server.
     pub in_flight: Option<(u64, String)>,
+    /// The entry id and tutorial word being carried out.
+    pub tutorial: Option<(u64, TutorialWord)>,
+    /// How many lines the server has answered: a guide watches it to
+    /// re-check its step after each command.
+    pub answered: u64,
     /// The prompt from the server's last answer; `None` until one came.
     pub prompt: Option<String>,
     pub last: Option<Rc<LastCall>>,
@@ -87,6 +98,8 @@ pub enum ConsoleAction {
     Start { fallback_prompt: String },
     /// The server's answer for entry `id`, or why there was none.
     Finished { id: u64, result: Result<ConsoleResponse, String> },
+    /// What the tutorial word of entry `id` printed (`Err`: it failed).
+    TutorialDone { id: u64, result: Result<String, String> },
     /// Ctrl+L: clear the screen (not the queue, not the running line).
     Clear,
 }
@@ -100,16 +113,22 @@ pub enum LocalLine {
     Clear,
     /// `HELP ...`: the words (as split), `HELP` included.
     Help(Vec<Vec<u8>>),
+    /// `TUTORIAL`, `NEXT`, `PREV` or `T<n>`, alone on the line.
+    Tutorial(TutorialWord),
     /// Anything else goes to the server.
     Remote,
 }
 
 /// Sorts a line the way redis-cli does before sending anything: blank,
-/// `clear` alone, `help ...`; a line that does not split (an open quote) is
-/// for the server, which answers `Invalid argument(s)` like redis-cli.
+/// `clear` alone, `help ...`; then Bolide's tutorial words alone on the
+/// line; a line that does not split (an open quote) is for the server,
+/// which answers `Invalid argument(s)` like redis-cli.
 pub fn classify(line: &str) -> LocalLine {
     if line.trim().is_empty() {
         return LocalLine::Blank;
+    }
+    if let Some(word) = tutorial::parse_word(line) {
+        return LocalLine::Tutorial(word);
     }
     let Ok(args) = split_args(line) else {
         return LocalLine::Remote;
@@ -130,7 +149,12 @@ impl ConsoleState {
 
     /// Whether a line is running or waiting.
     pub fn busy(&self) -> bool {
-        self.in_flight.is_some() || !self.queue.is_empty()
+        self.running() || !self.queue.is_empty()
+    }
+
+    /// Whether a line is being carried out (by the server or the tutorial).
+    pub fn running(&self) -> bool {
+        self.in_flight.is_some() || self.tutorial.is_some()
     }
 
     fn push_entry(&mut self, prompt: String, line: String, status: EntryStatus) -> u64 {
@@ -153,7 +177,7 @@ impl ConsoleState {
     }
 
     fn start(&mut self, fallback_prompt: &str) {
-        if self.in_flight.is_some() {
+        if self.running() {
             return;
         }
         let Some(line) = self.queue.pop_front() else {
@@ -166,7 +190,10 @@ impl ConsoleState {
             }
             LocalLine::Clear => self.entries.clear(),
             LocalLine::Help(args) => {
-                let output = help_text(args.get(1..).unwrap_or_default());
+                let output = match args.get(1..) {
+                    Some([topic]) if tutorial::is_help_topic(topic) => tutorial::HELP_TEXT.to_owned(),
+                    topics => help_text(topics.unwrap_or_default()),
+                };
                 self.last = Some(Rc::new(LastCall {
                     args: args.iter().map(|arg| String::from_utf8_lossy(arg).into_owned()).collect(),
                     reply: None,
@@ -175,11 +202,26 @@ impl ConsoleState {
                 }));
                 self.push_entry(prompt, line, EntryStatus::Done { output, error: false });
             }
+            LocalLine::Tutorial(word) => {
+                let id = self.push_entry(prompt, line, EntryStatus::Running);
+                self.tutorial = Some((id, word));
+            }
             LocalLine::Remote => {
                 let id = self.push_entry(prompt, line.clone(), EntryStatus::Running);
                 self.in_flight = Some((id, line));
             }
         }
+    }
+
+    fn tutorial_done(&mut self, id: u64, result: Result<String, String>) {
+        if self.tutorial.is_some_and(|(running, _)| running == id) {
+            self.tutorial = None;
+        }
+        let status = match result {
+            Ok(output) => EntryStatus::Done { output, error: false },
+            Err(message) => EntryStatus::Failed(message),
+        };
+        self.set_status(id, status);
     }
 
     fn finish(&mut self, id: u64, result: Result<ConsoleResponse, String>) {
@@ -188,6 +230,7 @@ impl ConsoleState {
         }
         match result {
             Ok(response) => {
+                self.answered += 1;
                 let prompt =
                     self.entries.iter().find(|entry| entry.id == id).map(|entry| entry.prompt.clone());
                 if response.clear {
@@ -233,6 +276,7 @@ impl Reducible for ConsoleState {
             ConsoleAction::Enqueue(lines) => next.queue.extend(lines),
             ConsoleAction::Start { fallback_prompt } => next.start(&fallback_prompt),
             ConsoleAction::Finished { id, result } => next.finish(id, result),
+            ConsoleAction::TutorialDone { id, result } => next.tutorial_done(id, result),
             ConsoleAction::Clear => next.entries.clear(),
         }
         Rc::new(next)

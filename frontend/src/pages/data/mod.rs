@@ -1,8 +1,10 @@
 //! `/data`: the Meteorite Landings browser.
 //!
-//! A load panel ([`DataLoadPanel`]: upload, generate, verify, delete), then
-//! the table of one page of landings ([`DataFilters`], [`DataTable`]),
-//! beside the record panel ([`RecordPanel`], the hash of the clicked row)
+//! A load panel ([`DataLoadPanel`]: upload, load from a URL or a preset,
+//! generate, verify, reindex, delete), then the summary of what matches the
+//! filters ([`DataSummary`]: count, mass and year ranges) and the table of
+//! one page of landings ([`DataFilters`], [`DataTable`]), beside the record
+//! panel ([`RecordPanel`], the hash of the clicked row, to edit or delete)
 //! and a map of the page ([`LandingMap`]). The page owns the query (a
 //! reducer, [`query`]) and the two fetches: the page of landings, and the
 //! clicked landing. Every answer carries the Redis commands behind it, and
@@ -21,9 +23,10 @@ use std::rc::Rc;
 use gloo_timers::callback::Timeout;
 use yew::prelude::*;
 
-use crate::api::{self, Landing, LandingPage};
+use crate::api::{self, LandingRecord, Page};
 use crate::components::data_filters::DataFilters;
 use crate::components::data_load_panel::DataLoadPanel;
+use crate::components::data_summary::DataSummary;
 use crate::components::data_table::DataTable;
 use crate::components::landing_map::LandingMap;
 use crate::components::record_panel::RecordPanel;
@@ -37,7 +40,7 @@ pub const SEARCH_DEBOUNCE_MS: u32 = 300;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Selected {
     Loading(String),
-    Loaded(Rc<Landing>),
+    Loaded(Rc<LandingRecord>),
     Failed(String, String),
 }
 
@@ -46,7 +49,7 @@ pub fn data_page() -> Html {
     let query = use_reducer(DataQuery::default);
     let search_text = use_state(String::new);
     let reload = use_state(|| 0u32);
-    let page = use_state(|| None::<Rc<LandingPage>>);
+    let page = use_state(|| None::<Rc<Page>>);
     let page_error = use_state(|| None::<String>);
     let loading = use_state(|| false);
     let selected = use_state(|| None::<Selected>);
@@ -117,6 +120,22 @@ pub fn data_page() -> Html {
         let selected = selected.clone();
         Callback::from(move |_| selected.set(None))
     };
+    // An edit or a delete from the record panel: the page is read again,
+    // as the table's rows, the summary and the map may all have changed.
+    let on_saved = {
+        let (selected, reload) = (selected.clone(), reload.clone());
+        Callback::from(move |landing: LandingRecord| {
+            selected.set(Some(Selected::Loaded(Rc::new(landing))));
+            reload.set(reload.wrapping_add(1));
+        })
+    };
+    let on_deleted = {
+        let (selected, reload) = (selected.clone(), reload.clone());
+        Callback::from(move |_: String| {
+            selected.set(None);
+            reload.set(reload.wrapping_add(1));
+        })
+    };
     let on_loaded = {
         let (reload, query, selected) = (reload.clone(), query.clone(), selected.clone());
         Callback::from(move |_: ()| {
@@ -149,8 +168,8 @@ pub fn data_page() -> Html {
                 <p class="lead">
                     { "NASA's Meteorite Landings in your Redis: one hash per landing, " }
                     <code>{ "meteorite:<id>" }</code>
-                    { ", with the file's own field names. Load a file or generate a set, then browse it; \
-                       every view shows the Redis commands behind it, to try in the console." }
+                    { ", with the file's own field names. Load a file (upload it, or give its URL) or generate a set, then browse \
+                       it; every view shows the Redis commands behind it, to try in the console." }
                 </p>
             </header>
 
@@ -164,17 +183,13 @@ pub fn data_page() -> Html {
                     on_search={on_search}
                     on_update={on_update}
                 />
-                <div class="data-summary" aria-live="polite">
-                    <span class="data-total">
-                        { format!("{shown} shown of {total} landing{}", if total == 1 { "" } else { "s" }) }
-                    </span>
-                    <span class="muted">
-                        { format!(" · sorted by {} {}", query.sort, if query.descending { "↓" } else { "↑" }) }
-                    </span>
-                    if *loading {
-                        <span class="data-loading muted">{ " · loading…" }</span>
-                    }
-                </div>
+                <DataSummary
+                    total={total}
+                    shown={shown}
+                    stats={page.as_ref().map(|p| p.stats).unwrap_or_default()}
+                    sorted_by={AttrValue::from(format!("{} {}", query.sort, if query.descending { "↓" } else { "↑" }))}
+                    loading={*loading}
+                />
                 if let Some(message) = page_error.as_ref() {
                     <p class="data-error" role="alert">{ message.clone() }</p>
                 }
@@ -217,6 +232,8 @@ pub fn data_page() -> Html {
                                 selected={current.clone()}
                                 page_commands={page_commands.clone()}
                                 on_close={on_close}
+                                on_saved={on_saved}
+                                on_deleted={on_deleted}
                             />
                         }
                         if let Some(p) = page.as_ref() {

@@ -24,6 +24,8 @@ pub struct DataQuery {
     pub class: String,
     /// `Fell`, `Found` or empty (any).
     pub fall: String,
+    /// `Valid`, `Relict` (a weathered remnant) or empty (any).
+    pub nametype: String,
     /// Only landings with coordinates.
     pub has_coords: bool,
     pub year_min: String,
@@ -43,6 +45,7 @@ impl Default for DataQuery {
             descending: false,
             class: String::new(),
             fall: String::new(),
+            nametype: String::new(),
             has_coords: false,
             year_min: String::new(),
             year_max: String::new(),
@@ -65,6 +68,7 @@ impl DataQuery {
         let texts = [
             ("class", &self.class),
             ("fall", &self.fall),
+            ("nametype", &self.nametype),
             ("year_min", &self.year_min),
             ("year_max", &self.year_max),
             ("mass_min", &self.mass_min),
@@ -158,6 +162,7 @@ mod tests {
         let query = DataQuery {
             class: " L6 ".into(),
             fall: "Fell".into(),
+            nametype: "Relict".into(),
             has_coords: true,
             year_min: "1900".into(),
             q: "allan".into(),
@@ -166,6 +171,7 @@ mod tests {
         let params = query.params();
         assert!(params.contains(&("class", "L6".to_owned())));
         assert!(params.contains(&("fall", "Fell".to_owned())));
+        assert!(params.contains(&("nametype", "Relict".to_owned())));
         assert!(params.contains(&("has_coords", "true".to_owned())));
         assert!(params.contains(&("year_min", "1900".to_owned())));
         assert!(params.contains(&("q", "allan".to_owned())));

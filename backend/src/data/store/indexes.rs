@@ -1,0 +1,332 @@
+//! The indexes of a whole dataset, computed in Bolide and written into the
+//! load's (or reindex's) transaction; the layout is [`super::layout`]'s.
+//!
+//! **Cheap for Redis to build.** A load is timed against `redis-cli --pipe`
+//! writing the bare hashes, and Redis builds every index inside the same
+//! transaction, so what the indexes cost Redis is what the load costs. So:
+//! - members go into each sorted set in score order: a skip list grows at
+//!   its end, touching memory it just touched (about a quarter cheaper
+//!   than random order);
+//! - a field's usual value has no set (see [`super::layout`]), which saves
+//!   NASA's file about 105,000 set entries;
+//! - name search reads a plain set (`names`), half the price of a sorted
+//!   set, and name *order* is a sorted set of ranks, whose members are ids
+//!   like every other index's, so that it intersects with the filters;
+//! - what verify needs about the loaded file — its ids, and the field list
+//!   of each record that differs from the usual list — is one string
+//!   (`file`), not a hash entry per record.
+//!
+//! Commands carry [`CHUNK`] members each: fewer, larger commands cost
+//! Redis less per member than many small ones, and stay far below any
+//! argument limit.
+
+use std::collections::HashMap;
+
+use super::layout::Category;
+use super::DataScope;
+use crate::data::{Dataset, Landing};
+
+/// Members per `ZADD`/`SADD`, keys per `UNLINK`.
+pub const CHUNK: usize = 4096;
+
+/// What one landing puts into the indexes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry<'a> {
+    pub id: &'a str,
+    /// The id read as a number, for sorting by id (0 when it is not one).
+    pub id_score: f64,
+    pub mass: Option<f64>,
+    pub year: Option<f64>,
+    /// For name order and search: case-insensitive.
+    pub lower_name: String,
+    /// Its value of each of [`Category::ALL`].
+    pub values: [Option<&'a str>; 4],
+}
+
+impl<'a> Entry<'a> {
+    pub fn of(landing: &'a Landing) -> Self {
+        let id = landing.id();
+        Entry {
+            id,
+            id_score: id_score(id),
+            mass: landing.mass_g(),
+            year: landing.year().map(f64::from),
+            lower_name: landing.name().unwrap_or_default().to_lowercase(),
+            values: Category::ALL.map(|category| category.value_of(landing)),
+        }
+    }
+
+    /// Its member of `names`.
+    pub fn name_member(&self) -> String {
+        name_member(&self.lower_name, self.id)
+    }
+}
+
+/// `<lower-case name>\0<id>`: what name search matches, and (after the
+/// last NUL, which an id cannot contain) the id it found.
+pub fn name_member(lower_name: &str, id: &str) -> String {
+    format!("{lower_name}\u{0}{id}")
+}
+
+/// The id of a `names` member.
+pub fn id_of_name_member(member: &str) -> Option<&str> {
+    member.rsplit_once('\u{0}').map(|(_, id)| id)
+}
+
+/// An id's score in `ids`: the number it reads as, else 0.
+pub fn id_score(id: &str) -> f64 {
+    id.parse::<f64>().ok().filter(|score| score.is_finite()).unwrap_or(0.0)
+}
+
+/// The usual value among `counts`, if one covers more than half of `total`.
+fn usual_value<'a>(counts: impl Iterator<Item = (&'a str, usize)>, total: usize) -> Option<&'a str> {
+    counts.filter(|(_, count)| count.saturating_mul(2) > total).map(|(value, _)| value).next()
+}
+
+/// One category's landings by value.
+#[derive(Default)]
+struct Groups<'a> {
+    by_value: HashMap<&'a str, Vec<&'a str>>,
+    missing: Vec<&'a str>,
+    usual: Option<&'a str>,
+}
+
+/// Every index of a dataset, ready to write.
+pub struct Indexes<'a> {
+    total: usize,
+    ids: Vec<(f64, &'a str)>,
+    mass: Vec<(f64, &'a str)>,
+    year: Vec<(f64, &'a str)>,
+    /// Ids in case-insensitive name order (scored by rank).
+    by_name: Vec<&'a str>,
+    names: Vec<String>,
+    groups: [Groups<'a>; 4],
+    /// Distinct field lists, most common first, and each landing's.
+    signatures: Vec<Vec<&'a str>>,
+    signature_of: Vec<usize>,
+}
+
+impl<'a> Indexes<'a> {
+    pub fn of(dataset: &'a Dataset) -> Self {
+        let total = dataset.landings.len();
+        let entries: Vec<Entry<'a>> = dataset.landings.iter().map(Entry::of).collect();
+        let by_score = |pick: &dyn Fn(&Entry<'a>) -> Option<f64>| {
+            let mut pairs: Vec<(f64, &'a str)> =
+                entries.iter().filter_map(|e| pick(e).map(|score| (score, e.id))).collect();
+            pairs.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(b.1)));
+            pairs
+        };
+        let ids = by_score(&|e| Some(e.id_score));
+        let mass = by_score(&|e| e.mass);
+        let year = by_score(&|e| e.year);
+
+        let mut named: Vec<(&str, &'a str)> = entries.iter().map(|e| (e.lower_name.as_str(), e.id)).collect();
+        named.sort_unstable();
+        let by_name = named.iter().map(|(_, id)| *id).collect();
+        let names = named.iter().map(|(name, id)| name_member(name, id)).collect();
+
+        let mut groups: [Groups<'a>; 4] = Default::default();
+        for entry in &entries {
+            for (group, value) in groups.iter_mut().zip(entry.values) {
+                match value {
+                    Some(value) => group.by_value.entry(value).or_default().push(entry.id),
+                    None => group.missing.push(entry.id),
+                }
+            }
+        }
+        for group in &mut groups {
+            group.usual = usual_value(group.by_value.iter().map(|(v, ids)| (*v, ids.len())), total);
+        }
+
+        let (signatures, signature_of) = signatures(&dataset.landings);
+        Indexes { total, ids, mass, year, by_name, names, groups, signatures, signature_of }
+    }
+
+    /// The commands writing the browse indexes (to run on the system
+    /// database, once the old keys are gone).
+    pub fn write(&self, tx: &mut Vec<redis::Cmd>, scope: &DataScope) {
+        zadd(tx, &scope.key("ids"), &self.ids);
+        zadd(tx, &scope.key("mass"), &self.mass);
+        zadd(tx, &scope.key("year"), &self.year);
+        for (chunk_index, chunk) in self.by_name.chunks(CHUNK).enumerate() {
+            let mut cmd = redis::cmd("ZADD");
+            cmd.arg(scope.key("name"));
+            for (offset, id) in chunk.iter().enumerate() {
+                cmd.arg(chunk_index * CHUNK + offset).arg(*id);
+            }
+            tx.push(cmd);
+        }
+        sadd(tx, &scope.key("names"), &self.names);
+        let mut usual = redis::cmd("HSET");
+        usual.arg(scope.key("usual"));
+        for (category, group) in Category::ALL.iter().zip(&self.groups) {
+            let mut counts: Vec<(usize, &str)> =
+                group.by_value.iter().map(|(value, ids)| (ids.len(), *value)).collect();
+            counts.sort_unstable();
+            if !counts.is_empty() {
+                let mut cmd = redis::cmd("ZADD");
+                cmd.arg(category.counts_key(scope));
+                for (count, value) in counts {
+                    cmd.arg(count).arg(value);
+                }
+                tx.push(cmd);
+            }
+            for (value, ids) in &group.by_value {
+                if Some(*value) != group.usual {
+                    sadd(tx, &category.value_key(scope, value), ids);
+                }
+            }
+            sadd(tx, &category.missing_key(scope), &group.missing);
+            // `usual:<field>` is absent when no value is usual; one field
+            // is always written so the hash exists and says "indexed".
+            usual.arg(category.name()).arg(group.usual.unwrap_or(""));
+        }
+        tx.push(usual);
+    }
+
+    /// The commands writing the `meta` fields and the `file` string that
+    /// describe the loaded file (a load's only: a reindex keeps describing
+    /// the last file).
+    ///
+    /// `file` has one line per landing, in file order: its id, then — only
+    /// when its fields differ from the most common field list — a tab and
+    /// the number of its list in `signatures`.
+    pub fn write_file(&self, tx: &mut Vec<redis::Cmd>, scope: &DataScope, dataset: &Dataset, source: &str) {
+        let mut file = String::with_capacity(self.total * 8);
+        for (entry, signature) in dataset.landings.iter().zip(&self.signature_of) {
+            file.push_str(entry.id());
+            if *signature != 0 {
+                file.push('\t');
+                file.push_str(&signature.to_string());
+            }
+            file.push('\n');
+        }
+        let mut set = redis::cmd("SET");
+        set.arg(scope.key("file")).arg(file);
+        tx.push(set);
+        let mut meta = redis::cmd("HSET");
+        meta.arg(scope.key("meta"))
+            .arg("count")
+            .arg(self.total)
+            .arg("fields")
+            .arg(serde_json::to_string(&dataset.field_names).unwrap_or_default())
+            .arg("missing")
+            .arg(serde_json::to_string(&dataset.missing).unwrap_or_default())
+            .arg("signatures")
+            .arg(serde_json::to_string(&self.signatures).unwrap_or_default())
+            .arg("source")
+            .arg(source)
+            .arg("loaded_at")
+            .arg(crate::console::session::now_ms());
+        tx.push(meta);
+    }
+}
+
+/// The distinct field lists of `landings`, the most common first, and the
+/// number of each landing's list.
+fn signatures(landings: &[Landing]) -> (Vec<Vec<&str>>, Vec<usize>) {
+    let mut lists: Vec<Vec<&str>> = Vec::new();
+    let mut counts: Vec<usize> = Vec::new();
+    let mut index_of: HashMap<Vec<&str>, usize> = HashMap::new();
+    let mut of: Vec<usize> = Vec::with_capacity(landings.len());
+    for landing in landings {
+        // Neighbours nearly always share their list: no lookup then.
+        let previous = of.last().copied().filter(|&i| has_fields(landing, &lists[i]));
+        let index = match previous {
+            Some(index) => index,
+            None => {
+                let fields: Vec<&str> = landing.fields.iter().map(|(name, _)| name.as_str()).collect();
+                *index_of.entry(fields).or_insert_with_key(|fields| {
+                    lists.push(fields.clone());
+                    counts.push(0);
+                    lists.len() - 1
+                })
+            }
+        };
+        counts[index] += 1;
+        of.push(index);
+    }
+    let mut order: Vec<usize> = (0..lists.len()).collect();
+    order.sort_by_key(|&i| (std::cmp::Reverse(counts[i]), i));
+    let mut renumbered = vec![0; lists.len()];
+    for (new, &old) in order.iter().enumerate() {
+        renumbered[old] = new;
+    }
+    let sorted = order.iter().map(|&old| std::mem::take(&mut lists[old])).collect();
+    (sorted, of.into_iter().map(|old| renumbered[old]).collect())
+}
+
+/// Whether `landing`'s field names are exactly `list`, in order.
+fn has_fields(landing: &Landing, list: &[&str]) -> bool {
+    landing.fields.len() == list.len()
+        && landing.fields.iter().zip(list).all(|((name, _), want)| name == want)
+}
+
+fn zadd(tx: &mut Vec<redis::Cmd>, key: &str, members: &[(f64, &str)]) {
+    for chunk in members.chunks(CHUNK) {
+        let mut cmd = redis::cmd("ZADD");
+        cmd.arg(key);
+        for (score, member) in chunk {
+            cmd.arg(*score).arg(*member);
+        }
+        tx.push(cmd);
+    }
+}
+
+fn sadd<T: redis::ToRedisArgs>(tx: &mut Vec<redis::Cmd>, key: &str, members: &[T]) {
+    for chunk in members.chunks(CHUNK) {
+        let mut cmd = redis::cmd("SADD");
+        cmd.arg(key).arg(chunk);
+        tx.push(cmd);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::Shape;
+
+    fn landing(pairs: &[(&str, &str)]) -> Landing {
+        Landing::new(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
+    }
+
+    #[test]
+    fn an_entry_reads_what_the_indexes_need() {
+        let l = landing(&[("name", "Aïr"), ("id", "12"), ("recclass", "L6"), ("mass (g)", "24000")]);
+        let entry = Entry::of(&l);
+        assert_eq!((entry.id, entry.id_score, entry.mass, entry.year), ("12", 12.0, Some(24000.0), None));
+        assert_eq!(entry.lower_name, "aïr");
+        assert_eq!(entry.values, [Some("L6"), None, None, Some("no")]);
+        assert_eq!(id_of_name_member(&entry.name_member()), Some("12"));
+        assert_eq!(id_of_name_member("a\u{0}b\u{0}7"), Some("7"));
+        assert_eq!(id_score("x1"), 0.0);
+        assert_eq!(id_score("inf"), 0.0);
+    }
+
+    #[test]
+    fn a_value_is_usual_only_above_half() {
+        assert_eq!(usual_value([("a", 3), ("b", 2)].into_iter(), 5), Some("a"));
+        assert_eq!(usual_value([("a", 2), ("b", 2)].into_iter(), 4), None);
+        assert_eq!(usual_value(std::iter::empty(), 0), None);
+    }
+
+    #[test]
+    fn the_most_common_field_list_is_number_zero() {
+        let ds = Dataset::from_landings(
+            vec![
+                landing(&[("id", "1")]),
+                landing(&[("id", "2"), ("name", "B")]),
+                landing(&[("id", "3"), ("name", "C")]),
+                landing(&[("id", "4")]),
+                landing(&[("id", "5"), ("name", "E")]),
+            ],
+            Shape::NasaJson,
+        );
+        let (lists, of) = signatures(&ds.landings);
+        assert_eq!(lists, vec![vec!["id", "name"], vec!["id"]]);
+        assert_eq!(of, [1, 0, 0, 1, 0]);
+        let indexes = Indexes::of(&ds);
+        assert_eq!(indexes.by_name, ["1", "4", "2", "3", "5"], "no name sorts first, then by id");
+        assert_eq!(indexes.groups[3].usual, Some("no"));
+    }
+}

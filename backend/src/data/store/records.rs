@@ -1,0 +1,523 @@
+//! One landing: read it, write it, delete it — the hash and its index
+//! entries together.
+//!
+//! A write is `HSET` (the lesson: editing a record is just that), but the
+//! browser's indexes must follow, or a page sorted by mass would put an
+//! edited landing where its old mass was. So a write runs as one
+//! optimistic transaction on a connection of its own:
+//!
+//! 1. `WATCH` the record's key and the dataset's `version` (which every
+//!    load, reindex and write bumps), then read the record as it is, the
+//!    fields' usual values and whether the landing is indexed;
+//! 2. work out the index entries of the old and the new record (and, when
+//!    the name changes, the new name's place in name order: a binary
+//!    search of the `name` index, reading names from the hashes);
+//! 3. `MULTI`, the `HSET` (or `UNLINK` + `HSET` for a replacement), the
+//!    index changes, `INCR version`, `HGETALL`, `EXEC`.
+//!
+//! If anything watched changed between 1 and 3 — a student's `HSET` on the
+//! same record, a load — Redis refuses the `EXEC` and the write starts over
+//! from what is there now (a few times, then a 409). Readers see the record
+//! and its index entries change together.
+//!
+//! The old entries removed are those of the record *as it is in Redis*:
+//! after a console edit that a reindex has not seen yet, an entry made from
+//! the older value may stay behind (harmless: pages skip what they cannot
+//! read) until the next reindex.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use redis::aio::MultiplexedConnection;
+use redis::Value;
+
+use super::indexes::Entry;
+use super::layout::Category;
+use super::{private_connection, wrongtype_is_none, DataScope, Readers, Record};
+use crate::console::SYSTEM_DB;
+use crate::data::Landing;
+use crate::error::AppError;
+
+/// How a write treats the fields the record already has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteMode {
+    /// The hash becomes exactly the given fields, plus `id` (`PUT`).
+    Replace,
+    /// The given fields are set, the others stay (`PATCH`: `HSET`).
+    Merge,
+}
+
+/// Attempts before a write that keeps meeting concurrent changes gives up.
+const ATTEMPTS: usize = 5;
+/// A write's round trips are short; a binary search of a million names
+/// takes about forty of them.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// `HGETALL meteorite:<id>`, or `None` when there is no such hash.
+pub async fn get(readers: &Readers, scope: &DataScope, id: &str) -> Result<Option<Record>, AppError> {
+    let mut conn = readers.data.clone();
+    let fields: Vec<(String, String)> = redis::cmd("HGETALL")
+        .arg(scope.record_key(id))
+        .query_async(&mut conn)
+        .await
+        .or_else(wrongtype_is_none)?;
+    Ok((!fields.is_empty()).then_some(Record(fields)))
+}
+
+/// Writes landing `id`'s fields and updates its index entries, atomically
+/// (see the module docs). Returns the record as stored.
+///
+/// The caller checks names and values; this refuses (400) what would break
+/// the store anyway: a bad id, an empty field name, a field given twice, or
+/// an `id` field that is not `id`.
+pub async fn write_record(
+    base_url: &str,
+    scope: &DataScope,
+    id: &str,
+    fields: &[(String, String)],
+    mode: WriteMode,
+) -> Result<Record, AppError> {
+    check_id(id)?;
+    check_fields(id, fields)?;
+    let mut conn = private_connection(base_url, WRITE_TIMEOUT).await?;
+    for _ in 0..ATTEMPTS {
+        let seen = watch(&mut conn, scope, id).await?;
+        if let (Some(kind), WriteMode::Merge) = (&seen.other_type, mode) {
+            unwatch(&mut conn).await;
+            return Err(AppError::Conflict(format!(
+                "meteorite:{id} holds a {kind}, not a hash: replace it, or delete it first"
+            )));
+        }
+        let new_fields = match (&seen.old, mode) {
+            (Some(old), WriteMode::Merge) => merged(&old.fields, fields),
+            _ => with_id(id, fields),
+        };
+        let new = Landing::new(new_fields);
+        let new_entry = Entry::of(&new);
+        let old_entry = seen.old.as_ref().map(Entry::of);
+        let name_unchanged =
+            seen.indexed && old_entry.as_ref().is_some_and(|old| old.lower_name == new_entry.lower_name);
+        let name_score = if name_unchanged {
+            None
+        } else {
+            Some(name_score(&mut conn, scope, id, &new_entry.lower_name, old_entry.as_ref()).await?)
+        };
+
+        let mut tx = redis::pipe();
+        tx.atomic();
+        tx.cmd("SELECT").arg(0).ignore();
+        let key = scope.record_key(id);
+        if mode == WriteMode::Replace || seen.old.is_none() {
+            tx.cmd("UNLINK").arg(&key).ignore();
+            let mut hset = redis::cmd("HSET");
+            hset.arg(&key);
+            for (field, value) in &new.fields {
+                hset.arg(field).arg(value);
+            }
+            tx.add_command(hset).ignore();
+        } else if !fields.is_empty() {
+            tx.cmd("HSET").arg(&key).arg(fields).ignore();
+        }
+        tx.cmd("SELECT").arg(SYSTEM_DB).ignore();
+        let old_indexed = if seen.indexed { old_entry.as_ref() } else { None };
+        update_indexes(&mut tx, scope, &seen.usual, old_indexed, Some(&new_entry), name_score);
+        tx.cmd("INCR").arg(scope.key("version")).ignore();
+        tx.cmd("SELECT").arg(0).ignore();
+        tx.cmd("HGETALL").arg(&key);
+        let stored: Option<(Vec<(String, String)>,)> = tx.query_async(&mut conn).await?;
+        if let Some((stored,)) = stored {
+            return Ok(Record(stored));
+        }
+        // A watched key changed meanwhile: start over from what is there now.
+    }
+    Err(busy(id))
+}
+
+/// Deletes landing `id`'s hash and its index entries, atomically. `false`
+/// when there was no such hash (entries it left behind are removed anyway).
+pub async fn delete_record(base_url: &str, scope: &DataScope, id: &str) -> Result<bool, AppError> {
+    check_id(id)?;
+    let mut conn = private_connection(base_url, WRITE_TIMEOUT).await?;
+    for _ in 0..ATTEMPTS {
+        let seen = watch(&mut conn, scope, id).await?;
+        if seen.old.is_none() && !seen.indexed {
+            unwatch(&mut conn).await;
+            return Ok(false);
+        }
+        let old_entry = seen.old.as_ref().map(Entry::of);
+        let mut tx = redis::pipe();
+        tx.atomic();
+        if seen.old.is_some() {
+            tx.cmd("SELECT").arg(0).ignore();
+            tx.cmd("UNLINK").arg(scope.record_key(id)).ignore();
+        }
+        tx.cmd("SELECT").arg(SYSTEM_DB).ignore();
+        for index in ["ids", "mass", "year", "name"] {
+            tx.cmd("ZREM").arg(scope.key(index)).arg(id).ignore();
+        }
+        let old_indexed = if seen.indexed { old_entry.as_ref() } else { None };
+        update_indexes(&mut tx, scope, &seen.usual, old_indexed, None, None);
+        tx.cmd("INCR").arg(scope.key("version")).ignore();
+        tx.cmd("SELECT").arg(0).ignore();
+        let done: Option<Value> = tx.query_async(&mut conn).await?;
+        if done.is_some() {
+            return Ok(seen.old.is_some());
+        }
+    }
+    Err(busy(id))
+}
+
+fn busy(id: &str) -> AppError {
+    AppError::Conflict(format!("meteorite:{id} kept changing while it was written; try again"))
+}
+
+/// What a write found, under `WATCH`.
+struct Seen {
+    /// The record as it is (its `id` field made the key's id).
+    old: Option<Landing>,
+    /// The key exists but holds this type, not a hash.
+    other_type: Option<String>,
+    /// Whether the landing is in the indexes (`ids`).
+    indexed: bool,
+    /// Each field's usual value.
+    usual: HashMap<String, String>,
+}
+
+/// Watches the record and the dataset's version, and reads what a write
+/// needs. Refuses (409) while a load runs.
+async fn watch(conn: &mut MultiplexedConnection, scope: &DataScope, id: &str) -> Result<Seen, AppError> {
+    let key = scope.record_key(id);
+    let (lock, usual, indexed, kind, fields): (
+        Option<String>,
+        HashMap<String, String>,
+        Option<f64>,
+        String,
+        Value,
+    ) = redis::pipe()
+        .ignore_errors()
+        .cmd("SELECT")
+        .arg(SYSTEM_DB)
+        .ignore()
+        .cmd("WATCH")
+        .arg(scope.key("version"))
+        .ignore()
+        .cmd("GET")
+        .arg(scope.key("lock"))
+        .cmd("HGETALL")
+        .arg(scope.key("usual"))
+        .cmd("ZSCORE")
+        .arg(scope.key("ids"))
+        .arg(id)
+        .cmd("SELECT")
+        .arg(0)
+        .ignore()
+        .cmd("WATCH")
+        .arg(&key)
+        .ignore()
+        .cmd("TYPE")
+        .arg(&key)
+        .cmd("HGETALL")
+        .arg(&key)
+        .query_async(conn)
+        .await?;
+    if lock.is_some() {
+        unwatch(conn).await;
+        return Err(AppError::Conflict(
+            "a load of this dataset is running; try again when it is done".into(),
+        ));
+    }
+    let old = match kind.as_str() {
+        "hash" => redis::from_redis_value::<Vec<(String, String)>>(fields)
+            .ok()
+            .filter(|fields| !fields.is_empty())
+            .map(|fields| Landing::new(with_id(id, &fields))),
+        _ => None,
+    };
+    let other_type = (!matches!(kind.as_str(), "hash" | "none")).then_some(kind);
+    Ok(Seen { old, other_type, indexed: indexed.is_some(), usual })
+}
+
+async fn unwatch(conn: &mut MultiplexedConnection) {
+    let _: redis::RedisResult<()> = redis::cmd("UNWATCH").exec_async(conn).await;
+}
+
+/// Adds to `tx` (on the system database) the index changes from `old` (the
+/// entry as indexed, if it is) to `new` (`None`: deleted). `name_score` is
+/// the new place in name order, when it changes.
+fn update_indexes(
+    tx: &mut redis::Pipeline,
+    scope: &DataScope,
+    usual: &HashMap<String, String>,
+    old: Option<&Entry<'_>>,
+    new: Option<&Entry<'_>>,
+    name_score: Option<f64>,
+) {
+    if let Some(new) = new {
+        tx.cmd("ZADD").arg(scope.key("ids")).arg(new.id_score).arg(new.id).ignore();
+        for (index, value) in [("mass", new.mass), ("year", new.year)] {
+            match value {
+                Some(score) => tx.cmd("ZADD").arg(scope.key(index)).arg(score).arg(new.id).ignore(),
+                None => tx.cmd("ZREM").arg(scope.key(index)).arg(new.id).ignore(),
+            };
+        }
+        if let Some(score) = name_score {
+            tx.cmd("ZADD").arg(scope.key("name")).arg(score).arg(new.id).ignore();
+        }
+    }
+    let old_member = old.map(Entry::name_member);
+    let new_member = new.map(Entry::name_member);
+    if old_member != new_member {
+        if let Some(member) = &old_member {
+            tx.cmd("SREM").arg(scope.key("names")).arg(member).ignore();
+        }
+        if let Some(member) = &new_member {
+            tx.cmd("SADD").arg(scope.key("names")).arg(member).ignore();
+        }
+    }
+    for (i, category) in Category::ALL.iter().enumerate() {
+        let before = old.map(|entry| entry.values[i]);
+        let after = new.map(|entry| entry.values[i]);
+        if before == after {
+            continue;
+        }
+        let usual = usual.get(category.name()).map(String::as_str);
+        let id = new.or(old).map_or("", |entry| entry.id);
+        if let Some(value) = before {
+            membership(tx, scope, *category, (value, usual), id, false);
+        }
+        if let Some(value) = after {
+            membership(tx, scope, *category, (value, usual), id, true);
+        }
+        if before.is_some() {
+            tx.cmd("ZREMRANGEBYSCORE").arg(category.counts_key(scope)).arg("-inf").arg(0).ignore();
+        }
+    }
+}
+
+/// Adds `id` to (`add`) or removes it from the set of a value (`None`:
+/// the field is missing) and counts it; `value.1` is the field's usual
+/// value, which has no set, only a count.
+fn membership(
+    tx: &mut redis::Pipeline,
+    scope: &DataScope,
+    category: Category,
+    (value, usual): (Option<&str>, Option<&str>),
+    id: &str,
+    add: bool,
+) {
+    let command = if add { "SADD" } else { "SREM" };
+    match value {
+        None => {
+            tx.cmd(command).arg(category.missing_key(scope)).arg(id).ignore();
+        }
+        Some(value) => {
+            if Some(value) != usual {
+                tx.cmd(command).arg(category.value_key(scope, value)).arg(id).ignore();
+            }
+            tx.cmd("ZINCRBY")
+                .arg(category.counts_key(scope))
+                .arg(if add { 1 } else { -1 })
+                .arg(value)
+                .ignore();
+        }
+    }
+}
+
+/// The score that puts `(lower_name, id)` at its place in the `name`
+/// index: midway between its neighbours in name order, found by a binary
+/// search that reads each probed landing's name from its hash. `old` is
+/// the landing's current entry (its place is that of its old name).
+async fn name_score(
+    conn: &mut MultiplexedConnection,
+    scope: &DataScope,
+    id: &str,
+    lower_name: &str,
+    old: Option<&Entry<'_>>,
+) -> Result<f64, AppError> {
+    let key = scope.key("name");
+    let (size,): (usize,) =
+        redis::pipe().cmd("SELECT").arg(SYSTEM_DB).ignore().zcard(&key).query_async(&mut *conn).await?;
+    // The first rank whose (name, id) is not below the new one.
+    let (mut low, mut high) = (0usize, size);
+    while low < high {
+        let middle = low + (high - low) / 2;
+        let Some((probe_id, _)) = entry_at(conn, &key, middle).await? else {
+            break;
+        };
+        let probe_name = if probe_id == id {
+            old.map(|entry| entry.lower_name.clone()).unwrap_or_default()
+        } else {
+            name_of(conn, scope, &probe_id).await?
+        };
+        if (probe_name.as_str(), probe_id.as_str()) < (lower_name, id) {
+            low = middle + 1;
+        } else {
+            high = middle;
+        }
+    }
+    // Its neighbours, not counting the landing's own current entry.
+    let mut below = None;
+    let mut above = None;
+    let first = low.saturating_sub(2);
+    let around: Vec<(String, f64)> = redis::pipe()
+        .cmd("SELECT")
+        .arg(SYSTEM_DB)
+        .ignore()
+        .cmd("ZRANGE")
+        .arg(&key)
+        .arg(first)
+        .arg(low + 1)
+        .arg("WITHSCORES")
+        .query_async::<(Vec<(String, f64)>,)>(&mut *conn)
+        .await?
+        .0;
+    for (offset, (member, score)) in around.into_iter().enumerate() {
+        if member == id {
+            continue;
+        }
+        if first + offset < low {
+            below = Some(score);
+        } else if above.is_none() {
+            above = Some(score);
+        }
+    }
+    Ok(match (below, above) {
+        (Some(a), Some(b)) => a + (b - a) / 2.0,
+        (Some(a), None) => a + 1.0,
+        (None, Some(b)) => b - 1.0,
+        (None, None) => 0.0,
+    })
+}
+
+/// The id and score at `rank` of a sorted set.
+async fn entry_at(
+    conn: &mut MultiplexedConnection,
+    key: &str,
+    rank: usize,
+) -> Result<Option<(String, f64)>, AppError> {
+    let (entry,): (Vec<(String, f64)>,) = redis::pipe()
+        .cmd("SELECT")
+        .arg(SYSTEM_DB)
+        .ignore()
+        .cmd("ZRANGE")
+        .arg(key)
+        .arg(rank)
+        .arg(rank)
+        .arg("WITHSCORES")
+        .query_async(&mut *conn)
+        .await?;
+    Ok(entry.into_iter().next())
+}
+
+/// A landing's lower-case name, read from its hash (`""` without one, or
+/// when the key is not a hash).
+async fn name_of(conn: &mut MultiplexedConnection, scope: &DataScope, id: &str) -> Result<String, AppError> {
+    let (name,): (Value,) = redis::pipe()
+        .ignore_errors()
+        .cmd("SELECT")
+        .arg(0)
+        .ignore()
+        .cmd("HGET")
+        .arg(scope.record_key(id))
+        .arg("name")
+        .query_async(&mut *conn)
+        .await?;
+    let name = redis::from_redis_value::<Option<String>>(name).ok().flatten();
+    Ok(name.unwrap_or_default().to_lowercase())
+}
+
+/// `fields` with `id` first, unless they have it already.
+fn with_id(id: &str, fields: &[(String, String)]) -> Vec<(String, String)> {
+    let mut out = Vec::with_capacity(fields.len() + 1);
+    if !fields.iter().any(|(name, _)| name == "id") {
+        out.push(("id".to_string(), id.to_string()));
+    }
+    out.extend(fields.iter().map(|(name, value)| {
+        if name == "id" {
+            (name.clone(), id.to_string())
+        } else {
+            (name.clone(), value.clone())
+        }
+    }));
+    out
+}
+
+/// What `HSET` of `changes` makes of a hash with `old` fields: changed
+/// values in place, new fields after.
+fn merged(old: &[(String, String)], changes: &[(String, String)]) -> Vec<(String, String)> {
+    let mut out = old.to_vec();
+    for (name, value) in changes {
+        match out.iter_mut().find(|(have, _)| have == name) {
+            Some(slot) => slot.1 = value.clone(),
+            None => out.push((name.clone(), value.clone())),
+        }
+    }
+    out
+}
+
+fn check_id(id: &str) -> Result<(), AppError> {
+    if id.is_empty()
+        || id.len() > crate::data::source::MAX_ID_BYTES
+        || id.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
+        return Err(AppError::BadRequest {
+            code: "bad_parameter",
+            message: "parameter `id`: a landing id has 1 to 64 bytes, no spaces".into(),
+        });
+    }
+    Ok(())
+}
+
+fn check_fields(id: &str, fields: &[(String, String)]) -> Result<(), AppError> {
+    let bad = |message: String| AppError::BadRequest { code: "bad_field", message };
+    let mut seen = std::collections::HashSet::new();
+    for (name, value) in fields {
+        if name.is_empty() {
+            return Err(bad("a field name is empty".into()));
+        }
+        if !seen.insert(name.as_str()) {
+            return Err(bad(format!("field `{name}` is given twice")));
+        }
+        if name == "id" && value != id {
+            return Err(bad(format!("field `id` is {value:?}, but the landing is {id:?}")));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::indexes::{id_score, name_member};
+    use super::*;
+
+    fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
+        items.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn a_replacement_has_the_id_and_a_merge_keeps_the_order() {
+        assert_eq!(with_id("7", &pairs(&[("name", "A")])), pairs(&[("id", "7"), ("name", "A")]));
+        assert_eq!(with_id("7", &pairs(&[("name", "A"), ("id", "7")])), pairs(&[("name", "A"), ("id", "7")]));
+        assert_eq!(
+            merged(
+                &pairs(&[("name", "A"), ("id", "7"), ("year", "1900")]),
+                &pairs(&[("year", "1901"), ("x", "y")])
+            ),
+            pairs(&[("name", "A"), ("id", "7"), ("year", "1901"), ("x", "y")])
+        );
+    }
+
+    #[test]
+    fn refuses_what_would_break_the_store() {
+        assert!(check_id("12").is_ok());
+        for id in ["", "a b", "x\n", &"9".repeat(65)] {
+            assert!(check_id(id).is_err(), "{id:?}");
+        }
+        assert!(check_fields("1", &pairs(&[("name", "A"), ("id", "1")])).is_ok());
+        assert!(check_fields("1", &pairs(&[("", "A")])).is_err());
+        assert!(check_fields("1", &pairs(&[("a", "1"), ("a", "2")])).is_err());
+        assert!(check_fields("1", &pairs(&[("id", "2")])).is_err());
+        assert_eq!(id_score("12"), 12.0);
+        assert_eq!(name_member("a", "1"), "a\u{0}1");
+    }
+}

@@ -1,0 +1,234 @@
+//! `/api/guides`: the guided walkthroughs.
+//!
+//! - `GET /api/guides` — every guide (id, title, summary, number of steps)
+//!   and the caller's progress in those started;
+//! - `GET /api/guides/{id}` — one guide, placeholders filled in, with the
+//!   caller's progress and what this Bolide offers (`environment`);
+//! - `POST /api/guides/{id}/steps/{n}/check` — evaluates step `n`'s check
+//!   (body `{"answer": i}` for a quiz) and records the step done when it
+//!   passes;
+//! - `POST /api/guides/{id}/progress` — `{"current_step": n}`: go back,
+//!   forward, or skip;
+//! - `POST /api/guides/{id}/reset` — progress cleared, the guide's keys removed;
+//! - `POST /api/guides/persistence/restart` — `{"persistence": bool}`: the
+//!   persistence exercise (local mode, embedded Redis).
+//!
+//! Steps are numbered from 0. Whose progress and keys: see [`Learner`].
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::HeaderMap;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use axum_extra::extract::cookie::CookieJar;
+use bolide_shared::guides::{
+    fill_placeholders, CheckRequest, CheckResult, Guide, GuideEnvironment, GuideList, GuideProgress,
+    GuideView, ProgressUpdate, ResetReport, RestartReport, RestartRequest, Step,
+};
+use serde::de::DeserializeOwned;
+
+use super::learner::Learner;
+use super::{catalog, checks, environment, progress, reset, restart};
+use crate::console::reject_cross_site;
+use crate::error::AppError;
+use crate::server::AppState;
+
+/// Largest request body (they are all a few bytes of JSON).
+const MAX_BODY_BYTES: usize = 4096;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/guides", get(list))
+        .route("/guides/persistence/restart", post(restart_redis))
+        .route("/guides/{id}", get(one))
+        .route("/guides/{id}/steps/{n}/check", post(check))
+        .route("/guides/{id}/progress", post(set_progress))
+        .route("/guides/{id}/reset", post(reset_guide))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+}
+
+async fn list(
+    State(state): State<AppState>,
+    jar: CookieJar,
+) -> Result<(CookieJar, Json<GuideList>), AppError> {
+    let (learner, jar) = Learner::of_request(&state, jar).await?;
+    let guides = catalog::all()?;
+    let progress = progress::read_started(&state, &learner, guides).await?;
+    Ok((jar, Json(GuideList { guides: guides.iter().map(Guide::summary).collect(), progress })))
+}
+
+async fn one(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    Path(id): Path<String>,
+) -> Result<(CookieJar, Json<GuideView>), AppError> {
+    let guide = catalog::find(&id)?;
+    let (learner, jar) = Learner::of_request(&state, jar).await?;
+    let progress = progress::read(&state, &learner, guide).await?;
+    let environment = environment::of(&state).await;
+    Ok((jar, Json(GuideView { guide: filled(guide, &environment), progress, environment })))
+}
+
+async fn check(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    headers: HeaderMap,
+    Path((id, n)): Path<(String, String)>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(CookieJar, Json<CheckResult>), AppError> {
+    reject_cross_site(&headers)?;
+    let body = body_of(body)?;
+    let guide = catalog::find(&id)?;
+    let (index, step) = step_of(guide, &n)?;
+    let request: CheckRequest = optional_json(&body)?;
+    let quiz_result = match (&step.quiz, request.answer) {
+        (None, _) => None,
+        (Some(_), None) => {
+            return Err(bad_param("answer", "this step is a quiz: send {\"answer\": <choice index>}"))
+        }
+        (Some(quiz), Some(answer)) => Some(quiz.grade(answer).ok_or_else(|| {
+            bad_param(
+                "answer",
+                &format!("there are {} choices (0 to {})", quiz.choices.len(), quiz.choices.len() - 1),
+            )
+        })?),
+    };
+    let (learner, jar) = Learner::of_request(&state, jar).await?;
+    let result = match (quiz_result, &step.check) {
+        (Some(quiz), _) if !quiz.passed => quiz,
+        (quiz, Some(check)) => {
+            let mut result = checks::evaluate(&state, &learner, check).await?;
+            if let Some(quiz) = quiz.filter(|_| result.passed) {
+                result.message = format!("{} {}", quiz.message, result.message);
+            }
+            if !result.passed {
+                result.hint = match (result.hint.take(), &step.hint) {
+                    (Some(found), Some(author)) => Some(format!("{found} {author}")),
+                    (found, author) => found.or_else(|| author.clone()),
+                };
+            }
+            result
+        }
+        (Some(quiz), None) => quiz,
+        (None, None) => {
+            CheckResult { passed: true, message: "Nothing to check here: read on.".into(), hint: None }
+        }
+    };
+    if result.passed {
+        progress::complete(&state, &learner, guide, index).await?;
+    }
+    Ok((jar, Json(result)))
+}
+
+async fn set_progress(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(CookieJar, Json<GuideProgress>), AppError> {
+    reject_cross_site(&headers)?;
+    let body = body_of(body)?;
+    let guide = catalog::find(&id)?;
+    let update: ProgressUpdate = required_json(&body)?;
+    if update.current_step >= guide.steps.len() {
+        return Err(bad_param("current_step", &steps_range(guide)));
+    }
+    let (learner, jar) = Learner::of_request(&state, jar).await?;
+    let before = progress::read(&state, &learner, guide).await?;
+    // Leaving a reading-only step forward means it has been read.
+    let left = before.current_step;
+    if update.current_step > left && !guide.steps[left].is_checked() {
+        progress::complete(&state, &learner, guide, left).await?;
+    }
+    progress::set_current(&state, &learner, guide, update.current_step).await?;
+    Ok((jar, Json(progress::read(&state, &learner, guide).await?)))
+}
+
+async fn reset_guide(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<(CookieJar, Json<ResetReport>), AppError> {
+    reject_cross_site(&headers)?;
+    let guide = catalog::find(&id)?;
+    let (learner, jar) = Learner::of_request(&state, jar).await?;
+    Ok((jar, Json(reset::reset(&state, &learner, guide).await?)))
+}
+
+async fn restart_redis(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(CookieJar, Json<RestartReport>), AppError> {
+    reject_cross_site(&headers)?;
+    let body = body_of(body)?;
+    let request: RestartRequest = required_json(&body)?;
+    let (learner, jar) = Learner::of_request(&state, jar).await?;
+    Ok((jar, Json(restart::restart(&state, &learner, request).await?)))
+}
+
+/// The guide with `{{port}}` and friends replaced by this Bolide's values.
+fn filled(guide: &Guide, environment: &GuideEnvironment) -> Guide {
+    let fill = |text: &str| fill_placeholders(text, environment);
+    Guide {
+        intro_markdown: fill(&guide.intro_markdown),
+        steps: guide
+            .steps
+            .iter()
+            .map(|step| Step {
+                body_markdown: fill(&step.body_markdown),
+                runnable: step
+                    .runnable
+                    .iter()
+                    .map(|snippet| bolide_shared::guides::Snippet { command: fill(&snippet.command) })
+                    .collect(),
+                python: step.python.as_deref().map(fill),
+                ..step.clone()
+            })
+            .collect(),
+        ..guide.clone()
+    }
+}
+
+/// Step `n` of `guide`, from the URL.
+fn step_of<'g>(guide: &'g Guide, n: &str) -> Result<(usize, &'g Step), AppError> {
+    let index: usize = n.parse().map_err(|_| bad_param("n", "a step number (0, 1, …)"))?;
+    let step = guide.steps.get(index).ok_or_else(|| bad_param("n", &steps_range(guide)))?;
+    Ok((index, step))
+}
+
+fn steps_range(guide: &Guide) -> String {
+    format!("guide `{}` has {} steps, numbered 0 to {}", guide.id, guide.steps.len(), guide.steps.len() - 1)
+}
+
+fn bad_param(name: &str, expected: &str) -> AppError {
+    AppError::BadRequest { code: "bad_parameter", message: format!("`{name}`: {expected}") }
+}
+
+/// The body, or the JSON error for one too large (or cut off).
+fn body_of(body: Result<Bytes, BytesRejection>) -> Result<Bytes, AppError> {
+    body.map_err(|rejection| match rejection.status() {
+        axum::http::StatusCode::PAYLOAD_TOO_LARGE => AppError::PayloadTooLarge(rejection.body_text()),
+        _ => AppError::BadRequest {
+            code: "bad_body",
+            message: format!("the request body: {}", rejection.body_text()),
+        },
+    })
+}
+
+/// A JSON body, or the type's default when the body is empty.
+fn optional_json<T: DeserializeOwned + Default>(body: &[u8]) -> Result<T, AppError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    required_json(body)
+}
+
+fn required_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
+    serde_json::from_slice(body)
+        .map_err(|err| AppError::BadRequest { code: "bad_json", message: format!("the request body: {err}") })
+}

@@ -1,0 +1,52 @@
+//! `POST /api/guides/{id}/reset`: start a guide over. Removes the learner's
+//! progress in it and the keys the guide had them create — exactly the
+//! names (or prefixes) its front matter declares in `creates:`, in the
+//! learner's keyspace, and nothing else: a student's other keys, and the
+//! meteorites loaded for the exercises, stay.
+
+use bolide_shared::guides::{Check, Guide, GuideProgress, ResetReport};
+
+use super::learner::Learner;
+use super::{checks, progress};
+use crate::error::AppError;
+use crate::redis_conn::scan_keys;
+use crate::server::AppState;
+
+/// Keys per `UNLINK`.
+const CHUNK: usize = 500;
+
+pub async fn reset(state: &AppState, learner: &Learner, guide: &Guide) -> Result<ResetReport, AppError> {
+    let mut data = state.relay().connections.for_db(0)?;
+    let mut found: Vec<Vec<u8>> = Vec::new();
+    for declared in &guide.creates {
+        match declared.strip_suffix('*') {
+            Some(_) => found.extend(scan_keys(&mut data, learner.pattern(declared).as_bytes(), None).await?),
+            None => {
+                let key = learner.key(declared);
+                let exists: bool = redis::cmd("EXISTS").arg(&key).query_async(&mut data).await?;
+                if exists {
+                    found.push(key.into_bytes());
+                }
+            }
+        }
+    }
+    found.sort();
+    found.dedup();
+    for chunk in found.chunks(CHUNK) {
+        redis::cmd("UNLINK").arg(chunk).exec_async(&mut data).await?;
+    }
+
+    let mut bookkeeping: Vec<String> = progress::keys_of(learner, &guide.id).into();
+    let restarts = guide.steps.iter().flat_map(|step| step.check.iter()).flat_map(Check::parts);
+    if restarts.into_iter().any(|check| matches!(check, Check::Restarted { .. })) {
+        bookkeeping.push(checks::restart_key(learner));
+    }
+    redis::cmd("UNLINK").arg(&bookkeeping).exec_async(&mut state.redis()).await?;
+
+    let mut removed_keys: Vec<String> = found.iter().map(|key| learner.name_of(key)).collect();
+    removed_keys.sort();
+    Ok(ResetReport {
+        progress: GuideProgress { guide_id: guide.id.clone(), current_step: 0, completed: Vec::new() },
+        removed_keys,
+    })
+}

@@ -1,0 +1,187 @@
+//! `/api/jobs`: submit analysis jobs, follow them, fetch their results.
+//!
+//! - `POST /api/jobs` `{"analysis": "count_per_class", "params": {…}}` →
+//!   `202` with the [`Job`] (status `queued`) and its `Location`; a body
+//!   that is not JSON, an unknown analysis, an unknown or bad parameter →
+//!   `400` naming it, and nothing is stored; too many unfinished jobs →
+//!   `429`.
+//! - `GET /api/jobs?page=&size=` → the caller's jobs, newest first
+//!   ([`JobList`], with how many workers are alive).
+//! - `GET /api/jobs/{id}` → the [`Job`]: status, progress, timestamps,
+//!   worker, attempts, error.
+//! - `GET /api/jobs/{id}/results` → its [`JobResults`](bolide_shared::jobs::JobResults);
+//!   `404` while it is queued or running and after the result expired,
+//!   `409` when it failed or was cancelled.
+//! - `DELETE /api/jobs/{id}` → a queued or running job is cancelled (`200`
+//!   with the job); a finished one is deleted with its result (`204`).
+//! - `GET /api/jobs/workers` → the workers alive, and which of the
+//!   caller's jobs each runs.
+//!
+//! In shared mode a browser session sees and touches only its own jobs
+//! (another session's are `404`); locally every job is the student's.
+
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use axum_extra::extract::cookie::CookieJar;
+use bolide_shared::jobs::{Job, JobList, JobRequest, Workers};
+use serde::Deserialize;
+
+use super::keys;
+use super::store::{self, Removal};
+use crate::console::{self, reject_cross_site};
+use crate::data::store::DataScope;
+use crate::error::AppError;
+use crate::server::AppState;
+
+/// Largest `POST /api/jobs` body (a request is a few hundred bytes).
+pub const MAX_BODY: usize = 16 * 1024;
+/// Largest page of `GET /api/jobs`.
+pub const MAX_PAGE_SIZE: usize = 100;
+const DEFAULT_PAGE_SIZE: usize = 20;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/jobs", post(submit).get(list))
+        .route("/jobs/workers", get(workers))
+        .route("/jobs/{id}", get(one).delete(remove))
+        .route("/jobs/{id}/results", get(results))
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+}
+
+/// Whose jobs: the local student's, or the session's own in shared mode
+/// (the jar sets a new session's cookie). The scope also tells the worker
+/// which keyspace to read.
+async fn scope_of(state: &AppState, jar: CookieJar) -> Result<(DataScope, CookieJar), AppError> {
+    let relay = state.relay();
+    if !relay.policy.is_shared() {
+        return Ok((DataScope::local(), jar));
+    }
+    let (session, jar) = console::session_of(relay, jar).await?;
+    Ok((DataScope::for_session(session.id.as_str()), jar))
+}
+
+fn bad_param(name: &str, message: &str) -> AppError {
+    AppError::BadRequest { code: "bad_parameter", message: format!("parameter `{name}`: {message}") }
+}
+
+/// The `{id}` of a path: the shape job ids have, or a `400`.
+fn job_id(id: &str) -> Result<&str, AppError> {
+    if keys::is_job_id(id) {
+        Ok(id)
+    } else {
+        Err(bad_param("id", &format!("expected a job id ({} lower-case hex digits)", keys::JOB_ID_LEN)))
+    }
+}
+
+async fn submit(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    headers: HeaderMap,
+    body: Result<Json<JobRequest>, JsonRejection>,
+) -> Result<Response, AppError> {
+    reject_cross_site(&headers)?;
+    let Json(request) = body.map_err(|rejection| match rejection {
+        // Well-formed JSON of the wrong shape: serde's message names the
+        // field (`analysis: unknown variant …`, `params.n: invalid type …`).
+        JsonRejection::JsonDataError(err) => {
+            AppError::BadRequest { code: "bad_parameter", message: err.body_text() }
+        }
+        other => AppError::from(other),
+    })?;
+    request
+        .params
+        .validate(request.analysis)
+        .map_err(|message| AppError::BadRequest { code: "bad_parameter", message })?;
+    let (scope, jar) = scope_of(&state, jar).await?;
+    let job = store::submit(&mut state.redis(), &state.jobs_config(), &scope, &request).await?;
+    let mut response = (StatusCode::ACCEPTED, jar, Json(&job)).into_response();
+    if let Ok(location) = HeaderValue::from_str(&format!("/api/jobs/{}", job.id)) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    Ok(response)
+}
+
+/// `GET /api/jobs` parameters, checked one by one.
+#[derive(Debug, Default, Deserialize)]
+struct ListParams {
+    page: Option<String>,
+    size: Option<String>,
+}
+
+fn whole_number(name: &str, value: Option<&str>, default: usize) -> Result<usize, AppError> {
+    match value {
+        None | Some("") => Ok(default),
+        Some(text) => text.parse().map_err(|_| bad_param(name, "expected a whole number")),
+    }
+}
+
+async fn list(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    params: Result<Query<ListParams>, QueryRejection>,
+) -> Result<(CookieJar, Json<JobList>), AppError> {
+    let Query(params) = params.map_err(|err| bad_param("query", &err.body_text()))?;
+    let page = match whole_number("page", params.page.as_deref(), 1)? {
+        0 => return Err(bad_param("page", "pages start at 1")),
+        page => page,
+    };
+    let size = match whole_number("size", params.size.as_deref(), DEFAULT_PAGE_SIZE)? {
+        size @ 1..=MAX_PAGE_SIZE => size,
+        _ => return Err(bad_param("size", &format!("expected 1 to {MAX_PAGE_SIZE}"))),
+    };
+    let (scope, jar) = scope_of(&state, jar).await?;
+    let list = store::list(&mut state.redis(), &scope.owner, page, size).await?;
+    Ok((jar, Json(list)))
+}
+
+async fn one(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    Path(id): Path<String>,
+) -> Result<(CookieJar, Json<Job>), AppError> {
+    let id = job_id(&id)?;
+    let (scope, jar) = scope_of(&state, jar).await?;
+    match store::get(&mut state.redis(), &scope.owner, id).await? {
+        Some(job) => Ok((jar, Json(job))),
+        None => Err(store::not_found(id)),
+    }
+}
+
+async fn results(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let id = job_id(&id)?;
+    let (scope, jar) = scope_of(&state, jar).await?;
+    // Stored as the worker encoded it: handed out as is.
+    let body = store::results(&mut state.redis(), &scope.owner, id).await?;
+    Ok((jar, [(header::CONTENT_TYPE, "application/json")], body).into_response())
+}
+
+async fn remove(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    reject_cross_site(&headers)?;
+    let id = job_id(&id)?;
+    let (scope, jar) = scope_of(&state, jar).await?;
+    Ok(match store::cancel_or_delete(&mut state.redis(), &scope.owner, id).await? {
+        Removal::Cancelled(job) => (jar, Json(job)).into_response(),
+        Removal::Deleted => (StatusCode::NO_CONTENT, jar).into_response(),
+    })
+}
+
+async fn workers(
+    State(state): State<AppState>,
+    jar: CookieJar,
+) -> Result<(CookieJar, Json<Workers>), AppError> {
+    let (scope, jar) = scope_of(&state, jar).await?;
+    Ok((jar, Json(store::workers(&mut state.redis(), &scope.owner).await?)))
+}

@@ -1,0 +1,31 @@
+-- submit: record a new job as queued and append it to the queue, as one step
+-- (a job is never in the queue without its record, nor recorded but unqueued).
+--
+-- KEYS[1] the job's hash                       bolide:jobs:job:<id>
+-- KEYS[2] the owner's jobs (sorted set)        bolide:jobs:owner:<owner>
+-- KEYS[3] the owner's unfinished jobs (set)    bolide:jobs:active:<owner>
+-- KEYS[4] the queue (stream)                   bolide:jobs:queue
+-- ARGV[1] job id           ARGV[2] owner             ARGV[3] analysis name
+-- ARGV[4] params (JSON)    ARGV[5] data key prefix   ARGV[6] now (ms since the epoch)
+-- ARGV[7] max attempts     ARGV[8] result TTL (ms)   ARGV[9] max unfinished jobs per owner (0: no limit)
+-- ARGV[10] TTL of the owner's index sets (ms)
+--
+-- Returns {'queued', entry id} | {'exists'} (id taken: pick another) | {'busy', unfinished count}
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  return {'exists'}
+end
+local limit = tonumber(ARGV[9])
+local unfinished = redis.call('SCARD', KEYS[3])
+if limit > 0 and unfinished >= limit then
+  return {'busy', tostring(unfinished)}
+end
+local entry = redis.call('XADD', KEYS[4], '*', 'job', ARGV[1], 'owner', ARGV[2])
+redis.call('HSET', KEYS[1],
+  'id', ARGV[1], 'owner', ARGV[2], 'analysis', ARGV[3], 'params', ARGV[4], 'data_prefix', ARGV[5],
+  'status', 'queued', 'progress', '0', 'queued_at', ARGV[6], 'attempts', '0',
+  'max_attempts', ARGV[7], 'result_ttl_ms', ARGV[8], 'entry', entry)
+redis.call('ZADD', KEYS[2], ARGV[6], ARGV[1])
+redis.call('SADD', KEYS[3], ARGV[1])
+redis.call('PEXPIRE', KEYS[2], ARGV[10])
+redis.call('PEXPIRE', KEYS[3], ARGV[10])
+return {'queued', entry}
