@@ -2,76 +2,14 @@
 //! rejections, the verify report, pages against a reference computed here,
 //! console edits, shared-mode isolation.
 
-use axum::body::Body;
-use axum::http::{header, Request, StatusCode};
-use axum::Router;
+mod common;
+
+use axum::http::StatusCode;
 use bolide::console::ConsolePolicy;
 use bolide::data::{generate, Dataset};
-use bolide::server::{app, AppState};
-use bolide_shared::api::RedisMode;
 use bolide_tests::RedisServer;
-use http_body_util::BodyExt;
+use common::{conn, page_ids, router, snapshot, Client};
 use serde_json::Value;
-use tower::ServiceExt;
-
-fn router(redis: &RedisServer, policy: ConsolePolicy) -> Router {
-    let state = AppState::connect_with(&redis.url(), RedisMode::External, policy).expect("url");
-    app(state, std::path::Path::new("/nonexistent-dist"))
-}
-
-struct Client {
-    router: Router,
-    cookie: Option<String>,
-}
-
-impl Client {
-    fn new(router: &Router) -> Self {
-        Self { router: router.clone(), cookie: None }
-    }
-
-    async fn send(
-        &mut self,
-        method: &str,
-        uri: &str,
-        content_type: Option<&str>,
-        body: Vec<u8>,
-    ) -> (StatusCode, Value) {
-        let mut request = Request::builder().method(method).uri(uri);
-        if let Some(content_type) = content_type {
-            request = request.header(header::CONTENT_TYPE, content_type);
-        }
-        if let Some(cookie) = &self.cookie {
-            request = request.header(header::COOKIE, cookie.as_str());
-        }
-        let response =
-            self.router.clone().oneshot(request.body(Body::from(body)).expect("request")).await.expect("ok");
-        if let Some(set) = response.headers().get(header::SET_COOKIE).and_then(|v| v.to_str().ok()) {
-            self.cookie = set.split(';').next().map(str::to_string);
-        }
-        let status = response.status();
-        let bytes = response.into_body().collect().await.expect("body").to_bytes();
-        let json = serde_json::from_slice(&bytes)
-            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()));
-        (status, json)
-    }
-
-    async fn get(&mut self, uri: &str) -> (StatusCode, Value) {
-        self.send("GET", uri, None, Vec::new()).await
-    }
-
-    async fn console(&mut self, line: &str) -> String {
-        let body = serde_json::to_vec(&serde_json::json!({ "line": line })).expect("json");
-        let (status, json) = self.send("POST", "/api/console", Some("application/json"), body).await;
-        assert_eq!(status, StatusCode::OK, "{json}");
-        json["output"].as_str().expect("output").to_string()
-    }
-}
-
-fn conn(redis: &RedisServer, db: u32) -> redis::Connection {
-    redis::Client::open(format!("redis://127.0.0.1:{}/{db}", redis.port()))
-        .and_then(|c| c.get_connection())
-        .expect("connect")
-}
 
 fn fields_of(dataset: &Dataset, id: &str) -> Vec<(String, String)> {
     dataset.landings.iter().find(|l| l.id() == id).expect("landing").fields.clone()
@@ -84,10 +22,6 @@ fn json_fields(record: &Value) -> Vec<(String, String)> {
         .iter()
         .map(|(k, v)| (k.clone(), v.as_str().expect("string").to_string()))
         .collect()
-}
-
-fn snapshot(redis: &RedisServer) -> Vec<(u32, Vec<u8>, Vec<u8>)> {
-    redis.snapshot(|db, key| db == 15 && key.starts_with(b"bolide:session"))
 }
 
 #[tokio::test]
@@ -113,7 +47,7 @@ async fn every_shape_round_trips_and_a_new_load_replaces_the_old() {
         assert!(got.iter().all(|f| expected.contains(f)), "{content_type}: {got:?} vs {expected:?}");
     }
     // Exactly the records, under their keys, in database 0.
-    let mut db0 = conn(&redis, 0);
+    let mut db0 = conn(redis.port(), 0);
     let size: u64 = redis::cmd("DBSIZE").query(&mut db0).expect("DBSIZE");
     assert_eq!(size, 300);
     let id = dataset.landings[7].id();
@@ -216,15 +150,6 @@ fn reference(
         rows.reverse();
     }
     rows.into_iter().map(|(_, id)| id).collect()
-}
-
-fn page_ids(page: &Value) -> Vec<String> {
-    page["items"]
-        .as_array()
-        .expect("items")
-        .iter()
-        .map(|r| r["id"].as_str().expect("id").to_string())
-        .collect()
 }
 
 #[tokio::test]

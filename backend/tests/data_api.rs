@@ -4,80 +4,19 @@
 //! edits (`PUT`, `PATCH`, `DELETE /api/data/{id}`) with hostile inputs.
 //! Every refusal is checked to leave the keyspace exactly as it was.
 
+mod common;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use axum::body::Body;
-use axum::http::{header, Request, StatusCode};
-use axum::Router;
+use axum::http::StatusCode;
 use bolide::console::ConsolePolicy;
 use bolide::data::{generate, source, Dataset};
-use bolide::server::{app, AppState};
-use bolide_shared::api::RedisMode;
 use bolide_tests::RedisServer;
-use http_body_util::BodyExt;
+use common::{hgetall, message, page_ids, router, snapshot, Client, JSON};
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tower::ServiceExt;
-
-fn router(redis: &RedisServer, policy: ConsolePolicy) -> Router {
-    let state = AppState::connect_with(&redis.url(), RedisMode::External, policy).expect("url");
-    app(state, std::path::Path::new("/nonexistent-dist"))
-}
-
-/// Requests to the in-process app, keeping the session cookie.
-struct Client {
-    router: Router,
-    cookie: Option<String>,
-}
-
-impl Client {
-    fn new(router: &Router) -> Self {
-        Self { router: router.clone(), cookie: None }
-    }
-
-    async fn send(&mut self, method: &str, uri: &str, body: Vec<u8>) -> (StatusCode, Value) {
-        let mut request =
-            Request::builder().method(method).uri(uri).header(header::CONTENT_TYPE, "application/json");
-        if let Some(cookie) = &self.cookie {
-            request = request.header(header::COOKIE, cookie.as_str());
-        }
-        let response =
-            self.router.clone().oneshot(request.body(Body::from(body)).expect("request")).await.expect("ok");
-        if let Some(set) = response.headers().get(header::SET_COOKIE).and_then(|v| v.to_str().ok()) {
-            self.cookie = set.split(';').next().map(str::to_string);
-        }
-        let status = response.status();
-        let bytes = response.into_body().collect().await.expect("body").to_bytes();
-        let json = serde_json::from_slice(&bytes)
-            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()));
-        (status, json)
-    }
-
-    async fn json(&mut self, method: &str, uri: &str, body: &Value) -> (StatusCode, Value) {
-        self.send(method, uri, serde_json::to_vec(body).expect("json")).await
-    }
-
-    async fn get(&mut self, uri: &str) -> (StatusCode, Value) {
-        self.send("GET", uri, Vec::new()).await
-    }
-
-    async fn console(&mut self, line: &str) -> String {
-        let (status, json) = self.json("POST", "/api/console", &json!({ "line": line })).await;
-        assert_eq!(status, StatusCode::OK, "{json}");
-        json["output"].as_str().expect("output").to_string()
-    }
-}
-
-/// Every key and value but session bookkeeping.
-fn snapshot(redis: &RedisServer) -> Vec<(u32, Vec<u8>, Vec<u8>)> {
-    redis.snapshot(|db, key| db == 15 && key.starts_with(b"bolide:session"))
-}
-
-fn message(json: &Value) -> String {
-    json["error"]["message"].as_str().unwrap_or_default().to_string()
-}
 
 // ---- A small HTTP server on 127.0.0.1 ------------------------------------
 
@@ -301,10 +240,10 @@ async fn fetch_requests_are_checked() {
         assert_eq!(got, status, "{body}: {json}");
         assert!(message(&json).contains(needle), "{body}: {json}");
     }
-    let (got, _) = client.send("POST", "/api/data/fetch", b"{\"url\": ".to_vec()).await;
+    let (got, _) = client.send("POST", "/api/data/fetch", Some(JSON), b"{\"url\": ".to_vec()).await;
     assert_eq!(got, StatusCode::BAD_REQUEST);
     let padded = format!("{{\"url\": \"https://x.org/\", \"preset\": null{}}}", " ".repeat(100 * 1024));
-    let (got, _) = client.send("POST", "/api/data/fetch", padded.into_bytes()).await;
+    let (got, _) = client.send("POST", "/api/data/fetch", Some(JSON), padded.into_bytes()).await;
     assert_eq!(got, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(snapshot(&redis), before);
 }
@@ -375,34 +314,20 @@ fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
     list.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
 }
 
-fn hgetall(redis: &RedisServer, key: &str) -> Vec<(String, String)> {
-    let mut db0 = redis.connection();
-    redis::cmd("HGETALL").arg(key).query(&mut db0).expect("HGETALL")
-}
-
-fn page_ids(page: &Value) -> Vec<String> {
-    page["items"]
-        .as_array()
-        .expect("items")
-        .iter()
-        .map(|r| r["id"].as_str().expect("id").to_string())
-        .collect()
-}
-
 #[tokio::test]
 async fn record_edits_write_exactly_what_they_say_and_pages_follow() {
     let redis = RedisServer::start();
     let router = router(&redis, ConsolePolicy::LOCAL);
     let mut client = Client::new(&router);
     let dataset = generate::generate(100, 5);
-    client.send("POST", "/api/data", generate::to_nasa_json(&dataset)).await;
+    client.send("POST", "/api/data", Some(JSON), generate::to_nasa_json(&dataset)).await;
     let (patched, replaced, deleted) = (&dataset.landings[3], &dataset.landings[4], &dataset.landings[5]);
 
     // PATCH: the given fields change (or are added), the others stay.
     let uri = format!("/api/data/{}", patched.id());
     // (Written out: `json!` would sort the fields, and their order matters.)
     let body = br#"{"name": "Patched Aachen", "color": "red"}"#.to_vec();
-    let (status, answer) = client.send("PATCH", &uri, body).await;
+    let (status, answer) = client.send("PATCH", &uri, Some(JSON), body).await;
     assert_eq!(status, StatusCode::OK, "{answer}");
     let mut want = patched.fields.clone();
     for (name, value) in want.iter_mut() {
@@ -422,7 +347,7 @@ async fn record_edits_write_exactly_what_they_say_and_pages_follow() {
     // PUT: the hash becomes exactly the body, in its order.
     let uri = format!("/api/data/{}", replaced.id());
     let body = format!(r#"{{"name": "Replaced", "id": "{}", "mass (g)": "999999999999"}}"#, replaced.id());
-    let (status, answer) = client.send("PUT", &uri, body.into_bytes()).await;
+    let (status, answer) = client.send("PUT", &uri, Some(JSON), body.into_bytes()).await;
     assert_eq!(status, StatusCode::OK, "{answer}");
     assert_eq!(
         hgetall(&redis, &replaced.key()),
@@ -446,7 +371,7 @@ async fn record_edits_write_exactly_what_they_say_and_pages_follow() {
 
     // DELETE: that hash goes, the rest stays; a second DELETE is a 404.
     let uri = format!("/api/data/{}", deleted.id());
-    let (status, answer) = client.send("DELETE", &uri, Vec::new()).await;
+    let (status, answer) = client.send("DELETE", &uri, None, Vec::new()).await;
     assert_eq!(status, StatusCode::OK, "{answer}");
     assert_eq!(answer["commands"][0], format!("DEL {}", deleted.key()));
     assert!(hgetall(&redis, &deleted.key()).is_empty());
@@ -455,7 +380,7 @@ async fn record_edits_write_exactly_what_they_say_and_pages_follow() {
     assert!(!page_ids(&page).contains(&deleted.id().to_string()));
     assert!(page_ids(&page).contains(&"990001".to_string()));
     assert_eq!(page["total"], 100, "100 loaded, one added, one deleted");
-    let (status, json) = client.send("DELETE", &uri, Vec::new()).await;
+    let (status, json) = client.send("DELETE", &uri, None, Vec::new()).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{json}");
     assert_eq!(client.console("DBSIZE").await, "(integer) 100");
 
@@ -472,7 +397,7 @@ async fn hostile_record_edits_are_refused_and_change_nothing() {
     let router = router(&redis, ConsolePolicy::LOCAL);
     let mut client = Client::new(&router);
     let dataset = generate::generate(20, 6);
-    client.send("POST", "/api/data", generate::to_nasa_json(&dataset)).await;
+    client.send("POST", "/api/data", Some(JSON), generate::to_nasa_json(&dataset)).await;
     client.console("SET my_key my_value").await;
     let id = dataset.landings[0].id().to_string();
     let uri = format!("/api/data/{id}");
@@ -542,7 +467,7 @@ async fn hostile_record_edits_are_refused_and_change_nothing() {
         ),
     ];
     for (method, target, body, status, needle) in cases {
-        let (got, json) = client.send(method, &target, body.clone().into_bytes()).await;
+        let (got, json) = client.send(method, &target, Some(JSON), body.clone().into_bytes()).await;
         assert_eq!(got, status, "{method} {target} {body:.80}: {json}");
         assert!(json["error"]["code"].is_string(), "{method} {target}: not a JSON error: {json}");
         assert!(message(&json).contains(needle), "{method} {target} {body:.80}: {json}");
@@ -563,7 +488,7 @@ async fn shared_sessions_edit_only_their_own_records() {
     let (status, _) = alice.json("PATCH", &uri, &json!({ "name": "Alice's" })).await;
     assert_eq!(status, StatusCode::OK);
     assert_ne!(bob.get(&uri).await.1["record"]["name"], "Alice's");
-    assert_eq!(bob.send("DELETE", &uri, Vec::new()).await.0, StatusCode::OK);
+    assert_eq!(bob.send("DELETE", &uri, None, Vec::new()).await.0, StatusCode::OK);
     assert_eq!(alice.get(&uri).await.1["record"]["name"], "Alice's");
     assert_eq!(alice.console(&format!("HGET meteorite:{id} name")).await, "\"Alice's\"");
     assert_eq!(bob.console(&format!("EXISTS meteorite:{id}")).await, "(integer) 0");

@@ -5,102 +5,57 @@
 //! embedded Redis — the persistence exercise and the Python guide run by a
 //! real redis-py script.
 
+mod common;
+
+use std::ops::{Deref, DerefMut};
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::http::{header, Request, StatusCode};
+use axum::http::{Request, StatusCode};
 use axum::Router;
 use bolide::console::ConsolePolicy;
 use bolide::jobs::config::WorkerOptions;
 use bolide::jobs::worker;
-use bolide::server::{app, AppState};
-use bolide_shared::api::RedisMode;
 use bolide_shared::guides::{
     Check, CheckResult, CountTarget, GuideList, GuideView, Persistence, ResetReport, RestartReport, Step,
 };
 use bolide_tests::{http, BolideProcess, RedisServer};
-use http_body_util::BodyExt;
+use common::{conn, router, Client, JSON};
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
 // ---------------------------------------------------------------------------
-// A client of the API: in-process (a router) or a real process (a URL).
+// A student of the guides: in-process (a router) or a real process (a URL).
 
-enum Target {
-    Router(Router),
-    Url(String),
-}
-
-struct Client {
-    target: Target,
-    cookie: Option<String>,
+/// A client of the API that knows the guides' endpoints, and whether it
+/// has loaded its sample landings yet (steps that need data load them
+/// once). Everything else is the common [`Client`]'s, hence `Deref`.
+struct Student {
+    client: Client,
     data_loaded: bool,
 }
 
-impl Client {
+impl Deref for Student {
+    type Target = Client;
+
+    fn deref(&self) -> &Client {
+        &self.client
+    }
+}
+
+impl DerefMut for Student {
+    fn deref_mut(&mut self) -> &mut Client {
+        &mut self.client
+    }
+}
+
+impl Student {
     fn of_router(router: &Router) -> Self {
-        Self { target: Target::Router(router.clone()), cookie: None, data_loaded: false }
+        Self { client: Client::new(router), data_loaded: false }
     }
 
     fn of_process(bolide: &BolideProcess) -> Self {
-        Self { target: Target::Url(bolide.base_url.clone()), cookie: None, data_loaded: false }
-    }
-
-    async fn send(&mut self, method: &str, uri: &str, body: Option<&[u8]>) -> (StatusCode, Value) {
-        let (status, set_cookie, bytes) = match &self.target {
-            Target::Router(router) => {
-                let mut request = Request::builder().method(method).uri(uri);
-                if body.is_some() {
-                    request = request.header(header::CONTENT_TYPE, "application/json");
-                }
-                if let Some(cookie) = &self.cookie {
-                    request = request.header(header::COOKIE, cookie.as_str());
-                }
-                let request = request.body(Body::from(body.unwrap_or_default().to_vec())).expect("request");
-                let response = router.clone().oneshot(request).await.expect("response");
-                let set_cookie = response
-                    .headers()
-                    .get(header::SET_COOKIE)
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_string);
-                let status = response.status();
-                (status, set_cookie, response.into_body().collect().await.expect("body").to_bytes().to_vec())
-            }
-            Target::Url(base) => {
-                let mut headers = vec![("content-type", "application/json")];
-                let cookie = self.cookie.clone().unwrap_or_default();
-                if !cookie.is_empty() {
-                    headers.push(("cookie", cookie.as_str()));
-                }
-                let response =
-                    http::request(method, &format!("{base}{uri}"), &headers, body.unwrap_or_default())
-                        .await
-                        .expect("an HTTP answer");
-                let set_cookie = response.header("set-cookie").map(str::to_string);
-                (StatusCode::from_u16(response.status).expect("status"), set_cookie, response.body)
-            }
-        };
-        if let Some(set) = set_cookie {
-            self.cookie = set.split(';').next().map(str::to_string);
-        }
-        let json = serde_json::from_slice(&bytes)
-            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
-        (status, json)
-    }
-
-    async fn get(&mut self, uri: &str) -> (StatusCode, Value) {
-        self.send("GET", uri, None).await
-    }
-
-    async fn post(&mut self, uri: &str, body: Value) -> (StatusCode, Value) {
-        let bytes = serde_json::to_vec(&body).expect("json");
-        self.send("POST", uri, Some(&bytes)).await
-    }
-
-    async fn console(&mut self, line: &str) -> String {
-        let (status, json) = self.post("/api/console", json!({ "line": line })).await;
-        assert_eq!(status, StatusCode::OK, "{line}: {json}");
-        json["output"].as_str().expect("output").to_string()
+        Self { client: Client::of_process(bolide), data_loaded: false }
     }
 
     async fn guide(&mut self, id: &str) -> GuideView {
@@ -121,34 +76,23 @@ impl Client {
             Some(answer) => json!({ "answer": answer }),
             None => json!({}),
         };
-        let (status, json) = self.post(&format!("/api/guides/{id}/steps/{n}/check"), body).await;
+        let (status, json) = self.json("POST", &format!("/api/guides/{id}/steps/{n}/check"), &body).await;
         assert_eq!(status, StatusCode::OK, "{id} step {n}: {json}");
         serde_json::from_value(json).expect("a CheckResult")
     }
 
     async fn restart(&mut self, persistence: bool) -> (StatusCode, Value) {
-        self.post("/api/guides/persistence/restart", json!({ "persistence": persistence })).await
+        self.json("POST", "/api/guides/persistence/restart", &json!({ "persistence": persistence })).await
     }
 
     /// Loads a small synthetic set of landings (once).
     async fn ensure_data(&mut self) {
         if !self.data_loaded {
-            let (status, json) = self.send("POST", "/api/data/generate?n=120&seed=9", None).await;
+            let (status, json) = self.send("POST", "/api/data/generate?n=120&seed=9", None, Vec::new()).await;
             assert_eq!(status, StatusCode::OK, "{json}");
             self.data_loaded = true;
         }
     }
-}
-
-fn router(redis: &RedisServer, policy: ConsolePolicy) -> Router {
-    let state = AppState::connect_with(&redis.url(), RedisMode::External, policy).expect("url");
-    app(state, std::path::Path::new("/nonexistent-dist"))
-}
-
-fn conn(port: u16, db: u32) -> redis::Connection {
-    redis::Client::open(format!("redis://127.0.0.1:{port}/{db}"))
-        .and_then(|c| c.get_connection())
-        .expect("connect")
 }
 
 fn parts(step: &Step) -> Vec<&Check> {
@@ -178,7 +122,7 @@ fn job_wanted(step: &Step) -> Option<&'static str> {
 
 /// Does what step `n` asks, as a student would (its console lines, a data
 /// load, a restart, the right quiz answer) and checks it.
-async fn perform(client: &mut Client, view: &GuideView, n: usize) -> CheckResult {
+async fn perform(client: &mut Student, view: &GuideView, n: usize) -> CheckResult {
     let step = &view.guide.steps[n];
     for snippet in &step.runnable {
         let output = client.console(&snippet.command).await;
@@ -202,7 +146,8 @@ async fn perform(client: &mut Client, view: &GuideView, n: usize) -> CheckResult
     };
     // A job: submit it, then check until a worker has done it.
     client.ensure_data().await;
-    let (status, json) = client.post("/api/jobs", json!({ "analysis": analysis, "params": {} })).await;
+    let (status, json) =
+        client.json("POST", "/api/jobs", &json!({ "analysis": analysis, "params": {} })).await;
     assert_eq!(status, StatusCode::ACCEPTED, "{json}");
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
     loop {
@@ -222,7 +167,7 @@ async fn every_guide_can_be_completed_through_the_api() {
     let redis = RedisServer::start();
     let app = router(&redis, ConsolePolicy::LOCAL);
     let worker = worker::spawn(&redis.url(), WorkerOptions::default()).expect("a job worker");
-    let mut client = Client::of_router(&app);
+    let mut client = Student::of_router(&app);
     let list = client.list().await;
     assert_eq!(list.guides.len(), 10);
     assert!(list.progress.is_empty(), "nothing started yet");
@@ -266,7 +211,7 @@ async fn every_guide_can_be_completed_through_the_api() {
 async fn wrong_answers_get_a_useful_hint() {
     let redis = RedisServer::start();
     let app = router(&redis, ConsolePolicy::LOCAL);
-    let mut client = Client::of_router(&app);
+    let mut client = Student::of_router(&app);
 
     // A missing key, then a wrong value.
     let missing = client.check("redis-basics", 0, None).await;
@@ -317,7 +262,7 @@ async fn wrong_answers_get_a_useful_hint() {
     assert_eq!(job.message, "You have not submitted a `count_per_class` job yet.");
     assert!(job.hint.as_deref().unwrap_or("").contains("POST /api/jobs"), "{job:?}");
     let (status, json) =
-        client.post("/api/jobs", json!({ "analysis": "count_per_class", "params": {} })).await;
+        client.json("POST", "/api/jobs", &json!({ "analysis": "count_per_class", "params": {} })).await;
     assert_eq!(status, StatusCode::ACCEPTED, "{json}");
     let job = client.check("jobs-pattern", 1, None).await;
     assert!(!job.passed);
@@ -338,7 +283,7 @@ async fn wrong_answers_get_a_useful_hint() {
 async fn bad_input_is_a_400_naming_the_parameter_and_changes_nothing() {
     let redis = RedisServer::start();
     let app = router(&redis, ConsolePolicy::LOCAL);
-    let mut client = Client::of_router(&app);
+    let mut client = Student::of_router(&app);
     let before = redis.snapshot(|_, _| false);
 
     /// Method, path, body, expected status, and what the message must name.
@@ -390,14 +335,15 @@ async fn bad_input_is_a_400_naming_the_parameter_and_changes_nothing() {
         ("DELETE", "/api/guides/redis-basics", None, StatusCode::METHOD_NOT_ALLOWED, "method"),
     ];
     for (method, uri, body, status, needle) in cases {
-        let (got, json) = client.send(method, uri, body).await;
+        let (got, json) =
+            client.send(method, uri, body.map(|_| JSON), body.unwrap_or_default().to_vec()).await;
         assert_eq!(got, status, "{method} {uri}: {json}");
         let message = json["error"]["message"].as_str().unwrap_or_default();
         assert!(message.contains(needle), "{method} {uri}: {json}");
     }
     // An oversized body is refused before it is read.
     let (got, json) =
-        client.send("POST", "/api/guides/redis-basics/progress", Some(&vec![b' '; 10_000])).await;
+        client.send("POST", "/api/guides/redis-basics/progress", Some(JSON), vec![b' '; 10_000]).await;
     assert_eq!(got, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(json["error"]["code"], "payload_too_large", "{json}");
 
@@ -423,7 +369,7 @@ async fn bad_input_is_a_400_naming_the_parameter_and_changes_nothing() {
 async fn reset_removes_only_what_the_guide_created() {
     let redis = RedisServer::start();
     let app = router(&redis, ConsolePolicy::LOCAL);
-    let mut client = Client::of_router(&app);
+    let mut client = Student::of_router(&app);
     client.ensure_data().await;
     client.console("SET mine keep-me").await;
     client.console("SET countryside green").await;
@@ -432,10 +378,11 @@ async fn reset_removes_only_what_the_guide_created() {
     for n in 0..view.guide.steps.len() {
         assert!(perform(&mut client, &view, n).await.passed);
     }
-    let (status, json) = client.post("/api/guides/redis-basics/progress", json!({ "current_step": 3 })).await;
+    let (status, json) =
+        client.json("POST", "/api/guides/redis-basics/progress", &json!({ "current_step": 3 })).await;
     assert_eq!(status, StatusCode::OK, "{json}");
 
-    let (status, json) = client.send("POST", "/api/guides/redis-basics/reset", None).await;
+    let (status, json) = client.send("POST", "/api/guides/redis-basics/reset", None, Vec::new()).await;
     assert_eq!(status, StatusCode::OK, "{json}");
     let report: ResetReport = serde_json::from_value(json).expect("a ResetReport");
     assert_eq!(report.removed_keys, ["country:fr", "country:jp", "k2", "langs", "my_key", "tags"]);
@@ -454,7 +401,7 @@ async fn reset_removes_only_what_the_guide_created() {
     assert!(view.progress.completed.is_empty());
     assert!(client.list().await.progress.iter().all(|p| p.guide_id != "redis-basics"));
     // Again: nothing left to remove, and no error.
-    let (status, json) = client.send("POST", "/api/guides/redis-basics/reset", None).await;
+    let (status, json) = client.send("POST", "/api/guides/redis-basics/reset", None, Vec::new()).await;
     assert_eq!(status, StatusCode::OK, "{json}");
     assert_eq!(json["removed_keys"], json!([]));
 }
@@ -463,13 +410,15 @@ async fn reset_removes_only_what_the_guide_created() {
 async fn skipping_and_going_back_move_the_student_without_completing_steps() {
     let redis = RedisServer::start();
     let app = router(&redis, ConsolePolicy::LOCAL);
-    let mut client = Client::of_router(&app);
+    let mut client = Student::of_router(&app);
 
     // Skipping ahead moves the student without marking anything done.
-    let (status, json) = client.post("/api/guides/redis-basics/progress", json!({ "current_step": 2 })).await;
+    let (status, json) =
+        client.json("POST", "/api/guides/redis-basics/progress", &json!({ "current_step": 2 })).await;
     assert_eq!(status, StatusCode::OK, "{json}");
     assert_eq!(json, json!({ "guide_id": "redis-basics", "current_step": 2, "completed": [] }));
-    let (_, json) = client.post("/api/guides/redis-basics/progress", json!({ "current_step": 1 })).await;
+    let (_, json) =
+        client.json("POST", "/api/guides/redis-basics/progress", &json!({ "current_step": 1 })).await;
     assert_eq!(json["current_step"], 1);
     client.console("SET country:fr France").await;
     client.console("SET country:jp Japan").await;
@@ -486,7 +435,7 @@ async fn skipping_and_going_back_move_the_student_without_completing_steps() {
 async fn guides_show_this_redis() {
     let redis = RedisServer::start();
     let app = router(&redis, ConsolePolicy::LOCAL);
-    let mut client = Client::of_router(&app);
+    let mut client = Student::of_router(&app);
     let view = client.guide("running-redis").await;
     let port = redis.port().to_string();
     assert_eq!(view.environment.redis_port, redis.port());
@@ -512,15 +461,15 @@ async fn guides_show_this_redis() {
 async fn shared_mode_keeps_each_sessions_progress_and_keys_apart() {
     let redis = RedisServer::start();
     let app = router(&redis, ConsolePolicy::SHARED);
-    let mut alice = Client::of_router(&app);
-    let mut bob = Client::of_router(&app);
+    let mut alice = Student::of_router(&app);
+    let mut bob = Student::of_router(&app);
 
     let view = alice.guide("redis-basics").await;
     assert!(view.environment.shared && !view.environment.restart_available);
     assert!(view.environment.redis_command.is_none(), "no host paths on a shared site");
     assert!(perform(&mut alice, &view, 0).await.passed);
     bob.guide("redis-basics").await;
-    assert_ne!(alice.cookie, bob.cookie);
+    assert_ne!(alice.cookie(), bob.cookie());
 
     // Bob has not set my_key in his namespace, whatever Alice did.
     let result = bob.check("redis-basics", 0, None).await;
@@ -545,7 +494,7 @@ async fn shared_mode_keeps_each_sessions_progress_and_keys_apart() {
 
     // Bob's reset removes nothing of Alice's.
     bob.console("SET my_key bobs").await;
-    let (_, json) = bob.send("POST", "/api/guides/redis-basics/reset", None).await;
+    let (_, json) = bob.send("POST", "/api/guides/redis-basics/reset", None, Vec::new()).await;
     assert_eq!(json["removed_keys"], json!(["my_key"]));
     assert!(alice.check("redis-basics", 0, None).await.passed);
 
@@ -573,7 +522,7 @@ async fn persistence_exercise_keeps_keys_with_persistence_and_loses_them_without
     let data = tempfile::tempdir().expect("data dir");
     let bolide = serve(data.path());
     let port = bolide.redis_port;
-    let mut client = Client::of_process(&bolide);
+    let mut client = Student::of_process(&bolide);
     client.ensure_data().await;
     client.console("SET mine mine-too").await;
 
@@ -629,7 +578,7 @@ async fn persistence_exercise_keeps_keys_with_persistence_and_loses_them_without
     assert_eq!(get_string(&mut db0, "after:restart").as_deref(), Some("still-here"));
     assert_eq!(get_string(&mut db0, "persist:note"), None);
     assert_eq!(get_string(&mut db0, "mine"), None);
-    let mut client = Client::of_process(&bolide);
+    let mut client = Student::of_process(&bolide);
     let view = client.guide("exercise-3-persistence").await;
     assert_eq!(view.progress.completed, [0, 1, 2, 3]);
     bolide.terminate();
@@ -654,7 +603,7 @@ async fn python_guide_completes_with_real_redis_py_scripts() {
     let bolide = serve(data.path());
     let health = http::get(&bolide.url("/api/health")).await.expect("health").json();
     let port = health["redis"]["port"].as_u64().expect("port");
-    let mut client = Client::of_process(&bolide);
+    let mut client = Student::of_process(&bolide);
     let view = client.guide("redis-from-python").await;
     assert_eq!(u64::from(view.environment.redis_port), port);
 

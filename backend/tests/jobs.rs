@@ -7,77 +7,35 @@
 //! this process; `tests/tests/jobs_scale.rs` drives the real binaries
 //! (kill -9, Redis restarts, several APIs and workers).
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
-use axum::Router;
 use bolide::console::ConsolePolicy;
 use bolide::data::{generate, Dataset};
 use bolide::jobs::transitions::{self, Claim, Delivery, Verdict};
 use bolide::jobs::worker::{self, WorkerHandle};
 use bolide::jobs::{keys, queue, JobsConfig, WorkerOptions};
-use bolide::server::{app, AppState};
-use bolide_shared::api::RedisMode;
 use bolide_tests::RedisServer;
+use common::{conn, router, router_with_jobs, Client, JSON};
 use http_body_util::BodyExt;
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
-fn router(redis: &RedisServer, policy: ConsolePolicy, jobs: Option<JobsConfig>) -> Router {
-    let state = AppState::connect_with(&redis.url(), RedisMode::External, policy).expect("url");
-    if let Some(jobs) = jobs {
-        state.configure_jobs(jobs);
-    }
-    app(state, std::path::Path::new("/nonexistent-dist"))
-}
-
-/// A browser: the router, and its session cookie once it has one.
-struct Client {
-    router: Router,
-    cookie: Option<String>,
-}
-
+/// What the tests here ask of the API, on the common client.
 impl Client {
-    fn new(router: &Router) -> Self {
-        Self { router: router.clone(), cookie: None }
-    }
-
-    async fn send(&mut self, method: &str, uri: &str, body: Option<&[u8]>) -> (StatusCode, Value) {
-        let mut request = Request::builder().method(method).uri(uri);
-        if body.is_some() {
-            request = request.header(header::CONTENT_TYPE, "application/json");
-        }
-        if let Some(cookie) = &self.cookie {
-            request = request.header(header::COOKIE, cookie.as_str());
-        }
-        let body = Body::from(body.unwrap_or_default().to_vec());
-        let response = self.router.clone().oneshot(request.body(body).expect("request")).await.expect("ok");
-        if let Some(set) = response.headers().get(header::SET_COOKIE).and_then(|v| v.to_str().ok()) {
-            self.cookie = set.split(';').next().map(str::to_string);
-        }
-        let status = response.status();
-        let bytes = response.into_body().collect().await.expect("body").to_bytes();
-        let json = serde_json::from_slice(&bytes)
-            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()));
-        (status, json)
-    }
-
-    async fn get(&mut self, uri: &str) -> (StatusCode, Value) {
-        self.send("GET", uri, None).await
-    }
-
     async fn generate(&mut self, n: usize, seed: u64) {
         let (status, report) =
-            self.send("POST", &format!("/api/data/generate?n={n}&seed={seed}"), None).await;
+            self.send("POST", &format!("/api/data/generate?n={n}&seed={seed}"), None, Vec::new()).await;
         assert_eq!(status, StatusCode::OK, "{report}");
     }
 
     /// Submits a job; its id.
     async fn submit(&mut self, request: Value) -> String {
-        let body = serde_json::to_vec(&request).expect("json");
-        let (status, job) = self.send("POST", "/api/jobs", Some(&body)).await;
+        let (status, job) = self.json("POST", "/api/jobs", &request).await;
         assert_eq!(status, StatusCode::ACCEPTED, "{job}");
         assert_eq!(job["status"], "queued", "{job}");
         job["id"].as_str().expect("id").to_string()
@@ -119,10 +77,9 @@ fn start_worker(redis: &RedisServer, options: WorkerOptions) -> WorkerHandle {
     worker::spawn(&redis.url(), options).expect("worker")
 }
 
+/// Bolide's own database (15), where jobs and sessions live.
 fn system(redis: &RedisServer) -> redis::Connection {
-    redis::Client::open(format!("redis://127.0.0.1:{}/15", redis.port()))
-        .and_then(|c| c.get_connection())
-        .expect("connect")
+    conn(redis.port(), 15)
 }
 
 /// `count_per_class` computed here, independently of the analyses.
@@ -150,7 +107,7 @@ fn counts_of(results: &Value) -> BTreeMap<String, u64> {
 #[tokio::test]
 async fn a_job_runs_to_success_and_serves_its_result() {
     let redis = RedisServer::start();
-    let router = router(&redis, ConsolePolicy::LOCAL, None);
+    let router = router(&redis, ConsolePolicy::LOCAL);
     let mut client = Client::new(&router);
     client.generate(400, 3).await;
     let worker = start_worker(&redis, options(2000, 0, 1000));
@@ -278,7 +235,7 @@ async fn long_dead_workers_are_forgotten() {
 #[tokio::test]
 async fn a_job_cancelled_while_queued_never_runs() {
     let redis = RedisServer::start();
-    let router = router(&redis, ConsolePolicy::LOCAL, None);
+    let router = router(&redis, ConsolePolicy::LOCAL);
     let mut client = Client::new(&router);
     client.generate(50, 1).await;
     let id = client.submit(json!({"analysis": "hemispheres"})).await;
@@ -286,7 +243,7 @@ async fn a_job_cancelled_while_queued_never_runs() {
     assert_eq!(status, StatusCode::NOT_FOUND, "{results}");
     assert!(results["error"]["message"].as_str().expect("message").contains("queued"), "{results}");
 
-    let (status, job) = client.send("DELETE", &format!("/api/jobs/{id}"), None).await;
+    let (status, job) = client.send("DELETE", &format!("/api/jobs/{id}"), None, Vec::new()).await;
     assert_eq!(status, StatusCode::OK, "{job}");
     assert_eq!(job["status"], "cancelled");
     assert!(job["error"].as_str().expect("error").contains("while queued"), "{job}");
@@ -305,11 +262,11 @@ async fn a_job_cancelled_while_queued_never_runs() {
     assert_eq!(status, StatusCode::CONFLICT, "{results}");
 
     // Deleting a finished job removes it and its result.
-    let (status, _) = client.send("DELETE", &format!("/api/jobs/{id}"), None).await;
+    let (status, _) = client.send("DELETE", &format!("/api/jobs/{id}"), None, Vec::new()).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     let (status, _) = client.get(&format!("/api/jobs/{id}")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let (status, _) = client.send("DELETE", &format!("/api/jobs/{other}"), None).await;
+    let (status, _) = client.send("DELETE", &format!("/api/jobs/{other}"), None, Vec::new()).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     let exists: u64 =
         redis::cmd("EXISTS").arg(keys::result(&other)).query(&mut system(&redis)).expect("EXISTS");
@@ -322,7 +279,7 @@ async fn a_job_cancelled_while_queued_never_runs() {
 #[tokio::test]
 async fn a_job_cancelled_while_running_is_never_reported_succeeded() {
     let redis = RedisServer::start();
-    let router = router(&redis, ConsolePolicy::LOCAL, None);
+    let router = router(&redis, ConsolePolicy::LOCAL);
     let mut client = Client::new(&router);
     client.generate(200, 2).await;
     // Paced: the job takes at least 3 s, its progress climbing 10 % per 300 ms.
@@ -336,7 +293,7 @@ async fn a_job_cancelled_while_running_is_never_reported_succeeded() {
     assert_eq!(running["worker"], worker.id());
     assert!(running["started_at"].is_u64());
 
-    let (status, job) = client.send("DELETE", &format!("/api/jobs/{id}"), None).await;
+    let (status, job) = client.send("DELETE", &format!("/api/jobs/{id}"), None, Vec::new()).await;
     assert_eq!(status, StatusCode::OK, "{job}");
     assert_eq!(job["status"], "cancelled");
     assert!(job["error"].as_str().expect("error").contains("while running"), "{job}");
@@ -363,7 +320,7 @@ async fn a_job_cancelled_while_running_is_never_reported_succeeded() {
 #[tokio::test]
 async fn a_stored_job_whose_params_do_not_read_fails_at_once() {
     let redis = RedisServer::start();
-    let router = router(&redis, ConsolePolicy::LOCAL, None);
+    let router = router(&redis, ConsolePolicy::LOCAL);
     let mut client = Client::new(&router);
     client.generate(30, 1).await;
     let mut conn = system(&redis);
@@ -428,7 +385,7 @@ async fn a_stored_job_whose_params_do_not_read_fails_at_once() {
 #[tokio::test]
 async fn a_silent_run_is_taken_over_and_its_late_report_refused() {
     let redis = RedisServer::start();
-    let router = router(&redis, ConsolePolicy::LOCAL, None);
+    let router = router(&redis, ConsolePolicy::LOCAL);
     let mut client = Client::new(&router);
     client.generate(100, 5).await;
     let id = client.submit(json!({"analysis": "count_per_class"})).await;
@@ -478,7 +435,7 @@ async fn a_silent_run_is_taken_over_and_its_late_report_refused() {
 #[tokio::test]
 async fn a_cancelled_job_refuses_a_late_finish() {
     let redis = RedisServer::start();
-    let router = router(&redis, ConsolePolicy::LOCAL, None);
+    let router = router(&redis, ConsolePolicy::LOCAL);
     let mut client = Client::new(&router);
     client.generate(10, 1).await;
     let id = client.submit(json!({"analysis": "fell_found"})).await;
@@ -498,7 +455,7 @@ async fn a_cancelled_job_refuses_a_late_finish() {
         panic!("could not start the job");
     };
     // …when the owner cancels it.
-    let (status, job) = client.send("DELETE", &format!("/api/jobs/{id}"), None).await;
+    let (status, job) = client.send("DELETE", &format!("/api/jobs/{id}"), None, Vec::new()).await;
     assert_eq!(status, StatusCode::OK, "{job}");
     let result = r#"{"job_id":"x","records":0,"computed_at":0,"analysis":"fell_found","fell":0,"found":0,"other":{},"without_fall":0}"#;
     let verdict = transitions::finish(&mut slow, &lease, result, bolide_now()).await.expect("finish");
@@ -517,7 +474,7 @@ async fn a_cancelled_job_refuses_a_late_finish() {
 #[tokio::test]
 async fn a_stopping_worker_hands_its_job_back() {
     let redis = RedisServer::start();
-    let router = router(&redis, ConsolePolicy::LOCAL, None);
+    let router = router(&redis, ConsolePolicy::LOCAL);
     let mut client = Client::new(&router);
     client.generate(100, 5).await;
     // No grace: the paced job (≥ 5 s) cannot finish in time.
@@ -544,13 +501,13 @@ async fn a_stopping_worker_hands_its_job_back() {
 #[tokio::test]
 async fn a_job_whose_data_changes_under_it_ends_cleanly() {
     let redis = RedisServer::start();
-    let router = router(&redis, ConsolePolicy::LOCAL, None);
+    let router = router(&redis, ConsolePolicy::LOCAL);
     let mut client = Client::new(&router);
     client.generate(2000, 9).await;
     let worker = start_worker(&redis, options(2000, 100, 1000));
     let id = client.submit(json!({"analysis": "data_quality"})).await;
     client.wait_for_status(&id, "running").await;
-    let (status, _) = client.send("DELETE", "/api/data", None).await;
+    let (status, _) = client.send("DELETE", "/api/data", None, Vec::new()).await;
     assert_eq!(status, StatusCode::OK);
     client.generate(10, 1).await;
     let job = client
@@ -572,7 +529,7 @@ async fn a_job_whose_data_changes_under_it_ends_cleanly() {
 async fn results_expire_with_a_clear_message() {
     let redis = RedisServer::start();
     let jobs = JobsConfig { result_ttl: Duration::from_millis(1000), ..JobsConfig::LOCAL };
-    let router = router(&redis, ConsolePolicy::LOCAL, Some(jobs));
+    let router = router_with_jobs(&redis, ConsolePolicy::LOCAL, Some(jobs));
     let mut client = Client::new(&router);
     client.generate(20, 1).await;
     let worker = start_worker(&redis, options(2000, 0, 1000));
@@ -593,7 +550,7 @@ async fn results_expire_with_a_clear_message() {
 #[tokio::test]
 async fn bad_input_is_a_400_naming_the_parameter_and_stores_nothing() {
     let redis = RedisServer::start();
-    let router = router(&redis, ConsolePolicy::LOCAL, None);
+    let router = router(&redis, ConsolePolicy::LOCAL);
     let mut client = Client::new(&router);
     client.generate(20, 1).await;
     let before = redis.snapshot(|_, _| false);
@@ -620,7 +577,7 @@ async fn bad_input_is_a_400_naming_the_parameter_and_stores_nothing() {
         ("negative mass", b"{\"analysis\": \"average_mass\", \"params\": {\"mass_min\": -1}}", "mass_min"),
     ];
     for (what, body, named) in cases {
-        let (status, error) = client.send("POST", "/api/jobs", Some(body)).await;
+        let (status, error) = client.send("POST", "/api/jobs", Some(JSON), body.to_vec()).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{what}: {error}");
         let message = error["error"]["message"].as_str().expect("message");
         assert!(message.contains(named), "{what}: {message}");
@@ -638,7 +595,7 @@ async fn bad_input_is_a_400_naming_the_parameter_and_stores_nothing() {
         assert_eq!(status, StatusCode::BAD_REQUEST, "{uri}: {error}");
         assert_eq!(error["error"]["code"], "bad_parameter", "{uri}: {error}");
     }
-    let (status, _) = client.send("DELETE", "/api/jobs/..%2F..%2Fsecret", None).await;
+    let (status, _) = client.send("DELETE", "/api/jobs/..%2F..%2Fsecret", None, Vec::new()).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     // A cross-site form post is refused before anything is read.
     let response = router
@@ -662,7 +619,7 @@ async fn bad_input_is_a_400_naming_the_parameter_and_stores_nothing() {
 #[tokio::test]
 async fn sessions_see_and_touch_only_their_own_jobs() {
     let redis = RedisServer::start();
-    let router = router(&redis, ConsolePolicy::SHARED, None);
+    let router = router(&redis, ConsolePolicy::SHARED);
     let mut alice = Client::new(&router);
     let mut bob = Client::new(&router);
     alice.generate(120, 4).await;
@@ -683,7 +640,7 @@ async fn sessions_see_and_touch_only_their_own_jobs() {
         ("GET", format!("/api/jobs/{id}/results")),
         ("DELETE", format!("/api/jobs/{id}")),
     ] {
-        let (status, body) = bob.send(method, &uri, None).await;
+        let (status, body) = bob.send(method, &uri, None, Vec::new()).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{method} {uri}: {body}");
     }
     let (_, list) = bob.get("/api/jobs").await;
@@ -706,14 +663,13 @@ async fn sessions_see_and_touch_only_their_own_jobs() {
 #[tokio::test]
 async fn a_session_cannot_flood_the_queue() {
     let redis = RedisServer::start();
-    let router = router(&redis, ConsolePolicy::SHARED, None);
+    let router = router(&redis, ConsolePolicy::SHARED);
     let mut client = Client::new(&router);
     let limit = JobsConfig::SHARED.max_unfinished_per_owner;
     for _ in 0..limit {
         client.submit(json!({"analysis": "fell_found"})).await;
     }
-    let body = serde_json::to_vec(&json!({"analysis": "fell_found"})).expect("json");
-    let (status, error) = client.send("POST", "/api/jobs", Some(&body)).await;
+    let (status, error) = client.json("POST", "/api/jobs", &json!({"analysis": "fell_found"})).await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{error}");
     let (_, list) = client.get("/api/jobs?size=100").await;
     assert_eq!(list["total"], limit, "the refused job was not stored");

@@ -4,16 +4,18 @@
 //! computed here, independently and plainly, from a model of the same
 //! records. With and without filters, in local and shared mode.
 
+mod common;
+
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use bolide::data::store::{self, DataScope};
+use bolide::data::store::DataScope;
 use bolide::data::{generate, Dataset, Landing};
 use bolide::jobs::analysis::{compute, AnalysisError};
-use bolide::redis_conn::url_without_db;
 use bolide_shared::jobs::*;
 use bolide_tests::RedisServer;
+use common::{assert_results_match, data_conn, load, p50, timing_dataset};
 use redis::aio::ConnectionManager;
 use tokio::sync::watch;
 
@@ -71,26 +73,13 @@ impl Model {
     }
 }
 
-fn sync_conn(redis: &RedisServer) -> redis::Connection {
-    redis.connection()
-}
-
-async fn data_conn(redis: &RedisServer) -> ConnectionManager {
-    let client = redis::Client::open(redis.url()).expect("url");
-    ConnectionManager::new(client).await.expect("connect")
-}
-
-async fn load(redis: &RedisServer, scope: &DataScope, dataset: &Dataset) {
-    store::replace(&url_without_db(&redis.url()), scope, dataset, "test").await.expect("load");
-}
-
 /// Generated landings in local mode, then a student's hand edits covering
 /// every suspicious case.
 async fn broken_dataset(redis: &RedisServer) -> Model {
     let dataset = generate::generate(3_000, 7);
     load(redis, &DataScope::local(), &dataset).await;
     let mut model = Model::of(DataScope::local(), &dataset);
-    let mut conn = sync_conn(redis);
+    let mut conn = redis.connection();
     let c = &mut conn;
     model.hdel(c, "5", &["mass (g)"]);
     model.hset(c, "6", &[("mass (g)", "0")]);
@@ -389,22 +378,9 @@ fn reference(analysis: Analysis, params: &JobParams, model: &Model) -> (u64, Ana
     (records, result)
 }
 
-/// Equal, except sums of floats, compared to a relative 1e-9 (the
-/// reference adds in another order, without compensation).
-fn assert_matches(label: &str, got: &AnalysisResult, want: &AnalysisResult) {
-    if let (AnalysisResult::AverageMass(got), AnalysisResult::AverageMass(want)) = (got, want) {
-        let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * a.abs().max(b.abs());
-        assert_eq!((got.with_mass, got.without_mass), (want.with_mass, want.without_mass), "{label}");
-        assert_eq!((got.min_mass_g, got.max_mass_g), (want.min_mass_g, want.max_mass_g), "{label}");
-        assert!(close(got.total_mass_g, want.total_mass_g), "{label}: {got:?} vs {want:?}");
-        match (got.average_mass_g, want.average_mass_g) {
-            (Some(a), Some(b)) => assert!(close(a, b), "{label}: {a} vs {b}"),
-            (a, b) => assert_eq!(a, b, "{label}"),
-        }
-    } else {
-        assert_eq!(got, want, "{label}");
-    }
-}
+/// How close a sum of floats must come to the reference's, relatively: the
+/// reference adds in another order, without compensation.
+const SUM_TOLERANCE: f64 = 1e-9;
 
 async fn run(
     conn: &mut ConnectionManager,
@@ -477,7 +453,7 @@ async fn every_analysis_matches_an_independent_reference_with_and_without_filter
                 let (records, result) = run(&mut conn, &model.scope, analysis, &params).await.expect(&label);
                 let (want_records, want) = reference(analysis, &params, &model);
                 assert_eq!(records, want_records, "{label}: records that passed");
-                assert_matches(&label, &result, &want);
+                assert_results_match(&label, &result, &want, SUM_TOLERANCE);
             }
         }
     }
@@ -526,7 +502,7 @@ async fn a_session_sees_only_its_own_records() {
     let theirs_model = Model::of(DataScope::for_session("bbbb2222"), &theirs);
     load(&redis, &ours_model.scope, &ours).await;
     load(&redis, &theirs_model.scope, &theirs).await;
-    let mut c = sync_conn(&redis);
+    let mut c = redis.connection();
     ours_model.hset(&mut c, "1", &[("recclass", "Only in session aaaa1111")]);
     ours_model.hset(&mut c, "9999", &[("recclass", "L6"), ("mass (g)", "1")]);
 
@@ -539,7 +515,7 @@ async fn a_session_sees_only_its_own_records() {
             let (records, result) = run(&mut conn, &model.scope, analysis, &params).await.expect(&label);
             let (want_records, want) = reference(analysis, &params, model);
             assert_eq!(records, want_records, "{label}");
-            assert_matches(&label, &result, &want);
+            assert_results_match(&label, &result, &want, SUM_TOLERANCE);
         }
     }
     assert_eq!(ours_model.records.len(), 251);
@@ -554,7 +530,12 @@ async fn an_empty_database_gives_empty_results() {
         let params = JobParams::default();
         let (records, result) = run(&mut conn, &model.scope, analysis, &params).await.expect("empty");
         assert_eq!(records, 0);
-        assert_matches(analysis.name(), &result, &reference(analysis, &params, &model).1);
+        assert_results_match(
+            analysis.name(),
+            &result,
+            &reference(analysis, &params, &model).1,
+            SUM_TOLERANCE,
+        );
     }
 }
 
@@ -591,16 +572,7 @@ async fn invalid_params_fail_at_once_naming_the_parameter() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "a timing, not a test: run by hand in release mode"]
 async fn count_per_class_timing() {
-    let path = std::env::var("BOLIDE_NASA_JSON").unwrap_or_else(|_| {
-        format!("{}/../shared/data/Meteorite_Landings.json", bolide_tests::workspace_root().display())
-    });
-    let dataset = match std::fs::read(&path) {
-        Ok(bytes) => bolide::data::source::parse(&bytes, None).expect("NASA's file parses"),
-        Err(_) => {
-            println!("{path} not found: timing 45,716 generated landings");
-            generate::generate(45_716, 1)
-        }
-    };
+    let dataset = timing_dataset();
     let redis = RedisServer::start();
     load(&redis, &DataScope::local(), &dataset).await;
     let mut conn = data_conn(&redis).await;
@@ -649,11 +621,6 @@ async fn count_per_class_timing() {
          {read:.1} ms; compute / (SCAN + HGET) = {:.2}",
         compute / read
     );
-}
-
-fn p50(mut times: Vec<f64>) -> f64 {
-    times.sort_by(f64::total_cmp);
-    times[times.len() / 2]
 }
 
 /// Every `meteorite:*` key, as plainly as possible.

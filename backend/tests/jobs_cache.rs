@@ -6,29 +6,22 @@
 //! data is served from memory (no `SCAN`: Redis's own command statistics
 //! say so).
 
+mod common;
+
 use std::time::Instant;
 
-use bolide::data::store::{self, DataScope};
-use bolide::data::{generate, Dataset};
+use bolide::data::generate;
+use bolide::data::store::DataScope;
 use bolide::jobs::analysis::{compute, compute_cached, CacheLimits, RecordCache};
-use bolide::redis_conn::url_without_db;
 use bolide_shared::jobs::*;
 use bolide_tests::RedisServer;
+use common::{assert_results_match, data_conn, load, p50, timing_dataset};
 use redis::aio::ConnectionManager;
 use tokio::sync::watch;
 
 // As in the `bolide` binary, so the timing below is the worker's.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-async fn data_conn(redis: &RedisServer) -> ConnectionManager {
-    let client = redis::Client::open(redis.url()).expect("url");
-    ConnectionManager::new(client).await.expect("connect")
-}
-
-async fn load(redis: &RedisServer, scope: &DataScope, dataset: &Dataset) {
-    store::replace(&url_without_db(&redis.url()), scope, dataset, "test").await.expect("load");
-}
 
 /// Runs one command on `conn` (a blocking connection: another client, as
 /// the console would be).
@@ -49,6 +42,10 @@ fn scans(conn: &mut redis::Connection) -> u64 {
         .and_then(|calls| calls.parse().ok())
         .unwrap_or(0)
 }
+
+/// How close a cached sum of floats must come to a fresh one, relatively:
+/// summing in another order may round differently, in the last bits only.
+const SUM_TOLERANCE: f64 = 1e-12;
 
 /// Runs `analysis` both ways and checks they agree (progress ends at 100
 /// on the cached side too); returns the result and whether the cached run
@@ -71,25 +68,8 @@ async fn both(
     let (progress, _watcher) = watch::channel(0u8);
     let fresh = compute(conn, scope, analysis, params, &progress).await.expect(&label);
     assert_eq!(cached.0, fresh.0, "{label}: records that passed");
-    assert_same(&label, &cached.1, &fresh.1);
+    assert_results_match(&label, &cached.1, &fresh.1, SUM_TOLERANCE);
     (cached, scanned)
-}
-
-/// Equal results; a mean and a total only to the last bits, as summing in
-/// another order may round differently.
-fn assert_same(label: &str, got: &AnalysisResult, want: &AnalysisResult) {
-    if let (AnalysisResult::AverageMass(got), AnalysisResult::AverageMass(want)) = (got, want) {
-        let close = |a: f64, b: f64| (a - b).abs() <= 1e-12 * a.abs().max(b.abs());
-        assert_eq!((got.with_mass, got.without_mass), (want.with_mass, want.without_mass), "{label}");
-        assert_eq!((got.min_mass_g, got.max_mass_g), (want.min_mass_g, want.max_mass_g), "{label}");
-        assert!(close(got.total_mass_g, want.total_mass_g), "{label}: {got:?} vs {want:?}");
-        match (got.average_mass_g, want.average_mass_g) {
-            (Some(a), Some(b)) => assert!(close(a, b), "{label}: {a} vs {b}"),
-            (a, b) => assert_eq!(a, b, "{label}"),
-        }
-    } else {
-        assert_eq!(got, want, "{label}");
-    }
 }
 
 fn counts(result: &AnalysisResult) -> &CountPerClass {
@@ -399,11 +379,6 @@ async fn limits_bound_what_is_cached_least_recently_used_first() {
 // ---------------------------------------------------------------------------
 // Timing (not a test).
 
-fn p50(mut times: Vec<f64>) -> f64 {
-    times.sort_by(f64::total_cmp);
-    times[times.len() / 2]
-}
-
 /// Cold and warm `count_per_class` over NASA's 45,716 landings
 /// (`BOLIDE_NASA_JSON`, default `../shared/data/Meteorite_Landings.json`;
 /// generated landings if the file is absent): p50 of 20 runs each of
@@ -414,16 +389,7 @@ fn p50(mut times: Vec<f64>) -> f64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "a timing, not a test: run by hand in release mode"]
 async fn count_per_class_cold_and_warm_timing() {
-    let path = std::env::var("BOLIDE_NASA_JSON").unwrap_or_else(|_| {
-        format!("{}/../shared/data/Meteorite_Landings.json", bolide_tests::workspace_root().display())
-    });
-    let dataset = match std::fs::read(&path) {
-        Ok(bytes) => bolide::data::source::parse(&bytes, None).expect("NASA's file parses"),
-        Err(_) => {
-            println!("{path} not found: timing 45,716 generated landings");
-            generate::generate(45_716, 1)
-        }
-    };
+    let dataset = timing_dataset();
     let redis = RedisServer::start();
     let scope = DataScope::local();
     load(&redis, &scope, &dataset).await;

@@ -3,7 +3,8 @@
 //! Layout (as in Yew's `function_router` example): [`route`] names the
 //! pages, [`pages`] holds one module per page, [`components`] the pieces
 //! pages share, [`api`] one async function per backend endpoint, and
-//! [`health`] the polled server status every page can read from context.
+//! [`health`] the polled server status every page can read from context,
+//! [`state`] the edits the pages' reducer states take.
 //! The binary (`main.rs`) only mounts [`app::App`].
 
 pub mod api;
@@ -12,6 +13,7 @@ pub mod components;
 pub mod health;
 pub mod pages;
 pub mod route;
+pub mod state;
 
 /// Mounts the app on `<body>`.
 pub fn run() {

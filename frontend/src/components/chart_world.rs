@@ -1,7 +1,7 @@
 //! The density grid as a heat map on the data browser's world view: the
 //! same equirectangular projection as its landing map (x is the longitude,
-//! y the latitude negated, since SVG's y grows downwards), the same grid
-//! every 30°, with the degrees written along the edges.
+//! y the latitude negated, since SVG's y grows downwards), the same
+//! [`WorldGrid`] every 30°, with the degrees written along the edges.
 //!
 //! A cell's colour goes from pale yellow to dark red on a **log** scale:
 //! landings pile up in a few places (Antarctica's blue ice, the Sahara), so
@@ -15,6 +15,7 @@ use bolide_shared::jobs::DensityGrid;
 use yew::prelude::*;
 
 use crate::components::chart_scale::thousands;
+use crate::components::world_grid::WorldGrid;
 use crate::pages::jobs::series::cell_label;
 
 /// Yellow → orange → red (ColorBrewer's YlOrRd), from sparse to dense.
@@ -46,15 +47,6 @@ fn count_at(t: f64, max: u64) -> u64 {
     (max.max(1) as f64).powf(t).round() as u64
 }
 
-/// `60°N`, `0°`, `120°W` for an axis label.
-fn degrees_label(value: i32, positive: char, negative: char) -> String {
-    match value {
-        0 => "0°".to_owned(),
-        v if v > 0 => format!("{v}°{positive}"),
-        v => format!("{}°{negative}", -v),
-    }
-}
-
 #[derive(Properties, PartialEq)]
 pub struct ChartWorldProps {
     pub grid: Rc<DensityGrid>,
@@ -74,22 +66,6 @@ pub fn chart_world(props: &ChartWorldProps) -> Html {
             </rect>
         }
     });
-    let meridians = (-150..=150).step_by(30).map(|long| {
-        html! { <line class={classes!("map-grid", (long == 0).then_some("map-equator"))}
-        x1={long.to_string()} y1="-90" x2={long.to_string()} y2="90" /> }
-    });
-    let parallels = (-60..=60).step_by(30).map(|lat| {
-        html! { <line class={classes!("map-grid", (lat == 0).then_some("map-equator"))}
-        x1="-180" y1={lat.to_string()} x2="180" y2={lat.to_string()} /> }
-    });
-    let lat_labels = (-90..=90).step_by(30).map(|lat| {
-        html! { <text class="chart-tick-label" x="-184" y={(-lat).to_string()} text-anchor="end"
-        dominant-baseline="middle">{ degrees_label(lat, 'N', 'S') }</text> }
-    });
-    let long_labels = (-180..=180).step_by(60).map(|long| {
-        html! { <text class="chart-tick-label" x={long.to_string()} y="100" text-anchor="middle">
-        { degrees_label(long, 'E', 'W') }</text> }
-    });
     let legend = (0..STOPS.len()).map(|i| {
         let t = i as f64 / (STOPS.len() - 1) as f64;
         html! {
@@ -105,13 +81,7 @@ pub fn chart_world(props: &ChartWorldProps) -> Html {
                 aria-label={format!("Landings per {size}° cell on a world map")}>
                 <rect class="map-sea" x="-180" y="-90" width="360" height="180" />
                 { for cells }
-                { for meridians }
-                { for parallels }
-                <rect class="map-frame" x="-180" y="-90" width="360" height="180" />
-                { for lat_labels }
-                { for long_labels }
-                <text class="chart-axis-title" x="0" y="110" text-anchor="middle">{ "longitude" }</text>
-                <text class="chart-axis-title" transform="translate(-200 0) rotate(-90)" text-anchor="middle">{ "latitude" }</text>
+                <WorldGrid prime_meridian=true labels=true />
             </svg>
             <figcaption>
                 <span class="muted">{ format!("Landings per {size}° × {size}° cell (log colour scale):") }</span>
@@ -150,6 +120,5 @@ mod tests {
         assert_eq!(heat_colour(1.0), "#bd0026");
         assert_eq!(heat_colour(0.5), "#fd8d3c");
         assert_eq!(heat_colour(f64::NAN), "#ffffb2");
-        assert_eq!(degrees_label(-120, 'E', 'W'), "120°W");
     }
 }

@@ -1,14 +1,15 @@
 //! The current page's landings on an equirectangular world view: x is the
 //! longitude, y the latitude (negated: SVG's y grows downwards), in a
-//! 360 × 180 view box with a grid every 30° and no coastline. Colour says
-//! Fell or Found, the radius grows with the log of the mass; hovering shows
-//! the name, a click opens the record.
+//! 360 × 180 view box with the [`WorldGrid`] every 30° and no coastline.
+//! Colour says Fell or Found, the radius grows with the log of the mass;
+//! hovering shows the name, a click opens the record.
 
 use std::rc::Rc;
 
 use yew::prelude::*;
 
 use crate::api::{Page, Record};
+use crate::components::world_grid::WorldGrid;
 
 #[derive(Properties, PartialEq)]
 pub struct LandingMapProps {
@@ -36,13 +37,6 @@ pub fn radius(record: &Record) -> f64 {
 
 #[function_component(LandingMap)]
 pub fn landing_map(props: &LandingMapProps) -> Html {
-    let grid_long = (-150..=150).step_by(30).map(|long| {
-        html! { <line class="map-grid" x1={long.to_string()} y1="-90" x2={long.to_string()} y2="90" /> }
-    });
-    let grid_lat = (-60..=60).step_by(30).map(|lat| {
-        html! { <line class={classes!("map-grid", (lat == 0).then_some("map-equator"))}
-        x1="-180" y1={lat.to_string()} x2="180" y2={lat.to_string()} /> }
-    });
     let mut placed = 0usize;
     let circles: Vec<Html> = props
         .items
@@ -78,8 +72,7 @@ pub fn landing_map(props: &LandingMapProps) -> Html {
             <svg id="data-map" viewBox="-180 -90 360 180" role="img"
                 aria-label="The current page's landings on a world grid">
                 <rect class="map-sea" x="-180" y="-90" width="360" height="180" />
-                { for grid_long }
-                { for grid_lat }
+                <WorldGrid />
                 { for circles }
             </svg>
             <figcaption class="muted">

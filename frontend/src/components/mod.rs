@@ -40,3 +40,4 @@ pub mod status_badge;
 pub mod top_nav;
 pub mod upcoming;
 pub mod verify_report;
+pub mod world_grid;

@@ -7,6 +7,8 @@ use std::rc::Rc;
 
 use yew::Reducible;
 
+use crate::state::Edit;
+
 /// The columns the backend can sort by.
 pub const SORT_KEYS: [&str; 4] = ["name", "id", "mass", "year"];
 /// The page sizes offered.
@@ -104,25 +106,13 @@ impl DataQuery {
 
 /// A change to the query, applied to the state as it is when dispatched
 /// (so a debounced search never undoes a filter set in the meantime).
-pub struct QueryUpdate(pub Box<dyn FnOnce(&mut DataQuery)>);
-
-impl QueryUpdate {
-    pub fn new(change: impl FnOnce(&mut DataQuery) + 'static) -> Self {
-        QueryUpdate(Box::new(change))
-    }
-}
+pub type QueryUpdate = Edit<DataQuery>;
 
 impl Reducible for DataQuery {
     type Action = QueryUpdate;
 
-    fn reduce(self: Rc<Self>, action: QueryUpdate) -> Rc<Self> {
-        let mut next = (*self).clone();
-        (action.0)(&mut next);
-        if next == *self {
-            self
-        } else {
-            Rc::new(next)
-        }
+    fn reduce(self: Rc<Self>, edit: QueryUpdate) -> Rc<Self> {
+        edit.apply(self)
     }
 }
 

@@ -12,6 +12,8 @@ use std::rc::Rc;
 use bolide_shared::jobs::{Analysis, JobParams, JobRequest, DEFAULT_CELL_DEGREES, DEFAULT_TOP_N};
 use yew::Reducible;
 
+use crate::state::Edit;
+
 /// What the form holds.
 #[derive(Debug, Clone, PartialEq)]
 pub struct JobForm {
@@ -72,25 +74,13 @@ impl JobForm {
 
 /// A change to the form, applied to the state as it is when dispatched
 /// (two quick edits never undo each other).
-pub struct FormUpdate(pub Box<dyn FnOnce(&mut JobForm)>);
-
-impl FormUpdate {
-    pub fn new(change: impl FnOnce(&mut JobForm) + 'static) -> Self {
-        FormUpdate(Box::new(change))
-    }
-}
+pub type FormUpdate = Edit<JobForm>;
 
 impl Reducible for JobForm {
     type Action = FormUpdate;
 
-    fn reduce(self: Rc<Self>, action: FormUpdate) -> Rc<Self> {
-        let mut next = (*self).clone();
-        (action.0)(&mut next);
-        if next == *self {
-            self
-        } else {
-            Rc::new(next)
-        }
+    fn reduce(self: Rc<Self>, edit: FormUpdate) -> Rc<Self> {
+        edit.apply(self)
     }
 }
 

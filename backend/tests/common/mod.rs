@@ -1,0 +1,235 @@
+//! What several of the `backend/tests/*.rs` binaries need alike: the real
+//! router on a test's own `redis-server`, a browser-like client of it that
+//! keeps the session cookie, connections to that Redis, and the pieces the
+//! analysis tests share (loading a dataset, the timing set, comparing
+//! results).
+//!
+//! Each test binary compiles this module on its own (`mod common;`) and
+//! uses a part of it, hence `dead_code` allowed here rather than one copy
+//! of each helper per binary.
+
+#![allow(dead_code)]
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use axum::Router;
+use bolide::console::ConsolePolicy;
+use bolide::data::store::{self, DataScope};
+use bolide::data::{generate, Dataset};
+use bolide::jobs::JobsConfig;
+use bolide::redis_conn::url_without_db;
+use bolide::server::{app, AppState};
+use bolide_shared::api::RedisMode;
+use bolide_shared::jobs::AnalysisResult;
+use bolide_tests::{http, BolideProcess, RedisServer};
+use http_body_util::BodyExt;
+use redis::aio::ConnectionManager;
+use serde_json::{json, Value};
+use tower::ServiceExt;
+
+/// The content type of a JSON request body.
+pub const JSON: &str = "application/json";
+
+// ---------------------------------------------------------------------------
+// The API, in process or in a real `bolide` process.
+
+/// The real router on `redis` (an external Redis), with no frontend files.
+pub fn router(redis: &RedisServer, policy: ConsolePolicy) -> Router {
+    router_with_jobs(redis, policy, None)
+}
+
+/// [`router`], with the jobs API configured when `jobs` is given.
+pub fn router_with_jobs(redis: &RedisServer, policy: ConsolePolicy, jobs: Option<JobsConfig>) -> Router {
+    let state = AppState::connect_with(&redis.url(), RedisMode::External, policy).expect("url");
+    if let Some(jobs) = jobs {
+        state.configure_jobs(jobs);
+    }
+    app(state, std::path::Path::new("/nonexistent-dist"))
+}
+
+/// Where a [`Client`]'s requests go.
+enum Target {
+    /// The router, called in this process (`tower::ServiceExt::oneshot`).
+    Router(Router),
+    /// A running `bolide`, over HTTP.
+    Url(String),
+}
+
+/// A browser: requests to the API, keeping the session cookie once it has
+/// one. Answers are JSON, or a JSON string holding a body that is not.
+pub struct Client {
+    target: Target,
+    cookie: Option<String>,
+}
+
+impl Client {
+    /// A client of the router, in this process.
+    pub fn new(router: &Router) -> Self {
+        Self { target: Target::Router(router.clone()), cookie: None }
+    }
+
+    /// A client of a running `bolide serve`.
+    pub fn of_process(bolide: &BolideProcess) -> Self {
+        Self { target: Target::Url(bolide.base_url.clone()), cookie: None }
+    }
+
+    /// The session cookie (`name=value`), once the API has set one.
+    pub fn cookie(&self) -> Option<&str> {
+        self.cookie.as_deref()
+    }
+
+    /// `method uri` with `body`, sent as `content_type` when given.
+    pub async fn send(
+        &mut self,
+        method: &str,
+        uri: &str,
+        content_type: Option<&str>,
+        body: Vec<u8>,
+    ) -> (StatusCode, Value) {
+        let (status, set_cookie, bytes) = match &self.target {
+            Target::Router(router) => {
+                let mut request = Request::builder().method(method).uri(uri);
+                if let Some(content_type) = content_type {
+                    request = request.header(header::CONTENT_TYPE, content_type);
+                }
+                if let Some(cookie) = &self.cookie {
+                    request = request.header(header::COOKIE, cookie.as_str());
+                }
+                let request = request.body(Body::from(body)).expect("request");
+                let response = router.clone().oneshot(request).await.expect("response");
+                let set_cookie = response
+                    .headers()
+                    .get(header::SET_COOKIE)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_string);
+                let status = response.status();
+                (status, set_cookie, response.into_body().collect().await.expect("body").to_bytes().to_vec())
+            }
+            Target::Url(base) => {
+                let mut headers = Vec::new();
+                if let Some(content_type) = content_type {
+                    headers.push(("content-type", content_type));
+                }
+                if let Some(cookie) = &self.cookie {
+                    headers.push(("cookie", cookie.as_str()));
+                }
+                let response = http::request(method, &format!("{base}{uri}"), &headers, &body)
+                    .await
+                    .expect("an HTTP answer");
+                let set_cookie = response.header("set-cookie").map(str::to_string);
+                (StatusCode::from_u16(response.status).expect("status"), set_cookie, response.body)
+            }
+        };
+        if let Some(set) = set_cookie {
+            self.cookie = set.split(';').next().map(str::to_string);
+        }
+        let json = serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+        (status, json)
+    }
+
+    pub async fn get(&mut self, uri: &str) -> (StatusCode, Value) {
+        self.send("GET", uri, None, Vec::new()).await
+    }
+
+    /// `method uri` with `body` as JSON.
+    pub async fn json(&mut self, method: &str, uri: &str, body: &Value) -> (StatusCode, Value) {
+        self.send(method, uri, Some(JSON), serde_json::to_vec(body).expect("json")).await
+    }
+
+    /// Runs `line` in the console (which must answer 200); its output.
+    pub async fn console(&mut self, line: &str) -> String {
+        let (status, json) = self.json("POST", "/api/console", &json!({ "line": line })).await;
+        assert_eq!(status, StatusCode::OK, "{line}: {json}");
+        json["output"].as_str().expect("output").to_string()
+    }
+}
+
+/// The ids of a page of records, in order.
+pub fn page_ids(page: &Value) -> Vec<String> {
+    page["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|r| r["id"].as_str().expect("id").to_string())
+        .collect()
+}
+
+/// An error answer's message (empty if it has none).
+pub fn message(json: &Value) -> String {
+    json["error"]["message"].as_str().unwrap_or_default().to_string()
+}
+
+// ---------------------------------------------------------------------------
+// The test's Redis.
+
+/// A connection to database `db` of the Redis on `port`.
+pub fn conn(port: u16, db: u32) -> redis::Connection {
+    redis::Client::open(format!("redis://127.0.0.1:{port}/{db}"))
+        .and_then(|c| c.get_connection())
+        .expect("connect")
+}
+
+/// Every key and value but session bookkeeping.
+pub fn snapshot(redis: &RedisServer) -> Vec<(u32, Vec<u8>, Vec<u8>)> {
+    redis.snapshot(|db, key| db == 15 && key.starts_with(b"bolide:session"))
+}
+
+/// `HGETALL key` in database 0.
+pub fn hgetall(redis: &RedisServer, key: &str) -> Vec<(String, String)> {
+    let mut db0 = redis.connection();
+    redis::cmd("HGETALL").arg(key).query(&mut db0).expect("HGETALL")
+}
+
+/// The async connection the analyses read through.
+pub async fn data_conn(redis: &RedisServer) -> ConnectionManager {
+    let client = redis::Client::open(redis.url()).expect("url");
+    ConnectionManager::new(client).await.expect("connect")
+}
+
+/// Replaces `scope`'s records with `dataset`, as a load does.
+pub async fn load(redis: &RedisServer, scope: &DataScope, dataset: &Dataset) {
+    store::replace(&url_without_db(&redis.url()), scope, dataset, "test").await.expect("load");
+}
+
+// ---------------------------------------------------------------------------
+// Analyses: comparing results, and timing them.
+
+/// Equal results, except an average mass's total and mean, which only need
+/// to agree to `relative` (summing in another order may round differently).
+pub fn assert_results_match(label: &str, got: &AnalysisResult, want: &AnalysisResult, relative: f64) {
+    if let (AnalysisResult::AverageMass(got), AnalysisResult::AverageMass(want)) = (got, want) {
+        let close = |a: f64, b: f64| (a - b).abs() <= relative * a.abs().max(b.abs());
+        assert_eq!((got.with_mass, got.without_mass), (want.with_mass, want.without_mass), "{label}");
+        assert_eq!((got.min_mass_g, got.max_mass_g), (want.min_mass_g, want.max_mass_g), "{label}");
+        assert!(close(got.total_mass_g, want.total_mass_g), "{label}: {got:?} vs {want:?}");
+        match (got.average_mass_g, want.average_mass_g) {
+            (Some(a), Some(b)) => assert!(close(a, b), "{label}: {a} vs {b}"),
+            (a, b) => assert_eq!(a, b, "{label}"),
+        }
+    } else {
+        assert_eq!(got, want, "{label}");
+    }
+}
+
+/// What the timings run over: NASA's 45,716 landings (`BOLIDE_NASA_JSON`,
+/// default `../shared/data/Meteorite_Landings.json`), or as many generated
+/// landings when that file is absent — so a timing never needs the file.
+pub fn timing_dataset() -> Dataset {
+    let path = std::env::var("BOLIDE_NASA_JSON").unwrap_or_else(|_| {
+        format!("{}/../shared/data/Meteorite_Landings.json", bolide_tests::workspace_root().display())
+    });
+    match std::fs::read(&path) {
+        Ok(bytes) => bolide::data::source::parse(&bytes, None).expect("NASA's file parses"),
+        Err(_) => {
+            println!("{path} not found: timing 45,716 generated landings");
+            generate::generate(45_716, 1)
+        }
+    }
+}
+
+/// The median of `times`.
+pub fn p50(mut times: Vec<f64>) -> f64 {
+    times.sort_by(f64::total_cmp);
+    times[times.len() / 2]
+}
