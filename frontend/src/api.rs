@@ -74,7 +74,9 @@ fn error_from(status: u16, text: &str) -> ApiError {
 // ---- Meteorite data (`/api/data`) ---------------------------------------
 
 // The data API's JSON shapes are the server's own, from `bolide-shared`.
-pub use bolide_shared::data::{LandingRecord, LoadReport, Page, PageStats, Record, Verification};
+pub use bolide_shared::data::{
+    DeletedLanding, LandingRecord, LoadReport, Page, PageStats, Record, Verification,
+};
 
 /// The `Content-Type` an upload is sent with: from the file's name, then
 /// the type the browser gives it; `None` lets the server sniff.
@@ -226,14 +228,6 @@ pub async fn update_landing(id: &str, fields: &[(String, String)]) -> Result<Lan
         .map_err(|err| ApiError::BadResponse(err.to_string()))?;
     let response = request.send().await.map_err(|err| ApiError::Unreachable(err.to_string()))?;
     decode(response).await
-}
-
-/// What `DELETE /api/data/{id}` did.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
-pub struct DeletedLanding {
-    pub key: String,
-    #[serde(default)]
-    pub commands: Vec<String>,
 }
 
 /// `DELETE /api/data/{id}`: removes the landing's hash (`DEL`); `404` if

@@ -30,7 +30,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use axum_extra::extract::cookie::CookieJar;
 use bolide_shared::data::presets::{preset, PRESETS};
-use bolide_shared::data::LandingRecord;
+use bolide_shared::data::{DeletedLanding, LandingRecord};
 use serde::{Deserialize, Serialize};
 
 use super::store::{self, DataScope, WriteMode};
@@ -310,14 +310,6 @@ async fn write_record(
     };
     let key = DataScope::local().record_key(&id);
     Ok((jar, Json(LandingRecord { id, key, record, commands })))
-}
-
-/// What `DELETE /api/data/{id}` did.
-#[derive(Debug, Serialize)]
-struct DeletedLanding {
-    id: String,
-    key: String,
-    commands: Vec<String>,
 }
 
 /// `DELETE /api/data/{id}`: that landing's hash goes (404 if there is

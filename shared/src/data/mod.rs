@@ -78,6 +78,17 @@ pub struct LandingRecord {
     pub commands: Vec<String>,
 }
 
+/// What `DELETE /api/data/{id}` did: that landing's hash is gone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeletedLanding {
+    pub id: String,
+    /// Its key as the console shows it (`meteorite:<id>`).
+    pub key: String,
+    /// The Redis commands behind the answer.
+    #[serde(default)]
+    pub commands: Vec<String>,
+}
+
 /// `GET /api/data/verify` (the module's Exercise 2): what is in Redis
 /// against the last loaded file.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
