@@ -1,6 +1,6 @@
 //! The current page's landings on an equirectangular world view: x is the
 //! longitude, y the latitude (negated: SVG's y grows downwards), in a
-//! 360 × 180 view box with the [`WorldGrid`] every 30° and no coastline.
+//! 360 × 180 view box with the land and the [`WorldGrid`] every 30°.
 //! Colour says Fell or Found, the radius grows with the log of the mass;
 //! hovering shows the name, a click opens the record.
 
