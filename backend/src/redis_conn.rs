@@ -13,7 +13,7 @@
 use std::time::Duration;
 
 use bolide_shared::api::RedisMode;
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::aio::{ConnectionManager, ConnectionManagerConfig, MultiplexedConnection};
 
 /// Longest a single command may wait for its reply.
 pub const RESPONSE_TIMEOUT: Duration = Duration::from_millis(1500);
@@ -38,14 +38,39 @@ pub fn connect(url: &str) -> redis::RedisResult<(ConnectionManager, RedisEndpoin
         }
         other => (other.to_string(), 0),
     };
+    let manager = managed(client, RESPONSE_TIMEOUT)?;
+    Ok((manager, RedisEndpoint { mode: RedisMode::External, host, port }))
+}
+
+/// A self-healing connection to `url` whose replies may take up to
+/// `response_timeout` (a worker's blocking reads need longer than
+/// [`RESPONSE_TIMEOUT`]); no I/O until first use.
+pub fn connect_with_timeout(url: &str, response_timeout: Duration) -> redis::RedisResult<ConnectionManager> {
+    managed(redis::Client::open(url)?, response_timeout)
+}
+
+fn managed(client: redis::Client, response_timeout: Duration) -> redis::RedisResult<ConnectionManager> {
     let config = ConnectionManagerConfig::new()
-        .set_response_timeout(Some(RESPONSE_TIMEOUT))
+        .set_response_timeout(Some(response_timeout))
         .set_connection_timeout(Some(CONNECT_TIMEOUT))
         .set_min_delay(Duration::from_millis(50))
         .set_max_delay(Duration::from_millis(500))
         .set_number_of_retries(3);
-    let manager = ConnectionManager::new_lazy_with_config(client, config)?;
-    Ok((manager, RedisEndpoint { mode: RedisMode::External, host, port }))
+    ConnectionManager::new_lazy_with_config(client, config)
+}
+
+/// A plain connection of the caller's own to `url`, opened now: its
+/// `SELECT`, `WATCH` or a reply the shared connections could not parse
+/// affect no one else. Replies may take up to `response_timeout`.
+pub async fn private_connection(
+    url: &str,
+    response_timeout: Duration,
+) -> redis::RedisResult<MultiplexedConnection> {
+    let client = redis::Client::open(url)?;
+    let config = redis::AsyncConnectionConfig::new()
+        .set_connection_timeout(Some(CONNECT_TIMEOUT))
+        .set_response_timeout(Some(response_timeout));
+    client.get_multiplexed_async_connection_with_config(&config).await
 }
 
 /// `redis://host:port/3` → `redis://host:port` (the console opens one

@@ -184,11 +184,7 @@ impl Relay {
             (Mode::Shared, Some(password)) => self.connections.url_for_session(&session.id, password),
             _ => self.connections.url_for_db(session.state.db),
         };
-        let client = redis::Client::open(url)?;
-        let config = redis::AsyncConnectionConfig::new()
-            .set_connection_timeout(Some(crate::redis_conn::CONNECT_TIMEOUT))
-            .set_response_timeout(Some(crate::redis_conn::RESPONSE_TIMEOUT));
-        Ok(client.get_multiplexed_async_connection_with_config(&config).await?)
+        Ok(crate::redis_conn::private_connection(&url, crate::redis_conn::RESPONSE_TIMEOUT).await?)
     }
 
     /// Runs `args` for the session. In shared mode, a connection refused for

@@ -64,8 +64,14 @@ impl SessionId {
 /// 128 bits from the operating system's CSPRNG, as 32 lower-case hex digits
 /// (session ids, ACL passwords, lock tokens).
 pub fn random_hex() -> Result<String, AppError> {
-    let mut bytes = [0u8; 16];
-    getrandom::fill(&mut bytes).map_err(|err| AppError::Internal(format!("no randomness: {err}")))?;
+    random_bytes_hex(16).map_err(|err| AppError::Internal(format!("no randomness: {err}")))
+}
+
+/// `len` bytes from the operating system's CSPRNG, as `2 × len` lower-case
+/// hex digits (also job and worker ids).
+pub fn random_bytes_hex(len: usize) -> Result<String, getrandom::Error> {
+    let mut bytes = vec![0u8; len];
+    getrandom::fill(&mut bytes)?;
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 

@@ -103,11 +103,7 @@ async fn private_connection(
     base_url: &str,
     timeout: std::time::Duration,
 ) -> Result<MultiplexedConnection, AppError> {
-    let client = redis::Client::open(format!("{base_url}/0"))?;
-    let config = redis::AsyncConnectionConfig::new()
-        .set_connection_timeout(Some(crate::redis_conn::CONNECT_TIMEOUT))
-        .set_response_timeout(Some(timeout));
-    Ok(client.get_multiplexed_async_connection_with_config(&config).await?)
+    Ok(crate::redis_conn::private_connection(&format!("{base_url}/0"), timeout).await?)
 }
 
 /// A key that is not a hash (a student's `SET meteorite:1 x`) reads as

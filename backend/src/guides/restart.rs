@@ -111,11 +111,8 @@ pub async fn restart(
 /// A connection of this request's own to database `db` (Bolide's shared
 /// ones reconnect by themselves afterwards).
 async fn connect(port: u16, db: u32) -> Result<MultiplexedConnection, AppError> {
-    let client = redis::Client::open(format!("redis://127.0.0.1:{port}/{db}"))?;
-    let config = redis::AsyncConnectionConfig::new()
-        .set_connection_timeout(Some(crate::redis_conn::CONNECT_TIMEOUT))
-        .set_response_timeout(Some(COMMAND_TIMEOUT));
-    Ok(client.get_multiplexed_async_connection_with_config(&config).await?)
+    let url = format!("redis://127.0.0.1:{port}/{db}");
+    Ok(crate::redis_conn::private_connection(&url, COMMAND_TIMEOUT).await?)
 }
 
 async fn dbsize(conn: &mut MultiplexedConnection) -> Result<u64, AppError> {

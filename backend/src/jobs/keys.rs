@@ -46,9 +46,7 @@ pub const JOB_ID_LEN: usize = 16;
 /// A fresh job id: 64 bits from the operating system's CSPRNG (unguessable,
 /// though ownership, not secrecy, is what guards a job).
 pub fn new_job_id() -> Result<String, getrandom::Error> {
-    let mut bytes = [0u8; JOB_ID_LEN / 2];
-    getrandom::fill(&mut bytes)?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+    crate::console::session::random_bytes_hex(JOB_ID_LEN / 2)
 }
 
 /// Whether `text` has the shape [`new_job_id`] makes.

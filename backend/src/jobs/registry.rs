@@ -19,7 +19,7 @@ use tokio::sync::watch;
 
 use super::config::millis;
 use super::keys;
-use crate::console::session::now_ms;
+use crate::console::session::{now_ms, random_bytes_hex};
 
 /// How often a worker says it is alive.
 pub const BEAT_INTERVAL: Duration = Duration::from_secs(1);
@@ -38,12 +38,8 @@ pub fn new_worker_id() -> String {
         .map(|h| h.trim().replace(':', "-"))
         .filter(|h| !h.is_empty())
         .unwrap_or_else(|| "localhost".into());
-    let mut random = [0u8; 3];
     // Without randomness, the pid and the clock still tell workers apart.
-    if getrandom::fill(&mut random).is_err() {
-        random = now_ms().to_le_bytes()[..3].try_into().unwrap_or_default();
-    }
-    let random: String = random.iter().map(|b| format!("{b:02x}")).collect();
+    let random = random_bytes_hex(3).unwrap_or_else(|_| format!("{:06x}", now_ms() & 0xff_ffff));
     format!("{host}:{}:{random}", std::process::id())
 }
 

@@ -24,7 +24,7 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 
 use bolide_shared::jobs::{Analysis, JobParams, JobResults};
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::aio::ConnectionManager;
 use redis::{RedisError, RedisResult};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -79,8 +79,8 @@ pub fn spawn(redis_url: &str, options: WorkerOptions) -> RedisResult<WorkerHandl
     let (stop, stop_rx) = watch::channel(false);
     let worker = Worker {
         id: registry::new_worker_id(),
-        control: connection(&system, COMMAND_TIMEOUT)?,
-        reader: connection(&system, READ_BLOCK + COMMAND_TIMEOUT)?,
+        control: redis_conn::connect_with_timeout(&system, COMMAND_TIMEOUT)?,
+        reader: redis_conn::connect_with_timeout(&system, READ_BLOCK + COMMAND_TIMEOUT)?,
         records: RecordCache::new(&format!("{base}/0"))?,
         options,
         stop: stop_rx,
@@ -132,17 +132,6 @@ pub fn lower_priority(nice: i32) {
             tracing::warn!(%err, "could not lower the worker's CPU priority");
         }
     }
-}
-
-fn connection(url: &str, response_timeout: Duration) -> RedisResult<ConnectionManager> {
-    let client = redis::Client::open(url)?;
-    let config = ConnectionManagerConfig::new()
-        .set_response_timeout(Some(response_timeout))
-        .set_connection_timeout(Some(redis_conn::CONNECT_TIMEOUT))
-        .set_min_delay(Duration::from_millis(50))
-        .set_max_delay(Duration::from_millis(500))
-        .set_number_of_retries(3);
-    ConnectionManager::new_lazy_with_config(client, config)
 }
 
 pub(super) struct Worker {
