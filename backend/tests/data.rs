@@ -131,8 +131,8 @@ async fn verify_finds_a_deleted_field_an_extra_field_and_a_missing_record() {
     assert!(report["commands"][0].as_str().expect("commands").starts_with("KEYS meteorite:*"));
 }
 
-/// The page's ids, computed from the generated data the way Redis orders a
-/// sorted set: by score, ties by member bytes (reversed for REV).
+/// The page's ids, computed from the generated data in the order of the
+/// sort lists: by value, ties by id bytes (all reversed for descending).
 fn reference(
     dataset: &Dataset,
     keep: impl Fn(&bolide::data::Landing) -> bool,
@@ -167,11 +167,10 @@ async fn pages_sort_and_filter_like_a_reference_and_survive_console_edits() {
     assert_eq!(status, StatusCode::OK, "{page}");
     assert_eq!(page["total"].as_u64(), Some(want.len() as u64));
     assert_eq!(page_ids(&page), want[..want.len().min(20)]);
-    assert!(page["commands"]
-        .as_array()
-        .expect("commands")
-        .iter()
-        .any(|c| c.as_str().unwrap_or_default().starts_with("ZINTERSTORE")));
+    assert!(page["commands"].as_array().expect("commands").iter().any(|c| c
+        .as_str()
+        .unwrap_or_default()
+        .starts_with(&format!("SINTER bolide:data:{{local}}:class:{class}"))));
 
     // By year, a range, second page.
     let want = reference(
@@ -300,4 +299,124 @@ async fn a_new_load_never_shows_results_cached_from_the_old_set() {
     let (_, after) = client.get(&query).await;
     assert_eq!(after["total"].as_u64(), Some(want as u64), "{after}");
     assert_eq!(after["items"].as_array().map(Vec::len), Some(want));
+}
+
+/// Indexes an older Bolide kept (sorted sets where the sort orders are
+/// lists now) get a 409 that says how to mend them, not a 500; a reindex
+/// mends them.
+#[tokio::test]
+async fn indexes_of_an_older_layout_ask_for_a_reindex() {
+    let redis = RedisServer::start();
+    let router = router(&redis, ConsolePolicy::LOCAL);
+    let mut client = Client::new(&router);
+    let dataset = generate::generate(120, 5);
+    client.send("POST", "/api/data", Some("application/json"), generate::to_nasa_json(&dataset)).await;
+    let mut system = conn(redis.port(), 15);
+    let ids = "bolide:data:{local}:ids";
+    let _: () = redis::pipe()
+        .cmd("DEL")
+        .arg(ids)
+        .ignore()
+        .cmd("ZADD")
+        .arg(ids)
+        .arg(1)
+        .arg(dataset.landings[0].id())
+        .ignore()
+        .query(&mut system)
+        .expect("an old-style index");
+    let (status, answer) = client.get("/api/data?size=5").await;
+    assert_eq!(status, StatusCode::CONFLICT, "{answer}");
+    assert!(answer["error"]["message"].as_str().unwrap_or_default().contains("Reindex"), "{answer}");
+    let one = dataset.landings[1].id();
+    let (status, answer) = client
+        .send(
+            "PATCH",
+            &format!("/api/data/{one}"),
+            Some("application/json"),
+            br#"{"recclass":"H5"}"#.to_vec(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{answer}");
+
+    let (status, done) = client.send("POST", "/api/data/reindex", None, Vec::new()).await;
+    assert_eq!(status, StatusCode::OK, "{done}");
+    let (status, page) = client.get("/api/data?size=500").await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert_eq!(page["total"], 120);
+}
+
+/// A load sends the landings to Redis while it still reads the file: a
+/// problem found after thousands of them were queued (a duplicate id near
+/// the end, a file cut off after its last record) must still change nothing.
+#[tokio::test]
+async fn a_file_found_bad_after_thousands_of_queued_records_changes_nothing() {
+    let redis = RedisServer::start();
+    let router = router(&redis, ConsolePolicy::LOCAL);
+    let mut client = Client::new(&router);
+    client.send("POST", "/api/data/generate?n=100&seed=1", None, Vec::new()).await;
+    client.console("SET my_key my_value").await;
+    let before = snapshot(&redis);
+
+    let big = generate::generate(20_000, 3);
+    let mut duplicated = big.clone();
+    let first_id = big.landings[7].id().to_string();
+    for (name, value) in &mut duplicated.landings[19_989].fields {
+        if name == "id" {
+            *value = first_id.clone();
+        }
+    }
+    let mut cut_off = generate::to_nasa_json(&big);
+    cut_off.pop();
+    let duplicate =
+        format!("record 19990 has the id \"{first_id}\", which record 8 already has: ids must be unique");
+    for (content_type, body, expected) in [
+        ("application/json", generate::to_nasa_json(&duplicated), duplicate.as_str()),
+        ("text/csv", generate::to_csv(&duplicated), duplicate.as_str()),
+        ("application/json", cut_off, "the file is not valid JSON: the file ends in the middle of"),
+    ] {
+        let (status, json) = client.send("POST", "/api/data", Some(content_type), body).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{content_type}: {json}");
+        assert_eq!(json["error"]["code"], "bad_file", "{json}");
+        let message = common::message(&json);
+        assert!(message.starts_with(expected), "{content_type}: {message}");
+        assert_eq!(snapshot(&redis), before, "{content_type}: {message}");
+    }
+
+    // The lock was released and nothing was left queued: the good file loads.
+    let (status, report) = client.send("POST", "/api/data", Some("text/csv"), generate::to_csv(&big)).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!((report["loaded"].as_u64(), report["replaced"].as_u64()), (Some(20_000), Some(100)));
+    let size: u64 = redis::cmd("DBSIZE").query(&mut conn(redis.port(), 0)).expect("DBSIZE");
+    assert_eq!(size, 20_001, "the landings and my_key");
+}
+
+/// Redis refusing a queued command (out of memory, as `maxmemory` makes it)
+/// aborts the whole transaction: a 409 that says so, and nothing changed.
+#[tokio::test]
+async fn a_load_redis_refuses_while_queueing_changes_nothing() {
+    let redis = RedisServer::start();
+    let router = router(&redis, ConsolePolicy::LOCAL);
+    let mut client = Client::new(&router);
+    client.send("POST", "/api/data/generate?n=100&seed=1", None, Vec::new()).await;
+    let before = snapshot(&redis);
+
+    let mut db0 = conn(redis.port(), 0);
+    let info: String = redis::cmd("INFO").arg("memory").query(&mut db0).expect("INFO");
+    let used: u64 = info
+        .lines()
+        .find_map(|l| l.strip_prefix("used_memory:"))
+        .and_then(|v| v.trim().parse().ok())
+        .expect("used_memory");
+    // Room for the load's lock and reads, not for 20,000 queued records.
+    let limit = used + 4 * 1024 * 1024;
+    redis::cmd("CONFIG").arg("SET").arg("maxmemory").arg(limit).exec(&mut db0).expect("CONFIG SET");
+    let big = generate::generate(20_000, 3);
+    let (status, json) =
+        client.send("POST", "/api/data", Some("application/json"), generate::to_nasa_json(&big)).await;
+    redis::cmd("CONFIG").arg("SET").arg("maxmemory").arg(0).exec(&mut db0).expect("CONFIG SET");
+    assert_eq!(status, StatusCode::CONFLICT, "{json}");
+    let message = common::message(&json);
+    assert!(message.starts_with("Redis refused the load (OOM "), "{message}");
+    assert!(message.ends_with("nothing was changed"), "{message}");
+    assert_eq!(snapshot(&redis), before);
 }

@@ -1,8 +1,10 @@
 //! `/api/data`: load, verify and browse the meteorite landings.
 //!
 //! - `POST /api/data` — the file itself as the body (`application/json` or
-//!   `text/csv`; anything else is sniffed): parsed and checked whole, then
-//!   swapped in atomically ([`super::store`]). Answers the load report.
+//!   `text/csv`; anything else is sniffed): parsed and checked whole while
+//!   its landings stream into one transaction, which swaps the dataset
+//!   atomically only if the whole file is good ([`super::store`]). Answers
+//!   the load report, or a 400 naming the problem (nothing changed).
 //! - `POST /api/data/fetch` — `{"url": "https://…"}` or `{"preset":
 //!   "nasa"}`: the backend downloads the file ([`super::fetch`]) and loads
 //!   it as an upload. A shared site fetches only the presets (403 for any
@@ -46,8 +48,9 @@ pub const MAX_PAGE_SIZE: usize = 500;
 /// Largest body of a request that is not a file (a URL, a record's fields).
 pub const MAX_SMALL_BODY: usize = 64 * 1024;
 
-/// One upload parsed at a time: a hostile 32 MiB file can take over half a
-/// gigabyte while parsed, and two at once would double that.
+/// One file loaded at a time (it is parsed while it is written): a hostile
+/// 32 MiB file can take over half a gigabyte while parsed, and two at once
+/// would double that. Redis runs one transaction at a time anyway.
 static PARSING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
 /// Downloads at once (each holds up to 32 MiB in memory).
 static FETCHING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
@@ -103,23 +106,21 @@ async fn load(
 }
 
 /// The one path every file takes, uploaded or downloaded: parsed and
-/// checked whole, then swapped in atomically. `source_name` names the
-/// source for the report, given the shape found.
+/// checked whole while its landings stream into one transaction, which is
+/// committed only if the whole file is good ([`store::load_file_bytes`]; a
+/// bad file is a 400 and changes nothing). `source_name` names the source
+/// for the report, given the shape found.
 async fn parse_and_replace(
     state: &AppState,
     scope: &DataScope,
     bytes: impl AsRef<[u8]> + Send + 'static,
     format: Option<super::Format>,
-    source_name: impl FnOnce(super::Shape) -> String,
+    source_name: impl FnOnce(super::Shape) -> String + Send + 'static,
 ) -> Result<store::LoadReport, AppError> {
-    // Parsing 10 MB is CPU work: keep it off the async workers.
+    // Held for the whole load, whose parsed dataset lives until the
+    // transaction is done: one such dataset in memory at a time.
     let _turn = PARSING.acquire().await.map_err(|err| AppError::Internal(err.to_string()))?;
-    let dataset = tokio::task::spawn_blocking(move || source::parse(bytes.as_ref(), format))
-        .await
-        .map_err(|err| AppError::Internal(format!("parser task failed: {err}")))?
-        .map_err(|err| AppError::BadRequest { code: "bad_file", message: err.to_string() })?;
-    let source_name = source_name(dataset.shape);
-    store::replace(state.redis_base_url(), scope, &dataset, &source_name).await
+    Ok(store::load_file_bytes(state.redis_base_url(), scope, bytes, format, source_name).await?)
 }
 
 /// `POST /api/data/fetch`: exactly one of the two.
@@ -170,7 +171,7 @@ async fn fetch_file(
     // Each download holds up to 32 MiB until it is parsed.
     let _turn = FETCHING.acquire().await.map_err(|err| AppError::Internal(err.to_string()))?;
     let download = fetch::fetch(&checked, |_, _| {}).await?;
-    let report = parse_and_replace(&state, &scope, download.bytes, download.format, |_| url.clone()).await?;
+    let report = parse_and_replace(&state, &scope, download.bytes, download.format, move |_| url).await?;
     Ok((jar, Json(report)))
 }
 

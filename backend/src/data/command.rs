@@ -1,6 +1,6 @@
 //! `bolide load FILE|URL|PRESET` and `bolide generate N`: the same path as
-//! the API (read, download or generate; parse; then one atomic swap), with
-//! progress on the terminal.
+//! the API (read, download or generate; then one atomic swap, a file's
+//! checked while it streams into it), with progress on the terminal.
 //!
 //! What `load` is given is read as a URL when it starts with `http://` or
 //! `https://`, as a preset's name (`course-sample`, `nasa`) when it is one
@@ -14,7 +14,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use bolide_shared::data::presets::{preset, PRESETS};
 
-use super::store::{self, DataScope, LoadReport};
+use super::store::{self, DataScope, LoadFailure, LoadReport};
 use super::{fetch, generate as synthetic, source, Dataset};
 
 /// Loads a file, a URL or a preset (see the module docs); prints the
@@ -51,13 +51,7 @@ pub async fn load_url(text: &str, redis_url: &str) -> Result<(), String> {
     .await;
     bar.finish();
     let download = download.map_err(|err| format!("{text} was not loaded, nothing changed: {err}"))?;
-    let spinner = spinner("checking every record");
-    let dataset = source::parse(&download.bytes, download.format).map_err(|err| {
-        spinner.finish_and_clear();
-        format!("{text} was not loaded, nothing changed: {err}")
-    })?;
-    spinner.finish_and_clear();
-    store_and_report(&dataset, redis_url, text).await
+    check_and_load(download.bytes, download.format, redis_url, text).await
 }
 
 /// Reads, checks and loads a file; prints the report.
@@ -84,18 +78,35 @@ pub async fn load_file(path: &Path, redis_url: &str) -> Result<(), String> {
     let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
     bar.wrap_read(file).read_to_end(&mut bytes).map_err(|err| format!("cannot read {text}: {err}"))?;
     bar.finish();
-    let spinner = spinner("checking every record");
     let format = match path.extension().and_then(|e| e.to_str()) {
         Some(e) if e.eq_ignore_ascii_case("csv") => Some(super::Format::Csv),
         Some(e) if e.eq_ignore_ascii_case("json") => Some(super::Format::Json),
         _ => None,
     };
-    let dataset = source::parse(&bytes, format).map_err(|err| {
-        spinner.finish_and_clear();
-        format!("{text} was not loaded, nothing changed: {err}")
-    })?;
+    check_and_load(bytes, format, redis_url, &text).await
+}
+
+/// Checks every record of a file while its landings stream into one
+/// transaction, committed only if the whole file is good (the API's path,
+/// [`store::load_file_bytes`]); prints the report.
+async fn check_and_load(
+    bytes: Vec<u8>,
+    format: Option<super::Format>,
+    redis_url: &str,
+    text: &str,
+) -> Result<(), String> {
+    let spinner = spinner("checking every record and loading it into Redis (one transaction)");
+    let base = crate::redis_conn::url_without_db(redis_url);
+    let source_name = text.to_string();
+    let report =
+        store::load_file_bytes(&base, &DataScope::local(), bytes, format, move |_| source_name).await;
     spinner.finish_and_clear();
-    store_and_report(&dataset, redis_url, &text).await
+    let report = report.map_err(|failure| match failure {
+        LoadFailure::File(err) => format!("{text} was not loaded, nothing changed: {err}"),
+        LoadFailure::Store(err) => format!("nothing was changed: {err}"),
+    })?;
+    print_report(&report);
+    Ok(())
 }
 
 /// Generates `n` landings and loads them; prints the report.

@@ -4,9 +4,9 @@
 //! **Why the backend fetches.** A page cannot read another site's file
 //! unless that site allows it (CORS), and NASA's export does not; the
 //! backend has no such rule. Once downloaded, the bytes take exactly the
-//! path of an upload — [`super::source::parse`], then one atomic
-//! [`super::store::replace`] — so a URL is just another way to hand Bolide a
-//! file, with the same all-or-nothing answer.
+//! path of an upload — [`super::store::load_file_bytes`]: parsed and checked
+//! while they stream into one atomic transaction — so a URL is just another
+//! way to hand Bolide a file, with the same all-or-nothing answer.
 //!
 //! **Bounded in every direction**, because a URL names someone else's
 //! server: at most [`MAX_FILE_BYTES`] are read (a larger `Content-Length`

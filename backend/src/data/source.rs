@@ -10,6 +10,11 @@
 //! spans lines — and its id when it has one) and what is wrong, in words a
 //! student can act on.
 //!
+//! [`parse_in_batches`] is the same parse, with the same answer, that also
+//! hands the checked landings to a sink in batches as it goes: a load sends
+//! them to Redis while the rest of the file is still being read, and throws
+//! them away (its transaction is discarded) if the file turns out bad.
+//!
 //! # What is accepted
 //!
 //! - **Values.** Strings, kept exactly as written. A JSON number, `true` or
@@ -162,11 +167,38 @@ fn clip(s: &str) -> String {
 
 /// Reads a whole upload, or says what is wrong with it (see the module docs).
 pub fn parse(bytes: &[u8], hint: Option<Format>) -> Result<Dataset, LoadError> {
-    parse_within(bytes, hint, MAX_LOADED_BYTES)
+    parse_within(bytes, hint, MAX_LOADED_BYTES, None)
 }
 
-/// [`parse`] with another memory budget (for tests).
-fn parse_within(bytes: &[u8], hint: Option<Format>, budget: usize) -> Result<Dataset, LoadError> {
+/// What [`parse_in_batches`] hands the checked landings to.
+pub type Sink = Box<dyn FnMut(&[Landing])>;
+
+/// [`parse`], handing every `batch` landings to `sink` as soon as they are
+/// read and checked, and the last few once the whole file is: a load sends
+/// them to Redis while the rest of the file is still being read.
+///
+/// A landing handed over is valid on its own, but the file may still turn
+/// out bad further on: what the sink did with the landings must be undone
+/// when this answers an error (a load's transaction is discarded). The
+/// answer is the same as [`parse`]'s; the sink sees every landing of a good
+/// file once, in file order, and never the last ones of a bad file.
+pub fn parse_in_batches(
+    bytes: &[u8],
+    hint: Option<Format>,
+    batch: usize,
+    sink: impl FnMut(&[Landing]) + 'static,
+) -> Result<Dataset, LoadError> {
+    parse_within(bytes, hint, MAX_LOADED_BYTES, Some((batch.max(1), Box::new(sink))))
+}
+
+/// [`parse`] with another memory budget (for tests), and optionally a sink
+/// for the landings in batches of the given size ([`parse_in_batches`]).
+fn parse_within(
+    bytes: &[u8],
+    hint: Option<Format>,
+    budget: usize,
+    sink: Option<(usize, Sink)>,
+) -> Result<Dataset, LoadError> {
     if bytes.len() > MAX_FILE_BYTES {
         return Err(LoadError::TooLarge { bytes: bytes.len(), max: MAX_FILE_BYTES });
     }
@@ -175,7 +207,8 @@ fn parse_within(bytes: &[u8], hint: Option<Format>, budget: usize) -> Result<Dat
         return Err(LoadError::Empty);
     };
     let format = hint.unwrap_or(if matches!(first, b'{' | b'[') { Format::Json } else { Format::Csv });
-    let mut loader = Loader { budget, ..Loader::default() };
+    let (batch, sink) = sink.map_or((0, None), |(batch, sink)| (batch, Some(sink)));
+    let mut loader = Loader { budget, batch, sink, ..Loader::default() };
     let (shape, declared) = match format {
         Format::Json => (parse_json(bytes, &mut loader)?, Vec::new()),
         Format::Csv => (Shape::NasaCsv, parse_csv(bytes, &mut loader)?),
@@ -183,6 +216,7 @@ fn parse_within(bytes: &[u8], hint: Option<Format>, budget: usize) -> Result<Dat
     if loader.landings.is_empty() {
         return Err(LoadError::NoRecords);
     }
+    loader.hand_over();
     Ok(Dataset::with_declared_fields(loader.landings, shape, declared))
 }
 
@@ -200,6 +234,11 @@ struct Loader {
     /// The estimated memory of `landings`, and its limit.
     loaded_bytes: usize,
     budget: usize,
+    /// Where checked landings go, `batch` at a time, and how many of
+    /// `landings` it has had ([`parse_in_batches`]).
+    sink: Option<Sink>,
+    batch: usize,
+    handed: usize,
 }
 
 impl Loader {
@@ -274,7 +313,20 @@ impl Loader {
             }
         }
         self.landings.push(Landing { fields });
+        if self.sink.is_some() && self.landings.len() - self.handed >= self.batch {
+            self.hand_over();
+        }
         Ok(())
+    }
+
+    /// Gives the sink, if any, the landings it has not had yet.
+    fn hand_over(&mut self) {
+        if let Some(sink) = self.sink.as_mut() {
+            if self.handed < self.landings.len() {
+                sink(&self.landings[self.handed..]);
+                self.handed = self.landings.len();
+            }
+        }
     }
 
     /// Keeps `error` and stops the JSON visitor.
@@ -1120,10 +1172,10 @@ mod tests {
             std::iter::once("id,a\n".to_owned()).chain((1..=10).map(|i| format!("{i},x\n"))).collect();
         let per_record = RECORD_COST + 2 * FIELD_COST + 5;
         let budget = 9 * per_record - 1;
-        let e = parse_within(csv.as_bytes(), None, budget).expect_err("over the budget");
+        let e = parse_within(csv.as_bytes(), None, budget, None).expect_err("over the budget");
         assert_eq!(e, LoadError::TooMuchData { record: 9, max: budget });
         assert!(e.to_string().starts_with("record 9 takes the file over 0 MiB of memory once loaded"), "{e}");
-        assert_eq!(parse_within(csv.as_bytes(), None, 10 * per_record + 1).map(|ds| ds.len()), Ok(10));
+        assert_eq!(parse_within(csv.as_bytes(), None, 10 * per_record + 1, None).map(|ds| ds.len()), Ok(10));
         assert_eq!(
             LoadError::TooMuchData { record: 3, max: MAX_LOADED_BYTES }.to_string(),
             "record 3 takes the file over 512 MiB of memory once loaded: too many records or fields \
@@ -1146,6 +1198,58 @@ mod tests {
         for bytes in [to_nasa_json(&ds), to_course_json(&ds), to_csv(&ds)] {
             assert_eq!(parse(&bytes, None).expect("parses").landings, ds.landings);
         }
+    }
+
+    /// What a sink was given: each batch's ids.
+    fn batches_of(bytes: &[u8], batch: usize) -> (Result<Dataset, LoadError>, Vec<Vec<String>>) {
+        let seen = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+        let sink = seen.clone();
+        let result = parse_in_batches(bytes, None, batch, move |landings: &[Landing]| {
+            sink.borrow_mut().push(landings.iter().map(|l| l.id().to_owned()).collect());
+        });
+        let batches = seen.borrow().clone();
+        (result, batches)
+    }
+
+    #[test]
+    fn batches_hand_over_every_landing_once_in_file_order() {
+        let ds = generate(1000, 5);
+        let ids: Vec<String> = ds.landings.iter().map(|l| l.id().to_owned()).collect();
+        for bytes in [to_nasa_json(&ds), to_course_json(&ds), to_csv(&ds)] {
+            let (result, batches) = batches_of(&bytes, 300);
+            assert_eq!(result.expect("parses"), parse(&bytes, None).expect("parses"));
+            assert_eq!(batches.iter().map(Vec::len).collect::<Vec<_>>(), [300, 300, 300, 100]);
+            assert_eq!(batches.concat(), ids);
+        }
+        // A batch larger than the file: one hand-over, at the end.
+        let (_, batches) = batches_of(&to_csv(&ds), 5000);
+        assert_eq!(batches.len(), 1);
+    }
+
+    #[test]
+    fn a_bad_file_answers_its_error_and_never_hands_over_its_last_landings() {
+        let mut ds = generate(1000, 5);
+        let first = ds.landings[2].id().to_owned();
+        for (name, value) in &mut ds.landings[950].fields {
+            if name == "id" {
+                *value = first.clone();
+            }
+        }
+        for bytes in [to_nasa_json(&ds), to_csv(&ds)] {
+            let (result, batches) = batches_of(&bytes, 300);
+            assert_eq!(result, parse(&bytes, None));
+            assert_eq!(
+                result.expect_err("a duplicate id"),
+                LoadError::DuplicateId { record: 951, first_record: 3, id: first.clone() }
+            );
+            // The records before it were handed over, the rest never.
+            assert_eq!(batches.iter().map(Vec::len).collect::<Vec<_>>(), [300, 300, 300]);
+        }
+        let mut cut = to_nasa_json(&generate(1000, 5));
+        cut.pop();
+        let (result, batches) = batches_of(&cut, 300);
+        assert!(matches!(result, Err(LoadError::BadJson { .. })), "{result:?}");
+        assert_eq!(batches.concat().len(), 900, "the last 100 wait for the end of the file");
     }
 
     /// NASA's and the course's files, where they are (CI has them at

@@ -5,7 +5,7 @@
 //! student's keyspace (database 0 in local mode, the session's namespace in
 //! shared mode), with the file's own field names — exactly what
 //! `HGETALL meteorite:1` shows in the console. Everything the browser needs
-//! beside the records (sorted sets by id, mass, year and name, sets by class,
+//! beside the records (lists of ids in id, name, mass and year order, sets by class,
 //! fall, name type and coordinates, the last load's description) is
 //! Bolide's, so it lives in the system database (15) under
 //! `bolide:data:{<owner>}:…`, where the console's `KEYS *` never lists it as
@@ -21,16 +21,16 @@
 //! of ACID, made real. A single record's edit or removal ([`records`]) is
 //! a transaction too, hash and index entries together.
 //!
-//! **Pages** ([`page`]) are read from the indexes: a range of a sorted set,
-//! or of a filtered result computed once by intersecting sets and kept a
-//! minute, so a page costs about the same on 45,000 landings as on a
-//! million. **Verify** ([`verify`]) compares the hashes with the last
+//! **Pages** ([`page`]) are read from the indexes: a range of a sort order,
+//! or of a filtered result computed once from the sets and the order and
+//! kept a minute, so a page costs about the same on 45,000 landings as on
+//! a million. **Verify** ([`verify`]) compares the hashes with the last
 //! loaded file.
 //!
 //! Module map: [`layout`] (the keys), [`indexes`] (what a dataset puts in
 //! them), [`load`] (replace, reindex, forget), [`records`] (one landing:
-//! read, write, delete), [`page`], [`search`] and [`stats`] (browsing),
-//! [`verify`].
+//! read, write, delete), [`order`] (the sort orders and searching them),
+//! [`page`] and [`search`] (browsing), [`verify`].
 
 use redis::aio::{ConnectionManager, MultiplexedConnection};
 
@@ -41,13 +41,14 @@ use crate::error::AppError;
 pub mod indexes;
 pub mod layout;
 pub mod load;
+pub mod order;
 pub mod page;
 pub mod records;
 pub mod search;
-pub mod stats;
+pub mod stream;
 pub mod verify;
 
-pub use load::{forget, reindex, replace};
+pub use load::{forget, load_file_bytes, reindex, replace, LoadFailure};
 pub use page::{page, PageQuery};
 pub use records::{delete_record, get, write_record, WriteMode};
 pub use verify::verify;
@@ -104,6 +105,21 @@ async fn private_connection(
     timeout: std::time::Duration,
 ) -> Result<MultiplexedConnection, AppError> {
     Ok(crate::redis_conn::private_connection(&format!("{base_url}/0"), timeout).await?)
+}
+
+/// An index of another type than the layout's — kept by an older Bolide
+/// (which had sorted sets where the sort orders are lists now), or changed
+/// by hand — answers `WRONGTYPE`: a clear 409 that says what mends it,
+/// rather than a 500.
+fn layout_changed(err: AppError) -> AppError {
+    match err {
+        AppError::Internal(message) if message.contains("WRONGTYPE") => AppError::Conflict(
+            "the data browser's indexes are not in the layout this version of Bolide uses (they were built by an \
+             older version, or changed by hand): press Reindex, or load the data again"
+                .into(),
+        ),
+        other => other,
+    }
 }
 
 /// A key that is not a hash (a student's `SET meteorite:1 x`) reads as

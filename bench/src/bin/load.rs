@@ -1,5 +1,7 @@
-//! Loading speed: Bolide's load (the API's code path: parse, check, one
-//! atomic swap with indexes) of a Meteorite Landings file, against
+//! Loading speed: Bolide's load (the API's code path,
+//! `store::load_file_bytes`: parse and check the file while its landings
+//! stream into one atomic swap with indexes) of a Meteorite Landings file
+//! (or, with `--generate`, `store::replace` of a generated set), against
 //! `redis-cli --pipe` mass-inserting the same hashes (no indexes, no
 //! atomicity) into the same kind of fresh Redis, in the same run.
 //! Also prints Redis's memory for the dataset with and without indexes.
@@ -55,15 +57,27 @@ async fn main() {
     for _ in 0..args.runs {
         let redis = RedisServer::start();
         let base = format!("redis://127.0.0.1:{}", redis.port());
+        // The API's body is shared bytes: the copy is not the load's.
+        let upload = bytes.clone();
         let started = Instant::now();
+        if upload.is_empty() {
+            store::replace(&base, &DataScope::local(), &dataset, "bench").await.expect("load");
+        } else {
+            store::load_file_bytes(&base, &DataScope::local(), upload, None, |_| "bench".to_string())
+                .await
+                .expect("load");
+        }
+        let total = started.elapsed().as_secs_f64();
+        // The parse alone, after the timed load (which parses too, while it
+        // writes) so that it does not warm the allocator for it.
+        let parse_started = Instant::now();
         let parsed =
             if bytes.is_empty() { dataset.clone() } else { source::parse(&bytes, None).expect("valid") };
-        let parsed_at = started.elapsed().as_secs_f64();
-        store::replace(&base, &DataScope::local(), &parsed, "bench").await.expect("load");
-        let total = started.elapsed().as_secs_f64();
+        let parse = parse_started.elapsed().as_secs_f64();
+        drop(parsed);
         if total < bolide_best {
             bolide_best = total;
-            parts = Parts { parse: parsed_at, exec: redis_seconds(&redis) };
+            parts = Parts { parse, exec: redis_seconds(&redis) };
         }
         memory.0 = used_memory(&redis);
 
@@ -93,7 +107,7 @@ async fn main() {
         n / pipe_best
     );
     println!(
-        "    of which parsing and checking the file: {:.1} ms; Redis running its commands (INFO commandstats): {:.1} ms",
+        "    parsing and checking the file alone (overlapped in the load): {:.1} ms; Redis running its commands (INFO commandstats): {:.1} ms",
         parts.parse * 1000.0,
         parts.exec * 1000.0
     );

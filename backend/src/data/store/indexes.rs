@@ -4,14 +4,12 @@
 //! **Cheap for Redis to build.** A load is timed against `redis-cli --pipe`
 //! writing the bare hashes, and Redis builds every index inside the same
 //! transaction, so what the indexes cost Redis is what the load costs. So:
-//! - members go into each sorted set in score order: a skip list grows at
-//!   its end, touching memory it just touched (about a quarter cheaper
-//!   than random order);
+//! - the sort orders are lists, sorted here and pushed in 4,096-id
+//!   `RPUSH`es: a fifth of the price of sorted sets ([`super::order`]);
 //! - a field's usual value has no set (see [`super::layout`]), which saves
 //!   NASA's file about 105,000 set entries;
-//! - name search reads a plain set (`names`), half the price of a sorted
-//!   set, and name *order* is a sorted set of ranks, whose members are ids
-//!   like every other index's, so that it intersects with the filters;
+//! - name search reads a few long strings (`names`), not a set member per
+//!   landing ([`super::search`]);
 //! - what verify needs about the loaded file — its ids, and the field list
 //!   of each record that differs from the usual list — is one string
 //!   (`file`), not a hash entry per record.
@@ -23,10 +21,10 @@
 use std::collections::HashMap;
 
 use super::layout::Category;
-use super::DataScope;
+use super::{search, DataScope};
 use crate::data::{Dataset, Landing};
 
-/// Members per `ZADD`/`SADD`, keys per `UNLINK`.
+/// Members per `RPUSH`/`SADD`, keys per `UNLINK`.
 pub const CHUNK: usize = 4096;
 
 /// What one landing puts into the indexes.
@@ -56,21 +54,10 @@ impl<'a> Entry<'a> {
         }
     }
 
-    /// Its member of `names`.
-    pub fn name_member(&self) -> String {
-        name_member(&self.lower_name, self.id)
+    /// Its line in the `names` log ([`super::search`]).
+    pub fn name_line(&self) -> String {
+        search::named_line(&search::normalized(&self.lower_name), self.id)
     }
-}
-
-/// `<lower-case name>\0<id>`: what name search matches, and (after the
-/// last NUL, which an id cannot contain) the id it found.
-pub fn name_member(lower_name: &str, id: &str) -> String {
-    format!("{lower_name}\u{0}{id}")
-}
-
-/// The id of a `names` member.
-pub fn id_of_name_member(member: &str) -> Option<&str> {
-    member.rsplit_once('\u{0}').map(|(_, id)| id)
 }
 
 /// An id's score in `ids`: the number it reads as, else 0.
@@ -94,11 +81,12 @@ struct Groups<'a> {
 /// Every index of a dataset, ready to write.
 pub struct Indexes<'a> {
     total: usize,
-    ids: Vec<(f64, &'a str)>,
-    mass: Vec<(f64, &'a str)>,
-    year: Vec<(f64, &'a str)>,
-    /// Ids in case-insensitive name order (scored by rank).
+    /// Each sort order's ids, ascending (see [`super::order`]).
+    ids: Vec<&'a str>,
+    mass: Vec<&'a str>,
+    year: Vec<&'a str>,
     by_name: Vec<&'a str>,
+    /// The `names` log's chunks.
     names: Vec<String>,
     groups: [Groups<'a>; 4],
     /// Distinct field lists, most common first, and each landing's.
@@ -110,53 +98,68 @@ impl<'a> Indexes<'a> {
     pub fn of(dataset: &'a Dataset) -> Self {
         let total = dataset.landings.len();
         let entries: Vec<Entry<'a>> = dataset.landings.iter().map(Entry::of).collect();
-        let by_score = |pick: &dyn Fn(&Entry<'a>) -> Option<f64>| {
-            let mut pairs: Vec<(f64, &'a str)> =
-                entries.iter().filter_map(|e| pick(e).map(|score| (score, e.id))).collect();
-            pairs.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(b.1)));
-            pairs
-        };
-        let ids = by_score(&|e| Some(e.id_score));
-        let mass = by_score(&|e| e.mass);
-        let year = by_score(&|e| e.year);
+        // Three independent parts on three threads: a load waits for them
+        // between the last record and `EXEC` (~40 ms for NASA's file on
+        // one thread, ~20 on three).
+        std::thread::scope(|threads| {
+            let orders = threads.spawn(|| {
+                let by_score = |pick: &dyn Fn(&Entry<'a>) -> Option<f64>| {
+                    let mut pairs: Vec<(f64, &'a str)> =
+                        entries.iter().filter_map(|e| pick(e).map(|score| (score, e.id))).collect();
+                    pairs.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(b.1)));
+                    pairs.into_iter().map(|(_, id)| id).collect::<Vec<&'a str>>()
+                };
+                (by_score(&|e| Some(e.id_score)), by_score(&|e| e.mass), by_score(&|e| e.year))
+            });
+            let named = threads.spawn(|| {
+                let mut named: Vec<(&str, &'a str)> =
+                    entries.iter().map(|e| (e.lower_name.as_str(), e.id)).collect();
+                named.sort_unstable();
+                let names = search::chunks(
+                    named.iter().map(|(name, id)| search::named_line(&search::normalized(name), id)),
+                );
+                (named.into_iter().map(|(_, id)| id).collect::<Vec<&'a str>>(), names)
+            });
 
-        let mut named: Vec<(&str, &'a str)> = entries.iter().map(|e| (e.lower_name.as_str(), e.id)).collect();
-        named.sort_unstable();
-        let by_name = named.iter().map(|(_, id)| *id).collect();
-        let names = named.iter().map(|(name, id)| name_member(name, id)).collect();
-
-        let mut groups: [Groups<'a>; 4] = Default::default();
-        for entry in &entries {
-            for (group, value) in groups.iter_mut().zip(entry.values) {
-                match value {
-                    Some(value) => group.by_value.entry(value).or_default().push(entry.id),
-                    None => group.missing.push(entry.id),
+            let mut groups: [Groups<'a>; 4] = Default::default();
+            for entry in &entries {
+                for (group, value) in groups.iter_mut().zip(entry.values) {
+                    match value {
+                        Some(value) => group.by_value.entry(value).or_default().push(entry.id),
+                        None => group.missing.push(entry.id),
+                    }
                 }
             }
-        }
-        for group in &mut groups {
-            group.usual = usual_value(group.by_value.iter().map(|(v, ids)| (*v, ids.len())), total);
-        }
+            for group in &mut groups {
+                group.usual = usual_value(group.by_value.iter().map(|(v, ids)| (*v, ids.len())), total);
+            }
+            let (signatures, signature_of) = signatures(&dataset.landings);
 
-        let (signatures, signature_of) = signatures(&dataset.landings);
-        Indexes { total, ids, mass, year, by_name, names, groups, signatures, signature_of }
+            // A sort cannot panic on these values; if a thread did anyway,
+            // its panic is the load's.
+            let (ids, mass, year) = orders.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            let (by_name, names) = named.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            Indexes { total, ids, mass, year, by_name, names, groups, signatures, signature_of }
+        })
     }
 
     /// The commands writing the browse indexes (to run on the system
     /// database, once the old keys are gone).
     pub fn write(&self, tx: &mut Vec<redis::Cmd>, scope: &DataScope) {
-        zadd(tx, &scope.key("ids"), &self.ids);
-        zadd(tx, &scope.key("mass"), &self.mass);
-        zadd(tx, &scope.key("year"), &self.year);
-        for (chunk_index, chunk) in self.by_name.chunks(CHUNK).enumerate() {
-            let mut cmd = redis::cmd("ZADD");
-            cmd.arg(scope.key("name"));
-            for (offset, id) in chunk.iter().enumerate() {
-                cmd.arg(chunk_index * CHUNK + offset).arg(*id);
+        for (order, ids) in
+            [("ids", &self.ids), ("name", &self.by_name), ("mass", &self.mass), ("year", &self.year)]
+        {
+            for chunk in ids.chunks(CHUNK) {
+                let mut cmd = redis::cmd("RPUSH");
+                cmd.arg(scope.key(order)).arg(chunk);
+                tx.push(cmd);
             }
+        }
+        if !self.names.is_empty() {
+            let mut cmd = redis::cmd("RPUSH");
+            cmd.arg(scope.key("names")).arg(&self.names);
             tx.push(cmd);
         }
-        sadd(tx, &scope.key("names"), &self.names);
         let mut usual = redis::cmd("HSET");
         usual.arg(scope.key("usual"));
         for (category, group) in Category::ALL.iter().zip(&self.groups) {
@@ -262,17 +265,6 @@ fn has_fields(landing: &Landing, list: &[&str]) -> bool {
         && landing.fields.iter().zip(list).all(|((name, _), want)| name == want)
 }
 
-fn zadd(tx: &mut Vec<redis::Cmd>, key: &str, members: &[(f64, &str)]) {
-    for chunk in members.chunks(CHUNK) {
-        let mut cmd = redis::cmd("ZADD");
-        cmd.arg(key);
-        for (score, member) in chunk {
-            cmd.arg(*score).arg(*member);
-        }
-        tx.push(cmd);
-    }
-}
-
 fn sadd<T: redis::ToRedisArgs>(tx: &mut Vec<redis::Cmd>, key: &str, members: &[T]) {
     for chunk in members.chunks(CHUNK) {
         let mut cmd = redis::cmd("SADD");
@@ -297,8 +289,7 @@ mod tests {
         assert_eq!((entry.id, entry.id_score, entry.mass, entry.year), ("12", 12.0, Some(24000.0), None));
         assert_eq!(entry.lower_name, "aïr");
         assert_eq!(entry.values, [Some("L6"), None, None, Some("no")]);
-        assert_eq!(id_of_name_member(&entry.name_member()), Some("12"));
-        assert_eq!(id_of_name_member("a\u{0}b\u{0}7"), Some("7"));
+        assert_eq!(entry.name_line(), "+aïr\u{0}12\n");
         assert_eq!(id_score("x1"), 0.0);
         assert_eq!(id_score("inf"), 0.0);
     }

@@ -4,10 +4,10 @@
 //!
 //! | key | type | what |
 //! | --- | --- | --- |
-//! | `ids` | sorted set | every indexed landing, scored by its id read as a number (0 if it is not one): sort by id, and the "all landings" a filter starts from |
-//! | `mass`, `year` | sorted sets | landings that have one, scored by it: sorting and range filters |
-//! | `name` | sorted set | every landing, scored by its rank in case-insensitive name order |
-//! | `names` | set | `<lower-case name>\0<id>` for every landing: name search (`SSCAN … MATCH *text*`) |
+//! | `ids` | list | every indexed landing, by its id read as a number (0 if it is not one), then by id |
+//! | `name` | list | every indexed landing, by case-insensitive name, then by id |
+//! | `mass`, `year` | lists | the landings that have one, by it, then by id: sorting, range filters, the summary's ends |
+//! | `names` | list | a log of `+<lower-case name>\0<id>` lines in 64 KiB chunks, and of what edits changed: name search ([`super::search`]) |
 //! | `class:<value>`, `fall:<value>`, `nametype:<value>`, `coords:<yes\|no>` | sets | the ids with that value — except for a field's *usual* value (below) |
 //! | `missing:<field>` | set | ids of landings without that field |
 //! | `counts:<field>` | sorted set | each value with its number of landings |
@@ -17,20 +17,24 @@
 //! | `summary:mass`, `summary:year` | hashes | the year range of the landings with a mass (and the other way round), for the version they were found for |
 //! | `version` | string | bumped by every write: cached page results name it |
 //! | `lock` | string | held by a running load |
-//! | `result:<version>:<hash>` (+ `:stats`) | sorted set, hash | a filtered page's result, kept a minute |
+//! | `result:<version>:<hash>` (+ `:stats`) | list, hash | a filtered page's ids in order, and its total and ranges, kept a minute |
 //!
-//! **Why every index holds ids.** Sorted sets and sets of the same members
-//! intersect (`ZINTERSTORE`), so a page "class L6, heaviest first" is one
-//! intersection of `class:L6` with `mass`, whatever the combination.
+//! **Why every index holds ids.** The value sets intersect (`SINTER`), and
+//! what they leave is looked up in the sort orders by id: a page "class
+//! L6, heaviest first" is `class:L6` read in the order of `mass` (see
+//! [`super::page`]), whatever the combination. The orders are lists, not
+//! sorted sets, because a load builds them for a fifth of the price
+//! ([`super::order`]).
 //!
 //! **Why a usual value has no set.** 97.6% of NASA's landings were found,
 //! 99.8% are `Valid`, 84% have coordinates: writing those ids into
 //! `fall:Found`, `nametype:Valid` and `coords:yes` would cost the load as much
-//! as a sorted set, to describe what "everything but the rest" describes as
+//! as a sort order, to describe what "everything but the rest" describes as
 //! well. So when one value covers more than half of the landings it is the
 //! field's *usual* value (named in `usual`), it gets no set, and a filter on
-//! it is `ids` minus the other values' sets and `missing:<field>`
-//! (`ZDIFFSTORE`), computed once and cached like any result.
+//! it keeps the landings in none of the other values' sets nor in
+//! `missing:<field>` (`SUNION` of those), computed once and cached like any
+//! result.
 
 use super::DataScope;
 
@@ -83,9 +87,6 @@ impl Category {
         }
     }
 }
-
-/// The sorted sets a page can be sorted by, and `ids`.
-pub const SORT_INDEXES: [&str; 4] = ["ids", "name", "mass", "year"];
 
 /// Keys of a dataset that do not depend on its values.
 const FIXED: [&str; 10] =

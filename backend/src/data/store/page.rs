@@ -1,40 +1,62 @@
 //! A page of landings, sorted and filtered with the indexes — never a scan
 //! of the keyspace.
 //!
-//! **Unfiltered**, a page is a range of a sort index: `ZRANGE mass 100 149`
-//! (with `REV` for descending), then one `HGETALL` per landing on it,
-//! pipelined. Its summary (the mass and year ranges of the landings it
-//! lists) is the two ends of the `mass` and `year` sets — and, sorted by
-//! mass, the year range of the landings that have a mass, found once per
-//! version ([`super::stats`]) and kept in `summary:mass`. Each is
-//! O(log n + page), so a page of a million landings costs what a page of a
-//! thousand does.
+//! **Unfiltered**, a page is a range of a sort order ([`super::order`], a
+//! list of ids): `LRANGE mass 100 149` (counted from the end,
+//! `LRANGE mass -150 -101`, when descending), then one `HGETALL` per
+//! landing, pipelined. Its summary (the mass and year ranges of the
+//! landings it lists) is the values of the ends of the `mass` and `year`
+//! lists, read with the records — and, sorted by mass, the year range of
+//! the landings that have a mass, found once per version and kept in
+//! `summary:mass` (the other way round for years). Two round trips, each
+//! the same size on a million landings as on a thousand.
 //!
-//! **Filtered**, the landings that match are computed once into a *result*
-//! — a sorted set of ids scored like the sort index: `ZINTERSTORE` of the
-//! sort index with the value sets, `ZRANGESTORE … BYSCORE` slices of `mass`
-//! and `year` for ranges, the ids a name search found, and `ZDIFFSTORE` for
-//! a field's usual value (see [`super::layout`]). Its summary is computed
-//! with it and kept beside it (`…:stats`), and both are kept a minute after
-//! their last use, so the next pages of the same filter (either direction)
-//! are range reads again. A result's key names the dataset's `version`: a
-//! load, reindex or record write makes a new version, so a page never
-//! shows a result computed from older data.
+//! **Filtered**, the landings that match are computed once into a
+//! *result*, a list of their ids in the page's order:
+//! - Redis intersects the value sets (`SINTER class:L6 fall:Fell`); a
+//!   field's usual value, which has no set (see [`super::layout`]), is
+//!   everything but the other values' sets and `missing:<field>`
+//!   (`SUNION` of those, taken away);
+//! - a mass or year range is a slice of the `mass` or `year` list, whose
+//!   ends a search finds ([`order::partition_point`]);
+//! - a name search is the ids `SSCAN` found ([`super::search`]).
+//!
+//! Then Bolide reads the sort order (`LRANGE`, in batches; only the slice
+//! when the range is on the sorted field) and keeps, in order, the ids
+//! that pass every filter. When one filter leaves few enough landings (a
+//! rare class, a name) that reading their values costs less than reading
+//! the order, it sorts those by their values instead ([`direct_cost`]). The result is written with `RPUSH`, its summary beside it
+//! (`…:stats`); both are kept a minute after their last use, so the next
+//! pages of the same filter (either direction) are range reads again. A
+//! result's key names the dataset's `version`: a load, reindex or record
+//! write makes a new version, so a page never shows a result computed from
+//! older data.
 //!
 //! A landing deleted from the console leaves its index entries behind
 //! until a reindex; its `HGETALL` is empty and the page skips it.
 
-use std::collections::HashMap;
-
-use redis::aio::ConnectionManager;
+use std::collections::{HashMap, HashSet};
 
 use super::layout::Category;
-use super::stats::{add_ends, ends_of, ends_within, Ends, Scored};
+use super::order::{self, compare, ends_within, Order, Reads, SortValue};
 use super::{search, DataScope, Page, PageStats, Readers, Record};
 use crate::error::AppError;
 
 /// How long a filtered result is kept after its last use.
 const RESULT_TTL_SECONDS: u64 = 60;
+/// Ids per `LRANGE` when a result reads its sort order.
+const WALK_BATCH: usize = 65_536;
+/// What sorting one candidate by its value costs, against reading one
+/// entry of a sort order: a value read from a hash (`HGET`, pipelined)
+/// costs Redis about what eight list entries of an `LRANGE` do; an id's
+/// value is the id itself and costs nothing to read.
+fn direct_cost(order: Order) -> usize {
+    if order.field().is_some() {
+        8
+    } else {
+        1
+    }
+}
 
 /// What a page asks for (already checked by the API).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -56,14 +78,9 @@ pub struct PageQuery {
 }
 
 impl PageQuery {
-    /// The sort index's name in the layout.
-    fn sort_index(&self) -> &'static str {
-        match self.sort.as_str() {
-            "name" => "name",
-            "mass" => "mass",
-            "year" => "year",
-            _ => "ids",
-        }
+    /// The sort order asked for.
+    fn order(&self) -> Order {
+        Order::of_sort(&self.sort)
     }
 
     /// Each category filter with the value asked for.
@@ -94,7 +111,7 @@ impl PageQuery {
     /// which all read the same result.
     fn fingerprint(&self) -> u64 {
         let what = (
-            self.sort_index(),
+            self.order().name(),
             &self.class,
             &self.fall,
             &self.nametype,
@@ -110,25 +127,46 @@ impl PageQuery {
     }
 }
 
-/// The ids of one page, how many landings match, and their ranges.
+/// The ids of one page, how many landings match, and their ranges — some
+/// of which are the values of landings still to read ([`EndReads`]).
 struct Window {
     total: u64,
     ids: Vec<String>,
     stats: PageStats,
+    ends: EndReads,
 }
+
+/// Summary values to read with the page's records: each the value of a
+/// landing at one end of an order (`mass_min`, `mass_max`, `year_min`,
+/// `year_max`).
+#[derive(Default)]
+struct EndReads([Option<(Order, String)>; 4]);
 
 /// A page of the dataset (see the module docs).
 pub async fn page(readers: &Readers, scope: &DataScope, query: &PageQuery) -> Result<Page, AppError> {
-    let mut conn = readers.system.clone();
+    read_page(readers, scope, query).await.map_err(super::layout_changed)
+}
+
+async fn read_page(readers: &Readers, scope: &DataScope, query: &PageQuery) -> Result<Page, AppError> {
     let mut commands = Vec::new();
     let start = query.page.saturating_sub(1).saturating_mul(query.size);
     let stop = start.saturating_add(query.size.max(1) - 1);
     let window = if query.is_filtered() {
-        filtered(&mut conn, scope, query, start, stop, &mut commands).await?
+        filtered(readers, scope, query, start, stop, &mut commands).await?
     } else {
-        unfiltered(&mut conn, scope, query, start, stop, &mut commands).await?
+        unfiltered(readers, scope, query, start, stop, &mut commands).await?
     };
-    let items = records(readers, scope, &window.ids).await?;
+    let (items, ends) = records(readers, scope, &window.ids, &window.ends).await?;
+    let mut stats = window.stats;
+    for (slot, value) in ends.0.iter().enumerate() {
+        let Some(value) = value else { continue };
+        match slot {
+            0 => stats.mass_min = Some(*value),
+            1 => stats.mass_max = Some(*value),
+            2 => stats.year_min = Some(year_of(*value)),
+            _ => stats.year_max = Some(year_of(*value)),
+        }
+    }
     if let Some(first) = window.ids.first() {
         commands.push(format!(
             "HGETALL {}   (and {} more, one per landing on the page)",
@@ -136,88 +174,95 @@ pub async fn page(readers: &Readers, scope: &DataScope, query: &PageQuery) -> Re
             window.ids.len() - 1
         ));
     }
-    Ok(Page {
-        total: window.total,
-        page: query.page as u64,
-        size: query.size as u64,
-        items,
-        commands,
-        stats: window.stats,
-    })
+    Ok(Page { total: window.total, page: query.page as u64, size: query.size as u64, items, commands, stats })
 }
 
-/// `ZRANGE key start stop [REV]`.
+/// `LRANGE key start stop`, counted from the end when descending (the
+/// answer is then reversed).
 fn range(key: &str, start: usize, stop: usize, descending: bool) -> redis::Cmd {
-    let mut cmd = redis::cmd("ZRANGE");
-    cmd.arg(key).arg(start).arg(stop);
-    if descending {
-        cmd.arg("REV");
-    }
+    let (first, last) = list_range(start, stop, descending);
+    let mut cmd = redis::cmd("LRANGE");
+    cmd.arg(key).arg(first).arg(last);
     cmd
 }
 
-fn range_text(key: &str, start: usize, stop: usize, descending: bool) -> String {
-    format!("ZRANGE {key} {start} {stop}{}", if descending { " REV" } else { "" })
-}
-
-fn stats_of(mass: Ends, year: Ends) -> PageStats {
-    PageStats {
-        mass_min: mass.0,
-        mass_max: mass.1,
-        year_min: year.0.map(year_of),
-        year_max: year.1.map(year_of),
+fn list_range(start: usize, stop: usize, descending: bool) -> (isize, isize) {
+    let (start, stop) = (start.min(isize::MAX as usize) as isize, stop.min(isize::MAX as usize - 1) as isize);
+    if descending {
+        (-stop - 1, -start - 1)
+    } else {
+        (start, stop)
     }
 }
 
-/// A year index score back to a year (scores are whole years).
-fn year_of(score: f64) -> i32 {
-    score.round().clamp(f64::from(i32::MIN), f64::from(i32::MAX)) as i32
+fn range_text(key: &str, start: usize, stop: usize, descending: bool) -> String {
+    let (first, last) = list_range(start, stop, descending);
+    format!("LRANGE {key} {first} {last}{}", if descending { "   (from the end: descending)" } else { "" })
+}
+
+/// A year value back to a year (values are whole years).
+fn year_of(value: f64) -> i32 {
+    value.round().clamp(f64::from(i32::MIN), f64::from(i32::MAX)) as i32
 }
 
 async fn unfiltered(
-    conn: &mut ConnectionManager,
+    readers: &Readers,
     scope: &DataScope,
     query: &PageQuery,
     start: usize,
     stop: usize,
     commands: &mut Vec<String>,
 ) -> Result<Window, AppError> {
-    let key = scope.key(query.sort_index());
-    let (mass_key, year_key) = (scope.key("mass"), scope.key("year"));
+    let order = query.order();
+    let key = scope.key(order.name());
+    let summary_key = scope.key(&format!("summary:{}", order.name()));
+    let mut pipe = redis::pipe();
+    pipe.cmd("LLEN").arg(&key).add_command(range(&key, start, stop, query.descending));
+    for ends in [Order::Mass, Order::Year] {
+        pipe.cmd("LINDEX").arg(scope.key(ends.name())).arg(0);
+        pipe.cmd("LINDEX").arg(scope.key(ends.name())).arg(-1);
+    }
+    pipe.cmd("GET").arg(scope.key("version")).cmd("HGETALL").arg(&summary_key);
+    let (total, mut ids, mass_low, mass_high, year_low, year_high, version, summary): Unfiltered =
+        pipe.query_async(&mut readers.system.clone()).await?;
+    if query.descending {
+        ids.reverse();
+    }
+    commands.push(format!("LLEN {key}"));
+    commands.push(range_text(&key, start, stop, query.descending));
+    commands.push(format!(
+        "LINDEX {0} 0, LINDEX {0} -1, then HGET of their \"mass (g)\"   (the lightest and the heaviest; \
+         the same for the years)",
+        scope.key("mass")
+    ));
+    let mut ends = EndReads([
+        mass_low.map(|id| (Order::Mass, id)),
+        mass_high.map(|id| (Order::Mass, id)),
+        year_low.map(|id| (Order::Year, id)),
+        year_high.map(|id| (Order::Year, id)),
+    ]);
+    let mut stats = PageStats::default();
     // Sorted by mass, the page lists the landings that have one: its year
     // range is theirs (and the other way round), found once per version of
     // the dataset and kept in `summary:<sort>`.
-    let (index, within) = match query.sort_index() {
-        "mass" => (year_key.as_str(), mass_key.as_str()),
-        _ => (mass_key.as_str(), year_key.as_str()),
+    let other = match order {
+        Order::Mass => Some(Order::Year),
+        Order::Year => Some(Order::Mass),
+        Order::Id | Order::Name => None,
     };
-    let summary_key = scope.key(&format!("summary:{}", query.sort_index()));
-    let mut pipe = redis::pipe();
-    pipe.cmd("ZCARD").arg(&key).add_command(range(&key, start, stop, query.descending));
-    add_ends(&mut pipe, &mass_key);
-    add_ends(&mut pipe, &year_key);
-    pipe.cmd("GET").arg(scope.key("version")).cmd("HGETALL").arg(&summary_key);
-    let (total, ids, mass_low, mass_high, year_low, year_high, version, summary): Unfiltered =
-        pipe.query_async(&mut *conn).await?;
-    commands.push(format!("ZCARD {key}"));
-    commands.push(range_text(&key, start, stop, query.descending));
-    commands.push(format!(
-        "ZRANGE {mass_key} 0 0 WITHSCORES, ZRANGE {mass_key} -1 -1 WITHSCORES   (the lightest and the heaviest; \
-         the same for the years)"
-    ));
-    let mut mass = ends_of(&mass_low, &mass_high);
-    let mut year = ends_of(&year_low, &year_high);
-    if matches!(query.sort_index(), "mass" | "year") {
+    if let Some(other) = other {
         let version = version.unwrap_or_default();
         let kept = (summary.get("version") == Some(&version))
             .then(|| (number(&summary, "low"), number(&summary, "high")));
-        let ends = match kept {
-            Some(ends) => ends,
+        let (low, high) = match kept {
+            Some(kept) => kept,
             None => {
-                let ends = ends_within(conn, index, within, &scope.key("scratch:ends")).await?;
+                let mut reads = Reads::Shared(readers);
+                let listed: HashSet<String> = reads.range(scope, order, 0, -1).await?.into_iter().collect();
+                let found = ends_within(&mut reads, scope, other, &listed).await?;
                 let mut fields = vec![("version", version)];
-                fields.extend(ends.0.map(|low| ("low", low.to_string())));
-                fields.extend(ends.1.map(|high| ("high", high.to_string())));
+                fields.extend(found.0.map(|low| ("low", low.to_string())));
+                fields.extend(found.1.map(|high| ("high", high.to_string())));
                 redis::pipe()
                     .atomic()
                     .cmd("DEL")
@@ -227,24 +272,37 @@ async fn unfiltered(
                     .arg(&summary_key)
                     .arg(&fields)
                     .ignore()
-                    .exec_async(&mut *conn)
+                    .exec_async(&mut readers.system.clone())
                     .await?;
-                ends
+                found
             }
         };
-        if query.sort_index() == "mass" {
-            year = ends;
+        if other == Order::Year {
+            (stats.year_min, stats.year_max) = (low.map(year_of), high.map(year_of));
+            ends.0[2] = None;
+            ends.0[3] = None;
         } else {
-            mass = ends;
+            (stats.mass_min, stats.mass_max) = (low, high);
+            ends.0[0] = None;
+            ends.0[1] = None;
         }
     }
-    Ok(Window { total, ids, stats: stats_of(mass, year) })
+    Ok(Window { total, ids, stats, ends })
 }
 
 /// What an unfiltered page reads in one round trip: the total, the ids,
-/// the ends of `mass` and `year`, the dataset's version and the kept
-/// summary.
-type Unfiltered = (u64, Vec<String>, Scored, Scored, Scored, Scored, Option<String>, HashMap<String, String>);
+/// the ids at the ends of `mass` and `year`, the dataset's version and the
+/// kept summary.
+type Unfiltered = (
+    u64,
+    Vec<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    HashMap<String, String>,
+);
 
 /// A number kept in a hash.
 fn number(hash: &HashMap<String, String>, field: &str) -> Option<f64> {
@@ -252,7 +310,7 @@ fn number(hash: &HashMap<String, String>, field: &str) -> Option<f64> {
 }
 
 async fn filtered(
-    conn: &mut ConnectionManager,
+    readers: &Readers,
     scope: &DataScope,
     query: &PageQuery,
     start: usize,
@@ -261,36 +319,37 @@ async fn filtered(
 ) -> Result<Window, AppError> {
     // A result is kept for the next pages of the same query on the same
     // version of the dataset: a write makes a new version.
-    let version: Option<u64> = redis::cmd("GET").arg(scope.key("version")).query_async(conn).await?;
+    let mut conn = readers.system.clone();
+    let version: Option<u64> = redis::cmd("GET").arg(scope.key("version")).query_async(&mut conn).await?;
     let key = scope.key(&format!("result:{}:{:016x}", version.unwrap_or(0), query.fingerprint()));
     let stats_key = format!("{key}:stats");
-    let (kept, ids) = read_result(conn, &key, &stats_key, start, stop, query.descending).await?;
+    let (kept, ids) = read_result(readers, &key, &stats_key, start, stop, query.descending).await?;
     let (kept, ids) = match kept {
         Some(kept) => {
             commands.push(format!("HGETALL {stats_key}   (a result kept from a page before)"));
             (kept, ids)
         }
         None => {
-            build(conn, scope, query, &key, &stats_key, commands).await?;
-            let (kept, ids) = read_result(conn, &key, &stats_key, start, stop, query.descending).await?;
+            build(readers, scope, query, &key, &stats_key, commands).await?;
+            let (kept, ids) = read_result(readers, &key, &stats_key, start, stop, query.descending).await?;
             (kept.unwrap_or_default(), ids)
         }
     };
     commands.push(range_text(&key, start, stop, query.descending));
-    Ok(Window { total: kept.0, ids, stats: kept.1 })
+    Ok(Window { total: kept.0, ids, stats: kept.1, ends: EndReads::default() })
 }
 
 /// A kept result's page and summary (`None`: not kept), and a minute more
 /// for both.
 async fn read_result(
-    conn: &mut ConnectionManager,
+    readers: &Readers,
     key: &str,
     stats_key: &str,
     start: usize,
     stop: usize,
     descending: bool,
 ) -> Result<(Option<(u64, PageStats)>, Vec<String>), AppError> {
-    let (stats, ids): (HashMap<String, String>, Vec<String>) = redis::pipe()
+    let (stats, mut ids): (HashMap<String, String>, Vec<String>) = redis::pipe()
         .atomic()
         .cmd("HGETALL")
         .arg(stats_key)
@@ -303,8 +362,11 @@ async fn read_result(
         .arg(stats_key)
         .arg(RESULT_TTL_SECONDS)
         .ignore()
-        .query_async(conn)
+        .query_async(&mut readers.system.clone())
         .await?;
+    if descending {
+        ids.reverse();
+    }
     let Some(total) = stats.get("total").and_then(|t| t.parse::<u64>().ok()) else {
         return Ok((None, ids));
     };
@@ -317,31 +379,50 @@ async fn read_result(
     Ok((Some((total, summary)), ids))
 }
 
+/// What a filter keeps: ids in every one of `within`, none in `without`,
+/// and, on the sort order, the positions `from..to`.
+struct Filter {
+    within: Vec<HashSet<String>>,
+    without: HashSet<String>,
+    from: usize,
+    to: usize,
+    /// The range on the sort order's own values (for the direct sort).
+    range: Option<(f64, f64)>,
+}
+
+impl Filter {
+    fn keeps(&self, id: &str) -> bool {
+        !self.without.contains(id) && self.within.iter().all(|set| set.contains(id))
+    }
+}
+
 /// Computes the result of `query` into `key` and its summary into
 /// `stats_key`, both kept [`RESULT_TTL_SECONDS`].
 async fn build(
-    conn: &mut ConnectionManager,
+    readers: &Readers,
     scope: &DataScope,
     query: &PageQuery,
     key: &str,
     stats_key: &str,
     commands: &mut Vec<String>,
 ) -> Result<(), AppError> {
-    let sort_key = scope.key(query.sort_index());
-    let scratch = format!("{key}:tmp");
-    let mut temporary: Vec<String> = Vec::new();
-    let mut setup = redis::pipe();
+    let mut conn = readers.system.clone();
+    let mut reads = Reads::Shared(readers);
+    let order = query.order();
+    let sort_key = scope.key(order.name());
+    let len = reads.len(scope, order).await?;
+    let mut filter = Filter { within: Vec::new(), without: HashSet::new(), from: 0, to: len, range: None };
 
-    // Sets to intersect with the sort index, and sets to take away from it.
-    let mut inputs: Vec<String> = vec![sort_key.clone()];
-    let mut without: Vec<String> = Vec::new();
+    // Sets the landings must be in, and sets they must not be in.
+    let mut inside: Vec<String> = Vec::new();
+    let mut outside: Vec<String> = Vec::new();
     let filters = query.category_filters();
     if !filters.is_empty() {
         let usual: HashMap<String, String> =
-            redis::cmd("HGETALL").arg(scope.key("usual")).query_async(&mut *conn).await?;
+            redis::cmd("HGETALL").arg(scope.key("usual")).query_async(&mut conn).await?;
         for (category, value) in filters {
             if usual.get(category.name()).map(String::as_str) != Some(value) {
-                inputs.push(category.value_key(scope, value));
+                inside.push(category.value_key(scope, value));
                 continue;
             }
             // The usual value: everything but the other values and the
@@ -350,94 +431,134 @@ async fn build(
                 .arg(category.counts_key(scope))
                 .arg(0)
                 .arg(-1)
-                .query_async(&mut *conn)
+                .query_async(&mut conn)
                 .await?;
-            without.extend(values.iter().filter(|v| *v != value).map(|v| category.value_key(scope, v)));
-            without.push(category.missing_key(scope));
+            outside.extend(values.iter().filter(|v| *v != value).map(|v| category.value_key(scope, v)));
+            outside.push(category.missing_key(scope));
         }
     }
-    for (index, range) in [("year", query.year), ("mass", query.mass)] {
-        if let Some((low, high)) = range {
-            let slice = format!("{scratch}:{index}");
-            setup
-                .cmd("ZRANGESTORE")
-                .arg(&slice)
-                .arg(scope.key(index))
-                .arg(bound(low))
-                .arg(bound(high))
-                .arg("BYSCORE");
-            commands.push(format!(
-                "ZRANGESTORE {slice} {} {} {} BYSCORE",
-                scope.key(index),
-                bound(low),
-                bound(high)
-            ));
-            inputs.push(slice.clone());
-            temporary.push(slice);
+    if !inside.is_empty() {
+        let ids: HashSet<String> = redis::cmd("SINTER").arg(&inside).query_async(&mut conn).await?;
+        commands.push(format!("SINTER {}", inside.join(" ")));
+        filter.within.push(ids);
+    }
+    if !outside.is_empty() {
+        filter.without = redis::cmd("SUNION").arg(&outside).query_async(&mut conn).await?;
+        commands.push(format!("SUNION {}   (the landings taken away)", outside.join(" ")));
+    }
+    for (index, range) in [(Order::Year, query.year), (Order::Mass, query.mass)] {
+        let Some((low, high)) = range else { continue };
+        let index_len = if index == order { len } else { reads.len(scope, index).await? };
+        let below = |low: f64| {
+            move |value: Option<&SortValue>, _: &str| {
+                value.and_then(SortValue::number).is_none_or(|n| n < low)
+            }
+        };
+        let from = order::partition_point(&mut reads, scope, index, index_len, below(low)).await?;
+        let to = order::partition_point(
+            &mut reads,
+            scope,
+            index,
+            index_len,
+            |value: Option<&SortValue>, _: &str| value.and_then(SortValue::number).is_none_or(|n| n <= high),
+        )
+        .await?;
+        let to = to.max(from);
+        commands.push(format!(
+            "LRANGE {} {from} {}   (the landings from {low} to {high}: where they start and end in the list \
+             is found by a search reading the values of a few of them)",
+            scope.key(index.name()),
+            to as isize - 1
+        ));
+        if index == order {
+            (filter.from, filter.to) = (from, to);
+            filter.range = Some((low, high));
+        } else if to > from {
+            let ids = reads.range(scope, index, from as isize, to as isize - 1).await?;
+            filter.within.push(ids.into_iter().collect());
+        } else {
+            filter.within.push(HashSet::new());
         }
     }
     if let Some(needle) = &query.name {
-        let ids = search::ids_with_name(conn, scope, needle).await?;
+        let ids = search::ids_with_name(&mut conn, scope, needle).await?;
         commands.push(search::command(scope, needle));
-        let found = format!("{scratch}:name");
-        setup.cmd("DEL").arg(&found);
-        for chunk in ids.chunks(super::indexes::CHUNK) {
-            setup.cmd("SADD").arg(&found).arg(chunk);
-        }
-        inputs.push(found.clone());
-        temporary.push(found);
+        filter.within.push(ids.into_iter().collect());
     }
+    // The smallest set first: most ids fail there.
+    filter.within.sort_by_key(HashSet::len);
 
-    let mut tx = redis::pipe();
-    tx.atomic();
-    for cmd in setup.cmd_iter() {
-        tx.add_command(cmd.clone()).ignore();
-    }
-    if inputs.len() > 1 {
-        let mut inter = redis::cmd("ZINTERSTORE");
-        inter.arg(key).arg(inputs.len()).arg(&inputs).arg("WEIGHTS").arg(1);
-        for _ in 1..inputs.len() {
-            inter.arg(0);
+    let matched = match filter.within.first() {
+        Some(smallest) if smallest.len().saturating_mul(direct_cost(order)) < filter.to - filter.from => {
+            let candidates: Vec<String> = smallest.iter().filter(|id| filter.keeps(id)).cloned().collect();
+            let values = reads.values(scope, order, &candidates).await?;
+            let mut sorted: Vec<(SortValue, String)> = values
+                .into_iter()
+                .zip(candidates)
+                .filter_map(|(value, id)| value.map(|value| (value, id)))
+                .filter(|(value, _)| match (filter.range, value.number()) {
+                    (Some((low, high)), Some(n)) => low <= n && n <= high,
+                    (Some(_), None) => false,
+                    (None, _) => true,
+                })
+                .collect();
+            sorted.sort_by(|a, b| compare((&a.0, &a.1), (&b.0, &b.1)));
+            commands.push(match order.field() {
+                Some(field) => format!(
+                    "HGET meteorite:<id> \"{field}\" of each of the {} landings found   (few: Bolide sorts them \
+                     itself)",
+                    sorted.len()
+                ),
+                None => format!("(the {} landings found, sorted by id by Bolide itself)", sorted.len()),
+            });
+            sorted.into_iter().map(|(_, id)| id).collect()
         }
-        tx.add_command(inter).ignore();
-        commands.push(format!(
-            "ZINTERSTORE {key} {} {} WEIGHTS 1{}",
-            inputs.len(),
-            inputs.join(" "),
-            " 0".repeat(inputs.len() - 1)
-        ));
-    }
-    if !without.is_empty() {
-        let first = if inputs.len() > 1 { key } else { sort_key.as_str() };
-        tx.cmd("ZDIFFSTORE").arg(key).arg(without.len() + 1).arg(first).arg(&without).ignore();
-        commands.push(format!("ZDIFFSTORE {key} {} {first} {}", without.len() + 1, without.join(" ")));
-    }
-    tx.cmd("ZCARD").arg(key);
-    tx.cmd("EXPIRE").arg(key).arg(RESULT_TTL_SECONDS).ignore();
-    if !temporary.is_empty() {
-        tx.cmd("UNLINK").arg(&temporary).ignore();
-    }
-    let (total,): (u64,) = tx.query_async(&mut *conn).await?;
+        _ => {
+            let mut matched = Vec::new();
+            let mut next = filter.from;
+            while next < filter.to {
+                let last = (next + WALK_BATCH).min(filter.to) - 1;
+                let ids = reads.range(scope, order, next as isize, last as isize).await?;
+                let read = ids.len();
+                matched.extend(ids.into_iter().filter(|id| filter.keeps(id)));
+                if read < last + 1 - next {
+                    break;
+                }
+                next = last + 1;
+            }
+            commands.push(format!(
+                "LRANGE {sort_key} {} {}   (in batches of {WALK_BATCH}: Bolide keeps, in order, the ids that pass \
+                 every filter)",
+                filter.from,
+                filter.to as isize - 1
+            ));
+            matched
+        }
+    };
 
-    // The summary: the result's own ends for its sort key, and the ends of
-    // the other index over the result's landings.
+    // The summary: the ends of the result for its own sort value, and the
+    // ends of the other value over the result's landings.
+    let listed: HashSet<String> = matched.iter().cloned().collect();
     let mut summary = [(None, None); 2];
-    for (slot, index) in summary.iter_mut().zip(["mass", "year"]) {
-        *slot = if query.sort_index() == index {
-            let mut pipe = redis::pipe();
-            add_ends(&mut pipe, key);
-            let (low, high): (Scored, Scored) = pipe.query_async(&mut *conn).await?;
-            ends_of(&low, &high)
+    for (slot, index) in summary.iter_mut().zip([Order::Mass, Order::Year]) {
+        *slot = if index == order {
+            own_ends(&mut reads, scope, order, &matched).await?
         } else {
-            ends_within(conn, &scope.key(index), key, &format!("{scratch}:{index}")).await?
+            ends_within(&mut reads, scope, index, &listed).await?
         };
     }
-    commands.push(format!(
-        "ZRANGE mass 0 255 WITHSCORES + ZMSCORE {key} <those ids>   (the lightest listed landing; \
-         the same for the heaviest and the years)"
-    ));
-    let stats = stats_of(summary[0], summary[1]);
-    let mut fields: Vec<(&str, String)> = vec![("total", total.to_string())];
+    commands.push(
+        "HGET of \"mass (g)\" and \"year\" of the lightest and heaviest, earliest and latest listed landings   \
+         (found from the ends of the mass and year lists)"
+            .to_string(),
+    );
+    let stats = PageStats {
+        mass_min: summary[0].0,
+        mass_max: summary[0].1,
+        year_min: summary[1].0.map(year_of),
+        year_max: summary[1].1.map(year_of),
+    };
+    let mut fields: Vec<(&str, String)> = vec![("total", matched.len().to_string())];
     for (name, value) in [("mass_min", stats.mass_min), ("mass_max", stats.mass_max)] {
         if let Some(value) = value {
             fields.push((name, value.to_string()));
@@ -448,49 +569,90 @@ async fn build(
             fields.push((name, value.to_string()));
         }
     }
-    redis::pipe()
-        .cmd("HSET")
-        .arg(stats_key)
-        .arg(&fields)
-        .ignore()
-        .cmd("EXPIRE")
-        .arg(stats_key)
-        .arg(RESULT_TTL_SECONDS)
-        .ignore()
-        .exec_async(conn)
-        .await?;
+    let mut tx = redis::pipe();
+    tx.atomic().cmd("DEL").arg(key).ignore();
+    for chunk in matched.chunks(super::indexes::CHUNK) {
+        tx.cmd("RPUSH").arg(key).arg(chunk).ignore();
+    }
+    tx.cmd("EXPIRE").arg(key).arg(RESULT_TTL_SECONDS).ignore();
+    tx.cmd("HSET").arg(stats_key).arg(&fields).ignore();
+    tx.cmd("EXPIRE").arg(stats_key).arg(RESULT_TTL_SECONDS).ignore();
+    tx.exec_async(&mut conn).await?;
+    commands
+        .push(format!("RPUSH {key} <the ids, in order>   (kept {RESULT_TTL_SECONDS} s for the next pages)"));
     Ok(())
 }
 
-/// `ZRANGESTORE … BYSCORE` bounds: `-inf`/`+inf` for open ends.
-fn bound(value: f64) -> String {
-    if value == f64::NEG_INFINITY {
-        "-inf".into()
-    } else if value == f64::INFINITY {
-        "+inf".into()
-    } else {
-        value.to_string()
+/// The lowest and highest of the values `ids` (in `order`, ascending) are
+/// sorted by: the first readable value from each end.
+async fn own_ends(
+    reads: &mut Reads<'_>,
+    scope: &DataScope,
+    order: Order,
+    ids: &[String],
+) -> Result<(Option<f64>, Option<f64>), AppError> {
+    const AT_EACH_END: usize = 16;
+    let mut ends = [None, None];
+    for (slot, from_top) in ends.iter_mut().zip([false, true]) {
+        let mut offset = 0;
+        while slot.is_none() && offset < ids.len() {
+            let take = AT_EACH_END.min(ids.len() - offset);
+            let batch: Vec<String> = if from_top {
+                ids[ids.len() - offset - take..ids.len() - offset].iter().rev().cloned().collect()
+            } else {
+                ids[offset..offset + take].to_vec()
+            };
+            let values = reads.values(scope, order, &batch).await?;
+            *slot = values.iter().flatten().find_map(SortValue::number);
+            offset += take;
+        }
     }
+    Ok((ends[0], ends[1]))
 }
 
-/// `HGETALL` of each id, pipelined; a landing whose hash is gone (or is not
-/// a hash any more) is left out.
-async fn records(readers: &Readers, scope: &DataScope, ids: &[String]) -> Result<Vec<Record>, AppError> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
+/// What [`records`] read besides the records: the values of [`EndReads`].
+struct EndValues([Option<f64>; 4]);
+
+/// `HGETALL` of each id, pipelined — a landing whose hash is gone (or is
+/// not a hash any more) is left out — and, in the same round trip, the
+/// summary values `ends` asks for.
+async fn records(
+    readers: &Readers,
+    scope: &DataScope,
+    ids: &[String],
+    ends: &EndReads,
+) -> Result<(Vec<Record>, EndValues), AppError> {
+    let asked: Vec<(usize, Order, &String)> = ends
+        .0
+        .iter()
+        .enumerate()
+        .filter_map(|(slot, end)| end.as_ref().map(|(order, id)| (slot, *order, id)))
+        .collect();
+    let mut values = EndValues([None; 4]);
+    if ids.is_empty() && asked.is_empty() {
+        return Ok((Vec::new(), values));
     }
     let mut pipe = redis::pipe();
     pipe.ignore_errors();
     for id in ids {
         pipe.cmd("HGETALL").arg(scope.record_key(id));
     }
-    let values: Vec<redis::Value> = pipe.query_async(&mut readers.data.clone()).await?;
-    Ok(values
+    for (_, order, id) in &asked {
+        pipe.cmd("HGET").arg(scope.record_key(id)).arg(order.field().unwrap_or_default());
+    }
+    let mut read: Vec<redis::Value> = pipe.query_async(&mut readers.data.clone()).await?;
+    let end_values = read.split_off(ids.len().min(read.len()));
+    for ((slot, order, id), value) in asked.iter().zip(end_values) {
+        let text = redis::from_redis_value::<Option<String>>(value).ok().flatten();
+        values.0[*slot] = order.value(id, text.as_deref()).and_then(|value| value.number());
+    }
+    let items = read
         .into_iter()
         .filter_map(|value| redis::from_redis_value::<Vec<(String, String)>>(value).ok())
         .filter(|fields| !fields.is_empty())
         .map(Record)
-        .collect())
+        .collect();
+    Ok((items, values))
 }
 
 #[cfg(test)]
@@ -515,10 +677,9 @@ mod tests {
     }
 
     #[test]
-    fn bounds_and_years() {
-        assert_eq!(bound(f64::NEG_INFINITY), "-inf");
-        assert_eq!(bound(f64::INFINITY), "+inf");
-        assert_eq!(bound(1950.0), "1950");
+    fn descending_pages_count_from_the_end() {
+        assert_eq!(list_range(0, 49, false), (0, 49));
+        assert_eq!(list_range(100, 149, true), (-150, -101));
         assert_eq!(year_of(1880.0), 1880);
     }
 }

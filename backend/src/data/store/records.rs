@@ -8,23 +8,27 @@
 //!
 //! 1. `WATCH` the record's key and the dataset's `version` (which every
 //!    load, reindex and write bumps), then read the record as it is, the
-//!    fields' usual values and whether the landing is indexed;
-//! 2. work out the index entries of the old and the new record (and, when
-//!    the name changes, the new name's place in name order: a binary
-//!    search of the `name` index, reading names from the hashes);
+//!    fields' usual values and whether the landing is indexed (`LPOS ids`);
+//! 2. work out the index entries of the old and the new record, and, in
+//!    each sort order whose value changed, the new place: a search of the
+//!    list that reads the probed landings' values from their hashes
+//!    ([`super::order`]), ending at the entry to insert before;
 //! 3. `MULTI`, the `HSET` (or `UNLINK` + `HSET` for a replacement), the
-//!    index changes, `INCR version`, `HGETALL`, `EXEC`.
+//!    index changes (`LREM` + `LINSERT … BEFORE` in the orders, `SREM`/`SADD`
+//!    in the sets), `INCR version`, `HGETALL`, `EXEC`.
 //!
 //! If anything watched changed between 1 and 3 — a student's `HSET` on the
 //! same record, a load — Redis refuses the `EXEC` and the write starts over
 //! from what is there now (a few times, then a 409). Readers see the record
 //! and its index entries change together.
 //!
-//! The old entries removed are those of the record *as it is in Redis*:
-//! after a console edit that a reindex has not seen yet, an entry made from
-//! the older value may stay behind (harmless: pages skip what they cannot
-//! read) until the next reindex.
+//! A landing leaves a sort order by id (`LREM`), wherever its entry is.
+//! The set entries removed are those of the record *as it is in Redis*:
+//! after a console edit that a reindex has not seen yet, a set entry made
+//! from the older value may stay behind (harmless: pages skip what they
+//! cannot read) until the next reindex.
 
+use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -33,6 +37,8 @@ use redis::Value;
 
 use super::indexes::Entry;
 use super::layout::Category;
+use super::order::{self, compare, Order, Reads, SortValue};
+use super::search;
 use super::{private_connection, wrongtype_is_none, DataScope, Readers, Record};
 use crate::console::SYSTEM_DB;
 use crate::data::Landing;
@@ -77,6 +83,16 @@ pub async fn write_record(
     fields: &[(String, String)],
     mode: WriteMode,
 ) -> Result<Record, AppError> {
+    write(base_url, scope, id, fields, mode).await.map_err(super::layout_changed)
+}
+
+async fn write(
+    base_url: &str,
+    scope: &DataScope,
+    id: &str,
+    fields: &[(String, String)],
+    mode: WriteMode,
+) -> Result<Record, AppError> {
     check_id(id)?;
     check_fields(id, fields)?;
     let mut conn = private_connection(base_url, WRITE_TIMEOUT).await?;
@@ -95,13 +111,8 @@ pub async fn write_record(
         let new = Landing::new(new_fields);
         let new_entry = Entry::of(&new);
         let old_entry = seen.old.as_ref().map(Entry::of);
-        let name_unchanged =
-            seen.indexed && old_entry.as_ref().is_some_and(|old| old.lower_name == new_entry.lower_name);
-        let name_score = if name_unchanged {
-            None
-        } else {
-            Some(name_score(&mut conn, scope, id, &new_entry.lower_name, old_entry.as_ref()).await?)
-        };
+        let old_indexed = if seen.indexed { old_entry.as_ref() } else { None };
+        let places = places(&mut conn, scope, id, old_indexed, Some(&new_entry)).await?;
 
         let mut tx = redis::pipe();
         tx.atomic();
@@ -119,8 +130,7 @@ pub async fn write_record(
             tx.cmd("HSET").arg(&key).arg(fields).ignore();
         }
         tx.cmd("SELECT").arg(SYSTEM_DB).ignore();
-        let old_indexed = if seen.indexed { old_entry.as_ref() } else { None };
-        update_indexes(&mut tx, scope, &seen.usual, old_indexed, Some(&new_entry), name_score);
+        update_indexes(&mut tx, scope, id, &seen.usual, (old_indexed, Some(&new_entry)), &places);
         tx.cmd("INCR").arg(scope.key("version")).ignore();
         tx.cmd("SELECT").arg(0).ignore();
         tx.cmd("HGETALL").arg(&key);
@@ -136,6 +146,10 @@ pub async fn write_record(
 /// Deletes landing `id`'s hash and its index entries, atomically. `false`
 /// when there was no such hash (entries it left behind are removed anyway).
 pub async fn delete_record(base_url: &str, scope: &DataScope, id: &str) -> Result<bool, AppError> {
+    delete(base_url, scope, id).await.map_err(super::layout_changed)
+}
+
+async fn delete(base_url: &str, scope: &DataScope, id: &str) -> Result<bool, AppError> {
     check_id(id)?;
     let mut conn = private_connection(base_url, WRITE_TIMEOUT).await?;
     for _ in 0..ATTEMPTS {
@@ -152,11 +166,17 @@ pub async fn delete_record(base_url: &str, scope: &DataScope, id: &str) -> Resul
             tx.cmd("UNLINK").arg(scope.record_key(id)).ignore();
         }
         tx.cmd("SELECT").arg(SYSTEM_DB).ignore();
-        for index in ["ids", "mass", "year", "name"] {
-            tx.cmd("ZREM").arg(scope.key(index)).arg(id).ignore();
-        }
         let old_indexed = if seen.indexed { old_entry.as_ref() } else { None };
-        update_indexes(&mut tx, scope, &seen.usual, old_indexed, None, None);
+        // Every order, whatever the entry says: a console edit may have
+        // taken a value away since the landing was indexed.
+        update_indexes(
+            &mut tx,
+            scope,
+            id,
+            &seen.usual,
+            (old_indexed, None),
+            &std::array::from_fn(|_| Place::Remove),
+        );
         tx.cmd("INCR").arg(scope.key("version")).ignore();
         tx.cmd("SELECT").arg(0).ignore();
         let done: Option<Value> = tx.query_async(&mut conn).await?;
@@ -177,7 +197,7 @@ struct Seen {
     old: Option<Landing>,
     /// The key exists but holds this type, not a hash.
     other_type: Option<String>,
-    /// Whether the landing is in the indexes (`ids`).
+    /// Whether the landing is in the indexes (the `ids` list).
     indexed: bool,
     /// Each field's usual value.
     usual: HashMap<String, String>,
@@ -190,7 +210,7 @@ async fn watch(conn: &mut MultiplexedConnection, scope: &DataScope, id: &str) ->
     let (lock, usual, indexed, kind, fields): (
         Option<String>,
         HashMap<String, String>,
-        Option<f64>,
+        Option<i64>,
         String,
         Value,
     ) = redis::pipe()
@@ -205,7 +225,7 @@ async fn watch(conn: &mut MultiplexedConnection, scope: &DataScope, id: &str) ->
         .arg(scope.key("lock"))
         .cmd("HGETALL")
         .arg(scope.key("usual"))
-        .cmd("ZSCORE")
+        .cmd("LPOS")
         .arg(scope.key("ids"))
         .arg(id)
         .cmd("SELECT")
@@ -241,38 +261,101 @@ async fn unwatch(conn: &mut MultiplexedConnection) {
     let _: redis::RedisResult<()> = redis::cmd("UNWATCH").exec_async(conn).await;
 }
 
+/// Where a written landing goes in one order.
+#[derive(Debug, Clone, PartialEq)]
+enum Place {
+    /// Where it is (its value there did not change).
+    Keep,
+    /// Out of the order (`LREM`).
+    Remove,
+    /// Out of its old place, if it has one, and in before `pivot`
+    /// (`LINSERT … BEFORE`), or at the end (`RPUSH`) when there is none.
+    Insert { pivot: Option<String> },
+}
+
+/// The value `entry` is sorted by in `order` (`None`: not in it), as
+/// [`Order::value`] reads it from the hash.
+fn entry_value(entry: &Entry<'_>, order: Order) -> Option<SortValue> {
+    match order {
+        Order::Id => Some(SortValue::Number(entry.id_score)),
+        Order::Name => Some(SortValue::Text(entry.lower_name.clone())),
+        Order::Mass => entry.mass.map(SortValue::Number),
+        Order::Year => entry.year.map(SortValue::Number),
+    }
+}
+
+/// Where landing `id` goes in each order (of [`Order::ALL`]), from `old`
+/// (its entry as indexed, if it is) to `new`: a search of each list whose
+/// value changed, reading the probed landings' values from their hashes
+/// (this one's hash still holds its old values, which is where its entry
+/// is).
+async fn places(
+    conn: &mut MultiplexedConnection,
+    scope: &DataScope,
+    id: &str,
+    old: Option<&Entry<'_>>,
+    new: Option<&Entry<'_>>,
+) -> Result<[Place; 4], AppError> {
+    let mut places = [Place::Keep, Place::Keep, Place::Keep, Place::Keep];
+    for (place, order) in places.iter_mut().zip(Order::ALL) {
+        let before = old.and_then(|entry| entry_value(entry, order));
+        let after = new.and_then(|entry| entry_value(entry, order));
+        if old.is_some() && before == after {
+            continue;
+        }
+        let Some(after) = after else {
+            *place = if old.is_some() { Place::Remove } else { Place::Keep };
+            continue;
+        };
+        let mut reads = Reads::Switching(&mut *conn);
+        let len = reads.len(scope, order).await?;
+        let at = order::partition_point(&mut reads, scope, order, len, |value, probe| {
+            value.is_none_or(|value| compare((value, probe), (&after, id)) == Ordering::Less)
+        })
+        .await?;
+        // The entry there may be this landing's own (it stays where it is):
+        // then the next one is the pivot.
+        let around = reads.range(scope, order, at as isize, at as isize + 1).await?;
+        let pivot = around.into_iter().find(|entry| entry != id);
+        *place = Place::Insert { pivot };
+    }
+    Ok(places)
+}
+
 /// Adds to `tx` (on the system database) the index changes from `old` (the
-/// entry as indexed, if it is) to `new` (`None`: deleted). `name_score` is
-/// the new place in name order, when it changes.
+/// entry as indexed, if it is) to `new` (`None`: deleted): the orders as
+/// `places` says (see [`places`]), the name search set and the value sets.
 fn update_indexes(
     tx: &mut redis::Pipeline,
     scope: &DataScope,
+    id: &str,
     usual: &HashMap<String, String>,
-    old: Option<&Entry<'_>>,
-    new: Option<&Entry<'_>>,
-    name_score: Option<f64>,
+    (old, new): (Option<&Entry<'_>>, Option<&Entry<'_>>),
+    places: &[Place; 4],
 ) {
-    if let Some(new) = new {
-        tx.cmd("ZADD").arg(scope.key("ids")).arg(new.id_score).arg(new.id).ignore();
-        for (index, value) in [("mass", new.mass), ("year", new.year)] {
-            match value {
-                Some(score) => tx.cmd("ZADD").arg(scope.key(index)).arg(score).arg(new.id).ignore(),
-                None => tx.cmd("ZREM").arg(scope.key(index)).arg(new.id).ignore(),
-            };
-        }
-        if let Some(score) = name_score {
-            tx.cmd("ZADD").arg(scope.key("name")).arg(score).arg(new.id).ignore();
+    for (place, order) in places.iter().zip(Order::ALL) {
+        let key = scope.key(order.name());
+        match place {
+            Place::Keep => {}
+            Place::Remove => {
+                tx.cmd("LREM").arg(&key).arg(0).arg(id).ignore();
+            }
+            Place::Insert { pivot } => {
+                tx.cmd("LREM").arg(&key).arg(0).arg(id).ignore();
+                match pivot {
+                    Some(pivot) => tx.cmd("LINSERT").arg(&key).arg("BEFORE").arg(pivot).arg(id).ignore(),
+                    None => tx.cmd("RPUSH").arg(&key).arg(id).ignore(),
+                };
+            }
         }
     }
-    let old_member = old.map(Entry::name_member);
-    let new_member = new.map(Entry::name_member);
-    if old_member != new_member {
-        if let Some(member) = &old_member {
-            tx.cmd("SREM").arg(scope.key("names")).arg(member).ignore();
-        }
-        if let Some(member) = &new_member {
-            tx.cmd("SADD").arg(scope.key("names")).arg(member).ignore();
-        }
+    let old_line = old.map(Entry::name_line);
+    let new_line = new.map(Entry::name_line);
+    if old_line != new_line || (old.is_none() && new.is_none()) {
+        // The log's last word on this id: forgotten, then its new name.
+        let mut lines = search::forget_line(id);
+        lines.push_str(new_line.as_deref().unwrap_or_default());
+        tx.cmd("RPUSH").arg(scope.key("names")).arg(lines).ignore();
     }
     for (i, category) in Category::ALL.iter().enumerate() {
         let before = old.map(|entry| entry.values[i]);
@@ -281,7 +364,6 @@ fn update_indexes(
             continue;
         }
         let usual = usual.get(category.name()).map(String::as_str);
-        let id = new.or(old).map_or("", |entry| entry.id);
         if let Some(value) = before {
             membership(tx, scope, *category, (value, usual), id, false);
         }
@@ -321,109 +403,6 @@ fn membership(
                 .ignore();
         }
     }
-}
-
-/// The score that puts `(lower_name, id)` at its place in the `name`
-/// index: midway between its neighbours in name order, found by a binary
-/// search that reads each probed landing's name from its hash. `old` is
-/// the landing's current entry (its place is that of its old name).
-async fn name_score(
-    conn: &mut MultiplexedConnection,
-    scope: &DataScope,
-    id: &str,
-    lower_name: &str,
-    old: Option<&Entry<'_>>,
-) -> Result<f64, AppError> {
-    let key = scope.key("name");
-    let (size,): (usize,) =
-        redis::pipe().cmd("SELECT").arg(SYSTEM_DB).ignore().zcard(&key).query_async(&mut *conn).await?;
-    // The first rank whose (name, id) is not below the new one.
-    let (mut low, mut high) = (0usize, size);
-    while low < high {
-        let middle = low + (high - low) / 2;
-        let Some((probe_id, _)) = entry_at(conn, &key, middle).await? else {
-            break;
-        };
-        let probe_name = if probe_id == id {
-            old.map(|entry| entry.lower_name.clone()).unwrap_or_default()
-        } else {
-            name_of(conn, scope, &probe_id).await?
-        };
-        if (probe_name.as_str(), probe_id.as_str()) < (lower_name, id) {
-            low = middle + 1;
-        } else {
-            high = middle;
-        }
-    }
-    // Its neighbours, not counting the landing's own current entry.
-    let mut below = None;
-    let mut above = None;
-    let first = low.saturating_sub(2);
-    let around: Vec<(String, f64)> = redis::pipe()
-        .cmd("SELECT")
-        .arg(SYSTEM_DB)
-        .ignore()
-        .cmd("ZRANGE")
-        .arg(&key)
-        .arg(first)
-        .arg(low + 1)
-        .arg("WITHSCORES")
-        .query_async::<(Vec<(String, f64)>,)>(&mut *conn)
-        .await?
-        .0;
-    for (offset, (member, score)) in around.into_iter().enumerate() {
-        if member == id {
-            continue;
-        }
-        if first + offset < low {
-            below = Some(score);
-        } else if above.is_none() {
-            above = Some(score);
-        }
-    }
-    Ok(match (below, above) {
-        (Some(a), Some(b)) => a + (b - a) / 2.0,
-        (Some(a), None) => a + 1.0,
-        (None, Some(b)) => b - 1.0,
-        (None, None) => 0.0,
-    })
-}
-
-/// The id and score at `rank` of a sorted set.
-async fn entry_at(
-    conn: &mut MultiplexedConnection,
-    key: &str,
-    rank: usize,
-) -> Result<Option<(String, f64)>, AppError> {
-    let (entry,): (Vec<(String, f64)>,) = redis::pipe()
-        .cmd("SELECT")
-        .arg(SYSTEM_DB)
-        .ignore()
-        .cmd("ZRANGE")
-        .arg(key)
-        .arg(rank)
-        .arg(rank)
-        .arg("WITHSCORES")
-        .query_async(&mut *conn)
-        .await?;
-    Ok(entry.into_iter().next())
-}
-
-/// A landing's lower-case name, read from its hash (`""` without one, or
-/// when the key is not a hash).
-async fn name_of(conn: &mut MultiplexedConnection, scope: &DataScope, id: &str) -> Result<String, AppError> {
-    let (name,): (Value,) = redis::pipe()
-        .ignore_errors()
-        .cmd("SELECT")
-        .arg(0)
-        .ignore()
-        .cmd("HGET")
-        .arg(scope.record_key(id))
-        .arg("name")
-        .query_async(&mut *conn)
-        .await?;
-    let name = redis::from_redis_value::<Option<String>>(name).ok().flatten();
-    Ok(name.unwrap_or_default().to_lowercase())
 }
 
 /// `fields` with `id` first, unless they have it already.
@@ -487,7 +466,7 @@ fn check_fields(id: &str, fields: &[(String, String)]) -> Result<(), AppError> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::indexes::{id_score, name_member};
+    use super::super::indexes::id_score;
     use super::*;
 
     fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -518,6 +497,5 @@ mod tests {
         assert!(check_fields("1", &pairs(&[("a", "1"), ("a", "2")])).is_err());
         assert!(check_fields("1", &pairs(&[("id", "2")])).is_err());
         assert_eq!(id_score("12"), 12.0);
-        assert_eq!(name_member("a", "1"), "a\u{0}1");
     }
 }

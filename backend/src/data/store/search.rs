@@ -1,104 +1,158 @@
 //! Name search: which landings' names contain a piece of text, whatever its
 //! case.
 //!
-//! Redis has no substring index, so the search visits the `names` set —
-//! `<lower-case name>\0<id>` for every landing — with
-//! `SSCAN names 0 MATCH *text* COUNT …`: Redis compares the pattern with
-//! every member itself and sends back only the matches. That is a pass over
-//! the set (about 30 ms for NASA's 45,716 names, 0.6 s for a million, in
-//! the page benchmark), paid once per search text: the page that asked keeps the ids
-//! as part of its cached result, so the next pages are range reads.
+//! Redis has no substring index: the only way to have Redis itself look
+//! for `*text*` is a pass over every name with `SSCAN … MATCH`, which
+//! compares the pattern with each member — 30 ms for NASA's 45,716 names,
+//! 0.6 s for a million. Reading the names and looking for the text here is
+//! an order of magnitude faster, and keeping them as a few long strings
+//! rather than one set member each is cheaper for a load to build.
 //!
-//! `COUNT` grows with the set, so a million names take about ten round
-//! trips rather than a thousand, while each call still stays short enough
-//! not to hold Redis up for other clients.
+//! So the names are a **log**, the list `names`, whose elements are chunks
+//! of lines:
+//! - `+<lower-case name>\0<id>\n`: landing `<id>` is named so;
+//! - `-<id>\n`: forget what the lines before said about `<id>`.
+//!
+//! A load or reindex writes one `+` line per landing, in chunks of about
+//! [`CHUNK_BYTES`] (a few `RPUSH`ed strings, not 45,716 set members); a
+//! record's edit or removal appends a short element (`RPUSH names
+//! "-7\n+new name\0007\n"`), so the log stays exact between reindexes. A
+//! search is `LRANGE names 0 -1` and a pass over the lines: the last word
+//! on each id wins. Control characters in a name (a newline from a JSON
+//! `\n`, say) are read as spaces, so that a line is always one line.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 
 use redis::aio::ConnectionManager;
 
-use super::indexes::id_of_name_member;
 use super::DataScope;
 use crate::error::AppError;
 
-/// `SSCAN`'s `COUNT` bounds (members visited per call).
-const MIN_COUNT: u64 = 1_000;
-const MAX_COUNT: u64 = 100_000;
+/// About how many bytes of lines one element of `names` holds.
+pub const CHUNK_BYTES: usize = 64 * 1024;
 
-/// Ids whose (lower-case) name contains `needle` (lower-case too), each
-/// once.
+/// `text` lower-cased, with control characters read as spaces: how names
+/// are kept and how a search text is compared with them.
+pub fn normalized(text: &str) -> String {
+    text.to_lowercase().chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
+}
+
+/// The line saying landing `id` is named `lower_name` (already
+/// [`normalized`]).
+pub fn named_line(lower_name: &str, id: &str) -> String {
+    format!("+{lower_name}\u{0}{id}\n")
+}
+
+/// The line forgetting landing `id`'s name.
+pub fn forget_line(id: &str) -> String {
+    format!("-{id}\n")
+}
+
+/// Lines (each from [`named_line`]) packed into elements of about
+/// [`CHUNK_BYTES`].
+pub fn chunks(lines: impl Iterator<Item = String>) -> Vec<String> {
+    let mut chunks = Vec::new();
+    let mut chunk = String::new();
+    for line in lines {
+        chunk.push_str(&line);
+        if chunk.len() >= CHUNK_BYTES {
+            chunks.push(std::mem::take(&mut chunk));
+        }
+    }
+    if !chunk.is_empty() {
+        chunks.push(chunk);
+    }
+    chunks
+}
+
+/// Ids whose name contains `needle` (compared [`normalized`]), each once,
+/// in log order.
 pub async fn ids_with_name(
     conn: &mut ConnectionManager,
     scope: &DataScope,
     needle: &str,
 ) -> Result<Vec<String>, AppError> {
-    let key = scope.key("names");
-    let size: u64 = redis::cmd("SCARD").arg(&key).query_async(conn).await?;
-    let count = (size / 10).clamp(MIN_COUNT, MAX_COUNT);
-    let pattern = pattern(needle);
-    let mut cursor: u64 = 0;
-    let mut seen = HashSet::new();
-    let mut ids = Vec::new();
-    loop {
-        let (next, batch): (u64, Vec<String>) = redis::cmd("SSCAN")
-            .arg(&key)
-            .arg(cursor)
-            .arg("MATCH")
-            .arg(&pattern)
-            .arg("COUNT")
-            .arg(count)
-            .query_async(conn)
-            .await?;
-        // SSCAN may return a member twice (when the set is resized meanwhile).
-        for member in batch {
-            if let Some(id) = id_of_name_member(&member) {
-                if seen.insert(id.to_string()) {
-                    ids.push(id.to_string());
-                }
-            }
+    let log: Vec<Vec<u8>> =
+        redis::cmd("LRANGE").arg(scope.key("names")).arg(0).arg(-1).query_async(conn).await?;
+    Ok(search(&log, &normalized(needle)))
+}
+
+/// The search itself, over the log's elements.
+fn search(log: &[Vec<u8>], needle: &str) -> Vec<String> {
+    // Most ids have one line, and no `-` line. Those that have one (edited
+    // since the load) are followed to their last line.
+    let lines = || log.iter().flat_map(|chunk| chunk.split(|b| *b == b'\n')).filter(|line| !line.is_empty());
+    let mut edited: HashMap<&[u8], bool> =
+        lines().filter_map(|line| line.strip_prefix(b"-")).map(|id| (id, false)).collect();
+    let mut found = Vec::new();
+    for line in lines() {
+        if let Some(id) = line.strip_prefix(b"-") {
+            edited.insert(id, false);
+            continue;
         }
-        if next == 0 {
-            return Ok(ids);
+        let Some(entry) = line.strip_prefix(b"+") else { continue };
+        let Some(split) = entry.iter().rposition(|b| *b == 0) else { continue };
+        let (name, id) = (&entry[..split], &entry[split + 1..]);
+        let matches = std::str::from_utf8(name).is_ok_and(|name| name.contains(needle));
+        match edited.get_mut(id) {
+            Some(state) => *state = matches,
+            None if matches => found.push(id),
+            None => {}
         }
-        cursor = next;
     }
+    let mut ids: Vec<String> =
+        found.into_iter().filter_map(|id| std::str::from_utf8(id).ok()).map(str::to_owned).collect();
+    ids.extend(
+        edited
+            .into_iter()
+            .filter(|(_, matches)| *matches)
+            .filter_map(|(id, _)| std::str::from_utf8(id).ok().map(str::to_owned)),
+    );
+    ids
 }
 
-/// The `MATCH` pattern finding `needle` anywhere in a name (and only in
-/// the name: the id after the NUL is not searched).
-pub fn pattern(needle: &str) -> String {
-    format!("*{}*\u{0}*", glob_escape(needle))
-}
-
-/// The command a student would type for the same search.
+/// The commands behind a search, as a student would type them.
 pub fn command(scope: &DataScope, needle: &str) -> String {
     format!(
-        "SSCAN {} 0 MATCH *{}*   (repeated until the cursor is 0)",
+        "LRANGE {} 0 -1   (the names, a few long strings; Bolide looks for \"{}\" in them itself: Redis has no \
+         substring search)",
         scope.key("names"),
-        glob_escape(needle)
+        normalized(needle)
     )
-}
-
-/// Escapes Redis glob characters so the text matches itself.
-fn glob_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if matches!(c, '*' | '?' | '[' | ']' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn log(elements: &[&str]) -> Vec<Vec<u8>> {
+        elements.iter().map(|e| e.as_bytes().to_vec()).collect()
+    }
+
     #[test]
-    fn glob_characters_match_themselves() {
-        assert_eq!(pattern("a*b"), "*a\\*b*\u{0}*");
-        assert_eq!(glob_escape("[x]?\\"), "\\[x\\]\\?\\\\");
-        assert_eq!(glob_escape("aïr"), "aïr");
+    fn the_last_line_on_an_id_wins() {
+        let base = chunks(
+            ["aïr", "acapulco", "zagora"].iter().zip(["1", "2", "3"]).map(|(n, id)| named_line(n, id)),
+        );
+        assert_eq!(base.len(), 1);
+        let mut elements: Vec<&str> = base.iter().map(String::as_str).collect();
+        assert_eq!(search(&log(&elements), "a"), ["1", "2", "3"]);
+        // 2 renamed, 3 deleted.
+        let edit = format!("{}{}{}", forget_line("2"), named_line("bolide", "2"), forget_line("3"));
+        elements.push(&edit);
+        assert_eq!(search(&log(&elements), "ago"), Vec::<String>::new());
+        assert_eq!(search(&log(&elements), "bol"), ["2"]);
+        assert_eq!(search(&log(&elements), "ïr"), ["1"]);
+        // The id after the NUL is not searched.
+        assert_eq!(search(&log(&elements), "1"), Vec::<String>::new());
+    }
+
+    #[test]
+    fn names_are_one_line_whatever_they_hold() {
+        assert_eq!(normalized("Two\nLines"), "two lines");
+        assert_eq!(named_line(&normalized("A\u{0}b"), "9"), "+a b\u{0}9\n");
+        let many = chunks((0..10_000).map(|i| named_line("x", &i.to_string())));
+        assert!(many.len() > 1 && many.iter().all(|c| c.ends_with('\n')));
+        assert_eq!(search(&log(&many.iter().map(String::as_str).collect::<Vec<_>>()), "x").len(), 10_000);
     }
 }
