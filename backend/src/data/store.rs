@@ -11,10 +11,11 @@
 //! `bolide:data:{<owner>}:…`, where the console's `KEYS *` never lists it as
 //! student data. [`layout`] lists every key.
 //!
-//! **All or nothing.** A file is parsed and checked completely before Redis
-//! is touched, so a bad file changes nothing. A good one replaces the
-//! previous dataset in **one** `MULTI`/`EXEC` transaction that deletes the
-//! old records, writes the new ones and rebuilds every index ([`load`]).
+//! **All or nothing.** A file's records are sent to Redis while the file
+//! is checked, but inside one `MULTI`/`EXEC` transaction, so a bad file
+//! changes nothing: a problem at any record ends in `DISCARD`. A good one
+//! replaces the previous dataset in that **one** transaction, which deletes
+//! the old records, writes the new ones and rebuilds every index ([`load`]).
 //! Redis runs a transaction without interleaving anything else, so readers
 //! see the old set or the new one, never a mix; and when Redis refuses it
 //! (out of memory, say), it discards it whole — the database course's "A"

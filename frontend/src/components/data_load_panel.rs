@@ -372,10 +372,11 @@ pub fn data_load_panel(props: &DataLoadPanelProps) -> Html {
                        from single fields." }
                 </p>
                 <p>
-                    { "A bad file changes nothing: it is checked whole before Redis is touched, and the load is \
-                       one " }
+                    { "A bad file changes nothing: Bolide sends the records while it checks the file, but none \
+                       reaches your data unless the whole file is good; then one " }
                     <code>{ "MULTI" }</code>{ "/" }<code>{ "EXEC" }</code>
-                    { " transaction, so readers see the old set or the new one, never a mix (ACID's atomicity)." }
+                    { " transaction swaps the old set for the new one, so readers see the old set or the new one, \
+                       never a mix (ACID's atomicity)." }
                 </p>
             </details>
         </section>

@@ -24,20 +24,26 @@
 //!
 //! **Speed.** Timed by `bench/src/bin/load.rs` against `redis-cli --pipe`
 //! of the bare hashes, on the 2-core development machine. NASA's JSON
-//! (45,716 landings) loads in 240–260 ms against 136–146 ms for the pipe
-//! (ratio 1.66–1.79 over eight runs; up to ~2 when the machine is busy),
-//! where parsing first and then sending cost 2.3–2.4 times the pipe. Where
-//! the time goes: the parse and check (~50 ms alone, 60–90 ms here beside
-//! Redis) runs while Redis reads and queues the records; the indexes
-//! (~30 ms) and their commands (~10 ms) need the whole file, so they follow
-//! it, while Redis reads what is left; then `EXEC` runs everything (~130
-//! ms, Redis alone: the `HSET`s are ~75 of it), and the ~92,000 replies are
-//! read (~5 ms). So this design's floor is parse + indexes + `EXEC`: about
-//! 1.6 times the pipe. The commands are written as RESP bytes straight
-//! from the landings (a `redis::Cmd` per landing, then a pipeline, cost as
-//! long as the parse), and the writer is a blocking connection on a thread
-//! of its own, so the parser only waits when it is 32 MiB of commands
-//! ahead of Redis (NASA's are 18 MB in all).
+//! (45,716 landings) loads in 250–280 ms against 145–157 ms for the pipe
+//! (ratio 1.6–1.9, best of seven; single runs up to ~2.2 when the machine
+//! is busy), where parsing first and then sending cost 2.3–2.4 times the
+//! pipe. Where the time goes: the parse and check (~50 ms alone, 60–90 ms
+//! here beside Redis) runs while Redis reads and queues the records; the
+//! indexes (~20 ms on three threads) and their commands (~10 ms) need the
+//! whole file, so they follow it, while Redis reads what is left; then
+//! `EXEC` runs everything (~130 ms, Redis alone: the `HSET`s are ~75 of
+//! it), and the ~92,000 replies are read (~5 ms). So this design's floor
+//! is parse + indexes + `EXEC`: about 1.6 times the pipe. The commands are
+//! written as RESP bytes straight from the landings (a `redis::Cmd` per
+//! landing, then a pipeline, cost as long as the parse), and the writer is
+//! a blocking connection on a thread of its own, so the parser only waits
+//! when it is 32 MiB of commands ahead of Redis (NASA's are 18 MB in all).
+//!
+//! Staging the records in database 15 outside the transaction and
+//! `MOVE`-ing them in at `EXEC` was measured too: `EXEC` fell to ~40 ms,
+//! but the load did not get faster — Redis then runs the `HSET`s and the
+//! moves before `EXEC` instead — and it needs a crash cleanup, so it was
+//! left out.
 //!
 //! Two loads of the same owner would each read the old set's ids and then
 //! delete them: the second would miss the first's records. So a load holds

@@ -55,8 +55,8 @@ pub enum WriteMode {
 
 /// Attempts before a write that keeps meeting concurrent changes gives up.
 const ATTEMPTS: usize = 5;
-/// A write's round trips are short; a binary search of a million names
-/// takes about forty of them.
+/// A write's round trips are short; placing a landing in the four orders
+/// of a million takes about forty of them.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// `HGETALL meteorite:<id>`, or `None` when there is no such hash.
