@@ -27,7 +27,7 @@ use redis::aio::MultiplexedConnection;
 use super::indexes::id_score;
 use super::{DataScope, Readers};
 use crate::console::SYSTEM_DB;
-use crate::data::{parse_mass_g, parse_year};
+use crate::data::{parse_mass_g, parse_year, Landing};
 use crate::error::AppError;
 
 /// Probes per round of a search.
@@ -124,6 +124,12 @@ impl Order {
             Order::Mass => field.and_then(parse_mass_g).map(SortValue::Number),
             Order::Year => field.and_then(parse_year).map(|year| SortValue::Number(f64::from(year))),
         }
+    }
+
+    /// `landing`'s value (`None`: it is not in this order): what
+    /// [`Self::value`] reads from its hash.
+    pub fn value_of(self, landing: &Landing) -> Option<SortValue> {
+        self.value(landing.id(), self.field().and_then(|field| landing.get(field)))
     }
 }
 

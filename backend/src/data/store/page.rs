@@ -449,19 +449,17 @@ async fn build(
     for (index, range) in [(Order::Year, query.year), (Order::Mass, query.mass)] {
         let Some((low, high)) = range else { continue };
         let index_len = if index == order { len } else { reads.len(scope, index).await? };
-        let below = |low: f64| {
-            move |value: Option<&SortValue>, _: &str| {
-                value.and_then(SortValue::number).is_none_or(|n| n < low)
-            }
-        };
-        let from = order::partition_point(&mut reads, scope, index, index_len, below(low)).await?;
-        let to = order::partition_point(
-            &mut reads,
-            scope,
-            index,
-            index_len,
-            |value: Option<&SortValue>, _: &str| value.and_then(SortValue::number).is_none_or(|n| n <= high),
-        )
+        // An entry without a readable value (edited since the reindex)
+        // counts as before the place searched for: both searches step
+        // over it.
+        let number = |value: Option<&SortValue>| value.and_then(SortValue::number);
+        let from = order::partition_point(&mut reads, scope, index, index_len, |value, _| {
+            number(value).is_none_or(|n| n < low)
+        })
+        .await?;
+        let to = order::partition_point(&mut reads, scope, index, index_len, |value, _| {
+            number(value).is_none_or(|n| n <= high)
+        })
         .await?;
         let to = to.max(from);
         commands.push(format!(

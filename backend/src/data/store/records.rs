@@ -37,7 +37,7 @@ use redis::Value;
 
 use super::indexes::Entry;
 use super::layout::Category;
-use super::order::{self, compare, Order, Reads, SortValue};
+use super::order::{self, compare, Order, Reads};
 use super::search;
 use super::{private_connection, wrongtype_is_none, DataScope, Readers, Record};
 use crate::console::SYSTEM_DB;
@@ -112,7 +112,8 @@ async fn write(
         let new_entry = Entry::of(&new);
         let old_entry = seen.old.as_ref().map(Entry::of);
         let old_indexed = if seen.indexed { old_entry.as_ref() } else { None };
-        let places = places(&mut conn, scope, id, old_indexed, Some(&new_entry)).await?;
+        let old_landing = seen.old.as_ref().filter(|_| seen.indexed);
+        let places = places(&mut conn, scope, id, old_landing, Some(&new)).await?;
 
         let mut tx = redis::pipe();
         tx.atomic();
@@ -273,19 +274,8 @@ enum Place {
     Insert { pivot: Option<String> },
 }
 
-/// The value `entry` is sorted by in `order` (`None`: not in it), as
-/// [`Order::value`] reads it from the hash.
-fn entry_value(entry: &Entry<'_>, order: Order) -> Option<SortValue> {
-    match order {
-        Order::Id => Some(SortValue::Number(entry.id_score)),
-        Order::Name => Some(SortValue::Text(entry.lower_name.clone())),
-        Order::Mass => entry.mass.map(SortValue::Number),
-        Order::Year => entry.year.map(SortValue::Number),
-    }
-}
-
 /// Where landing `id` goes in each order (of [`Order::ALL`]), from `old`
-/// (its entry as indexed, if it is) to `new`: a search of each list whose
+/// (the landing as indexed, if it is) to `new`: a search of each list whose
 /// value changed, reading the probed landings' values from their hashes
 /// (this one's hash still holds its old values, which is where its entry
 /// is).
@@ -293,13 +283,13 @@ async fn places(
     conn: &mut MultiplexedConnection,
     scope: &DataScope,
     id: &str,
-    old: Option<&Entry<'_>>,
-    new: Option<&Entry<'_>>,
+    old: Option<&Landing>,
+    new: Option<&Landing>,
 ) -> Result<[Place; 4], AppError> {
     let mut places = [Place::Keep, Place::Keep, Place::Keep, Place::Keep];
     for (place, order) in places.iter_mut().zip(Order::ALL) {
-        let before = old.and_then(|entry| entry_value(entry, order));
-        let after = new.and_then(|entry| entry_value(entry, order));
+        let before = old.and_then(|landing| order.value_of(landing));
+        let after = new.and_then(|landing| order.value_of(landing));
         if old.is_some() && before == after {
             continue;
         }
