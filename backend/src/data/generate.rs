@@ -1357,10 +1357,6 @@ mod tests {
         bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
     }
 
-    fn landing(pairs: &[(&str, &str)]) -> Landing {
-        Landing::new(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
-    }
-
     #[test]
     fn same_seed_same_landings_other_seed_other_landings() {
         let a = to_nasa_json(&generate(3000, 42));
@@ -1567,7 +1563,7 @@ mod tests {
     #[test]
     fn json_strings_are_escaped() {
         let ds = Dataset::from_landings(
-            vec![landing(&[("id", "1"), ("name", "say \"hi\"\\ \n\t\u{1}\u{1f} Aïr \u{2028} /")])],
+            vec![Landing::of_pairs(&[("id", "1"), ("name", "say \"hi\"\\ \n\t\u{1}\u{1f} Aïr \u{2028} /")])],
             Shape::NasaJson,
         );
         let json = to_nasa_json(&ds);
@@ -1586,13 +1582,13 @@ mod tests {
     fn writers_follow_each_shape() {
         let ds = Dataset::from_landings(
             vec![
-                landing(&[
+                Landing::of_pairs(&[
                     ("name", "Aïr"),
                     ("id", "424"),
                     ("recclass", "Iron, IIIAB"),
                     ("GeoLocation", "(1.0, 2.0)"),
                 ]),
-                landing(&[("name", "Ruiz"), ("id", "10001")]),
+                Landing::of_pairs(&[("name", "Ruiz"), ("id", "10001")]),
             ],
             Shape::Generated,
         );

@@ -76,6 +76,12 @@ impl Landing {
         Landing { fields }
     }
 
+    /// A landing from literal pairs, for tests.
+    #[cfg(test)]
+    pub(crate) fn of_pairs(pairs: &[(&str, &str)]) -> Landing {
+        Landing::new(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
+    }
+
     /// The value of field `name`, as the file has it.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
@@ -296,13 +302,9 @@ impl Dataset {
 mod tests {
     use super::*;
 
-    fn landing(pairs: &[(&str, &str)]) -> Landing {
-        Landing::new(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
-    }
-
     #[test]
     fn accessors_read_nasa_values() {
-        let l = landing(&[
+        let l = Landing::of_pairs(&[
             ("name", "Aachen"),
             ("id", "1"),
             ("nametype", "Valid"),
@@ -346,22 +348,25 @@ mod tests {
             ("-1880", None),
             ("ÿÿ/ÿÿ/ÿÿ", None),
         ] {
-            let l = landing(&[("id", "1"), ("year", s)]);
+            let l = Landing::of_pairs(&[("id", "1"), ("year", s)]);
             assert_eq!(l.year(), y, "{s:?}");
         }
     }
 
     #[test]
     fn unreadable_values_are_none() {
-        let l = landing(&[("id", "1"), ("mass (g)", "heavy"), ("reclat", "91"), ("reclong", "0")]);
+        let l = Landing::of_pairs(&[("id", "1"), ("mass (g)", "heavy"), ("reclat", "91"), ("reclong", "0")]);
         assert_eq!(l.mass_g(), None);
         assert_eq!(l.coords(), None);
         for m in ["-1", "NaN", "inf", ""] {
-            assert_eq!(landing(&[("mass (g)", m)]).mass_g(), None, "{m}");
+            assert_eq!(Landing::of_pairs(&[("mass (g)", m)]).mass_g(), None, "{m}");
         }
-        assert_eq!(landing(&[("mass (g)", "78.400000000000006")]).mass_g(), Some(78.4));
-        assert_eq!(landing(&[("reclat", "0.000000"), ("reclong", "-180")]).coords(), Some((0.0, -180.0)));
-        assert_eq!(landing(&[("reclat", "10")]).coords(), None);
+        assert_eq!(Landing::of_pairs(&[("mass (g)", "78.400000000000006")]).mass_g(), Some(78.4));
+        assert_eq!(
+            Landing::of_pairs(&[("reclat", "0.000000"), ("reclong", "-180")]).coords(),
+            Some((0.0, -180.0))
+        );
+        assert_eq!(Landing::of_pairs(&[("reclat", "10")]).coords(), None);
         assert_eq!(Landing::default().id(), "");
     }
 
@@ -379,9 +384,9 @@ mod tests {
     fn field_names_and_missing_counts() {
         let ds = Dataset::from_landings(
             vec![
-                landing(&[("name", "A"), ("id", "1"), ("year", "1900")]),
-                landing(&[("id", "2"), ("name", "B")]),
-                landing(&[("name", "C"), ("id", "3"), ("mass (g)", "5")]),
+                Landing::of_pairs(&[("name", "A"), ("id", "1"), ("year", "1900")]),
+                Landing::of_pairs(&[("id", "2"), ("name", "B")]),
+                Landing::of_pairs(&[("name", "C"), ("id", "3"), ("mass (g)", "5")]),
             ],
             Shape::NasaJson,
         );

@@ -278,13 +278,10 @@ mod tests {
     use super::*;
     use crate::data::Shape;
 
-    fn landing(pairs: &[(&str, &str)]) -> Landing {
-        Landing::new(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
-    }
-
     #[test]
     fn an_entry_reads_what_the_indexes_need() {
-        let l = landing(&[("name", "Aïr"), ("id", "12"), ("recclass", "L6"), ("mass (g)", "24000")]);
+        let l =
+            Landing::of_pairs(&[("name", "Aïr"), ("id", "12"), ("recclass", "L6"), ("mass (g)", "24000")]);
         let entry = Entry::of(&l);
         assert_eq!((entry.id, entry.id_score, entry.mass, entry.year), ("12", 12.0, Some(24000.0), None));
         assert_eq!(entry.lower_name, "aïr");
@@ -305,11 +302,11 @@ mod tests {
     fn the_most_common_field_list_is_number_zero() {
         let ds = Dataset::from_landings(
             vec![
-                landing(&[("id", "1")]),
-                landing(&[("id", "2"), ("name", "B")]),
-                landing(&[("id", "3"), ("name", "C")]),
-                landing(&[("id", "4")]),
-                landing(&[("id", "5"), ("name", "E")]),
+                Landing::of_pairs(&[("id", "1")]),
+                Landing::of_pairs(&[("id", "2"), ("name", "B")]),
+                Landing::of_pairs(&[("id", "3"), ("name", "C")]),
+                Landing::of_pairs(&[("id", "4")]),
+                Landing::of_pairs(&[("id", "5"), ("name", "E")]),
             ],
             Shape::NasaJson,
         );

@@ -248,13 +248,10 @@ pub fn refused(err: redis::RedisError) -> AppError {
 mod tests {
     use super::*;
 
-    fn landing(pairs: &[(&str, &str)]) -> Landing {
-        Landing::new(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
-    }
-
     #[test]
     fn commands_are_packed_as_the_redis_crate_packs_them() {
-        let landings = [landing(&[("id", "7"), ("name", "Aïr"), ("mass (g)", "")]), landing(&[])];
+        let landings =
+            [Landing::of_pairs(&[("id", "7"), ("name", "Aïr"), ("mass (g)", "")]), Landing::of_pairs(&[])];
         let mut resp = Resp::default();
         resp.records("{s:ab}:meteorite:", &landings);
         let mut expected = redis::cmd("UNLINK");
