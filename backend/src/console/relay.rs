@@ -11,7 +11,7 @@
 //!    redis-cli's text, shortening replies too long to show.
 
 use bolide_shared::api::ConsoleResponse;
-use bolide_shared::cli::{format_reply, quote_arg, split_args, Reply};
+use bolide_shared::cli::{format_reply, format_reply_raw, prints_raw, quote_arg, split_args, Reply};
 use bolide_shared::commands::policy::{decide, Decision, Mode};
 use bolide_shared::commands::{help, CommandSpec};
 use redis::aio::ConnectionManager;
@@ -68,6 +68,15 @@ impl Outcome {
             omitted: (omitted > 0).then_some(omitted),
             ..Self::default()
         }
+    }
+
+    /// The same reply as redis-cli prints it for `INFO` and the other
+    /// commands of [`prints_raw`]: as it is, not quoted.
+    fn raw(mut self) -> Self {
+        if let Some(reply) = &self.reply {
+            self.output = format_reply_raw(reply);
+        }
+        self
     }
 
     fn status(text: &str) -> Self {
@@ -228,7 +237,8 @@ impl Relay {
         if let Some(ns) = &namespace {
             ns.strip_reply(spec.name, &mut reply);
         }
-        Ok(Outcome::reply(reply, self.policy.limits.max_reply_elements))
+        let outcome = Outcome::reply(reply, self.policy.limits.max_reply_elements);
+        Ok(if prints_raw(&args) { outcome.raw() } else { outcome })
     }
 
     async fn select(&self, session: &mut Session, args: &[Vec<u8>]) -> Result<Outcome, AppError> {

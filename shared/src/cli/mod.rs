@@ -13,6 +13,9 @@
 //!   terminal (`cliFormatReplyTTY` in redis-cli.c, or `redis-cli --no-raw`):
 //!   `OK`, `(integer) 1`, `(nil)`, `"quoted\xc3\xa9"` bulk strings, numbered
 //!   and indented arrays.
+//! * [`prints_raw`] and [`format_reply_raw`]: the few commands whose
+//!   replies redis-cli prints as they are, even in a terminal (`INFO`,
+//!   `LOLWUT`, `MEMORY DOCTOR`, …).
 //! * [`quote_arg`] and [`repr`] go the other way, writing bytes that
 //!   [`split_args`] (and redis-cli) read back unchanged.
 //!
@@ -24,11 +27,13 @@
 //! are `Vec<u8>`, because Redis strings are bytes: `"\xff"` is a valid key.
 
 mod format;
+mod raw;
 #[cfg(test)]
 mod recorded;
 mod reply;
 mod split;
 
 pub use format::{format_reply, repr};
+pub use raw::{format_reply_raw, prints_raw};
 pub use reply::Reply;
 pub use split::{quote_arg, split_args, split_args_bytes, SplitError};
