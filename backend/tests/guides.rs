@@ -454,6 +454,29 @@ async fn guides_show_this_redis() {
     assert!(script.contains(&format!("port={port}")), "{script}");
 }
 
+/// No guide, in either mode, shows a student an unfilled `{{placeholder}}`:
+/// not in a title, a step, a console line, a hint, a quiz or its feedback.
+#[tokio::test]
+async fn no_guide_shows_a_placeholder_in_either_mode() {
+    let redis = RedisServer::start();
+    for policy in [ConsolePolicy::LOCAL, ConsolePolicy::SHARED] {
+        let app = router(&redis, policy);
+        let mut client = Student::of_router(&app);
+        let list = client.list().await;
+        assert!(list.guides.len() >= 10, "{:?}", list.guides);
+        for summary in &list.guides {
+            let (status, json) = client.get(&format!("/api/guides/{}", summary.id)).await;
+            assert_eq!(status, StatusCode::OK, "{json}");
+            let shown = json["guide"].to_string();
+            assert!(
+                !shown.contains("{{"),
+                "guide `{}` ({policy:?}) shows a placeholder: {shown}",
+                summary.id
+            );
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------
 // Shared mode.
 

@@ -23,8 +23,8 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use axum_extra::extract::cookie::CookieJar;
 use bolide_shared::guides::{
-    fill_placeholders, CheckRequest, CheckResult, Guide, GuideEnvironment, GuideList, GuideProgress,
-    GuideView, ProgressUpdate, ResetReport, RestartReport, RestartRequest, Step,
+    CheckRequest, CheckResult, Guide, GuideList, GuideProgress, GuideView, ProgressUpdate, ResetReport,
+    RestartReport, RestartRequest, Step,
 };
 use serde::de::DeserializeOwned;
 
@@ -67,7 +67,7 @@ async fn one(
     let (learner, jar) = Learner::of_request(&state, jar).await?;
     let progress = progress::read(&state, &learner, guide).await?;
     let environment = environment::of(&state).await;
-    Ok((jar, Json(GuideView { guide: filled(guide, &environment), progress, environment })))
+    Ok((jar, Json(GuideView { guide: guide.filled(&environment), progress, environment })))
 }
 
 async fn check(
@@ -169,29 +169,6 @@ async fn restart_redis(
     let request: RestartRequest = required_json(&body)?;
     let (learner, jar) = Learner::of_request(&state, jar).await?;
     Ok((jar, Json(restart::restart(&state, &learner, request).await?)))
-}
-
-/// The guide with `{{port}}` and friends replaced by this Bolide's values.
-fn filled(guide: &Guide, environment: &GuideEnvironment) -> Guide {
-    let fill = |text: &str| fill_placeholders(text, environment);
-    Guide {
-        intro_markdown: fill(&guide.intro_markdown),
-        steps: guide
-            .steps
-            .iter()
-            .map(|step| Step {
-                body_markdown: fill(&step.body_markdown),
-                runnable: step
-                    .runnable
-                    .iter()
-                    .map(|snippet| bolide_shared::guides::Snippet { command: fill(&snippet.command) })
-                    .collect(),
-                python: step.python.as_deref().map(fill),
-                ..step.clone()
-            })
-            .collect(),
-        ..guide.clone()
-    }
 }
 
 /// Step `n` of `guide`, from the URL.

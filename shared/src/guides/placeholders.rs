@@ -3,7 +3,7 @@
 //! server when it hands a guide out, so a student reads the port their own
 //! script must use, not a made-up one.
 
-use super::GuideEnvironment;
+use super::{Guide, GuideEnvironment, Quiz, Snippet, Step};
 
 /// Every placeholder a guide may use, with what it stands for.
 pub const PLACEHOLDERS: [(&str, &str); 4] = [
@@ -59,6 +59,46 @@ fn value_of(name: &str, environment: &GuideEnvironment) -> Option<String> {
             .unwrap_or_else(|| "(not started by Bolide: it was given with --redis-url)".into()),
         _ => return None,
     })
+}
+
+impl Guide {
+    /// The guide as a student reads it here: every text a page shows (titles,
+    /// the summary, step bodies, console lines, Python, hints, quiz questions,
+    /// choices and their explanations) with its placeholders filled in. Check
+    /// arguments are left alone: they are data the server reads, not text.
+    pub fn filled(&self, environment: &GuideEnvironment) -> Guide {
+        let fill = |text: &str| fill_placeholders(text, environment);
+        Guide {
+            title: fill(&self.title),
+            summary: fill(&self.summary),
+            intro_markdown: fill(&self.intro_markdown),
+            steps: self
+                .steps
+                .iter()
+                .map(|step| Step {
+                    title: fill(&step.title),
+                    body_markdown: fill(&step.body_markdown),
+                    runnable: step.runnable.iter().map(|s| Snippet { command: fill(&s.command) }).collect(),
+                    python: step.python.as_deref().map(fill),
+                    hint: step.hint.as_deref().map(fill),
+                    quiz: step.quiz.as_ref().map(|quiz| Quiz {
+                        question: fill(&quiz.question),
+                        choices: quiz
+                            .choices
+                            .iter()
+                            .map(|choice| super::Choice {
+                                text: fill(&choice.text),
+                                why: fill(&choice.why),
+                                ..choice.clone()
+                            })
+                            .collect(),
+                    }),
+                    ..step.clone()
+                })
+                .collect(),
+            ..self.clone()
+        }
+    }
 }
 
 #[cfg(test)]
