@@ -6,9 +6,13 @@
 //!   those are cached for a year (`immutable`); `index.html` and anything
 //!   unhashed is revalidated every time (`no-cache`), so a new build is
 //!   picked up at once.
-//! - Responses are compressed (brotli or gzip, as the browser accepts) at a
-//!   moderate level: the wasm shrinks about 3×, and a fast level keeps the
-//!   first page load quick without a separate precompression step.
+//! - Compressed files are sent as they were built: a release build
+//!   (`trunk build --release`) leaves `x.br` and `x.gz` beside every text
+//!   asset (`scripts/lib/precompress.sh`, Trunk's post-build hook; brotli at
+//!   its best level, ~12% smaller than a fast one), and the browser gets the
+//!   one its `Accept-Encoding` prefers, with `Content-Encoding` and `Vary`.
+//!   Anything without one (a debug build, `index.html` as a route's fallback)
+//!   is compressed per response at a moderate level.
 //! - Nothing comes from a CDN: every file the app needs is in `dist/`.
 
 use std::path::{Path, PathBuf};
@@ -32,7 +36,10 @@ pub fn router(dist: &Path) -> Router {
         let dist: PathBuf = dist.to_path_buf();
         return Router::new().fallback(move || missing_app(dist.clone()));
     }
-    let files = ServeDir::new(dist).fallback(ServeFile::new(index));
+    let files = ServeDir::new(dist)
+        .precompressed_br()
+        .precompressed_gzip()
+        .fallback(ServeFile::new(index).precompressed_br().precompressed_gzip());
     Router::new()
         .fallback_service(files)
         .layer(middleware::from_fn(cache_headers))
@@ -53,7 +60,13 @@ async fn cache_headers(request: Request, next: Next) -> Response {
     let immutable = is_hashed_asset(request.uri().path());
     let mut response = next.run(request).await;
     let value = if immutable && response.status().is_success() { IMMUTABLE } else { REVALIDATE };
-    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
+    // Precompressed files are chosen by Accept-Encoding too (ServeDir does
+    // not say so itself), so caches must keep one copy per encoding.
+    if !headers.get_all(header::VARY).iter().any(|v| v.as_bytes().eq_ignore_ascii_case(b"accept-encoding")) {
+        headers.append(header::VARY, HeaderValue::from_static("accept-encoding"));
+    }
     response
 }
 

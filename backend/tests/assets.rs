@@ -59,6 +59,41 @@ async fn client_routes_get_the_app_and_assets_are_cached_and_compressed() {
     }
 }
 
+/// A release build's `.br` and `.gz` files (made by the same script Trunk
+/// runs after a release build) are sent as they are, chosen by the
+/// browser's `Accept-Encoding`, with `Vary` and the hashed asset's caching.
+#[tokio::test]
+async fn precompressed_files_of_a_release_build_are_sent_as_built() {
+    let redis = RedisServer::start();
+    let dist = dist();
+    let wasm: Vec<u8> = (0..64 * 1024).map(|i: u32| (i % 251) as u8 ^ (i / 1024) as u8).collect();
+    std::fs::write(dist.path().join(WASM_NAME), &wasm).expect("wasm");
+    let script = bolide_tests::workspace_root().join("scripts/lib/precompress.sh");
+    let status = std::process::Command::new("sh").arg(&script).arg(dist.path()).status().expect("sh");
+    assert!(status.success(), "{} failed", script.display());
+    let router = app(AppState::connect(&redis.url()).expect("url"), dist.path());
+
+    for (accept, encoding, suffix) in
+        [("gzip, deflate, br", Some("br"), ".br"), ("gzip", Some("gzip"), ".gz"), ("identity", None, "")]
+    {
+        let expected = std::fs::read(dist.path().join(format!("{WASM_NAME}{suffix}")))
+            .unwrap_or_else(|err| panic!("{WASM_NAME}{suffix} was built: {err}"));
+        let response = get(&router, &format!("/{WASM_NAME}"), Some(accept)).await;
+        assert_eq!(response.status(), StatusCode::OK, "{accept}");
+        let header = |name| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+        assert_eq!(header(header::CONTENT_ENCODING).as_deref(), encoding, "{accept}");
+        assert_eq!(header(header::CONTENT_TYPE).as_deref(), Some("application/wasm"), "{accept}");
+        assert_eq!(header(header::VARY).as_deref(), Some("accept-encoding"), "{accept}");
+        assert_eq!(cache_control(&response), "public, max-age=31536000, immutable");
+        let body = response.into_body().collect().await.expect("body").to_bytes();
+        assert_eq!(body.as_ref(), expected.as_slice(), "{accept}: the file as built");
+    }
+    // A client route's index.html comes precompressed too.
+    let response = get(&router, "/console", Some("br")).await;
+    assert_eq!(response.headers().get(header::CONTENT_ENCODING).expect("encoded"), "br");
+    assert_eq!(cache_control(&response), "no-cache");
+}
+
 #[tokio::test]
 async fn api_is_not_shadowed_by_the_app_fallback() {
     let redis = RedisServer::start();

@@ -105,10 +105,17 @@ ensure_python_redis() {
   fi
 }
 
+# brotli for the release build's precompressed assets (Trunk's post-build
+# hook, scripts/lib/precompress.sh); gzip is part of every Debian system.
+ensure_brotli() {
+  command -v brotli >/dev/null 2>&1 || apt_install brotli
+}
+
 # Everything `bolide serve` needs to build and run.
 ensure_run_tools() {
   ensure_rust
   ensure_redis
+  ensure_brotli
   ensure_trunk
   ensure_wasm_bindgen
 }
