@@ -131,6 +131,33 @@ async fn verify_finds_a_deleted_field_an_extra_field_and_a_missing_record() {
     assert!(report["commands"][0].as_str().expect("commands").starts_with("KEYS meteorite:*"));
 }
 
+/// Exercise 2: a value changed in the console (fields unchanged) is found
+/// and named; putting the value back verifies again.
+#[tokio::test]
+async fn verify_finds_changed_values_and_names_the_records() {
+    let redis = RedisServer::start();
+    let router = router(&redis, ConsolePolicy::LOCAL);
+    let mut client = Client::new(&router);
+    let dataset = generate::generate(300, 8);
+    client.send("POST", "/api/data", Some("application/json"), generate::to_nasa_json(&dataset)).await;
+    let landing = dataset.landings.iter().find(|l| l.mass_g().is_some() && l.class().is_some()).expect("one");
+    let (id, class) = (landing.id().to_string(), landing.class().expect("class").to_string());
+    let mass = landing.fields.iter().find(|(f, _)| f == "mass (g)").map(|(_, v)| v.clone()).expect("mass");
+
+    client.console(&format!("HSET meteorite:{id} recclass XX \"mass (g)\" 999999999")).await;
+    let (_, report) = client.get("/api/data/verify").await;
+    assert_eq!(report["ok"], false, "{report}");
+    assert_eq!(report["changed_values"], serde_json::json!([id]), "{report}");
+    assert_eq!(report["missing_fields"], serde_json::json!([]));
+    assert_eq!(report["extra_fields"], serde_json::json!([]));
+    assert_eq!((report["expected"].as_u64(), report["found"].as_u64()), (Some(300), Some(300)));
+
+    client.console(&format!("HSET meteorite:{id} recclass \"{class}\" \"mass (g)\" \"{mass}\"")).await;
+    let (_, report) = client.get("/api/data/verify").await;
+    assert_eq!(report["ok"], true, "the values are the file's again: {report}");
+    assert_eq!(report["changed_values"], serde_json::json!([]));
+}
+
 /// The page's ids, computed from the generated data in the order of the
 /// sort lists: by value, ties by id bytes (all reversed for descending).
 fn reference(

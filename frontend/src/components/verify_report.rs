@@ -59,6 +59,7 @@ pub fn verify_report(props: &VerifyReportProps) -> Html {
             { ids("Extra records", &r.extra_records) }
             { fields("Hashes missing fields", &r.missing_fields) }
             { fields("Hashes with extra fields", &r.extra_fields) }
+            { ids("Records whose values changed", &r.changed_values) }
             if !r.commands.is_empty() {
                 <p class="muted">{ "Check it yourself in the console:" }</p>
                 <pre class="command-list">{ r.commands.join("\n") }</pre>

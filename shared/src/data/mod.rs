@@ -110,6 +110,10 @@ pub struct Verification {
     /// Records with fields the file did not give them: (id, fields).
     #[serde(default)]
     pub extra_fields: Vec<(String, Vec<String>)>,
+    /// Ids of records with the file's fields whose values are not the
+    /// file's any more (`HSET meteorite:6 recclass XX`).
+    #[serde(default)]
+    pub changed_values: Vec<String>,
     /// The console commands that check the same by hand.
     #[serde(default)]
     pub commands: Vec<String>,

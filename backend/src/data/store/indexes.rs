@@ -191,18 +191,17 @@ impl<'a> Indexes<'a> {
     /// describe the loaded file (a load's only: a reindex keeps describing
     /// the last file).
     ///
-    /// `file` has one line per landing, in file order: its id, then — only
-    /// when its fields differ from the most common field list — a tab and
-    /// the number of its list in `signatures`.
+    /// `file` has one line per landing, in file order (see
+    /// [`super::verify::FileLine`]): its id, a tab, the number of its field
+    /// list in `signatures` (empty for the most common one), a tab, and the
+    /// digest of its fields and values.
     pub fn write_file(&self, tx: &mut Vec<redis::Cmd>, scope: &DataScope, dataset: &Dataset, source: &str) {
-        let mut file = String::with_capacity(self.total * 8);
-        for (entry, signature) in dataset.landings.iter().zip(&self.signature_of) {
-            file.push_str(entry.id());
-            if *signature != 0 {
-                file.push('\t');
-                file.push_str(&signature.to_string());
-            }
-            file.push('\n');
+        let mut file = String::with_capacity(self.total * 20);
+        for (landing, signature) in dataset.landings.iter().zip(&self.signature_of) {
+            let digest =
+                super::verify::digest(landing.fields.iter().map(|(f, v)| (f.as_bytes(), v.as_bytes())));
+            super::verify::FileLine { id: landing.id(), signature: *signature, digest: Some(digest) }
+                .push_to(&mut file);
         }
         let mut set = redis::cmd("SET");
         set.arg(scope.key("file")).arg(file);

@@ -13,7 +13,7 @@
 //! | `counts:<field>` | sorted set | each value with its number of landings |
 //! | `usual` | hash | each field's usual value (below), `""` for none |
 //! | `meta` | hash | the last load: `count`, `fields`, `missing`, `signatures`, `source`, `loaded_at` |
-//! | `file` | string | the loaded file's ids, for verify (see [`super::indexes`]) |
+//! | `file` | string | the loaded file's ids, field lists and value digests, for verify (see [`super::verify`]) |
 //! | `summary:mass`, `summary:year` | hashes | the year range of the landings with a mass (and the other way round), for the version they were found for |
 //! | `version` | string | bumped by every write: cached page results name it |
 //! | `lock` | string | held by a running load |
