@@ -10,8 +10,9 @@
 //!   NASA's file about 105,000 set entries;
 //! - name search reads a few long strings (`names`), not a set member per
 //!   landing ([`super::search`]);
-//! - what verify needs about the loaded file — its ids, and the field list
-//!   of each record that differs from the usual list — is one string
+//! - what verify needs about the loaded file — its ids, the field list
+//!   of each record that differs from the usual list, a digest of each
+//!   record's values ([`super::verify`]) — is one string
 //!   (`file`), not a hash entry per record.
 //!
 //! Commands carry [`CHUNK`] members each: fewer, larger commands cost
