@@ -3,9 +3,9 @@
 use yew::prelude::*;
 use yew_router::prelude::*;
 
-use crate::components::top_nav::TopNav;
 use crate::health::HealthProvider;
 use crate::route::{switch, Route};
+use crate::widgets::top_nav::TopNav;
 
 #[function_component(App)]
 pub fn app() -> Html {

@@ -9,11 +9,16 @@
 
 pub mod api;
 pub mod app;
-pub mod components;
+pub mod console;
+pub mod data;
+pub mod guides;
 pub mod health;
-pub mod pages;
+pub mod home;
+pub mod jobs;
+pub mod not_found;
 pub mod route;
 pub mod state;
+pub mod widgets;
 
 /// Mounts the app on `<body>`.
 pub fn run() {

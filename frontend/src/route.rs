@@ -4,7 +4,7 @@
 use yew::{html, Html};
 use yew_router::Routable;
 
-use crate::pages;
+use crate::{console, data, guides, home, jobs, not_found};
 
 #[derive(Debug, Clone, PartialEq, Eq, Routable)]
 pub enum Route {
@@ -47,12 +47,12 @@ impl Route {
 
 pub fn switch(route: Route) -> Html {
     match route {
-        Route::Home => html! { <pages::home::Home /> },
-        Route::Console => html! { <pages::console::ConsolePage /> },
-        Route::Data => html! { <pages::data::DataPage /> },
-        Route::Jobs => html! { <pages::jobs::JobsPage /> },
-        Route::Guides => html! { <pages::guides::GuidesPage /> },
-        Route::Guide { id } => html! { <pages::guides::view::GuidePage {id} /> },
-        Route::NotFound => html! { <pages::not_found::NotFound /> },
+        Route::Home => html! { <home::Home /> },
+        Route::Console => html! { <console::ConsolePage /> },
+        Route::Data => html! { <data::DataPage /> },
+        Route::Jobs => html! { <jobs::JobsPage /> },
+        Route::Guides => html! { <guides::GuidesPage /> },
+        Route::Guide { id } => html! { <guides::view::GuidePage {id} /> },
+        Route::NotFound => html! { <not_found::NotFound /> },
     }
 }
