@@ -1,10 +1,11 @@
 //! The app's pages and their URLs (served by the backend's `index.html`
 //! fallback, so every URL here can be reloaded or shared).
+//!
+//! Only the names: which component draws each route is [`app::switch`](crate::app::switch)'s
+//! business, so a feature can link to another page (`Link<Route>`) without
+//! importing it, and no import circle goes through the router.
 
-use yew::{html, Html};
 use yew_router::Routable;
-
-use crate::{console, data, guides, home, jobs, not_found};
 
 #[derive(Debug, Clone, PartialEq, Eq, Routable)]
 pub enum Route {
@@ -42,17 +43,5 @@ impl Route {
             Route::Guide { .. } => Route::Guides,
             other => other.clone(),
         }
-    }
-}
-
-pub fn switch(route: Route) -> Html {
-    match route {
-        Route::Home => html! { <home::Home /> },
-        Route::Console => html! { <console::ConsolePage /> },
-        Route::Data => html! { <data::DataPage /> },
-        Route::Jobs => html! { <jobs::JobsPage /> },
-        Route::Guides => html! { <guides::GuidesPage /> },
-        Route::Guide { id } => html! { <guides::view::GuidePage {id} /> },
-        Route::NotFound => html! { <not_found::NotFound /> },
     }
 }

@@ -14,23 +14,10 @@ pub mod tutorial;
 
 use yew::prelude::*;
 
-use crate::api::ApiError;
 use crate::widgets::code_panel::CodePanel;
 use crate::widgets::terminal::ConsoleTerminal;
-use session::{use_console_session, TutorialOptions};
-
-/// The message shown in place of an output when a line could not be run.
-pub fn failure_message(error: &ApiError) -> String {
-    match error {
-        ApiError::Unreachable(_) => {
-            "Could not reach the Bolide server: the line was not run. Is Bolide still running?".to_owned()
-        }
-        ApiError::BadResponse(why) => {
-            format!("The Bolide server sent an answer the page does not understand ({why}).")
-        }
-        ApiError::Server { message, .. } => message.clone(),
-    }
-}
+pub use session::{use_console_session, ConsoleSession, TutorialOptions};
+pub use tutorial::remember_guide;
 
 #[function_component(ConsolePage)]
 pub fn console_page() -> Html {

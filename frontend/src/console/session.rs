@@ -16,10 +16,10 @@
 use bolide_shared::guides::GuideProgress;
 use yew::prelude::*;
 
-use super::failure_message;
 use super::state::{ConsoleAction, ConsoleState};
 use super::tutorial;
 use crate::api;
+use crate::api::failure_message;
 use crate::health::{ServerStatus, StatusContext};
 
 /// redis-cli's prompt when it has no connection.

@@ -28,49 +28,18 @@ use std::collections::VecDeque;
 use std::rc::Rc;
 
 use bolide_shared::api::ConsoleResponse;
-use bolide_shared::cli::{split_args, Reply};
+use bolide_shared::cli::split_args;
 use bolide_shared::commands::help::help_text;
 use yew::Reducible;
+
+use crate::widgets::code_panel::LastCall;
+use crate::widgets::terminal::entry::{Entry, EntryStatus};
 
 use super::tutorial::{self, TutorialWord};
 
 /// How many command blocks the screen keeps; older ones scroll away, as in
 /// a terminal's scrollback.
 pub const MAX_ENTRIES: usize = 300;
-
-/// One command block: the prompt and line as typed, then what came back.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Entry {
-    /// Unique within the page's lifetime (a Yew key).
-    pub id: u64,
-    /// The prompt shown when the line was run (`127.0.0.1:6379[1]>`).
-    pub prompt: String,
-    pub line: String,
-    pub status: EntryStatus,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum EntryStatus {
-    /// Sent, no answer yet.
-    Running,
-    /// What redis-cli prints; `error` when it is an error reply.
-    Done { output: String, error: bool },
-    /// The line could not be run (server unreachable, rate limited, Redis
-    /// down): a plain message for the student.
-    Failed(String),
-}
-
-/// The last command that reached Redis (or `HELP`), for the code panel.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LastCall {
-    /// As typed, after redis-cli's unquoting, name first.
-    pub args: Vec<String>,
-    pub reply: Option<Reply>,
-    /// Reply elements the server left out (the reply is incomplete).
-    pub omitted: Option<u64>,
-    /// The prompt the command ran at (it names the database).
-    pub prompt: String,
-}
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConsoleState {

@@ -23,8 +23,8 @@
 use bolide_shared::guides::{GuideList, GuideProgress, GuideView};
 use web_sys::Storage;
 
+use crate::api::failure_message;
 use crate::api::{self, ApiError};
-use crate::console::failure_message;
 use crate::widgets::markdown::to_plain_text;
 
 /// The `localStorage` key of the guide the console's words drive.

@@ -9,8 +9,8 @@ use yew::prelude::*;
 
 use bolide_shared::data::presets::PRESETS;
 
+use crate::api::failure_message;
 use crate::api::{self, FetchSource, LoadReport, Verification};
-use crate::console::failure_message;
 use crate::data::verify_report::VerifyReport;
 
 #[derive(Properties, PartialEq)]

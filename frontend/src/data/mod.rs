@@ -30,8 +30,8 @@ use std::rc::Rc;
 use gloo_timers::callback::Timeout;
 use yew::prelude::*;
 
+use crate::api::failure_message;
 use crate::api::{self, LandingRecord, Page};
-use crate::console::failure_message;
 use crate::data::filters::DataFilters;
 use crate::data::landing_map::LandingMap;
 use crate::data::load_panel::DataLoadPanel;

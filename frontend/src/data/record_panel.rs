@@ -10,8 +10,8 @@ use bolide_shared::cli::quote_arg;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
+use crate::api::failure_message;
 use crate::api::{self, LandingRecord};
-use crate::console::failure_message;
 use crate::data::Selected;
 use crate::widgets::copy_button::CopyButton;
 

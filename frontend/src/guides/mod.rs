@@ -20,7 +20,7 @@ use bolide_shared::guides::GuideList;
 use yew::prelude::*;
 
 use crate::api;
-use crate::console::failure_message;
+use crate::api::failure_message;
 use crate::guides::card::GuideCard;
 
 #[function_component(GuidesPage)]

@@ -2,7 +2,7 @@
 //! console.
 //!
 //! The console is the same as the Console page's (the
-//! [`session`](crate::console::session) hook), so the student types
+//! [`use_console_session`](crate::console::use_console_session) hook), so the student types
 //! in a real redis-cli while reading; a step's **Run** buttons type their
 //! line into it and run it. After every line the console sends to Redis
 //! (typed or run), the page checks the step again, so ✓ appears as soon as
@@ -21,9 +21,8 @@ use yew_router::prelude::*;
 
 use super::state::{GuideAction, GuideState};
 use crate::api;
-use crate::console::failure_message;
-use crate::console::session::{use_console_session, TutorialOptions};
-use crate::console::tutorial::remember_guide;
+use crate::api::failure_message;
+use crate::console::{remember_guide, use_console_session, TutorialOptions};
 use crate::guides::markdown::GuideMarkdown;
 use crate::guides::outline::GuideOutline;
 use crate::guides::step::GuideStep;

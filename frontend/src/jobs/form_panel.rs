@@ -13,8 +13,8 @@ use bolide_shared::jobs::{Analysis, Job, CELL_DEGREES, MAX_TOP_N};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
+use crate::api::failure_message;
 use crate::api::{self, ApiError};
-use crate::console::failure_message;
 use crate::jobs::describe::analysis_blurb;
 use crate::jobs::form::{FormUpdate, JobForm};
 

@@ -43,8 +43,8 @@ use bolide_shared::jobs::{Job, JobList, JobResults, JobStatus};
 use gloo_timers::future::TimeoutFuture;
 use yew::prelude::*;
 
+use crate::api::failure_message;
 use crate::api::{self, ApiError};
-use crate::console::failure_message;
 use crate::jobs::details::JobDetails;
 use crate::jobs::form_panel::JobFormPanel;
 use crate::jobs::list::JobList as JobListView;

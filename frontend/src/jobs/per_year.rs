@@ -6,10 +6,11 @@ use std::rc::Rc;
 use bolide_shared::jobs::PerYear;
 use yew::prelude::*;
 
-use crate::jobs::series::{year_columns, Bar};
+use crate::jobs::series::year_columns;
 use crate::widgets::charts::histogram::ChartHistogram;
 use crate::widgets::charts::numbers::ChartNumbers;
 use crate::widgets::charts::scale::thousands;
+use crate::widgets::charts::Bar;
 
 #[derive(Properties, PartialEq)]
 pub struct JobPerYearProps {

@@ -15,7 +15,7 @@ use crate::jobs::per_year::JobPerYear;
 use crate::jobs::quality::JobQuality;
 use crate::jobs::series::{
     busiest_cells, class_bars, classes_by_count, fell_found_bars, hemisphere_bars, mass_columns, mass_ticks,
-    Bar, TOP_CLASSES,
+    TOP_CLASSES,
 };
 use crate::jobs::timing::clock;
 use crate::widgets::charts::bars::ChartBars;
@@ -25,6 +25,7 @@ use crate::widgets::charts::numbers::ChartNumbers;
 use crate::widgets::charts::quadrants::ChartQuadrants;
 use crate::widgets::charts::scale::{mass, thousands};
 use crate::widgets::charts::world::ChartWorld;
+use crate::widgets::charts::Bar;
 
 /// Busiest cells listed under the heat map.
 const TOP_CELLS: usize = 20;

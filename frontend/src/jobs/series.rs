@@ -10,37 +10,8 @@ use std::collections::BTreeMap;
 
 use bolide_shared::jobs::{DensityGrid, FellFound, Hemispheres, MassDistribution, YearCount};
 
-use crate::widgets::charts::scale::{power_of_ten_mass, thousands};
-
-/// One labelled count.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Bar {
-    pub label: String,
-    pub value: u64,
-    /// Drawn in grey: a catch-all ("other") or a "missing" count, not a
-    /// value of the field.
-    pub muted: bool,
-}
-
-impl Bar {
-    pub fn new(label: impl Into<String>, value: u64) -> Self {
-        Bar { label: label.into(), value, muted: false }
-    }
-
-    pub fn muted(label: impl Into<String>, value: u64) -> Self {
-        Bar { label: label.into(), value, muted: true }
-    }
-}
-
-/// A count over `[start, end)` of a numeric axis.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Column {
-    pub start: f64,
-    pub end: f64,
-    pub value: u64,
-    /// What the column is, for its tooltip and the numbers table.
-    pub label: String,
-}
+use crate::widgets::charts::scale::{cell_label, power_of_ten_mass, thousands};
+use crate::widgets::charts::{Bar, Column};
 
 /// How many classes the class chart shows before "other".
 pub const TOP_CLASSES: usize = 20;
@@ -134,29 +105,6 @@ pub fn busiest_cells(grid: &DensityGrid, top: usize) -> Vec<Bar> {
         .take(top)
         .map(|cell| Bar::new(cell_label(cell.lat, cell.long, grid.cell_degrees), cell.count))
         .collect()
-}
-
-/// `lat 30°N–35°N, long 110°W–105°W`.
-pub fn cell_label(lat: f64, long: f64, size: f64) -> String {
-    let latitude = |value: f64| degrees(value, 'N', 'S');
-    let longitude = |value: f64| degrees(value, 'E', 'W');
-    format!(
-        "lat {}–{}, long {}–{}",
-        latitude(lat),
-        latitude(lat + size),
-        longitude(long),
-        longitude(long + size)
-    )
-}
-
-/// `35°N`, `0°`, `105°W`.
-pub fn degrees(value: f64, positive: char, negative: char) -> String {
-    let text = crate::widgets::charts::scale::significant(value.abs(), 4);
-    match value {
-        v if v > 0.0 => format!("{text}°{positive}"),
-        v if v < 0.0 => format!("{text}°{negative}"),
-        _ => "0°".to_owned(),
-    }
 }
 
 #[cfg(test)]

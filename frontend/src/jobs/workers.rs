@@ -7,7 +7,7 @@ use bolide_shared::jobs::Workers;
 use yew::prelude::*;
 
 use crate::api;
-use crate::console::failure_message;
+use crate::api::failure_message;
 use crate::jobs::timing::{duration, now_ms};
 
 #[derive(Properties, PartialEq)]

@@ -12,11 +12,23 @@
 
 use std::rc::Rc;
 
+use bolide_shared::cli::Reply;
 use bolide_shared::snippets::{self, Snippet};
 use yew::prelude::*;
 
-use crate::console::state::LastCall;
 use crate::widgets::copy_button::CopyButton;
+
+/// The command the panel shows: the last one that reached Redis (or `HELP`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LastCall {
+    /// As typed, after redis-cli's unquoting, name first.
+    pub args: Vec<String>,
+    pub reply: Option<Reply>,
+    /// Reply elements the server left out (the reply is incomplete).
+    pub omitted: Option<u64>,
+    /// The prompt the command ran at (it names the database).
+    pub prompt: String,
+}
 
 /// Longer outputs are cut (the console's own output has the whole reply).
 const MAX_OUTPUT_CHARS: usize = 3_000;

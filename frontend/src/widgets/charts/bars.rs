@@ -10,8 +10,8 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use crate::jobs::series::Bar;
 use crate::widgets::charts::scale::{count_ticks, percent, thousands};
+use crate::widgets::charts::Bar;
 
 /// The view box's width; the chart scales to its container.
 const WIDTH: f64 = 640.0;

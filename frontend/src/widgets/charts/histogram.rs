@@ -10,8 +10,8 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use crate::jobs::series::Column;
 use crate::widgets::charts::scale::{count_ticks, linear_ticks, thousands};
+use crate::widgets::charts::Column;
 
 const WIDTH: f64 = 640.0;
 const HEIGHT: f64 = 300.0;

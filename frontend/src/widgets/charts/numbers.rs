@@ -6,8 +6,8 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use crate::jobs::series::Bar;
 use crate::widgets::charts::scale::{percent, thousands};
+use crate::widgets::charts::Bar;
 
 /// Tables longer than this start folded.
 const OPEN_ROWS: usize = 12;

@@ -109,6 +109,29 @@ pub fn percent(part: u64, whole: u64) -> String {
     format!("{:.1} %", part as f64 * 100.0 / whole as f64)
 }
 
+/// `lat 30°N–35°N, long 110°W–105°W`.
+pub fn cell_label(lat: f64, long: f64, size: f64) -> String {
+    let latitude = |value: f64| degrees(value, 'N', 'S');
+    let longitude = |value: f64| degrees(value, 'E', 'W');
+    format!(
+        "lat {}–{}, long {}–{}",
+        latitude(lat),
+        latitude(lat + size),
+        longitude(long),
+        longitude(long + size)
+    )
+}
+
+/// `35°N`, `0°`, `105°W`.
+pub fn degrees(value: f64, positive: char, negative: char) -> String {
+    let text = significant(value.abs(), 4);
+    match value {
+        v if v > 0.0 => format!("{text}°{positive}"),
+        v if v < 0.0 => format!("{text}°{negative}"),
+        _ => "0°".to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[cfg(target_arch = "wasm32")]

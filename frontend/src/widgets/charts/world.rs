@@ -14,7 +14,7 @@ use std::rc::Rc;
 use bolide_shared::jobs::DensityGrid;
 use yew::prelude::*;
 
-use crate::jobs::series::cell_label;
+use crate::widgets::charts::scale::cell_label;
 use crate::widgets::charts::scale::thousands;
 use crate::widgets::charts::world_grid::WorldGrid;
 

@@ -11,8 +11,29 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use crate::console::state::{Entry, EntryStatus};
 use crate::widgets::copy_button::CopyButton;
+
+/// One command block: the prompt and line as typed, then what came back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    /// Unique within the page's lifetime (a Yew key).
+    pub id: u64,
+    /// The prompt shown when the line was run (`127.0.0.1:6379[1]>`).
+    pub prompt: String,
+    pub line: String,
+    pub status: EntryStatus,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum EntryStatus {
+    /// Sent, no answer yet.
+    Running,
+    /// What redis-cli prints; `error` when it is an error reply.
+    Done { output: String, error: bool },
+    /// The line could not be run (server unreachable, rate limited, Redis
+    /// down): a plain message for the student.
+    Failed(String),
+}
 
 #[derive(Properties, PartialEq)]
 pub struct ConsoleEntryProps {

@@ -14,9 +14,8 @@ use std::rc::Rc;
 use web_sys::HtmlElement;
 use yew::prelude::*;
 
-use crate::console::state::{Entry, EntryStatus};
-use crate::widgets::terminal::entry::ConsoleEntry;
-use crate::widgets::terminal::input::ConsoleInput;
+use entry::{ConsoleEntry, Entry, EntryStatus};
+use input::ConsoleInput;
 
 #[derive(Properties, PartialEq)]
 pub struct ConsoleTerminalProps {
