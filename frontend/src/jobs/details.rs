@@ -9,11 +9,11 @@ use bolide_shared::jobs::{Job, JobStatus};
 use yew::prelude::*;
 
 use crate::jobs::describe::params_summary;
+use crate::jobs::hooks::ResultState;
 use crate::jobs::redis::JobRedisPanel;
 use crate::jobs::results::JobResultsView;
 use crate::jobs::status::JobStatusView;
 use crate::jobs::timing::{clock, duration, now_ms, phases};
-use crate::jobs::ResultState;
 use crate::widgets::copy_button::CopyButton;
 
 #[derive(Properties, PartialEq)]

@@ -13,8 +13,7 @@ use bolide_shared::jobs::{Analysis, Job, CELL_DEGREES, MAX_TOP_N};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
-use crate::api::failure_message;
-use crate::api::{self, ApiError};
+use super::hooks::{use_submit_job, SubmitJob};
 use crate::jobs::describe::analysis_blurb;
 use crate::jobs::form::{FormUpdate, JobForm};
 
@@ -45,36 +44,13 @@ fn select_change(form: &UseReducerHandle<JobForm>, set: fn(&mut JobForm, String)
 #[function_component(JobFormPanel)]
 pub fn job_form_panel(props: &JobFormProps) -> Html {
     let form = use_reducer(JobForm::default);
-    let busy = use_state(|| false);
-    let error = use_state(|| None::<String>);
+    let SubmitJob { busy, error, submit } = use_submit_job(props.on_submitted.clone());
 
     let onsubmit = {
-        let (form, busy, error, on_submitted) =
-            (form.clone(), busy.clone(), error.clone(), props.on_submitted.clone());
+        let form = form.clone();
         Callback::from(move |event: SubmitEvent| {
             event.prevent_default();
-            if *busy {
-                return;
-            }
-            let request = match form.request() {
-                Ok(request) => request,
-                Err(message) => {
-                    error.set(Some(message));
-                    return;
-                }
-            };
-            error.set(None);
-            busy.set(true);
-            let (busy, error, on_submitted) = (busy.clone(), error.clone(), on_submitted.clone());
-            wasm_bindgen_futures::spawn_local(async move {
-                let result = api::submit_job(&request).await;
-                busy.set(false);
-                match result {
-                    Ok(job) => on_submitted.emit(job),
-                    Err(ApiError::Server { message, .. }) => error.set(Some(message)),
-                    Err(other) => error.set(Some(failure_message(&other))),
-                }
-            });
+            submit.emit(form.request());
         })
     };
     let on_analysis = select_change(&form, |form, value| {
@@ -159,8 +135,8 @@ pub fn job_form_panel(props: &JobFormProps) -> Html {
                 }
             </fieldset>
             <div class="job-form__actions">
-                <button id="job-submit" type="submit" class="primary" disabled={*busy}>
-                    { if *busy { "Submitting…" } else { "Submit the job" } }
+                <button id="job-submit" type="submit" class="primary" disabled={busy}>
+                    { if busy { "Submitting…" } else { "Submit the job" } }
                 </button>
                 if let Some(message) = error.as_ref() {
                     <p class="job-form__error" role="alert">{ message.clone() }</p>

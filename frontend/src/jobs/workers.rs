@@ -3,11 +3,9 @@
 //! to take it). A button lists the workers: their ids, last heartbeats and
 //! the job each one runs.
 
-use bolide_shared::jobs::Workers;
 use yew::prelude::*;
 
-use crate::api;
-use crate::api::failure_message;
+use super::hooks::use_job_workers;
 use crate::jobs::timing::{duration, now_ms};
 
 #[derive(Properties, PartialEq)]
@@ -18,16 +16,8 @@ pub struct JobWorkersProps {
 
 #[function_component(JobWorkers)]
 pub fn job_workers(props: &JobWorkersProps) -> Html {
-    let details = use_state(|| None::<Result<Workers, String>>);
-    let on_show = {
-        let details = details.clone();
-        Callback::from(move |_: MouseEvent| {
-            let details = details.clone();
-            wasm_bindgen_futures::spawn_local(async move {
-                details.set(Some(api::job_workers().await.map_err(|err| failure_message(&err))));
-            });
-        })
-    };
+    let (details, show) = use_job_workers();
+    let on_show = Callback::from(move |_: MouseEvent| show.emit(()));
     let summary = match props.alive {
         None => html! { <span class="muted">{ "Workers: asking…" }</span> },
         Some(0) => html! {
