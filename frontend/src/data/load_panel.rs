@@ -9,59 +9,14 @@ use yew::prelude::*;
 
 use bolide_shared::data::presets::PRESETS;
 
-use crate::api::failure_message;
-use crate::api::{self, FetchSource, LoadReport, Verification};
+use super::hooks::{use_dataset_actions, Busy, DatasetActions, FetchTarget, Outcome};
+use crate::api::LoadReport;
 use crate::data::verify_report::VerifyReport;
 
 #[derive(Properties, PartialEq)]
 pub struct DataLoadPanelProps {
     /// After the set changed (loaded, generated or deleted).
     pub on_loaded: Callback<()>,
-}
-
-/// What runs now.
-#[derive(Debug, Clone, PartialEq)]
-enum Busy {
-    /// Bytes sent of the total (0 of 0 until the browser knows).
-    Uploading {
-        name: String,
-        sent: f64,
-        total: f64,
-    },
-    /// The server is downloading (and then loading) this.
-    Fetching(String),
-    Generating,
-    Deleting,
-    Verifying,
-    Reindexing,
-}
-
-/// What the server is asked to download.
-#[derive(Debug, Clone, PartialEq)]
-enum FetchTarget {
-    Url(String),
-    Preset { name: &'static str, label: &'static str },
-}
-
-impl FetchTarget {
-    /// What the progress line names.
-    fn label(&self) -> String {
-        match self {
-            FetchTarget::Url(url) => url.clone(),
-            FetchTarget::Preset { label, .. } => (*label).to_owned(),
-        }
-    }
-}
-
-/// What the last action did.
-#[derive(Debug, Clone, PartialEq)]
-enum Outcome {
-    Loaded(LoadReport),
-    Deleted(LoadReport),
-    /// Landings indexed by a reindex.
-    Reindexed(u64),
-    Rejected(String),
-    Failed(String),
 }
 
 fn report_html(report: &LoadReport) -> Html {
@@ -91,153 +46,54 @@ fn report_html(report: &LoadReport) -> Html {
 
 #[function_component(DataLoadPanel)]
 pub fn data_load_panel(props: &DataLoadPanelProps) -> Html {
-    let busy = use_state(|| None::<Busy>);
-    let outcome = use_state(|| None::<Outcome>);
-    let verification = use_state(|| None::<Verification>);
+    let DatasetActions {
+        busy,
+        outcome,
+        verification,
+        upload,
+        fetch,
+        generate,
+        delete,
+        verify,
+        reindex,
+        refuse,
+    } = use_dataset_actions(props.on_loaded.clone());
     let n_ref = use_node_ref();
     let seed_ref = use_node_ref();
     let url_ref = use_node_ref();
 
-    // Ends an action that changes the set.
-    let finish = {
-        let (busy, outcome, verification, on_loaded) =
-            (busy.clone(), outcome.clone(), verification.clone(), props.on_loaded.clone());
-        move |result: Result<LoadReport, api::ApiError>, deleted: bool| {
-            busy.set(None);
-            match result {
-                Ok(report) => {
-                    verification.set(None);
-                    outcome.set(Some(if deleted {
-                        Outcome::Deleted(report)
-                    } else {
-                        Outcome::Loaded(report)
-                    }));
-                    on_loaded.emit(());
-                }
-                Err(api::ApiError::Server { status: 400, message, .. }) => {
-                    outcome.set(Some(Outcome::Rejected(message)))
-                }
-                // The file could not be downloaded (offline, or the server's
-                // error status): nothing was loaded either.
-                Err(api::ApiError::Server { status: 502, message, .. }) => {
-                    outcome.set(Some(Outcome::Failed(format!("{message} (Nothing was changed.)"))))
-                }
-                Err(err) => outcome.set(Some(Outcome::Failed(failure_message(&err)))),
-            }
-        }
-    };
-
-    let on_file = {
-        let (busy, finish) = (busy.clone(), finish.clone());
-        Callback::from(move |event: Event| {
-            let input = event.target_unchecked_into::<HtmlInputElement>();
-            let Some(file) = input.files().and_then(|files| files.get(0)) else { return };
-            input.set_value(""); // choosing the same file again loads it again
-            let name = file.name();
-            busy.set(Some(Busy::Uploading { name: name.clone(), sent: 0.0, total: file.size() }));
-            let progress = {
-                let (busy, name) = (busy.clone(), name.clone());
-                Callback::from(move |(sent, total): (f64, f64)| {
-                    busy.set(Some(Busy::Uploading { name: name.clone(), sent, total }));
-                })
-            };
-            let finish = finish.clone();
-            wasm_bindgen_futures::spawn_local(async move {
-                finish(api::upload_data(&file, progress).await, false);
-            });
-        })
-    };
-    let start_fetch = {
-        let (busy, finish) = (busy.clone(), finish.clone());
-        Callback::from(move |target: FetchTarget| {
-            busy.set(Some(Busy::Fetching(target.label())));
-            let finish = finish.clone();
-            wasm_bindgen_futures::spawn_local(async move {
-                let source = match &target {
-                    FetchTarget::Url(url) => FetchSource::Url(url),
-                    FetchTarget::Preset { name, .. } => FetchSource::Preset(name),
-                };
-                finish(api::fetch_data(source).await, false);
-            });
-        })
-    };
+    let on_file = Callback::from(move |event: Event| {
+        let input = event.target_unchecked_into::<HtmlInputElement>();
+        let Some(file) = input.files().and_then(|files| files.get(0)) else { return };
+        input.set_value(""); // choosing the same file again loads it again
+        upload.emit(file);
+    });
     let on_url = {
-        let (start_fetch, url_ref, outcome) = (start_fetch.clone(), url_ref.clone(), outcome.clone());
+        let (fetch, url_ref, refuse) = (fetch.clone(), url_ref.clone(), refuse.clone());
         Callback::from(move |event: SubmitEvent| {
             event.prevent_default();
             let url = url_ref.cast::<HtmlInputElement>().map(|i| i.value()).unwrap_or_default();
             match url.trim() {
-                "" => {
-                    outcome.set(Some(Outcome::Failed("Type the file's address first: https://…".to_owned())))
-                }
-                url => start_fetch.emit(FetchTarget::Url(url.to_owned())),
+                "" => refuse.emit("Type the file's address first: https://…".to_owned()),
+                url => fetch.emit(FetchTarget::Url(url.to_owned())),
             }
         })
     };
-    let on_reindex = {
-        let (busy, outcome, verification, on_loaded) =
-            (busy.clone(), outcome.clone(), verification.clone(), props.on_loaded.clone());
-        Callback::from(move |_: MouseEvent| {
-            busy.set(Some(Busy::Reindexing));
-            let (busy, outcome, verification, on_loaded) =
-                (busy.clone(), outcome.clone(), verification.clone(), on_loaded.clone());
-            wasm_bindgen_futures::spawn_local(async move {
-                let result = api::reindex_data().await;
-                busy.set(None);
-                match result {
-                    Ok(indexed) => {
-                        verification.set(None);
-                        outcome.set(Some(Outcome::Reindexed(indexed)));
-                        on_loaded.emit(());
-                    }
-                    Err(err) => outcome.set(Some(Outcome::Failed(failure_message(&err)))),
-                }
-            });
-        })
-    };
+    let on_reindex = Callback::from(move |_: MouseEvent| reindex.emit(()));
     let on_generate = {
-        let (busy, finish, n_ref, seed_ref, outcome) =
-            (busy.clone(), finish.clone(), n_ref.clone(), seed_ref.clone(), outcome.clone());
+        let (n_ref, seed_ref) = (n_ref.clone(), seed_ref.clone());
         Callback::from(move |event: SubmitEvent| {
             event.prevent_default();
             let value =
                 |node: &NodeRef| node.cast::<HtmlInputElement>().map(|i| i.value()).unwrap_or_default();
-            let (Ok(n), Ok(seed)) =
-                (value(&n_ref).trim().parse::<u64>(), value(&seed_ref).trim().parse::<u64>())
-            else {
-                outcome.set(Some(Outcome::Failed("How many, and the seed, are whole numbers.".to_owned())));
-                return;
-            };
-            busy.set(Some(Busy::Generating));
-            let finish = finish.clone();
-            wasm_bindgen_futures::spawn_local(
-                async move { finish(api::generate_data(n, seed).await, false) },
-            );
+            match (value(&n_ref).trim().parse::<u64>(), value(&seed_ref).trim().parse::<u64>()) {
+                (Ok(n), Ok(seed)) => generate.emit((n, seed)),
+                _ => refuse.emit("How many, and the seed, are whole numbers.".to_owned()),
+            }
         })
     };
-    let on_delete = {
-        let (busy, finish) = (busy.clone(), finish.clone());
-        Callback::from(move |_: MouseEvent| {
-            busy.set(Some(Busy::Deleting));
-            let finish = finish.clone();
-            wasm_bindgen_futures::spawn_local(async move { finish(api::delete_data().await, true) });
-        })
-    };
-    let on_verify = {
-        let (busy, outcome, verification) = (busy.clone(), outcome.clone(), verification.clone());
-        Callback::from(move |_: MouseEvent| {
-            busy.set(Some(Busy::Verifying));
-            let (busy, outcome, verification) = (busy.clone(), outcome.clone(), verification.clone());
-            wasm_bindgen_futures::spawn_local(async move {
-                let result = api::verify_data().await;
-                busy.set(None);
-                match result {
-                    Ok(report) => verification.set(Some(report)),
-                    Err(err) => outcome.set(Some(Outcome::Failed(failure_message(&err)))),
-                }
-            });
-        })
-    };
+    let on_delete = Callback::from(move |_: MouseEvent| delete.emit(()));
+    let on_verify = Callback::from(move |_: MouseEvent| verify.emit(()));
 
     let running = busy.is_some();
     let status = match busy.as_ref() {
@@ -324,7 +180,7 @@ pub fn data_load_panel(props: &DataLoadPanelProps) -> Html {
                 </form>
                 <div class="data-presets">
                     { for PRESETS.iter().map(|preset| {
-                        let start_fetch = start_fetch.clone();
+                        let start_fetch = fetch.clone();
                         let (name, label) = (preset.name, preset.label);
                         let onclick = Callback::from(move |_: MouseEvent| {
                             start_fetch.emit(FetchTarget::Preset { name, label })

@@ -10,9 +10,8 @@ use bolide_shared::cli::quote_arg;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use crate::api::failure_message;
-use crate::api::{self, LandingRecord};
-use crate::data::Selected;
+use super::hooks::{use_record_actions, Mode, RecordActions, Save, Selected};
+use crate::api::LandingRecord;
 use crate::widgets::copy_button::CopyButton;
 
 #[derive(Properties, PartialEq)]
@@ -25,17 +24,6 @@ pub struct RecordPanelProps {
     pub on_saved: Callback<LandingRecord>,
     /// After the landing was deleted: its id.
     pub on_deleted: Callback<String>,
-}
-
-/// What the panel is doing with the record.
-#[derive(Debug, Clone, PartialEq)]
-enum Mode {
-    Viewing,
-    /// The fields with the values as edited so far.
-    Editing(Vec<(String, String)>),
-    ConfirmingDelete,
-    Saving,
-    Deleting,
 }
 
 /// The fields whose value differs from the record's.
@@ -61,19 +49,9 @@ pub fn hset_line(key: &str, fields: &[(String, String)]) -> String {
 
 #[function_component(RecordPanel)]
 pub fn record_panel(props: &RecordPanelProps) -> Html {
-    let mode = use_state(|| Mode::Viewing);
-    // What the last save or failed action said (commands run, or why not).
-    let last_run = use_state(|| None::<Result<Vec<String>, String>>);
-
-    // Another landing: start again from viewing it.
-    {
-        let (mode, last_run) = (mode.clone(), last_run.clone());
-        let id = selected_id(&props.selected).to_owned();
-        use_effect_with(id, move |_| {
-            mode.set(Mode::Viewing);
-            last_run.set(None);
-        });
-    }
+    let actions_of =
+        use_record_actions(props.selected.id(), props.on_saved.clone(), props.on_deleted.clone());
+    let (mode, last_run) = (actions_of.mode.clone(), actions_of.last_run.clone());
 
     let on_close = {
         let on_close = props.on_close.clone();
@@ -94,7 +72,7 @@ pub fn record_panel(props: &RecordPanelProps) -> Html {
             html! {
                 <>
                     { fields }
-                    { actions(landing, &mode, &last_run, props) }
+                    { actions(landing, &actions_of) }
                     { outcome(&last_run) }
                     <div class="record-commands">
                         <div class="code-block__head">
@@ -129,13 +107,6 @@ pub fn record_panel(props: &RecordPanelProps) -> Html {
                 </div>
             }
         </section>
-    }
-}
-
-fn selected_id(selected: &Selected) -> &str {
-    match selected {
-        Selected::Loading(id) | Selected::Failed(id, _) => id,
-        Selected::Loaded(landing) => &landing.id,
     }
 }
 
@@ -199,12 +170,8 @@ fn edit_fields(landing: &LandingRecord, draft: &[(String, String)], mode: &UseSt
 }
 
 /// Edit / Delete, or Save / Cancel, or the delete confirmation.
-fn actions(
-    landing: &LandingRecord,
-    mode: &UseStateHandle<Mode>,
-    last_run: &UseStateHandle<Option<Result<Vec<String>, String>>>,
-    props: &RecordPanelProps,
-) -> Html {
+fn actions(landing: &LandingRecord, actions: &RecordActions) -> Html {
+    let mode = &actions.mode;
     let set_mode = |next: Mode| {
         let mode = mode.clone();
         Callback::from(move |_: MouseEvent| mode.set(next.clone()))
@@ -223,32 +190,10 @@ fn actions(
         Mode::Editing(draft) => {
             let changed = changed_fields(&landing.record.0, draft);
             let on_save = {
-                let (mode, last_run, on_saved, id) =
-                    (mode.clone(), last_run.clone(), props.on_saved.clone(), landing.id.clone());
+                let (save, id) = (actions.save.clone(), landing.id.clone());
                 let (changed, draft) = (changed.clone(), draft.clone());
                 Callback::from(move |_: MouseEvent| {
-                    mode.set(Mode::Saving);
-                    let (mode, last_run, on_saved, id, changed, draft) = (
-                        mode.clone(),
-                        last_run.clone(),
-                        on_saved.clone(),
-                        id.clone(),
-                        changed.clone(),
-                        draft.clone(),
-                    );
-                    wasm_bindgen_futures::spawn_local(async move {
-                        match api::update_landing(&id, &changed).await {
-                            Ok(landing) => {
-                                last_run.set(Some(Ok(landing.commands.clone())));
-                                mode.set(Mode::Viewing);
-                                on_saved.emit(landing);
-                            }
-                            Err(err) => {
-                                last_run.set(Some(Err(failure_message(&err))));
-                                mode.set(Mode::Editing(draft));
-                            }
-                        }
-                    });
+                    save.emit(Save { id: id.clone(), changed: changed.clone(), draft: draft.clone() })
                 })
             };
             html! {
@@ -262,22 +207,8 @@ fn actions(
         }
         Mode::ConfirmingDelete => {
             let on_delete = {
-                let (mode, last_run, on_deleted, id) =
-                    (mode.clone(), last_run.clone(), props.on_deleted.clone(), landing.id.clone());
-                Callback::from(move |_: MouseEvent| {
-                    mode.set(Mode::Deleting);
-                    let (mode, last_run, on_deleted, id) =
-                        (mode.clone(), last_run.clone(), on_deleted.clone(), id.clone());
-                    wasm_bindgen_futures::spawn_local(async move {
-                        match api::delete_landing(&id).await {
-                            Ok(_) => on_deleted.emit(id),
-                            Err(err) => {
-                                last_run.set(Some(Err(failure_message(&err))));
-                                mode.set(Mode::Viewing);
-                            }
-                        }
-                    });
-                })
+                let (delete, id) = (actions.delete.clone(), landing.id.clone());
+                Callback::from(move |_: MouseEvent| delete.emit(id.clone()))
             };
             html! {
                 <div class="record-actions record-actions--confirm" role="alert">
