@@ -31,7 +31,7 @@ pub fn switch(route: Route) -> Html {
         Route::Data => html! { <data::DataPage /> },
         Route::Jobs => html! { <jobs::JobsPage /> },
         Route::Guides => html! { <guides::GuidesPage /> },
-        Route::Guide { id } => html! { <guides::view::GuidePage {id} /> },
+        Route::Guide { id } => html! { <guides::GuidePage {id} /> },
         Route::NotFound => html! { <not_found::NotFound /> },
     }
 }

@@ -10,22 +10,17 @@
 //! hint when they are not. The console's tutorial words drive this guide,
 //! and the page follows them.
 //!
-//! The page's state is a reducer ([`GuideState`]); this module does the
-//! I/O: load the guide, move between steps, check, reset, restart Redis.
-
-use std::cell::RefCell;
-use std::rc::Rc;
+//! The page's state is a reducer ([`GuideState`](super::state::GuideState));
+//! the I/O (load the guide, move between steps, check, reset, restart
+//! Redis) is the [`use_guide`] hook's: this component is layout.
 
 use yew::prelude::*;
 use yew_router::prelude::*;
 
-use super::state::{GuideAction, GuideState};
-use crate::api;
-use crate::api::failure_message;
-use crate::console::{remember_guide, use_console_session, TutorialOptions};
-use crate::guides::markdown::GuideMarkdown;
-use crate::guides::outline::GuideOutline;
-use crate::guides::step::GuideStep;
+use super::hooks::{use_guide, GuideHandle};
+use super::markdown::GuideMarkdown;
+use super::outline::GuideOutline;
+use super::step::GuideStep;
 use crate::route::Route;
 use crate::widgets::terminal::ConsoleTerminal;
 
@@ -34,71 +29,10 @@ pub struct GuidePageProps {
     pub id: String,
 }
 
-/// Sends a check of `step` (with a quiz answer) and hands the result back.
-fn check(state: &UseReducerHandle<GuideState>, guide_id: String, step: usize, answer: Option<usize>) {
-    let dispatcher = state.dispatcher();
-    dispatcher.dispatch(GuideAction::CheckStarted { step, answer });
-    wasm_bindgen_futures::spawn_local(async move {
-        let result =
-            api::check_guide_step(&guide_id, step, answer).await.map_err(|error| failure_message(&error));
-        dispatcher.dispatch(GuideAction::Checked { guide_id, step, result });
-    });
-}
-
-/// Moves to `step` and hands the new progress back.
-fn go_to(state: &UseReducerHandle<GuideState>, guide_id: String, step: usize) {
-    let dispatcher = state.dispatcher();
-    wasm_bindgen_futures::spawn_local(async move {
-        match api::move_in_guide(&guide_id, step).await {
-            Ok(progress) => dispatcher.dispatch(GuideAction::Moved(progress)),
-            Err(error) => dispatcher.dispatch(GuideAction::MoveFailed(failure_message(&error))),
-        }
-    });
-}
-
 #[function_component(GuidePage)]
 pub fn guide_page(props: &GuidePageProps) -> Html {
-    let state = use_reducer(GuideState::default);
+    let GuideHandle { state, console, go, check, restart, reset, finish } = use_guide(&props.id);
     let confirming_reset = use_state(|| false);
-    let navigator = use_navigator();
-
-    // The guide, whenever the URL names another one.
-    {
-        let dispatcher = state.dispatcher();
-        use_effect_with(props.id.clone(), move |id| {
-            remember_guide(id);
-            let id = id.clone();
-            wasm_bindgen_futures::spawn_local(async move {
-                let result = api::guide(&id).await.map_err(|error| failure_message(&error));
-                dispatcher.dispatch(GuideAction::Loaded { id, result });
-            });
-        });
-    }
-
-    let on_moved = {
-        let dispatcher = state.dispatcher();
-        Callback::from(move |progress| dispatcher.dispatch(GuideAction::Moved(progress)))
-    };
-    let console = use_console_session(TutorialOptions { guide: Some(props.id.clone()), on_moved });
-
-    // After each line Redis answered, once the console is idle, check the
-    // step again (if it is about keys and not yet done).
-    {
-        let state = state.clone();
-        let handled: Rc<RefCell<u64>> = use_mut_ref(|| 0);
-        let busy = console.state.busy();
-        use_effect_with((console.state.answered, busy), move |(answered, busy)| {
-            if !*busy && *answered != *handled.borrow() {
-                *handled.borrow_mut() = *answered;
-                let step = state.current_step();
-                if let Some(id) = state.guide_id() {
-                    if state.has_key_check(step) && !state.is_done(step) {
-                        check(&state, id.to_owned(), step, None);
-                    }
-                }
-            }
-        });
-    }
 
     let Some(view) = state.view.clone() else {
         return html! {
@@ -119,79 +53,23 @@ pub fn guide_page(props: &GuidePageProps) -> Html {
     let current_done = state.is_done(current);
     let current_checked = view.guide.steps.get(current).is_some_and(|step| step.is_checked());
 
-    let on_go = {
-        let state = state.clone();
-        let guide_id = guide_id.clone();
-        Callback::from(move |step: usize| go_to(&state, guide_id.clone(), step))
-    };
+    let on_go = go.clone();
     let on_prev = {
-        let on_go = on_go.clone();
-        Callback::from(move |_: MouseEvent| on_go.emit(current.saturating_sub(1)))
+        let go = go.clone();
+        Callback::from(move |_: MouseEvent| go.emit(current.saturating_sub(1)))
     };
-    let on_next = {
-        let on_go = on_go.clone();
-        Callback::from(move |_: MouseEvent| on_go.emit(current + 1))
-    };
-    // The last step has no "next" to mark it read: finishing does, then
-    // goes back to the list (which shows the guide complete).
-    let on_finish = {
-        let dispatcher = state.dispatcher();
-        let navigator = navigator.clone();
-        let guide_id = guide_id.clone();
-        let reading_left = !current_checked && !current_done;
-        Callback::from(move |_: MouseEvent| {
-            let dispatcher = dispatcher.clone();
-            let navigator = navigator.clone();
-            let guide_id = guide_id.clone();
-            wasm_bindgen_futures::spawn_local(async move {
-                if reading_left {
-                    let result = api::check_guide_step(&guide_id, current, None)
-                        .await
-                        .map_err(|error| failure_message(&error));
-                    let failed = result.is_err();
-                    dispatcher.dispatch(GuideAction::Checked { guide_id, step: current, result });
-                    if failed {
-                        return;
-                    }
-                }
-                if let Some(navigator) = navigator {
-                    navigator.push(&Route::Guides);
-                }
-            });
-        })
-    };
+    let on_next = Callback::from(move |_: MouseEvent| go.emit(current + 1));
+    let on_finish = Callback::from(move |_: MouseEvent| finish.emit(()));
     let on_run = {
         let on_submit = console.on_submit.clone();
         Callback::from(move |line: String| on_submit.emit(vec![line]))
     };
     let on_check = {
-        let state = state.clone();
-        let guide_id = guide_id.clone();
-        Callback::from(move |()| check(&state, guide_id.clone(), current, None))
+        let check = check.clone();
+        Callback::from(move |()| check.emit(None))
     };
-    let on_answer = {
-        let state = state.clone();
-        let guide_id = guide_id.clone();
-        Callback::from(move |answer: usize| check(&state, guide_id.clone(), current, Some(answer)))
-    };
-    let on_restart = {
-        let state = state.clone();
-        let guide_id = guide_id.clone();
-        Callback::from(move |persistence: bool| {
-            let dispatcher = state.dispatcher();
-            let state = state.clone();
-            let guide_id = guide_id.clone();
-            dispatcher.dispatch(GuideAction::RestartStarted(persistence));
-            wasm_bindgen_futures::spawn_local(async move {
-                let result = api::restart_redis(persistence).await.map_err(|error| failure_message(&error));
-                let restarted = result.is_ok();
-                dispatcher.dispatch(GuideAction::Restarted(result));
-                if restarted {
-                    check(&state, guide_id, current, None);
-                }
-            });
-        })
-    };
+    let on_answer = Callback::from(move |answer: usize| check.emit(Some(answer)));
+    let on_restart = restart;
     let on_reset_ask = {
         let confirming_reset = confirming_reset.clone();
         Callback::from(move |_: MouseEvent| confirming_reset.set(true))
@@ -201,22 +79,15 @@ pub fn guide_page(props: &GuidePageProps) -> Html {
         Callback::from(move |_: MouseEvent| confirming_reset.set(false))
     };
     let on_reset = {
-        let dispatcher = state.dispatcher();
         let confirming_reset = confirming_reset.clone();
-        let guide_id = guide_id.clone();
         Callback::from(move |_: MouseEvent| {
             confirming_reset.set(false);
-            let dispatcher = dispatcher.clone();
-            let guide_id = guide_id.clone();
-            wasm_bindgen_futures::spawn_local(async move {
-                let result = api::reset_guide(&guide_id).await.map_err(|error| failure_message(&error));
-                dispatcher.dispatch(GuideAction::Reset { guide_id, result });
-            });
+            reset.emit(());
         })
     };
 
     let next_label = if current_checked && !current_done { "Skip this step →" } else { "Next step →" };
-    let reset = if *confirming_reset {
+    let reset_controls = if *confirming_reset {
         let created = if view.guide.creates.is_empty() {
             "It created no keys.".to_owned()
         } else {
@@ -246,7 +117,7 @@ pub fn guide_page(props: &GuidePageProps) -> Html {
                     { format!("{done_count} of {total} steps done") }
                     if total > 0 && done_count == total { { " · ✓ complete" } }
                 </p>
-                <GuideOutline view={view.clone()} {current} on_go={on_go.clone()} />
+                <GuideOutline view={view.clone()} {current} {on_go} />
             </header>
             if let Some(notice) = &state.notice {
                 <p class="guide-notice" role="status">{ notice.clone() }</p>
@@ -277,7 +148,7 @@ pub fn guide_page(props: &GuidePageProps) -> Html {
                             <button type="button" class="guide-finish" onclick={on_finish}>{ "Finish: back to all guides" }</button>
                         }
                         <span class="guide-nav__spacer" />
-                        { reset }
+                        { reset_controls }
                     </nav>
                 </div>
                 <aside class="guide-console" aria-label="Console">
