@@ -1,55 +1,20 @@
 //! `/console`: a redis-cli in the browser, against the student's real Redis.
 //!
-//! The page is a terminal ([`ConsoleTerminal`]) beside a code panel
-//! ([`CodePanel`]). The console itself — its state, one reducer
+//! The page ([`page`]) is a terminal
+//! ([`ConsoleTerminal`](crate::widgets::terminal::ConsoleTerminal)) beside a
+//! code panel ([`CodePanel`](crate::widgets::code_panel::CodePanel)), both
+//! widgets. The console itself — its state, one reducer
 //! ([`state`]): the command blocks, the queue of lines to run, the line in
 //! flight, the prompt, the last reply; and the I/O that drives it — is the
 //! [`session`] hook, which a guide's page uses too. Besides Redis commands
 //! the console understands the tutorial words ([`tutorial`]): `TUTORIAL`,
 //! `NEXT`, `PREV`, `T<n>`.
 
+pub mod page;
 pub mod session;
 pub mod state;
 pub mod tutorial;
 
-use yew::prelude::*;
-
-use crate::widgets::code_panel::CodePanel;
-use crate::widgets::terminal::ConsoleTerminal;
+pub use page::ConsolePage;
 pub use session::{use_console_session, ConsoleSession, TutorialOptions};
 pub use tutorial::remember_guide;
-
-#[function_component(ConsolePage)]
-pub fn console_page() -> Html {
-    let console = use_console_session(TutorialOptions::default());
-
-    html! {
-        <section class="console-page">
-            <header class="console-head">
-                <h1>{ "Console" }</h1>
-                <p class="lead">
-                    { "Type Redis commands as in redis-cli; they run on your real Redis. " }
-                    { "Beside each reply: the same call from a Python or Rust program." }
-                </p>
-            </header>
-            <div class="console-layout">
-                <ConsoleTerminal
-                    entries={console.state.entries.clone()}
-                    prompt={console.prompt.map(AttrValue::from)}
-                    on_submit={console.on_submit}
-                    on_clear_screen={console.on_clear_screen}
-                />
-                <CodePanel last={console.state.last.clone()} host={AttrValue::from(console.host)} port={console.port} />
-            </div>
-            <p id="console-keys" class="console-keys muted">
-                <kbd>{ "Enter" }</kbd>{ " runs a line · " }
-                <kbd>{ "↑" }</kbd>{ " " }<kbd>{ "↓" }</kbd>{ " history · " }
-                <kbd>{ "Tab" }</kbd>{ " completes a command · " }
-                <kbd>{ "Ctrl" }</kbd>{ "+" }<kbd>{ "L" }</kbd>{ " clears · " }
-                <code>{ "HELP SET" }</code>{ ", " }<code>{ "HELP @hash" }</code>{ " explain commands · " }
-                <code>{ "TUTORIAL" }</code>{ ", " }<code>{ "NEXT" }</code>{ ", " }<code>{ "PREV" }</code>
-                { " follow a guide (" }<code>{ "HELP TUTORIAL" }</code>{ ")" }
-            </p>
-        </section>
-    }
-}

@@ -23,14 +23,13 @@
 //! component's state: browser automation and some IMEs change the value
 //! without an `input` event, and the line that runs must be the one shown.
 
-use std::rc::Rc;
-
 use bolide_shared::commands::help::{complete, hint};
 use wasm_bindgen::JsCast;
 use web_sys::{ClipboardEvent, HtmlInputElement};
 use yew::prelude::*;
 
-use crate::widgets::terminal::history;
+use super::history;
+use super::line::{Completion, InputAction, InputState};
 
 /// How many completion candidates are listed under the input.
 const SHOWN_CANDIDATES: usize = 40;
@@ -48,144 +47,23 @@ pub struct ConsoleInputProps {
     pub input_ref: NodeRef,
 }
 
-/// A Tab completion in progress.
-#[derive(Debug, Clone, PartialEq)]
-struct Completion {
-    /// The line as typed before the first Tab.
-    original: String,
-    candidates: Rc<Vec<String>>,
-    /// The candidate shown; `None` when the original line is shown again.
-    index: Option<usize>,
+/// What the input line draws and the handlers of its element's events.
+struct InputLine {
+    state: UseReducerHandle<InputState>,
+    layer_ref: NodeRef,
+    oninput: Callback<InputEvent>,
+    onchange: Callback<Event>,
+    onkeydown: Callback<KeyboardEvent>,
+    onkeyup: Callback<KeyboardEvent>,
+    onpaste: Callback<Event>,
+    onscroll: Callback<Event>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-struct InputState {
-    text: String,
-    history: Rc<Vec<String>>,
-    /// Where ↑/↓ are in the history, while walking it.
-    browsing: Option<usize>,
-    /// The line being typed when ↑ was first pressed.
-    draft: String,
-    completion: Option<Completion>,
-    /// Bumped when the console sets the text (history, completion): the
-    /// caret then goes to the end.
-    moved: u64,
-    /// Bumped when the history changes, to store it.
-    stored: u64,
-}
-
-enum InputAction {
-    Load(Vec<String>),
-    Typed(String),
-    Up,
-    Down,
-    /// Tab, with the text currently in the element.
-    Complete(String),
-    Escape,
-    /// Lines sent to run; `rest` stays in the input.
-    Submit {
-        lines: Vec<String>,
-        rest: String,
-    },
-}
-
-impl Reducible for InputState {
-    type Action = InputAction;
-
-    fn reduce(self: Rc<Self>, action: InputAction) -> Rc<Self> {
-        let mut next = (*self).clone();
-        match action {
-            InputAction::Load(lines) => next.history = Rc::new(lines),
-            InputAction::Typed(text) => {
-                next.text = text;
-                next.browsing = None;
-                next.completion = None;
-            }
-            InputAction::Up => {
-                next.completion = None;
-                let len = next.history.len();
-                let position = match next.browsing {
-                    _ if len == 0 => return self,
-                    None => {
-                        next.draft = next.text.clone();
-                        len - 1
-                    }
-                    Some(i) => i.saturating_sub(1),
-                };
-                next.browsing = Some(position);
-                next.text = next.history.get(position).cloned().unwrap_or_default();
-                next.moved += 1;
-            }
-            InputAction::Down => {
-                next.completion = None;
-                match next.browsing {
-                    None => return self,
-                    Some(i) if i + 1 < next.history.len() => {
-                        next.browsing = Some(i + 1);
-                        next.text = next.history.get(i + 1).cloned().unwrap_or_default();
-                    }
-                    Some(_) => {
-                        next.browsing = None;
-                        next.text = std::mem::take(&mut next.draft);
-                    }
-                }
-                next.moved += 1;
-            }
-            InputAction::Complete(current) => {
-                let continuing = next.completion.as_ref().filter(|_| current == next.text).cloned();
-                let completion = match continuing {
-                    Some(mut completion) => {
-                        completion.index = match completion.index {
-                            None => Some(0),
-                            Some(i) if i + 1 < completion.candidates.len() => Some(i + 1),
-                            Some(_) => None,
-                        };
-                        completion
-                    }
-                    None => {
-                        let candidates = complete(&current);
-                        if candidates.is_empty() {
-                            return self;
-                        }
-                        Completion { original: current, candidates: Rc::new(candidates), index: Some(0) }
-                    }
-                };
-                next.text = match completion.index {
-                    Some(i) => completion.candidates.get(i).cloned().unwrap_or_default(),
-                    None => completion.original.clone(),
-                };
-                next.completion = Some(completion);
-                next.browsing = None;
-                next.moved += 1;
-            }
-            InputAction::Escape => {
-                let Some(completion) = next.completion.take() else { return self };
-                next.text = completion.original;
-                next.moved += 1;
-            }
-            InputAction::Submit { lines, rest } => {
-                let mut history = (*next.history).clone();
-                let mut changed = false;
-                for line in &lines {
-                    changed |= history::push(&mut history, line);
-                }
-                if changed {
-                    next.history = Rc::new(history);
-                    next.stored += 1;
-                }
-                next.text = rest;
-                next.browsing = None;
-                next.draft.clear();
-                next.completion = None;
-                next.moved += 1;
-            }
-        }
-        Rc::new(next)
-    }
-}
-
-#[function_component(ConsoleInput)]
-pub fn console_input(props: &ConsoleInputProps) -> Html {
+/// The line's state, its effects (load and store the history, the caret
+/// after the console set the text, the hint overlay's scroll) and the
+/// keys, paste and typing that drive it.
+#[hook]
+fn use_input_line(props: &ConsoleInputProps) -> InputLine {
     let state = use_reducer(InputState::default);
     let input_ref = props.input_ref.clone();
     let layer_ref = use_node_ref();
@@ -334,6 +212,14 @@ pub fn console_input(props: &ConsoleInputProps) -> Html {
         Callback::from(move |_: KeyboardEvent| sync_scroll(&input_ref, &layer_ref))
     };
 
+    InputLine { state, layer_ref, oninput, onchange, onkeydown, onkeyup, onpaste, onscroll }
+}
+
+#[function_component(ConsoleInput)]
+pub fn console_input(props: &ConsoleInputProps) -> Html {
+    let InputLine { state, layer_ref, oninput, onchange, onkeydown, onkeyup, onpaste, onscroll } =
+        use_input_line(props);
+    let input_ref = props.input_ref.clone();
     let hint_text = hint(&state.text).unwrap_or_default();
     let prompt = match &props.prompt {
         Some(prompt) => {

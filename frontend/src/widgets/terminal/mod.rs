@@ -8,6 +8,7 @@
 pub mod entry;
 pub mod history;
 pub mod input;
+pub mod line;
 
 use std::rc::Rc;
 
