@@ -19,7 +19,7 @@
 //! command table in `bolide-shared`, which the server uses for the same
 //! commands), so they work even when the server does not answer; a blank
 //! line just repeats the prompt. The tutorial words (`TUTORIAL`, `NEXT`,
-//! `PREV`, `T<n>`, see [`tutorial`](super::tutorial)) are Bolide's own: they
+//! `PREV`, `T<n>`, see [`tutorial`]) are Bolide's own: they
 //! take their turn in the queue like any line, but the page carries them out
 //! with the guides API instead of sending them to Redis. Every other line
 //! goes to the server.

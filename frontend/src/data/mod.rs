@@ -1,11 +1,12 @@
 //! `/data`: the Meteorite Landings browser.
 //!
-//! A load panel ([`DataLoadPanel`]: upload, load from a URL or a preset,
+//! A load panel ([`load_panel`]: upload, load from a URL or a preset,
 //! generate, verify, reindex, delete), then the summary of what matches the
-//! filters ([`DataSummary`]: count, mass and year ranges) and the table of
-//! one page of landings ([`DataFilters`], [`DataTable`]), beside the record
-//! panel ([`RecordPanel`], the hash of the clicked row, to edit or delete)
-//! and a map of the page ([`LandingMap`]). The page owns the query (a
+//! filters ([`summary`]: count, mass and year ranges) and the table of
+//! one page of landings ([`filters`], [`table`]), beside the record
+//! panel ([`record_panel`], the hash of the clicked row, to edit or delete)
+//! and a map of the page ([`landing_map`]); [`verify_report`] shows a
+//! verification. The page itself is [`page`], layout only. The page owns the query (a
 //! reducer, [`query`]); the [`hooks`] make the two fetches (the page of
 //! landings, and the clicked landing) and the load and record actions, so
 //! the components are layout over props and callbacks. Every answer

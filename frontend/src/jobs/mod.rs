@@ -3,10 +3,11 @@
 //! The API records a job and answers at once (`202`); a separate worker
 //! takes it from a queue in Redis, reports progress, stores a result; the
 //! page polls and draws the result when it is there. So the page is a
-//! submit form ([`JobFormPanel`]), the list of the caller's jobs with live
-//! status and progress ([`JobList`], [`JobWorkers`]), and one job's details
-//! ([`JobDetails`]: timing, worker, the Redis keys and commands, and the
-//! result as a chart).
+//! submit form ([`form_panel`]), the list of the caller's jobs with live
+//! status and progress ([`list`], [`workers`]), and one job's details
+//! ([`details`]: timing, worker, the Redis keys and commands ([`redis`]),
+//! and the result as a chart ([`results`], [`per_year`], [`heaviest`],
+//! [`quality`], [`download`])).
 //!
 //! Everything shown comes from the server (a reload shows the same jobs):
 //! the page's state ([`state`]) is the last list the server sent, polled
@@ -14,6 +15,12 @@
 //! job is finished and restarts on a submit, a cancel or a page change.
 //! The result of the open job is fetched once it has succeeded; an answer
 //! for a job the student has since left is dropped.
+//!
+//! Here: the page ([`page`], layout only), its components (one per file),
+//! the reducers ([`state`], the form's [`form`]), the [`hooks`] that do
+//! every call, and pure helpers tested natively: [`polling`], [`series`]
+//! (results into the charts' bars and columns), [`export`] (CSV and JSON),
+//! [`describe`], [`timing`].
 
 pub mod describe;
 pub mod details;

@@ -1,4 +1,9 @@
-//! Charts.
+//! Charts drawn as SVG, each a component taking plain data: a [`Bar`] (a
+//! label and a count) or a [`Column`] (a count over a stretch of a numeric
+//! axis), or a result type from `bolide-shared` (hemispheres, a density
+//! grid). What a bar or column *means* for an analysis (the 20 biggest
+//! classes, a decade's label) is decided by the feature that fills them
+//! (`jobs::series`); the numbers on the axes by [`scale`].
 
 pub mod bars;
 pub mod histogram;

@@ -31,7 +31,7 @@ pub fn heat(count: u64, max: u64) -> f64 {
     ((count as f64).ln() / (max as f64).ln()).clamp(0.0, 1.0)
 }
 
-/// The colour at `t` (0–1) between the [`STOPS`], as `#rrggbb`.
+/// The colour at `t` (0–1) between the `STOPS`, as `#rrggbb`.
 pub fn heat_colour(t: f64) -> String {
     let t = if t.is_finite() { t.clamp(0.0, 1.0) } else { 0.0 };
     let scaled = t * (STOPS.len() - 1) as f64;

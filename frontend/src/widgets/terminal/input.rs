@@ -5,7 +5,7 @@
 //!
 //! - **Enter** runs the line; a blank line just shows the prompt again.
 //! - **↑ / ↓** walk the history (kept across reloads, see
-//!   [`history`](crate::widgets::terminal::history)); the line being typed is
+//!   [`history`]); the line being typed is
 //!   kept and comes back after the newest entry.
 //! - **Tab** replaces the line with the first command name that completes
 //!   it, and again with the next, then the line as typed, and round again
