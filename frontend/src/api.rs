@@ -406,3 +406,18 @@ async fn post_json<B: serde::Serialize, T: serde::de::DeserializeOwned>(
     let response = request.send().await.map_err(|err| ApiError::Unreachable(err.to_string()))?;
     decode(response).await
 }
+
+/// The message shown in place of an output when a call failed: what every
+/// page says when the server could not be reached or refused (the console
+/// shows it in place of a line's output).
+pub fn failure_message(error: &ApiError) -> String {
+    match error {
+        ApiError::Unreachable(_) => {
+            "Could not reach the Bolide server: the line was not run. Is Bolide still running?".to_owned()
+        }
+        ApiError::BadResponse(why) => {
+            format!("The Bolide server sent an answer the page does not understand ({why}).")
+        }
+        ApiError::Server { message, .. } => message.clone(),
+    }
+}

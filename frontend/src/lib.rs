@@ -1,19 +1,39 @@
 //! Bolide's browser app: a Yew single-page app compiled to wasm by Trunk.
 //!
-//! Layout (as in Yew's `function_router` example): [`route`] names the
-//! pages, [`pages`] holds one module per page, [`components`] the pieces
-//! pages share, [`api`] one async function per backend endpoint, and
-//! [`health`] the polled server status every page can read from context,
-//! [`state`] the edits the pages' reducer states take.
+//! Layout, by feature (as in Yew's `function_router` example, pages use
+//! components and never the reverse):
+//!
+//! - one folder per feature, [`console`], [`data`], [`jobs`], [`guides`]
+//!   (and `keys/` when it lands): its page(s), its own components (one per
+//!   file, no feature prefix in the name), its state (reducers) and its
+//!   `hooks.rs` (`use_…`: the API calls and polling; components take
+//!   props and callbacks). A feature's `mod.rs` says what it holds and
+//!   re-exports its page(s). A feature uses another one only through what
+//!   that one's `mod.rs` re-exports (the guide page embeds the console with
+//!   [`console::use_console_session`]), never its inner modules.
+//! - [`widgets`]: charts, the terminal, the code panel, copy button,
+//!   Markdown, status badge, top bar; they import no feature.
+//! - at the bottom, used by all: [`api`] (one documented async fn per
+//!   endpoint, and [`api::failure_message`]), [`health`] (the polled server
+//!   status, a context), [`state`] (the [`state::Edit`] reducer action),
+//!   [`route`] (the URLs, nothing else).
+//! - at the top: [`app`], the root component and `switch`, the only module
+//!   that knows every page; [`home`] and [`not_found`] are one-file pages.
+//!
 //! The binary (`main.rs`) only mounts [`app::App`].
 
 pub mod api;
 pub mod app;
-pub mod components;
+pub mod console;
+pub mod data;
+pub mod guides;
 pub mod health;
-pub mod pages;
+pub mod home;
+pub mod jobs;
+pub mod not_found;
 pub mod route;
 pub mod state;
+pub mod widgets;
 
 /// Mounts the app on `<body>`.
 pub fn run() {

@@ -1,10 +1,11 @@
 //! The app's pages and their URLs (served by the backend's `index.html`
 //! fallback, so every URL here can be reloaded or shared).
+//!
+//! Only the names: which component draws each route is [`app::switch`](crate::app::switch)'s
+//! business, so a feature can link to another page (`Link<Route>`) without
+//! importing it, and no import circle goes through the router.
 
-use yew::{html, Html};
 use yew_router::Routable;
-
-use crate::pages;
 
 #[derive(Debug, Clone, PartialEq, Eq, Routable)]
 pub enum Route {
@@ -42,17 +43,5 @@ impl Route {
             Route::Guide { .. } => Route::Guides,
             other => other.clone(),
         }
-    }
-}
-
-pub fn switch(route: Route) -> Html {
-    match route {
-        Route::Home => html! { <pages::home::Home /> },
-        Route::Console => html! { <pages::console::ConsolePage /> },
-        Route::Data => html! { <pages::data::DataPage /> },
-        Route::Jobs => html! { <pages::jobs::JobsPage /> },
-        Route::Guides => html! { <pages::guides::GuidesPage /> },
-        Route::Guide { id } => html! { <pages::guides::view::GuidePage {id} /> },
-        Route::NotFound => html! { <pages::not_found::NotFound /> },
     }
 }

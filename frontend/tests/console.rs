@@ -4,15 +4,14 @@
 
 use std::rc::Rc;
 
+use bolide_frontend::api::failure_message;
 use bolide_frontend::api::ApiError;
-use bolide_frontend::components::code_panel::{python_text, rust_text, Target};
-use bolide_frontend::components::console_input::{split_paste, utf16_to_byte};
-use bolide_frontend::pages::console::failure_message;
-use bolide_frontend::pages::console::history;
-use bolide_frontend::pages::console::state::{
-    classify, ConsoleAction, ConsoleState, EntryStatus, LocalLine, MAX_ENTRIES,
-};
-use bolide_frontend::pages::console::tutorial::TutorialWord;
+use bolide_frontend::console::state::{classify, ConsoleAction, ConsoleState, LocalLine, MAX_ENTRIES};
+use bolide_frontend::console::tutorial::TutorialWord;
+use bolide_frontend::widgets::code_panel::{python_text, rust_text, Target};
+use bolide_frontend::widgets::terminal::entry::EntryStatus;
+use bolide_frontend::widgets::terminal::history;
+use bolide_frontend::widgets::terminal::input::{split_paste, utf16_to_byte};
 use bolide_shared::api::ConsoleResponse;
 use bolide_shared::cli::Reply;
 use bolide_shared::snippets;

@@ -4,11 +4,11 @@
 
 use std::rc::Rc;
 
-use bolide_frontend::pages::console::tutorial::{
+use bolide_frontend::console::tutorial::{
     default_guide, is_help_topic, parse_word, step_text, target_step, TutorialWord,
 };
-use bolide_frontend::pages::guides::markdown::{is_safe_url, to_html, to_plain_text};
-use bolide_frontend::pages::guides::state::{needs_restart, CheckStatus, GuideAction, GuideState};
+use bolide_frontend::guides::state::{needs_restart, CheckStatus, GuideAction, GuideState};
+use bolide_frontend::widgets::markdown::{is_safe_url, to_html, to_plain_text};
 use bolide_shared::guides::{
     parse_guide, Check, CheckResult, GuideEnvironment, GuideList, GuideProgress, GuideView, Persistence,
     ResetReport,

@@ -2,8 +2,8 @@
 //! how a health poll becomes what the status badge shows.
 
 use bolide_frontend::api::ApiError;
-use bolide_frontend::components::status_badge::badge_view;
 use bolide_frontend::health::ServerStatus;
+use bolide_frontend::widgets::status_badge::badge_view;
 use bolide_shared::api::{BolideInfo, ErrorDetail, Health, HealthStatus, RedisHealth, RedisMode};
 use wasm_bindgen_test::*;
 

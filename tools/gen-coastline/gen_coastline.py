@@ -3,7 +3,7 @@
 
 Reads ``land-110m.json`` of the npm package ``world-atlas`` (v2, ISC): Natural
 Earth's 1:110m land polygons (public domain) as TopoJSON. Writes
-``frontend/src/components/coastline.path``: one SVG path ``d`` string in the
+``frontend/src/widgets/charts/coastline.path``: one SVG path ``d`` string in the
 world views' equirectangular coordinates (x the longitude, y the latitude
 negated, since SVG's y grows downwards), which ``world_grid.rs`` includes
 with ``include_str!``.
@@ -45,7 +45,7 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
-DEFAULT_OUTPUT = os.path.join(REPO, "frontend", "src", "components", "coastline.path")
+DEFAULT_OUTPUT = os.path.join(REPO, "frontend", "src", "widgets", "charts", "coastline.path")
 
 # Past this the file is heavier than a coastline on a 360-unit map is worth:
 # ask for a coarser precision instead.

@@ -1,0 +1,159 @@
+//! The data table's filters: name search (as you type; the page debounces
+//! it), class, fall, name type, coordinates, year and mass ranges, page
+//! size.
+//!
+//! Text filters other than the search apply on `change` (Enter or leaving
+//! the field), so typing a year does not send a request per digit.
+
+use web_sys::{HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+
+use crate::data::query::{DataQuery, QueryUpdate, PAGE_SIZES};
+
+#[derive(Properties, PartialEq)]
+pub struct DataFiltersProps {
+    pub query: DataQuery,
+    /// The search box's text as typed (ahead of `query.q` while debounced).
+    pub search_text: AttrValue,
+    pub on_search: Callback<String>,
+    pub on_update: Callback<QueryUpdate>,
+}
+
+/// A text filter: on change, `set` stores the input's value and the table
+/// goes back to page 1.
+fn text_change(on_update: &Callback<QueryUpdate>, set: fn(&mut DataQuery, String)) -> Callback<Event> {
+    let on_update = on_update.clone();
+    Callback::from(move |event: Event| {
+        let value = event.target_unchecked_into::<HtmlInputElement>().value();
+        on_update.emit(QueryUpdate::new(move |q| {
+            set(q, value);
+            q.page = 1;
+        }));
+    })
+}
+
+/// A choice among fixed values: on change, `set` stores it and the table
+/// goes back to page 1.
+fn select_change(on_update: &Callback<QueryUpdate>, set: fn(&mut DataQuery, String)) -> Callback<Event> {
+    let on_update = on_update.clone();
+    Callback::from(move |event: Event| {
+        let value = event.target_unchecked_into::<HtmlSelectElement>().value();
+        on_update.emit(QueryUpdate::new(move |q| {
+            set(q, value);
+            q.page = 1;
+        }));
+    })
+}
+
+#[function_component(DataFilters)]
+pub fn data_filters(props: &DataFiltersProps) -> Html {
+    let q = &props.query;
+    let on_search = {
+        let on_search = props.on_search.clone();
+        Callback::from(move |event: InputEvent| {
+            on_search.emit(event.target_unchecked_into::<HtmlInputElement>().value());
+        })
+    };
+    let on_fall = select_change(&props.on_update, |q, v| q.fall = v);
+    let on_nametype = select_change(&props.on_update, |q, v| q.nametype = v);
+    let on_size = {
+        let on_update = props.on_update.clone();
+        Callback::from(move |event: Event| {
+            let value = event.target_unchecked_into::<HtmlSelectElement>().value();
+            if let Ok(size) = value.parse::<u64>() {
+                on_update.emit(QueryUpdate::new(move |q| {
+                    q.size = size;
+                    q.page = 1;
+                }));
+            }
+        })
+    };
+    let on_coords = {
+        let on_update = props.on_update.clone();
+        Callback::from(move |event: Event| {
+            let checked = event.target_unchecked_into::<HtmlInputElement>().checked();
+            on_update.emit(QueryUpdate::new(move |q| {
+                q.has_coords = checked;
+                q.page = 1;
+            }));
+        })
+    };
+    let on_clear = {
+        let (on_update, on_search) = (props.on_update.clone(), props.on_search.clone());
+        Callback::from(move |_: MouseEvent| {
+            on_search.emit(String::new());
+            on_update.emit(QueryUpdate::new(|q| {
+                *q = DataQuery {
+                    size: q.size,
+                    sort: q.sort.clone(),
+                    descending: q.descending,
+                    ..DataQuery::default()
+                };
+            }));
+        })
+    };
+
+    html! {
+        <form class="data-filters" onsubmit={Callback::from(|event: SubmitEvent| event.prevent_default())}>
+            <label class="data-filter data-filter--search">
+                <span>{ "Name contains" }</span>
+                <input id="data-search" type="search" placeholder="e.g. Allan" autocomplete="off"
+                    value={props.search_text.clone()} oninput={on_search} />
+            </label>
+            <label class="data-filter">
+                <span>{ "Class" }</span>
+                <input id="data-filter-class" type="text" placeholder="e.g. L6" size="8"
+                    value={q.class.clone()} onchange={text_change(&props.on_update, |q, v| q.class = v)} />
+            </label>
+            <label class="data-filter">
+                <span>{ "Fall" }</span>
+                <select id="data-filter-fall" onchange={on_fall}>
+                    <option value="" selected={q.fall.is_empty()}>{ "any" }</option>
+                    <option value="Fell" selected={q.fall == "Fell"}>{ "Fell (seen falling)" }</option>
+                    <option value="Found" selected={q.fall == "Found"}>{ "Found" }</option>
+                </select>
+            </label>
+            <label class="data-filter">
+                <span>{ "Name type" }</span>
+                <select id="data-filter-nametype" onchange={on_nametype}>
+                    <option value="" selected={q.nametype.is_empty()}>{ "any" }</option>
+                    <option value="Valid" selected={q.nametype == "Valid"}>{ "Valid" }</option>
+                    <option value="Relict" selected={q.nametype == "Relict"}>{ "Relict (weathered remnant)" }</option>
+                </select>
+            </label>
+            <label class="data-filter">
+                <span>{ "Year from" }</span>
+                <input id="data-filter-year-min" type="number" inputmode="numeric" size="6"
+                    value={q.year_min.clone()} onchange={text_change(&props.on_update, |q, v| q.year_min = v)} />
+            </label>
+            <label class="data-filter">
+                <span>{ "to" }</span>
+                <input id="data-filter-year-max" type="number" inputmode="numeric" size="6"
+                    value={q.year_max.clone()} onchange={text_change(&props.on_update, |q, v| q.year_max = v)} />
+            </label>
+            <label class="data-filter">
+                <span>{ "Mass (g) from" }</span>
+                <input id="data-filter-mass-min" type="number" min="0" step="any" size="8"
+                    value={q.mass_min.clone()} onchange={text_change(&props.on_update, |q, v| q.mass_min = v)} />
+            </label>
+            <label class="data-filter">
+                <span>{ "to" }</span>
+                <input id="data-filter-mass-max" type="number" min="0" step="any" size="8"
+                    value={q.mass_max.clone()} onchange={text_change(&props.on_update, |q, v| q.mass_max = v)} />
+            </label>
+            <label class="data-filter data-filter--check">
+                <input id="data-filter-coords" type="checkbox" checked={q.has_coords} onchange={on_coords} />
+                <span>{ "has coordinates" }</span>
+            </label>
+            <label class="data-filter">
+                <span>{ "Per page" }</span>
+                <select id="data-page-size" onchange={on_size}>
+                    { for PAGE_SIZES.iter().map(|size| html! {
+                        <option value={size.to_string()} selected={q.size == *size}>{ size.to_string() }</option>
+                    }) }
+                </select>
+            </label>
+            <button type="button" class="data-filter-clear" onclick={on_clear}>{ "Clear filters" }</button>
+        </form>
+    }
+}

@@ -1,0 +1,86 @@
+//! A quiz step: the question, one button per choice, and the reasoning.
+//!
+//! A wrong answer shows why that choice does not fit and lets the student
+//! try again; a right one (or a quiz done before) shows every choice with
+//! its reasoning, right ones marked: the reasoning is the lesson.
+
+use bolide_shared::guides::Quiz;
+use yew::prelude::*;
+
+use crate::guides::state::CheckStatus;
+
+#[derive(Properties, PartialEq)]
+pub struct GuideQuizProps {
+    pub quiz: Quiz,
+    /// The choice picked last on this page.
+    pub answer: Option<usize>,
+    pub status: Option<CheckStatus>,
+    /// The quiz was answered right (now or before).
+    pub done: bool,
+    pub on_answer: Callback<usize>,
+}
+
+#[function_component(GuideQuiz)]
+pub fn guide_quiz(props: &GuideQuizProps) -> Html {
+    let checking = matches!(props.status, Some(CheckStatus::Checking));
+    let reveal = props.done;
+    let choices = props.quiz.choices.iter().enumerate().map(|(index, choice)| {
+        let onclick = {
+            let on_answer = props.on_answer.clone();
+            Callback::from(move |_: MouseEvent| on_answer.emit(index))
+        };
+        let picked = props.answer == Some(index);
+        let class = classes!(
+            "guide-choice",
+            picked.then_some("guide-choice--picked"),
+            (reveal && choice.correct).then_some("guide-choice--right"),
+            (reveal && !choice.correct).then_some("guide-choice--wrong"),
+        );
+        html! {
+            <li class={class}>
+                <button type="button" class="guide-choice__button" {onclick} disabled={checking}
+                    aria-pressed={picked.to_string()}>
+                    if reveal {
+                        <span class="guide-choice__mark" aria-hidden="true">{ if choice.correct { "✓ " } else { "✗ " } }</span>
+                    }
+                    { choice.text.clone() }
+                </button>
+                if reveal {
+                    <p class="guide-choice__why">{ choice.why.clone() }</p>
+                }
+            </li>
+        }
+    });
+    let result = match &props.status {
+        Some(CheckStatus::Done(result)) => html! {
+            <div role="status" class={classes!("guide-quiz__result", if result.passed { "guide-quiz__result--passed" } else { "guide-quiz__result--failed" })}>
+                <p>
+                    <span class="guide-check__mark" aria-hidden="true">{ if result.passed { "✓ " } else { "✗ " } }</span>
+                    { result.message.clone() }
+                </p>
+                if let Some(hint) = &result.hint {
+                    <p class="guide-check__hint">{ hint.clone() }</p>
+                }
+            </div>
+        },
+        Some(CheckStatus::Failed(message)) => html! {
+            <p class="guide-quiz__result guide-check__result--error" role="alert">{ message.clone() }</p>
+        },
+        Some(CheckStatus::Checking) => {
+            html! { <p class="guide-quiz__result muted" role="status">{ "Checking…" }</p> }
+        }
+        None if props.done => html! {
+            <p class="guide-quiz__result guide-quiz__result--passed">
+                <span class="guide-check__mark" aria-hidden="true">{ "✓ " }</span>{ "Answered." }
+            </p>
+        },
+        None => Html::default(),
+    };
+    html! {
+        <section class={classes!("guide-quiz", props.done.then_some("guide-quiz--done"))} aria-label="Quiz">
+            <p class="guide-quiz__question">{ props.quiz.question.clone() }</p>
+            <ol class="guide-quiz__choices">{ for choices }</ol>
+            { result }
+        </section>
+    }
+}
