@@ -48,7 +48,7 @@ pub enum Command {
     /// into Redis, replacing the previous set (all or nothing).
     Load {
         /// A file, an http(s):// URL to download, or a preset: course-sample
-        /// (the course's 300 landings) or nasa (NASA's full export).
+        /// (the course's 30 landings) or nasa (NASA's full export).
         #[arg(value_name = "FILE|URL|PRESET")]
         source: String,
         #[command(flatten)]

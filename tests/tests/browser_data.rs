@@ -228,5 +228,29 @@ async fn url_loads_console_edits_show_up_and_the_panel_edits_and_deletes() {
     assert_eq!(console(&base, "DBSIZE").await, "(integer) 2");
     let gone = http::get(&format!("{base}/api/data/424")).await.expect("record");
     assert_eq!(gone.status, 404);
+
+    // Deleting the whole set asks first: Cancel keeps it, confirming removes it.
+    wait_for(client, "#data-delete-button").await.click().await.expect("delete the set");
+    text_becomes(client, ".data-delete-confirm", "Delete every landing?").await;
+    assert_eq!(console(&base, "DBSIZE").await, "(integer) 2", "nothing deleted before confirming");
+    client
+        .find(Locator::Css(".data-delete-confirm button:not(#data-delete-confirm)"))
+        .await
+        .expect("cancel")
+        .click()
+        .await
+        .expect("cancel");
+    assert_eq!(console(&base, "DBSIZE").await, "(integer) 2", "Cancel keeps the set");
+    wait_for(client, "#data-delete-button").await.click().await.expect("delete the set again");
+    wait_for(client, "#data-delete-confirm").await.click().await.expect("confirm");
+    let mut deleted = false;
+    for _ in 0..100 {
+        if console(&base, "DBSIZE").await == "(integer) 0" {
+            deleted = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(deleted, "confirming deletes every landing");
     browser.close().await;
 }

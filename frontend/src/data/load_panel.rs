@@ -92,7 +92,23 @@ pub fn data_load_panel(props: &DataLoadPanelProps) -> Html {
             }
         })
     };
-    let on_delete = Callback::from(move |_: MouseEvent| delete.emit(()));
+    // Deleting the whole set asks first, as deleting one landing does.
+    let confirming_delete = use_state(|| false);
+    let ask_delete = {
+        let confirming = confirming_delete.clone();
+        Callback::from(move |_: MouseEvent| confirming.set(true))
+    };
+    let keep_dataset = {
+        let confirming = confirming_delete.clone();
+        Callback::from(move |_: MouseEvent| confirming.set(false))
+    };
+    let on_delete = {
+        let confirming = confirming_delete.clone();
+        Callback::from(move |_: MouseEvent| {
+            confirming.set(false);
+            delete.emit(());
+        })
+    };
     let on_verify = Callback::from(move |_: MouseEvent| verify.emit(()));
 
     let running = busy.is_some();
@@ -204,10 +220,23 @@ pub fn data_load_panel(props: &DataLoadPanelProps) -> Html {
                         title="After changing meteorite:* hashes in the console: rebuild the indexes the table and map use">
                         { "Reindex" }
                     </button>
-                    <button id="data-delete-button" type="button" class="danger" disabled={running} onclick={on_delete}>
+                    <button id="data-delete-button" type="button" class="danger" disabled={running || *confirming_delete}
+                        onclick={ask_delete}>
                         { "Delete dataset" }
                     </button>
                 </div>
+                if *confirming_delete {
+                    <div class="data-delete-confirm" role="alert">
+                        <p>
+                            { "Delete every landing? This removes all the " }<code>{ "meteorite:*" }</code>
+                            { " hashes and Bolide's indexes of them; your other keys stay." }
+                        </p>
+                        <button id="data-delete-confirm" type="button" class="danger" disabled={running} onclick={on_delete}>
+                            { "Delete them all" }
+                        </button>
+                        <button type="button" onclick={keep_dataset}>{ "Cancel" }</button>
+                    </div>
+                }
             </div>
             { status }
             { result }

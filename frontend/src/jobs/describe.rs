@@ -45,13 +45,13 @@ pub fn params_summary(analysis: Analysis, params: &JobParams) -> String {
 pub fn analysis_blurb(analysis: Analysis) -> &'static str {
     match analysis {
         Analysis::AverageMass => {
-            "The mean of the mass (g) field over the landings that have one (the course's first)."
+            "The mean of the mass (g) field over the landings that have one (the course's first analysis)."
         }
         Analysis::Hemispheres => {
-            "Landings north or south of the equator, east or west of Greenwich (the course's second)."
+            "Landings north or south of the equator, east or west of Greenwich (the course's second analysis)."
         }
         Analysis::CountPerClass => {
-            "How many landings each recclass (meteorite class) has (the course's third)."
+            "How many landings each recclass (meteorite class) has (the course's third analysis)."
         }
         Analysis::PerYear => "A histogram of landings per year, and per decade.",
         Analysis::FellFound => "Landings seen falling against landings found later.",

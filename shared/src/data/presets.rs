@@ -22,7 +22,7 @@ pub struct Preset {
 pub const PRESETS: &[Preset] = &[
     Preset {
         name: "course-sample",
-        label: "Course sample (300 landings, JSON)",
+        label: "Course sample (30 landings, JSON)",
         url: "https://raw.githubusercontent.com/wjallen/coe332-sample-data/main/ML_Data_Sample.json",
     },
     Preset {
