@@ -100,6 +100,23 @@ async fn data_page_generates_sorts_filters_and_maps() {
     let points = client.find_all(Locator::Css("#data-map circle.landing")).await.expect("points");
     assert!(!points.is_empty(), "no points on the map");
     save_screenshot(client, "data").await;
+
+    // The opened record has the focus, and Esc closes it.
+    let focused = client.active_element().await.expect("focus");
+    assert_eq!(
+        focused.attr("class").await.expect("class").as_deref().map(|c| c.contains("record-panel")),
+        Some(true)
+    );
+    focused.send_keys(&Key::Escape.to_string()).await.expect("Esc");
+    let mut closed = false;
+    for _ in 0..100 {
+        if client.find_all(Locator::Css(".record-panel")).await.expect("find").is_empty() {
+            closed = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(closed, "Esc closes the record panel");
     browser.close().await;
 }
 

@@ -57,6 +57,28 @@ pub fn record_panel(props: &RecordPanelProps) -> Html {
         let on_close = props.on_close.clone();
         Callback::from(move |_: MouseEvent| on_close.emit(()))
     };
+    // Esc closes the panel, as it closes any dialog-like panel.
+    let on_keydown = {
+        let on_close = props.on_close.clone();
+        Callback::from(move |event: KeyboardEvent| {
+            if event.key() == "Escape" {
+                event.prevent_default();
+                on_close.emit(());
+            }
+        })
+    };
+    // A landing opened from the table takes the focus, which brings the
+    // panel into view (on a phone it sits below the whole table) and lets
+    // the keyboard reach it at once; Esc then closes it.
+    let panel_ref = use_node_ref();
+    {
+        let panel_ref = panel_ref.clone();
+        use_effect_with(props.selected.id().to_owned(), move |_| {
+            if let Some(panel) = panel_ref.cast::<web_sys::HtmlElement>() {
+                let _ = panel.focus();
+            }
+        });
+    }
     let body = match &props.selected {
         Selected::Loading(id) => html! { <p class="muted">{ format!("Reading meteorite:{id}…") }</p> },
         Selected::Failed(id, message) => html! {
@@ -91,7 +113,8 @@ pub fn record_panel(props: &RecordPanelProps) -> Html {
     };
     let page_commands = props.page_commands.join("\n");
     html! {
-        <section class="record-panel card" aria-live="polite">
+        <section class="record-panel card" aria-live="polite" tabindex="-1" ref={panel_ref} onkeydown={on_keydown}
+            aria-label="The landing's record">
             <div class="record-panel__head">
                 <h3><code>{ title }</code></h3>
                 <button type="button" class="record-close" onclick={on_close} aria-label="Close the record">{ "×" }</button>
