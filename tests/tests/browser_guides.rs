@@ -164,9 +164,14 @@ async fn guide_three_is_walked_through_with_run_buttons() {
                 assert!(text.contains(&quiz.choices[wrong].why), "{text}");
                 answered_wrong = true;
             }
+            // The right answer with the keyboard: Enter on the choice. The
+            // focus stays on it, not back at the top of the page.
             let right = quiz.choices.iter().position(|c| c.correct).expect("a right choice");
-            choices[right].click().await.expect("answer");
+            choices[right].send_keys(&fantoccini::key::Key::Enter.to_string()).await.expect("answer");
             wait_for(client, &step_css(index, ".guide-quiz__result--passed")).await;
+            let focused = client.active_element().await.expect("focus");
+            let class = focused.attr("class").await.expect("class").unwrap_or_default();
+            assert!(class.contains("guide-choice__button"), "focus after answering is on {class:?}");
         } else if step.check.is_some() {
             // The Run buttons' lines are checked as they finish: ✓ appears
             // without pressing Check.

@@ -25,9 +25,16 @@ pub fn guide_quiz(props: &GuideQuizProps) -> Html {
     let checking = matches!(props.status, Some(CheckStatus::Checking));
     let reveal = props.done;
     let choices = props.quiz.choices.iter().enumerate().map(|(index, choice)| {
+        // While an answer is checked the buttons ignore clicks but stay
+        // enabled: a disabled button loses the focus, which would drop a
+        // keyboard user back at the top of the page.
         let onclick = {
             let on_answer = props.on_answer.clone();
-            Callback::from(move |_: MouseEvent| on_answer.emit(index))
+            Callback::from(move |_: MouseEvent| {
+                if !checking {
+                    on_answer.emit(index);
+                }
+            })
         };
         let picked = props.answer == Some(index);
         let class = classes!(
@@ -38,7 +45,7 @@ pub fn guide_quiz(props: &GuideQuizProps) -> Html {
         );
         html! {
             <li class={class}>
-                <button type="button" class="guide-choice__button" {onclick} disabled={checking}
+                <button type="button" class="guide-choice__button" {onclick} aria-disabled={checking.to_string()}
                     aria-pressed={picked.to_string()}>
                     if reveal {
                         <span class="guide-choice__mark" aria-hidden="true">{ if choice.correct { "✓ " } else { "✗ " } }</span>
