@@ -37,5 +37,12 @@ pub mod widgets;
 
 /// Mounts the app on `<body>`.
 pub fn run() {
+    // index.html's loading state goes just before the app's first render,
+    // which Yew runs before the browser paints again: no blank frame, and no
+    // frame with both.
+    if let Some(boot) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("boot"))
+    {
+        boot.remove();
+    }
     yew::Renderer::<app::App>::new().render();
 }

@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use bolide_tests::browser::{save_screenshot, serve_app};
-use bolide_tests::{send_signal, Browser, Signal};
+use bolide_tests::{http, send_signal, Browser, Signal};
 use fantoccini::{Client, Locator};
 
 async fn text_of(client: &Client, css: &str) -> String {
@@ -46,6 +46,14 @@ async fn shell_renders_navigates_and_shows_connection_state() {
     assert_eq!(text_of(client, ".brand").await.trim_start_matches('☄').trim(), "Bolide");
     let connect = text_of(client, ".connect").await;
     assert!(connect.contains(&format!("redis-cli -p {}", bolide.redis_port)), "{connect}");
+    // index.html's loading state was replaced by the app, not left beside it.
+    assert!(
+        client.find_all(Locator::Css("#boot")).await.expect("find").is_empty(),
+        "the loading state is gone"
+    );
+    assert_eq!(client.find_all(Locator::Css("header.topbar")).await.expect("find").len(), 1, "one top bar");
+    let page = http::get(&bolide.url("/")).await.expect("index.html");
+    assert!(page.text().contains("Loading Bolide"), "the first paint is never blank: {}", page.text());
 
     // The README's picture (BOLIDE_UPDATE_SCREENSHOTS=1 refreshes docs/).
     save_screenshot(client, "screenshot").await;
