@@ -136,6 +136,10 @@ async fn guide_three_is_walked_through_with_run_buttons() {
             let failed = wait_for(client, &step_css(index, ".guide-check__result--failed")).await;
             let text = failed.text().await.expect("text");
             assert!(text.contains("Not yet") && text.contains("Hint"), "{text}");
+            // Keys and commands in the message are code, not Markdown backticks.
+            assert!(!text.contains('`'), "raw backticks in {text:?}");
+            let code = failed.find_all(Locator::Css("code")).await.expect("code spans");
+            assert!(!code.is_empty(), "the message names a key or command as code: {text}");
             hinted = true;
         }
 

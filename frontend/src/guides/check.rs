@@ -7,6 +7,8 @@
 
 use yew::prelude::*;
 
+use crate::widgets::inline_code::inline_code;
+
 use crate::guides::state::CheckStatus;
 
 #[derive(Properties, PartialEq)]
@@ -30,7 +32,7 @@ pub fn guide_check(props: &GuideCheckProps) -> Html {
     let result = match &props.status {
         Some(CheckStatus::Done(result)) if result.passed => html! {
             <p class="guide-check__result guide-check__result--passed">
-                <span class="guide-check__mark" aria-hidden="true">{ "✓" }</span>{ " " }{ result.message.clone() }
+                <span class="guide-check__mark" aria-hidden="true">{ "✓" }</span>{ " " }{ inline_code(&result.message) }
             </p>
         },
         Some(CheckStatus::Done(result)) => {
@@ -42,8 +44,8 @@ pub fn guide_check(props: &GuideCheckProps) -> Html {
             }
             html! {
                 <div class="guide-check__result guide-check__result--failed" role="status">
-                    <p><span class="guide-check__mark" aria-hidden="true">{ "✗" }</span>{ " Not yet: " }{ result.message.clone() }</p>
-                    { for hints.into_iter().map(|hint| html! { <p class="guide-check__hint">{ "Hint: " }{ hint }</p> }) }
+                    <p><span class="guide-check__mark" aria-hidden="true">{ "✗" }</span>{ " Not yet: " }{ inline_code(&result.message) }</p>
+                    { for hints.into_iter().map(|hint| html! { <p class="guide-check__hint">{ "Hint: " }{ inline_code(&hint) }</p> }) }
                 </div>
             }
         }

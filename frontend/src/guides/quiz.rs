@@ -7,6 +7,8 @@
 use bolide_shared::guides::Quiz;
 use yew::prelude::*;
 
+use crate::widgets::inline_code::inline_code;
+
 use crate::guides::state::CheckStatus;
 
 #[derive(Properties, PartialEq)]
@@ -63,10 +65,10 @@ pub fn guide_quiz(props: &GuideQuizProps) -> Html {
             <div role="status" class={classes!("guide-quiz__result", if result.passed { "guide-quiz__result--passed" } else { "guide-quiz__result--failed" })}>
                 <p>
                     <span class="guide-check__mark" aria-hidden="true">{ if result.passed { "✓ " } else { "✗ " } }</span>
-                    { result.message.clone() }
+                    { inline_code(&result.message) }
                 </p>
                 if let Some(hint) = &result.hint {
-                    <p class="guide-check__hint">{ hint.clone() }</p>
+                    <p class="guide-check__hint">{ inline_code(hint) }</p>
                 }
             </div>
         },

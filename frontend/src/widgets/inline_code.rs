@@ -1,0 +1,52 @@
+//! A sentence with `backtick` code spans, as Html: the server's check
+//! messages and hints name keys and commands that way ("`visits` is
+//! `12`"), and a student should see code, not backticks.
+//!
+//! Only backticks mean anything here (no Markdown engine, no HTML from the
+//! text): an odd one out is shown as it is.
+
+use yew::prelude::*;
+
+/// The parts of `text`: `(is_code, part)`, in order.
+pub fn code_spans(text: &str) -> Vec<(bool, &str)> {
+    let pieces: Vec<&str> = text.split('`').collect();
+    if pieces.len() % 2 == 0 {
+        // An unmatched backtick: nothing is code.
+        return vec![(false, text)];
+    }
+    pieces
+        .into_iter()
+        .enumerate()
+        .filter(|(_, piece)| !piece.is_empty())
+        .map(|(i, piece)| (i % 2 == 1, piece))
+        .collect()
+}
+
+/// `text` with its code spans in `<code>`.
+pub fn inline_code(text: &str) -> Html {
+    html! {
+        <>
+            { for code_spans(text).into_iter().map(|(code, part)| if code {
+                html! { <code>{ part.to_owned() }</code> }
+            } else {
+                html! { { part.to_owned() } }
+            }) }
+        </>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::code_spans;
+
+    #[test]
+    fn backticks_become_code() {
+        assert_eq!(
+            code_spans("`visits` is `12`."),
+            [(true, "visits"), (false, " is "), (true, "12"), (false, ".")]
+        );
+        assert_eq!(code_spans("no code"), [(false, "no code")]);
+        assert_eq!(code_spans("one ` alone"), [(false, "one ` alone")]);
+        assert_eq!(code_spans("``"), []);
+    }
+}
