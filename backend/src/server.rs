@@ -219,6 +219,11 @@ pub async fn serve(
             println!("  connect your own scripts with: redis-cli -p {0}   or   redis.Redis(host='127.0.0.1', port={0})", embedded.port());
             let control = EmbeddedControl::new(embedded);
             state.attach_embedded(control.clone());
+            let warmed = state.clone();
+            control.supervise(move || {
+                let state = warmed.clone();
+                async move { crate::guides::restart::wait_for_reconnect(&state).await }
+            });
             (state, Some(control))
         }
     };

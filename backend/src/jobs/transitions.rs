@@ -46,6 +46,8 @@ pub struct NewJob<'a> {
     /// 0: no limit.
     pub max_unfinished: u64,
     pub index_ttl: Duration,
+    /// The client's `Idempotency-Key`, if it sent one.
+    pub idempotency_key: Option<&'a str>,
 }
 
 /// What `submit` did.
@@ -57,6 +59,8 @@ pub enum Submitted {
     IdTaken,
     /// The owner has this many unfinished jobs already.
     Busy { unfinished: u64 },
+    /// The idempotency key submitted this job already: nothing new.
+    Repeat { job_id: String },
 }
 
 pub async fn submit(conn: &mut impl ConnectionLike, job: &NewJob<'_>) -> RedisResult<Submitted> {
@@ -65,6 +69,7 @@ pub async fn submit(conn: &mut impl ConnectionLike, job: &NewJob<'_>) -> RedisRe
         .key(keys::owner_index(job.owner))
         .key(keys::owner_active(job.owner))
         .key(keys::QUEUE)
+        .key(job.idempotency_key.map(|key| keys::idempotency(job.owner, key)).unwrap_or_default())
         .arg(job.id)
         .arg(job.owner)
         .arg(job.analysis)
@@ -80,6 +85,7 @@ pub async fn submit(conn: &mut impl ConnectionLike, job: &NewJob<'_>) -> RedisRe
     Ok(match reply.as_slice() {
         [queued, entry] if queued == "queued" => Submitted::Queued { entry: entry.clone() },
         [busy, count] if busy == "busy" => Submitted::Busy { unfinished: count.parse().unwrap_or(0) },
+        [repeat, id] if repeat == "repeat" => Submitted::Repeat { job_id: id.clone() },
         _ => Submitted::IdTaken,
     })
 }
