@@ -147,3 +147,73 @@ async fn a_bolide_restarted_right_after_kill_9_waits_for_the_old_server_and_keep
         assert!(wait_until(Duration::from_secs(10), || redis_servers_on(data.path()).is_empty()));
     }
 }
+
+// Two threads: the load's request runs while this one waits for its lock.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bolide_killed_mid_load_leaves_a_lock_that_lapses_within_seconds() {
+    let redis = bolide_tests::RedisServer::start();
+    let url = redis.url();
+    let serve =
+        || BolideProcess::serve(&["--redis-url", &url, "--dist", "/nonexistent-dist", "--no-worker"], &[]);
+    let bolide = serve();
+    let base = bolide.base_url.clone();
+    // A large generate, killed while it holds the lock.
+    let load = tokio::spawn(async move {
+        let _ = http::request("POST", &format!("{base}/api/data/generate?n=200000&seed=1"), &[], &[]).await;
+    });
+    let mut system = common::conn(redis.port(), 15);
+    let locked = wait_until(Duration::from_secs(60), || {
+        let keys: Vec<String> = redis::cmd("KEYS").arg("*lock").query(&mut system).unwrap_or_default();
+        keys.iter().any(|k| !k.contains("housekeeping"))
+    });
+    assert!(locked, "the load took its lock");
+    bolide.kill9();
+    load.abort();
+
+    let bolide = serve();
+    let mut client = Client::of_process(&bolide);
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let (status, json) = client.send("POST", "/api/data/generate?n=50&seed=2", None, Vec::new()).await;
+        if status == StatusCode::OK {
+            assert_eq!(json["loaded"], 50, "{json}");
+            break;
+        }
+        assert_eq!(status, StatusCode::CONFLICT, "only the dead load's lock may refuse: {json}");
+        assert!(std::time::Instant::now() < deadline, "the dead load's lock never lapsed");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test]
+async fn the_same_idempotency_key_twice_is_one_job() {
+    let redis = bolide_tests::RedisServer::start();
+    let bolide = BolideProcess::serve(
+        &["--redis-url", &redis.url(), "--dist", "/nonexistent-dist", "--no-worker"],
+        &[],
+    );
+    let url = bolide.url("/api/jobs");
+    let body = serde_json::to_vec(&json!({ "analysis": "hemispheres" })).expect("json");
+    let headers =
+        [("content-type", "application/json"), ("idempotency-key", "0b7c1f0e-2d5a-4c1e-9a53-0d3c2b1a0f9e")];
+    let first = http::request("POST", &url, &headers, &body).await.expect("answer");
+    assert_eq!(first.status, 202);
+    let second = http::request("POST", &url, &headers, &body).await.expect("answer");
+    assert_eq!(second.status, 200, "a repeat answers the first job");
+    assert_eq!(first.json()["id"], second.json()["id"]);
+    let other = serde_json::to_vec(&json!({ "analysis": "count_per_class" })).expect("json");
+    let conflict = http::request("POST", &url, &headers, &other).await.expect("answer");
+    assert_eq!(conflict.status, 409, "the same key for another request");
+    let bad = http::request(
+        "POST",
+        &url,
+        &[("content-type", "application/json"), ("idempotency-key", "a b")],
+        &body,
+    )
+    .await
+    .expect("answer");
+    assert_eq!(bad.status, 400);
+    let mut system = common::conn(redis.port(), 15);
+    let jobs: u64 = redis::cmd("XLEN").arg("bolide:jobs:queue").query(&mut system).expect("XLEN");
+    assert_eq!(jobs, 1, "one job queued");
+}
