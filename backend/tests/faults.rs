@@ -217,3 +217,72 @@ async fn the_same_idempotency_key_twice_is_one_job() {
     let jobs: u64 = redis::cmd("XLEN").arg("bolide:jobs:queue").query(&mut system).expect("XLEN");
     assert_eq!(jobs, 1, "one job queued");
 }
+
+/// Polls `GET /api/jobs/{id}` until the job has ended (bounded); the job.
+async fn wait_until_ended(client: &mut Client, id: &str) -> Value {
+    let deadline = std::time::Instant::now() + Duration::from_secs(90);
+    loop {
+        let (status, job) = client.get(&format!("/api/jobs/{id}")).await;
+        assert_eq!(status, StatusCode::OK, "{job}");
+        if ["succeeded", "failed", "cancelled"].contains(&job["status"].as_str().unwrap_or_default()) {
+            return job;
+        }
+        assert!(std::time::Instant::now() < deadline, "job stranded: {job}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test]
+async fn jobs_whose_queue_entry_was_deleted_by_hand_still_end() {
+    use bolide_tests::WorkerProcess;
+    let redis = bolide_tests::RedisServer::start();
+    let bolide = BolideProcess::serve(
+        &["--redis-url", &redis.url(), "--dist", "/nonexistent-dist", "--no-worker"],
+        &[],
+    );
+    let mut client = Client::of_process(&bolide);
+    let (status, json) = client.send("POST", "/api/data/generate?n=300&seed=3", None, Vec::new()).await;
+    assert_eq!(status, StatusCode::OK, "{json}");
+    let mut system = common::conn(redis.port(), 15);
+    let entry_of = |system: &mut redis::Connection, id: &str| -> String {
+        redis::cmd("HGET").arg(format!("bolide:jobs:job:{id}")).arg("entry").query(system).expect("HGET")
+    };
+
+    // Queued, its entry deleted before any worker saw it.
+    let (status, job) = client.json("POST", "/api/jobs", &json!({ "analysis": "hemispheres" })).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{job}");
+    let queued = job["id"].as_str().expect("id").to_string();
+    let entry = entry_of(&mut system, &queued);
+    let deleted: u32 =
+        redis::cmd("XDEL").arg("bolide:jobs:queue").arg(&entry).query(&mut system).expect("XDEL");
+    assert_eq!(deleted, 1);
+    let worker = WorkerProcess::start(&redis.url(), &["--job-visibility-timeout", "2s"]);
+    let job = wait_until_ended(&mut client, &queued).await;
+    assert_eq!(job["status"], "succeeded", "{job}");
+    drop(worker);
+
+    // Running, its entry deleted, then its worker killed.
+    let slow =
+        WorkerProcess::start(&redis.url(), &["--job-visibility-timeout", "2s", "--job-pace-ms", "100"]);
+    let (status, job) = client.json("POST", "/api/jobs", &json!({ "analysis": "hemispheres" })).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{job}");
+    let running = job["id"].as_str().expect("id").to_string();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let (_, job) = client.get(&format!("/api/jobs/{running}")).await;
+        if job["status"] == "running" {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "never ran: {job}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let entry = entry_of(&mut system, &running);
+    let _: u32 = redis::cmd("XDEL").arg("bolide:jobs:queue").arg(&entry).query(&mut system).expect("XDEL");
+    slow.kill9();
+    let _worker = WorkerProcess::start(&redis.url(), &["--job-visibility-timeout", "2s"]);
+    let job = wait_until_ended(&mut client, &running).await;
+    assert!(job["status"] == "succeeded" || job["status"] == "failed", "{job}");
+    if job["status"] == "failed" {
+        assert!(job["error"].as_str().unwrap_or_default().contains("queue entry"), "{job}");
+    }
+}

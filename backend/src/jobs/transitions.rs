@@ -31,6 +31,31 @@ static FAIL: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("scrip
 static CANCEL: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("scripts/cancel.lua")));
 static DELETE: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("scripts/delete.lua")));
 static HAND_BACK: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("scripts/hand_back.lua")));
+static RECONCILE: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("scripts/reconcile.lua")));
+
+/// Puts a job whose queue entry is gone back in the queue (or fails it,
+/// attempts used up); see `scripts/reconcile.lua`. Its reply's first word.
+pub async fn reconcile(
+    conn: &mut impl ConnectionLike,
+    owner: &str,
+    job_id: &str,
+    now: u64,
+    visibility_timeout: Duration,
+) -> RedisResult<String> {
+    let reply: Vec<String> = RECONCILE
+        .key(keys::job(job_id))
+        .key(keys::QUEUE)
+        .key(keys::owner_active(owner))
+        .key(keys::WORKING)
+        .arg(keys::GROUP)
+        .arg(job_id)
+        .arg(now)
+        .arg(millis(visibility_timeout))
+        .arg(millis(RECORD_TTL_FLOOR))
+        .invoke_async(conn)
+        .await?;
+    Ok(reply.into_iter().next().unwrap_or_default())
+}
 
 /// A new job, as the API records it.
 #[derive(Debug, Clone)]
