@@ -113,7 +113,8 @@ pub async fn reconcile_all(
         let owner = String::from_utf8_lossy(&set[prefix.len()..]).into_owned();
         let ids: Vec<String> = redis::cmd("SMEMBERS").arg(&set).query_async(conn).await?;
         for id in ids.iter().filter(|id| keys::is_job_id(id)) {
-            let outcome = super::transitions::reconcile(conn, &owner, id, now, visibility_timeout).await?;
+            let outcome =
+                super::transitions::reconcile(conn, &owner, id, now, visibility_timeout, false).await?;
             if outcome == "requeued" || outcome == "failed" {
                 tracing::warn!(job = %id, %outcome, "a job's queue entry was gone");
                 changed += 1;

@@ -136,8 +136,23 @@ async fn trim(conn: &mut ConnectionManager, config: &JobsConfig, owner: &str) ->
 }
 
 /// The owner's job `id`, if there is one.
+///
+/// A job `running` under a worker silent for longer than the visibility
+/// timeout its run started with is never shown so: it is put back in the
+/// queue (or failed, attempts used up) first, as a worker would.
 pub async fn get(conn: &mut ConnectionManager, owner: &str, id: &str) -> Result<Option<Job>, AppError> {
     let fields: Fields = redis::cmd("HGETALL").arg(keys::job(id)).query_async(conn).await?;
+    let number = |name: &str| fields.get(name).and_then(|v| v.parse::<u64>().ok());
+    let silent_for = now_ms().saturating_sub(number("heartbeat_at").unwrap_or(u64::MAX));
+    let stale = fields.get("status").map(String::as_str) == Some("running")
+        && fields.get("owner").map(String::as_str) == Some(owner)
+        && number("visibility_ms").is_some_and(|visibility| silent_for >= visibility);
+    if stale {
+        let visibility = Duration::from_millis(number("visibility_ms").unwrap_or_default());
+        transitions::reconcile(conn, owner, id, now_ms(), visibility, true).await?;
+        let fields: Fields = redis::cmd("HGETALL").arg(keys::job(id)).query_async(conn).await?;
+        return owned_job(&fields, owner);
+    }
     owned_job(&fields, owner)
 }
 

@@ -41,6 +41,7 @@ pub async fn reconcile(
     job_id: &str,
     now: u64,
     visibility_timeout: Duration,
+    force: bool,
 ) -> RedisResult<String> {
     let reply: Vec<String> = RECONCILE
         .key(keys::job(job_id))
@@ -52,6 +53,7 @@ pub async fn reconcile(
         .arg(now)
         .arg(millis(visibility_timeout))
         .arg(millis(RECORD_TTL_FLOOR))
+        .arg(if force { "1" } else { "0" })
         .invoke_async(conn)
         .await?;
     Ok(reply.into_iter().next().unwrap_or_default())

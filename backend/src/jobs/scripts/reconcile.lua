@@ -7,6 +7,8 @@
 -- KEYS[4] who works on what (hash)
 -- ARGV[1] consumer group   ARGV[2] job id   ARGV[3] now (ms)   ARGV[4] visibility timeout (ms)
 -- ARGV[5] TTL floor of finished records (ms)
+-- ARGV[6] '1': also a running job whose entry is still there, once its worker has been silent for
+--         the visibility timeout (the API asks so; no worker may be alive to take it over)
 --
 -- Returns {'ok'} (nothing to do) | {'requeued', new entry id} | {'failed'} | {'forgotten'} (no such job)
 local job = redis.call('HMGET', KEYS[1], 'status', 'entry', 'attempts', 'max_attempts', 'worker',
@@ -20,15 +22,17 @@ if job[1] ~= 'queued' and job[1] ~= 'running' then
   return {'ok'}
 end
 local in_stream = job[2] and #redis.call('XRANGE', KEYS[2], job[2], job[2]) > 0
-if in_stream then
+local silent = job[1] == 'running' and tonumber(ARGV[3]) - (tonumber(job[6]) or 0) >= tonumber(ARGV[4])
+if in_stream and not (silent and ARGV[6] == '1') then
   return {'ok'}
 end
-if job[1] == 'running' and tonumber(ARGV[3]) - (tonumber(job[6]) or 0) < tonumber(ARGV[4]) then
+if job[1] == 'running' and not silent then
   -- Its worker is alive and will report; the missing entry does not matter.
   return {'ok'}
 end
 if job[2] then
   redis.call('XACK', KEYS[2], ARGV[1], job[2])
+  redis.call('XDEL', KEYS[2], job[2])
 end
 if job[5] and redis.call('HGET', KEYS[4], job[5]) == ARGV[2] then
   redis.call('HDEL', KEYS[4], job[5])
