@@ -171,6 +171,7 @@ pub fn api_router(state: AppState) -> Router {
         .merge(crate::guides::router())
         .fallback(api_not_found)
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
+        .layer(axum::middleware::from_fn(redis_conn::retry_reads_once))
         .with_state(state)
 }
 
