@@ -32,9 +32,21 @@
 //! that starts without the AOF must turn it back on (`CONFIG SET appendonly
 //! yes`, see `guides::restart`), so Bolide's normal setting holds again.
 //!
-//! **One Bolide per data dir.** Two Redis servers appending to one AOF would
-//! corrupt it, so Bolide holds an exclusive lock on `<data-dir>/redis/bolide.lock`
-//! for as long as it runs.
+//! **Supervised.** When the server exits without Bolide asking (`kill -9`,
+//! a student's `SHUTDOWN` from a terminal, a crash), [`supervisor`] logs why
+//! (its exit status and the last lines of its log) and starts it again on
+//! the same port and data dir, so the AOF is replayed; see that module for
+//! the backoff and when it gives up.
+//!
+//! **One server per data dir.** Two Redis servers appending to one AOF would
+//! corrupt it, so an exclusive lock on `<data-dir>/redis/bolide.lock` is held
+//! for as long as a server may write there: by Bolide, *and* by the
+//! `redis-server` child, which inherits the locked file (an `flock` lasts
+//! until every process holding the file has closed it). So after a `kill -9`
+//! of Bolide, whose child is still shutting down (SIGTERM through
+//! `PR_SET_PDEATHSIG`), a new Bolide on the same dir waits for the lock —
+//! for the old server to be gone — up to [`LOCK_WAIT`], and then finds last
+//! time's port free and takes it again.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom};
@@ -46,6 +58,10 @@ use std::time::{Duration, Instant};
 
 use thiserror::Error;
 use tokio::process::{Child, Command};
+
+mod supervisor;
+
+pub use supervisor::Supervision;
 
 /// Oldest Redis Bolide supports (it uses Redis 7 key specs, ACL selectors,
 /// `LMPOP`, multi-part AOF).
@@ -60,6 +76,9 @@ pub const INSTALL_HINT: &str =
 const START_TIMEOUT: Duration = Duration::from_secs(60);
 /// How long a clean `SHUTDOWN` may take before Bolide escalates.
 const STOP_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a starting Bolide waits for the data dir's lock: for the
+/// `redis-server` of a Bolide that was just killed to finish exiting.
+pub const LOCK_WAIT: Duration = Duration::from_secs(10);
 
 /// How to start the embedded server.
 #[derive(Debug, Clone)]
@@ -80,7 +99,10 @@ pub enum EmbeddedError {
     TooOld { program: String, found: String },
     #[error("cannot tell the version of `{program}` (it printed {output:?}): {INSTALL_HINT}")]
     UnknownVersion { program: String, output: String },
-    #[error("another Bolide is already using {dir} (stop it first, or pass a different --data-dir)")]
+    #[error(
+        "another Bolide is already using {dir}, or the redis-server a previous one started is still running \
+         there (waited {LOCK_WAIT:?}; stop it first, or pass a different --data-dir)"
+    )]
     DataDirInUse { dir: String },
     #[error("cannot prepare the data dir {dir}: {source}")]
     DataDir { dir: String, source: io::Error },
@@ -102,8 +124,13 @@ pub struct EmbeddedRedis {
     port: u16,
     version: String,
     redis_dir: PathBuf,
-    /// Held for the life of the server: see the module docs.
-    _lock: File,
+    /// When the running child answered its first PING.
+    ready_at: Instant,
+    /// Where the running child's lines start in `redis.log`.
+    log_start: u64,
+    /// Held for the life of the server, and inherited by each child: see
+    /// the module docs.
+    lock: File,
 }
 
 impl EmbeddedRedis {
@@ -114,7 +141,7 @@ impl EmbeddedRedis {
         let redis_dir = options.data_dir.join("redis");
         let dir_error = |source| EmbeddedError::DataDir { dir: redis_dir.display().to_string(), source };
         fs::create_dir_all(&redis_dir).map_err(dir_error)?;
-        let lock = lock_data_dir(&redis_dir)?;
+        let lock = lock_data_dir_waiting(&redis_dir, LOCK_WAIT).await?;
         let port_file = redis_dir.join("port");
 
         // A free port can be taken by someone else between our probe and
@@ -126,13 +153,24 @@ impl EmbeddedRedis {
                 Some(port) => port,
                 None => pick_port(&port_file),
             };
-            match spawn_and_wait(&options.program, &redis_dir, port, true).await {
-                Ok(child) => {
+            match spawn_and_wait(&options.program, &redis_dir, port, true, &lock).await {
+                Ok((child, log_start)) => {
                     // Remembering is a convenience; failing to is harmless.
                     let _ = fs::write(&port_file, port.to_string());
                     let pid = child.id().unwrap_or_default();
                     let program = options.program.clone();
-                    return Ok(Self { child, program, pid, port, version, redis_dir, _lock: lock });
+                    let ready_at = Instant::now();
+                    return Ok(Self {
+                        child,
+                        program,
+                        pid,
+                        port,
+                        version,
+                        redis_dir,
+                        ready_at,
+                        log_start,
+                        lock,
+                    });
                 }
                 Err(EmbeddedError::Exited { tail, .. })
                     if options.port.is_none() && attempts < 4 && tail.contains("Address already in use") =>
@@ -188,10 +226,29 @@ impl EmbeddedRedis {
     /// left as they are; see the module docs for turning it back on.
     pub async fn restart(&mut self, load_aof: bool) -> Result<(), EmbeddedError> {
         self.halt().await;
-        let child = spawn_and_wait(&self.program, &self.redis_dir, self.port, load_aof).await?;
+        self.respawn(load_aof).await
+    }
+
+    /// Starts a new child in place of one that has exited (same port, same
+    /// data dir, the lock still held).
+    async fn respawn(&mut self, load_aof: bool) -> Result<(), EmbeddedError> {
+        let (child, log_start) =
+            spawn_and_wait(&self.program, &self.redis_dir, self.port, load_aof, &self.lock).await?;
         self.pid = child.id().unwrap_or_default();
         self.child = child;
+        self.ready_at = Instant::now();
+        self.log_start = log_start;
         Ok(())
+    }
+
+    /// The child's exit status, once it has exited (and is reaped).
+    fn exited(&mut self) -> Option<std::process::ExitStatus> {
+        self.child.try_wait().ok().flatten()
+    }
+
+    /// The last lines the running (or just exited) child wrote to its log.
+    fn log_tail(&self) -> String {
+        log_tail(&self.redis_dir.join("redis.log"), self.log_start)
     }
 
     /// Stops Redis cleanly: `SHUTDOWN` (flushes the AOF), then SIGTERM, then
@@ -201,6 +258,10 @@ impl EmbeddedRedis {
     }
 
     async fn halt(&mut self) {
+        if self.exited().is_some() {
+            // Already gone (and reaped): its pid may be another process's now.
+            return;
+        }
         let shutdown_sent = send_shutdown(self.port).await;
         if !shutdown_sent {
             signal(self.pid, rustix::process::Signal::TERM);
@@ -222,12 +283,29 @@ impl EmbeddedRedis {
 pub struct EmbeddedControl {
     server: Arc<tokio::sync::Mutex<Option<EmbeddedRedis>>>,
     command_line: Arc<str>,
+    /// What the supervisor is doing, for health.
+    supervision: Arc<std::sync::Mutex<Supervision>>,
 }
 
 impl EmbeddedControl {
     pub fn new(server: EmbeddedRedis) -> Self {
         let command_line = server.command_line().into();
-        Self { server: Arc::new(tokio::sync::Mutex::new(Some(server))), command_line }
+        Self {
+            server: Arc::new(tokio::sync::Mutex::new(Some(server))),
+            command_line,
+            supervision: Arc::new(std::sync::Mutex::new(Supervision::Running)),
+        }
+    }
+
+    /// Whether the server runs, is being restarted, or was given up on.
+    pub fn supervision(&self) -> Supervision {
+        self.supervision.lock().map(|s| s.clone()).unwrap_or(Supervision::Running)
+    }
+
+    fn set_supervision(&self, supervision: Supervision) {
+        if let Ok(mut current) = self.supervision.lock() {
+            *current = supervision;
+        }
     }
 
     /// The command line that starts the server.
@@ -297,6 +375,25 @@ fn lock_data_dir(redis_dir: &Path) -> Result<File, EmbeddedError> {
     }
 }
 
+/// [`lock_data_dir`], waiting up to `wait` while another process holds it
+/// (the `redis-server` of a Bolide killed a moment ago, still exiting).
+async fn lock_data_dir_waiting(redis_dir: &Path, wait: Duration) -> Result<File, EmbeddedError> {
+    let deadline = Instant::now() + wait;
+    let mut logged = false;
+    loop {
+        match lock_data_dir(redis_dir) {
+            Err(EmbeddedError::DataDirInUse { .. }) if Instant::now() < deadline => {
+                if !logged {
+                    logged = true;
+                    tracing::info!(dir = %redis_dir.display(), "data dir in use; waiting for its redis-server to exit");
+                }
+                tokio::time::sleep(Duration::from_millis(25)).await;
+            }
+            other => return other,
+        }
+    }
+}
+
 /// Last time's port when it is still free, else one the OS hands out.
 fn pick_port(port_file: &Path) -> u16 {
     let remembered = fs::read_to_string(port_file).ok().and_then(|s| s.trim().parse::<u16>().ok());
@@ -352,12 +449,15 @@ fn server_args_with_aof(redis_dir: &Path, port: u16, aof: bool) -> Vec<String> {
     .collect()
 }
 
+/// Starts `redis-server` and waits until it answers PING; the child, and
+/// where its lines start in the log. The child inherits `lock`.
 async fn spawn_and_wait(
     program: &Path,
     redis_dir: &Path,
     port: u16,
     aof: bool,
-) -> Result<Child, EmbeddedError> {
+    lock: &File,
+) -> Result<(Child, u64), EmbeddedError> {
     let log_path = redis_dir.join("redis.log");
     let log_error = |source| EmbeddedError::DataDir { dir: redis_dir.display().to_string(), source };
     let log = OpenOptions::new().create(true).append(true).open(&log_path).map_err(log_error)?;
@@ -375,7 +475,7 @@ async fn spawn_and_wait(
         .process_group(0)
         // Last resort if Bolide's own shutdown never runs (e.g. a panic).
         .kill_on_drop(true);
-    die_with_parent(&mut command);
+    die_with_parent(&mut command, lock);
     let mut child = command
         .spawn()
         .map_err(|source| EmbeddedError::Spawn { program: program.display().to_string(), source })?;
@@ -394,7 +494,7 @@ async fn spawn_and_wait(
             });
         }
         if ping(port).await {
-            return Ok(child);
+            return Ok((child, log_start));
         }
         if Instant::now() > deadline {
             let _ = child.kill().await;
@@ -404,16 +504,22 @@ async fn spawn_and_wait(
     }
 }
 
-/// Asks Linux to send the child SIGTERM when Bolide dies, however it dies.
+/// Asks Linux to send the child SIGTERM when Bolide dies, however it dies,
+/// and lets the child keep the data dir's `lock` (see the module docs).
 #[cfg(target_os = "linux")]
 #[allow(unsafe_code)]
-fn die_with_parent(command: &mut Command) {
+fn die_with_parent(command: &mut Command, lock: &File) {
+    use std::os::fd::{AsRawFd, BorrowedFd};
     let parent = rustix::process::getpid();
+    let lock_fd = lock.as_raw_fd();
     // SAFETY: the closure runs in the forked child before exec and only makes
-    // two async-signal-safe system calls (prctl, getppid); it allocates nothing
-    // and touches no lock.
+    // async-signal-safe system calls (fcntl, prctl, getppid); it allocates
+    // nothing and touches no lock. `lock_fd` is open in the child: fork
+    // copies every descriptor, and Bolide keeps `lock` open while spawning.
     unsafe {
         command.pre_exec(move || {
+            // Clear close-on-exec: redis-server holds the lock until it exits.
+            rustix::io::fcntl_setfd(BorrowedFd::borrow_raw(lock_fd), rustix::io::FdFlags::empty())?;
             rustix::process::set_parent_process_death_signal(Some(rustix::process::Signal::TERM))?;
             // Bolide may have died between fork and prctl: then nobody would
             // ever send the signal, so refuse to start.
@@ -426,7 +532,7 @@ fn die_with_parent(command: &mut Command) {
 }
 
 #[cfg(not(target_os = "linux"))]
-fn die_with_parent(_command: &mut Command) {}
+fn die_with_parent(_command: &mut Command, _lock: &File) {}
 
 fn signal(pid: u32, sig: rustix::process::Signal) {
     if let Some(pid) = i32::try_from(pid).ok().and_then(rustix::process::Pid::from_raw) {

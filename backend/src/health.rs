@@ -3,6 +3,12 @@
 //! The status badge of every open page polls this, so it is one `INFO server`
 //! round trip (which also proves Redis answers commands), bounded in time so
 //! a vanished Redis is reported within about a second.
+//!
+//! Slow is not down: when the probe gets no answer in time but Redis still
+//! accepts a TCP connection (it is running a million-record `EXEC`, or is
+//! stalled), the status is `busy` with a `200`. While the supervisor starts
+//! the embedded Redis again after it exited, the status is `restarting`
+//! (`503`); after it gave up, `redis_down` with its reason.
 
 use std::time::{Duration, Instant};
 
@@ -12,8 +18,13 @@ use axum::routing::get;
 use axum::{Json, Router};
 use bolide_shared::api::{BolideInfo, ErrorDetail, Health, HealthStatus, RedisHealth};
 
+use crate::embedded::Supervision;
 use crate::error::AppError;
 use crate::server::AppState;
+
+/// How long the "is it still accepting connections?" check of a probe that
+/// timed out may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_millis(300);
 
 /// How long the probe may take before Redis counts as down.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(1);
@@ -33,6 +44,8 @@ async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
         Ok(Err(err)) => Err(AppError::from(err)),
         Err(_) => Err(AppError::RedisUnavailable(format!("no answer within {PROBE_TIMEOUT:?}"))),
     };
+    let timed_out =
+        matches!(&outcome, Err(AppError::RedisUnavailable(m)) if m.starts_with("no answer within"));
     let endpoint = state.endpoint();
     let mut redis = RedisHealth {
         reachable: false,
@@ -56,14 +69,45 @@ async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
             (StatusCode::OK, Json(Health { status: HealthStatus::Ok, redis, bolide, error: None }))
         }
         Err(err) => {
-            let error = match err {
-                AppError::RedisUnavailable(_) => err.detail(),
-                other => ErrorDetail { code: "redis_unavailable".into(), message: other.to_string() },
+            let supervision = state.embedded().map(|control| control.supervision());
+            let (status, error) = match supervision {
+                Some(Supervision::Restarting { reason }) => (
+                    HealthStatus::Restarting,
+                    ErrorDetail { code: "redis_restarting".into(), message: reason },
+                ),
+                Some(Supervision::GaveUp { reason }) => (
+                    HealthStatus::RedisDown,
+                    ErrorDetail { code: "redis_unavailable".into(), message: reason },
+                ),
+                _ if timed_out && accepts_connections(&endpoint.host, endpoint.port).await => {
+                    redis.reachable = true;
+                    let message = format!(
+                        "Redis accepts connections but did not answer within {PROBE_TIMEOUT:?}: it is busy \
+                         (a long command, a large load, a stall)"
+                    );
+                    let error = ErrorDetail { code: "redis_busy".into(), message };
+                    let health = Health { status: HealthStatus::Busy, redis, bolide, error: Some(error) };
+                    return (StatusCode::OK, Json(health));
+                }
+                _ => (
+                    HealthStatus::RedisDown,
+                    match err {
+                        AppError::RedisUnavailable(_) => err.detail(),
+                        other => ErrorDetail { code: "redis_unavailable".into(), message: other.to_string() },
+                    },
+                ),
             };
-            let health = Health { status: HealthStatus::RedisDown, redis, bolide, error: Some(error) };
+            let health = Health { status, redis, bolide, error: Some(error) };
             (StatusCode::SERVICE_UNAVAILABLE, Json(health))
         }
     }
+}
+
+/// Whether a TCP connection to Redis opens (a stalled or busy Redis still
+/// accepts them; a stopped one refuses).
+async fn accepts_connections(host: &str, port: u16) -> bool {
+    let connect = tokio::net::TcpStream::connect((host, port));
+    matches!(tokio::time::timeout(CONNECT_TIMEOUT, connect).await, Ok(Ok(_)))
 }
 
 /// `key:value` lines of an `INFO` reply.

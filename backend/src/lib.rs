@@ -10,6 +10,7 @@
 //! - [`cli`]: the command line (`bolide serve`, flags and environment);
 //! - [`embedded`]: starting, watching and stopping Bolide's own `redis-server`;
 //! - [`redis_conn`]: how Bolide talks to Redis (one self-healing connection);
+//! - [`lease`]: locks in Redis that die with their holder (renewed, fenced by a token);
 //! - [`server`]: wiring: state, the router, graceful shutdown;
 //! - [`health`]: `GET /api/health`;
 //! - [`console`]: `POST /api/console`, the redis-cli in the browser;
@@ -28,6 +29,7 @@ pub mod error;
 pub mod guides;
 pub mod health;
 pub mod jobs;
+pub mod lease;
 pub mod redis_conn;
 pub mod server;
 pub mod shutdown;

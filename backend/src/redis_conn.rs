@@ -73,6 +73,35 @@ pub async fn private_connection(
     client.get_multiplexed_async_connection_with_config(&config).await
 }
 
+/// Marks a response that failed on a connection Redis was not reachable
+/// through (refused, broken, reset; not a timeout).
+#[derive(Debug, Clone, Copy)]
+pub struct ConnectionBroken;
+
+/// Middleware: a `GET` or `HEAD` (a read: running it twice changes
+/// nothing) whose Redis connection turned out broken — the first command
+/// on an idle connection after a Redis restart fails, and the connection
+/// manager reconnects — is run once more, on the fresh connection, so a
+/// restart Redis is already back from costs no `503`. Writes are not
+/// replayed here (a write may have reached Redis before the connection
+/// broke); their clients retry, with an `Idempotency-Key` for jobs.
+pub async fn retry_reads_once(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let method = request.method().clone();
+    if method != axum::http::Method::GET && method != axum::http::Method::HEAD {
+        return next.run(request).await;
+    }
+    let (parts, body) = request.into_parts();
+    let again = axum::extract::Request::from_parts(parts.clone(), axum::body::Body::empty());
+    let response = next.clone().run(axum::extract::Request::from_parts(parts, body)).await;
+    if response.extensions().get::<ConnectionBroken>().is_none() {
+        return response;
+    }
+    next.run(again).await
+}
+
 /// `redis://host:port/3` → `redis://host:port` (the console opens one
 /// connection per database and appends its own).
 pub fn url_without_db(url: &str) -> String {

@@ -171,6 +171,7 @@ pub fn api_router(state: AppState) -> Router {
         .merge(crate::guides::router())
         .fallback(api_not_found)
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
+        .layer(axum::middleware::from_fn(redis_conn::retry_reads_once))
         .with_state(state)
 }
 
@@ -219,6 +220,11 @@ pub async fn serve(
             println!("  connect your own scripts with: redis-cli -p {0}   or   redis.Redis(host='127.0.0.1', port={0})", embedded.port());
             let control = EmbeddedControl::new(embedded);
             state.attach_embedded(control.clone());
+            let warmed = state.clone();
+            control.supervise(move || {
+                let state = warmed.clone();
+                async move { crate::guides::restart::wait_for_reconnect(&state).await }
+            });
             (state, Some(control))
         }
     };

@@ -283,10 +283,23 @@ async fn decode<T: serde::de::DeserializeOwned>(response: gloo_net::http::Respon
 pub async fn submit_job(
     request: &bolide_shared::jobs::JobRequest,
 ) -> Result<bolide_shared::jobs::Job, ApiError> {
-    let request =
-        Request::post("/api/jobs").json(request).map_err(|err| ApiError::BadResponse(err.to_string()))?;
+    let mut builder = Request::post("/api/jobs");
+    // One random key per submit: a retry of this request (by the browser or
+    // gloo) can never make a second job. `getRandomValues` works outside
+    // secure contexts too (a class server on plain HTTP); without it, no key.
+    if let Some(key) = idempotency_key() {
+        builder = builder.header("Idempotency-Key", &key);
+    }
+    let request = builder.json(request).map_err(|err| ApiError::BadResponse(err.to_string()))?;
     let response = request.send().await.map_err(|err| ApiError::Unreachable(err.to_string()))?;
     decode_success(response).await
+}
+
+/// 128 random bits in hex, from the browser's CSPRNG.
+fn idempotency_key() -> Option<String> {
+    let mut bytes = [0u8; 16];
+    web_sys::window()?.crypto().ok()?.get_random_values_with_u8_array(&mut bytes).ok()?;
+    Some(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
 /// `GET /api/jobs?page=&size=`: the caller's jobs, newest first, and how

@@ -28,7 +28,10 @@ impl ServerStatus {
     /// Folds one poll's outcome into a status.
     pub fn from_poll(result: Result<Health, ApiError>) -> Self {
         match result {
-            Ok(health) if health.status == HealthStatus::Ok => ServerStatus::Connected(health),
+            // Busy is slow, not down: the server answers, only later.
+            Ok(health) if matches!(health.status, HealthStatus::Ok | HealthStatus::Busy) => {
+                ServerStatus::Connected(health)
+            }
             Ok(health) => ServerStatus::RedisDown(health),
             Err(ApiError::Unreachable(why)) => ServerStatus::BackendDown(why),
             Err(ApiError::BadResponse(why)) => ServerStatus::BackendDown(why),

@@ -29,13 +29,14 @@ pub enum RedisMode {
     External,
 }
 
-/// `GET /api/health`: `200` when Redis answers, `503` when it does not.
+/// `GET /api/health`: `200` when Redis answers (`ok`) or is only slow to
+/// (`busy`), `503` when it does not (`restarting`, `redis_down`).
 ///
 /// The `503` body has the same fields, plus `error` (so it is also a valid
 /// [`ErrorBody`] for clients that only look for that).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Health {
-    /// `"ok"` or `"redis_down"`.
+    /// `"ok"`, `"busy"`, `"restarting"` or `"redis_down"`.
     pub status: HealthStatus,
     pub redis: RedisHealth,
     pub bolide: BolideInfo,
@@ -47,6 +48,11 @@ pub struct Health {
 #[serde(rename_all = "snake_case")]
 pub enum HealthStatus {
     Ok,
+    /// Redis accepts connections but did not answer in time: a long
+    /// command, a large load's `EXEC`, a stall. Answered with a 200.
+    Busy,
+    /// The embedded Redis exited and Bolide is starting it again (503).
+    Restarting,
     RedisDown,
 }
 

@@ -2,8 +2,10 @@
 //! mode with all their keys and their Redis ACL user), and shared-mode
 //! sessions' key counts and memory are measured against their quotas.
 //!
-//! Several API processes may run it; a short Redis lock lets one of them do
-//! each round. Measuring is one `SCAN` pass over database 0, bucketing keys
+//! Several API processes may run it; one of them does each round: it holds
+//! a [`Lease`] on [`LOCK_KEY`] while the round runs (so a process killed
+//! mid-round blocks the others for seconds, not a minute), and marks the
+//! round done ([`DONE_KEY`], for most of an interval) when it ends. Measuring is one `SCAN` pass over database 0, bucketing keys
 //! by their session prefix, plus `MEMORY USAGE` on a sample of each
 //! session's keys (an estimate: exact accounting would cost a command per
 //! key). A session over quota may still read and delete, but not grow.
@@ -17,10 +19,15 @@ use super::connections::acl_user;
 use super::relay::Relay;
 use super::session::{now_ms, SessionId, SESSIONS_KEY};
 use crate::error::AppError;
+use crate::lease::Lease;
 
 /// How often a round runs.
 pub const INTERVAL: Duration = Duration::from_secs(60);
 const LOCK_KEY: &str = "bolide:housekeeping:lock";
+/// Set when a round ends: the others skip theirs until it expires.
+const DONE_KEY: &str = "bolide:housekeeping:done";
+/// How long the round's lock outlives a process that stopped renewing it.
+const LOCK_LEASE: Duration = Duration::from_secs(10);
 /// Keys per session whose memory is measured, to estimate the rest.
 const MEMORY_SAMPLES: usize = 20;
 
@@ -40,23 +47,33 @@ pub async fn run(relay: Relay) {
 pub async fn round(relay: &Relay) -> Result<(), AppError> {
     relay.rate.shrink();
     let mut system = relay.sessions.system();
-    let token = now_ms().to_string();
-    let locked: Option<String> = redis::cmd("SET")
-        .arg(LOCK_KEY)
-        .arg(&token)
-        .arg("NX")
-        .arg("PX")
-        .arg(u64::try_from(INTERVAL.as_millis() * 9 / 10).unwrap_or(u64::MAX))
-        .query_async(&mut system)
-        .await?;
-    if locked.is_none() {
-        return Ok(()); // another process does this round
+    let done: bool = redis::cmd("EXISTS").arg(DONE_KEY).query_async(&mut system).await?;
+    if done {
+        return Ok(()); // another process did this round
     }
-    reap_idle(relay, &mut system).await?;
+    let Some(lease) = Lease::acquire(&mut system, LOCK_KEY, LOCK_LEASE).await? else {
+        return Ok(()); // another process does this round
+    };
+    let result = work(relay, &mut system).await;
+    if result.is_ok() {
+        redis::cmd("SET")
+            .arg(DONE_KEY)
+            .arg(now_ms())
+            .arg("PX")
+            .arg(u64::try_from(INTERVAL.as_millis() * 9 / 10).unwrap_or(u64::MAX))
+            .exec_async(&mut system)
+            .await?;
+    }
+    lease.release().await;
+    result
+}
+
+async fn work(relay: &Relay, system: &mut ConnectionManager) -> Result<(), AppError> {
+    reap_idle(relay, system).await?;
     if relay.policy.is_shared()
         && (relay.policy.limits.max_session_keys > 0 || relay.policy.limits.max_session_bytes > 0)
     {
-        measure_quotas(relay, &mut system).await?;
+        measure_quotas(relay, system).await?;
     }
     Ok(())
 }

@@ -18,7 +18,10 @@
 //!
 //! One restart runs at a time (the embedded server's lock); console
 //! requests during the second or two it takes get a `503`, as they would
-//! from any Redis that restarts.
+//! from any Redis that restarts. This restart is Bolide's own, so the
+//! supervisor (`embedded::supervisor`) leaves it alone; a `SHUTDOWN` the
+//! student types in a terminal instead is followed by the supervisor's
+//! restart, with the AOF, and this button works as before afterwards.
 
 use std::time::{Duration, Instant};
 
@@ -194,8 +197,9 @@ async fn resume_aof(conn: &mut MultiplexedConnection) -> Result<(), AppError> {
 /// Bolide's shared connections notice the restart on their next command
 /// (which fails) and reconnect. Spend those failures here, on a `PING`
 /// each, so the student's next command does not meet one: Bolide's own
-/// database and every database the local console can use.
-async fn wait_for_reconnect(state: &AppState) {
+/// database and every database the local console can use. Also run by the
+/// embedded Redis's supervisor after it brought the server back.
+pub(crate) async fn wait_for_reconnect(state: &AppState) {
     let mut connections = vec![state.redis()];
     let databases = crate::console::CONSOLE_DATABASES;
     for db in databases.first..=databases.last {

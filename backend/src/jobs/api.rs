@@ -4,7 +4,12 @@
 //!   `202` with the [`Job`] (status `queued`) and its `Location`; a body
 //!   that is not JSON, an unknown analysis, an unknown or bad parameter →
 //!   `400` naming it, and nothing is stored; too many unfinished jobs →
-//!   `429`.
+//!   `429`. With an `Idempotency-Key` header (1–128 letters, digits,
+//!   `-_.:`; a UUID), a repeat of the same request with the same key by
+//!   the same owner, within the result TTL, answers `200` with the job the
+//!   first one made (as it is now) instead of a new one: a client that got
+//!   no answer (a timeout, a `503` while Redis was stalled) may safely send
+//!   it again. The same key with another request is a `409`.
 //! - `GET /api/jobs?page=&size=` → the caller's jobs, newest first
 //!   ([`JobList`], with how many workers are alive).
 //! - `GET /api/jobs/{id}` → the [`Job`]: status, progress, timestamps,
@@ -31,7 +36,7 @@ use bolide_shared::jobs::{Job, JobList, JobRequest, Workers};
 use serde::Deserialize;
 
 use super::keys;
-use super::store::{self, Removal};
+use super::store::{self, Removal, Submission};
 use crate::console::{self, reject_cross_site};
 use crate::data::store::DataScope;
 use crate::error::AppError;
@@ -96,13 +101,35 @@ async fn submit(
         .params
         .validate(request.analysis)
         .map_err(|message| AppError::BadRequest { code: "bad_parameter", message })?;
+    let idempotency_key = idempotency_key(&headers)?;
     let (scope, jar) = scope_of(&state, jar).await?;
-    let job = store::submit(&mut state.redis(), &state.jobs_config(), &scope, &request).await?;
-    let mut response = (StatusCode::ACCEPTED, jar, Json(&job)).into_response();
+    let submission =
+        store::submit(&mut state.redis(), &state.jobs_config(), &scope, &request, idempotency_key).await?;
+    let (status, job) = match submission {
+        Submission::New(job) => (StatusCode::ACCEPTED, job),
+        Submission::Repeat(job) => (StatusCode::OK, job),
+    };
+    let mut response = (status, jar, Json(&job)).into_response();
     if let Ok(location) = HeaderValue::from_str(&format!("/api/jobs/{}", job.id)) {
         response.headers_mut().insert(header::LOCATION, location);
     }
     Ok(response)
+}
+
+/// The `Idempotency-Key` header, if sent: the shape [`keys::is_idempotency_key`]
+/// accepts, or a `400`.
+fn idempotency_key(headers: &HeaderMap) -> Result<Option<&str>, AppError> {
+    let Some(value) = headers.get("idempotency-key") else { return Ok(None) };
+    match value.to_str() {
+        Ok(key) if keys::is_idempotency_key(key) => Ok(Some(key)),
+        _ => Err(AppError::BadRequest {
+            code: "bad_idempotency_key",
+            message: format!(
+                "header `Idempotency-Key`: expected 1 to {} letters, digits, `-`, `_`, `.` or `:` (a UUID, say)",
+                keys::IDEMPOTENCY_KEY_MAX
+            ),
+        }),
+    }
 }
 
 /// `GET /api/jobs` parameters, checked one by one.

@@ -10,6 +10,7 @@
 //! | `bolide:jobs:active:<owner>` | set | the owner's queued and running jobs (the per-owner limit) |
 //! | `bolide:jobs:workers` | sorted set | worker id → last heartbeat (ms since the epoch) |
 //! | `bolide:jobs:working` | hash | worker id → the job it is running |
+//! | `bolide:jobs:idem:<owner>:<key>` | string, `PX` result TTL | an `Idempotency-Key` → the job it submitted |
 
 /// The queue: a stream with one consumer group of workers.
 pub const QUEUE: &str = "bolide:jobs:queue";
@@ -40,6 +41,21 @@ pub fn owner_active(owner: &str) -> String {
     format!("bolide:jobs:active:{owner}")
 }
 
+/// The job an owner's `Idempotency-Key` submitted.
+pub fn idempotency(owner: &str, key: &str) -> String {
+    format!("bolide:jobs:idem:{owner}:{key}")
+}
+
+/// Longest `Idempotency-Key`.
+pub const IDEMPOTENCY_KEY_MAX: usize = 128;
+
+/// Whether `text` may be an `Idempotency-Key`: 1 to
+/// [`IDEMPOTENCY_KEY_MAX`] letters, digits and `-_.:` (a UUID is one).
+pub fn is_idempotency_key(text: &str) -> bool {
+    (1..=IDEMPOTENCY_KEY_MAX).contains(&text.len())
+        && text.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
+}
+
 /// Length of a job id: 64 random bits in lower-case hex.
 pub const JOB_ID_LEN: usize = 16;
 
@@ -65,6 +81,10 @@ mod tests {
         assert_ne!(new_job_id().expect("randomness"), id);
         for bad in ["", "0123456789abcdeF", "0123456789abcde", "0123456789abcdef0", "../../etc/passwd"] {
             assert!(!is_job_id(bad), "{bad}");
+        }
+        assert!(is_idempotency_key("3f2c9a4e-1b7d-4c1e-9a53-0d3c2b1a0f9e"));
+        for bad in ["", "a b", "é", "*", &"k".repeat(IDEMPOTENCY_KEY_MAX + 1)] {
+            assert!(!is_idempotency_key(bad), "{bad}");
         }
     }
 }

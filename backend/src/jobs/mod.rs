@@ -63,6 +63,12 @@
 //! changes under it finishes over whatever it read, or fails with the
 //! analysis's error — never hangs. A run that loses Redis mid-way is handed
 //! back (or, if Redis stays away, taken over after the visibility timeout).
+//! A job whose entry is gone from the stream (`XDEL` by hand, a trim;
+//! `XAUTOCLAIM` silently drops such entries) is found by the workers'
+//! `reconcile` pass about once a visibility timeout and queued again, or
+//! failed with the reason once its attempts are used up. A `finish` or
+//! `fail` that Redis applied although its reply timed out is recognised on
+//! retry as this run's own, not reported as a lost run.
 
 pub mod analysis;
 pub mod api;

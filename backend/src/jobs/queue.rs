@@ -99,6 +99,31 @@ pub async fn drop_foreign(conn: &mut impl ConnectionLike, entry: &str) -> RedisR
         .await
 }
 
+/// Runs `reconcile` over every owner's unfinished jobs: those whose queue
+/// entry is gone go back in the queue (or fail); how many did.
+pub async fn reconcile_all(
+    conn: &mut (impl ConnectionLike + Send),
+    now: u64,
+    visibility_timeout: Duration,
+) -> RedisResult<u32> {
+    let prefix = keys::owner_active("");
+    let sets = crate::redis_conn::scan_keys(conn, format!("{prefix}*").as_bytes(), Some("set")).await?;
+    let mut changed = 0;
+    for set in sets {
+        let owner = String::from_utf8_lossy(&set[prefix.len()..]).into_owned();
+        let ids: Vec<String> = redis::cmd("SMEMBERS").arg(&set).query_async(conn).await?;
+        for id in ids.iter().filter(|id| keys::is_job_id(id)) {
+            let outcome =
+                super::transitions::reconcile(conn, &owner, id, now, visibility_timeout, false).await?;
+            if outcome == "requeued" || outcome == "failed" {
+                tracing::warn!(job = %id, %outcome, "a job's queue entry was gone");
+                changed += 1;
+            }
+        }
+    }
+    Ok(changed)
+}
+
 /// Whether Redis has no such consumer group (or stream).
 pub fn is_no_group(err: &RedisError) -> bool {
     err.code() == Some("NOGROUP")

@@ -17,13 +17,26 @@ use crate::console::session::now_ms;
 use crate::data::store::DataScope;
 use crate::error::AppError;
 
-/// Records and queues a job for `scope`'s owner; the job as the API shows it.
+/// What [`submit`] did.
+#[derive(Debug)]
+pub enum Submission {
+    /// A new job, queued.
+    New(Box<Job>),
+    /// The idempotency key had submitted this job already (as it is now).
+    Repeat(Box<Job>),
+}
+
+/// Records and queues a job for `scope`'s owner; the job as the API shows
+/// it. With an `idempotency_key` the owner used before (within the result
+/// TTL) for the same request, nothing is recorded: the first job is the
+/// answer; for another request, a `409`.
 pub async fn submit(
     conn: &mut ConnectionManager,
     config: &JobsConfig,
     scope: &DataScope,
     request: &JobRequest,
-) -> Result<Job, AppError> {
+    idempotency_key: Option<&str>,
+) -> Result<Submission, AppError> {
     let params_json = serde_json::to_string(&request.params)
         .map_err(|err| AppError::Internal(format!("params do not encode: {err}")))?;
     let now = now_ms();
@@ -41,13 +54,14 @@ pub async fn submit(
             result_ttl: config.result_ttl,
             max_unfinished: config.max_unfinished_per_owner,
             index_ttl: config.record_ttl(),
+            idempotency_key,
         };
         match transitions::submit(conn, &job).await? {
             Submitted::Queued { entry } => {
                 if let Err(err) = trim(conn, config, &scope.owner).await {
                     tracing::warn!(%err, "could not drop an owner's oldest jobs");
                 }
-                return Ok(Job {
+                return Ok(Submission::New(Box::new(Job {
                     analysis: request.analysis,
                     params: request.params.clone(),
                     status: JobStatus::Queued,
@@ -62,9 +76,27 @@ pub async fn submit(
                     result_expires_at: None,
                     redis: record::job_redis(&id, JobStatus::Queued, Some(&entry)),
                     id,
-                });
+                })));
             }
             Submitted::IdTaken => continue,
+            Submitted::Repeat { job_id } => match get(conn, &scope.owner, &job_id).await? {
+                Some(job) if job.analysis == request.analysis && job.params == request.params => {
+                    return Ok(Submission::Repeat(Box::new(job)));
+                }
+                Some(job) => {
+                    return Err(AppError::Conflict(format!(
+                        "this Idempotency-Key was used for another request (job {}, {}); use a new key \
+                         for a new job",
+                        job.id,
+                        job.analysis.name()
+                    )))
+                }
+                None => {
+                    // Its job was deleted since: the key may submit anew.
+                    let key = keys::idempotency(&scope.owner, idempotency_key.unwrap_or_default());
+                    redis::cmd("DEL").arg(key).exec_async(conn).await?;
+                }
+            },
             Submitted::Busy { unfinished } => {
                 return Err(AppError::RateLimited {
                     message: format!(
@@ -104,8 +136,23 @@ async fn trim(conn: &mut ConnectionManager, config: &JobsConfig, owner: &str) ->
 }
 
 /// The owner's job `id`, if there is one.
+///
+/// A job `running` under a worker silent for longer than the visibility
+/// timeout its run started with is never shown so: it is put back in the
+/// queue (or failed, attempts used up) first, as a worker would.
 pub async fn get(conn: &mut ConnectionManager, owner: &str, id: &str) -> Result<Option<Job>, AppError> {
     let fields: Fields = redis::cmd("HGETALL").arg(keys::job(id)).query_async(conn).await?;
+    let number = |name: &str| fields.get(name).and_then(|v| v.parse::<u64>().ok());
+    let silent_for = now_ms().saturating_sub(number("heartbeat_at").unwrap_or(u64::MAX));
+    let stale = fields.get("status").map(String::as_str) == Some("running")
+        && fields.get("owner").map(String::as_str) == Some(owner)
+        && number("visibility_ms").is_some_and(|visibility| silent_for >= visibility);
+    if stale {
+        let visibility = Duration::from_millis(number("visibility_ms").unwrap_or_default());
+        transitions::reconcile(conn, owner, id, now_ms(), visibility, true).await?;
+        let fields: Fields = redis::cmd("HGETALL").arg(keys::job(id)).query_async(conn).await?;
+        return owned_job(&fields, owner);
+    }
     owned_job(&fields, owner)
 }
 

@@ -31,6 +31,33 @@ static FAIL: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("scrip
 static CANCEL: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("scripts/cancel.lua")));
 static DELETE: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("scripts/delete.lua")));
 static HAND_BACK: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("scripts/hand_back.lua")));
+static RECONCILE: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("scripts/reconcile.lua")));
+
+/// Puts a job whose queue entry is gone back in the queue (or fails it,
+/// attempts used up); see `scripts/reconcile.lua`. Its reply's first word.
+pub async fn reconcile(
+    conn: &mut impl ConnectionLike,
+    owner: &str,
+    job_id: &str,
+    now: u64,
+    visibility_timeout: Duration,
+    force: bool,
+) -> RedisResult<String> {
+    let reply: Vec<String> = RECONCILE
+        .key(keys::job(job_id))
+        .key(keys::QUEUE)
+        .key(keys::owner_active(owner))
+        .key(keys::WORKING)
+        .arg(keys::GROUP)
+        .arg(job_id)
+        .arg(now)
+        .arg(millis(visibility_timeout))
+        .arg(millis(RECORD_TTL_FLOOR))
+        .arg(if force { "1" } else { "0" })
+        .invoke_async(conn)
+        .await?;
+    Ok(reply.into_iter().next().unwrap_or_default())
+}
 
 /// A new job, as the API records it.
 #[derive(Debug, Clone)]
@@ -46,6 +73,8 @@ pub struct NewJob<'a> {
     /// 0: no limit.
     pub max_unfinished: u64,
     pub index_ttl: Duration,
+    /// The client's `Idempotency-Key`, if it sent one.
+    pub idempotency_key: Option<&'a str>,
 }
 
 /// What `submit` did.
@@ -57,6 +86,8 @@ pub enum Submitted {
     IdTaken,
     /// The owner has this many unfinished jobs already.
     Busy { unfinished: u64 },
+    /// The idempotency key submitted this job already: nothing new.
+    Repeat { job_id: String },
 }
 
 pub async fn submit(conn: &mut impl ConnectionLike, job: &NewJob<'_>) -> RedisResult<Submitted> {
@@ -65,6 +96,7 @@ pub async fn submit(conn: &mut impl ConnectionLike, job: &NewJob<'_>) -> RedisRe
         .key(keys::owner_index(job.owner))
         .key(keys::owner_active(job.owner))
         .key(keys::QUEUE)
+        .key(job.idempotency_key.map(|key| keys::idempotency(job.owner, key)).unwrap_or_default())
         .arg(job.id)
         .arg(job.owner)
         .arg(job.analysis)
@@ -80,6 +112,7 @@ pub async fn submit(conn: &mut impl ConnectionLike, job: &NewJob<'_>) -> RedisRe
     Ok(match reply.as_slice() {
         [queued, entry] if queued == "queued" => Submitted::Queued { entry: entry.clone() },
         [busy, count] if busy == "busy" => Submitted::Busy { unfinished: count.parse().unwrap_or(0) },
+        [repeat, id] if repeat == "repeat" => Submitted::Repeat { job_id: id.clone() },
         _ => Submitted::IdTaken,
     })
 }

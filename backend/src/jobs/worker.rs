@@ -7,7 +7,9 @@
 //!    silent for the visibility timeout (it died, or was cut off);
 //! 2. otherwise `XREADGROUP … BLOCK` for a new entry, on a connection of its
 //!    own (a blocked read would hold up every command pipelined behind it);
-//! 3. `start` the job (a script: it may say the job was cancelled, finished,
+//! 3. about once a visibility timeout, put back in the queue the unfinished
+//!    jobs whose entry is gone (deleted by hand, trimmed): `reconcile`;
+//! 4. `start` the job (a script: it may say the job was cancelled, finished,
 //!    or has had its attempts), run it ([`super::run`]), then `finish`,
 //!    `fail` or `hand_back` it, retrying while Redis is away.
 //!
@@ -85,6 +87,7 @@ pub fn spawn(redis_url: &str, options: WorkerOptions) -> RedisResult<WorkerHandl
         options,
         stop: stop_rx,
         grace_deadline: None,
+        last_reconcile: None,
     };
     let id = worker.id.clone();
     let task = tokio::spawn(worker.run());
@@ -147,6 +150,9 @@ pub(super) struct Worker {
     pub(super) stop: watch::Receiver<bool>,
     /// Set when a stop is first noticed.
     grace_deadline: Option<Instant>,
+    /// When the unfinished jobs were last checked for a lost queue entry
+    /// (about once a visibility timeout, see [`queue::reconcile_all`]).
+    last_reconcile: Option<Instant>,
 }
 
 impl Worker {
@@ -221,6 +227,13 @@ impl Worker {
         let every = self.options.heartbeat_interval();
         if last_claim.is_none_or(|at| at.elapsed() >= every) {
             *last_claim = Some(Instant::now());
+            if self.last_reconcile.is_none_or(|at| at.elapsed() >= self.options.visibility_timeout) {
+                self.last_reconcile = Some(Instant::now());
+                let visibility = self.options.visibility_timeout;
+                if let Err(err) = queue::reconcile_all(&mut self.control, now_ms(), visibility).await {
+                    tracing::debug!(%err, "reconciling the queue failed; next time");
+                }
+            }
             let stale =
                 queue::claim_stale(&mut self.control, &self.id, self.options.visibility_timeout).await?;
             if stale.is_some() {

@@ -47,11 +47,17 @@
 //!
 //! Two loads of the same owner would each read the old set's ids and then
 //! delete them: the second would miss the first's records. So a load holds
-//! the owner's `lock` (`SET NX PX`, a random token that only its holder
-//! releases) and a second one is refused with a 409 while it runs.
+//! the owner's `lock` and a second one is refused with a 409 while it runs.
+//! The lock is a [`Lease`] of [`LOCK_LEASE`], renewed while the load works
+//! and fenced by its random token: after any crash (Bolide killed mid-load,
+//! Redis restarted with the lock in its AOF) the next load can start within
+//! a few seconds. A load whose lease expired under it (paused, or cut off
+//! from Redis, past it) sends no `EXEC`: its transaction is discarded.
 
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use redis::aio::MultiplexedConnection;
@@ -65,9 +71,15 @@ use crate::console::SYSTEM_DB;
 use crate::data::source::{self, LoadError};
 use crate::data::{Dataset, Format, Landing, Shape};
 use crate::error::AppError;
+use crate::lease::Lease;
 
-/// How long one load may hold the owner's lock.
-const LOCK_MS: u64 = 10 * 60 * 1000;
+/// How long the owner's lock outlives a load that stopped renewing it.
+pub const LOCK_LEASE: Duration = Duration::from_secs(5);
+/// Reply timeout of the lock's own connection.
+const LOCK_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// The owner's load lock, held (see the module docs).
+type LoadLock = Lease<MultiplexedConnection>;
 /// A whole-dataset transaction can take seconds for a million records.
 const LOAD_TIMEOUT: Duration = Duration::from_secs(300);
 /// Landings per part of the stream: about 150 KB of commands for NASA's,
@@ -110,6 +122,8 @@ struct OldSet {
     ids: Vec<String>,
     /// Its categories' values (the sets to remove), see [`dataset_keys`].
     values: Vec<Vec<String>>,
+    /// True once the load's lock expired under it: no `EXEC` then.
+    lost: Arc<AtomicBool>,
 }
 
 /// A file parsed whole, and the source name the report gives it.
@@ -145,19 +159,19 @@ where
     };
     let locked = async {
         let mut conn = private_connection(base_url, LOAD_TIMEOUT).await?;
-        let token = lock(&mut conn, scope).await?;
-        Ok::<_, AppError>((conn, token))
+        let lock = lock(&mut conn, base_url, scope).await?;
+        Ok::<_, AppError>((conn, lock))
     }
     .await;
-    let (mut conn, token) = match locked {
+    let (mut conn, lock) = match locked {
         Ok(locked) => locked,
         Err(err) => {
             drop((old_sender, queued));
             return Err(file_first(parser, err).await);
         }
     };
-    let result = stream_file(&mut conn, base_url, scope, parser, old_sender, queued).await;
-    unlock(&mut conn, scope, &token).await;
+    let result = stream_file(&mut conn, base_url, scope, parser, old_sender, queued, lock.lost_flag()).await;
+    lock.release().await;
     let ((dataset, source_name), replaced) = result?;
     Ok(report(started, &dataset, replaced, &source_name))
 }
@@ -194,10 +208,19 @@ fn produce(
         let indexes = Indexes::of(landings);
         match gone.join() {
             Ok(Some((gone, old))) => {
-                finish(scope, landings, &indexes, &old.values, &source_name, gone, &mut |part| {
-                    // As above: the writer's failure is its own answer.
-                    let _ = parts.send(part);
-                })
+                finish(
+                    scope,
+                    landings,
+                    &indexes,
+                    &old.values,
+                    &source_name,
+                    gone,
+                    &mut |part| {
+                        // As above: the writer's failure is its own answer.
+                        let _ = parts.send(part);
+                    },
+                    &old.lost,
+                )
             }
             Ok(None) => Ok(()),
             Err(_) => Err(AppError::Internal("listing the old records failed".into())),
@@ -219,8 +242,10 @@ async fn stream_file(
     parser: JoinHandle<Result<Parsed, LoadError>>,
     old_sender: SyncSender<OldSet>,
     queued: Receiver<Part>,
+    lost: Arc<AtomicBool>,
 ) -> Result<(Parsed, u64), LoadFailure> {
-    let old = match read_old(conn, scope).await {
+    let fence = lost.clone();
+    let old = match read_old(conn, scope, lost).await {
         Ok(old) => old,
         Err(err) => {
             drop((old_sender, queued));
@@ -251,6 +276,11 @@ async fn stream_file(
     };
     match written.and_then(|outcome| outcome).map_err(LoadFailure::Store)? {
         Outcome::Committed => Ok((parsed, replaced)),
+        Outcome::Discarded if fence.load(Ordering::SeqCst) => Err(LoadFailure::Store(AppError::Conflict(
+            "the load lost its lock (it was paused or cut off from Redis for longer than the lock's lease); \
+             nothing was changed: load again"
+                .into(),
+        ))),
         Outcome::Discarded => {
             Err(LoadFailure::Store(AppError::Internal("the load's transaction was not committed".into())))
         }
@@ -279,9 +309,9 @@ pub async fn replace(
 ) -> Result<LoadReport, AppError> {
     let started = Instant::now();
     let mut conn = private_connection(base_url, LOAD_TIMEOUT).await?;
-    let token = lock(&mut conn, scope).await?;
-    let result = swap(&mut conn, base_url, scope, dataset, source).await;
-    unlock(&mut conn, scope, &token).await;
+    let lock = lock(&mut conn, base_url, scope).await?;
+    let result = swap(&mut conn, base_url, scope, dataset, source, lock.lost_flag()).await;
+    lock.release().await;
     Ok(report(started, dataset, result?, source))
 }
 
@@ -304,56 +334,34 @@ fn report(started: Instant, dataset: &Dataset, replaced: u64, source: &str) -> L
     report
 }
 
-/// Takes the owner's load lock (leaves the connection on the system
-/// database), or refuses with a 409.
-async fn lock(conn: &mut MultiplexedConnection, scope: &DataScope) -> Result<String, AppError> {
-    // Random, so only the load that took the lock can release it.
-    let token = crate::console::session::random_hex()?;
-    let (locked,): (Option<String>,) = redis::pipe()
-        .cmd("SELECT")
-        .arg(SYSTEM_DB)
-        .ignore()
-        .cmd("SET")
-        .arg(scope.key("lock"))
-        .arg(&token)
-        .arg("NX")
-        .arg("PX")
-        .arg(LOCK_MS)
-        .query_async(conn)
-        .await?;
-    if locked.is_none() {
-        return Err(AppError::Conflict(
+/// Takes the owner's load lock, a lease on a connection of its own (and
+/// leaves `conn` on the system database), or refuses with a 409.
+async fn lock(
+    conn: &mut MultiplexedConnection,
+    base_url: &str,
+    scope: &DataScope,
+) -> Result<LoadLock, AppError> {
+    redis::cmd("SELECT").arg(SYSTEM_DB).exec_async(&mut *conn).await?;
+    let url = format!("{base_url}/{SYSTEM_DB}");
+    let mut lock_conn = crate::redis_conn::private_connection(&url, LOCK_TIMEOUT).await?;
+    match Lease::acquire(&mut lock_conn, &scope.key("lock"), LOCK_LEASE).await? {
+        Some(lease) => Ok(lease),
+        None => Err(AppError::Conflict(
             "another load of this dataset is running; try again when it is done".into(),
-        ));
-    }
-    Ok(token)
-}
-
-/// Releases the lock if it is still ours, whatever happened to the load.
-async fn unlock(conn: &mut MultiplexedConnection, scope: &DataScope, token: &str) {
-    let released: redis::RedisResult<()> = redis::pipe()
-        .cmd("SELECT")
-        .arg(SYSTEM_DB)
-        .ignore()
-        .cmd("EVAL")
-        .arg("if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end return 1")
-        .arg(1)
-        .arg(scope.key("lock"))
-        .arg(token)
-        .ignore()
-        .exec_async(conn)
-        .await;
-    if let Err(err) = released {
-        tracing::warn!(%err, "could not release the load lock; it expires by itself");
+        )),
     }
 }
 
 /// What the old dataset owns (the connection is on the system db).
-async fn read_old(conn: &mut MultiplexedConnection, scope: &DataScope) -> Result<OldSet, AppError> {
+async fn read_old(
+    conn: &mut MultiplexedConnection,
+    scope: &DataScope,
+    lost: Arc<AtomicBool>,
+) -> Result<OldSet, AppError> {
     let ids: Vec<String> =
         redis::cmd("LRANGE").arg(scope.key("ids")).arg(0).arg(-1).query_async(conn).await?;
     let values = category_values(conn, scope).await?;
-    Ok(OldSet { ids, values })
+    Ok(OldSet { ids, values, lost })
 }
 
 /// Reads the old set's keys, then deletes it and writes `dataset` in one
@@ -364,8 +372,9 @@ async fn swap(
     scope: &DataScope,
     dataset: &Dataset,
     source: &str,
+    lost: Arc<AtomicBool>,
 ) -> Result<u64, AppError> {
-    let old = read_old(conn, scope).await?;
+    let old = read_old(conn, scope, lost).await?;
     // Unbounded: this (async) thread must never wait for Redis.
     let (parts, queued) = mpsc::channel();
     let url = format!("{base_url}/0");
@@ -384,7 +393,7 @@ async fn swap(
         }
         let gone = gone_records(scope, dataset, &old);
         match indexes.join() {
-            Ok(indexes) => finish(scope, dataset, &indexes, &old.values, source, gone, &mut send),
+            Ok(indexes) => finish(scope, dataset, &indexes, &old.values, source, gone, &mut send, &old.lost),
             Err(_) => Err(AppError::Internal("computing the indexes failed".into())),
         }
     });
@@ -436,7 +445,9 @@ fn gone_records(scope: &DataScope, dataset: &Dataset, old: &OldSet) -> Resp {
 /// The index commands go out in parts of about [`INDEX_PART_BYTES`], so
 /// that Redis reads each while the next is packed, and the file's
 /// description is made on another thread meanwhile. Nothing is sent after
-/// an error, so the writer discards the transaction.
+/// an error, nor the end once the lock was `lost`, so the writer discards
+/// the transaction.
+#[allow(clippy::too_many_arguments)]
 fn finish(
     scope: &DataScope,
     dataset: &Dataset,
@@ -445,6 +456,7 @@ fn finish(
     source: &str,
     gone: Resp,
     send: &mut dyn FnMut(Part),
+    lost: &AtomicBool,
 ) -> Result<(), AppError> {
     let mut part = gone;
     part.packed(redis::cmd("SELECT").arg(SYSTEM_DB));
@@ -475,6 +487,13 @@ fn finish(
         end.packed(redis::cmd("INCR").arg(scope.key("version")));
         end.packed(redis::cmd("SELECT").arg(0));
         end.packed(&redis::cmd("EXEC"));
+        if lost.load(Ordering::SeqCst) {
+            return Err(AppError::Conflict(
+                "the load lost its lock (it was paused or cut off from Redis for longer than the lock's lease); \
+                 nothing was changed: load again"
+                    .into(),
+            ));
+        }
         send(Part::Commit(end));
         Ok(())
     })
@@ -489,13 +508,17 @@ fn finish(
 /// console) is left out: the browser could not open it.
 pub async fn reindex(base_url: &str, scope: &DataScope) -> Result<u64, AppError> {
     let mut conn = private_connection(base_url, LOAD_TIMEOUT).await?;
-    let token = lock(&mut conn, scope).await?;
-    let result = rebuild(&mut conn, scope).await;
-    unlock(&mut conn, scope, &token).await;
+    let lock = lock(&mut conn, base_url, scope).await?;
+    let result = rebuild(&mut conn, scope, &lock).await;
+    lock.release().await;
     result
 }
 
-async fn rebuild(conn: &mut MultiplexedConnection, scope: &DataScope) -> Result<u64, AppError> {
+async fn rebuild(
+    conn: &mut MultiplexedConnection,
+    scope: &DataScope,
+    lock: &LoadLock,
+) -> Result<u64, AppError> {
     redis::cmd("SELECT").arg(0).exec_async(conn).await?;
     let prefix_len = scope.record_key("").len();
     let mut keys =
@@ -541,6 +564,11 @@ async fn rebuild(conn: &mut MultiplexedConnection, scope: &DataScope) -> Result<
         tx.add_command(command).ignore();
     }
     tx.cmd("INCR").arg(scope.key("version")).ignore();
+    if lock.lost() {
+        return Err(AppError::Conflict(
+            "the reindex lost its lock (paused past its lease); nothing was changed".into(),
+        ));
+    }
     tx.exec_async(&mut *conn).await?;
     Ok(dataset.len() as u64)
 }

@@ -11,6 +11,10 @@
 --
 -- Returns {'ok', result expiry (ms since the epoch)} | {status} (not this worker's run: nothing stored)
 local job = redis.call('HMGET', KEYS[1], 'status', 'worker', 'attempts', 'result_ttl_ms')
+if job[1] == 'succeeded' and job[2] == ARGV[3] and job[3] == ARGV[4] then
+  -- This run's own report, applied already (a retry after a reply timeout).
+  return {'ok'}
+end
 if job[1] ~= 'running' or job[2] ~= ARGV[3] or job[3] ~= ARGV[4] then
   return {job[1] or 'gone'}
 end

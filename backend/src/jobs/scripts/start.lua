@@ -52,6 +52,6 @@ if attempts >= max_attempts then
 end
 local attempt = string.format('%d', attempts + 1)
 redis.call('HSET', KEYS[1], 'status', 'running', 'worker', ARGV[3], 'attempts', attempt,
-  'started_at', ARGV[5], 'heartbeat_at', ARGV[5], 'progress', '0')
+  'started_at', ARGV[5], 'heartbeat_at', ARGV[5], 'progress', '0', 'visibility_ms', ARGV[6])
 redis.call('HSET', KEYS[4], ARGV[3], ARGV[4])
 return {'started', attempt, job[7] or '', job[8] or '', job[9] or ''}

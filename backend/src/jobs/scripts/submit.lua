@@ -5,12 +5,24 @@
 -- KEYS[2] the owner's jobs (sorted set)        bolide:jobs:owner:<owner>
 -- KEYS[3] the owner's unfinished jobs (set)    bolide:jobs:active:<owner>
 -- KEYS[4] the queue (stream)                   bolide:jobs:queue
+-- KEYS[5] the submission's idempotency key     bolide:jobs:idem:<owner>:<key>, or '' (none)
 -- ARGV[1] job id           ARGV[2] owner             ARGV[3] analysis name
 -- ARGV[4] params (JSON)    ARGV[5] data key prefix   ARGV[6] now (ms since the epoch)
 -- ARGV[7] max attempts     ARGV[8] result TTL (ms)   ARGV[9] max unfinished jobs per owner (0: no limit)
 -- ARGV[10] TTL of the owner's index sets (ms)
 --
 -- Returns {'queued', entry id} | {'exists'} (id taken: pick another) | {'busy', unfinished count}
+--       | {'repeat', job id} (the idempotency key was used already: that job, nothing new)
+--
+-- The idempotency key maps to the job id for the result TTL: a client that
+-- did not hear the answer (a timeout while Redis was stalled, say) sends the
+-- same request with the same key and gets the first job, not a second one.
+if KEYS[5] ~= '' then
+  local first = redis.call('GET', KEYS[5])
+  if first then
+    return {'repeat', first}
+  end
+end
 if redis.call('EXISTS', KEYS[1]) == 1 then
   return {'exists'}
 end
@@ -28,4 +40,7 @@ redis.call('ZADD', KEYS[2], ARGV[6], ARGV[1])
 redis.call('SADD', KEYS[3], ARGV[1])
 redis.call('PEXPIRE', KEYS[2], ARGV[10])
 redis.call('PEXPIRE', KEYS[3], ARGV[10])
+if KEYS[5] ~= '' then
+  redis.call('SET', KEYS[5], ARGV[1], 'PX', ARGV[8])
+end
 return {'queued', entry}
