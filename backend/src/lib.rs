@@ -10,6 +10,7 @@
 //! - [`cli`]: the command line (`bolide serve`, flags and environment);
 //! - [`embedded`]: starting, watching and stopping Bolide's own `redis-server`;
 //! - [`redis_conn`]: how Bolide talks to Redis (one self-healing connection);
+//! - [`sandbox`]: who is calling and what they own (the layer below every feature);
 //! - [`server`]: wiring: state, the router, graceful shutdown;
 //! - [`health`]: `GET /api/health`;
 //! - [`console`]: `POST /api/console`, the redis-cli in the browser;
@@ -29,5 +30,6 @@ pub mod guides;
 pub mod health;
 pub mod jobs;
 pub mod redis_conn;
+pub mod sandbox;
 pub mod server;
 pub mod shutdown;

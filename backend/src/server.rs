@@ -17,12 +17,13 @@ use tower_http::trace::TraceLayer;
 use crate::console::connections::Connections;
 use crate::console::rate::RateLimits;
 use crate::console::relay::Relay;
-use crate::console::session::SessionStore;
-use crate::console::{ConsolePolicy, SYSTEM_DB};
+use crate::console::ConsolePolicy;
 use crate::embedded::{EmbeddedControl, EmbeddedError, EmbeddedOptions, EmbeddedRedis};
 use crate::error::AppError;
 use crate::jobs::{JobsConfig, WorkerOptions};
 use crate::redis_conn::{self, RedisEndpoint};
+use crate::sandbox::store::SessionStore;
+use crate::sandbox::SYSTEM_DB;
 
 /// Everything `serve` needs, already parsed.
 #[derive(Debug, Clone)]
@@ -171,6 +172,8 @@ pub fn api_router(state: AppState) -> Router {
         .merge(crate::guides::router())
         .fallback(api_not_found)
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
+        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::sandbox::set_cookie))
+        .layer(axum::middleware::from_fn(crate::sandbox::cross_site::reject_cross_site))
         .with_state(state)
 }
 

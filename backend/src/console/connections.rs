@@ -19,10 +19,10 @@ use std::time::{Duration, Instant};
 
 use redis::aio::ConnectionManager;
 
-use super::namespace::Namespace;
-use super::session::SessionId;
 use crate::error::AppError;
 use crate::redis_conn;
+use crate::sandbox::acl::acl_user;
+use crate::sandbox::store::SessionId;
 
 /// Shared-mode connections idle this long are closed.
 const IDLE_CLOSE: Duration = Duration::from_secs(300);
@@ -115,54 +115,6 @@ fn with_credentials(base_url: &str, user: &str, password: &str) -> String {
     }
 }
 
-/// The Redis ACL user of a session.
-pub fn acl_user(id: &SessionId) -> String {
-    format!("bolide-s-{}", id.as_str())
-}
-
-/// The `ACL SETUSER` rules of a session's user: its own keys only, no
-/// channels, ordinary data commands only.
-///
-/// Everything the console refuses is denied here too; `SORT` is allowed
-/// because Redis itself denies its `BY`/`GET` patterns to a user without
-/// access to every key. `KEYS`, `SCAN`, `RANDOMKEY` and `FLUSHDB` are denied:
-/// ACL key patterns cannot narrow what they list or flush, so in shared mode
-/// Bolide answers them itself, within the namespace.
-pub fn acl_rules(namespace: &Namespace, password: &str) -> Vec<String> {
-    let pattern = format!("~{}*", String::from_utf8_lossy(namespace.prefix()));
-    let mut rules: Vec<String> =
-        vec!["reset".into(), "on".into(), format!(">{password}"), pattern, "resetchannels".into()];
-    rules.extend(
-        [
-            "+@all",
-            "-@dangerous",
-            "-@admin",
-            "-@scripting",
-            "-@pubsub",
-            "-@blocking",
-            "-@connection",
-            "+ping",
-            "+echo",
-            "+command",
-            "+sort",
-            "+sort_ro",
-            "-select",
-            "-swapdb",
-            "-move",
-            "-migrate",
-            "-keys",
-            "-scan",
-            "-randomkey",
-            "-flushdb",
-            "-flushall",
-            "-wait",
-        ]
-        .iter()
-        .map(|rule| rule.to_string()),
-    );
-    rules
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -171,14 +123,5 @@ mod tests {
     fn credentials_replace_any_in_the_base_url() {
         assert_eq!(with_credentials("redis://127.0.0.1:7000", "u", "p"), "redis://u:p@127.0.0.1:7000");
         assert_eq!(with_credentials("redis://admin:secret@h:1", "u", "p"), "redis://u:p@h:1");
-    }
-
-    #[test]
-    fn acl_rules_pin_the_namespace() {
-        let id = SessionId::parse("0123456789abcdef0123456789abcdef").expect("id");
-        let rules = acl_rules(&Namespace::for_session(id.as_str()), "pw");
-        assert!(rules.contains(&"~{s:0123456789abcdef0123456789abcdef}:*".to_string()));
-        assert!(rules.iter().any(|r| r == "-select"));
-        assert_eq!(rules[0], "reset");
     }
 }

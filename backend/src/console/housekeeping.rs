@@ -13,10 +13,11 @@ use std::time::Duration;
 
 use redis::aio::ConnectionManager;
 
-use super::connections::acl_user;
 use super::relay::Relay;
-use super::session::{now_ms, SessionId, SESSIONS_KEY};
 use crate::error::AppError;
+use crate::sandbox::acl::acl_user;
+use crate::sandbox::clock::now_ms;
+use crate::sandbox::store::{SessionId, SESSIONS_KEY};
 
 /// How often a round runs.
 pub const INTERVAL: Duration = Duration::from_secs(60);

@@ -19,9 +19,9 @@ use redis::Value;
 
 use super::connections::Connections;
 use super::namespace::Namespace;
-use super::session::{Session, SessionStore};
 use super::ConsolePolicy;
 use crate::error::AppError;
+use crate::sandbox::store::{Session, SessionStore};
 
 /// Everything a line needs: where Redis is, how to reach it, the rules.
 #[derive(Clone)]

@@ -13,15 +13,15 @@ use super::keys;
 use super::record::{self, job_from_fields, Fields};
 use super::registry;
 use super::transitions::{self, Cancelled, Deleted, NewJob, Submitted};
-use crate::console::session::now_ms;
-use crate::data::store::DataScope;
 use crate::error::AppError;
+use crate::sandbox::clock::now_ms;
+use crate::sandbox::Owner;
 
 /// Records and queues a job for `scope`'s owner; the job as the API shows it.
 pub async fn submit(
     conn: &mut ConnectionManager,
     config: &JobsConfig,
-    scope: &DataScope,
+    scope: &Owner,
     request: &JobRequest,
 ) -> Result<Job, AppError> {
     let params_json = serde_json::to_string(&request.params)

@@ -14,7 +14,7 @@ use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use axum::Router;
 use bolide::console::ConsolePolicy;
-use bolide::data::store::{self, DataScope};
+use bolide::data::store::{self, Owner};
 use bolide::data::{generate, Dataset};
 use bolide::jobs::JobsConfig;
 use bolide::redis_conn::url_without_db;
@@ -188,7 +188,7 @@ pub async fn data_conn(redis: &RedisServer) -> ConnectionManager {
 }
 
 /// Replaces `scope`'s records with `dataset`, as a load does.
-pub async fn load(redis: &RedisServer, scope: &DataScope, dataset: &Dataset) {
+pub async fn load(redis: &RedisServer, scope: &Owner, dataset: &Dataset) {
     store::replace(&url_without_db(&redis.url()), scope, dataset, "test").await.expect("load");
 }
 

@@ -21,7 +21,7 @@
 use std::collections::HashMap;
 
 use super::layout::Category;
-use super::{search, DataScope};
+use super::{search, Owner};
 use crate::data::{Dataset, Landing};
 
 /// Members per `RPUSH`/`SADD`, keys per `UNLINK`.
@@ -145,7 +145,7 @@ impl<'a> Indexes<'a> {
 
     /// The commands writing the browse indexes (to run on the system
     /// database, once the old keys are gone).
-    pub fn write(&self, tx: &mut Vec<redis::Cmd>, scope: &DataScope) {
+    pub fn write(&self, tx: &mut Vec<redis::Cmd>, scope: &Owner) {
         for (order, ids) in
             [("ids", &self.ids), ("name", &self.by_name), ("mass", &self.mass), ("year", &self.year)]
         {
@@ -194,7 +194,7 @@ impl<'a> Indexes<'a> {
     /// `file` has one line per landing, in file order: its id, then — only
     /// when its fields differ from the most common field list — a tab and
     /// the number of its list in `signatures`.
-    pub fn write_file(&self, tx: &mut Vec<redis::Cmd>, scope: &DataScope, dataset: &Dataset, source: &str) {
+    pub fn write_file(&self, tx: &mut Vec<redis::Cmd>, scope: &Owner, dataset: &Dataset, source: &str) {
         let mut file = String::with_capacity(self.total * 8);
         for (entry, signature) in dataset.landings.iter().zip(&self.signature_of) {
             file.push_str(entry.id());
@@ -220,7 +220,7 @@ impl<'a> Indexes<'a> {
             .arg("source")
             .arg(source)
             .arg("loaded_at")
-            .arg(crate::console::session::now_ms());
+            .arg(crate::sandbox::clock::now_ms());
         tx.push(meta);
     }
 }

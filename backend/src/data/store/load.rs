@@ -60,11 +60,11 @@ use tokio::task::JoinHandle;
 use super::indexes::{Indexes, CHUNK};
 use super::layout::{category_values, dataset_keys};
 use super::stream::{self, Outcome, Part, Resp};
-use super::{private_connection, DataScope, LoadReport};
-use crate::console::SYSTEM_DB;
+use super::{private_connection, LoadReport, Owner};
 use crate::data::source::{self, LoadError};
 use crate::data::{Dataset, Format, Landing, Shape};
 use crate::error::AppError;
+use crate::sandbox::SYSTEM_DB;
 
 /// How long one load may hold the owner's lock.
 const LOCK_MS: u64 = 10 * 60 * 1000;
@@ -126,7 +126,7 @@ type Parsed = (Dataset, String);
 /// report's `millis` counts the parse, which overlaps the sending.
 pub async fn load_file_bytes<B>(
     base_url: &str,
-    scope: &DataScope,
+    scope: &Owner,
     bytes: B,
     hint: Option<Format>,
     name: impl FnOnce(Shape) -> String + Send + 'static,
@@ -170,7 +170,7 @@ where
 fn produce(
     bytes: &[u8],
     hint: Option<Format>,
-    scope: &DataScope,
+    scope: &Owner,
     parts: &SyncSender<Part>,
     old: Receiver<OldSet>,
     name: impl FnOnce(Shape) -> String,
@@ -215,7 +215,7 @@ fn produce(
 async fn stream_file(
     conn: &mut MultiplexedConnection,
     base_url: &str,
-    scope: &DataScope,
+    scope: &Owner,
     parser: JoinHandle<Result<Parsed, LoadError>>,
     old_sender: SyncSender<OldSet>,
     queued: Receiver<Part>,
@@ -273,7 +273,7 @@ async fn file_first(parser: JoinHandle<Result<Parsed, LoadError>>, err: AppError
 /// load of the same owner runs.
 pub async fn replace(
     base_url: &str,
-    scope: &DataScope,
+    scope: &Owner,
     dataset: &Dataset,
     source: &str,
 ) -> Result<LoadReport, AppError> {
@@ -306,9 +306,9 @@ fn report(started: Instant, dataset: &Dataset, replaced: u64, source: &str) -> L
 
 /// Takes the owner's load lock (leaves the connection on the system
 /// database), or refuses with a 409.
-async fn lock(conn: &mut MultiplexedConnection, scope: &DataScope) -> Result<String, AppError> {
+async fn lock(conn: &mut MultiplexedConnection, scope: &Owner) -> Result<String, AppError> {
     // Random, so only the load that took the lock can release it.
-    let token = crate::console::session::random_hex()?;
+    let token = crate::sandbox::ids::random_hex()?;
     let (locked,): (Option<String>,) = redis::pipe()
         .cmd("SELECT")
         .arg(SYSTEM_DB)
@@ -330,7 +330,7 @@ async fn lock(conn: &mut MultiplexedConnection, scope: &DataScope) -> Result<Str
 }
 
 /// Releases the lock if it is still ours, whatever happened to the load.
-async fn unlock(conn: &mut MultiplexedConnection, scope: &DataScope, token: &str) {
+async fn unlock(conn: &mut MultiplexedConnection, scope: &Owner, token: &str) {
     let released: redis::RedisResult<()> = redis::pipe()
         .cmd("SELECT")
         .arg(SYSTEM_DB)
@@ -349,7 +349,7 @@ async fn unlock(conn: &mut MultiplexedConnection, scope: &DataScope, token: &str
 }
 
 /// What the old dataset owns (the connection is on the system db).
-async fn read_old(conn: &mut MultiplexedConnection, scope: &DataScope) -> Result<OldSet, AppError> {
+async fn read_old(conn: &mut MultiplexedConnection, scope: &Owner) -> Result<OldSet, AppError> {
     let ids: Vec<String> =
         redis::cmd("LRANGE").arg(scope.key("ids")).arg(0).arg(-1).query_async(conn).await?;
     let values = category_values(conn, scope).await?;
@@ -361,7 +361,7 @@ async fn read_old(conn: &mut MultiplexedConnection, scope: &DataScope) -> Result
 async fn swap(
     conn: &mut MultiplexedConnection,
     base_url: &str,
-    scope: &DataScope,
+    scope: &Owner,
     dataset: &Dataset,
     source: &str,
 ) -> Result<u64, AppError> {
@@ -417,7 +417,7 @@ fn send_records(key_prefix: &str, landings: &[Landing], send: &mut dyn FnMut(Par
 
 /// `UNLINK` of the old records that `dataset` does not overwrite (the
 /// ones it does were unlinked with its own records).
-fn gone_records(scope: &DataScope, dataset: &Dataset, old: &OldSet) -> Resp {
+fn gone_records(scope: &Owner, dataset: &Dataset, old: &OldSet) -> Resp {
     let mut gone = Resp::default();
     if !old.ids.is_empty() {
         let new_ids: HashSet<&str> = dataset.landings.iter().map(Landing::id).collect();
@@ -438,7 +438,7 @@ fn gone_records(scope: &DataScope, dataset: &Dataset, old: &OldSet) -> Resp {
 /// description is made on another thread meanwhile. Nothing is sent after
 /// an error, so the writer discards the transaction.
 fn finish(
-    scope: &DataScope,
+    scope: &Owner,
     dataset: &Dataset,
     indexes: &Indexes<'_>,
     old_values: &[Vec<String>],
@@ -487,7 +487,7 @@ fn finish(
 ///
 /// A key whose id could not be typed in a URL (`meteorite:a b`, made in the
 /// console) is left out: the browser could not open it.
-pub async fn reindex(base_url: &str, scope: &DataScope) -> Result<u64, AppError> {
+pub async fn reindex(base_url: &str, scope: &Owner) -> Result<u64, AppError> {
     let mut conn = private_connection(base_url, LOAD_TIMEOUT).await?;
     let token = lock(&mut conn, scope).await?;
     let result = rebuild(&mut conn, scope).await;
@@ -495,7 +495,7 @@ pub async fn reindex(base_url: &str, scope: &DataScope) -> Result<u64, AppError>
     result
 }
 
-async fn rebuild(conn: &mut MultiplexedConnection, scope: &DataScope) -> Result<u64, AppError> {
+async fn rebuild(conn: &mut MultiplexedConnection, scope: &Owner) -> Result<u64, AppError> {
     redis::cmd("SELECT").arg(0).exec_async(conn).await?;
     let prefix_len = scope.record_key("").len();
     let mut keys =
@@ -547,7 +547,7 @@ async fn rebuild(conn: &mut MultiplexedConnection, scope: &DataScope) -> Result<
 
 /// Removes what is left of a dataset's bookkeeping after it was emptied
 /// (its `meta`: "no dataset loaded").
-pub async fn forget(base_url: &str, scope: &DataScope) -> Result<(), AppError> {
+pub async fn forget(base_url: &str, scope: &Owner) -> Result<(), AppError> {
     let mut conn = private_connection(base_url, LOAD_TIMEOUT).await?;
     redis::cmd("SELECT").arg(SYSTEM_DB).exec_async(&mut conn).await?;
     let values = category_values(&mut conn, scope).await?;

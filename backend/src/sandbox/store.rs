@@ -20,10 +20,12 @@
 //! - `bolide:sessions`: sorted set of ids by last activity, which the reaper
 //!   reads to delete idle sessions' keys.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use redis::aio::ConnectionManager;
 
+use super::clock::now_ms;
+use super::ids::{is_hex, random_hex};
 use crate::error::AppError;
 
 /// The cookie that carries the session id.
@@ -44,8 +46,7 @@ impl SessionId {
 
     /// Accepts only the shape `mint` produces.
     pub fn parse(text: &str) -> Option<Self> {
-        (text.len() == 32 && text.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
-            .then(|| Self(text.to_string()))
+        is_hex(text, 32).then(|| Self(text.to_string()))
     }
 
     pub fn as_str(&self) -> &str {
@@ -59,20 +60,6 @@ impl SessionId {
     pub(crate) fn tx_key(&self) -> String {
         format!("bolide:session:{{{}}}:tx", self.0)
     }
-}
-
-/// 128 bits from the operating system's CSPRNG, as 32 lower-case hex digits
-/// (session ids, ACL passwords, lock tokens).
-pub fn random_hex() -> Result<String, AppError> {
-    random_bytes_hex(16).map_err(|err| AppError::Internal(format!("no randomness: {err}")))
-}
-
-/// `len` bytes from the operating system's CSPRNG, as `2 × len` lower-case
-/// hex digits (also job and worker ids).
-pub fn random_bytes_hex(len: usize) -> Result<String, getrandom::Error> {
-    let mut bytes = vec![0u8; len];
-    getrandom::fill(&mut bytes)?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
 /// What redis-cli would remember about its connection.
@@ -175,12 +162,12 @@ impl SessionStore {
     /// Creates (or re-creates, e.g. after a Redis restart, which forgets ACL
     /// users) the session's Redis ACL user.
     pub async fn ensure_acl_user(&self, id: &SessionId, password: &str) -> Result<(), AppError> {
-        let namespace = super::namespace::Namespace::for_session(id.as_str());
+        let namespace = super::Owner::for_session(id.as_str());
         let mut conn = self.system.clone();
         redis::cmd("ACL")
             .arg("SETUSER")
-            .arg(super::connections::acl_user(id))
-            .arg(super::connections::acl_rules(&namespace, password))
+            .arg(super::acl::acl_user(id))
+            .arg(super::acl::acl_rules(&namespace, password))
             .exec_async(&mut conn)
             .await?;
         Ok(())
@@ -257,6 +244,22 @@ impl SessionStore {
         Ok(())
     }
 
+    /// Forgets a sandbox minted by a request that then failed (bad input
+    /// changes nothing, a sandbox included): its record and its ACL user.
+    pub async fn discard(&self, id: &SessionId) -> Result<(), AppError> {
+        let mut conn = self.system.clone();
+        if self.acl_users {
+            redis::cmd("ACL").arg("DELUSER").arg(super::acl::acl_user(id)).exec_async(&mut conn).await?;
+        }
+        redis::pipe()
+            .del(id.key())
+            .del(id.tx_key())
+            .zrem(SESSIONS_KEY, id.as_str())
+            .exec_async(&mut conn)
+            .await?;
+        Ok(())
+    }
+
     /// `SELECT`: remembers the database for the session's next commands.
     pub async fn select(&self, id: &SessionId, db: u32) -> Result<(), AppError> {
         let mut conn = self.system.clone();
@@ -311,13 +314,6 @@ impl SessionStore {
             .await?;
         Ok(lines)
     }
-}
-
-pub(crate) fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-        .unwrap_or(0)
 }
 
 #[cfg(test)]
