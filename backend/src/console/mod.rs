@@ -18,7 +18,6 @@
 //! In logical database [`crate::sandbox::SYSTEM_DB`] (15), which the console
 //! can never select (see [`crate::sandbox`]).
 
-pub mod connections;
 pub mod housekeeping;
 pub mod limits;
 pub mod namespace;
@@ -95,4 +94,12 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         Ok(Self(parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip())))
     }
+}
+
+/// When a sandbox ends: its keys in the student database (its MULTI queue
+/// is the sandbox layer's and goes with the sandbox's record).
+pub fn on_sandbox_end() -> crate::sandbox::ended::Cleanup {
+    crate::sandbox::ended::cleanup(|mut ended| async move {
+        crate::sandbox::ended::unlink_matching(&mut ended.student, &ended.owner.data_prefix).await
+    })
 }

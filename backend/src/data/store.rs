@@ -99,3 +99,11 @@ fn wrongtype_is_none<T: Default>(err: redis::RedisError) -> redis::RedisResult<T
         Err(err)
     }
 }
+
+/// When a sandbox ends: its data indexes and last load's description
+/// (its records are keys in its namespace, which the console's cleanup removes).
+pub fn on_sandbox_end() -> crate::sandbox::ended::Cleanup {
+    crate::sandbox::ended::cleanup(|mut ended| async move {
+        crate::sandbox::ended::unlink_matching(&mut ended.system, &ended.owner.key("")).await
+    })
+}

@@ -5,11 +5,11 @@
 //! key outside its namespace, any other database (`SELECT` is denied) and
 //! Bolide's own keys.
 
-use super::store::SessionId;
+use super::store::SandboxId;
 use super::Owner;
 
 /// The Redis ACL user of a session.
-pub fn acl_user(id: &SessionId) -> String {
+pub fn acl_user(id: &SandboxId) -> String {
     format!("bolide-s-{}", id.as_str())
 }
 
@@ -62,7 +62,7 @@ mod tests {
 
     #[test]
     fn acl_rules_pin_the_namespace() {
-        let id = SessionId::parse("0123456789abcdef0123456789abcdef").expect("id");
+        let id = SandboxId::parse("0123456789abcdef0123456789abcdef").expect("id");
         let rules = acl_rules(&Owner::for_session(id.as_str()), "pw");
         assert!(rules.contains(&"~{s:0123456789abcdef0123456789abcdef}:*".to_string()));
         assert!(rules.iter().any(|r| r == "-select"));

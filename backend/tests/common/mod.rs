@@ -18,7 +18,7 @@ use bolide::data::store::{self, Owner};
 use bolide::data::{generate, Dataset};
 use bolide::jobs::JobsConfig;
 use bolide::redis_conn::url_without_db;
-use bolide::server::{app, AppState};
+use bolide::server::{app, AppState, StateOptions};
 use bolide_shared::api::RedisMode;
 use bolide_shared::jobs::AnalysisResult;
 use bolide_tests::{http, BolideProcess, RedisServer};
@@ -40,10 +40,9 @@ pub fn router(redis: &RedisServer, policy: ConsolePolicy) -> Router {
 
 /// [`router`], with the jobs API configured when `jobs` is given.
 pub fn router_with_jobs(redis: &RedisServer, policy: ConsolePolicy, jobs: Option<JobsConfig>) -> Router {
-    let state = AppState::connect_with(&redis.url(), RedisMode::External, policy).expect("url");
-    if let Some(jobs) = jobs {
-        state.configure_jobs(jobs);
-    }
+    let mut options = StateOptions::new(RedisMode::External, policy);
+    options.jobs = jobs;
+    let state = AppState::build(&redis.url(), options).expect("url");
     app(state, std::path::Path::new("/nonexistent-dist"))
 }
 

@@ -22,7 +22,7 @@ use redis::aio::ConnectionManager;
 use crate::error::AppError;
 use crate::redis_conn;
 use crate::sandbox::acl::acl_user;
-use crate::sandbox::store::SessionId;
+use crate::sandbox::store::SandboxId;
 
 /// Shared-mode connections idle this long are closed.
 const IDLE_CLOSE: Duration = Duration::from_secs(300);
@@ -34,7 +34,7 @@ pub struct Connections {
     /// `redis://…` without a database; `/<db>` is appended per connection.
     base_url: String,
     by_db: Arc<Mutex<HashMap<u32, ConnectionManager>>>,
-    by_session: Arc<Mutex<HashMap<SessionId, (ConnectionManager, Instant)>>>,
+    by_session: Arc<Mutex<HashMap<SandboxId, (ConnectionManager, Instant)>>>,
 }
 
 impl Connections {
@@ -64,12 +64,12 @@ impl Connections {
 
     /// The URL of a shared-mode session's ACL user, for a connection of
     /// one's own.
-    pub fn url_for_session(&self, id: &SessionId, password: &str) -> String {
+    pub fn url_for_session(&self, id: &SandboxId, password: &str) -> String {
         format!("{}/0", with_credentials(&self.base_url, &acl_user(id), password))
     }
 
     /// The connection of a shared-mode session, as its ACL user.
-    pub fn for_session(&self, id: &SessionId, password: &str) -> Result<ConnectionManager, AppError> {
+    pub fn for_session(&self, id: &SandboxId, password: &str) -> Result<ConnectionManager, AppError> {
         let mut open = self.by_session.lock().map_err(|_| poisoned())?;
         let now = Instant::now();
         if let Some((conn, used)) = open.get_mut(id) {
@@ -92,7 +92,7 @@ impl Connections {
 
     /// Forgets a session's connection (after its ACL user was re-created, or
     /// the session was reaped).
-    pub fn forget_session(&self, id: &SessionId) {
+    pub fn forget_session(&self, id: &SandboxId) {
         if let Ok(mut open) = self.by_session.lock() {
             open.remove(id);
         }
