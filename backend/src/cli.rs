@@ -30,7 +30,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the app and the API (the default).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Run analysis jobs from the queue in Redis until SIGTERM or Ctrl-C
     /// (any number of workers, on any machine, may share one Redis).
     Worker {
@@ -221,7 +221,7 @@ impl Cli {
     /// Runs the chosen subcommand until it finishes or Ctrl-C/SIGTERM.
     pub async fn run(self) -> Result<(), CliError> {
         match self.command {
-            Some(Command::Serve(args)) => Ok(serve(args).await?),
+            Some(Command::Serve(args)) => Ok(serve(*args).await?),
             None => Ok(serve(self.serve).await?),
             Some(Command::Worker { target, options, job_nice }) => {
                 let shutdown = crate::shutdown::install();

@@ -143,7 +143,10 @@ pub struct Sandbox {
 /// to add to the response (an extractor cannot touch the response), with
 /// the sandbox the request minted, if it did.
 #[derive(Clone, Default)]
-pub struct CookieSlot(Arc<Mutex<Option<(String, Option<store::SandboxId>)>>>);
+pub struct CookieSlot(Arc<Mutex<Option<PendingCookie>>>);
+
+/// A `Set-Cookie` value, and the sandbox the request minted (if it did).
+type PendingCookie = (String, Option<store::SandboxId>);
 
 impl CookieSlot {
     /// Asks for `cookie` on the response.
