@@ -30,7 +30,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the app and the API (the default).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Run analysis jobs from the queue in Redis until SIGTERM or Ctrl-C
     /// (any number of workers, on any machine, may share one Redis).
     Worker {
@@ -130,6 +130,22 @@ pub struct ServeArgs {
     #[arg(long, env = "BOLIDE_RATE_ADDRESS")]
     pub rate_address: Option<u32>,
 
+    /// A sandbox unused this long ends, with everything it owns (e.g. 30s,
+    /// 2h) [default: 2h shared; locally 7 days, for the console's state only].
+    #[arg(long, env = "BOLIDE_SESSION_IDLE", value_parser = session_idle)]
+    pub session_idle: Option<Duration>,
+
+    /// New sandboxes (and sandbox-code attempts) per client address per
+    /// minute (0 = unlimited) [default: 60 shared, unlimited local].
+    #[arg(long, env = "BOLIDE_SANDBOX_MINT_RATE")]
+    pub sandbox_mint_rate: Option<u32>,
+
+    /// Where students reach this Bolide (e.g. https://redis.class.example):
+    /// the cross-site check expects this origin, and an https:// URL makes
+    /// the sandbox cookie `Secure`.
+    #[arg(long, env = "BOLIDE_PUBLIC_URL", value_parser = crate::sandbox::PublicUrl::parse)]
+    pub public_url: Option<crate::sandbox::PublicUrl>,
+
     /// Do not run a job worker in this process (run `bolide worker`s instead).
     #[arg(long, env = "BOLIDE_NO_WORKER")]
     pub no_worker: bool,
@@ -185,6 +201,13 @@ fn result_ttl(text: &str) -> Result<Duration, String> {
     }
 }
 
+fn session_idle(text: &str) -> Result<Duration, String> {
+    match parse_duration(text)? {
+        idle if idle < Duration::from_secs(1) => Err("at least 1s".into()),
+        idle => Ok(idle),
+    }
+}
+
 fn visibility_timeout(text: &str) -> Result<Duration, String> {
     match parse_duration(text)? {
         timeout if timeout < MIN_VISIBILITY_TIMEOUT => {
@@ -198,7 +221,7 @@ impl Cli {
     /// Runs the chosen subcommand until it finishes or Ctrl-C/SIGTERM.
     pub async fn run(self) -> Result<(), CliError> {
         match self.command {
-            Some(Command::Serve(args)) => Ok(serve(args).await?),
+            Some(Command::Serve(args)) => Ok(serve(*args).await?),
             None => Ok(serve(self.serve).await?),
             Some(Command::Worker { target, options, job_nice }) => {
                 let shutdown = crate::shutdown::install();
@@ -239,6 +262,14 @@ async fn serve(args: ServeArgs) -> Result<(), StartError> {
         },
         dist: args.dist,
         console,
+        lifetime: crate::sandbox::store::Lifetime {
+            mints_per_minute: args.sandbox_mint_rate.unwrap_or(
+                crate::sandbox::store::Lifetime::for_mode(args.shared, console.limits.session_idle)
+                    .mints_per_minute,
+            ),
+            idle: console.limits.session_idle,
+        },
+        public_url: args.public_url.clone(),
         jobs: JobsConfig {
             result_ttl: args.job_result_ttl,
             max_attempts: args.job_max_attempts,
@@ -277,6 +308,9 @@ fn console_policy(args: &ServeArgs) -> ConsolePolicy {
     let mut policy = if args.shared { ConsolePolicy::SHARED } else { ConsolePolicy::LOCAL };
     if let Some(per_second) = args.rate_session {
         policy.limits.session_rate = Rate { per_second, burst: per_second.saturating_mul(2) };
+    }
+    if let Some(idle) = args.session_idle {
+        policy.limits.session_idle = idle;
     }
     if let Some(per_second) = args.rate_address {
         policy.limits.address_rate = Rate { per_second, burst: per_second.saturating_mul(2) };

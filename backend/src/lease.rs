@@ -62,7 +62,7 @@ where
     C: ConnectionLike + Clone + Send + 'static,
 {
     pub async fn acquire(conn: &mut C, key: &str, ttl: Duration) -> RedisResult<Option<Lease<C>>> {
-        let token = crate::console::session::random_bytes_hex(16)
+        let token = crate::sandbox::ids::random_bytes_hex(16)
             .map_err(|err| redis::RedisError::from(std::io::Error::other(err.to_string())))?;
         let ttl_ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
         let taken: Option<String> =

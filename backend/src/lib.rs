@@ -11,6 +11,7 @@
 //! - [`embedded`]: starting, watching and stopping Bolide's own `redis-server`;
 //! - [`redis_conn`]: how Bolide talks to Redis (one self-healing connection);
 //! - [`lease`]: locks in Redis that die with their holder (renewed, fenced by a token);
+//! - [`sandbox`]: who is calling and what they own (the layer below every feature);
 //! - [`server`]: wiring: state, the router, graceful shutdown;
 //! - [`health`]: `GET /api/health`;
 //! - [`console`]: `POST /api/console`, the redis-cli in the browser;
@@ -31,5 +32,6 @@ pub mod health;
 pub mod jobs;
 pub mod lease;
 pub mod redis_conn;
+pub mod sandbox;
 pub mod server;
 pub mod shutdown;

@@ -14,15 +14,17 @@ use thiserror::Error;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::console::connections::Connections;
 use crate::console::rate::RateLimits;
 use crate::console::relay::Relay;
-use crate::console::session::SessionStore;
-use crate::console::{ConsolePolicy, SYSTEM_DB};
+use crate::console::ConsolePolicy;
 use crate::embedded::{EmbeddedControl, EmbeddedError, EmbeddedOptions, EmbeddedRedis};
 use crate::error::AppError;
 use crate::jobs::{JobsConfig, WorkerOptions};
 use crate::redis_conn::{self, RedisEndpoint};
+use crate::sandbox::connections::Connections;
+use crate::sandbox::store::{Lifetime, SandboxStore};
+use crate::sandbox::SYSTEM_DB;
+use crate::sandbox::{PublicUrl, Sandboxes};
 
 /// Everything `serve` needs, already parsed.
 #[derive(Debug, Clone)]
@@ -31,10 +33,27 @@ pub struct ServeConfig {
     pub redis: RedisChoice,
     pub dist: PathBuf,
     pub console: ConsolePolicy,
+    /// Sandboxes' idle timeout and mint limit.
+    pub lifetime: Lifetime,
+    /// `--public-url`, when given.
+    pub public_url: Option<PublicUrl>,
     /// What new analysis jobs get (result TTL, attempts, limits).
     pub jobs: JobsConfig,
     /// The in-process job worker's options; `None` with `--no-worker`.
     pub worker: Option<WorkerOptions>,
+}
+
+impl ServeConfig {
+    fn state_options(&self, mode: RedisMode, embedded: Option<EmbeddedControl>) -> StateOptions {
+        StateOptions {
+            mode,
+            console: self.console,
+            lifetime: self.lifetime,
+            public_url: self.public_url.clone(),
+            jobs: Some(self.jobs),
+            embedded,
+        }
+    }
 }
 
 /// Which Redis Bolide uses.
@@ -61,25 +80,56 @@ pub enum StartError {
     NoDataDir,
 }
 
-/// What every handler can reach. Cheap to clone.
+/// What every handler can reach. Cheap to clone. Built once
+/// ([`AppState::build`]), before serving; each feature takes the part it
+/// needs (`FromRef`, e.g. [`Sandboxes`]).
 #[derive(Clone)]
 pub struct AppState {
     inner: Arc<Inner>,
 }
 
 struct Inner {
-    /// Bolide's own database ([`SYSTEM_DB`]): sessions, health probes.
+    /// Bolide's own database ([`SYSTEM_DB`]): sandboxes, health probes.
     system: ConnectionManager,
     endpoint: RedisEndpoint,
     /// `redis://host:port` without a database, for connections of one's own.
     base_url: String,
     started: Instant,
     relay: Relay,
+    sandboxes: Sandboxes,
     /// The embedded `redis-server`, when Bolide started one (the persistence
     /// guide restarts it).
-    embedded: std::sync::OnceLock<EmbeddedControl>,
-    /// Analysis jobs' settings, when not the mode's defaults.
-    jobs: std::sync::OnceLock<JobsConfig>,
+    embedded: Option<EmbeddedControl>,
+    /// Analysis jobs' settings.
+    jobs: JobsConfig,
+}
+
+/// What [`AppState::build`] needs besides the Redis URL.
+#[derive(Clone)]
+pub struct StateOptions {
+    pub mode: RedisMode,
+    pub console: ConsolePolicy,
+    /// Sandboxes' idle timeout and mint limit.
+    pub lifetime: Lifetime,
+    /// `--public-url`, when given.
+    pub public_url: Option<PublicUrl>,
+    /// Analysis jobs' settings (`None`: the mode's defaults).
+    pub jobs: Option<JobsConfig>,
+    pub embedded: Option<EmbeddedControl>,
+}
+
+impl StateOptions {
+    /// The defaults of the console policy's mode, for `mode`'s Redis.
+    pub fn new(mode: RedisMode, console: ConsolePolicy) -> Self {
+        Self {
+            mode,
+            console,
+            lifetime: Lifetime::for_mode(console.is_shared(), console.limits.session_idle),
+            public_url: None,
+            jobs: None,
+            embedded: None,
+        }
+    }
 }
 
 impl AppState {
@@ -89,16 +139,37 @@ impl AppState {
         Self::connect_with(url, RedisMode::External, ConsolePolicy::LOCAL)
     }
 
+    /// [`AppState::build`] with the mode's defaults.
+    pub fn connect_with(url: &str, mode: RedisMode, console: ConsolePolicy) -> redis::RedisResult<Self> {
+        Self::build(url, StateOptions::new(mode, console))
+    }
+
     /// Connects (lazily) to the Redis at `url` (any database in the URL is
     /// ignored: Bolide picks its own).
-    pub fn connect_with(url: &str, mode: RedisMode, console: ConsolePolicy) -> redis::RedisResult<Self> {
+    pub fn build(url: &str, options: StateOptions) -> redis::RedisResult<Self> {
+        let console = options.console;
         let base = redis_conn::url_without_db(url);
         let (system, mut endpoint) = redis_conn::connect(&format!("{base}/{SYSTEM_DB}"))?;
-        endpoint.mode = mode;
+        endpoint.mode = options.mode;
+        let connections = Connections::new(&base);
+        // Each feature's "sandbox ended" cleanup.
+        let cleanups = vec![
+            crate::console::on_sandbox_end(),
+            crate::data::store::on_sandbox_end(),
+            crate::jobs::on_sandbox_end(),
+            crate::guides::on_sandbox_end(),
+        ];
+        let store = SandboxStore::new(
+            system.clone(),
+            connections.clone(),
+            options.lifetime,
+            console.is_shared(),
+            cleanups,
+        );
         let relay = Relay {
             policy: console,
-            connections: Connections::new(&base),
-            sessions: SessionStore::new(system.clone(), console.limits.session_idle, console.is_shared()),
+            connections,
+            sessions: store.clone(),
             address: format!("{}:{}", endpoint.host, endpoint.port),
             rate: Arc::new(RateLimits::new(
                 Some(console.limits.session_rate),
@@ -112,8 +183,9 @@ impl AppState {
                 base_url: base,
                 started: Instant::now(),
                 relay,
-                embedded: std::sync::OnceLock::new(),
-                jobs: std::sync::OnceLock::new(),
+                sandboxes: Sandboxes { store, public_url: options.public_url },
+                embedded: options.embedded,
+                jobs: options.jobs.unwrap_or(JobsConfig::for_mode(console.is_shared())),
             }),
         })
     }
@@ -136,28 +208,23 @@ impl AppState {
         &self.inner.relay
     }
 
+    /// The sandbox layer's state.
+    pub fn sandboxes(&self) -> &Sandboxes {
+        &self.inner.sandboxes
+    }
+
     pub fn uptime(&self) -> Duration {
         self.inner.started.elapsed()
     }
 
-    /// Hands the embedded server's control to the handlers (once).
-    pub fn attach_embedded(&self, control: EmbeddedControl) {
-        let _ = self.inner.embedded.set(control);
-    }
-
-    /// Sets what new analysis jobs get (once; before serving).
-    pub fn configure_jobs(&self, config: JobsConfig) {
-        let _ = self.inner.jobs.set(config);
-    }
-
-    /// What new analysis jobs get: as configured, else the mode's defaults.
+    /// What new analysis jobs get.
     pub fn jobs_config(&self) -> JobsConfig {
-        self.inner.jobs.get().copied().unwrap_or(JobsConfig::for_mode(self.inner.relay.policy.is_shared()))
+        self.inner.jobs
     }
 
     /// The embedded server, when Bolide started one.
     pub fn embedded(&self) -> Option<&EmbeddedControl> {
-        self.inner.embedded.get()
+        self.inner.embedded.as_ref()
     }
 }
 
@@ -169,9 +236,15 @@ pub fn api_router(state: AppState) -> Router {
         .merge(crate::data::api::router())
         .merge(crate::jobs::router())
         .merge(crate::guides::router())
+        .merge(crate::sandbox::api::router())
         .fallback(api_not_found)
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
         .layer(axum::middleware::from_fn(redis_conn::retry_reads_once))
+        .layer(axum::middleware::from_fn_with_state(state.sandboxes().clone(), crate::sandbox::set_cookie))
+        .layer(axum::middleware::from_fn_with_state(
+            state.sandboxes().clone(),
+            crate::sandbox::cross_site::reject_cross_site,
+        ))
         .with_state(state)
 }
 
@@ -200,7 +273,7 @@ pub async fn serve(
 ) -> Result<(), StartError> {
     let (state, embedded) = match &config.redis {
         RedisChoice::External(url) => {
-            let state = AppState::connect_with(url, RedisMode::External, config.console)
+            let state = AppState::build(url, config.state_options(RedisMode::External, None))
                 .map_err(StartError::RedisUrl)?;
             let endpoint = state.endpoint();
             println!("Redis (external) at {}:{}", endpoint.host, endpoint.port);
@@ -208,8 +281,6 @@ pub async fn serve(
         }
         RedisChoice::Embedded(options) => {
             let embedded = EmbeddedRedis::start(options).await?;
-            let state = AppState::connect_with(&embedded.url(), RedisMode::Embedded, config.console)
-                .map_err(StartError::RedisUrl)?;
             println!(
                 "Redis {} (embedded) on 127.0.0.1:{} (pid {}), data in {}",
                 embedded.version(),
@@ -218,14 +289,24 @@ pub async fn serve(
                 embedded.redis_dir().display()
             );
             println!("  connect your own scripts with: redis-cli -p {0}   or   redis.Redis(host='127.0.0.1', port={0})", embedded.port());
+            let url = embedded.url();
             let control = EmbeddedControl::new(embedded);
-            state.attach_embedded(control.clone());
-            let warmed = state.clone();
-            control.supervise(move || {
-                let state = warmed.clone();
-                async move { crate::guides::restart::wait_for_reconnect(&state).await }
-            });
-            (state, Some(control))
+            let state =
+                AppState::build(&url, config.state_options(RedisMode::Embedded, Some(control.clone())));
+            match state {
+                Ok(state) => {
+                    let warmed = state.clone();
+                    control.supervise(move || {
+                        let state = warmed.clone();
+                        async move { crate::guides::restart::wait_for_reconnect(&state).await }
+                    });
+                    (state, Some(control))
+                }
+                Err(err) => {
+                    control.stop().await;
+                    return Err(StartError::RedisUrl(err));
+                }
+            }
         }
     };
 
@@ -248,7 +329,6 @@ async fn listen_and_serve(
     println!("Bolide listening on http://{addr}");
     tracing::info!(%addr, dist = %config.dist.display(), "serving");
     let housekeeping = tokio::spawn(crate::console::housekeeping::run(state.relay().clone()));
-    state.configure_jobs(config.jobs);
     // One signal stops both the HTTP server and the in-process job worker,
     // side by side: the worker's running job finishes (or is handed back)
     // while HTTP drains, and both are done before Redis stops.

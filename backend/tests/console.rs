@@ -71,7 +71,7 @@ fn conn(redis: &RedisServer, db: u32) -> redis::Connection {
 /// Every key and its value, but the session bookkeeping (it changes on
 /// every request by design).
 fn snapshot(redis: &RedisServer) -> Vec<(u32, Vec<u8>, Vec<u8>)> {
-    redis.snapshot(|db, key| db == 15 && key.starts_with(b"bolide:session"))
+    redis.snapshot(|db, key| db == 15 && key.starts_with(b"bolide:sandbox"))
 }
 
 #[tokio::test]
@@ -88,7 +88,8 @@ async fn local_console_works_on_db0_with_a_session_cookie() {
     assert!(!reply.error);
     let set_cookie = browser.set_cookie_seen.first().expect("a session cookie").to_ascii_lowercase();
     assert!(set_cookie.contains("httponly") && set_cookie.contains("samesite=strict"), "{set_cookie}");
-    let id = set_cookie.split(';').next().and_then(|c| c.split('=').nth(1)).expect("id").to_string();
+    assert!(set_cookie.contains("max-age=") && set_cookie.contains("path=/"), "{set_cookie}");
+    let id = sandbox_of(&redis, &browser);
     assert_eq!(id.len(), 32, "128-bit id in hex");
 
     assert_eq!(browser.out("GET my_key").await, "\"my_value\"");
@@ -112,7 +113,7 @@ async fn local_console_works_on_db0_with_a_session_cookie() {
     assert_eq!(keys, ["from_python", "k2", "my_key"]);
     let mut system = conn(&redis, 15);
     let sessions: Vec<String> =
-        redis::cmd("ZRANGE").arg("bolide:sessions").arg(0).arg(-1).query(&mut system).expect("ZRANGE");
+        redis::cmd("ZRANGE").arg("bolide:sandboxes").arg(0).arg(-1).query(&mut system).expect("ZRANGE");
     assert_eq!(sessions, [id]);
 }
 
@@ -371,13 +372,16 @@ async fn shared_mode_sessions_never_see_each_other() {
     }
 }
 
-fn session_id(browser: &Browser) -> String {
-    browser
-        .cookie
-        .as_deref()
-        .and_then(|c| c.strip_prefix("bolide_session="))
-        .expect("session cookie")
-        .to_string()
+/// The sandbox id the browser's cookie secret leads to (Redis hashes the
+/// secret as Bolide does: the secret itself is in no key).
+fn sandbox_of(redis: &RedisServer, browser: &Browser) -> String {
+    let secret = browser.cookie.as_deref().and_then(|c| c.strip_prefix("bolide_session=")).expect("cookie");
+    redis::cmd("EVAL")
+        .arg("return redis.call('GET', 'bolide:sandbox:secret:' .. redis.sha1hex(ARGV[1]))")
+        .arg(0)
+        .arg(secret)
+        .query(&mut conn(redis, 15))
+        .expect("sandbox id")
 }
 
 #[tokio::test]
@@ -388,12 +392,12 @@ async fn redis_acls_confine_a_session_even_without_the_relay() {
     let mut bob = Browser::new(&router);
     alice.line("SET k alice").await;
     bob.line("SET k bob").await;
-    let (alice_id, bob_id) = (session_id(&alice), session_id(&bob));
+    let (alice_id, bob_id) = (sandbox_of(&redis, &alice), sandbox_of(&redis, &bob));
 
     // Connect straight to Redis as Alice's ACL user, bypassing Bolide.
     let mut system = conn(&redis, 15);
     let password: String = redis::cmd("HGET")
-        .arg(format!("bolide:session:{{{alice_id}}}"))
+        .arg(format!("bolide:sandbox:{{{alice_id}}}"))
         .arg("pass")
         .query(&mut system)
         .expect("pass");
@@ -437,7 +441,7 @@ async fn shared_sessions_survive_a_redis_restart_that_forgets_acl_users() {
     let router = router(&redis, ConsolePolicy::SHARED);
     let mut alice = Browser::new(&router);
     assert_eq!(alice.out("SET k kept").await, "OK");
-    let id = session_id(&alice);
+    let id = sandbox_of(&redis, &alice);
     // appendfsync everysec: let the AOF reach the disk.
     std::thread::sleep(std::time::Duration::from_millis(1200));
     redis.restart();
@@ -455,7 +459,7 @@ async fn shared_sessions_survive_a_redis_restart_that_forgets_acl_users() {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     assert_eq!(answered.as_deref(), Some("\"kept\""));
-    assert_eq!(session_id(&alice), id, "same session after the restart");
+    assert_eq!(sandbox_of(&redis, &alice), id, "same session after the restart");
 }
 
 #[tokio::test]
@@ -469,7 +473,7 @@ async fn housekeeping_removes_idle_shared_sessions_and_enforces_quotas() {
 
     let mut idle = Browser::new(&router);
     idle.line("MSET a 1 b 2").await;
-    let idle_id = session_id(&idle);
+    let idle_id = sandbox_of(&redis, &idle);
     let mut busy = Browser::new(&router);
     busy.line("MSET a 1 b 2 c 3 d 4 e 5 f 6").await;
     for _ in 0..2 {
@@ -483,7 +487,7 @@ async fn housekeeping_removes_idle_shared_sessions_and_enforces_quotas() {
     assert!(left.is_empty(), "idle session's keys removed: {left:?}");
     let users: Vec<String> = redis::cmd("ACL").arg("USERS").query(&mut c).expect("ACL USERS");
     assert!(!users.contains(&format!("bolide-s-{idle_id}")), "its ACL user removed: {users:?}");
-    assert!(users.contains(&format!("bolide-s-{}", session_id(&busy))));
+    assert!(users.contains(&format!("bolide-s-{}", sandbox_of(&redis, &busy))));
 
     // busy holds 6 keys, over the quota of 5: it may read and delete, not grow.
     let refused = busy.line("SET g 7").await;
@@ -533,7 +537,7 @@ async fn rate_limits_answer_429_with_retry_after() {
     assert_eq!(retry_after.as_deref(), Some("1"));
     // Refused requests changed nothing: one increment per request let in.
     let hits: usize = redis::cmd("GET")
-        .arg(format!("{{s:{}}}:hits", session_id(&browser)))
+        .arg(format!("{{s:{}}}:hits", sandbox_of(&redis, &browser)))
         .query(&mut conn(&redis, 0))
         .expect("GET");
     assert_eq!(hits, passed);

@@ -3,7 +3,7 @@
 //! filtered and searched — and their summaries — equal a reference
 //! computed here from the generated data with the same edit applied.
 
-use bolide::data::store::{self, DataScope, PageQuery, Readers, WriteMode};
+use bolide::data::store::{self, Owner, PageQuery, Readers, WriteMode};
 use bolide::data::{generate, Landing};
 use bolide::error::AppError;
 use bolide_shared::data::{Page, PageStats};
@@ -33,7 +33,7 @@ impl Sort {
 struct Fixture {
     _redis: RedisServer,
     base: String,
-    scope: DataScope,
+    scope: Owner,
     readers: Readers,
     landings: Vec<Landing>,
 }
@@ -43,7 +43,7 @@ impl Fixture {
         let redis = RedisServer::start();
         let base = format!("redis://127.0.0.1:{}", redis.port());
         let dataset = generate::generate(n, seed);
-        let scope = DataScope::local();
+        let scope = Owner::local();
         store::replace(&base, &scope, &dataset, "test").await.expect("load");
         // Generous timeouts: the tests run side by side on busy machines.
         let manager = |db: u32| {
@@ -408,7 +408,7 @@ async fn writes_refuse_what_they_cannot_do_and_change_nothing() {
 #[tokio::test]
 async fn a_session_writes_only_its_own_dataset() {
     let fx = Fixture::start(40, 2).await;
-    let session = DataScope::for_session("abcd");
+    let session = Owner::for_session("abcd");
     let dataset = generate::generate(30, 9);
     store::replace(&fx.base, &session, &dataset, "test").await.expect("load");
     let id = dataset.landings[0].id().to_string();

@@ -10,9 +10,9 @@ use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use bolide::data::store::DataScope;
 use bolide::data::{generate, Dataset, Landing};
 use bolide::jobs::analysis::{compute, AnalysisError};
+use bolide::sandbox::Owner;
 use bolide_shared::jobs::*;
 use bolide_tests::RedisServer;
 use common::{assert_results_match, data_conn, load, p50, timing_dataset};
@@ -28,12 +28,12 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// The records of one scope, by id, as the test believes Redis holds them.
 struct Model {
-    scope: DataScope,
+    scope: Owner,
     records: BTreeMap<String, Landing>,
 }
 
 impl Model {
-    fn of(scope: DataScope, dataset: &Dataset) -> Model {
+    fn of(scope: Owner, dataset: &Dataset) -> Model {
         let records = dataset.landings.iter().map(|l| (l.id().to_string(), l.clone())).collect();
         Model { scope, records }
     }
@@ -77,8 +77,8 @@ impl Model {
 /// every suspicious case.
 async fn broken_dataset(redis: &RedisServer) -> Model {
     let dataset = generate::generate(3_000, 7);
-    load(redis, &DataScope::local(), &dataset).await;
-    let mut model = Model::of(DataScope::local(), &dataset);
+    load(redis, &Owner::local(), &dataset).await;
+    let mut model = Model::of(Owner::local(), &dataset);
     let mut conn = redis.connection();
     let c = &mut conn;
     model.hdel(c, "5", &["mass (g)"]);
@@ -384,7 +384,7 @@ const SUM_TOLERANCE: f64 = 1e-9;
 
 async fn run(
     conn: &mut ConnectionManager,
-    scope: &DataScope,
+    scope: &Owner,
     analysis: Analysis,
     params: &JobParams,
 ) -> Result<(u64, AnalysisResult), AnalysisError> {
@@ -495,11 +495,11 @@ async fn the_hand_made_cases_land_where_the_contract_says() {
 async fn a_session_sees_only_its_own_records() {
     let redis = RedisServer::start();
     let local = generate::generate(400, 1);
-    load(&redis, &DataScope::local(), &local).await;
+    load(&redis, &Owner::local(), &local).await;
     let ours = generate::generate(250, 2);
     let theirs = generate::generate(150, 3);
-    let mut ours_model = Model::of(DataScope::for_session("aaaa1111"), &ours);
-    let theirs_model = Model::of(DataScope::for_session("bbbb2222"), &theirs);
+    let mut ours_model = Model::of(Owner::for_session("aaaa1111"), &ours);
+    let theirs_model = Model::of(Owner::for_session("bbbb2222"), &theirs);
     load(&redis, &ours_model.scope, &ours).await;
     load(&redis, &theirs_model.scope, &theirs).await;
     let mut c = redis.connection();
@@ -507,7 +507,7 @@ async fn a_session_sees_only_its_own_records() {
     ours_model.hset(&mut c, "9999", &[("recclass", "L6"), ("mass (g)", "1")]);
 
     let mut conn = data_conn(&redis).await;
-    let local_model = Model::of(DataScope::local(), &local);
+    let local_model = Model::of(Owner::local(), &local);
     for model in [&ours_model, &theirs_model, &local_model] {
         for analysis in [Analysis::CountPerClass, Analysis::AverageMass, Analysis::DataQuality] {
             let params = JobParams::default();
@@ -525,7 +525,7 @@ async fn a_session_sees_only_its_own_records() {
 async fn an_empty_database_gives_empty_results() {
     let redis = RedisServer::start();
     let mut conn = data_conn(&redis).await;
-    let model = Model { scope: DataScope::local(), records: BTreeMap::new() };
+    let model = Model { scope: Owner::local(), records: BTreeMap::new() };
     for analysis in Analysis::ALL {
         let params = JobParams::default();
         let (records, result) = run(&mut conn, &model.scope, analysis, &params).await.expect("empty");
@@ -554,7 +554,7 @@ async fn invalid_params_fail_at_once_naming_the_parameter() {
         ),
         (Analysis::FellFound, JobParams { mass_max: Some(f64::INFINITY), ..Default::default() }, "mass_max"),
     ] {
-        match run(&mut conn, &DataScope::local(), analysis, &params).await {
+        match run(&mut conn, &Owner::local(), analysis, &params).await {
             Err(AnalysisError::InvalidParams(message)) => assert!(message.contains(named), "{message}"),
             other => panic!("{analysis:?} {params:?}: {other:?}"),
         }
@@ -574,9 +574,9 @@ async fn invalid_params_fail_at_once_naming_the_parameter() {
 async fn count_per_class_timing() {
     let dataset = timing_dataset();
     let redis = RedisServer::start();
-    load(&redis, &DataScope::local(), &dataset).await;
+    load(&redis, &Owner::local(), &dataset).await;
     let mut conn = data_conn(&redis).await;
-    let scope = DataScope::local();
+    let scope = Owner::local();
     let params = JobParams::default();
     const RUNS: usize = 20;
 

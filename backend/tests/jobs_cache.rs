@@ -11,8 +11,8 @@ mod common;
 use std::time::Instant;
 
 use bolide::data::generate;
-use bolide::data::store::DataScope;
 use bolide::jobs::analysis::{compute, compute_cached, CacheLimits, RecordCache};
+use bolide::sandbox::Owner;
 use bolide_shared::jobs::*;
 use bolide_tests::RedisServer;
 use common::{assert_results_match, data_conn, load, p50, timing_dataset};
@@ -54,7 +54,7 @@ async fn both(
     redis: &RedisServer,
     conn: &mut ConnectionManager,
     cache: &RecordCache,
-    scope: &DataScope,
+    scope: &Owner,
     analysis: Analysis,
     params: &JobParams,
 ) -> ((u64, AnalysisResult), bool) {
@@ -101,7 +101,7 @@ fn options(analysis: Analysis, params: &JobParams) -> JobParams {
 #[tokio::test]
 async fn cached_results_equal_computed_ones_and_unchanged_data_is_not_read_again() {
     let redis = RedisServer::start();
-    let scope = DataScope::local();
+    let scope = Owner::local();
     load(&redis, &scope, &generate::generate(2_000, 11)).await;
     let mut c = redis.connection();
     // What students do by hand: a record with none of the fields, one
@@ -133,7 +133,7 @@ async fn cached_results_equal_computed_ones_and_unchanged_data_is_not_read_again
 #[tokio::test]
 async fn writes_by_other_clients_show_in_the_next_cached_job() {
     let redis = RedisServer::start();
-    let scope = DataScope::local();
+    let scope = Owner::local();
     load(&redis, &scope, &generate::generate(1_000, 5)).await;
     let mut conn = data_conn(&redis).await;
     let cache = RecordCache::new(&redis.url()).expect("cache");
@@ -215,7 +215,7 @@ async fn writes_by_other_clients_show_in_the_next_cached_job() {
 #[tokio::test]
 async fn jobs_cancelled_mid_refresh_lose_no_change() {
     let redis = RedisServer::start();
-    let scope = DataScope::local();
+    let scope = Owner::local();
     load(&redis, &scope, &generate::generate(4_000, 8)).await;
     let mut conn = data_conn(&redis).await;
     let cache = RecordCache::new(&redis.url()).expect("cache");
@@ -248,9 +248,9 @@ async fn jobs_cancelled_mid_refresh_lose_no_change() {
 #[tokio::test]
 async fn shared_mode_scopes_are_cached_apart() {
     let redis = RedisServer::start();
-    let ours = DataScope::for_session("aaaa1111");
-    let theirs = DataScope::for_session("bbbb2222");
-    let local = DataScope::local();
+    let ours = Owner::for_session("aaaa1111");
+    let theirs = Owner::for_session("bbbb2222");
+    let local = Owner::local();
     load(&redis, &ours, &generate::generate(300, 1)).await;
     load(&redis, &theirs, &generate::generate(200, 2)).await;
     load(&redis, &local, &generate::generate(100, 3)).await;
@@ -280,7 +280,7 @@ async fn shared_mode_scopes_are_cached_apart() {
 #[tokio::test]
 async fn a_restarted_redis_drops_the_cache_and_the_next_job_reads_afresh() {
     let mut redis = RedisServer::start_persistent();
-    let scope = DataScope::local();
+    let scope = Owner::local();
     load(&redis, &scope, &generate::generate(500, 9)).await;
     let cache = RecordCache::new(&redis.url()).expect("cache");
     let count = Analysis::CountPerClass;
@@ -309,7 +309,7 @@ async fn a_restarted_redis_drops_the_cache_and_the_next_job_reads_afresh() {
 #[tokio::test]
 async fn a_job_fails_cleanly_while_redis_is_down_and_succeeds_once_it_is_back() {
     let mut redis = RedisServer::start_persistent();
-    let scope = DataScope::local();
+    let scope = Owner::local();
     load(&redis, &scope, &generate::generate(200, 4)).await;
     let cache = RecordCache::new(&redis.url()).expect("cache");
     let (progress, _watcher) = watch::channel(0u8);
@@ -330,7 +330,7 @@ async fn a_job_fails_cleanly_while_redis_is_down_and_succeeds_once_it_is_back() 
 #[tokio::test]
 async fn limits_bound_what_is_cached_least_recently_used_first() {
     let redis = RedisServer::start();
-    let [a, b, big, d] = ["aaaa0001", "bbbb0002", "cccc0003", "dddd0004"].map(DataScope::for_session);
+    let [a, b, big, d] = ["aaaa0001", "bbbb0002", "cccc0003", "dddd0004"].map(Owner::for_session);
     load(&redis, &a, &generate::generate(300, 1)).await;
     load(&redis, &b, &generate::generate(150, 2)).await;
     load(&redis, &big, &generate::generate(600, 3)).await;
@@ -340,7 +340,7 @@ async fn limits_bound_what_is_cached_least_recently_used_first() {
     let cache = RecordCache::with_limits(&redis.url(), limits).expect("cache");
     let count = Analysis::CountPerClass;
     let all = JobParams::default();
-    let cached = |scopes: [&DataScope; 4]| scopes.map(|scope| cache.cached_records(scope));
+    let cached = |scopes: [&Owner; 4]| scopes.map(|scope| cache.cached_records(scope));
 
     both(&redis, &mut conn, &cache, &a, count, &all).await;
     both(&redis, &mut conn, &cache, &b, count, &all).await;
@@ -391,7 +391,7 @@ async fn limits_bound_what_is_cached_least_recently_used_first() {
 async fn count_per_class_cold_and_warm_timing() {
     let dataset = timing_dataset();
     let redis = RedisServer::start();
-    let scope = DataScope::local();
+    let scope = Owner::local();
     load(&redis, &scope, &dataset).await;
     let mut conn = data_conn(&redis).await;
     let params = JobParams::default();

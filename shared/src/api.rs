@@ -150,3 +150,24 @@ pub struct ConsoleResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub omitted: Option<u64>,
 }
+
+/// `GET /api/sandbox`, and the answer of `POST /api/sandbox/resume` and
+/// `POST /api/sandbox/rotate`: the caller's sandbox, for its owner's eyes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SandboxInfo {
+    /// A shared Bolide (a class, a public site) gives each browser a
+    /// sandbox; a local one has one student and no codes.
+    pub shared: bool,
+    /// The code that resumes this sandbox in another browser
+    /// (`XXXX-XXXX-XXXX`); `null` locally. A credential: show it only here.
+    pub code: Option<String>,
+    /// A sandbox unused this long ends, with everything it owns.
+    pub idle_timeout_seconds: u64,
+}
+
+/// `POST /api/sandbox/resume`: a sandbox code, as the student typed it
+/// (any case; dashes and spaces are ignored).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResumeRequest {
+    pub code: String,
+}

@@ -15,14 +15,20 @@ use std::time::Duration;
 
 use redis::aio::ConnectionManager;
 
-use super::connections::acl_user;
 use super::relay::Relay;
-use super::session::{now_ms, SessionId, SESSIONS_KEY};
 use crate::error::AppError;
 use crate::lease::Lease;
+use crate::sandbox::clock::now_ms;
+use crate::sandbox::store::{SandboxId, SANDBOXES_KEY};
 
-/// How often a round runs.
+/// How often a round runs, at most.
 pub const INTERVAL: Duration = Duration::from_secs(60);
+
+/// How often a round runs for an idle timeout: `min(60 s, idle / 2)`, so
+/// no sandbox outlives its timeout by more than half of it.
+pub fn interval(idle: Duration) -> Duration {
+    INTERVAL.min(idle / 2).max(Duration::from_millis(100))
+}
 const LOCK_KEY: &str = "bolide:housekeeping:lock";
 /// Set when a round ends: the others skip theirs until it expires.
 const DONE_KEY: &str = "bolide:housekeeping:done";
@@ -33,7 +39,7 @@ const MEMORY_SAMPLES: usize = 20;
 
 /// Runs rounds until the returned future is dropped.
 pub async fn run(relay: Relay) {
-    let mut ticker = tokio::time::interval(INTERVAL);
+    let mut ticker = tokio::time::interval(interval(relay.sessions.idle_ttl()));
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticker.tick().await;
@@ -46,6 +52,7 @@ pub async fn run(relay: Relay) {
 /// One round (public for tests, which cannot wait a minute).
 pub async fn round(relay: &Relay) -> Result<(), AppError> {
     relay.rate.shrink();
+    relay.sessions.shrink();
     let mut system = relay.sessions.system();
     let done: bool = redis::cmd("EXISTS").arg(DONE_KEY).query_async(&mut system).await?;
     if done {
@@ -60,7 +67,7 @@ pub async fn round(relay: &Relay) -> Result<(), AppError> {
             .arg(DONE_KEY)
             .arg(now_ms())
             .arg("PX")
-            .arg(u64::try_from(INTERVAL.as_millis() * 9 / 10).unwrap_or(u64::MAX))
+            .arg(u64::try_from(interval(relay.sessions.idle_ttl()).as_millis() * 9 / 10).unwrap_or(u64::MAX))
             .exec_async(&mut system)
             .await?;
     }
@@ -78,43 +85,21 @@ async fn work(relay: &Relay, system: &mut ConnectionManager) -> Result<(), AppEr
     Ok(())
 }
 
+/// Ends every sandbox idle past the timeout, in batches, until none is left.
 async fn reap_idle(relay: &Relay, system: &mut ConnectionManager) -> Result<(), AppError> {
-    let idle_before =
-        now_ms().saturating_sub(u64::try_from(relay.sessions.idle_ttl().as_millis()).unwrap_or(u64::MAX));
-    let idle: Vec<String> = redis::cmd("ZRANGE")
-        .arg(SESSIONS_KEY)
-        .arg("-inf")
-        .arg(idle_before)
-        .arg("BYSCORE")
-        .arg("LIMIT")
-        .arg(0)
-        .arg(1000)
-        .query_async(system)
-        .await?;
-    let mut data = relay.connections.for_db(0)?;
-    for raw in idle {
-        let Some(id) = SessionId::parse(&raw) else {
-            redis::cmd("ZREM").arg(SESSIONS_KEY).arg(&raw).exec_async(system).await?;
-            continue;
-        };
-        if relay.policy.is_shared() {
-            let namespace = super::namespace::Namespace::for_session(id.as_str());
-            let keys = super::relay::scan_namespace(&mut data, &namespace).await?;
-            for chunk in keys.chunks(500) {
-                redis::cmd("UNLINK").arg(chunk).exec_async(&mut data).await?;
-            }
-            redis::cmd("ACL").arg("DELUSER").arg(acl_user(&id)).exec_async(system).await?;
-            relay.connections.forget_session(&id);
+    loop {
+        let idle = relay.sessions.idle(1000).await?;
+        if idle.is_empty() {
+            return Ok(());
         }
-        redis::pipe()
-            .del(id.key())
-            .del(id.tx_key())
-            .zrem(SESSIONS_KEY, id.as_str())
-            .exec_async(system)
-            .await?;
-        tracing::debug!(session = id.as_str(), "idle session removed");
+        for raw in idle {
+            match SandboxId::parse(&raw) {
+                Some(id) => relay.sessions.end(&id).await?,
+                None => redis::cmd("ZREM").arg(SANDBOXES_KEY).arg(&raw).exec_async(system).await?,
+            }
+            tracing::debug!(sandbox = raw.as_str(), "idle sandbox ended");
+        }
     }
-    Ok(())
 }
 
 async fn measure_quotas(relay: &Relay, system: &mut ConnectionManager) -> Result<(), AppError> {
@@ -146,9 +131,9 @@ async fn measure_quotas(relay: &Relay, system: &mut ConnectionManager) -> Result
         cursor = next;
     }
     let active: Vec<String> =
-        redis::cmd("ZRANGE").arg(SESSIONS_KEY).arg(0).arg(-1).query_async(system).await?;
+        redis::cmd("ZRANGE").arg(SANDBOXES_KEY).arg(0).arg(-1).query_async(system).await?;
     for raw in active {
-        let Some(id) = SessionId::parse(&raw) else { continue };
+        let Some(id) = SandboxId::parse(&raw) else { continue };
         let (count, sample) = per_session.remove(id.as_str()).unwrap_or_default();
         let mut sampled_bytes: u64 = 0;
         for key in &sample {

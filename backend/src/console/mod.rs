@@ -15,40 +15,33 @@
 //! the same [`relay::Relay`].
 //!
 //! # Where Bolide's own keys live
-//! In logical database [`SYSTEM_DB`] (15), which the console can never
-//! select: sessions now, jobs and indexes later. A student's `FLUSHDB`,
-//! `KEYS *` or `SCAN` in database 0 therefore neither shows nor deletes them.
+//! In logical database [`crate::sandbox::SYSTEM_DB`] (15), which the console
+//! can never select (see [`crate::sandbox`]).
 
-pub mod connections;
 pub mod housekeeping;
 pub mod limits;
 pub mod namespace;
 pub mod rate;
 pub mod relay;
-pub mod session;
 
 use axum::extract::rejection::JsonRejection;
 use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequestParts, State};
 use axum::http::request::Parts;
-use axum::http::{header, HeaderMap};
 use axum::routing::post;
 use axum::{Json, Router};
-use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use bolide_shared::api::{ConsoleRequest, ConsoleResponse};
 use bolide_shared::commands::policy::{Databases, Mode};
 
 pub use limits::Limits;
 
 use crate::error::AppError;
+use crate::sandbox::store::Session;
 use crate::server::AppState;
 
-/// The logical database that holds Bolide's own keys.
-pub const SYSTEM_DB: u32 = 15;
-
-/// The databases the console may `SELECT` in local mode.
-pub const CONSOLE_DATABASES: Databases = Databases::new(0, SYSTEM_DB - 1);
+/// The databases the console may `SELECT` in local mode: the student's.
+pub const CONSOLE_DATABASES: Databases = crate::sandbox::STUDENT_DATABASES;
 
 /// Largest request body: a line with the largest local-mode argument, and
 /// room for JSON escaping. Larger bodies get `413`.
@@ -80,38 +73,15 @@ pub fn router() -> Router<AppState> {
 async fn console(
     State(state): State<AppState>,
     client: ClientAddress,
-    jar: CookieJar,
-    headers: HeaderMap,
+    mut session: Session,
     body: Result<Json<ConsoleRequest>, JsonRejection>,
-) -> Result<(CookieJar, Json<ConsoleResponse>), AppError> {
-    reject_cross_site(&headers)?;
+) -> Result<Json<ConsoleResponse>, AppError> {
     let relay = state.relay();
     relay.rate.check_address(client.0)?;
     let Json(request) = body?;
-    let (mut session, jar) = session_of(relay, jar).await?;
     relay.rate.check_session(session.id.as_str())?;
     let response = relay.run_line(&mut session, &request.line).await?;
-    Ok((jar, Json(response)))
-}
-
-/// The browser's session (a new one when the cookie names none), and the
-/// cookie jar to answer with (setting the cookie for a new session).
-pub async fn session_of(
-    relay: &relay::Relay,
-    jar: CookieJar,
-) -> Result<(session::Session, CookieJar), AppError> {
-    let session = relay.sessions.resolve(jar.get(session::COOKIE).map(Cookie::value)).await?;
-    let jar = if session.is_new {
-        let cookie = Cookie::build((session::COOKIE, session.id.as_str().to_string()))
-            .path("/")
-            .http_only(true)
-            .same_site(SameSite::Strict)
-            .build();
-        jar.add(cookie)
-    } else {
-        jar
-    };
-    Ok((session, jar))
+    Ok(Json(response))
 }
 
 /// The peer address of the request, when the server knows it (tests that
@@ -126,23 +96,10 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
     }
 }
 
-/// Browsers say where a request comes from; only the app's own pages may
-/// use the console. (A cross-site page cannot send a JSON POST without a
-/// CORS preflight, which Bolide never grants; this is the second lock.)
-pub fn reject_cross_site(headers: &HeaderMap) -> Result<(), AppError> {
-    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
-        if !matches!(site, "same-origin" | "none") {
-            return Err(AppError::Forbidden(format!("cross-site request ({site}) refused")));
-        }
-    }
-    if let (Some(origin), Some(host)) = (
-        headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()),
-        headers.get(header::HOST).and_then(|v| v.to_str().ok()),
-    ) {
-        let origin_host = origin.split_once("://").map_or(origin, |(_, rest)| rest);
-        if origin_host != host {
-            return Err(AppError::Forbidden(format!("request from another origin ({origin}) refused")));
-        }
-    }
-    Ok(())
+/// When a sandbox ends: its keys in the student database (its MULTI queue
+/// is the sandbox layer's and goes with the sandbox's record).
+pub fn on_sandbox_end() -> crate::sandbox::ended::Cleanup {
+    crate::sandbox::ended::cleanup(|mut ended| async move {
+        crate::sandbox::ended::unlink_matching(&mut ended.student, &ended.owner.data_prefix).await
+    })
 }

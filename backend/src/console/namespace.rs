@@ -67,6 +67,14 @@ impl Namespace {
     /// Takes the prefix out of the key names a reply carries, for the
     /// commands whose replies name keys.
     pub fn strip_reply(&self, command: &str, reply: &mut Reply) {
+        if let Reply::Error(text) = reply {
+            // Redis names keys in some errors (`XPENDING`'s NOGROUP, …).
+            let prefix = String::from_utf8_lossy(&self.prefix);
+            if text.contains(prefix.as_ref()) {
+                *text = text.replace(prefix.as_ref(), "");
+            }
+            return;
+        }
         match command {
             // [key, [elements…]] or nil
             "LMPOP" | "ZMPOP" | "BLMPOP" | "BZMPOP" => {
@@ -192,6 +200,9 @@ mod tests {
         let mut lmpop = Reply::Array(vec![bulk("{s:ab}:l"), Reply::Array(vec![bulk("{s:ab}:not-a-key")])]);
         ns.strip_reply("LMPOP", &mut lmpop);
         assert_eq!(lmpop, Reply::Array(vec![bulk("l"), Reply::Array(vec![bulk("{s:ab}:not-a-key")])]));
+        let mut nogroup = Reply::Error("NOGROUP No such key '{s:ab}:st' or consumer group 'g'".into());
+        ns.strip_reply("XPENDING", &mut nogroup);
+        assert_eq!(nogroup, Reply::Error("NOGROUP No such key 'st' or consumer group 'g'".into()));
         let mut get = bulk("{s:ab}:value");
         ns.strip_reply("GET", &mut get);
         assert_eq!(get, bulk("{s:ab}:value"), "values are never touched");

@@ -17,18 +17,18 @@ use bolide_shared::commands::{help, CommandSpec};
 use redis::aio::ConnectionManager;
 use redis::Value;
 
-use super::connections::Connections;
 use super::namespace::Namespace;
-use super::session::{Session, SessionStore};
 use super::ConsolePolicy;
 use crate::error::AppError;
+use crate::sandbox::connections::Connections;
+use crate::sandbox::store::{SandboxStore, Session};
 
 /// Everything a line needs: where Redis is, how to reach it, the rules.
 #[derive(Clone)]
 pub struct Relay {
     pub policy: ConsolePolicy,
     pub connections: Connections,
-    pub sessions: SessionStore,
+    pub sessions: SandboxStore,
     /// `host:port` as the prompt shows it.
     pub address: String,
     pub rate: std::sync::Arc<super::rate::RateLimits>,

@@ -30,15 +30,14 @@ use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{header, HeaderMap};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use axum_extra::extract::cookie::CookieJar;
 use bolide_shared::data::presets::{preset, PRESETS};
 use bolide_shared::data::{DeletedLanding, LandingRecord};
 use serde::{Deserialize, Serialize};
 
-use super::store::{self, DataScope, WriteMode};
+use super::store::{self, Owner, WriteMode};
 use super::{edit, fetch, generate, source, Dataset};
-use crate::console::{self, reject_cross_site};
 use crate::error::AppError;
+use crate::sandbox::Sandbox;
 use crate::server::AppState;
 
 /// Largest synthetic set the API makes (the CLI makes any size).
@@ -73,17 +72,6 @@ pub fn router() -> Router<AppState> {
         .layer(DefaultBodyLimit::max(source::MAX_FILE_BYTES))
 }
 
-/// The dataset the request is about: the local student's, or the
-/// session's own in shared mode (the cookie jar sets a new session's cookie).
-async fn scope_of(state: &AppState, jar: CookieJar) -> Result<(DataScope, CookieJar), AppError> {
-    let relay = state.relay();
-    if !relay.policy.is_shared() {
-        return Ok((DataScope::local(), jar));
-    }
-    let (session, jar) = console::session_of(relay, jar).await?;
-    Ok((DataScope::for_session(session.id.as_str()), jar))
-}
-
 /// Bolide's shared connections, for reads.
 fn readers(state: &AppState) -> Result<store::Readers, AppError> {
     Ok(store::Readers { data: state.relay().connections.for_db(0)?, system: state.redis() })
@@ -91,18 +79,17 @@ fn readers(state: &AppState) -> Result<store::Readers, AppError> {
 
 async fn load(
     State(state): State<AppState>,
-    jar: CookieJar,
+    sandbox: Sandbox,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<(CookieJar, Json<store::LoadReport>), AppError> {
-    reject_cross_site(&headers)?;
-    let (scope, jar) = scope_of(&state, jar).await?;
+) -> Result<Json<store::LoadReport>, AppError> {
+    let scope = sandbox.owner;
     let format = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .and_then(super::Format::from_content_type);
     let report = parse_and_replace(&state, &scope, body, format, |shape| format!("upload ({shape})")).await?;
-    Ok((jar, Json(report)))
+    Ok(Json(report))
 }
 
 /// The one path every file takes, uploaded or downloaded: parsed and
@@ -112,7 +99,7 @@ async fn load(
 /// for the report, given the shape found.
 async fn parse_and_replace(
     state: &AppState,
-    scope: &DataScope,
+    scope: &Owner,
     bytes: impl AsRef<[u8]> + Send + 'static,
     format: Option<super::Format>,
     source_name: impl FnOnce(super::Shape) -> String + Send + 'static,
@@ -140,11 +127,9 @@ struct FetchRequest {
 /// it sits in (server-side request forgery).
 async fn fetch_file(
     State(state): State<AppState>,
-    jar: CookieJar,
-    headers: HeaderMap,
+    sandbox: Sandbox,
     request: Result<Json<FetchRequest>, JsonRejection>,
-) -> Result<(CookieJar, Json<store::LoadReport>), AppError> {
-    reject_cross_site(&headers)?;
+) -> Result<Json<store::LoadReport>, AppError> {
     let Json(request) = request?;
     let url = match (request.url, request.preset) {
         (Some(_), Some(_)) | (None, None) => {
@@ -167,12 +152,12 @@ async fn fetch_file(
         (Some(url), None) => url,
     };
     let checked = fetch::check_url(&url)?;
-    let (scope, jar) = scope_of(&state, jar).await?;
+    let scope = sandbox.owner;
     // Each download holds up to 32 MiB until it is parsed.
     let _turn = FETCHING.acquire().await.map_err(|err| AppError::Internal(err.to_string()))?;
     let download = fetch::fetch(&checked, |_, _| {}).await?;
     let report = parse_and_replace(&state, &scope, download.bytes, download.format, move |_| url).await?;
-    Ok((jar, Json(report)))
+    Ok(Json(report))
 }
 
 #[derive(Debug, Deserialize)]
@@ -183,45 +168,41 @@ struct GenerateParams {
 
 async fn generate_set(
     State(state): State<AppState>,
-    jar: CookieJar,
-    headers: HeaderMap,
+    sandbox: Sandbox,
     Query(params): Query<GenerateParams>,
-) -> Result<(CookieJar, Json<store::LoadReport>), AppError> {
-    reject_cross_site(&headers)?;
+) -> Result<Json<store::LoadReport>, AppError> {
     let n = parse_param::<usize>("n", params.n.as_deref(), 1000)?;
     if n > MAX_GENERATE {
         return Err(bad_param("n", &format!("at most {MAX_GENERATE} landings")));
     }
     let seed = parse_param::<u64>("seed", params.seed.as_deref(), 1)?;
-    let (scope, jar) = scope_of(&state, jar).await?;
+    let scope = sandbox.owner;
     let dataset = tokio::task::spawn_blocking(move || generate::generate(n, seed))
         .await
         .map_err(|err| AppError::Internal(format!("generator task failed: {err}")))?;
     let source_name = format!("generated n={n} seed={seed}");
     let report = store::replace(state.redis_base_url(), &scope, &dataset, &source_name).await?;
-    Ok((jar, Json(report)))
+    Ok(Json(report))
 }
 
 async fn remove(
     State(state): State<AppState>,
-    jar: CookieJar,
-    headers: HeaderMap,
-) -> Result<(CookieJar, Json<store::LoadReport>), AppError> {
-    reject_cross_site(&headers)?;
-    let (scope, jar) = scope_of(&state, jar).await?;
+    sandbox: Sandbox,
+) -> Result<Json<store::LoadReport>, AppError> {
+    let scope = sandbox.owner;
     let empty = Dataset::from_landings(Vec::new(), super::Shape::Generated);
     let report = store::replace(state.redis_base_url(), &scope, &empty, "deleted").await?;
     store::forget(state.redis_base_url(), &scope).await?;
-    Ok((jar, Json(report)))
+    Ok(Json(report))
 }
 
 async fn verify(
     State(state): State<AppState>,
-    jar: CookieJar,
-) -> Result<(CookieJar, Json<store::Verification>), AppError> {
-    let (scope, jar) = scope_of(&state, jar).await?;
+    sandbox: Sandbox,
+) -> Result<Json<store::Verification>, AppError> {
+    let scope = sandbox.owner;
     let report = store::verify(&readers(&state)?, &scope).await?;
-    Ok((jar, Json(report)))
+    Ok(Json(report))
 }
 
 /// What a reindex did.
@@ -232,71 +213,62 @@ struct Reindexed {
 
 /// Rebuilds the indexes from the records as they are now (after edits made
 /// from the console or a script).
-async fn reindex(
-    State(state): State<AppState>,
-    jar: CookieJar,
-    headers: HeaderMap,
-) -> Result<(CookieJar, Json<Reindexed>), AppError> {
-    reject_cross_site(&headers)?;
-    let (scope, jar) = scope_of(&state, jar).await?;
+async fn reindex(State(state): State<AppState>, sandbox: Sandbox) -> Result<Json<Reindexed>, AppError> {
+    let scope = sandbox.owner;
     let indexed = store::reindex(state.redis_base_url(), &scope).await?;
-    Ok((jar, Json(Reindexed { indexed })))
+    Ok(Json(Reindexed { indexed }))
 }
 
 /// `GET /api/data/{id}`: one landing, field by field, and the command that
 /// read it.
 async fn one(
     State(state): State<AppState>,
-    jar: CookieJar,
+    sandbox: Sandbox,
     Path(id): Path<String>,
-) -> Result<(CookieJar, Json<LandingRecord>), AppError> {
+) -> Result<Json<LandingRecord>, AppError> {
     edit::check_id(&id)?;
-    let (scope, jar) = scope_of(&state, jar).await?;
-    let key = store::DataScope::local().record_key(&id);
+    let scope = sandbox.owner;
+    let key = store::Owner::local().record_key(&id);
     let Some(record) = store::get(&readers(&state)?, &scope, &id).await? else {
         return Err(AppError::NotFound(format!("no landing with id {id} ({key} does not exist)")));
     };
     let commands = vec![format!("HGETALL {key}")];
-    Ok((jar, Json(LandingRecord { id, key, record, commands })))
+    Ok(Json(LandingRecord { id, key, record, commands }))
 }
 
 /// `PUT /api/data/{id}`: the landing becomes exactly the body's fields.
 async fn replace_record(
     State(state): State<AppState>,
-    jar: CookieJar,
-    headers: HeaderMap,
+    sandbox: Sandbox,
     Path(id): Path<String>,
     body: Result<Bytes, BytesRejection>,
-) -> Result<(CookieJar, Json<LandingRecord>), AppError> {
-    write_record(state, jar, headers, id, body, WriteMode::Replace).await
+) -> Result<Json<LandingRecord>, AppError> {
+    write_record(state, sandbox, id, body, WriteMode::Replace).await
 }
 
 /// `PATCH /api/data/{id}`: the body's fields are set, the others stay.
 async fn merge_record(
     State(state): State<AppState>,
-    jar: CookieJar,
-    headers: HeaderMap,
+    sandbox: Sandbox,
     Path(id): Path<String>,
     body: Result<Bytes, BytesRejection>,
-) -> Result<(CookieJar, Json<LandingRecord>), AppError> {
-    write_record(state, jar, headers, id, body, WriteMode::Merge).await
+) -> Result<Json<LandingRecord>, AppError> {
+    write_record(state, sandbox, id, body, WriteMode::Merge).await
 }
 
 /// Checks the edit whole ([`edit`]), then writes it through the store,
 /// which keeps the browser's indexes in step.
 async fn write_record(
     state: AppState,
-    jar: CookieJar,
-    headers: HeaderMap,
+    sandbox: Sandbox,
     id: String,
     body: Result<Bytes, BytesRejection>,
     mode: WriteMode,
-) -> Result<(CookieJar, Json<LandingRecord>), AppError> {
-    reject_cross_site(&headers)?;
+) -> Result<Json<LandingRecord>, AppError> {
     edit::check_id(&id)?;
     let body = body.map_err(body_error)?;
     let fields = edit::parse_fields(&body, &id)?;
-    let (scope, jar) = scope_of(&state, jar).await?;
+    let scope = sandbox.owner;
     let record = store::write_record(state.redis_base_url(), &scope, &id, &fields, mode).await?;
     // What a student would type for the same change (Bolide's index
     // updates, in its own database, ride in the same transaction).
@@ -309,27 +281,25 @@ async fn write_record(
             "EXEC".to_string(),
         ],
     };
-    let key = DataScope::local().record_key(&id);
-    Ok((jar, Json(LandingRecord { id, key, record, commands })))
+    let key = Owner::local().record_key(&id);
+    Ok(Json(LandingRecord { id, key, record, commands }))
 }
 
 /// `DELETE /api/data/{id}`: that landing's hash goes (404 if there is
 /// none); the rest of the set stays.
 async fn delete_record(
     State(state): State<AppState>,
-    jar: CookieJar,
-    headers: HeaderMap,
+    sandbox: Sandbox,
     Path(id): Path<String>,
-) -> Result<(CookieJar, Json<DeletedLanding>), AppError> {
-    reject_cross_site(&headers)?;
+) -> Result<Json<DeletedLanding>, AppError> {
     edit::check_id(&id)?;
-    let (scope, jar) = scope_of(&state, jar).await?;
-    let key = DataScope::local().record_key(&id);
+    let scope = sandbox.owner;
+    let key = Owner::local().record_key(&id);
     if !store::delete_record(state.redis_base_url(), &scope, &id).await? {
         return Err(AppError::NotFound(format!("no landing with id {id} ({key} does not exist)")));
     }
     let commands = vec![edit::del_command(&id)];
-    Ok((jar, Json(DeletedLanding { id, key, commands })))
+    Ok(Json(DeletedLanding { id, key, commands }))
 }
 
 /// A body that could not be read: too large (413), or cut off.
@@ -361,9 +331,9 @@ struct ListParams {
 
 async fn list(
     State(state): State<AppState>,
-    jar: CookieJar,
+    sandbox: Sandbox,
     Query(params): Query<ListParams>,
-) -> Result<(CookieJar, Json<store::Page>), AppError> {
+) -> Result<Json<store::Page>, AppError> {
     let query = store::PageQuery {
         page: parse_param::<usize>("page", params.page.as_deref(), 1)?.max(1),
         size: match parse_param::<usize>("size", params.size.as_deref(), 50)? {
@@ -393,9 +363,9 @@ async fn list(
         },
         name: text_param("q", params.q)?.map(|q| q.to_lowercase()),
     };
-    let (scope, jar) = scope_of(&state, jar).await?;
+    let scope = sandbox.owner;
     let page = store::page(&readers(&state)?, &scope, &query).await?;
-    Ok((jar, Json(page)))
+    Ok(Json(page))
 }
 
 fn bad_param(name: &str, expected: &str) -> AppError {

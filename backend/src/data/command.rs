@@ -14,7 +14,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use bolide_shared::data::presets::{preset, PRESETS};
 
-use super::store::{self, DataScope, LoadFailure, LoadReport};
+use super::store::{self, LoadFailure, LoadReport, Owner};
 use super::{fetch, generate as synthetic, source, Dataset};
 
 /// Loads a file, a URL or a preset (see the module docs); prints the
@@ -98,8 +98,7 @@ async fn check_and_load(
     let spinner = spinner("checking every record and loading it into Redis (one transaction)");
     let base = crate::redis_conn::url_without_db(redis_url);
     let source_name = text.to_string();
-    let report =
-        store::load_file_bytes(&base, &DataScope::local(), bytes, format, move |_| source_name).await;
+    let report = store::load_file_bytes(&base, &Owner::local(), bytes, format, move |_| source_name).await;
     spinner.finish_and_clear();
     let report = report.map_err(|failure| match failure {
         LoadFailure::File(err) => format!("{text} was not loaded, nothing changed: {err}"),
@@ -120,7 +119,7 @@ pub async fn generate(n: usize, seed: u64, redis_url: &str) -> Result<(), String
 async fn store_and_report(dataset: &Dataset, redis_url: &str, source_name: &str) -> Result<(), String> {
     let spinner = spinner(&format!("loading {} landings into Redis (one transaction)", dataset.len()));
     let base = crate::redis_conn::url_without_db(redis_url);
-    let report = store::replace(&base, &DataScope::local(), dataset, source_name).await;
+    let report = store::replace(&base, &Owner::local(), dataset, source_name).await;
     spinner.finish_and_clear();
     let report = report.map_err(|err| format!("nothing was changed: {err}"))?;
     print_report(&report);

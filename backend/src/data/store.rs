@@ -37,6 +37,8 @@ use redis::aio::{ConnectionManager, MultiplexedConnection};
 
 pub use bolide_shared::data::{LoadReport, Page, PageStats, Record, Verification};
 
+pub use crate::sandbox::Owner;
+
 use crate::error::AppError;
 
 pub mod indexes;
@@ -53,41 +55,6 @@ pub use load::{forget, load_file_bytes, reindex, replace, LoadFailure};
 pub use page::{page, PageQuery};
 pub use records::{delete_record, get, write_record, WriteMode};
 pub use verify::verify;
-
-/// Whose dataset: the local student's, or one shared-mode session's.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DataScope {
-    /// Prefix of the record keys: empty in local mode, the session's
-    /// namespace (`{s:<id>}:`) in shared mode.
-    pub data_prefix: String,
-    /// The owner's tag in Bolide's own keys: `local`, or the session id.
-    pub owner: String,
-}
-
-impl DataScope {
-    pub fn local() -> Self {
-        Self { data_prefix: String::new(), owner: "local".into() }
-    }
-
-    pub fn for_session(session_id: &str) -> Self {
-        Self { data_prefix: format!("{{s:{session_id}}}:"), owner: session_id.to_string() }
-    }
-
-    /// `meteorite:<id>` in the owner's keyspace.
-    pub fn record_key(&self, id: &str) -> String {
-        format!("{}meteorite:{id}", self.data_prefix)
-    }
-
-    /// The `MATCH` pattern of every record key.
-    pub fn record_pattern(&self) -> String {
-        format!("{}meteorite:*", self.data_prefix)
-    }
-
-    /// One of Bolide's keys about this dataset (system database).
-    pub fn key(&self, name: &str) -> String {
-        format!("bolide:data:{{{}}}:{name}", self.owner)
-    }
-}
 
 /// The connections reads go through: Bolide's long-lived, shared ones to
 /// the student's database and to the system database. (A load, a reindex
@@ -131,4 +98,12 @@ fn wrongtype_is_none<T: Default>(err: redis::RedisError) -> redis::RedisResult<T
     } else {
         Err(err)
     }
+}
+
+/// When a sandbox ends: its data indexes and last load's description
+/// (its records are keys in its namespace, which the console's cleanup removes).
+pub fn on_sandbox_end() -> crate::sandbox::ended::Cleanup {
+    crate::sandbox::ended::cleanup(|mut ended| async move {
+        crate::sandbox::ended::unlink_matching(&mut ended.system, &ended.owner.key("")).await
+    })
 }

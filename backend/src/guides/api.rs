@@ -18,10 +18,8 @@
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, Path, State};
-use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use axum_extra::extract::cookie::CookieJar;
 use bolide_shared::guides::{
     CheckRequest, CheckResult, Guide, GuideList, GuideProgress, GuideView, ProgressUpdate, ResetReport,
     RestartReport, RestartRequest, Step,
@@ -30,8 +28,8 @@ use serde::de::DeserializeOwned;
 
 use super::learner::Learner;
 use super::{catalog, checks, environment, progress, reset, restart};
-use crate::console::reject_cross_site;
 use crate::error::AppError;
+use crate::sandbox::Sandbox;
 use crate::server::AppState;
 
 /// Largest request body (they are all a few bytes of JSON).
@@ -48,36 +46,31 @@ pub fn router() -> Router<AppState> {
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
 }
 
-async fn list(
-    State(state): State<AppState>,
-    jar: CookieJar,
-) -> Result<(CookieJar, Json<GuideList>), AppError> {
-    let (learner, jar) = Learner::of_request(&state, jar).await?;
+async fn list(State(state): State<AppState>, sandbox: Sandbox) -> Result<Json<GuideList>, AppError> {
+    let learner = Learner::of(sandbox);
     let guides = catalog::all()?;
     let progress = progress::read_started(&state, &learner, guides).await?;
-    Ok((jar, Json(GuideList { guides: guides.iter().map(Guide::summary).collect(), progress })))
+    Ok(Json(GuideList { guides: guides.iter().map(Guide::summary).collect(), progress }))
 }
 
 async fn one(
     State(state): State<AppState>,
-    jar: CookieJar,
+    sandbox: Sandbox,
     Path(id): Path<String>,
-) -> Result<(CookieJar, Json<GuideView>), AppError> {
+) -> Result<Json<GuideView>, AppError> {
     let guide = catalog::find(&id)?;
-    let (learner, jar) = Learner::of_request(&state, jar).await?;
+    let learner = Learner::of(sandbox);
     let progress = progress::read(&state, &learner, guide).await?;
     let environment = environment::of(&state).await;
-    Ok((jar, Json(GuideView { guide: guide.filled(&environment), progress, environment })))
+    Ok(Json(GuideView { guide: guide.filled(&environment), progress, environment }))
 }
 
 async fn check(
     State(state): State<AppState>,
-    jar: CookieJar,
-    headers: HeaderMap,
+    sandbox: Sandbox,
     Path((id, n)): Path<(String, String)>,
     body: Result<Bytes, BytesRejection>,
-) -> Result<(CookieJar, Json<CheckResult>), AppError> {
-    reject_cross_site(&headers)?;
+) -> Result<Json<CheckResult>, AppError> {
     let body = body_of(body)?;
     let guide = catalog::find(&id)?;
     let (index, step) = step_of(guide, &n)?;
@@ -94,7 +87,7 @@ async fn check(
             )
         })?),
     };
-    let (learner, jar) = Learner::of_request(&state, jar).await?;
+    let learner = Learner::of(sandbox);
     let result = match (quiz_result, &step.check) {
         (Some(quiz), _) if !quiz.passed => quiz,
         (quiz, Some(check)) => {
@@ -118,24 +111,22 @@ async fn check(
     if result.passed {
         progress::complete(&state, &learner, guide, index).await?;
     }
-    Ok((jar, Json(result)))
+    Ok(Json(result))
 }
 
 async fn set_progress(
     State(state): State<AppState>,
-    jar: CookieJar,
-    headers: HeaderMap,
+    sandbox: Sandbox,
     Path(id): Path<String>,
     body: Result<Bytes, BytesRejection>,
-) -> Result<(CookieJar, Json<GuideProgress>), AppError> {
-    reject_cross_site(&headers)?;
+) -> Result<Json<GuideProgress>, AppError> {
     let body = body_of(body)?;
     let guide = catalog::find(&id)?;
     let update: ProgressUpdate = required_json(&body)?;
     if update.current_step >= guide.steps.len() {
         return Err(bad_param("current_step", &steps_range(guide)));
     }
-    let (learner, jar) = Learner::of_request(&state, jar).await?;
+    let learner = Learner::of(sandbox);
     let before = progress::read(&state, &learner, guide).await?;
     // Leaving a reading-only step forward means it has been read.
     let left = before.current_step;
@@ -143,32 +134,28 @@ async fn set_progress(
         progress::complete(&state, &learner, guide, left).await?;
     }
     progress::set_current(&state, &learner, guide, update.current_step).await?;
-    Ok((jar, Json(progress::read(&state, &learner, guide).await?)))
+    Ok(Json(progress::read(&state, &learner, guide).await?))
 }
 
 async fn reset_guide(
     State(state): State<AppState>,
-    jar: CookieJar,
-    headers: HeaderMap,
+    sandbox: Sandbox,
     Path(id): Path<String>,
-) -> Result<(CookieJar, Json<ResetReport>), AppError> {
-    reject_cross_site(&headers)?;
+) -> Result<Json<ResetReport>, AppError> {
     let guide = catalog::find(&id)?;
-    let (learner, jar) = Learner::of_request(&state, jar).await?;
-    Ok((jar, Json(reset::reset(&state, &learner, guide).await?)))
+    let learner = Learner::of(sandbox);
+    Ok(Json(reset::reset(&state, &learner, guide).await?))
 }
 
 async fn restart_redis(
     State(state): State<AppState>,
-    jar: CookieJar,
-    headers: HeaderMap,
+    sandbox: Sandbox,
     body: Result<Bytes, BytesRejection>,
-) -> Result<(CookieJar, Json<RestartReport>), AppError> {
-    reject_cross_site(&headers)?;
+) -> Result<Json<RestartReport>, AppError> {
     let body = body_of(body)?;
     let request: RestartRequest = required_json(&body)?;
-    let (learner, jar) = Learner::of_request(&state, jar).await?;
-    Ok((jar, Json(restart::restart(&state, &learner, request).await?)))
+    let learner = Learner::of(sandbox);
+    Ok(Json(restart::restart(&state, &learner, request).await?))
 }
 
 /// Step `n` of `guide`, from the URL.

@@ -3,31 +3,20 @@
 //! the session id) — the same split as the console and the data loader, so
 //! a check looks exactly where the student's commands wrote.
 
-use axum_extra::extract::cookie::CookieJar;
-
-use crate::console;
-use crate::data::store::DataScope;
-use crate::error::AppError;
-use crate::server::AppState;
+use crate::sandbox::{Owner, Sandbox};
 
 /// The caller, as far as guides are concerned.
 #[derive(Debug, Clone)]
 pub struct Learner {
     /// Where the student's keys are and whose bookkeeping is whose.
-    pub scope: DataScope,
+    pub scope: Owner,
     pub shared: bool,
 }
 
 impl Learner {
-    /// The learner behind a request (a new shared-mode session gets its
-    /// cookie through the returned jar).
-    pub async fn of_request(state: &AppState, jar: CookieJar) -> Result<(Learner, CookieJar), AppError> {
-        let relay = state.relay();
-        if !relay.policy.is_shared() {
-            return Ok((Learner { scope: DataScope::local(), shared: false }, jar));
-        }
-        let (session, jar) = console::session_of(relay, jar).await?;
-        Ok((Learner { scope: DataScope::for_session(session.id.as_str()), shared: true }, jar))
+    /// The learner a request's sandbox is.
+    pub fn of(sandbox: Sandbox) -> Learner {
+        Learner { scope: sandbox.owner, shared: sandbox.shared }
     }
 
     /// The Redis key behind the student's `name`.
@@ -59,10 +48,10 @@ mod tests {
 
     #[test]
     fn keys_land_in_the_learners_keyspace() {
-        let local = Learner { scope: DataScope::local(), shared: false };
+        let local = Learner { scope: Owner::local(), shared: false };
         assert_eq!(local.key("k2"), "k2");
         assert_eq!(local.system_key("progress:hashes"), "bolide:guides:{local}:progress:hashes");
-        let shared = Learner { scope: DataScope::for_session("ab12"), shared: true };
+        let shared = Learner { scope: Owner::for_session("ab12"), shared: true };
         assert_eq!(shared.key("k2"), "{s:ab12}:k2");
         assert_eq!(shared.pattern("user:*"), "{s:ab12}:user:*");
         assert_eq!(shared.name_of(b"{s:ab12}:user:1"), "user:1");

@@ -27,3 +27,11 @@ pub mod reset;
 pub mod restart;
 
 pub use api::router;
+
+/// When a sandbox ends: its guide progress.
+pub fn on_sandbox_end() -> crate::sandbox::ended::Cleanup {
+    crate::sandbox::ended::cleanup(|mut ended| async move {
+        let prefix = format!("bolide:guides:{{{}}}:", ended.owner.owner);
+        crate::sandbox::ended::unlink_matching(&mut ended.system, &prefix).await
+    })
+}

@@ -30,8 +30,8 @@ use redis::aio::MultiplexedConnection;
 
 use super::checks::restart_key;
 use super::learner::Learner;
-use crate::console::SYSTEM_DB;
 use crate::error::AppError;
+use crate::sandbox::SYSTEM_DB;
 use crate::server::AppState;
 
 /// Longest a `DUMP`/`RESTORE` of a large index may take.
@@ -201,7 +201,7 @@ async fn resume_aof(conn: &mut MultiplexedConnection) -> Result<(), AppError> {
 /// embedded Redis's supervisor after it brought the server back.
 pub(crate) async fn wait_for_reconnect(state: &AppState) {
     let mut connections = vec![state.redis()];
-    let databases = crate::console::CONSOLE_DATABASES;
+    let databases = crate::sandbox::STUDENT_DATABASES;
     for db in databases.first..=databases.last {
         if let Ok(conn) = state.relay().connections.for_db(db) {
             connections.push(conn);

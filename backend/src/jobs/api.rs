@@ -31,15 +31,13 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use axum_extra::extract::cookie::CookieJar;
 use bolide_shared::jobs::{Job, JobList, JobRequest, Workers};
 use serde::Deserialize;
 
 use super::keys;
 use super::store::{self, Removal, Submission};
-use crate::console::{self, reject_cross_site};
-use crate::data::store::DataScope;
 use crate::error::AppError;
+use crate::sandbox::Sandbox;
 use crate::server::AppState;
 
 /// Largest `POST /api/jobs` body (a request is a few hundred bytes).
@@ -57,18 +55,6 @@ pub fn router() -> Router<AppState> {
         .layer(DefaultBodyLimit::max(MAX_BODY))
 }
 
-/// Whose jobs: the local student's, or the session's own in shared mode
-/// (the jar sets a new session's cookie). The scope also tells the worker
-/// which keyspace to read.
-async fn scope_of(state: &AppState, jar: CookieJar) -> Result<(DataScope, CookieJar), AppError> {
-    let relay = state.relay();
-    if !relay.policy.is_shared() {
-        return Ok((DataScope::local(), jar));
-    }
-    let (session, jar) = console::session_of(relay, jar).await?;
-    Ok((DataScope::for_session(session.id.as_str()), jar))
-}
-
 fn bad_param(name: &str, message: &str) -> AppError {
     AppError::BadRequest { code: "bad_parameter", message: format!("parameter `{name}`: {message}") }
 }
@@ -84,11 +70,10 @@ fn job_id(id: &str) -> Result<&str, AppError> {
 
 async fn submit(
     State(state): State<AppState>,
-    jar: CookieJar,
+    sandbox: Sandbox,
     headers: HeaderMap,
     body: Result<Json<JobRequest>, JsonRejection>,
 ) -> Result<Response, AppError> {
-    reject_cross_site(&headers)?;
     let Json(request) = body.map_err(|rejection| match rejection {
         // Well-formed JSON of the wrong shape: serde's message names the
         // field (`analysis: unknown variant …`, `params.n: invalid type …`).
@@ -102,14 +87,14 @@ async fn submit(
         .validate(request.analysis)
         .map_err(|message| AppError::BadRequest { code: "bad_parameter", message })?;
     let idempotency_key = idempotency_key(&headers)?;
-    let (scope, jar) = scope_of(&state, jar).await?;
+    let scope = sandbox.owner;
     let submission =
         store::submit(&mut state.redis(), &state.jobs_config(), &scope, &request, idempotency_key).await?;
     let (status, job) = match submission {
         Submission::New(job) => (StatusCode::ACCEPTED, job),
         Submission::Repeat(job) => (StatusCode::OK, job),
     };
-    let mut response = (status, jar, Json(&job)).into_response();
+    let mut response = (status, Json(&job)).into_response();
     if let Ok(location) = HeaderValue::from_str(&format!("/api/jobs/{}", job.id)) {
         response.headers_mut().insert(header::LOCATION, location);
     }
@@ -148,9 +133,9 @@ fn whole_number(name: &str, value: Option<&str>, default: usize) -> Result<usize
 
 async fn list(
     State(state): State<AppState>,
-    jar: CookieJar,
+    sandbox: Sandbox,
     params: Result<Query<ListParams>, QueryRejection>,
-) -> Result<(CookieJar, Json<JobList>), AppError> {
+) -> Result<Json<JobList>, AppError> {
     let Query(params) = params.map_err(|err| bad_param("query", &err.body_text()))?;
     let page = match whole_number("page", params.page.as_deref(), 1)? {
         0 => return Err(bad_param("page", "pages start at 1")),
@@ -160,55 +145,50 @@ async fn list(
         size @ 1..=MAX_PAGE_SIZE => size,
         _ => return Err(bad_param("size", &format!("expected 1 to {MAX_PAGE_SIZE}"))),
     };
-    let (scope, jar) = scope_of(&state, jar).await?;
+    let scope = sandbox.owner;
     let list = store::list(&mut state.redis(), &scope.owner, page, size).await?;
-    Ok((jar, Json(list)))
+    Ok(Json(list))
 }
 
 async fn one(
     State(state): State<AppState>,
-    jar: CookieJar,
+    sandbox: Sandbox,
     Path(id): Path<String>,
-) -> Result<(CookieJar, Json<Job>), AppError> {
+) -> Result<Json<Job>, AppError> {
     let id = job_id(&id)?;
-    let (scope, jar) = scope_of(&state, jar).await?;
+    let scope = sandbox.owner;
     match store::get(&mut state.redis(), &scope.owner, id).await? {
-        Some(job) => Ok((jar, Json(job))),
+        Some(job) => Ok(Json(job)),
         None => Err(store::not_found(id)),
     }
 }
 
 async fn results(
     State(state): State<AppState>,
-    jar: CookieJar,
+    sandbox: Sandbox,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let id = job_id(&id)?;
-    let (scope, jar) = scope_of(&state, jar).await?;
+    let scope = sandbox.owner;
     // Stored as the worker encoded it: handed out as is.
     let body = store::results(&mut state.redis(), &scope.owner, id).await?;
-    Ok((jar, [(header::CONTENT_TYPE, "application/json")], body).into_response())
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
 async fn remove(
     State(state): State<AppState>,
-    jar: CookieJar,
-    headers: HeaderMap,
+    sandbox: Sandbox,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    reject_cross_site(&headers)?;
     let id = job_id(&id)?;
-    let (scope, jar) = scope_of(&state, jar).await?;
+    let scope = sandbox.owner;
     Ok(match store::cancel_or_delete(&mut state.redis(), &scope.owner, id).await? {
-        Removal::Cancelled(job) => (jar, Json(job)).into_response(),
-        Removal::Deleted => (StatusCode::NO_CONTENT, jar).into_response(),
+        Removal::Cancelled(job) => Json(job).into_response(),
+        Removal::Deleted => StatusCode::NO_CONTENT.into_response(),
     })
 }
 
-async fn workers(
-    State(state): State<AppState>,
-    jar: CookieJar,
-) -> Result<(CookieJar, Json<Workers>), AppError> {
-    let (scope, jar) = scope_of(&state, jar).await?;
-    Ok((jar, Json(store::workers(&mut state.redis(), &scope.owner).await?)))
+async fn workers(State(state): State<AppState>, sandbox: Sandbox) -> Result<Json<Workers>, AppError> {
+    let scope = sandbox.owner;
+    Ok(Json(store::workers(&mut state.redis(), &scope.owner).await?))
 }

@@ -62,7 +62,7 @@ pub const JOB_ID_LEN: usize = 16;
 /// A fresh job id: 64 bits from the operating system's CSPRNG (unguessable,
 /// though ownership, not secrecy, is what guards a job).
 pub fn new_job_id() -> Result<String, getrandom::Error> {
-    crate::console::session::random_bytes_hex(JOB_ID_LEN / 2)
+    crate::sandbox::ids::random_bytes_hex(JOB_ID_LEN / 2)
 }
 
 /// Whether `text` has the shape [`new_job_id`] makes.

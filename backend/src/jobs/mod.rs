@@ -84,3 +84,33 @@ pub mod worker;
 
 pub use api::router;
 pub use config::{JobsConfig, WorkerOptions};
+
+/// When a sandbox ends: its jobs (cancelled if unfinished) and results.
+pub fn on_sandbox_end() -> crate::sandbox::ended::Cleanup {
+    crate::sandbox::ended::cleanup(|mut ended| async move {
+        let owner = ended.owner.owner.clone();
+        let ids: Vec<String> = redis::cmd("ZRANGE")
+            .arg(keys::owner_index(&owner))
+            .arg(0)
+            .arg(-1)
+            .query_async(&mut ended.system)
+            .await?;
+        for id in ids {
+            // Cancel first (a running job finishes as cancelled), then delete.
+            for _ in 0..2 {
+                if store::cancel_or_delete(&mut ended.system, &owner, &id).await.is_err() {
+                    break;
+                }
+            }
+            redis::pipe().del(keys::result(&id)).ignore().exec_async(&mut ended.system).await?;
+        }
+        redis::pipe()
+            .del(keys::owner_index(&owner))
+            .ignore()
+            .del(keys::owner_active(&owner))
+            .ignore()
+            .exec_async(&mut ended.system)
+            .await?;
+        Ok(())
+    })
+}

@@ -19,7 +19,7 @@ use tokio::sync::watch;
 
 use super::config::millis;
 use super::keys;
-use crate::console::session::{now_ms, random_bytes_hex};
+use crate::sandbox::{clock::now_ms, ids::random_bytes_hex};
 
 /// How often a worker says it is alive.
 pub const BEAT_INTERVAL: Duration = Duration::from_secs(1);

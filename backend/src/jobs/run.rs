@@ -24,8 +24,8 @@ use tokio::task::{JoinError, JoinHandle};
 use super::analysis::{self, AnalysisError};
 use super::transitions::{self, Lease, Verdict};
 use super::worker::{is_transient, Worker};
-use crate::console::session::now_ms;
-use crate::data::store::DataScope;
+use crate::sandbox::clock::now_ms;
+use crate::sandbox::Owner;
 
 /// Shortest time between two progress writes.
 pub const MIN_PROGRESS_INTERVAL: Duration = Duration::from_millis(100);
@@ -89,7 +89,7 @@ impl Worker {
         lease: &Lease,
         analysis: Analysis,
         params: JobParams,
-        scope: DataScope,
+        scope: Owner,
     ) -> Outcome {
         let (progress_tx, mut progress_rx) = watch::channel(0u8);
         let records = self.records.clone();

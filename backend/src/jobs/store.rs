@@ -13,9 +13,9 @@ use super::keys;
 use super::record::{self, job_from_fields, Fields};
 use super::registry;
 use super::transitions::{self, Cancelled, Deleted, NewJob, Submitted};
-use crate::console::session::now_ms;
-use crate::data::store::DataScope;
 use crate::error::AppError;
+use crate::sandbox::clock::now_ms;
+use crate::sandbox::Owner;
 
 /// What [`submit`] did.
 #[derive(Debug)]
@@ -33,7 +33,7 @@ pub enum Submission {
 pub async fn submit(
     conn: &mut ConnectionManager,
     config: &JobsConfig,
-    scope: &DataScope,
+    scope: &Owner,
     request: &JobRequest,
     idempotency_key: Option<&str>,
 ) -> Result<Submission, AppError> {

@@ -36,10 +36,10 @@ use super::config::WorkerOptions;
 use super::run::Outcome;
 use super::transitions::{self, Claim, Delivery, Lease, Verdict};
 use super::{keys, queue, registry};
-use crate::console::session::now_ms;
-use crate::console::SYSTEM_DB;
-use crate::data::store::DataScope;
 use crate::redis_conn;
+use crate::sandbox::clock::now_ms;
+use crate::sandbox::Owner;
+use crate::sandbox::SYSTEM_DB;
 
 /// Longest `XREADGROUP … BLOCK`: also how soon an idle worker notices a
 /// shutdown.
@@ -289,7 +289,7 @@ impl Worker {
         tracing::debug!(job = %delivery.job_id, attempt = lease.attempt, %analysis, "job started");
         let outcome = match read_job(&analysis, &params_json) {
             Ok((analysis, params)) => {
-                let scope = DataScope { data_prefix, owner: delivery.owner.clone() };
+                let scope = Owner { data_prefix, owner: delivery.owner.clone() };
                 self.execute(&lease, analysis, params, scope).await
             }
             Err(reason) => Outcome::Failed(reason),

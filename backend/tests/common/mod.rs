@@ -14,11 +14,11 @@ use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use axum::Router;
 use bolide::console::ConsolePolicy;
-use bolide::data::store::{self, DataScope};
+use bolide::data::store::{self, Owner};
 use bolide::data::{generate, Dataset};
 use bolide::jobs::JobsConfig;
 use bolide::redis_conn::url_without_db;
-use bolide::server::{app, AppState};
+use bolide::server::{app, AppState, StateOptions};
 use bolide_shared::api::RedisMode;
 use bolide_shared::jobs::AnalysisResult;
 use bolide_tests::{http, BolideProcess, RedisServer};
@@ -40,10 +40,9 @@ pub fn router(redis: &RedisServer, policy: ConsolePolicy) -> Router {
 
 /// [`router`], with the jobs API configured when `jobs` is given.
 pub fn router_with_jobs(redis: &RedisServer, policy: ConsolePolicy, jobs: Option<JobsConfig>) -> Router {
-    let state = AppState::connect_with(&redis.url(), RedisMode::External, policy).expect("url");
-    if let Some(jobs) = jobs {
-        state.configure_jobs(jobs);
-    }
+    let mut options = StateOptions::new(RedisMode::External, policy);
+    options.jobs = jobs;
+    let state = AppState::build(&redis.url(), options).expect("url");
     app(state, std::path::Path::new("/nonexistent-dist"))
 }
 
@@ -188,7 +187,7 @@ pub async fn data_conn(redis: &RedisServer) -> ConnectionManager {
 }
 
 /// Replaces `scope`'s records with `dataset`, as a load does.
-pub async fn load(redis: &RedisServer, scope: &DataScope, dataset: &Dataset) {
+pub async fn load(redis: &RedisServer, scope: &Owner, dataset: &Dataset) {
     store::replace(&url_without_db(&redis.url()), scope, dataset, "test").await.expect("load");
 }
 

@@ -26,7 +26,7 @@
 
 use std::time::{Duration, Instant};
 
-use bolide::data::store::{self, DataScope};
+use bolide::data::store::{self, Owner};
 use bolide::data::{generate, source};
 use bolide_bench::{ms, release_bolide, Latencies};
 use bolide_shared::jobs::{Analysis, JobParams};
@@ -105,7 +105,7 @@ async fn main() {
     let dataset = source::parse(&bytes, None).expect("a valid file");
     let redis = RedisServer::start();
     let base_redis = format!("redis://127.0.0.1:{}", redis.port());
-    store::replace(&base_redis, &DataScope::local(), &dataset, "bench").await.expect("load");
+    store::replace(&base_redis, &Owner::local(), &dataset, "bench").await.expect("load");
     std::env::set_var("BOLIDE_BIN", release_bolide());
     let api =
         BolideProcess::serve(&["--redis-url", &redis.url(), "--no-worker", "--dist", "/nonexistent"], &[]);
@@ -128,7 +128,7 @@ async fn main() {
         let started = Instant::now();
         bolide::jobs::analysis::compute(
             &mut data,
-            &DataScope::local(),
+            &Owner::local(),
             Analysis::CountPerClass,
             &JobParams::default(),
             &progress,
@@ -139,7 +139,7 @@ async fn main() {
         let started = Instant::now();
         bolide::jobs::analysis::compute_cached(
             &cache,
-            &DataScope::local(),
+            &Owner::local(),
             Analysis::CountPerClass,
             &JobParams::default(),
             &progress,
@@ -221,7 +221,7 @@ async fn main() {
 
     // 2. Small jobs, 1, 2 and 4 workers.
     let small = generate::generate(args.small_set, 1);
-    store::replace(&base_redis, &DataScope::local(), &small, "bench small").await.expect("load");
+    store::replace(&base_redis, &Owner::local(), &small, "bench small").await.expect("load");
     let idle_gets = get_latencies_idle(&http, &base, 2000).await;
     println!();
     println!("2. throughput: {} average_mass jobs over {} landings", args.small_jobs, args.small_set);

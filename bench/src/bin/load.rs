@@ -14,7 +14,7 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-use bolide::data::store::{self, DataScope};
+use bolide::data::store::{self, Owner};
 use bolide::data::{generate, source, Dataset};
 use bolide_tests::RedisServer;
 use clap::Parser;
@@ -61,9 +61,9 @@ async fn main() {
         let upload = bytes.clone();
         let started = Instant::now();
         if upload.is_empty() {
-            store::replace(&base, &DataScope::local(), &dataset, "bench").await.expect("load");
+            store::replace(&base, &Owner::local(), &dataset, "bench").await.expect("load");
         } else {
-            store::load_file_bytes(&base, &DataScope::local(), upload, None, |_| "bench".to_string())
+            store::load_file_bytes(&base, &Owner::local(), upload, None, |_| "bench".to_string())
                 .await
                 .expect("load");
         }

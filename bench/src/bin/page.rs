@@ -22,7 +22,7 @@
 
 use std::time::{Duration, Instant};
 
-use bolide::data::store::{self, DataScope, PageQuery, Readers};
+use bolide::data::store::{self, Owner, PageQuery, Readers};
 use bolide::data::{generate, source, Dataset};
 use bolide_bench::{ms, Latencies};
 use bolide_tests::RedisServer;
@@ -99,12 +99,12 @@ async fn main() {
 async fn measure(dataset: &Dataset, args: &Args, with_reference: bool) -> (Figures, Option<Latencies>) {
     let redis = RedisServer::start();
     let base = format!("redis://127.0.0.1:{}", redis.port());
-    let scope = DataScope::local();
+    let scope = Owner::local();
     let started = Instant::now();
     store::replace(&base, &scope, dataset, "bench").await.expect("load");
     let load = started.elapsed();
     let connect = |db: u32| bolide::redis_conn::connect(&format!("{base}/{db}")).expect("url").0;
-    let readers = Readers { data: connect(0), system: connect(bolide::console::SYSTEM_DB) };
+    let readers = Readers { data: connect(0), system: connect(bolide::sandbox::SYSTEM_DB) };
     let mut rng = Lcg(7);
     let mut rows = Vec::new();
 
@@ -159,7 +159,7 @@ async fn measure(dataset: &Dataset, args: &Args, with_reference: bool) -> (Figur
 }
 
 /// One page: how many landings match, and how long it took.
-async fn page(readers: &Readers, scope: &DataScope, query: &PageQuery) -> (u64, Duration) {
+async fn page(readers: &Readers, scope: &Owner, query: &PageQuery) -> (u64, Duration) {
     let started = Instant::now();
     let page = store::page(readers, scope, query).await.expect("page");
     let took = started.elapsed();
@@ -170,7 +170,7 @@ async fn page(readers: &Readers, scope: &DataScope, query: &PageQuery) -> (u64, 
 /// `samples` pages drawn at random among the `total / size` pages.
 async fn random_pages(
     readers: &Readers,
-    scope: &DataScope,
+    scope: &Owner,
     query: &PageQuery,
     total: u64,
     samples: usize,

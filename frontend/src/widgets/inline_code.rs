@@ -10,7 +10,7 @@ use yew::prelude::*;
 /// The parts of `text`: `(is_code, part)`, in order.
 pub fn code_spans(text: &str) -> Vec<(bool, &str)> {
     let pieces: Vec<&str> = text.split('`').collect();
-    if pieces.len() % 2 == 0 {
+    if pieces.len().is_multiple_of(2) {
         // An unmatched backtick: nothing is code.
         return vec![(false, text)];
     }

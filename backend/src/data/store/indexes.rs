@@ -22,7 +22,7 @@
 use std::collections::HashMap;
 
 use super::layout::Category;
-use super::{search, DataScope};
+use super::{search, Owner};
 use crate::data::{Dataset, Landing};
 
 /// Members per `RPUSH`/`SADD`, keys per `UNLINK`.
@@ -146,7 +146,7 @@ impl<'a> Indexes<'a> {
 
     /// The commands writing the browse indexes (to run on the system
     /// database, once the old keys are gone).
-    pub fn write(&self, tx: &mut Vec<redis::Cmd>, scope: &DataScope) {
+    pub fn write(&self, tx: &mut Vec<redis::Cmd>, scope: &Owner) {
         for (order, ids) in
             [("ids", &self.ids), ("name", &self.by_name), ("mass", &self.mass), ("year", &self.year)]
         {
@@ -196,7 +196,7 @@ impl<'a> Indexes<'a> {
     /// [`super::verify::FileLine`]): its id, a tab, the number of its field
     /// list in `signatures` (empty for the most common one), a tab, and the
     /// digest of its fields and values.
-    pub fn write_file(&self, tx: &mut Vec<redis::Cmd>, scope: &DataScope, dataset: &Dataset, source: &str) {
+    pub fn write_file(&self, tx: &mut Vec<redis::Cmd>, scope: &Owner, dataset: &Dataset, source: &str) {
         let mut file = String::with_capacity(self.total * 20);
         for (landing, signature) in dataset.landings.iter().zip(&self.signature_of) {
             let digest =
@@ -220,7 +220,7 @@ impl<'a> Indexes<'a> {
             .arg("source")
             .arg(source)
             .arg("loaded_at")
-            .arg(crate::console::session::now_ms());
+            .arg(crate::sandbox::clock::now_ms());
         tx.push(meta);
     }
 }

@@ -1,6 +1,6 @@
 //! Where a dataset's bookkeeping lives: every key Bolide keeps beside the
 //! student's `meteorite:*` hashes, in the system database, under
-//! `bolide:data:{<owner>}:…` ([`DataScope::key`]).
+//! `bolide:data:{<owner>}:…` ([`Owner::key`]).
 //!
 //! | key | type | what |
 //! | --- | --- | --- |
@@ -36,7 +36,7 @@
 //! `missing:<field>` (`SUNION` of those), computed once and cached like any
 //! result.
 
-use super::DataScope;
+use super::Owner;
 
 /// Fields the browser filters on, each with a set per value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -63,17 +63,17 @@ impl Category {
     }
 
     /// The set of the landings whose value is `value`.
-    pub fn value_key(self, scope: &DataScope, value: &str) -> String {
+    pub fn value_key(self, scope: &Owner, value: &str) -> String {
         scope.key(&format!("{}:{value}", self.name()))
     }
 
     /// The set of the landings without this field.
-    pub fn missing_key(self, scope: &DataScope) -> String {
+    pub fn missing_key(self, scope: &Owner) -> String {
         scope.key(&format!("missing:{}", self.name()))
     }
 
     /// Each value with its number of landings.
-    pub fn counts_key(self, scope: &DataScope) -> String {
+    pub fn counts_key(self, scope: &Owner) -> String {
         scope.key(&format!("counts:{}", self.name()))
     }
 
@@ -100,7 +100,7 @@ const LEGACY: [&str; 6] = ["namelex", "coords", "expect", "classes", "falls", "n
 /// `counts:` sets), for an `UNLINK` before the dataset is replaced.
 /// `browse_only` leaves out what describes the loaded file (`meta`,
 /// `file`), which a reindex keeps.
-pub fn dataset_keys(scope: &DataScope, values: &[Vec<String>], browse_only: bool) -> Vec<String> {
+pub fn dataset_keys(scope: &Owner, values: &[Vec<String>], browse_only: bool) -> Vec<String> {
     let mut keys: Vec<String> = FIXED
         .iter()
         .filter(|name| !(browse_only && matches!(**name, "meta" | "file")))
@@ -119,7 +119,7 @@ pub fn dataset_keys(scope: &DataScope, values: &[Vec<String>], browse_only: bool
 /// one round trip; the connection must be on the system database.
 pub async fn category_values(
     conn: &mut impl redis::aio::ConnectionLike,
-    scope: &DataScope,
+    scope: &Owner,
 ) -> redis::RedisResult<Vec<Vec<String>>> {
     let mut pipe = redis::pipe();
     for category in Category::ALL {
@@ -143,7 +143,7 @@ mod tests {
 
     #[test]
     fn keys_name_their_category_and_value() {
-        let scope = DataScope::local();
+        let scope = Owner::local();
         assert_eq!(Category::Class.value_key(&scope, "L6"), "bolide:data:{local}:class:L6");
         assert_eq!(Category::Fall.missing_key(&scope), "bolide:data:{local}:missing:fall");
         assert_eq!(Category::Coords.counts_key(&scope), "bolide:data:{local}:counts:coords");
@@ -153,7 +153,7 @@ mod tests {
 
     #[test]
     fn dataset_keys_list_every_value_set() {
-        let scope = DataScope::for_session("ab");
+        let scope = Owner::for_session("ab");
         let values = vec![vec!["L6".to_string()], vec!["Fell".to_string()], vec![], vec!["no".to_string()]];
         let keys = dataset_keys(&scope, &values, false);
         for key in ["ids", "names", "meta", "file", "class:L6", "fall:Fell", "coords:no", "counts:nametype"] {

@@ -66,12 +66,12 @@ use tokio::task::JoinHandle;
 use super::indexes::{Indexes, CHUNK};
 use super::layout::{category_values, dataset_keys};
 use super::stream::{self, Outcome, Part, Resp};
-use super::{private_connection, DataScope, LoadReport};
-use crate::console::SYSTEM_DB;
+use super::{private_connection, LoadReport, Owner};
 use crate::data::source::{self, LoadError};
 use crate::data::{Dataset, Format, Landing, Shape};
 use crate::error::AppError;
 use crate::lease::Lease;
+use crate::sandbox::SYSTEM_DB;
 
 /// How long the owner's lock outlives a load that stopped renewing it.
 pub const LOCK_LEASE: Duration = Duration::from_secs(5);
@@ -140,7 +140,7 @@ type Parsed = (Dataset, String);
 /// report's `millis` counts the parse, which overlaps the sending.
 pub async fn load_file_bytes<B>(
     base_url: &str,
-    scope: &DataScope,
+    scope: &Owner,
     bytes: B,
     hint: Option<Format>,
     name: impl FnOnce(Shape) -> String + Send + 'static,
@@ -184,7 +184,7 @@ where
 fn produce(
     bytes: &[u8],
     hint: Option<Format>,
-    scope: &DataScope,
+    scope: &Owner,
     parts: &SyncSender<Part>,
     old: Receiver<OldSet>,
     name: impl FnOnce(Shape) -> String,
@@ -238,7 +238,7 @@ fn produce(
 async fn stream_file(
     conn: &mut MultiplexedConnection,
     base_url: &str,
-    scope: &DataScope,
+    scope: &Owner,
     parser: JoinHandle<Result<Parsed, LoadError>>,
     old_sender: SyncSender<OldSet>,
     queued: Receiver<Part>,
@@ -303,7 +303,7 @@ async fn file_first(parser: JoinHandle<Result<Parsed, LoadError>>, err: AppError
 /// load of the same owner runs.
 pub async fn replace(
     base_url: &str,
-    scope: &DataScope,
+    scope: &Owner,
     dataset: &Dataset,
     source: &str,
 ) -> Result<LoadReport, AppError> {
@@ -336,11 +336,7 @@ fn report(started: Instant, dataset: &Dataset, replaced: u64, source: &str) -> L
 
 /// Takes the owner's load lock, a lease on a connection of its own (and
 /// leaves `conn` on the system database), or refuses with a 409.
-async fn lock(
-    conn: &mut MultiplexedConnection,
-    base_url: &str,
-    scope: &DataScope,
-) -> Result<LoadLock, AppError> {
+async fn lock(conn: &mut MultiplexedConnection, base_url: &str, scope: &Owner) -> Result<LoadLock, AppError> {
     redis::cmd("SELECT").arg(SYSTEM_DB).exec_async(&mut *conn).await?;
     let url = format!("{base_url}/{SYSTEM_DB}");
     let mut lock_conn = crate::redis_conn::private_connection(&url, LOCK_TIMEOUT).await?;
@@ -355,7 +351,7 @@ async fn lock(
 /// What the old dataset owns (the connection is on the system db).
 async fn read_old(
     conn: &mut MultiplexedConnection,
-    scope: &DataScope,
+    scope: &Owner,
     lost: Arc<AtomicBool>,
 ) -> Result<OldSet, AppError> {
     let ids: Vec<String> =
@@ -369,7 +365,7 @@ async fn read_old(
 async fn swap(
     conn: &mut MultiplexedConnection,
     base_url: &str,
-    scope: &DataScope,
+    scope: &Owner,
     dataset: &Dataset,
     source: &str,
     lost: Arc<AtomicBool>,
@@ -426,7 +422,7 @@ fn send_records(key_prefix: &str, landings: &[Landing], send: &mut dyn FnMut(Par
 
 /// `UNLINK` of the old records that `dataset` does not overwrite (the
 /// ones it does were unlinked with its own records).
-fn gone_records(scope: &DataScope, dataset: &Dataset, old: &OldSet) -> Resp {
+fn gone_records(scope: &Owner, dataset: &Dataset, old: &OldSet) -> Resp {
     let mut gone = Resp::default();
     if !old.ids.is_empty() {
         let new_ids: HashSet<&str> = dataset.landings.iter().map(Landing::id).collect();
@@ -449,7 +445,7 @@ fn gone_records(scope: &DataScope, dataset: &Dataset, old: &OldSet) -> Resp {
 /// the transaction.
 #[allow(clippy::too_many_arguments)]
 fn finish(
-    scope: &DataScope,
+    scope: &Owner,
     dataset: &Dataset,
     indexes: &Indexes<'_>,
     old_values: &[Vec<String>],
@@ -506,7 +502,7 @@ fn finish(
 ///
 /// A key whose id could not be typed in a URL (`meteorite:a b`, made in the
 /// console) is left out: the browser could not open it.
-pub async fn reindex(base_url: &str, scope: &DataScope) -> Result<u64, AppError> {
+pub async fn reindex(base_url: &str, scope: &Owner) -> Result<u64, AppError> {
     let mut conn = private_connection(base_url, LOAD_TIMEOUT).await?;
     let lock = lock(&mut conn, base_url, scope).await?;
     let result = rebuild(&mut conn, scope, &lock).await;
@@ -514,11 +510,7 @@ pub async fn reindex(base_url: &str, scope: &DataScope) -> Result<u64, AppError>
     result
 }
 
-async fn rebuild(
-    conn: &mut MultiplexedConnection,
-    scope: &DataScope,
-    lock: &LoadLock,
-) -> Result<u64, AppError> {
+async fn rebuild(conn: &mut MultiplexedConnection, scope: &Owner, lock: &LoadLock) -> Result<u64, AppError> {
     redis::cmd("SELECT").arg(0).exec_async(conn).await?;
     let prefix_len = scope.record_key("").len();
     let mut keys =
@@ -575,7 +567,7 @@ async fn rebuild(
 
 /// Removes what is left of a dataset's bookkeeping after it was emptied
 /// (its `meta`: "no dataset loaded").
-pub async fn forget(base_url: &str, scope: &DataScope) -> Result<(), AppError> {
+pub async fn forget(base_url: &str, scope: &Owner) -> Result<(), AppError> {
     let mut conn = private_connection(base_url, LOAD_TIMEOUT).await?;
     redis::cmd("SELECT").arg(SYSTEM_DB).exec_async(&mut conn).await?;
     let values = category_values(&mut conn, scope).await?;

@@ -25,10 +25,10 @@ use std::collections::HashSet;
 use redis::aio::MultiplexedConnection;
 
 use super::indexes::id_score;
-use super::{DataScope, Readers};
-use crate::console::SYSTEM_DB;
+use super::{Owner, Readers};
 use crate::data::{parse_mass_g, parse_year, Landing};
 use crate::error::AppError;
+use crate::sandbox::SYSTEM_DB;
 
 /// Probes per round of a search.
 const PARTS: usize = 32;
@@ -166,7 +166,7 @@ impl Reads<'_> {
     /// The entries at `positions` of `order`'s list (`None` past its end).
     async fn ids_at(
         &mut self,
-        scope: &DataScope,
+        scope: &Owner,
         order: Order,
         positions: &[usize],
     ) -> Result<Vec<Option<String>>, AppError> {
@@ -181,7 +181,7 @@ impl Reads<'_> {
     /// not a hash, or no such value).
     pub async fn values(
         &mut self,
-        scope: &DataScope,
+        scope: &Owner,
         order: Order,
         ids: &[String],
     ) -> Result<Vec<Option<SortValue>>, AppError> {
@@ -210,7 +210,7 @@ impl Reads<'_> {
     /// `LRANGE` of `order`'s list.
     pub async fn range(
         &mut self,
-        scope: &DataScope,
+        scope: &Owner,
         order: Order,
         start: isize,
         stop: isize,
@@ -222,7 +222,7 @@ impl Reads<'_> {
     }
 
     /// `LLEN` of `order`'s list.
-    pub async fn len(&mut self, scope: &DataScope, order: Order) -> Result<usize, AppError> {
+    pub async fn len(&mut self, scope: &Owner, order: Order) -> Result<usize, AppError> {
         let mut pipe = self.pipe(SYSTEM_DB);
         pipe.cmd("LLEN").arg(scope.key(order.name()));
         let (len,): (usize,) = self.run(SYSTEM_DB, pipe).await?;
@@ -235,7 +235,7 @@ impl Reads<'_> {
 /// it. `before` gets each probed entry's value and id.
 pub async fn partition_point(
     reads: &mut Reads<'_>,
-    scope: &DataScope,
+    scope: &Owner,
     order: Order,
     len: usize,
     before: impl Fn(Option<&SortValue>, &str) -> bool,
@@ -281,7 +281,7 @@ pub async fn partition_point(
 /// landings is the first batch, whatever the size of the dataset.
 pub async fn ends_within(
     reads: &mut Reads<'_>,
-    scope: &DataScope,
+    scope: &Owner,
     order: Order,
     within: &HashSet<String>,
 ) -> Result<(Option<f64>, Option<f64>), AppError> {

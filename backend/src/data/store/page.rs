@@ -39,7 +39,7 @@ use std::collections::{HashMap, HashSet};
 
 use super::layout::Category;
 use super::order::{self, compare, ends_within, Order, Reads, SortValue};
-use super::{search, DataScope, Page, PageStats, Readers, Record};
+use super::{search, Owner, Page, PageStats, Readers, Record};
 use crate::error::AppError;
 
 /// How long a filtered result is kept after its last use.
@@ -143,11 +143,11 @@ struct Window {
 struct EndReads([Option<(Order, String)>; 4]);
 
 /// A page of the dataset (see the module docs).
-pub async fn page(readers: &Readers, scope: &DataScope, query: &PageQuery) -> Result<Page, AppError> {
+pub async fn page(readers: &Readers, scope: &Owner, query: &PageQuery) -> Result<Page, AppError> {
     read_page(readers, scope, query).await.map_err(super::layout_changed)
 }
 
-async fn read_page(readers: &Readers, scope: &DataScope, query: &PageQuery) -> Result<Page, AppError> {
+async fn read_page(readers: &Readers, scope: &Owner, query: &PageQuery) -> Result<Page, AppError> {
     let mut commands = Vec::new();
     let start = query.page.saturating_sub(1).saturating_mul(query.size);
     let stop = start.saturating_add(query.size.max(1) - 1);
@@ -170,7 +170,7 @@ async fn read_page(readers: &Readers, scope: &DataScope, query: &PageQuery) -> R
     if let Some(first) = window.ids.first() {
         commands.push(format!(
             "HGETALL {}   (and {} more, one per landing on the page)",
-            DataScope::local().record_key(first),
+            Owner::local().record_key(first),
             window.ids.len() - 1
         ));
     }
@@ -207,7 +207,7 @@ fn year_of(value: f64) -> i32 {
 
 async fn unfiltered(
     readers: &Readers,
-    scope: &DataScope,
+    scope: &Owner,
     query: &PageQuery,
     start: usize,
     stop: usize,
@@ -311,7 +311,7 @@ fn number(hash: &HashMap<String, String>, field: &str) -> Option<f64> {
 
 async fn filtered(
     readers: &Readers,
-    scope: &DataScope,
+    scope: &Owner,
     query: &PageQuery,
     start: usize,
     stop: usize,
@@ -400,7 +400,7 @@ impl Filter {
 /// `stats_key`, both kept [`RESULT_TTL_SECONDS`].
 async fn build(
     readers: &Readers,
-    scope: &DataScope,
+    scope: &Owner,
     query: &PageQuery,
     key: &str,
     stats_key: &str,
@@ -585,7 +585,7 @@ async fn build(
 /// sorted by: the first readable value from each end.
 async fn own_ends(
     reads: &mut Reads<'_>,
-    scope: &DataScope,
+    scope: &Owner,
     order: Order,
     ids: &[String],
 ) -> Result<(Option<f64>, Option<f64>), AppError> {
@@ -616,7 +616,7 @@ struct EndValues([Option<f64>; 4]);
 /// summary values `ends` asks for.
 async fn records(
     readers: &Readers,
-    scope: &DataScope,
+    scope: &Owner,
     ids: &[String],
     ends: &EndReads,
 ) -> Result<(Vec<Record>, EndValues), AppError> {

@@ -39,10 +39,10 @@ use super::indexes::Entry;
 use super::layout::Category;
 use super::order::{self, compare, Order, Reads};
 use super::search;
-use super::{private_connection, wrongtype_is_none, DataScope, Readers, Record};
-use crate::console::SYSTEM_DB;
+use super::{private_connection, wrongtype_is_none, Owner, Readers, Record};
 use crate::data::Landing;
 use crate::error::AppError;
+use crate::sandbox::SYSTEM_DB;
 
 /// How a write treats the fields the record already has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,7 +60,7 @@ const ATTEMPTS: usize = 5;
 const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// `HGETALL meteorite:<id>`, or `None` when there is no such hash.
-pub async fn get(readers: &Readers, scope: &DataScope, id: &str) -> Result<Option<Record>, AppError> {
+pub async fn get(readers: &Readers, scope: &Owner, id: &str) -> Result<Option<Record>, AppError> {
     let mut conn = readers.data.clone();
     let fields: Vec<(String, String)> = redis::cmd("HGETALL")
         .arg(scope.record_key(id))
@@ -78,7 +78,7 @@ pub async fn get(readers: &Readers, scope: &DataScope, id: &str) -> Result<Optio
 /// an `id` field that is not `id`.
 pub async fn write_record(
     base_url: &str,
-    scope: &DataScope,
+    scope: &Owner,
     id: &str,
     fields: &[(String, String)],
     mode: WriteMode,
@@ -88,7 +88,7 @@ pub async fn write_record(
 
 async fn write(
     base_url: &str,
-    scope: &DataScope,
+    scope: &Owner,
     id: &str,
     fields: &[(String, String)],
     mode: WriteMode,
@@ -146,11 +146,11 @@ async fn write(
 
 /// Deletes landing `id`'s hash and its index entries, atomically. `false`
 /// when there was no such hash (entries it left behind are removed anyway).
-pub async fn delete_record(base_url: &str, scope: &DataScope, id: &str) -> Result<bool, AppError> {
+pub async fn delete_record(base_url: &str, scope: &Owner, id: &str) -> Result<bool, AppError> {
     delete(base_url, scope, id).await.map_err(super::layout_changed)
 }
 
-async fn delete(base_url: &str, scope: &DataScope, id: &str) -> Result<bool, AppError> {
+async fn delete(base_url: &str, scope: &Owner, id: &str) -> Result<bool, AppError> {
     check_id(id)?;
     let mut conn = private_connection(base_url, WRITE_TIMEOUT).await?;
     for _ in 0..ATTEMPTS {
@@ -206,7 +206,7 @@ struct Seen {
 
 /// Watches the record and the dataset's version, and reads what a write
 /// needs. Refuses (409) while a load runs.
-async fn watch(conn: &mut MultiplexedConnection, scope: &DataScope, id: &str) -> Result<Seen, AppError> {
+async fn watch(conn: &mut MultiplexedConnection, scope: &Owner, id: &str) -> Result<Seen, AppError> {
     let key = scope.record_key(id);
     let (lock, usual, indexed, kind, fields): (
         Option<String>,
@@ -281,7 +281,7 @@ enum Place {
 /// is).
 async fn places(
     conn: &mut MultiplexedConnection,
-    scope: &DataScope,
+    scope: &Owner,
     id: &str,
     old: Option<&Landing>,
     new: Option<&Landing>,
@@ -317,7 +317,7 @@ async fn places(
 /// `places` says (see [`places`]), the name search set and the value sets.
 fn update_indexes(
     tx: &mut redis::Pipeline,
-    scope: &DataScope,
+    scope: &Owner,
     id: &str,
     usual: &HashMap<String, String>,
     (old, new): (Option<&Entry<'_>>, Option<&Entry<'_>>),
@@ -371,7 +371,7 @@ fn update_indexes(
 /// value, which has no set, only a count.
 fn membership(
     tx: &mut redis::Pipeline,
-    scope: &DataScope,
+    scope: &Owner,
     category: Category,
     (value, usual): (Option<&str>, Option<&str>),
     id: &str,

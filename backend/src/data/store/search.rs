@@ -25,7 +25,7 @@ use std::collections::HashMap;
 
 use redis::aio::ConnectionManager;
 
-use super::DataScope;
+use super::Owner;
 use crate::error::AppError;
 
 /// About how many bytes of lines one element of `names` holds.
@@ -69,7 +69,7 @@ pub fn chunks(lines: impl Iterator<Item = String>) -> Vec<String> {
 /// in log order.
 pub async fn ids_with_name(
     conn: &mut ConnectionManager,
-    scope: &DataScope,
+    scope: &Owner,
     needle: &str,
 ) -> Result<Vec<String>, AppError> {
     let log: Vec<Vec<u8>> =
@@ -112,7 +112,7 @@ fn search(log: &[Vec<u8>], needle: &str) -> Vec<String> {
 }
 
 /// The commands behind a search, as a student would type them.
-pub fn command(scope: &DataScope, needle: &str) -> String {
+pub fn command(scope: &Owner, needle: &str) -> String {
     format!(
         "LRANGE {} 0 -1   (the names, a few long strings; Bolide looks for \"{}\" in them itself: Redis has no \
          substring search)",

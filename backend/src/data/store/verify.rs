@@ -20,7 +20,7 @@
 use std::collections::BTreeSet;
 
 use super::indexes::CHUNK;
-use super::{DataScope, Readers, Verification};
+use super::{Owner, Readers, Verification};
 use crate::error::AppError;
 
 /// Lists in the report stop after this many entries (the counts do not).
@@ -28,7 +28,7 @@ const REPORT_LIMIT: usize = 100;
 
 /// Compares Redis with the last loaded file: the number of `meteorite:*`
 /// hashes, and each hash's fields against the record's own.
-pub async fn verify(readers: &Readers, scope: &DataScope) -> Result<Verification, AppError> {
+pub async fn verify(readers: &Readers, scope: &Owner) -> Result<Verification, AppError> {
     let mut conn = readers.data.clone();
     let prefix_len = scope.record_key("").len();
     let keys =

@@ -80,7 +80,7 @@ use self::tracked_scope::TrackedScope;
 use super::read;
 use super::record::{Field, RecordView};
 use super::AnalysisError;
-use crate::data::store::DataScope;
+use crate::sandbox::Owner;
 
 /// How long a scope found too large to cache is read straight from Redis
 /// before caching it is tried again.
@@ -155,7 +155,7 @@ impl RecordCache {
     }
 
     /// How many of `scope`'s records are cached, if it is.
-    pub fn cached_records(&self, scope: &DataScope) -> Option<usize> {
+    pub fn cached_records(&self, scope: &Owner) -> Option<usize> {
         self.scopes().entries.get(&scope.data_prefix).and_then(|entry| entry.records)
     }
 
@@ -165,7 +165,7 @@ impl RecordCache {
     /// it can, reporting progress 0–100 on `progress`.
     pub(super) async fn for_each_record(
         &self,
-        scope: &DataScope,
+        scope: &Owner,
         fields: &[Field],
         progress: &watch::Sender<u8>,
         mut visit: impl FnMut(&RecordView<'_>),
@@ -216,7 +216,7 @@ impl RecordCache {
     /// record); `None` when it is too large to keep.
     async fn load(
         &self,
-        scope: &DataScope,
+        scope: &Owner,
         fields: &[Field],
         progress: &watch::Sender<u8>,
         visit: &mut impl FnMut(&RecordView<'_>),
@@ -228,7 +228,7 @@ impl RecordCache {
 
     /// `scope`'s slot (made if new, marked as just used), or `None` when
     /// the scope was found too large to cache not long ago.
-    fn slot(&self, scope: &DataScope) -> Option<Slot> {
+    fn slot(&self, scope: &Owner) -> Option<Slot> {
         let mut scopes = self.scopes();
         let key = &scope.data_prefix;
         if let Some(since) = scopes.oversized.get(key) {
@@ -252,7 +252,7 @@ impl RecordCache {
     /// least recently used other scopes until the limits hold. Returns
     /// whether `slot` may keep its records (not when they alone exceed the
     /// budget, or when `slot` was evicted meanwhile).
-    fn settle(&self, scope: &DataScope, slot: &Slot, records: usize) -> bool {
+    fn settle(&self, scope: &Owner, slot: &Slot, records: usize) -> bool {
         let limits = self.shared.limits;
         if records > limits.max_records {
             self.forget(scope, slot, true);
@@ -284,7 +284,7 @@ impl RecordCache {
 
     /// Removes `slot` (if it is still `scope`'s), remembering the scope as
     /// too large to cache when `oversized`.
-    fn forget(&self, scope: &DataScope, slot: &Slot, oversized: bool) {
+    fn forget(&self, scope: &Owner, slot: &Slot, oversized: bool) {
         let mut scopes = self.scopes();
         let key = &scope.data_prefix;
         if scopes.entries.get(key).is_some_and(|entry| Arc::ptr_eq(&entry.slot, slot)) {

@@ -54,7 +54,7 @@ use self::mass_distribution::MassDistributionAccumulator;
 use self::per_year::PerYearAccumulator;
 use self::record::{Field, RecordView};
 use self::top_heaviest::TopHeaviestAccumulator;
-use crate::data::store::DataScope;
+use crate::sandbox::Owner;
 
 /// Why an analysis could not be computed.
 #[derive(Debug, thiserror::Error)]
@@ -88,7 +88,7 @@ pub(crate) trait Accumulator {
 /// `progress`. Returns how many landings passed the filters, and the result.
 pub async fn compute(
     data: &mut ConnectionManager,
-    scope: &DataScope,
+    scope: &Owner,
     analysis: Analysis,
     params: &JobParams,
     progress: &watch::Sender<u8>,
@@ -102,7 +102,7 @@ pub async fn compute(
 /// that makes the cache untrustworthy).
 pub async fn compute_cached(
     cache: &RecordCache,
-    scope: &DataScope,
+    scope: &Owner,
     analysis: Analysis,
     params: &JobParams,
     progress: &watch::Sender<u8>,
@@ -113,7 +113,7 @@ pub async fn compute_cached(
 /// Validates `params` and runs `analysis` over the records of `source`.
 async fn run_analysis(
     source: Source<'_>,
-    scope: &DataScope,
+    scope: &Owner,
     analysis: Analysis,
     params: &JobParams,
     progress: &watch::Sender<u8>,
@@ -149,7 +149,7 @@ enum Source<'a> {
 /// What every analysis runs against.
 struct Job<'a> {
     source: Source<'a>,
-    scope: &'a DataScope,
+    scope: &'a Owner,
     filters: &'a Filters<'a>,
     progress: &'a watch::Sender<u8>,
 }

@@ -55,7 +55,7 @@ use tokio::task::{JoinError, JoinHandle};
 
 use super::record::{Field, RecordView};
 use super::AnalysisError;
-use crate::data::store::DataScope;
+use crate::sandbox::Owner;
 
 /// `SCAN`'s `COUNT` hint: hash-table buckets visited per call (about as
 /// many keys come back when the database holds mostly landings).
@@ -90,7 +90,7 @@ struct Batch {
 /// tracking connection, whose reads must go over that very connection.
 pub async fn for_each_record<C: Connection>(
     data: &mut C,
-    scope: &DataScope,
+    scope: &Owner,
     fields: &[Field],
     progress: &watch::Sender<u8>,
     mut visit: impl FnMut(&RecordView<'_>),
@@ -103,7 +103,7 @@ pub async fn for_each_record<C: Connection>(
 /// record cache files records under.
 pub async fn for_each_record_by_id<C: Connection>(
     data: &mut C,
-    scope: &DataScope,
+    scope: &Owner,
     fields: &[Field],
     progress: &watch::Sender<u8>,
     mut visit: impl FnMut(&[u8], &RecordView<'_>),

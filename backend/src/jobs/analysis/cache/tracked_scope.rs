@@ -25,7 +25,7 @@ use super::super::record::{Field, RecordView};
 use super::super::AnalysisError;
 use super::invalidations::{Invalidations, Pending};
 use super::stored_record::{StoredRecord, ALL_FIELDS};
-use crate::data::store::DataScope;
+use crate::sandbox::Owner;
 
 /// How long connecting may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
@@ -76,7 +76,7 @@ impl TrackedScope {
     /// Connects to `client` (RESP3, database 0) and asks Redis to report
     /// every change to `scope`'s record keys on that connection. Holds no
     /// records yet.
-    pub(super) async fn open(client: &redis::Client, scope: &DataScope) -> redis::RedisResult<TrackedScope> {
+    pub(super) async fn open(client: &redis::Client, scope: &Owner) -> redis::RedisResult<TrackedScope> {
         let invalidations = Invalidations::new();
         let sink = invalidations.clone();
         let config = AsyncConnectionConfig::new()
@@ -109,7 +109,7 @@ impl TrackedScope {
     /// not, none are kept (but every one was visited).
     pub(super) async fn load(
         &mut self,
-        scope: &DataScope,
+        scope: &Owner,
         fields: &[Field],
         progress: &watch::Sender<u8>,
         budget: usize,

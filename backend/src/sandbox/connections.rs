@@ -19,10 +19,10 @@ use std::time::{Duration, Instant};
 
 use redis::aio::ConnectionManager;
 
-use super::namespace::Namespace;
-use super::session::SessionId;
 use crate::error::AppError;
 use crate::redis_conn;
+use crate::sandbox::acl::acl_user;
+use crate::sandbox::store::SandboxId;
 
 /// Shared-mode connections idle this long are closed.
 const IDLE_CLOSE: Duration = Duration::from_secs(300);
@@ -34,7 +34,7 @@ pub struct Connections {
     /// `redis://…` without a database; `/<db>` is appended per connection.
     base_url: String,
     by_db: Arc<Mutex<HashMap<u32, ConnectionManager>>>,
-    by_session: Arc<Mutex<HashMap<SessionId, (ConnectionManager, Instant)>>>,
+    by_session: Arc<Mutex<HashMap<SandboxId, (ConnectionManager, Instant)>>>,
 }
 
 impl Connections {
@@ -64,12 +64,12 @@ impl Connections {
 
     /// The URL of a shared-mode session's ACL user, for a connection of
     /// one's own.
-    pub fn url_for_session(&self, id: &SessionId, password: &str) -> String {
+    pub fn url_for_session(&self, id: &SandboxId, password: &str) -> String {
         format!("{}/0", with_credentials(&self.base_url, &acl_user(id), password))
     }
 
     /// The connection of a shared-mode session, as its ACL user.
-    pub fn for_session(&self, id: &SessionId, password: &str) -> Result<ConnectionManager, AppError> {
+    pub fn for_session(&self, id: &SandboxId, password: &str) -> Result<ConnectionManager, AppError> {
         let mut open = self.by_session.lock().map_err(|_| poisoned())?;
         let now = Instant::now();
         if let Some((conn, used)) = open.get_mut(id) {
@@ -92,7 +92,7 @@ impl Connections {
 
     /// Forgets a session's connection (after its ACL user was re-created, or
     /// the session was reaped).
-    pub fn forget_session(&self, id: &SessionId) {
+    pub fn forget_session(&self, id: &SandboxId) {
         if let Ok(mut open) = self.by_session.lock() {
             open.remove(id);
         }
@@ -115,54 +115,6 @@ fn with_credentials(base_url: &str, user: &str, password: &str) -> String {
     }
 }
 
-/// The Redis ACL user of a session.
-pub fn acl_user(id: &SessionId) -> String {
-    format!("bolide-s-{}", id.as_str())
-}
-
-/// The `ACL SETUSER` rules of a session's user: its own keys only, no
-/// channels, ordinary data commands only.
-///
-/// Everything the console refuses is denied here too; `SORT` is allowed
-/// because Redis itself denies its `BY`/`GET` patterns to a user without
-/// access to every key. `KEYS`, `SCAN`, `RANDOMKEY` and `FLUSHDB` are denied:
-/// ACL key patterns cannot narrow what they list or flush, so in shared mode
-/// Bolide answers them itself, within the namespace.
-pub fn acl_rules(namespace: &Namespace, password: &str) -> Vec<String> {
-    let pattern = format!("~{}*", String::from_utf8_lossy(namespace.prefix()));
-    let mut rules: Vec<String> =
-        vec!["reset".into(), "on".into(), format!(">{password}"), pattern, "resetchannels".into()];
-    rules.extend(
-        [
-            "+@all",
-            "-@dangerous",
-            "-@admin",
-            "-@scripting",
-            "-@pubsub",
-            "-@blocking",
-            "-@connection",
-            "+ping",
-            "+echo",
-            "+command",
-            "+sort",
-            "+sort_ro",
-            "-select",
-            "-swapdb",
-            "-move",
-            "-migrate",
-            "-keys",
-            "-scan",
-            "-randomkey",
-            "-flushdb",
-            "-flushall",
-            "-wait",
-        ]
-        .iter()
-        .map(|rule| rule.to_string()),
-    );
-    rules
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -171,14 +123,5 @@ mod tests {
     fn credentials_replace_any_in_the_base_url() {
         assert_eq!(with_credentials("redis://127.0.0.1:7000", "u", "p"), "redis://u:p@127.0.0.1:7000");
         assert_eq!(with_credentials("redis://admin:secret@h:1", "u", "p"), "redis://u:p@h:1");
-    }
-
-    #[test]
-    fn acl_rules_pin_the_namespace() {
-        let id = SessionId::parse("0123456789abcdef0123456789abcdef").expect("id");
-        let rules = acl_rules(&Namespace::for_session(id.as_str()), "pw");
-        assert!(rules.contains(&"~{s:0123456789abcdef0123456789abcdef}:*".to_string()));
-        assert!(rules.iter().any(|r| r == "-select"));
-        assert_eq!(rules[0], "reset");
     }
 }

@@ -1,0 +1,51 @@
+//! The "sandbox ended" hook: what each feature removes when a sandbox
+//! ends (its idle timeout passed, or its student pressed "End my sandbox").
+//!
+//! Each feature knows its own keys, so each registers its own cleanup when
+//! the state is built ([`crate::server::AppState`]); the sandbox layer runs
+//! them all, then removes what it owns itself (the record, credentials,
+//! the console's queue, the ACL user, the connection). A feature added
+//! later adds its cleanup here and nothing is left behind.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use redis::aio::ConnectionManager;
+
+use super::Owner;
+use crate::error::AppError;
+
+/// What a cleanup is handed: whose keys, and Bolide's connections to the
+/// system database and the student database (0).
+#[derive(Clone)]
+pub struct Ended {
+    pub owner: Owner,
+    pub system: ConnectionManager,
+    pub student: ConnectionManager,
+}
+
+/// A feature's cleanup.
+pub type Cleanup =
+    Arc<dyn Fn(Ended) -> Pin<Box<dyn Future<Output = Result<(), AppError>> + Send>> + Send + Sync>;
+
+/// A cleanup from an async function.
+pub fn cleanup<F, Fut>(f: F) -> Cleanup
+where
+    F: Fn(Ended) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<(), AppError>> + Send + 'static,
+{
+    Arc::new(move |ended| Box::pin(f(ended)))
+}
+
+/// Unlinks every key matching `pattern` (a prefix and `*`; only keys with
+/// that prefix are removed, whatever the pattern matched).
+pub async fn unlink_matching(conn: &mut ConnectionManager, prefix: &str) -> Result<(), AppError> {
+    let pattern = format!("{prefix}*");
+    let keys = crate::redis_conn::scan_keys(conn, pattern.as_bytes(), None).await?;
+    let keys: Vec<Vec<u8>> = keys.into_iter().filter(|k| k.starts_with(prefix.as_bytes())).collect();
+    for chunk in keys.chunks(500) {
+        redis::cmd("UNLINK").arg(chunk).exec_async(conn).await?;
+    }
+    Ok(())
+}

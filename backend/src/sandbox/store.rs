@@ -1,0 +1,626 @@
+//! Sandboxes in Redis: minted, found from a cookie or a sandbox code,
+//! refreshed, ended.
+//!
+//! **Three values, three jobs.** A sandbox has an opaque **id** (128
+//! random bits) that names everything it owns: its namespace `{s:<id>}:`,
+//! its ACL user `bolide-s-<id>`, Bolide's bookkeeping about it. The id is
+//! not a credential: it shows in key names, `ACL WHOAMI`, `SLOWLOG` and
+//! logs, and knowing it gives nothing. A browser proves it owns a sandbox
+//! with a **secret** (another 128 random bits, the cookie's value), and a
+//! student resumes the sandbox in another browser with its **code** (60
+//! random bits, shown only to the owner, rotatable). Redis holds neither
+//! credential in a key name or a value: only their SHA-1 digests, as the
+//! names of the keys that lead from a credential to its sandbox. (A digest
+//! of 128 random bits cannot be turned back into them; no key is needed.)
+//!
+//! An id, secret or code the server did not mint (or one whose sandbox
+//! ended) is never adopted, so nobody picks another student's namespace by
+//! forging a cookie.
+//!
+//! The state lives in Redis (Bolide's system database), not in the API
+//! process, so several `bolide serve` processes serve the same sandboxes,
+//! and a `MULTI` typed through one can be `EXEC`ed through another. Reading
+//! it is a `GET` and an `HMGET` per request; its last-seen time is refreshed
+//! in the same round trip every few seconds at most.
+//!
+//! Keys (system database; `{…}` is a hash tag, so one sandbox's keys share
+//! a slot):
+//! - `bolide:sandbox:{<id>}`: hash `created`, `seen` (ms), `db`, `tx`,
+//!   `txerr` (the console's redis-cli state), `pass` (ACL password),
+//!   `quota`, `code`; expires after the idle timeout;
+//! - `bolide:sandbox:{<id>}:tx`: list of the console lines queued since `MULTI`;
+//! - `bolide:sandbox:{<id>}:logins`: set of the credential keys below that
+//!   lead to this sandbox (so ending it removes them all);
+//! - `bolide:sandbox:secret:<sha1(secret)>`, `bolide:sandbox:code:<sha1(code)>`:
+//!   string, the sandbox id;
+//! - `bolide:sandboxes`: sorted set of ids by last activity, which
+//!   housekeeping reads to end idle sandboxes.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota};
+use redis::aio::ConnectionManager;
+
+use super::clock::now_ms;
+use super::connections::Connections;
+use super::ended::{Cleanup, Ended};
+use super::ids::{is_hex, random_hex};
+use super::Owner;
+use crate::error::AppError;
+
+/// The cookie that carries the sandbox secret.
+pub const COOKIE: &str = "bolide_session";
+
+/// Sorted set of sandbox ids by last activity (ms since the epoch).
+pub const SANDBOXES_KEY: &str = "bolide:sandboxes";
+
+/// A server-minted sandbox id: 32 lower-case hex digits (128 bits). Not a
+/// secret (see the module docs).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SandboxId(String);
+
+impl SandboxId {
+    /// 128 bits from the operating system's CSPRNG.
+    pub fn mint() -> Result<Self, AppError> {
+        Ok(Self(random_hex()?))
+    }
+
+    /// Accepts only the shape `mint` produces.
+    pub fn parse(text: &str) -> Option<Self> {
+        is_hex(text, 32).then(|| Self(text.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub(crate) fn key(&self) -> String {
+        format!("bolide:sandbox:{{{}}}", self.0)
+    }
+
+    pub(crate) fn tx_key(&self) -> String {
+        format!("bolide:sandbox:{{{}}}:tx", self.0)
+    }
+
+    fn logins_key(&self) -> String {
+        format!("bolide:sandbox:{{{}}}:logins", self.0)
+    }
+}
+
+/// The key that leads from a cookie secret to its sandbox.
+fn secret_key(secret: &str) -> String {
+    format!("bolide:sandbox:secret:{}", sha1_smol::Sha1::from(secret).digest())
+}
+
+/// The key that leads from a sandbox code to its sandbox.
+fn code_key(code: &str) -> String {
+    format!("bolide:sandbox:code:{}", sha1_smol::Sha1::from(code).digest())
+}
+
+/// The letters of a sandbox code: Crockford's base 32 (no I, L, O, U), so
+/// a code read aloud or typed from a screen has no look-alikes.
+const CODE_ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+/// A fresh sandbox code: 12 symbols (60 bits) as `XXXX-XXXX-XXXX`.
+pub fn new_code() -> Result<String, AppError> {
+    let mut bytes = [0u8; 12];
+    getrandom::fill(&mut bytes).map_err(|err| AppError::Internal(format!("no randomness: {err}")))?;
+    let symbols: Vec<char> = bytes.iter().map(|b| CODE_ALPHABET[usize::from(b % 32)] as char).collect();
+    Ok(symbols.chunks(4).map(|c| c.iter().collect::<String>()).collect::<Vec<_>>().join("-"))
+}
+
+/// A code as typed (any case, spaces or dashes anywhere, look-alikes) in
+/// the form [`new_code`] makes; `None` if it cannot be one.
+pub fn normalize_code(typed: &str) -> Option<String> {
+    let symbols: Vec<char> = typed
+        .chars()
+        .filter(|c| !matches!(c, '-' | ' '))
+        .map(|c| match c.to_ascii_uppercase() {
+            'O' => '0',
+            'I' | 'L' => '1',
+            other => other,
+        })
+        .collect();
+    let valid = symbols.len() == 12 && symbols.iter().all(|c| CODE_ALPHABET.contains(&(*c as u8)));
+    valid.then(|| symbols.chunks(4).map(|c| c.iter().collect::<String>()).collect::<Vec<_>>().join("-"))
+}
+
+/// What redis-cli would remember about its connection.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SessionState {
+    /// The database `SELECT`ed (local mode).
+    pub db: u32,
+    /// Inside `MULTI`.
+    pub in_tx: bool,
+    /// A command queued in this `MULTI` was rejected: `EXEC` must abort.
+    pub tx_failed: bool,
+}
+
+/// The sandbox's quota verdict from the last housekeeping round, if over.
+pub type OverQuota = Option<String>;
+
+/// A sandbox's stored record as a request sees it.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub id: SandboxId,
+    pub state: SessionState,
+    /// Minted by this request: the response must set the cookie.
+    pub is_new: bool,
+    /// The cookie's value to (re)send, when the response should set the
+    /// cookie: a new sandbox's secret, or the request's own when its
+    /// lifetime was just extended (the cookie's `Max-Age` slides).
+    pub set_secret: Option<String>,
+    /// Shared mode: the password of the sandbox's Redis ACL user.
+    pub password: Option<String>,
+    /// Why the sandbox may not grow (set by housekeeping), if it may not.
+    pub over_quota: OverQuota,
+}
+
+/// What a read of an existing sandbox found.
+#[derive(Debug)]
+struct Touched {
+    state: SessionState,
+    password: Option<String>,
+    over_quota: OverQuota,
+    refreshed: bool,
+}
+
+impl Touched {
+    /// From `HMGET db tx txerr pass quota …`.
+    fn from_fields(fields: &[Option<String>], refreshed: bool) -> Self {
+        let number = |i: usize| fields.get(i).and_then(|v| v.as_deref()).and_then(|v| v.parse::<u32>().ok());
+        let text = |i: usize| fields.get(i).cloned().flatten().filter(|p| !p.is_empty());
+        Touched {
+            state: SessionState {
+                db: number(0).unwrap_or(0),
+                in_tx: number(1) == Some(1),
+                tx_failed: number(2) == Some(1),
+            },
+            password: text(3),
+            over_quota: text(4),
+            refreshed,
+        }
+    }
+}
+
+/// How often one process refreshes a sandbox's last-seen time, at most.
+const REFRESH_EVERY: Duration = Duration::from_secs(10);
+
+/// How sandboxes live: set once, from the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lifetime {
+    /// A sandbox unused this long ends (with everything it owns, in shared mode).
+    pub idle: Duration,
+    /// New sandboxes (and resume attempts) per client address per minute
+    /// (0 = unlimited).
+    pub mints_per_minute: u32,
+}
+
+impl Lifetime {
+    /// New sandboxes per address per minute on a shared Bolide, by default:
+    /// a classroom behind one NAT address starts a few dozen at once.
+    pub const SHARED_MINTS_PER_MINUTE: u32 = 60;
+
+    /// The mode's defaults: locally no mint limit (one student).
+    pub fn for_mode(shared: bool, idle: Duration) -> Self {
+        Self { idle, mints_per_minute: if shared { Self::SHARED_MINTS_PER_MINUTE } else { 0 } }
+    }
+}
+
+/// Sandboxes in Bolide's system database.
+#[derive(Clone)]
+pub struct SandboxStore {
+    system: ConnectionManager,
+    lifetime: Lifetime,
+    /// Shared mode: each sandbox gets its own Redis ACL user and namespace.
+    shared: bool,
+    connections: Connections,
+    /// What each feature removes when a sandbox ends (shared mode).
+    cleanups: Arc<Vec<Cleanup>>,
+    mints: Option<Arc<DefaultKeyedRateLimiter<IpAddr>>>,
+    /// When this process last refreshed each sandbox's last-seen time.
+    refreshed: Arc<Mutex<HashMap<SandboxId, Instant>>>,
+}
+
+impl SandboxStore {
+    pub fn new(
+        system: ConnectionManager,
+        connections: Connections,
+        lifetime: Lifetime,
+        shared: bool,
+        cleanups: Vec<Cleanup>,
+    ) -> Self {
+        let mints = NonZeroU32::new(lifetime.mints_per_minute)
+            .map(|n| Arc::new(DefaultKeyedRateLimiter::keyed(Quota::per_minute(n))));
+        Self {
+            system,
+            lifetime,
+            shared,
+            connections,
+            cleanups: Arc::new(cleanups),
+            mints,
+            refreshed: Default::default(),
+        }
+    }
+
+    pub fn idle_ttl(&self) -> Duration {
+        self.lifetime.idle
+    }
+
+    pub fn is_shared(&self) -> bool {
+        self.shared
+    }
+
+    /// Bolide's own connection (system database).
+    pub fn system(&self) -> ConnectionManager {
+        self.system.clone()
+    }
+
+    pub fn connections(&self) -> &Connections {
+        &self.connections
+    }
+
+    /// The sandbox a cookie's secret names, refreshed; `None` when it names
+    /// none (no cookie, a malformed one, one that ended).
+    pub async fn find(&self, secret: Option<&str>) -> Result<Option<Session>, AppError> {
+        let Some(secret) = secret.filter(|s| is_hex(s, 32)) else { return Ok(None) };
+        let mut conn = self.system.clone();
+        let id: Option<String> = redis::cmd("GET").arg(secret_key(secret)).query_async(&mut conn).await?;
+        let Some(id) = id.as_deref().and_then(SandboxId::parse) else { return Ok(None) };
+        let Some(touched) = self.read(&id).await? else { return Ok(None) };
+        Ok(Some(Session {
+            id,
+            state: touched.state,
+            is_new: false,
+            set_secret: touched.refreshed.then(|| secret.to_string()),
+            password: touched.password,
+            over_quota: touched.over_quota,
+        }))
+    }
+
+    /// Counts one new sandbox (or one resume attempt) against the client
+    /// address's allowance: `429` with `Retry-After` beyond it.
+    pub fn check_mint(&self, address: Option<IpAddr>) -> Result<(), AppError> {
+        let (Some(limiter), Some(address)) = (&self.mints, address) else { return Ok(()) };
+        limiter.check_key(&address).map_err(|not_until| AppError::RateLimited {
+            message: "too many new sandboxes from this address; wait a little, or resume yours with its code"
+                .into(),
+            retry_after: not_until.wait_time_from(DefaultClock::default().now()).max(Duration::from_secs(1)),
+        })
+    }
+
+    /// Mints a sandbox: id, secret, code, and (shared mode) its ACL user.
+    pub async fn mint(&self) -> Result<Session, AppError> {
+        let id = SandboxId::mint()?;
+        let secret = random_hex()?;
+        let code = new_code()?;
+        let password = if self.shared { Some(random_hex()?) } else { None };
+        let now = now_ms();
+        let (secret_key, code_key) = (secret_key(&secret), code_key(&code));
+        let mut conn = self.system.clone();
+        redis::pipe()
+            .atomic()
+            .cmd("HSET")
+            .arg(id.key())
+            .arg(&[("created", now), ("seen", now), ("db", 0), ("tx", 0), ("txerr", 0)])
+            .arg("pass")
+            .arg(password.as_deref().unwrap_or(""))
+            .arg("code")
+            .arg(&code)
+            .ignore()
+            .cmd("PEXPIRE")
+            .arg(id.key())
+            .arg(self.idle_ttl_ms())
+            .ignore()
+            .set(&secret_key, id.as_str())
+            .ignore()
+            .set(&code_key, id.as_str())
+            .ignore()
+            .sadd(id.logins_key(), &[&secret_key, &code_key])
+            .ignore()
+            .zadd(SANDBOXES_KEY, id.as_str(), now)
+            .ignore()
+            .exec_async(&mut conn)
+            .await?;
+        if let Some(password) = &password {
+            self.ensure_acl_user(&id, password).await?;
+        }
+        self.mark_refreshed(&id);
+        Ok(Session {
+            id,
+            state: SessionState::default(),
+            is_new: true,
+            set_secret: Some(secret),
+            password,
+            over_quota: None,
+        })
+    }
+
+    /// The sandbox a code names, with a new secret for this browser (the
+    /// other browsers keep theirs); `None` if the code names none.
+    pub async fn resume(&self, code: &str) -> Result<Option<Session>, AppError> {
+        let Some(code) = normalize_code(code) else { return Ok(None) };
+        let mut conn = self.system.clone();
+        let id: Option<String> = redis::cmd("GET").arg(code_key(&code)).query_async(&mut conn).await?;
+        let Some(id) = id.as_deref().and_then(SandboxId::parse) else { return Ok(None) };
+        let Some(touched) = self.read(&id).await? else { return Ok(None) };
+        let secret = random_hex()?;
+        let key = secret_key(&secret);
+        redis::pipe()
+            .atomic()
+            .set(&key, id.as_str())
+            .ignore()
+            .sadd(id.logins_key(), &key)
+            .ignore()
+            .exec_async(&mut conn)
+            .await?;
+        Ok(Some(Session {
+            id,
+            state: touched.state,
+            is_new: false,
+            set_secret: Some(secret),
+            password: touched.password,
+            over_quota: touched.over_quota,
+        }))
+    }
+
+    /// The sandbox's code (for its owner's eyes only).
+    pub async fn code(&self, id: &SandboxId) -> Result<String, AppError> {
+        let mut conn = self.system.clone();
+        let code: Option<String> =
+            redis::cmd("HGET").arg(id.key()).arg("code").query_async(&mut conn).await?;
+        code.ok_or_else(|| AppError::NotFound("this sandbox has ended".into()))
+    }
+
+    /// A new code for the sandbox; the old one stops working at once.
+    pub async fn rotate_code(&self, id: &SandboxId) -> Result<String, AppError> {
+        let old = self.code(id).await?;
+        let code = new_code()?;
+        let (old_key, new_key) = (code_key(&old), code_key(&code));
+        let mut conn = self.system.clone();
+        redis::pipe()
+            .atomic()
+            .del(&old_key)
+            .ignore()
+            .srem(id.logins_key(), &old_key)
+            .ignore()
+            .set(&new_key, id.as_str())
+            .ignore()
+            .sadd(id.logins_key(), &new_key)
+            .ignore()
+            .hset(id.key(), "code", &code)
+            .ignore()
+            .exec_async(&mut conn)
+            .await?;
+        Ok(code)
+    }
+
+    /// Creates (or re-creates, e.g. after a Redis restart, which forgets ACL
+    /// users) the sandbox's Redis ACL user.
+    pub async fn ensure_acl_user(&self, id: &SandboxId, password: &str) -> Result<(), AppError> {
+        let owner = Owner::for_session(id.as_str());
+        let mut conn = self.system.clone();
+        redis::cmd("ACL")
+            .arg("SETUSER")
+            .arg(super::acl::acl_user(id))
+            .arg(super::acl::acl_rules(&owner, password))
+            .exec_async(&mut conn)
+            .await?;
+        Ok(())
+    }
+
+    /// Ends a sandbox: in shared mode every feature's cleanup runs first
+    /// (its keys, data indexes, jobs, guide progress), then its record, its
+    /// credentials, its console queue, its ACL user and its connection go.
+    pub async fn end(&self, id: &SandboxId) -> Result<(), AppError> {
+        let mut system = self.system.clone();
+        if self.shared {
+            let ended = Ended {
+                owner: Owner::for_session(id.as_str()),
+                system: system.clone(),
+                student: self.connections.for_db(0)?,
+            };
+            for cleanup in self.cleanups.iter() {
+                cleanup(ended.clone()).await?;
+            }
+            redis::cmd("ACL").arg("DELUSER").arg(super::acl::acl_user(id)).exec_async(&mut system).await?;
+            self.connections.forget_session(id);
+        }
+        let logins: Vec<String> =
+            redis::cmd("SMEMBERS").arg(id.logins_key()).query_async(&mut system).await?;
+        let mut pipe = redis::pipe();
+        pipe.atomic();
+        for key in &logins {
+            pipe.del(key).ignore();
+        }
+        pipe.del(id.key())
+            .ignore()
+            .del(id.tx_key())
+            .ignore()
+            .del(id.logins_key())
+            .ignore()
+            .zrem(SANDBOXES_KEY, id.as_str())
+            .ignore()
+            .exec_async(&mut system)
+            .await?;
+        if let Ok(mut refreshed) = self.refreshed.lock() {
+            refreshed.remove(id);
+        }
+        Ok(())
+    }
+
+    /// Every sandbox idle longer than the idle timeout (oldest first).
+    pub async fn idle(&self, limit: usize) -> Result<Vec<String>, AppError> {
+        let idle_before = now_ms().saturating_sub(self.idle_ttl_ms());
+        let mut conn = self.system.clone();
+        Ok(redis::cmd("ZRANGE")
+            .arg(SANDBOXES_KEY)
+            .arg("-inf")
+            .arg(idle_before)
+            .arg("BYSCORE")
+            .arg("LIMIT")
+            .arg(0)
+            .arg(limit)
+            .query_async(&mut conn)
+            .await?)
+    }
+
+    /// Reads an existing sandbox: one `HMGET`, plus — when this process has
+    /// not done so lately — refreshing its last-seen time and expiry in the
+    /// same round trip. (Refreshing on every request would triple Redis's
+    /// work per console line for a timestamp that only matters to the
+    /// minute.)
+    async fn read(&self, id: &SandboxId) -> Result<Option<Touched>, AppError> {
+        let refresh = self.needs_refresh(id);
+        let mut pipe = redis::pipe();
+        pipe.cmd("HMGET").arg(id.key()).arg(&["db", "tx", "txerr", "pass", "quota", "created"]);
+        if refresh {
+            let now = now_ms();
+            pipe.cmd("HSET").arg(id.key()).arg("seen").arg(now).ignore();
+            pipe.cmd("PEXPIRE").arg(id.key()).arg(self.idle_ttl_ms()).ignore();
+            pipe.cmd("ZADD").arg(SANDBOXES_KEY).arg("XX").arg(now).arg(id.as_str()).ignore();
+        }
+        let mut conn = self.system.clone();
+        let (fields,): (Vec<Option<String>>,) = pipe.query_async(&mut conn).await?;
+        if fields.get(5).cloned().flatten().is_none() {
+            if refresh {
+                // The HSET above made a stub of an ended sandbox: drop it.
+                redis::cmd("DEL").arg(id.key()).exec_async(&mut conn).await?;
+            }
+            return Ok(None); // no such sandbox (or it just expired)
+        }
+        Ok(Some(Touched::from_fields(&fields, refresh)))
+    }
+
+    /// Whether this process should refresh the sandbox's last-seen time now.
+    fn needs_refresh(&self, id: &SandboxId) -> bool {
+        let every = (self.lifetime.idle / 4).min(REFRESH_EVERY);
+        let now = Instant::now();
+        let Ok(mut refreshed) = self.refreshed.lock() else { return true };
+        if refreshed.len() > 50_000 {
+            refreshed.retain(|_, at| now.duration_since(*at) < every);
+        }
+        match refreshed.get(id) {
+            Some(at) if now.duration_since(*at) < every => false,
+            _ => {
+                refreshed.insert(id.clone(), now);
+                true
+            }
+        }
+    }
+
+    fn mark_refreshed(&self, id: &SandboxId) {
+        if let Ok(mut refreshed) = self.refreshed.lock() {
+            refreshed.insert(id.clone(), Instant::now());
+        }
+    }
+
+    fn idle_ttl_ms(&self) -> u64 {
+        u64::try_from(self.lifetime.idle.as_millis()).unwrap_or(u64::MAX)
+    }
+
+    /// Forgets rate-limit buckets that are full again.
+    pub fn shrink(&self) {
+        if let Some(mints) = &self.mints {
+            mints.retain_recent();
+        }
+    }
+
+    /// `SELECT`: remembers the database for the console's next commands.
+    pub async fn select(&self, id: &SandboxId, db: u32) -> Result<(), AppError> {
+        let mut conn = self.system.clone();
+        redis::cmd("HSET").arg(id.key()).arg("db").arg(db).exec_async(&mut conn).await?;
+        Ok(())
+    }
+
+    /// `MULTI`: opens an empty queue.
+    pub async fn begin(&self, id: &SandboxId) -> Result<(), AppError> {
+        let mut conn = self.system.clone();
+        redis::pipe()
+            .atomic()
+            .del(id.tx_key())
+            .hset_multiple(id.key(), &[("tx", 1), ("txerr", 0)])
+            .exec_async(&mut conn)
+            .await?;
+        Ok(())
+    }
+
+    /// Queues one line; returns how many are queued now.
+    pub async fn queue(&self, id: &SandboxId, line: &str) -> Result<u64, AppError> {
+        let mut conn = self.system.clone();
+        let (len,): (u64,) = redis::pipe()
+            .atomic()
+            .rpush(id.tx_key(), line)
+            .pexpire(id.tx_key(), i64::try_from(self.lifetime.idle.as_millis()).unwrap_or(i64::MAX))
+            .ignore()
+            .query_async(&mut conn)
+            .await?;
+        Ok(len)
+    }
+
+    /// Marks the open transaction as doomed (`EXEC` will answer EXECABORT).
+    pub async fn fail_tx(&self, id: &SandboxId) -> Result<(), AppError> {
+        let mut conn = self.system.clone();
+        redis::cmd("HSET").arg(id.key()).arg("txerr").arg(1).exec_async(&mut conn).await?;
+        Ok(())
+    }
+
+    /// Ends the transaction and hands back what was queued (for `EXEC`;
+    /// `DISCARD` just drops it).
+    pub async fn take_tx(&self, id: &SandboxId) -> Result<Vec<String>, AppError> {
+        let mut conn = self.system.clone();
+        let (lines,): (Vec<String>,) = redis::pipe()
+            .atomic()
+            .lrange(id.tx_key(), 0, -1)
+            .del(id.tx_key())
+            .ignore()
+            .hset_multiple(id.key(), &[("tx", 0), ("txerr", 0)])
+            .ignore()
+            .query_async(&mut conn)
+            .await?;
+        Ok(lines)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn minted_ids_are_128_bit_hex_and_distinct() {
+        let a = SandboxId::mint().expect("mint");
+        let b = SandboxId::mint().expect("mint");
+        assert_eq!(a.as_str().len(), 32);
+        assert_ne!(a, b);
+        assert_eq!(SandboxId::parse(a.as_str()), Some(a));
+    }
+
+    #[test]
+    fn only_the_minted_shape_parses() {
+        assert!(SandboxId::parse("0123456789abcdef0123456789abcdef").is_some());
+        for bad in
+            ["", "xyz", "0123456789ABCDEF0123456789ABCDEF", "0123456789abcdef0123456789abcde", "*", "{s:1}"]
+        {
+            assert!(SandboxId::parse(bad).is_none(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn codes_read_back_however_they_are_typed() {
+        let code = new_code().expect("code");
+        assert_eq!(code.len(), 14);
+        assert_eq!(normalize_code(&code).as_deref(), Some(code.as_str()));
+        assert_eq!(normalize_code(&code.to_lowercase().replace('-', " ")).as_deref(), Some(code.as_str()));
+        assert_eq!(normalize_code("oooo-iiii-llll").as_deref(), Some("0000-1111-1111"));
+        for bad in ["", "ABCD", "ABCD-EFGH-JKLU", "ABCD-EFGH-JKLMN", "{s:x}"] {
+            assert!(normalize_code(bad).is_none(), "{bad:?}");
+        }
+        assert_ne!(secret_key("a"), secret_key("b"));
+        assert!(!secret_key("0123456789abcdef0123456789abcdef").contains("0123456789abcdef0123456789abcdef"));
+    }
+}

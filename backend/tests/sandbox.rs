@@ -1,0 +1,170 @@
+//! Sandboxes: cookie attributes, codes (resume, rotate), cookieless reads,
+//! the mint limit, and a cleanup that leaves nothing behind.
+
+mod common;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{header, Request, StatusCode};
+use bolide::console::ConsolePolicy;
+use bolide::sandbox::store::Lifetime;
+use bolide::sandbox::PublicUrl;
+use bolide::server::{app, AppState, StateOptions};
+use bolide_shared::api::RedisMode;
+use bolide_tests::RedisServer;
+use common::Client;
+use serde_json::json;
+use tower::ServiceExt;
+
+fn shared_state(redis: &RedisServer, idle: Duration, mints: u32, public: Option<&str>) -> AppState {
+    let mut options = StateOptions::new(RedisMode::External, ConsolePolicy::SHARED);
+    options.lifetime = Lifetime { idle, mints_per_minute: mints };
+    options.public_url = public.map(|url| PublicUrl::parse(url).expect("url"));
+    AppState::build(&redis.url(), options).expect("state")
+}
+
+fn acl_users(redis: &RedisServer) -> Vec<String> {
+    let mut users: Vec<String> =
+        redis::cmd("ACL").arg("USERS").query(&mut redis.connection()).expect("users");
+    users.sort();
+    users
+}
+
+async fn set_cookie_of(router: &axum::Router, method: &str, uri: &str) -> (StatusCode, Option<String>) {
+    let request = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(r#"{"line":"PING"}"#))
+        .expect("request");
+    let response = router.clone().oneshot(request).await.expect("response");
+    let cookie = response.headers().get(header::SET_COOKIE).and_then(|v| v.to_str().ok()).map(str::to_string);
+    (response.status(), cookie)
+}
+
+#[tokio::test]
+async fn the_cookie_lives_as_long_as_the_idle_timeout_and_is_secure_over_https() {
+    let redis = RedisServer::start();
+    let plain = app(shared_state(&redis, Duration::from_secs(7200), 0, None), std::path::Path::new("/x"));
+    let (status, cookie) = set_cookie_of(&plain, "POST", "/api/console").await;
+    assert_eq!(status, StatusCode::OK);
+    let cookie = cookie.expect("a cookie");
+    for part in ["Max-Age=7200", "HttpOnly", "SameSite=Strict", "Path=/"] {
+        assert!(cookie.contains(part), "{cookie}");
+    }
+    assert!(!cookie.contains("Secure"), "{cookie}");
+    let https = app(
+        shared_state(&redis, Duration::from_secs(60), 0, Some("https://class.example")),
+        std::path::Path::new("/x"),
+    );
+    let (_, cookie) = set_cookie_of(&https, "POST", "/api/console").await;
+    let cookie = cookie.expect("a cookie");
+    assert!(cookie.contains("Secure") && cookie.contains("Max-Age=60"), "{cookie}");
+}
+
+#[tokio::test]
+async fn cookieless_reads_create_nothing() {
+    let redis = RedisServer::start();
+    let router = app(shared_state(&redis, Duration::from_secs(60), 0, None), std::path::Path::new("/x"));
+    let before = redis.snapshot(|_, _| false);
+    let users = acl_users(&redis);
+    for uri in
+        ["/api/jobs", "/api/data", "/api/guides", "/api/jobs/workers", "/api/data/verify", "/api/sandbox"]
+    {
+        let (status, cookie) = set_cookie_of(&router, "GET", uri).await;
+        assert!(cookie.is_none(), "{uri}: {status}");
+    }
+    assert_eq!(redis.snapshot(|_, _| false), before);
+    assert_eq!(acl_users(&redis), users);
+}
+
+#[tokio::test]
+async fn new_sandboxes_per_address_are_limited_with_429() {
+    let redis = RedisServer::start();
+    let router = app(shared_state(&redis, Duration::from_secs(60), 3, None), std::path::Path::new("/x"));
+    let mut statuses = Vec::new();
+    for _ in 0..5 {
+        let request = Request::post("/api/console")
+            .header(header::CONTENT_TYPE, "application/json")
+            .extension(ConnectInfo(SocketAddr::from(([10, 0, 0, 7], 5555))))
+            .body(Body::from(r#"{"line":"PING"}"#))
+            .expect("request");
+        let response = router.clone().oneshot(request).await.expect("response");
+        if response.status() == StatusCode::TOO_MANY_REQUESTS {
+            assert!(response.headers().get(header::RETRY_AFTER).is_some());
+        }
+        statuses.push(response.status().as_u16());
+    }
+    assert_eq!(statuses, [200, 200, 200, 429, 429]);
+}
+
+#[tokio::test]
+async fn a_code_resumes_the_sandbox_and_rotation_retires_the_old_one() {
+    let redis = RedisServer::start();
+    let router = app(shared_state(&redis, Duration::from_secs(60), 0, None), std::path::Path::new("/x"));
+    let mut laptop = Client::new(&router);
+    laptop.console("SET persist:me yes").await;
+    let (status, info) = laptop.get("/api/sandbox").await;
+    assert_eq!(status, StatusCode::OK, "{info}");
+    let code = info["code"].as_str().expect("code").to_string();
+    assert_eq!(info["shared"], true);
+
+    let mut phone = Client::new(&router);
+    let (status, resumed) =
+        phone.json("POST", "/api/sandbox/resume", &json!({ "code": code.to_lowercase() })).await;
+    assert_eq!(status, StatusCode::OK, "{resumed}");
+    assert_eq!(phone.console("GET persist:me").await, "\"yes\"");
+    assert_ne!(phone.cookie(), laptop.cookie(), "each browser has its own secret");
+
+    let (status, rotated) = laptop.json("POST", "/api/sandbox/rotate", &json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{rotated}");
+    assert_ne!(rotated["code"].as_str(), Some(code.as_str()));
+    let mut stranger = Client::new(&router);
+    let (status, _) = stranger.json("POST", "/api/sandbox/resume", &json!({ "code": code })).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "the old code is useless");
+    let (status, _) = stranger.json("POST", "/api/sandbox/resume", &json!({ "code": rotated["code"] })).await;
+    assert_eq!(status, StatusCode::OK, "the new one works");
+}
+
+#[tokio::test]
+async fn an_ended_sandbox_leaves_nothing_behind_and_no_secret_shows_anywhere() {
+    let redis = RedisServer::start();
+    let state = shared_state(&redis, Duration::from_secs(1), 0, None);
+    let router = app(state.clone(), std::path::Path::new("/x"));
+    let before = redis.snapshot(|_, _| false);
+    let users = acl_users(&redis);
+
+    let mut student = Client::new(&router);
+    student.console("SET k v").await;
+    student.console("RPUSH l a b").await;
+    let nogroup = student.console("XPENDING st nogroup").await;
+    student.console("MULTI").await;
+    student.console("SET queued 1").await;
+    let whoami = student.console("ACL WHOAMI").await;
+    let (status, report) = student.send("POST", "/api/data/generate?n=50&seed=3", None, Vec::new()).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    let (status, check) =
+        student.json("POST", "/api/guides/redis-basics/progress", &json!({"current_step": 1})).await;
+    assert_eq!(status, StatusCode::OK, "{check}");
+
+    let secret =
+        student.cookie().and_then(|c| c.strip_prefix("bolide_session=")).expect("cookie").to_string();
+    for output in [&nogroup, &whoami] {
+        assert!(!output.contains(&secret) && !output.contains("{s:"), "{output}");
+    }
+    for (db, key, value) in redis.snapshot(|_, _| false) {
+        let (key, value) = (String::from_utf8_lossy(&key), String::from_utf8_lossy(&value));
+        assert!(!key.contains(&secret) && !value.contains(&secret), "db {db}: {key}");
+    }
+    assert!(acl_users(&redis).iter().all(|u| !u.contains(&secret)));
+
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    bolide::console::housekeeping::round(state.relay()).await.expect("round");
+    // Housekeeping's own short-lived lock is not the sandbox's.
+    let after = redis.snapshot(|db, key| db == 15 && key == b"bolide:housekeeping:lock");
+    assert_eq!(after, before, "every database as before");
+    assert_eq!(acl_users(&redis), users, "ACL USERS as before");
+}
