@@ -4,7 +4,7 @@
 //! that says whether the backend could not be reached at all or answered
 //! with an error — the UI shows those differently.
 
-use bolide_shared::api::{ConsoleRequest, ConsoleResponse, ErrorBody, Health};
+use bolide_shared::api::{ConsoleRequest, ConsoleResponse, ErrorBody, Health, ResumeRequest, SandboxInfo};
 use bolide_shared::guides::{
     CheckRequest, CheckResult, GuideList, GuideProgress, GuideView, ProgressUpdate, ResetReport,
     RestartReport, RestartRequest,
@@ -418,6 +418,47 @@ async fn post_json<B: serde::Serialize, T: serde::de::DeserializeOwned>(
     let request = Request::post(url).json(body).map_err(|err| ApiError::BadResponse(err.to_string()))?;
     let response = request.send().await.map_err(|err| ApiError::Unreachable(err.to_string()))?;
     decode(response).await
+}
+
+/// `GET /api/sandbox`: this browser's sandbox in a shared Bolide (its code,
+/// for the owner's eyes only, and its idle timeout); `shared: false` in a
+/// local one. `None` when this browser has none yet (a `404`: reading never
+/// makes one).
+pub async fn sandbox() -> Result<Option<SandboxInfo>, ApiError> {
+    let response =
+        Request::get("/api/sandbox").send().await.map_err(|err| ApiError::Unreachable(err.to_string()))?;
+    if response.status() == 404 {
+        return Ok(None);
+    }
+    decode(response).await.map(Some)
+}
+
+/// `POST /api/sandbox/resume` with `{"code": …}`: this browser joins the
+/// sandbox of that code (`404` for a code that opens none).
+pub async fn resume_sandbox(code: &str) -> Result<SandboxInfo, ApiError> {
+    post_json("/api/sandbox/resume", &ResumeRequest { code: code.to_owned() }).await
+}
+
+/// `POST /api/sandbox/rotate`: a new code for this sandbox; the old one
+/// stops working.
+pub async fn rotate_sandbox_code() -> Result<SandboxInfo, ApiError> {
+    let response = Request::post("/api/sandbox/rotate")
+        .send()
+        .await
+        .map_err(|err| ApiError::Unreachable(err.to_string()))?;
+    decode(response).await
+}
+
+/// `DELETE /api/sandbox`: ends this sandbox now, with everything it owns.
+pub async fn end_sandbox() -> Result<(), ApiError> {
+    let response =
+        Request::delete("/api/sandbox").send().await.map_err(|err| ApiError::Unreachable(err.to_string()))?;
+    let status = response.status();
+    if status == 204 {
+        return Ok(());
+    }
+    let text = response.text().await.map_err(|err| ApiError::BadResponse(err.to_string()))?;
+    Err(error_from(status, &text))
 }
 
 /// The message shown in place of an output when a call failed: what every

@@ -5,6 +5,7 @@ use yew_router::prelude::*;
 
 use crate::health::{ServerStatus, StatusContext};
 use crate::route::Route;
+use crate::sandbox::SandboxPanel;
 
 #[function_component(Home)]
 pub fn home() -> Html {
@@ -39,6 +40,7 @@ pub fn home() -> Html {
                 </p>
                 { redis_line }
             </section>
+            <SandboxPanel />
             <section class="tiles">
                 { for Route::NAV.iter().map(|(route, label)| html! {
                     <Link<Route> to={route.clone()} classes="tile">

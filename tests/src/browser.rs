@@ -133,6 +133,22 @@ pub async fn wait_for(client: &Client, css: &str) -> fantoccini::elements::Eleme
         .unwrap_or_else(|err| panic!("no element {css}: {err}"))
 }
 
+/// Waits (10 s at most) until the first element matching `css` contains
+/// `needle`, and returns its text.
+pub async fn text_becomes(client: &Client, css: &str, needle: &str) -> String {
+    let mut last = String::new();
+    for _ in 0..200 {
+        if let Ok(element) = client.find(fantoccini::Locator::Css(css)).await {
+            last = element.text().await.unwrap_or_default();
+            if last.contains(needle) {
+                return last;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{css} never contained {needle:?}; it reads {last:?}");
+}
+
 /// Saves a screenshot as `target/e2e/<name>.png`, and as `docs/<name>.png`
 /// too when `BOLIDE_UPDATE_SCREENSHOTS` is set (the README's pictures).
 pub async fn save_screenshot(client: &Client, name: &str) {

@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use bolide_tests::browser::{save_screenshot, serve_app, wait_for};
+use bolide_tests::browser::{save_screenshot, serve_app, text_becomes, wait_for};
 use bolide_tests::{http, Browser};
 use fantoccini::key::Key;
 use fantoccini::{Client, Locator};
@@ -164,21 +164,6 @@ async fn console(base: &str, line: &str) -> String {
             .expect("console");
     assert_eq!(answer.status, 200, "{}", answer.text());
     answer.json()["output"].as_str().expect("output").to_string()
-}
-
-/// Waits until the element's text contains `needle`; answers the text.
-async fn text_becomes(client: &Client, css: &str, needle: &str) -> String {
-    let mut last = String::new();
-    for _ in 0..200 {
-        if let Ok(element) = client.find(Locator::Css(css)).await {
-            last = element.text().await.unwrap_or_default();
-            if last.contains(needle) {
-                return last;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("{css} never contained {needle:?}; it reads {last:?}");
 }
 
 fn ids(list: &[&str]) -> Vec<String> {

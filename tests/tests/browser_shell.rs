@@ -46,6 +46,11 @@ async fn shell_renders_navigates_and_shows_connection_state() {
     assert_eq!(text_of(client, ".brand").await.trim_start_matches('☄').trim(), "Bolide");
     let connect = text_of(client, ".connect").await;
     assert!(connect.contains(&format!("redis-cli -p {}", bolide.redis_port)), "{connect}");
+    // A local Bolide has one student: no sandbox panel.
+    assert!(
+        client.find_all(Locator::Css(".sandbox")).await.expect("find").is_empty(),
+        "no sandbox panel locally"
+    );
     // index.html's loading state was replaced by the app, not left beside it.
     assert!(
         client.find_all(Locator::Css("#boot")).await.expect("find").is_empty(),

@@ -2,7 +2,8 @@
 //!
 //! - `GET /api/sandbox` → [`SandboxInfo`]: its code (shown only to the
 //!   browser that owns it) and idle timeout; `404` for a browser without a
-//!   sandbox (a read never creates one). Locally: `shared: false`, no code.
+//!   sandbox (a read never creates one). Locally, for every browser:
+//!   `shared: false`, no code.
 //! - `POST /api/sandbox/resume` `{"code": "XXXX-XXXX-XXXX"}` → this
 //!   browser joins that sandbox (a new cookie secret of its own; the other
 //!   browsers keep theirs): `200` with [`SandboxInfo`]; `404` for a code
@@ -35,12 +36,17 @@ pub fn router() -> Router<AppState> {
         .route("/sandbox/rotate", post(rotate))
 }
 
-async fn info(State(sandboxes): State<Sandboxes>, session: Session) -> Result<Json<SandboxInfo>, AppError> {
-    let code = match sandboxes.store.is_shared() {
-        true => Some(sandboxes.store.code(&session.id).await?),
-        false => None,
-    };
-    Ok(Json(describe(&sandboxes, code)))
+/// Locally always `200` with `shared: false` (a browser's page asks before
+/// it has a cookie); in shared mode the caller's sandbox, or `404`.
+async fn info(
+    State(sandboxes): State<Sandboxes>,
+    session: Result<Session, AppError>,
+) -> Result<Json<SandboxInfo>, AppError> {
+    if !sandboxes.store.is_shared() {
+        return Ok(Json(describe(&sandboxes, None)));
+    }
+    let code = sandboxes.store.code(&session?.id).await?;
+    Ok(Json(describe(&sandboxes, Some(code))))
 }
 
 async fn rotate(State(sandboxes): State<Sandboxes>, session: Session) -> Result<Json<SandboxInfo>, AppError> {
