@@ -76,8 +76,7 @@ impl AppError {
 
 impl From<redis::RedisError> for AppError {
     fn from(err: redis::RedisError) -> Self {
-        if err.is_io_error() || err.is_timeout() || err.is_connection_dropped() || err.is_connection_refusal()
-        {
+        if crate::redis_conn::is_transient(&err) {
             AppError::RedisUnavailable(err.to_string())
         } else {
             AppError::Internal(err.to_string())

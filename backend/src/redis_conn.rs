@@ -139,9 +139,56 @@ pub async fn scan_keys(
     }
 }
 
+/// Errors that say Redis is (for now) out of reach, rather than that a
+/// command was wrong: no connection, a timeout, or a server that is
+/// loading its data after a restart (`LOADING`), failing over or busy. A
+/// job run that hits one is handed back, not failed; an API request gets a
+/// `503` ("try again"), never a `500`.
+pub fn is_transient(err: &redis::RedisError) -> bool {
+    use redis::ErrorKind;
+    if err.is_io_error() || err.is_timeout() || err.is_connection_dropped() || err.is_connection_refusal() {
+        return true;
+    }
+    match err.kind() {
+        ErrorKind::Server(kind) if is_transient_server_error(kind) => true,
+        // A transaction Redis refused at `EXEC` because a command was
+        // refused while queueing, e.g. `LOADING` after a restart.
+        ErrorKind::Server(redis::ServerErrorKind::ExecAbort) => {
+            err.clone().into_server_errors().is_some_and(|errors| {
+                errors.iter().any(|(_, e)| e.kind().is_some_and(is_transient_server_error))
+            })
+        }
+        _ => false,
+    }
+}
+
+fn is_transient_server_error(kind: redis::ServerErrorKind) -> bool {
+    use redis::ServerErrorKind;
+    matches!(
+        kind,
+        ServerErrorKind::BusyLoading
+            | ServerErrorKind::TryAgain
+            | ServerErrorKind::MasterDown
+            | ServerErrorKind::ClusterDown
+    )
+}
+
 #[cfg(test)]
 mod tests {
-    use super::url_without_db;
+    use super::{is_transient, url_without_db};
+
+    #[test]
+    fn not_now_errors_are_transient_wrong_commands_are_not() {
+        use redis::{ErrorKind, RedisError, ServerErrorKind};
+        let loading = RedisError::from((ErrorKind::Server(ServerErrorKind::BusyLoading), "LOADING"));
+        assert!(is_transient(&loading));
+        let reset = RedisError::from(std::io::Error::from(std::io::ErrorKind::ConnectionReset));
+        assert!(is_transient(&reset));
+        let wrong = RedisError::from((ErrorKind::Server(ServerErrorKind::ResponseError), "ERR syntax error"));
+        assert!(!is_transient(&wrong));
+        let no_perm = RedisError::from((ErrorKind::Server(ServerErrorKind::NoPerm), "NOPERM"));
+        assert!(!is_transient(&no_perm));
+    }
 
     #[test]
     fn strips_the_database_from_urls() {

@@ -109,7 +109,12 @@ async fn a_worker_killed_mid_job_loses_nothing() {
     first.kill9();
 
     let second = worker(&redis, 0);
-    let done = wait_for(&api, &id, Duration::from_secs(30), |job| job["status"] != "running").await;
+    // Once its worker is silent past the visibility timeout the job shows
+    // `queued` again (never `running` under a dead worker), then runs.
+    let done = wait_for(&api, &id, Duration::from_secs(30), |job| {
+        !matches!(job["status"].as_str(), Some("running" | "queued"))
+    })
+    .await;
     assert_eq!(done["status"], "succeeded", "{done}");
     assert_eq!(done["attempts"], 2);
     assert_eq!(done["worker"], second.id.as_str());
@@ -138,7 +143,10 @@ async fn a_job_whose_workers_always_die_fails_after_max_attempts() {
         doomed.kill9();
     }
     let last = worker(&redis, 0);
-    let failed = wait_for(&api, &id, Duration::from_secs(15), |job| job["status"] != "running").await;
+    let failed = wait_for(&api, &id, Duration::from_secs(15), |job| {
+        !matches!(job["status"].as_str(), Some("running" | "queued"))
+    })
+    .await;
     assert_eq!(failed["status"], "failed", "{failed}");
     assert_eq!(failed["attempts"], 2);
     let error = failed["error"].as_str().expect("error");

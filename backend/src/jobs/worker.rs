@@ -37,6 +37,7 @@ use super::run::Outcome;
 use super::transitions::{self, Claim, Delivery, Lease, Verdict};
 use super::{keys, queue, registry};
 use crate::redis_conn;
+pub use crate::redis_conn::is_transient;
 use crate::sandbox::clock::now_ms;
 use crate::sandbox::Owner;
 use crate::sandbox::SYSTEM_DB;
@@ -383,25 +384,6 @@ fn read_job(analysis: &str, params_json: &str) -> Result<(Analysis, JobParams), 
     })?;
     params.validate(analysis).map_err(|err| format!("invalid params: {err}"))?;
     Ok((analysis, params))
-}
-
-/// Errors that say Redis is (for now) out of reach, rather than that a
-/// command was wrong: a run that hits one is handed back, not failed.
-pub fn is_transient(err: &RedisError) -> bool {
-    use redis::{ErrorKind, ServerErrorKind};
-    err.is_io_error()
-        || err.is_timeout()
-        || err.is_connection_dropped()
-        || err.is_connection_refusal()
-        || matches!(
-            err.kind(),
-            ErrorKind::Server(
-                ServerErrorKind::BusyLoading
-                    | ServerErrorKind::TryAgain
-                    | ServerErrorKind::MasterDown
-                    | ServerErrorKind::ClusterDown
-            )
-        )
 }
 
 #[cfg(test)]

@@ -39,8 +39,16 @@ if job[5] and redis.call('HGET', KEYS[4], job[5]) == ARGV[2] then
 end
 local attempts = tonumber(job[3]) or 0
 if attempts >= (tonumber(job[4]) or 1) then
-  local reason = string.format('its queue entry %s was lost (deleted or trimmed from the stream) ' ..
-    'after %d attempts; not queued again', tostring(job[2]), attempts)
+  local reason
+  if in_stream then
+    -- The entry is there: its worker died (the API found it silent), as a
+    -- worker's XAUTOCLAIM would have (start.lua says the same).
+    reason = string.format('gave up after %d attempts: each time, the worker running it stopped ' ..
+      'responding for longer than the visibility timeout (last: %s)', attempts, tostring(job[5]))
+  else
+    reason = string.format('its queue entry %s was lost (deleted or trimmed from the stream) ' ..
+      'after %d attempts; not queued again', tostring(job[2]), attempts)
+  end
   redis.call('HSET', KEYS[1], 'status', 'failed', 'error', reason, 'finished_at', ARGV[3])
   redis.call('HDEL', KEYS[1], 'heartbeat_at')
   redis.call('PEXPIRE', KEYS[1], math.max(tonumber(job[8]) or 0, tonumber(ARGV[5])))
