@@ -332,12 +332,7 @@ pub async fn delete_job(id: &str) -> Result<(), ApiError> {
     let url = format!("/api/jobs/{}", encode_path_segment(id));
     let response =
         Request::delete(&url).send().await.map_err(|err| ApiError::Unreachable(err.to_string()))?;
-    let status = response.status();
-    if (200..300).contains(&status) {
-        return Ok(());
-    }
-    let text = response.text().await.map_err(|err| ApiError::BadResponse(err.to_string()))?;
-    Err(error_from(status, &text))
+    no_content(response).await
 }
 
 /// `GET /api/jobs/workers`: the workers whose heartbeat was seen recently.
@@ -350,6 +345,17 @@ pub async fn job_workers() -> Result<bolide_shared::jobs::Workers, ApiError> {
 }
 
 /// Like [`decode`], for endpoints that answer any 2xx (`202 Accepted`).
+/// `Ok` for any success (the body, if any, says nothing more), else the
+/// server's JSON error.
+async fn no_content(response: gloo_net::http::Response) -> Result<(), ApiError> {
+    let status = response.status();
+    if (200..300).contains(&status) {
+        return Ok(());
+    }
+    let text = response.text().await.map_err(|err| ApiError::BadResponse(err.to_string()))?;
+    Err(error_from(status, &text))
+}
+
 async fn decode_success<T: serde::de::DeserializeOwned>(
     response: gloo_net::http::Response,
 ) -> Result<T, ApiError> {
@@ -453,12 +459,7 @@ pub async fn rotate_sandbox_code() -> Result<SandboxInfo, ApiError> {
 pub async fn end_sandbox() -> Result<(), ApiError> {
     let response =
         Request::delete("/api/sandbox").send().await.map_err(|err| ApiError::Unreachable(err.to_string()))?;
-    let status = response.status();
-    if status == 204 {
-        return Ok(());
-    }
-    let text = response.text().await.map_err(|err| ApiError::BadResponse(err.to_string()))?;
-    Err(error_from(status, &text))
+    no_content(response).await
 }
 
 /// The message shown in place of an output when a call failed: what every
