@@ -133,6 +133,27 @@ pub async fn wait_for(client: &Client, css: &str) -> fantoccini::elements::Eleme
         .unwrap_or_else(|err| panic!("no element {css}: {err}"))
 }
 
+/// Types `line` + Enter into the console on the page (the Console page or
+/// a guide's) and returns the text of the new entry's output.
+pub async fn run_console_line(client: &Client, line: &str) -> String {
+    use fantoccini::Locator;
+    let before = client.find_all(Locator::Css(".console-entry")).await.expect("entries").len();
+    let input = wait_for(client, "#console-input").await;
+    input.send_keys(line).await.expect("type");
+    input.send_keys(&fantoccini::key::Key::Enter.to_string()).await.expect("enter");
+    for _ in 0..200 {
+        let entries = client.find_all(Locator::Css(".console-entry")).await.expect("entries");
+        if let Some(entry) = entries.get(before) {
+            if let Ok(output) = entry.find(Locator::Css("pre.console-output")).await {
+                // innerText keeps the <pre>'s line breaks exactly.
+                return output.prop("innerText").await.expect("text").unwrap_or_default();
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("entry {before} never got an output");
+}
+
 /// Waits (10 s at most) until the first element matching `css` contains
 /// `needle`, and returns its text.
 pub async fn text_becomes(client: &Client, css: &str, needle: &str) -> String {

@@ -2,37 +2,10 @@
 //! Redis: typing, exact outputs, history, completion, hints, the code panel,
 //! and keys rendered as text.
 
-use std::time::Duration;
-
-use bolide_tests::browser::{save_screenshot, serve_app, wait_for};
+use bolide_tests::browser::{run_console_line, save_screenshot, serve_app, wait_for};
 use bolide_tests::Browser;
 use fantoccini::key::Key;
 use fantoccini::{Client, Locator};
-
-/// Types `line` + Enter and returns the text of the new entry's output.
-async fn run(client: &Client, line: &str) -> String {
-    let before = client.find_all(Locator::Css(".console-entry")).await.expect("entries").len();
-    let input = wait_for(client, "#console-input").await;
-    input.send_keys(line).await.expect("type");
-    input.send_keys(&Key::Enter.to_string()).await.expect("enter");
-    output_of_entry(client, before).await
-}
-
-/// Waits for entry number `index` (0-based) to have its output.
-async fn output_of_entry(client: &Client, index: usize) -> String {
-    for _ in 0..200 {
-        let entries = client.find_all(Locator::Css(".console-entry")).await.expect("entries");
-        if let Some(entry) = entries.get(index) {
-            if let Ok(output) = entry.find(Locator::Css("pre.console-output")).await {
-                // innerText keeps the <pre>'s line breaks exactly.
-                let text = output.prop("innerText").await.expect("text").unwrap_or_default();
-                return text;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("entry {index} never got an output");
-}
 
 async fn input_value(client: &Client) -> String {
     wait_for(client, "#console-input").await.prop("value").await.expect("value").unwrap_or_default()
@@ -48,11 +21,11 @@ async fn console_page_runs_commands_like_redis_cli() {
     let prompt = wait_for(client, ".console-prompt").await.text().await.expect("prompt");
     assert!(prompt.contains(&format!("127.0.0.1:{}>", bolide.redis_port)), "{prompt}");
 
-    assert_eq!(run(client, "SET my_key my_value").await, "OK");
-    assert_eq!(run(client, "GET my_key").await, "\"my_value\"");
-    assert_eq!(run(client, "HSET k2 name Joe email x type instructor").await, "(integer) 3");
+    assert_eq!(run_console_line(client, "SET my_key my_value").await, "OK");
+    assert_eq!(run_console_line(client, "GET my_key").await, "\"my_value\"");
+    assert_eq!(run_console_line(client, "HSET k2 name Joe email x type instructor").await, "(integer) 3");
     assert_eq!(
-        run(client, "HGETALL k2").await,
+        run_console_line(client, "HGETALL k2").await,
         "1) \"name\"\n2) \"Joe\"\n3) \"email\"\n4) \"x\"\n5) \"type\"\n6) \"instructor\""
     );
 
@@ -83,8 +56,8 @@ async fn console_page_runs_commands_like_redis_cli() {
     input.clear().await.expect("clear");
 
     // Keys and values are text, never markup.
-    assert_eq!(run(client, "SET \"<img src=x onerror=alert(1)>\" v").await, "OK");
-    assert_eq!(run(client, "KEYS <img*").await, "1) \"<img src=x onerror=alert(1)>\"");
+    assert_eq!(run_console_line(client, "SET \"<img src=x onerror=alert(1)>\" v").await, "OK");
+    assert_eq!(run_console_line(client, "KEYS <img*").await, "1) \"<img src=x onerror=alert(1)>\"");
     assert!(client.find(Locator::Css(".console-output img")).await.is_err(), "markup was rendered");
 
     save_screenshot(client, "console").await;

@@ -3,30 +3,10 @@
 //! in a second browser; a new code makes the old one useless; ending the
 //! sandbox asks first. Locally the panel is not there.
 
-use std::time::Duration;
-
-use bolide_tests::browser::{e2e_dist, text_becomes, wait_for};
+use bolide_tests::browser::{e2e_dist, run_console_line, text_becomes, wait_for};
 use bolide_tests::{BolideProcess, Browser};
 use fantoccini::key::Key;
 use fantoccini::{Client, Locator};
-
-/// Runs one console line on the Console page and returns its output.
-async fn run(client: &Client, line: &str) -> String {
-    let before = client.find_all(Locator::Css(".console-entry")).await.expect("entries").len();
-    let input = wait_for(client, "#console-input").await;
-    input.send_keys(line).await.expect("type");
-    input.send_keys(&Key::Enter.to_string()).await.expect("enter");
-    for _ in 0..200 {
-        let entries = client.find_all(Locator::Css(".console-entry")).await.expect("entries");
-        if let Some(entry) = entries.get(before) {
-            if let Ok(output) = entry.find(Locator::Css("pre.console-output")).await {
-                return output.prop("innerText").await.expect("text").unwrap_or_default();
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("{line} never got an output");
-}
 
 async fn shown_code(client: &Client) -> String {
     wait_for(client, "#sandbox-show-code[aria-expanded='false']").await.click().await.expect("show");
@@ -56,7 +36,7 @@ async fn a_sandbox_code_opens_the_same_sandbox_in_another_browser() {
     text_becomes(alice, ".sandbox", "first command").await;
 
     alice.goto(&bolide.url("/console")).await.expect("console");
-    assert_eq!(run(alice, "SET mine \"from the first browser\"").await, "OK");
+    assert_eq!(run_console_line(alice, "SET mine \"from the first browser\"").await, "OK");
     alice.goto(&bolide.url("/")).await.expect("home");
     text_becomes(alice, ".sandbox", "in a sandbox of your own").await;
     assert!(
@@ -74,7 +54,7 @@ async fn a_sandbox_code_opens_the_same_sandbox_in_another_browser() {
     input.send_keys(&Key::Enter.to_string()).await.expect("open");
     text_becomes(bob, ".sandbox [role='status']", "now works in that sandbox").await;
     bob.goto(&bolide.url("/console")).await.expect("console");
-    assert_eq!(run(bob, "GET mine").await, "\"from the first browser\"");
+    assert_eq!(run_console_line(bob, "GET mine").await, "\"from the first browser\"");
 
     // A new code: the old one opens nothing any more.
     alice.goto(&bolide.url("/")).await.expect("home");
@@ -95,10 +75,14 @@ async fn a_sandbox_code_opens_the_same_sandbox_in_another_browser() {
     wait_for(alice, "#sandbox-end").await.click().await.expect("end");
     text_becomes(alice, ".sandbox-end", "End your sandbox?").await;
     bob.goto(&bolide.url("/console")).await.expect("console");
-    assert_eq!(run(bob, "GET mine").await, "\"from the first browser\"", "nothing ended before confirming");
+    assert_eq!(
+        run_console_line(bob, "GET mine").await,
+        "\"from the first browser\"",
+        "nothing ended before confirming"
+    );
     wait_for(alice, "#sandbox-end-confirm").await.click().await.expect("confirm");
     text_becomes(alice, ".sandbox [role='status']", "has ended").await;
-    assert_eq!(run(bob, "GET mine").await, "(nil)", "the sandbox's keys went with it");
+    assert_eq!(run_console_line(bob, "GET mine").await, "(nil)", "the sandbox's keys went with it");
 
     first.close().await;
     second.close().await;
