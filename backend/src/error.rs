@@ -100,11 +100,6 @@ impl IntoResponse for AppError {
             tracing::warn!(error = %self, "request failed");
         }
         let mut response = (self.status(), Json(ErrorBody { error: self.detail() })).into_response();
-        if matches!(&self, AppError::RedisUnavailable(message) if !message.contains("timed out")) {
-            // Maybe a connection broken by a Redis restart: a read may be
-            // run again once (see `redis_conn::retry_reads_once`).
-            response.extensions_mut().insert(crate::redis_conn::ConnectionBroken);
-        }
         if let AppError::RateLimited { retry_after, .. } = &self {
             let seconds = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
             if let Ok(value) = axum::http::HeaderValue::from_str(&seconds.to_string()) {

@@ -1,19 +1,37 @@
 //! How Bolide talks to Redis: one multiplexed, self-healing connection.
 //!
-//! A [`redis::aio::ConnectionManager`] pipelines every request of every
-//! browser over one TCP connection (cheap for Redis, fast for us) and
-//! reconnects by itself when the connection drops — so when Redis restarts,
-//! Bolide recovers without a restart of its own. It is created lazily, so
-//! Bolide starts (and its health endpoint says "Redis down") even when an
-//! external Redis is not up yet.
+//! A [`Connection`] is a [`redis::aio::ConnectionManager`]: it pipelines
+//! every request of every browser over one TCP connection (cheap for Redis,
+//! fast for us) and reconnects by itself when the connection drops — so
+//! when Redis restarts, Bolide recovers without a restart of its own. It is
+//! created lazily, so Bolide starts (and its health endpoint says "Redis
+//! down") even when an external Redis is not up yet.
+//!
+//! **A command that never reached Redis is sent once more.** After a Redis
+//! restart, the first command on an idle connection finds it closed (the
+//! manager only notices a dead socket when it is used) and fails; so does
+//! one sent while the manager's reconnection was refused. Neither was
+//! written to Redis, so running it again on the fresh connection cannot
+//! run it twice — whatever it is, a read or a write — and a restart Redis
+//! is already back from costs no `503`. What counts as "never reached
+//! Redis": the connection could not be opened (refused), or the command
+//! failed at once, at its first poll, on a connection already known
+//! closed — before it could have been written (a reply needs the
+//! connection's driver task to run first). A command that failed later (a
+//! reply timeout, a connection that broke while it was in flight) may have
+//! run, and is not repeated: its caller answers `503`, and a client that
+//! retries a job's submission sends an `Idempotency-Key`.
 //!
 //! Timeouts are short on purpose: the app must say "Redis down" within a
 //! second or two, not hang a student's page.
 
 use std::time::Duration;
 
+use std::future::Future;
+
 use bolide_shared::api::RedisMode;
-use redis::aio::{ConnectionManager, ConnectionManagerConfig, MultiplexedConnection};
+use redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig, MultiplexedConnection};
+use redis::{Cmd, Pipeline, RedisFuture, RedisResult, Value};
 
 /// Longest a single command may wait for its reply.
 pub const RESPONSE_TIMEOUT: Duration = Duration::from_millis(1500);
@@ -29,8 +47,76 @@ pub struct RedisEndpoint {
     pub port: u16,
 }
 
+/// Bolide's self-healing connection to one database (clones share its
+/// socket); see the module docs.
+#[derive(Clone)]
+pub struct Connection {
+    manager: ConnectionManager,
+}
+
+impl ConnectionLike for Connection {
+    fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
+        let manager = &self.manager;
+        Box::pin(once_more_if_unsent(move || {
+            let mut manager = manager.clone();
+            async move { manager.send_packed_command(cmd).await }
+        }))
+    }
+
+    fn req_packed_commands<'a>(
+        &'a mut self,
+        pipeline: &'a Pipeline,
+        offset: usize,
+        count: usize,
+    ) -> RedisFuture<'a, Vec<Value>> {
+        let manager = &self.manager;
+        Box::pin(once_more_if_unsent(move || {
+            let mut manager = manager.clone();
+            async move { manager.send_packed_commands(pipeline, offset, count).await }
+        }))
+    }
+
+    fn get_db(&self) -> i64 {
+        self.manager.get_db()
+    }
+}
+
+/// Runs `send()`, and once more if it failed before reaching Redis (see
+/// the module docs): refused, or failed at its first poll with the
+/// connection closed.
+async fn once_more_if_unsent<T, F, Fut>(mut send: F) -> RedisResult<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = RedisResult<T>>,
+{
+    let (result, at_once) = noting_first_poll(send()).await;
+    match result {
+        Err(err) if never_reached_redis(&err, at_once) => {
+            tracing::debug!(%err, "a command did not reach Redis; sending it on the fresh connection");
+            send().await
+        }
+        result => result,
+    }
+}
+
+fn never_reached_redis(err: &redis::RedisError, failed_at_first_poll: bool) -> bool {
+    err.is_connection_refusal() || (failed_at_first_poll && err.is_connection_dropped() && !err.is_timeout())
+}
+
+/// Runs `future`; also says whether it was ready at its first poll.
+async fn noting_first_poll<F: Future>(future: F) -> (F::Output, bool) {
+    let mut future = std::pin::pin!(future);
+    let mut polls = 0u32;
+    let output = std::future::poll_fn(|cx| {
+        polls += 1;
+        future.as_mut().poll(cx)
+    })
+    .await;
+    (output, polls == 1)
+}
+
 /// Opens the self-healing connection to `url` (no I/O until first use).
-pub fn connect(url: &str) -> redis::RedisResult<(ConnectionManager, RedisEndpoint)> {
+pub fn connect(url: &str) -> redis::RedisResult<(Connection, RedisEndpoint)> {
     let client = redis::Client::open(url)?;
     let (host, port) = match client.get_connection_info().addr() {
         redis::ConnectionAddr::Tcp(host, port) | redis::ConnectionAddr::TcpTls { host, port, .. } => {
@@ -45,18 +131,18 @@ pub fn connect(url: &str) -> redis::RedisResult<(ConnectionManager, RedisEndpoin
 /// A self-healing connection to `url` whose replies may take up to
 /// `response_timeout` (a worker's blocking reads need longer than
 /// [`RESPONSE_TIMEOUT`]); no I/O until first use.
-pub fn connect_with_timeout(url: &str, response_timeout: Duration) -> redis::RedisResult<ConnectionManager> {
+pub fn connect_with_timeout(url: &str, response_timeout: Duration) -> redis::RedisResult<Connection> {
     managed(redis::Client::open(url)?, response_timeout)
 }
 
-fn managed(client: redis::Client, response_timeout: Duration) -> redis::RedisResult<ConnectionManager> {
+fn managed(client: redis::Client, response_timeout: Duration) -> redis::RedisResult<Connection> {
     let config = ConnectionManagerConfig::new()
         .set_response_timeout(Some(response_timeout))
         .set_connection_timeout(Some(CONNECT_TIMEOUT))
         .set_min_delay(Duration::from_millis(50))
         .set_max_delay(Duration::from_millis(500))
         .set_number_of_retries(3);
-    ConnectionManager::new_lazy_with_config(client, config)
+    Ok(Connection { manager: ConnectionManager::new_lazy_with_config(client, config)? })
 }
 
 /// A plain connection of the caller's own to `url`, opened now: its
@@ -71,35 +157,6 @@ pub async fn private_connection(
         .set_connection_timeout(Some(CONNECT_TIMEOUT))
         .set_response_timeout(Some(response_timeout));
     client.get_multiplexed_async_connection_with_config(&config).await
-}
-
-/// Marks a response that failed on a connection Redis was not reachable
-/// through (refused, broken, reset; not a timeout).
-#[derive(Debug, Clone, Copy)]
-pub struct ConnectionBroken;
-
-/// Middleware: a `GET` or `HEAD` (a read: running it twice changes
-/// nothing) whose Redis connection turned out broken — the first command
-/// on an idle connection after a Redis restart fails, and the connection
-/// manager reconnects — is run once more, on the fresh connection, so a
-/// restart Redis is already back from costs no `503`. Writes are not
-/// replayed here (a write may have reached Redis before the connection
-/// broke); their clients retry, with an `Idempotency-Key` for jobs.
-pub async fn retry_reads_once(
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    let method = request.method().clone();
-    if method != axum::http::Method::GET && method != axum::http::Method::HEAD {
-        return next.run(request).await;
-    }
-    let (parts, body) = request.into_parts();
-    let again = axum::extract::Request::from_parts(parts.clone(), axum::body::Body::empty());
-    let response = next.clone().run(axum::extract::Request::from_parts(parts, body)).await;
-    if response.extensions().get::<ConnectionBroken>().is_none() {
-        return response;
-    }
-    next.run(again).await
 }
 
 /// `redis://host:port/3` → `redis://host:port` (the console opens one

@@ -9,11 +9,11 @@ use std::time::{Duration, Instant};
 use axum::extract::OriginalUri;
 use axum::Router;
 use bolide_shared::api::RedisMode;
-use redis::aio::ConnectionManager;
 use thiserror::Error;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::redis_conn::Connection;
 use crate::console::rate::RateLimits;
 use crate::console::relay::Relay;
 use crate::console::ConsolePolicy;
@@ -90,7 +90,7 @@ pub struct AppState {
 
 struct Inner {
     /// Bolide's own database ([`SYSTEM_DB`]): sandboxes, health probes.
-    system: ConnectionManager,
+    system: Connection,
     endpoint: RedisEndpoint,
     /// `redis://host:port` without a database, for connections of one's own.
     base_url: String,
@@ -191,7 +191,7 @@ impl AppState {
     }
 
     /// A handle on Bolide's own database (clones share one socket).
-    pub fn redis(&self) -> ConnectionManager {
+    pub fn redis(&self) -> Connection {
         self.inner.system.clone()
     }
 
@@ -239,7 +239,6 @@ pub fn api_router(state: AppState) -> Router {
         .merge(crate::sandbox::api::router())
         .fallback(api_not_found)
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
-        .layer(axum::middleware::from_fn(redis_conn::retry_reads_once))
         .layer(axum::middleware::from_fn_with_state(state.sandboxes().clone(), crate::sandbox::set_cookie))
         .layer(axum::middleware::from_fn_with_state(
             state.sandboxes().clone(),

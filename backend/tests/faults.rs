@@ -286,3 +286,111 @@ async fn jobs_whose_queue_entry_was_deleted_by_hand_still_end() {
         assert!(job["error"].as_str().unwrap_or_default().contains("queue entry"), "{job}");
     }
 }
+
+/// `bolide serve` on the external `redis`, without workers.
+fn serve_on(redis: &bolide_tests::RedisServer) -> BolideProcess {
+    BolideProcess::serve(&["--redis-url", &redis.url(), "--dist", "/nonexistent-dist", "--no-worker"], &[])
+}
+
+// The connection layer (`redis_conn::Connection`) sends a command that
+// never reached Redis once more: without that, each first request below
+// meets the connection the restart closed and answers 503.
+#[tokio::test]
+async fn the_first_requests_after_a_redis_restart_are_answered_reads_and_writes_alike() {
+    let mut redis = bolide_tests::RedisServer::start();
+    let bolide = serve_on(&redis);
+    let mut client = Client::of_process(&bolide);
+    // Every connection the requests below use is opened, then idle.
+    let (status, json) = client.get("/api/jobs").await;
+    assert_eq!(status, StatusCode::OK, "{json}");
+    assert_eq!(client.console("INCR visits").await, "(integer) 1");
+
+    redis.restart();
+    let (status, json) = client.get("/api/jobs").await;
+    assert_eq!(status, StatusCode::OK, "the first read after the restart: {json}");
+    assert_eq!(
+        client.console("INCR visits").await,
+        "(integer) 1",
+        "the first write after the restart, run once (Redis came back empty)"
+    );
+
+    redis.restart();
+    let (status, job) = client.json("POST", "/api/jobs", &json!({ "analysis": "hemispheres" })).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "the first write on the system connection: {job}");
+    let mut system = common::conn(redis.port(), 15);
+    let jobs: u64 = redis::cmd("XLEN").arg("bolide:jobs:queue").query(&mut system).expect("XLEN");
+    assert_eq!(jobs, 1, "submitted once");
+}
+
+// Two threads: the load's request runs while this one stops Redis.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_load_during_a_redis_stall_ends_with_an_error_and_changes_nothing() {
+    let redis = bolide_tests::RedisServer::start();
+    let bolide = serve_on(&redis);
+    let mut client = Client::of_process(&bolide);
+    let (status, json) = client.send("POST", "/api/data/generate?n=50&seed=1", None, Vec::new()).await;
+    assert_eq!(status, StatusCode::OK, "{json}");
+    let mut db0 = redis.connection();
+    let keys_before: u64 = redis::cmd("DBSIZE").query(&mut db0).expect("DBSIZE");
+
+    let base = bolide.base_url.clone();
+    let load = tokio::spawn(async move {
+        http::request("POST", &format!("{base}/api/data/generate?n=300000&seed=2"), &[], &[]).await
+    });
+    let mut system = common::conn(redis.port(), 15);
+    let locked = wait_until(Duration::from_secs(60), || {
+        let keys: Vec<String> = redis::cmd("KEYS").arg("*lock").query(&mut system).unwrap_or_default();
+        keys.iter().any(|k| !k.contains("housekeeping"))
+    });
+    assert!(locked, "the load took its lock");
+    let pid = redis.pid().expect("pid");
+    send_signal(pid, rustix::process::Signal::STOP);
+    // Redis stays stopped until the load has answered (bounded).
+    let answer = tokio::time::timeout(Duration::from_secs(60), load).await;
+    send_signal(pid, rustix::process::Signal::CONT);
+    let answer = answer.expect("the load answered while Redis was stopped").expect("task").expect("HTTP");
+    assert_eq!(answer.status, 503, "{}", answer.text());
+    assert!(answer.text().contains("nothing was changed"), "{}", answer.text());
+
+    // Redis discarded the load's transaction: the 50 landings are all there is.
+    assert!(wait_until(Duration::from_secs(10), || redis::cmd("PING").query::<String>(&mut db0).is_ok()));
+    let keys_after: u64 = redis::cmd("DBSIZE").query(&mut db0).expect("DBSIZE");
+    assert_eq!(keys_after, keys_before, "nothing of the stopped load was written");
+    let (status, page) = client.get("/api/data").await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    // And the lock was released or lapsed: a new load runs within seconds.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let (status, json) = client.send("POST", "/api/data/generate?n=60&seed=3", None, Vec::new()).await;
+        if status == StatusCode::OK {
+            assert_eq!(json["loaded"], 60, "{json}");
+            break;
+        }
+        assert_eq!(status, StatusCode::CONFLICT, "only the stopped load's lock may refuse: {json}");
+        assert!(std::time::Instant::now() < deadline, "the stopped load's lock never lapsed");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+// The other side of the reconnect rule: a command that was sent and then
+// timed out may have run, so it is not sent again.
+#[tokio::test]
+async fn a_write_that_timed_out_on_a_stalled_redis_is_not_sent_twice() {
+    let redis = bolide_tests::RedisServer::start();
+    let mut conn =
+        bolide::redis_conn::connect_with_timeout(&redis.url(), Duration::from_millis(300)).expect("url");
+    let pong: String = redis::cmd("PING").query_async(&mut conn).await.expect("PING");
+    assert_eq!(pong, "PONG");
+    let pid = redis.pid().expect("pid");
+    send_signal(pid, rustix::process::Signal::STOP);
+    let incr: redis::RedisResult<i64> = redis::cmd("INCR").arg("runs").query_async(&mut conn).await;
+    send_signal(pid, rustix::process::Signal::CONT);
+    let err = incr.expect_err("no reply from a stopped Redis");
+    assert!(err.is_timeout(), "{err}");
+    let runs = || redis::cmd("GET").arg("runs").query::<Option<i64>>(&mut redis.connection()).expect("GET");
+    assert!(wait_until(Duration::from_secs(5), || runs().is_some()), "Redis ran the INCR it had been sent");
+    // Whatever Redis had still to read from that connection, it has read by
+    // the time it answers a `PING` on it.
+    let _ = redis::cmd("PING").query_async::<String>(&mut conn).await;
+    assert_eq!(runs(), Some(1), "once");
+}

@@ -16,7 +16,7 @@ use bolide::sandbox::Owner;
 use bolide_shared::jobs::*;
 use bolide_tests::RedisServer;
 use common::{assert_results_match, data_conn, load, p50, timing_dataset};
-use redis::aio::ConnectionManager;
+use bolide::redis_conn::Connection;
 use tokio::sync::watch;
 
 // As in the `bolide` binary, so the timing below is the worker's.
@@ -383,7 +383,7 @@ fn reference(analysis: Analysis, params: &JobParams, model: &Model) -> (u64, Ana
 const SUM_TOLERANCE: f64 = 1e-9;
 
 async fn run(
-    conn: &mut ConnectionManager,
+    conn: &mut Connection,
     scope: &Owner,
     analysis: Analysis,
     params: &JobParams,
@@ -624,7 +624,7 @@ async fn count_per_class_timing() {
 }
 
 /// Every `meteorite:*` key, as plainly as possible.
-async fn scan_all(conn: &mut ConnectionManager) -> Vec<Vec<u8>> {
+async fn scan_all(conn: &mut Connection) -> Vec<Vec<u8>> {
     let mut cursor: u64 = 0;
     let mut keys = Vec::new();
     loop {
@@ -646,7 +646,7 @@ async fn scan_all(conn: &mut ConnectionManager) -> Vec<Vec<u8>> {
 }
 
 /// CPU time Redis has used (user + system), in ms.
-async fn redis_cpu_ms(conn: &mut ConnectionManager) -> f64 {
+async fn redis_cpu_ms(conn: &mut Connection) -> f64 {
     let info: String = redis::cmd("INFO").arg("cpu").query_async(conn).await.expect("INFO");
     let seconds = |name: &str| -> f64 {
         info.lines()

@@ -16,7 +16,7 @@ use bolide::sandbox::Owner;
 use bolide_shared::jobs::*;
 use bolide_tests::RedisServer;
 use common::{assert_results_match, data_conn, load, p50, timing_dataset};
-use redis::aio::ConnectionManager;
+use bolide::redis_conn::Connection;
 use tokio::sync::watch;
 
 // As in the `bolide` binary, so the timing below is the worker's.
@@ -52,7 +52,7 @@ const SUM_TOLERANCE: f64 = 1e-12;
 /// read the scope whole (`SCAN`ned).
 async fn both(
     redis: &RedisServer,
-    conn: &mut ConnectionManager,
+    conn: &mut Connection,
     cache: &RecordCache,
     scope: &Owner,
     analysis: Analysis,

@@ -138,6 +138,11 @@ impl RedisServer {
         self.port
     }
 
+    /// The server's process id (to stop it with `SIGSTOP`, say), while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     pub fn url(&self) -> String {
         format!("redis://127.0.0.1:{}/0", self.port)
     }

@@ -13,9 +13,9 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use redis::aio::ConnectionManager;
 
 use super::relay::Relay;
+use crate::redis_conn::Connection;
 use crate::error::AppError;
 use crate::lease::Lease;
 use crate::sandbox::clock::now_ms;
@@ -75,7 +75,7 @@ pub async fn round(relay: &Relay) -> Result<(), AppError> {
     result
 }
 
-async fn work(relay: &Relay, system: &mut ConnectionManager) -> Result<(), AppError> {
+async fn work(relay: &Relay, system: &mut Connection) -> Result<(), AppError> {
     reap_idle(relay, system).await?;
     if relay.policy.is_shared()
         && (relay.policy.limits.max_session_keys > 0 || relay.policy.limits.max_session_bytes > 0)
@@ -86,7 +86,7 @@ async fn work(relay: &Relay, system: &mut ConnectionManager) -> Result<(), AppEr
 }
 
 /// Ends every sandbox idle past the timeout, in batches, until none is left.
-async fn reap_idle(relay: &Relay, system: &mut ConnectionManager) -> Result<(), AppError> {
+async fn reap_idle(relay: &Relay, system: &mut Connection) -> Result<(), AppError> {
     loop {
         let idle = relay.sessions.idle(1000).await?;
         if idle.is_empty() {
@@ -102,7 +102,7 @@ async fn reap_idle(relay: &Relay, system: &mut ConnectionManager) -> Result<(), 
     }
 }
 
-async fn measure_quotas(relay: &Relay, system: &mut ConnectionManager) -> Result<(), AppError> {
+async fn measure_quotas(relay: &Relay, system: &mut Connection) -> Result<(), AppError> {
     let limits = relay.policy.limits;
     let mut data = relay.connections.for_db(0)?;
     // One pass over the keyspace: key count and a sample of keys per session.

@@ -14,11 +14,11 @@ use bolide_shared::api::ConsoleResponse;
 use bolide_shared::cli::{format_reply, format_reply_raw, prints_raw, quote_arg, split_args, Reply};
 use bolide_shared::commands::policy::{decide, Decision, Mode};
 use bolide_shared::commands::{help, CommandSpec};
-use redis::aio::ConnectionManager;
 use redis::Value;
 
 use super::namespace::Namespace;
 use super::ConsolePolicy;
+use crate::redis_conn::Connection;
 use crate::error::AppError;
 use crate::sandbox::connections::Connections;
 use crate::sandbox::store::{SandboxStore, Session};
@@ -171,7 +171,7 @@ impl Relay {
 
     /// The connection a session's commands go down: its database's (local
     /// mode) or its own, as its ACL user (shared mode).
-    fn connection(&self, session: &Session) -> Result<ConnectionManager, AppError> {
+    fn connection(&self, session: &Session) -> Result<Connection, AppError> {
         match (&self.policy.mode, &session.password) {
             (Mode::Shared, Some(password)) => self.connections.for_session(&session.id, password),
             (Mode::Shared, None) => Err(AppError::Internal("shared-mode session without an ACL user".into())),
@@ -470,7 +470,7 @@ impl Relay {
 /// Every key of a namespace (for the commands that must count or visit
 /// them all; O(N) like the commands they stand in for).
 pub(crate) async fn scan_namespace(
-    conn: &mut ConnectionManager,
+    conn: &mut Connection,
     ns: &Namespace,
 ) -> Result<Vec<Vec<u8>>, AppError> {
     let keys = crate::redis_conn::scan_keys(conn, &ns.pattern(b"*"), None).await?;

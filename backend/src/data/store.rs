@@ -33,12 +33,13 @@
 //! read, write, delete), [`order`] (the sort orders and searching them),
 //! [`page`] and [`search`] (browsing), [`verify`].
 
-use redis::aio::{ConnectionManager, MultiplexedConnection};
+use redis::aio::MultiplexedConnection;
 
 pub use bolide_shared::data::{LoadReport, Page, PageStats, Record, Verification};
 
 pub use crate::sandbox::Owner;
 
+use crate::redis_conn::Connection;
 use crate::error::AppError;
 
 pub mod indexes;
@@ -62,8 +63,8 @@ pub use verify::verify;
 /// one of its own; a page must not pay a TCP handshake.)
 #[derive(Clone)]
 pub struct Readers {
-    pub data: ConnectionManager,
-    pub system: ConnectionManager,
+    pub data: Connection,
+    pub system: Connection,
 }
 
 /// A connection of the caller's own (its `SELECT` and `WATCH` affect no one

@@ -13,9 +13,9 @@
 use bolide_shared::cli::quote_arg;
 use bolide_shared::guides::{Check, CheckResult, CountTarget, KeyKind, Persistence};
 use bolide_shared::jobs::{Analysis, Job, JobStatus};
-use redis::aio::ConnectionManager;
 
 use super::learner::Learner;
+use crate::redis_conn::Connection;
 use crate::data::store;
 use crate::error::AppError;
 use crate::jobs;
@@ -55,8 +55,8 @@ struct Probe<'a> {
     state: &'a AppState,
     learner: &'a Learner,
     /// Bolide's connection to database 0 (keys are namespaced by hand).
-    data: ConnectionManager,
-    system: ConnectionManager,
+    data: Connection,
+    system: Connection,
 }
 
 impl Probe<'_> {

@@ -10,9 +10,9 @@
 //! session leaves nothing behind; locally they stay.
 
 use bolide_shared::guides::{Guide, GuideProgress};
-use redis::aio::ConnectionManager;
 
 use super::learner::Learner;
+use crate::redis_conn::Connection;
 use crate::error::AppError;
 use crate::server::AppState;
 
@@ -107,7 +107,7 @@ async fn refresh(state: &AppState, learner: &Learner, guide_id: &str) -> Result<
         return Ok(());
     }
     let ttl_ms = u64::try_from(state.relay().sessions.idle_ttl().as_millis()).unwrap_or(u64::MAX);
-    let mut system: ConnectionManager = state.redis();
+    let mut system: Connection = state.redis();
     let mut pipe = redis::pipe();
     for key in keys_of(learner, guide_id) {
         pipe.cmd("PEXPIRE").arg(key).arg(ttl_ms).ignore();

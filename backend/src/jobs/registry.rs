@@ -13,12 +13,12 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use bolide_shared::jobs::{WorkerInfo, Workers};
-use redis::aio::ConnectionManager;
 use redis::{RedisResult, Value};
 use tokio::sync::watch;
 
 use super::config::millis;
 use super::keys;
+use crate::redis_conn::Connection;
 use crate::sandbox::{clock::now_ms, ids::random_bytes_hex};
 
 /// How often a worker says it is alive.
@@ -44,7 +44,7 @@ pub fn new_worker_id() -> String {
 }
 
 /// Beats until `stop` says so (or its sender is gone).
-pub async fn run(mut conn: ConnectionManager, id: String, mut stop: watch::Receiver<bool>) {
+pub async fn run(mut conn: Connection, id: String, mut stop: watch::Receiver<bool>) {
     let mut ticker = tokio::time::interval(BEAT_INTERVAL);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut last_sweep: Option<Instant> = None;
@@ -76,7 +76,7 @@ pub async fn run(mut conn: ConnectionManager, id: String, mut stop: watch::Recei
 /// consumers that hold nothing and were idle as long (a consumer with
 /// pending entries is kept: `XAUTOCLAIM` takes those over, and deleting it
 /// would drop them).
-pub async fn sweep(conn: &mut ConnectionManager, now: u64) -> RedisResult<()> {
+pub async fn sweep(conn: &mut Connection, now: u64) -> RedisResult<()> {
     let before = now.saturating_sub(millis(FORGET_AFTER));
     let dead: Vec<String> = redis::cmd("ZRANGE")
         .arg(keys::WORKERS)
@@ -122,7 +122,7 @@ pub async fn sweep(conn: &mut ConnectionManager, now: u64) -> RedisResult<()> {
 
 /// `XGROUP DELCONSUMER`, only while the consumer holds no entry (checked
 /// and done in one script, `scripts/delete_idle_consumer.lua`).
-async fn delete_consumer_if_idle(conn: &mut ConnectionManager, name: &str) -> RedisResult<()> {
+async fn delete_consumer_if_idle(conn: &mut Connection, name: &str) -> RedisResult<()> {
     static DELETE_IDLE: std::sync::LazyLock<redis::Script> =
         std::sync::LazyLock::new(|| redis::Script::new(include_str!("scripts/delete_idle_consumer.lua")));
     DELETE_IDLE.key(keys::QUEUE).arg(keys::GROUP).arg(name).invoke_async::<i64>(conn).await.map(|_| ())
@@ -130,7 +130,7 @@ async fn delete_consumer_if_idle(conn: &mut ConnectionManager, name: &str) -> Re
 
 /// A worker leaving (graceful shutdown): out of the registry at once, and
 /// out of the consumer group when it holds nothing.
-pub async fn leave(conn: &mut ConnectionManager, id: &str) -> RedisResult<()> {
+pub async fn leave(conn: &mut Connection, id: &str) -> RedisResult<()> {
     redis::pipe()
         .cmd("ZREM")
         .arg(keys::WORKERS)
@@ -152,7 +152,7 @@ pub async fn leave(conn: &mut ConnectionManager, id: &str) -> RedisResult<()> {
 }
 
 /// The workers alive now, and what each is running.
-pub async fn alive(conn: &mut ConnectionManager, now: u64) -> RedisResult<Workers> {
+pub async fn alive(conn: &mut Connection, now: u64) -> RedisResult<Workers> {
     let since = now.saturating_sub(millis(ALIVE_WINDOW));
     let seen: Vec<(String, u64)> = redis::cmd("ZRANGE")
         .arg(keys::WORKERS)

@@ -6,13 +6,13 @@
 use std::time::Duration;
 
 use bolide_shared::jobs::{Job, JobList, JobRequest, JobStatus, Workers};
-use redis::aio::ConnectionManager;
 
 use super::config::JobsConfig;
 use super::keys;
 use super::record::{self, job_from_fields, Fields};
 use super::registry;
 use super::transitions::{self, Cancelled, Deleted, NewJob, Submitted};
+use crate::redis_conn::Connection;
 use crate::error::AppError;
 use crate::sandbox::clock::now_ms;
 use crate::sandbox::Owner;
@@ -31,7 +31,7 @@ pub enum Submission {
 /// TTL) for the same request, nothing is recorded: the first job is the
 /// answer; for another request, a `409`.
 pub async fn submit(
-    conn: &mut ConnectionManager,
+    conn: &mut Connection,
     config: &JobsConfig,
     scope: &Owner,
     request: &JobRequest,
@@ -113,7 +113,7 @@ pub async fn submit(
 
 /// Keeps the owner's list at most `max_kept_per_owner` long by deleting
 /// the oldest finished jobs (unfinished ones are never dropped).
-async fn trim(conn: &mut ConnectionManager, config: &JobsConfig, owner: &str) -> Result<(), AppError> {
+async fn trim(conn: &mut Connection, config: &JobsConfig, owner: &str) -> Result<(), AppError> {
     let index = keys::owner_index(owner);
     let total: u64 = redis::cmd("ZCARD").arg(&index).query_async(conn).await?;
     let excess = total.saturating_sub(config.max_kept_per_owner);
@@ -140,7 +140,7 @@ async fn trim(conn: &mut ConnectionManager, config: &JobsConfig, owner: &str) ->
 /// A job `running` under a worker silent for longer than the visibility
 /// timeout its run started with is never shown so: it is put back in the
 /// queue (or failed, attempts used up) first, as a worker would.
-pub async fn get(conn: &mut ConnectionManager, owner: &str, id: &str) -> Result<Option<Job>, AppError> {
+pub async fn get(conn: &mut Connection, owner: &str, id: &str) -> Result<Option<Job>, AppError> {
     let fields: Fields = redis::cmd("HGETALL").arg(keys::job(id)).query_async(conn).await?;
     let number = |name: &str| fields.get(name).and_then(|v| v.parse::<u64>().ok());
     let silent_for = now_ms().saturating_sub(number("heartbeat_at").unwrap_or(u64::MAX));
@@ -165,7 +165,7 @@ fn owned_job(fields: &Fields, owner: &str) -> Result<Option<Job>, AppError> {
 
 /// A page of the owner's jobs, newest first (`page` from 1).
 pub async fn list(
-    conn: &mut ConnectionManager,
+    conn: &mut Connection,
     owner: &str,
     page: usize,
     size: usize,
@@ -207,7 +207,7 @@ pub async fn list(
 
 /// The stored result of the owner's job `id` (its `JobResults` JSON, as the
 /// worker wrote it), or why there is none.
-pub async fn results(conn: &mut ConnectionManager, owner: &str, id: &str) -> Result<Vec<u8>, AppError> {
+pub async fn results(conn: &mut Connection, owner: &str, id: &str) -> Result<Vec<u8>, AppError> {
     let (fields, result): (Fields, Option<Vec<u8>>) = redis::pipe()
         .cmd("HGETALL")
         .arg(keys::job(id))
@@ -253,7 +253,7 @@ pub enum Removal {
 
 /// Cancels the owner's job `id` if it is queued or running, else deletes it.
 pub async fn cancel_or_delete(
-    conn: &mut ConnectionManager,
+    conn: &mut Connection,
     owner: &str,
     id: &str,
 ) -> Result<Removal, AppError> {
@@ -273,7 +273,7 @@ pub async fn cancel_or_delete(
 
 /// The workers alive now; what each runs is shown only when it is the
 /// owner's job (another session's job ids are not the caller's business).
-pub async fn workers(conn: &mut ConnectionManager, owner: &str) -> Result<Workers, AppError> {
+pub async fn workers(conn: &mut Connection, owner: &str) -> Result<Workers, AppError> {
     let mut workers = registry::alive(conn, now_ms()).await?;
     let running: Vec<&str> = workers.workers.iter().filter_map(|w| w.job.as_deref()).collect();
     if running.is_empty() {

@@ -26,7 +26,6 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 
 use bolide_shared::jobs::{Analysis, JobParams, JobResults};
-use redis::aio::ConnectionManager;
 use redis::{RedisError, RedisResult};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -36,6 +35,7 @@ use super::config::WorkerOptions;
 use super::run::Outcome;
 use super::transitions::{self, Claim, Delivery, Lease, Verdict};
 use super::{keys, queue, registry};
+use crate::redis_conn::Connection;
 use crate::redis_conn;
 pub use crate::redis_conn::is_transient;
 use crate::sandbox::clock::now_ms;
@@ -141,9 +141,9 @@ pub fn lower_priority(nice: i32) {
 pub(super) struct Worker {
     pub(super) id: String,
     /// Database 15: scripts, heartbeats, `XAUTOCLAIM`.
-    pub(super) control: ConnectionManager,
+    pub(super) control: Connection,
     /// Database 15, for the blocking `XREADGROUP` only.
-    reader: ConnectionManager,
+    reader: Connection,
     /// Database 0: the student's data, for the analyses, kept in memory
     /// between jobs and up to date through Redis's invalidations.
     pub(super) records: RecordCache,

@@ -17,8 +17,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use redis::aio::ConnectionManager;
 
+use crate::redis_conn::Connection;
 use crate::error::AppError;
 use crate::redis_conn;
 use crate::sandbox::acl::acl_user;
@@ -33,8 +33,8 @@ const MAX_OPEN_SESSIONS: usize = 4096;
 pub struct Connections {
     /// `redis://…` without a database; `/<db>` is appended per connection.
     base_url: String,
-    by_db: Arc<Mutex<HashMap<u32, ConnectionManager>>>,
-    by_session: Arc<Mutex<HashMap<SandboxId, (ConnectionManager, Instant)>>>,
+    by_db: Arc<Mutex<HashMap<u32, Connection>>>,
+    by_session: Arc<Mutex<HashMap<SandboxId, (Connection, Instant)>>>,
 }
 
 impl Connections {
@@ -47,7 +47,7 @@ impl Connections {
     }
 
     /// The connection to database `db` (local mode; also Bolide's own work).
-    pub fn for_db(&self, db: u32) -> Result<ConnectionManager, AppError> {
+    pub fn for_db(&self, db: u32) -> Result<Connection, AppError> {
         let mut open = self.by_db.lock().map_err(|_| poisoned())?;
         if let Some(conn) = open.get(&db) {
             return Ok(conn.clone());
@@ -69,7 +69,7 @@ impl Connections {
     }
 
     /// The connection of a shared-mode session, as its ACL user.
-    pub fn for_session(&self, id: &SandboxId, password: &str) -> Result<ConnectionManager, AppError> {
+    pub fn for_session(&self, id: &SandboxId, password: &str) -> Result<Connection, AppError> {
         let mut open = self.by_session.lock().map_err(|_| poisoned())?;
         let now = Instant::now();
         if let Some((conn, used)) = open.get_mut(id) {

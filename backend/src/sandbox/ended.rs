@@ -11,9 +11,9 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use redis::aio::ConnectionManager;
 
 use super::Owner;
+use crate::redis_conn::Connection;
 use crate::error::AppError;
 
 /// What a cleanup is handed: whose keys, and Bolide's connections to the
@@ -21,8 +21,8 @@ use crate::error::AppError;
 #[derive(Clone)]
 pub struct Ended {
     pub owner: Owner,
-    pub system: ConnectionManager,
-    pub student: ConnectionManager,
+    pub system: Connection,
+    pub student: Connection,
 }
 
 /// A feature's cleanup.
@@ -40,7 +40,7 @@ where
 
 /// Unlinks every key matching `pattern` (a prefix and `*`; only keys with
 /// that prefix are removed, whatever the pattern matched).
-pub async fn unlink_matching(conn: &mut ConnectionManager, prefix: &str) -> Result<(), AppError> {
+pub async fn unlink_matching(conn: &mut Connection, prefix: &str) -> Result<(), AppError> {
     let pattern = format!("{prefix}*");
     let keys = crate::redis_conn::scan_keys(conn, pattern.as_bytes(), None).await?;
     let keys: Vec<Vec<u8>> = keys.into_iter().filter(|k| k.starts_with(prefix.as_bytes())).collect();

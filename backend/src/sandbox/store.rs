@@ -44,13 +44,13 @@ use std::time::{Duration, Instant};
 
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota};
-use redis::aio::ConnectionManager;
 
 use super::clock::now_ms;
 use super::connections::Connections;
 use super::ended::{Cleanup, Ended};
 use super::ids::{is_hex, random_hex};
 use super::Owner;
+use crate::redis_conn::Connection;
 use crate::error::AppError;
 
 /// The cookie that carries the sandbox secret.
@@ -215,7 +215,7 @@ impl Lifetime {
 /// Sandboxes in Bolide's system database.
 #[derive(Clone)]
 pub struct SandboxStore {
-    system: ConnectionManager,
+    system: Connection,
     lifetime: Lifetime,
     /// Shared mode: each sandbox gets its own Redis ACL user and namespace.
     shared: bool,
@@ -229,7 +229,7 @@ pub struct SandboxStore {
 
 impl SandboxStore {
     pub fn new(
-        system: ConnectionManager,
+        system: Connection,
         connections: Connections,
         lifetime: Lifetime,
         shared: bool,
@@ -257,7 +257,7 @@ impl SandboxStore {
     }
 
     /// Bolide's own connection (system database).
-    pub fn system(&self) -> ConnectionManager {
+    pub fn system(&self) -> Connection {
         self.system.clone()
     }
 

@@ -23,7 +23,6 @@ use bolide_shared::api::RedisMode;
 use bolide_shared::jobs::AnalysisResult;
 use bolide_tests::{http, BolideProcess, RedisServer};
 use http_body_util::BodyExt;
-use redis::aio::ConnectionManager;
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
@@ -181,9 +180,8 @@ pub fn hgetall(redis: &RedisServer, key: &str) -> Vec<(String, String)> {
 }
 
 /// The async connection the analyses read through.
-pub async fn data_conn(redis: &RedisServer) -> ConnectionManager {
-    let client = redis::Client::open(redis.url()).expect("url");
-    ConnectionManager::new(client).await.expect("connect")
+pub async fn data_conn(redis: &RedisServer) -> bolide::redis_conn::Connection {
+    bolide::redis_conn::connect(&redis.url()).expect("url").0
 }
 
 /// Replaces `scope`'s records with `dataset`, as a load does.

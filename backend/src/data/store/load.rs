@@ -53,6 +53,13 @@
 //! Redis restarted with the lock in its AOF) the next load can start within
 //! a few seconds. A load whose lease expired under it (paused, or cut off
 //! from Redis, past it) sends no `EXEC`: its transaction is discarded.
+//!
+//! **A stalled Redis costs seconds, not a hung request.** Every command of
+//! a load but its `EXEC` gets [`STALL_TIMEOUT`] to be taken and answered:
+//! a Redis stopped (`SIGSTOP`) mid-load ends the load with a `503` that
+//! says nothing was changed (the writer's connection closes, so Redis
+//! discards the transaction when it resumes), and the lock, whose renewals
+//! fail meanwhile, is released or lapses within its lease.
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -80,8 +87,11 @@ const LOCK_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// The owner's load lock, held (see the module docs).
 type LoadLock = Lease<MultiplexedConnection>;
-/// A whole-dataset transaction can take seconds for a million records.
-const LOAD_TIMEOUT: Duration = Duration::from_secs(300);
+/// The longest a load waits for Redis to take a write or answer a
+/// command, but for its `EXEC` ([`stream::exec_timeout`]): a Redis stopped
+/// or stalled ends the load within seconds, with nothing changed (see
+/// [`super::stream`]).
+const STALL_TIMEOUT: Duration = Duration::from_secs(5);
 /// Landings per part of the stream: about 150 KB of commands for NASA's,
 /// large enough that a part costs the writer one `write` call, small
 /// enough that Redis gets the first ones within a millisecond of parsing.
@@ -158,7 +168,7 @@ where
         tokio::task::spawn_blocking(move || produce(bytes.as_ref(), hint, &scope, &parts, old, name))
     };
     let locked = async {
-        let mut conn = private_connection(base_url, LOAD_TIMEOUT).await?;
+        let mut conn = private_connection(base_url, STALL_TIMEOUT).await?;
         let lock = lock(&mut conn, base_url, scope).await?;
         Ok::<_, AppError>((conn, lock))
     }
@@ -261,7 +271,7 @@ async fn stream_file(
     }
     let replaced = old.ids.len() as u64;
     let url = format!("{base_url}/0");
-    let writer = tokio::task::spawn_blocking(move || stream::write(&url, queued, LOAD_TIMEOUT));
+    let writer = tokio::task::spawn_blocking(move || stream::write(&url, queued, STALL_TIMEOUT));
     // The parser may have stopped at a bad file already, and gone.
     let _ = old_sender.send(old);
     drop(old_sender);
@@ -308,7 +318,7 @@ pub async fn replace(
     source: &str,
 ) -> Result<LoadReport, AppError> {
     let started = Instant::now();
-    let mut conn = private_connection(base_url, LOAD_TIMEOUT).await?;
+    let mut conn = private_connection(base_url, STALL_TIMEOUT).await?;
     let lock = lock(&mut conn, base_url, scope).await?;
     let result = swap(&mut conn, base_url, scope, dataset, source, lock.lost_flag()).await;
     lock.release().await;
@@ -337,10 +347,11 @@ fn report(started: Instant, dataset: &Dataset, replaced: u64, source: &str) -> L
 /// Takes the owner's load lock, a lease on a connection of its own (and
 /// leaves `conn` on the system database), or refuses with a 409.
 async fn lock(conn: &mut MultiplexedConnection, base_url: &str, scope: &Owner) -> Result<LoadLock, AppError> {
-    redis::cmd("SELECT").arg(SYSTEM_DB).exec_async(&mut *conn).await?;
+    let stalled = stream::stalled(STALL_TIMEOUT);
+    redis::cmd("SELECT").arg(SYSTEM_DB).exec_async(&mut *conn).await.map_err(stalled)?;
     let url = format!("{base_url}/{SYSTEM_DB}");
     let mut lock_conn = crate::redis_conn::private_connection(&url, LOCK_TIMEOUT).await?;
-    match Lease::acquire(&mut lock_conn, &scope.key("lock"), LOCK_LEASE).await? {
+    match Lease::acquire(&mut lock_conn, &scope.key("lock"), LOCK_LEASE).await.map_err(stalled)? {
         Some(lease) => Ok(lease),
         None => Err(AppError::Conflict(
             "another load of this dataset is running; try again when it is done".into(),
@@ -354,9 +365,14 @@ async fn read_old(
     scope: &Owner,
     lost: Arc<AtomicBool>,
 ) -> Result<OldSet, AppError> {
-    let ids: Vec<String> =
-        redis::cmd("LRANGE").arg(scope.key("ids")).arg(0).arg(-1).query_async(conn).await?;
-    let values = category_values(conn, scope).await?;
+    let ids: Vec<String> = redis::cmd("LRANGE")
+        .arg(scope.key("ids"))
+        .arg(0)
+        .arg(-1)
+        .query_async(conn)
+        .await
+        .map_err(stream::stalled(STALL_TIMEOUT))?;
+    let values = category_values(conn, scope).await.map_err(stream::stalled(STALL_TIMEOUT))?;
     Ok(OldSet { ids, values, lost })
 }
 
@@ -374,7 +390,7 @@ async fn swap(
     // Unbounded: this (async) thread must never wait for Redis.
     let (parts, queued) = mpsc::channel();
     let url = format!("{base_url}/0");
-    let writer = tokio::task::spawn_blocking(move || stream::write(&url, queued, LOAD_TIMEOUT));
+    let writer = tokio::task::spawn_blocking(move || stream::write(&url, queued, STALL_TIMEOUT));
     // The records' commands go out as they are made, while another thread
     // sorts and groups the indexes.
     let key_prefix = scope.record_key("");
@@ -436,7 +452,8 @@ fn gone_records(scope: &Owner, dataset: &Dataset, old: &OldSet) -> Resp {
 /// `UNLINK`, then in the system database `UNLINK` of the old indexes (of
 /// categories with `old_values`), the new indexes and the file's
 /// description, `INCR` of the version (cached page results name the
-/// version they were computed from), back to database 0, `EXEC`.
+/// version they were computed from), back to database 0; the writer then
+/// sends `EXEC`.
 ///
 /// The index commands go out in parts of about [`INDEX_PART_BYTES`], so
 /// that Redis reads each while the next is packed, and the file's
@@ -482,7 +499,6 @@ fn finish(
         let mut end = file;
         end.packed(redis::cmd("INCR").arg(scope.key("version")));
         end.packed(redis::cmd("SELECT").arg(0));
-        end.packed(&redis::cmd("EXEC"));
         if lost.load(Ordering::SeqCst) {
             return Err(AppError::Conflict(
                 "the load lost its lock (it was paused or cut off from Redis for longer than the lock's lease); \
@@ -503,7 +519,7 @@ fn finish(
 /// A key whose id could not be typed in a URL (`meteorite:a b`, made in the
 /// console) is left out: the browser could not open it.
 pub async fn reindex(base_url: &str, scope: &Owner) -> Result<u64, AppError> {
-    let mut conn = private_connection(base_url, LOAD_TIMEOUT).await?;
+    let mut conn = private_connection(base_url, STALL_TIMEOUT).await?;
     let lock = lock(&mut conn, base_url, scope).await?;
     let result = rebuild(&mut conn, scope, &lock).await;
     lock.release().await;
@@ -561,6 +577,7 @@ async fn rebuild(conn: &mut MultiplexedConnection, scope: &Owner, lock: &LoadLoc
             "the reindex lost its lock (paused past its lease); nothing was changed".into(),
         ));
     }
+    conn.set_response_timeout(stream::exec_timeout(tx.len()));
     tx.exec_async(&mut *conn).await?;
     Ok(dataset.len() as u64)
 }
@@ -568,7 +585,7 @@ async fn rebuild(conn: &mut MultiplexedConnection, scope: &Owner, lock: &LoadLoc
 /// Removes what is left of a dataset's bookkeeping after it was emptied
 /// (its `meta`: "no dataset loaded").
 pub async fn forget(base_url: &str, scope: &Owner) -> Result<(), AppError> {
-    let mut conn = private_connection(base_url, LOAD_TIMEOUT).await?;
+    let mut conn = private_connection(base_url, STALL_TIMEOUT).await?;
     redis::cmd("SELECT").arg(SYSTEM_DB).exec_async(&mut conn).await?;
     let values = category_values(&mut conn, scope).await?;
     let mut pipe = redis::pipe();

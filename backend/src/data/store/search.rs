@@ -23,9 +23,9 @@
 
 use std::collections::HashMap;
 
-use redis::aio::ConnectionManager;
 
 use super::Owner;
+use crate::redis_conn::Connection;
 use crate::error::AppError;
 
 /// About how many bytes of lines one element of `names` holds.
@@ -68,7 +68,7 @@ pub fn chunks(lines: impl Iterator<Item = String>) -> Vec<String> {
 /// Ids whose name contains `needle` (compared [`normalized`]), each once,
 /// in log order.
 pub async fn ids_with_name(
-    conn: &mut ConnectionManager,
+    conn: &mut Connection,
     scope: &Owner,
     needle: &str,
 ) -> Result<Vec<String>, AppError> {

@@ -18,11 +18,24 @@
 //!
 //! **Nothing happens before `EXEC`.** The stream opens with `MULTI`, so
 //! every command is only queued. The producer ends it with a
-//! [`Part::Commit`] (its last commands and `EXEC`); a producer that stops
-//! without one (the file turned out bad) gets a `DISCARD`, and a writer
-//! that fails (Redis went away) drops the connection, which discards the
-//! transaction too. A command Redis refuses while queueing (out of memory)
-//! makes `EXEC` abort the whole transaction; it is reported as the refusal.
+//! [`Part::Commit`] (its last commands); a producer that stops without one
+//! (the file turned out bad) gets a `DISCARD`, and a writer that fails
+//! (Redis went away) drops the connection, which discards the transaction
+//! too. A command Redis refuses while queueing (out of memory) makes `EXEC`
+//! abort the whole transaction; it is reported as the refusal.
+//!
+//! **A stalled Redis ends a load within seconds.** Redis stopped
+//! (`SIGSTOP`), or too slow to read what is sent, would hold a load for as
+//! long as it stalls. So every write, and every reply before `EXEC`, may
+//! take at most the `stall` timeout (a few seconds): the writer then gives
+//! up and drops its connection, and Redis, when it resumes, reads a
+//! `MULTI` without `EXEC` from a closed connection and discards it —
+//! nothing was changed, and the load says so. `EXEC` is sent only once
+//! Redis has answered every queued command, so a Redis that stalls before
+//! it never commits a load that answered an error. Only `EXEC` itself may
+//! take longer ([`exec_timeout`]: Redis runs the whole transaction before
+//! it answers, seconds for a million records); a Redis that stalls right
+//! then may still commit after the load gave up, and the error says so.
 
 use std::sync::mpsc::Receiver;
 use std::time::Duration;
@@ -36,8 +49,14 @@ use crate::error::AppError;
 pub enum Part {
     /// Commands to queue; more follow.
     Queue(Resp),
-    /// The last commands, ending with `EXEC`.
+    /// The last commands to queue; the writer then sends `EXEC`.
     Commit(Resp),
+}
+
+/// How long `EXEC` of `commands` queued commands may take to answer: Redis
+/// runs them all first (about 3 µs each for a load's `HSET`s, 10 allowed).
+pub fn exec_timeout(commands: usize) -> Duration {
+    Duration::from_secs(10) + Duration::from_micros(10).saturating_mul(u32::try_from(commands).unwrap_or(u32::MAX))
 }
 
 /// How a stream ended.
@@ -169,17 +188,20 @@ fn push_decimal(out: &mut Vec<u8>, mut n: usize) {
 
 /// Opens a connection of the load's own to `url` (a database's URL), sends
 /// `MULTI` and every part as it arrives, `DISCARD` if the producer stopped
-/// without a [`Part::Commit`], then reads every reply.
+/// without a [`Part::Commit`]; reads every reply so far, then sends `EXEC`
+/// and reads its reply. Each write and each reply but `EXEC`'s may take
+/// `stall` (see the module docs).
 ///
 /// A command refused while queueing is answered as [`refused`] (409: the
 /// transaction was aborted whole); an error from a command that `EXEC` ran
 /// (which the load's own `UNLINK`s rule out) as an internal error.
-pub fn write(url: &str, parts: Receiver<Part>, timeout: Duration) -> Result<Outcome, AppError> {
+pub fn write(url: &str, parts: Receiver<Part>, stall: Duration) -> Result<Outcome, AppError> {
+    let stalled = stalled(stall);
     let client = redis::Client::open(url)?;
-    let mut conn = client.get_connection_with_timeout(crate::redis_conn::CONNECT_TIMEOUT)?;
-    conn.set_write_timeout(Some(timeout))?;
-    conn.set_read_timeout(Some(timeout))?;
-    conn.send_packed_command(b"*1\r\n$5\r\nMULTI\r\n")?;
+    let mut conn = client.get_connection_with_timeout(crate::redis_conn::CONNECT_TIMEOUT).map_err(stalled)?;
+    conn.set_write_timeout(Some(stall))?;
+    conn.set_read_timeout(Some(stall))?;
+    conn.send_packed_command(b"*1\r\n$5\r\nMULTI\r\n").map_err(stalled)?;
     let mut replies = 1;
     let mut committed = false;
     for part in parts {
@@ -188,7 +210,7 @@ pub fn write(url: &str, parts: Receiver<Part>, timeout: Duration) -> Result<Outc
             Part::Commit(resp) => (resp, true),
         };
         if resp.commands > 0 {
-            conn.send_packed_command(&resp.bytes)?;
+            conn.send_packed_command(&resp.bytes).map_err(stalled)?;
             replies += resp.commands;
         }
         if last {
@@ -197,21 +219,33 @@ pub fn write(url: &str, parts: Receiver<Part>, timeout: Duration) -> Result<Outc
         }
     }
     if !committed {
-        conn.send_packed_command(b"*1\r\n$7\r\nDISCARD\r\n")?;
-        replies += 1;
+        conn.send_packed_command(b"*1\r\n$7\r\nDISCARD\r\n").map_err(stalled)?;
     }
-    // Every reply but the last: `+OK` for `MULTI`, `+QUEUED` or the
-    // refusal of each queued command.
+    // `+OK` for `MULTI`, `+QUEUED` or the refusal of each queued command.
     let mut refusal: Option<redis::RedisError> = None;
-    for _ in 1..replies {
-        if let Value::ServerError(err) = conn.recv_response()? {
+    for _ in 0..replies {
+        if let Value::ServerError(err) = conn.recv_response().map_err(stalled)? {
             refusal.get_or_insert(err.into());
         }
     }
-    let last = conn.recv_response()?;
     if !committed {
+        conn.recv_response().map_err(stalled)?;
         return Ok(Outcome::Discarded);
     }
+    let exec_timeout = exec_timeout(replies);
+    conn.set_read_timeout(Some(exec_timeout))?;
+    conn.send_packed_command(b"*1\r\n$4\r\nEXEC\r\n").map_err(stalled)?;
+    let last = conn.recv_response().map_err(|err| {
+        if err.is_timeout() {
+            AppError::RedisUnavailable(format!(
+                "Redis did not answer the load's EXEC within {} s; it may still apply the load when it \
+                 answers again: look at the dataset before loading again",
+                exec_timeout.as_secs()
+            ))
+        } else {
+            AppError::from(err)
+        }
+    })?;
     match last {
         Value::Array(results) => match results.into_iter().find_map(server_error) {
             Some(err) => {
@@ -223,6 +257,21 @@ pub fn write(url: &str, parts: Receiver<Part>, timeout: Duration) -> Result<Outc
         // `EXECABORT`: the first refusal says why.
         Value::ServerError(err) => Err(refused(refusal.unwrap_or_else(|| err.into()))),
         other => Err(AppError::Internal(format!("unexpected answer to EXEC: {other:?}"))),
+    }
+}
+
+/// A load's error for `err`, which says so when Redis did not answer
+/// within `stall` before the transaction's `EXEC` (nothing changed then).
+pub fn stalled(stall: Duration) -> impl Fn(redis::RedisError) -> AppError + Copy {
+    move |err| {
+        if err.is_timeout() {
+            AppError::RedisUnavailable(format!(
+                "Redis stopped answering during the load (nothing for {} s); nothing was changed",
+                stall.as_secs_f64()
+            ))
+        } else {
+            AppError::from(err)
+        }
     }
 }
 

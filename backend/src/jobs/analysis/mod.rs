@@ -38,7 +38,6 @@ mod record;
 mod top_heaviest;
 
 use bolide_shared::jobs::{Analysis, AnalysisResult, JobParams, DEFAULT_CELL_DEGREES, DEFAULT_TOP_N};
-use redis::aio::ConnectionManager;
 use tokio::sync::watch;
 
 pub use self::cache::{CacheLimits, RecordCache, OVERSIZED_RETRY};
@@ -54,6 +53,7 @@ use self::mass_distribution::MassDistributionAccumulator;
 use self::per_year::PerYearAccumulator;
 use self::record::{Field, RecordView};
 use self::top_heaviest::TopHeaviestAccumulator;
+use crate::redis_conn::Connection;
 use crate::sandbox::Owner;
 
 /// Why an analysis could not be computed.
@@ -87,7 +87,7 @@ pub(crate) trait Accumulator {
 /// database 0), narrowed by `params`' filters, reporting progress 0–100 on
 /// `progress`. Returns how many landings passed the filters, and the result.
 pub async fn compute(
-    data: &mut ConnectionManager,
+    data: &mut Connection,
     scope: &Owner,
     analysis: Analysis,
     params: &JobParams,
@@ -141,7 +141,7 @@ async fn run_analysis(
 /// Where the records come from.
 enum Source<'a> {
     /// Read afresh from Redis.
-    Redis(&'a mut ConnectionManager),
+    Redis(&'a mut Connection),
     /// A worker's cache, brought up to date first.
     Cache(&'a RecordCache),
 }

@@ -86,7 +86,7 @@ struct Batch {
 /// types are skipped.
 ///
 /// `data` is any multiplexed connection (cloned for the concurrent
-/// requests): the worker's `ConnectionManager`, or the record cache's
+/// requests): the worker's `redis_conn::Connection`, or the record cache's
 /// tracking connection, whose reads must go over that very connection.
 pub async fn for_each_record<C: Connection>(
     data: &mut C,
