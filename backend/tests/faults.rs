@@ -261,29 +261,54 @@ async fn jobs_whose_queue_entry_was_deleted_by_hand_still_end() {
     assert_eq!(job["status"], "succeeded", "{job}");
     drop(worker);
 
-    // Running, its entry deleted, then its worker killed.
+    // Running (paced: ten 1 s steps), its entry deleted, then its worker
+    // killed mid-run.
     let slow =
-        WorkerProcess::start(&redis.url(), &["--job-visibility-timeout", "2s", "--job-pace-ms", "100"]);
+        WorkerProcess::start(&redis.url(), &["--job-visibility-timeout", "2s", "--job-pace-ms", "1000"]);
     let (status, job) = client.json("POST", "/api/jobs", &json!({ "analysis": "hemispheres" })).await;
     assert_eq!(status, StatusCode::ACCEPTED, "{job}");
     let running = job["id"].as_str().expect("id").to_string();
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     loop {
         let (_, job) = client.get(&format!("/api/jobs/{running}")).await;
-        if job["status"] == "running" {
+        if job["status"] == "running" && job["progress"].as_u64().unwrap_or(0) >= 10 {
+            assert_eq!(job["worker"], slow.id.as_str(), "{job}");
+            assert!(job["progress"].as_u64().unwrap_or(100) < 100, "still mid-run: {job}");
             break;
         }
         assert!(std::time::Instant::now() < deadline, "never ran: {job}");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let entry = entry_of(&mut system, &running);
-    let _: u32 = redis::cmd("XDEL").arg("bolide:jobs:queue").arg(&entry).query(&mut system).expect("XDEL");
+    let deleted: u32 =
+        redis::cmd("XDEL").arg("bolide:jobs:queue").arg(&entry).query(&mut system).expect("XDEL");
+    assert_eq!(deleted, 1, "the running job's entry was there, and is gone");
+    let dead = slow.id.clone();
     slow.kill9();
+    let killed = std::time::Instant::now();
     let _worker = WorkerProcess::start(&redis.url(), &["--job-visibility-timeout", "2s"]);
-    let job = wait_until_ended(&mut client, &running).await;
+    // Until it ends: never `running` under the killed worker once that one
+    // has been silent for longer than the visibility timeout (1 s of slack
+    // for the last heartbeat before the kill).
+    let deadline = killed + Duration::from_secs(30);
+    let job = loop {
+        let (status, job) = client.get(&format!("/api/jobs/{running}")).await;
+        assert_eq!(status, StatusCode::OK, "{job}");
+        if ["succeeded", "failed", "cancelled"].contains(&job["status"].as_str().unwrap_or_default()) {
+            break job;
+        }
+        if job["status"] == "running" && job["worker"] == dead.as_str() {
+            assert!(killed.elapsed() < Duration::from_secs(3), "running under a dead worker: {job}");
+        }
+        assert!(std::time::Instant::now() < deadline, "job stranded: {job}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    println!("the running job ended {:.1} s after its worker was killed: {job}", killed.elapsed().as_secs_f64());
     assert!(job["status"] == "succeeded" || job["status"] == "failed", "{job}");
     if job["status"] == "failed" {
         assert!(job["error"].as_str().unwrap_or_default().contains("queue entry"), "{job}");
+    } else {
+        assert_eq!(job["attempts"], 2, "re-queued, counting as an attempt: {job}");
     }
 }
 
