@@ -111,6 +111,11 @@ pub struct ServeArgs {
     #[arg(long, env = "BOLIDE_REDIS_PORT")]
     pub redis_port: Option<u16>,
 
+    /// The embedded Redis's `maxmemory` (bytes, or with kb, mb, gb), with
+    /// `noeviction`: past it, writes fail with Redis's OOM error.
+    #[arg(long, env = "BOLIDE_REDIS_MAXMEMORY", default_value = "2gb", value_parser = parse_size)]
+    pub redis_maxmemory: u64,
+
     /// The built browser app (`trunk build --release` output).
     #[arg(long, env = "BOLIDE_DIST", default_value = "dist")]
     pub dist: PathBuf,
@@ -258,6 +263,7 @@ async fn serve(args: ServeArgs) -> Result<(), StartError> {
                     None => default_data_dir()?,
                 },
                 port: args.redis_port,
+                maxmemory: args.redis_maxmemory,
             }),
         },
         dist: args.dist,
@@ -320,6 +326,32 @@ fn console_policy(args: &ServeArgs) -> ConsolePolicy {
 
 /// `~/.local/share/bolide` on Linux (the XDG data dir), the platform's
 /// equivalent elsewhere.
+/// `2gb`, `512mb`, `64kb` or a number of bytes (Redis's own units, 1024
+/// based), as bytes; at least 1 MiB (Redis could not start its own keys).
+fn parse_size(text: &str) -> Result<u64, String> {
+    let lower = text.trim().to_ascii_lowercase();
+    let (digits, unit) = match lower.find(|c: char| !c.is_ascii_digit()) {
+        Some(at) => lower.split_at(at),
+        None => (lower.as_str(), ""),
+    };
+    let unit: u64 = match unit {
+        "" | "b" => 1,
+        "kb" | "k" => 1 << 10,
+        "mb" | "m" => 1 << 20,
+        "gb" | "g" => 1 << 30,
+        _ => return Err(format!("{text:?}: a size is a number of bytes, or ends in kb, mb or gb")),
+    };
+    let bytes = digits
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(unit))
+        .ok_or_else(|| format!("{text:?}: a size is a number of bytes, or ends in kb, mb or gb"))?;
+    if bytes < 1 << 20 {
+        return Err(format!("{text:?}: at least 1mb"));
+    }
+    Ok(bytes)
+}
+
 fn default_data_dir() -> Result<PathBuf, StartError> {
     dirs::data_local_dir().map(|dir| dir.join("bolide")).ok_or(StartError::NoDataDir)
 }
@@ -329,4 +361,20 @@ pub fn init_tracing() {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_size;
+
+    #[test]
+    fn sizes_in_redis_units() {
+        assert_eq!(parse_size("2gb"), Ok(2 << 30));
+        assert_eq!(parse_size("512MB"), Ok(512 << 20));
+        assert_eq!(parse_size("1048576"), Ok(1 << 20));
+        assert!(parse_size("10kb").is_err(), "too small");
+        assert!(parse_size("2 gb").is_err());
+        assert!(parse_size("gb").is_err());
+        assert!(parse_size("99999999999999gb").is_err(), "overflow");
+    }
 }

@@ -22,8 +22,11 @@
 //! Bolide stops Redis after the HTTP server has drained.
 //!
 //! **Protected settings**: loopback only, protected mode, `DEBUG` and
-//! `MODULE` off, `maxmemory 2gb` with `noeviction` (writes fail with OOM past
-//! it, nothing is evicted), and a 512 MiB output buffer bound per client.
+//! `MODULE` off, `maxmemory` ([`EmbeddedOptions::maxmemory`], 2 GiB unless
+//! `--redis-maxmemory` says otherwise) with `noeviction` (writes fail with
+//! OOM past it, nothing is evicted), and a normal client's output buffer
+//! bounded at [`CLIENT_OUTPUT_LIMIT`] (Redis closes a client whose unread
+//! replies grow past it, rather than holding gigabytes for it).
 //!
 //! **Restart for the persistence lesson.** [`EmbeddedControl`] lets a
 //! request handler restart the server in place (same port, same data dir,
@@ -89,7 +92,15 @@ pub struct EmbeddedOptions {
     pub data_dir: PathBuf,
     /// A fixed port, or `None` for "last time's if free, else any free one".
     pub port: Option<u16>,
+    /// Redis's `maxmemory`, in bytes ([`DEFAULT_MAXMEMORY`] unless set).
+    pub maxmemory: u64,
 }
+
+/// The embedded Redis's `maxmemory` unless `--redis-maxmemory` says
+/// otherwise: 2 GiB.
+pub const DEFAULT_MAXMEMORY: u64 = 2 << 30;
+/// `client-output-buffer-limit normal`: the hard limit (no soft limit).
+pub const CLIENT_OUTPUT_LIMIT: &str = "512mb";
 
 #[derive(Debug, Error)]
 pub enum EmbeddedError {
@@ -122,6 +133,7 @@ pub struct EmbeddedRedis {
     program: PathBuf,
     pid: u32,
     port: u16,
+    maxmemory: u64,
     version: String,
     redis_dir: PathBuf,
     /// When the running child answered its first PING.
@@ -153,7 +165,7 @@ impl EmbeddedRedis {
                 Some(port) => port,
                 None => pick_port(&port_file),
             };
-            match spawn_and_wait(&options.program, &redis_dir, port, true, &lock).await {
+            match spawn_and_wait(&options.program, &redis_dir, port, options.maxmemory, true, &lock).await {
                 Ok((child, log_start)) => {
                     // Remembering is a convenience; failing to is harmless.
                     let _ = fs::write(&port_file, port.to_string());
@@ -165,6 +177,7 @@ impl EmbeddedRedis {
                         program,
                         pid,
                         port,
+                        maxmemory: options.maxmemory,
                         version,
                         redis_dir,
                         ready_at,
@@ -210,9 +223,11 @@ impl EmbeddedRedis {
     /// (shown to students by the guide about running Redis).
     pub fn command_line(&self) -> String {
         std::iter::once(self.program.display().to_string())
-            .chain(server_args(&self.redis_dir, self.port).into_iter().map(|arg| match arg.as_str() {
-                "" => "\"\"".to_string(),
-                _ => arg,
+            .chain(server_args(&self.redis_dir, self.port, self.maxmemory).into_iter().map(|arg| {
+                match arg.as_str() {
+                    "" => "\"\"".to_string(),
+                    _ => arg,
+                }
             }))
             .collect::<Vec<_>>()
             .join(" ")
@@ -233,7 +248,8 @@ impl EmbeddedRedis {
     /// data dir, the lock still held).
     async fn respawn(&mut self, load_aof: bool) -> Result<(), EmbeddedError> {
         let (child, log_start) =
-            spawn_and_wait(&self.program, &self.redis_dir, self.port, load_aof, &self.lock).await?;
+            spawn_and_wait(&self.program, &self.redis_dir, self.port, self.maxmemory, load_aof, &self.lock)
+                .await?;
         self.pid = child.id().unwrap_or_default();
         self.child = child;
         self.ready_at = Instant::now();
@@ -413,12 +429,12 @@ fn free_port() -> io::Result<u16> {
 
 /// The `redis-server` arguments: loopback only, persistence on, and the
 /// commands that could harm the host switched off at the server itself.
-pub fn server_args(redis_dir: &Path, port: u16) -> Vec<String> {
-    server_args_with_aof(redis_dir, port, true)
+pub fn server_args(redis_dir: &Path, port: u16, maxmemory: u64) -> Vec<String> {
+    server_args_with_aof(redis_dir, port, maxmemory, true)
 }
 
 /// [`server_args`], with `appendonly` on or off.
-fn server_args_with_aof(redis_dir: &Path, port: u16, aof: bool) -> Vec<String> {
+fn server_args_with_aof(redis_dir: &Path, port: u16, maxmemory: u64, aof: bool) -> Vec<String> {
     let dir = redis_dir.display().to_string();
     [
         "--port",
@@ -443,6 +459,12 @@ fn server_args_with_aof(redis_dir: &Path, port: u16, aof: bool) -> Vec<String> {
         "no",
         "--enable-protected-configs",
         "no",
+        "--maxmemory",
+        &maxmemory.to_string(),
+        "--maxmemory-policy",
+        "noeviction",
+        "--client-output-buffer-limit",
+        &format!("normal {CLIENT_OUTPUT_LIMIT} 0 0"),
     ]
     .iter()
     .map(|s| s.to_string())
@@ -455,6 +477,7 @@ async fn spawn_and_wait(
     program: &Path,
     redis_dir: &Path,
     port: u16,
+    maxmemory: u64,
     aof: bool,
     lock: &File,
 ) -> Result<(Child, u64), EmbeddedError> {
@@ -466,7 +489,7 @@ async fn spawn_and_wait(
 
     let mut command = Command::new(program);
     command
-        .args(server_args_with_aof(redis_dir, port, aof))
+        .args(server_args_with_aof(redis_dir, port, maxmemory, aof))
         .stdin(Stdio::null())
         .stdout(log)
         .stderr(log_err)
@@ -601,11 +624,13 @@ mod tests {
 
     #[test]
     fn server_args_keep_redis_on_loopback_with_aof() {
-        let args = server_args(Path::new("/tmp/x"), 7000).join(" ");
+        let args = server_args(Path::new("/tmp/x"), 7000, DEFAULT_MAXMEMORY).join(" ");
         assert!(args.contains("--bind 127.0.0.1"));
         assert!(args.contains("--appendonly yes --appendfsync everysec"));
         assert!(args.contains("--enable-debug-command no"));
         assert!(args.contains("--port 7000"));
+        assert!(args.contains("--maxmemory 2147483648 --maxmemory-policy noeviction"));
+        assert!(args.contains("--client-output-buffer-limit normal 512mb 0 0"));
     }
 
     #[test]

@@ -13,13 +13,13 @@ use thiserror::Error;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::redis_conn::Connection;
 use crate::console::rate::RateLimits;
 use crate::console::relay::Relay;
 use crate::console::ConsolePolicy;
 use crate::embedded::{EmbeddedControl, EmbeddedError, EmbeddedOptions, EmbeddedRedis};
 use crate::error::AppError;
 use crate::jobs::{JobsConfig, WorkerOptions};
+use crate::redis_conn::Connection;
 use crate::redis_conn::{self, RedisEndpoint};
 use crate::sandbox::connections::Connections;
 use crate::sandbox::store::{Lifetime, SandboxStore};

@@ -47,7 +47,10 @@ impl Fixture {
         store::replace(&base, &scope, &dataset, "test").await.expect("load");
         // Generous timeouts: the tests run side by side on busy machines.
         let manager = |db: u32| {
-            bolide::redis_conn::connect_with_timeout(&format!("{base}/{db}"), std::time::Duration::from_secs(60))
+            bolide::redis_conn::connect_with_timeout(
+                &format!("{base}/{db}"),
+                std::time::Duration::from_secs(60),
+            )
         };
         let readers = Readers { data: manager(0).expect("db 0"), system: manager(15).expect("db 15") };
         Fixture { _redis: redis, base, scope, readers, landings: dataset.landings }

@@ -146,3 +146,30 @@ fn sigterm_right_after_start_still_exits_cleanly() {
         assert!(wait_until(Duration::from_secs(10), || !process_alive(redis_pid)));
     }
 }
+
+/// `CONFIG GET name` on the Redis at `port`: its value.
+fn config_get(port: u16, name: &str) -> String {
+    let pairs: Vec<String> =
+        redis::cmd("CONFIG").arg("GET").arg(name).query(&mut redis(port)).expect("CONFIG GET");
+    assert_eq!(pairs.len(), 2, "{name}: {pairs:?}");
+    pairs[1].clone()
+}
+
+#[tokio::test]
+async fn the_embedded_redis_is_capped_as_documented() {
+    let data = tempfile::tempdir().expect("data dir");
+    let bolide = start(data.path());
+    let port = bolide.redis_port;
+    assert_eq!(config_get(port, "maxmemory"), (2u64 << 30).to_string(), "2gb by default");
+    assert_eq!(config_get(port, "maxmemory-policy"), "noeviction");
+    let limits = config_get(port, "client-output-buffer-limit");
+    assert!(limits.contains(&format!("normal {} 0 0", 512u64 << 20)), "{limits}");
+    drop(bolide);
+
+    let dir = data.path().display().to_string();
+    let bolide = BolideProcess::serve(
+        &["--data-dir", &dir, "--dist", "/nonexistent-dist", "--redis-maxmemory", "64mb"],
+        &[],
+    );
+    assert_eq!(config_get(bolide.redis_port, "maxmemory"), (64u64 << 20).to_string(), "the flag");
+}

@@ -303,7 +303,10 @@ async fn jobs_whose_queue_entry_was_deleted_by_hand_still_end() {
         assert!(std::time::Instant::now() < deadline, "job stranded: {job}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
-    println!("the running job ended {:.1} s after its worker was killed: {job}", killed.elapsed().as_secs_f64());
+    println!(
+        "the running job ended {:.1} s after its worker was killed: {job}",
+        killed.elapsed().as_secs_f64()
+    );
     assert!(job["status"] == "succeeded" || job["status"] == "failed", "{job}");
     if job["status"] == "failed" {
         assert!(job["error"].as_str().unwrap_or_default().contains("queue entry"), "{job}");

@@ -12,11 +12,11 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use bolide::data::{generate, Dataset, Landing};
 use bolide::jobs::analysis::{compute, AnalysisError};
+use bolide::redis_conn::Connection;
 use bolide::sandbox::Owner;
 use bolide_shared::jobs::*;
 use bolide_tests::RedisServer;
 use common::{assert_results_match, data_conn, load, p50, timing_dataset};
-use bolide::redis_conn::Connection;
 use tokio::sync::watch;
 
 // As in the `bolide` binary, so the timing below is the worker's.

@@ -13,11 +13,10 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-
 use super::relay::Relay;
-use crate::redis_conn::Connection;
 use crate::error::AppError;
 use crate::lease::Lease;
+use crate::redis_conn::Connection;
 use crate::sandbox::clock::now_ms;
 use crate::sandbox::store::{SandboxId, SANDBOXES_KEY};
 

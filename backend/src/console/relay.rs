@@ -18,8 +18,8 @@ use redis::Value;
 
 use super::namespace::Namespace;
 use super::ConsolePolicy;
-use crate::redis_conn::Connection;
 use crate::error::AppError;
+use crate::redis_conn::Connection;
 use crate::sandbox::connections::Connections;
 use crate::sandbox::store::{SandboxStore, Session};
 
@@ -469,10 +469,7 @@ impl Relay {
 
 /// Every key of a namespace (for the commands that must count or visit
 /// them all; O(N) like the commands they stand in for).
-pub(crate) async fn scan_namespace(
-    conn: &mut Connection,
-    ns: &Namespace,
-) -> Result<Vec<Vec<u8>>, AppError> {
+pub(crate) async fn scan_namespace(conn: &mut Connection, ns: &Namespace) -> Result<Vec<Vec<u8>>, AppError> {
     let keys = crate::redis_conn::scan_keys(conn, &ns.pattern(b"*"), None).await?;
     // Only keys with the prefix, whatever the pattern matched.
     Ok(keys.into_iter().filter(|k| k.starts_with(ns.prefix())).collect())

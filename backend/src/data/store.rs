@@ -39,8 +39,8 @@ pub use bolide_shared::data::{LoadReport, Page, PageStats, Record, Verification}
 
 pub use crate::sandbox::Owner;
 
-use crate::redis_conn::Connection;
 use crate::error::AppError;
+use crate::redis_conn::Connection;
 
 pub mod indexes;
 pub mod layout;

@@ -15,16 +15,20 @@
 //! longer is started again at once (a `SHUTDOWN` is answered again within
 //! a second or so). One that failed to start, or exited sooner, counts as a
 //! fast failure, and each one in a row doubles the wait before the next
-//! attempt (from [`FIRST_BACKOFF`] up to [`MAX_BACKOFF`]). After
-//! [`MAX_FAST_FAILURES`] such failures in a row something is wrong that a
-//! restart does not fix (a corrupt AOF, a full disk, a port taken by
+//! attempt (from [`FIRST_BACKOFF`] up to [`MAX_BACKOFF`]). When a start
+//! fails after [`MAX_FAST_FAILURES`] such failures in a row, something is
+//! wrong that a restart does not fix (a corrupt AOF, a full disk, a port taken by
 //! another program): the supervisor logs that it gives up, with the last
-//! error, and health reports it until Bolide is restarted.
+//! error, and health reports it until Bolide is restarted. (A server that
+//! starts and is then shut down again and again, as a student may do, is
+//! never given up on: it is only brought back more slowly, at most every
+//! [`MAX_BACKOFF`].)
 //!
 //! **Connections.** Bolide's shared connections only notice a restart on
-//! their next command, which would fail (a `503`); once the new server
-//! answers, the supervisor calls the `on_restart` hook, which spends those
-//! failures on a `PING` of each (see `guides::restart`).
+//! their next command, which finds its connection closed and is sent again
+//! on a fresh one (`redis_conn::Connection`); once the new server answers,
+//! the supervisor also calls the `on_restart` hook, which reconnects them
+//! ahead of any request with a `PING` of each (see `guides::restart`).
 
 use std::future::Future;
 use std::time::{Duration, Instant};

@@ -15,11 +15,11 @@ use bolide_shared::guides::{Check, CheckResult, CountTarget, KeyKind, Persistenc
 use bolide_shared::jobs::{Analysis, Job, JobStatus};
 
 use super::learner::Learner;
-use crate::redis_conn::Connection;
 use crate::data::store;
 use crate::error::AppError;
 use crate::jobs;
 use crate::redis_conn::scan_keys;
+use crate::redis_conn::Connection;
 use crate::server::AppState;
 
 /// Longest value quoted back in a message.

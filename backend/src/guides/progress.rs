@@ -12,8 +12,8 @@
 use bolide_shared::guides::{Guide, GuideProgress};
 
 use super::learner::Learner;
-use crate::redis_conn::Connection;
 use crate::error::AppError;
+use crate::redis_conn::Connection;
 use crate::server::AppState;
 
 fn progress_key(learner: &Learner, guide_id: &str) -> String {

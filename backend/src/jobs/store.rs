@@ -12,8 +12,8 @@ use super::keys;
 use super::record::{self, job_from_fields, Fields};
 use super::registry;
 use super::transitions::{self, Cancelled, Deleted, NewJob, Submitted};
-use crate::redis_conn::Connection;
 use crate::error::AppError;
+use crate::redis_conn::Connection;
 use crate::sandbox::clock::now_ms;
 use crate::sandbox::Owner;
 
@@ -164,12 +164,7 @@ fn owned_job(fields: &Fields, owner: &str) -> Result<Option<Job>, AppError> {
 }
 
 /// A page of the owner's jobs, newest first (`page` from 1).
-pub async fn list(
-    conn: &mut Connection,
-    owner: &str,
-    page: usize,
-    size: usize,
-) -> Result<JobList, AppError> {
+pub async fn list(conn: &mut Connection, owner: &str, page: usize, size: usize) -> Result<JobList, AppError> {
     let index = keys::owner_index(owner);
     let start = page.saturating_sub(1).saturating_mul(size);
     let stop = start.saturating_add(size).saturating_sub(1);
@@ -252,11 +247,7 @@ pub enum Removal {
 }
 
 /// Cancels the owner's job `id` if it is queued or running, else deletes it.
-pub async fn cancel_or_delete(
-    conn: &mut Connection,
-    owner: &str,
-    id: &str,
-) -> Result<Removal, AppError> {
+pub async fn cancel_or_delete(conn: &mut Connection, owner: &str, id: &str) -> Result<Removal, AppError> {
     match transitions::cancel(conn, owner, id, now_ms()).await? {
         Cancelled::Cancelled { .. } => match get(conn, owner, id).await? {
             Some(job) => Ok(Removal::Cancelled(Box::new(job))),

@@ -17,10 +17,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-
-use crate::redis_conn::Connection;
 use crate::error::AppError;
 use crate::redis_conn;
+use crate::redis_conn::Connection;
 use crate::sandbox::acl::acl_user;
 use crate::sandbox::store::SandboxId;
 

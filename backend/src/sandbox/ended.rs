@@ -11,10 +11,9 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-
 use super::Owner;
-use crate::redis_conn::Connection;
 use crate::error::AppError;
+use crate::redis_conn::Connection;
 
 /// What a cleanup is handed: whose keys, and Bolide's connections to the
 /// system database and the student database (0).

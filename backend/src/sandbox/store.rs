@@ -50,8 +50,8 @@ use super::connections::Connections;
 use super::ended::{Cleanup, Ended};
 use super::ids::{is_hex, random_hex};
 use super::Owner;
-use crate::redis_conn::Connection;
 use crate::error::AppError;
+use crate::redis_conn::Connection;
 
 /// The cookie that carries the sandbox secret.
 pub const COOKIE: &str = "bolide_session";

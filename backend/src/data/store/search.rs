@@ -23,10 +23,9 @@
 
 use std::collections::HashMap;
 
-
 use super::Owner;
-use crate::redis_conn::Connection;
 use crate::error::AppError;
+use crate::redis_conn::Connection;
 
 /// About how many bytes of lines one element of `names` holds.
 pub const CHUNK_BYTES: usize = 64 * 1024;

@@ -56,7 +56,8 @@ pub enum Part {
 /// How long `EXEC` of `commands` queued commands may take to answer: Redis
 /// runs them all first (about 3 µs each for a load's `HSET`s, 10 allowed).
 pub fn exec_timeout(commands: usize) -> Duration {
-    Duration::from_secs(10) + Duration::from_micros(10).saturating_mul(u32::try_from(commands).unwrap_or(u32::MAX))
+    Duration::from_secs(10)
+        + Duration::from_micros(10).saturating_mul(u32::try_from(commands).unwrap_or(u32::MAX))
 }
 
 /// How a stream ended.
