@@ -19,8 +19,7 @@ use crate::console::ConsolePolicy;
 use crate::embedded::{EmbeddedControl, EmbeddedError, EmbeddedOptions, EmbeddedRedis};
 use crate::error::AppError;
 use crate::jobs::{JobsConfig, WorkerOptions};
-use crate::redis_conn::Connection;
-use crate::redis_conn::{self, RedisEndpoint};
+use crate::redis_conn::{self, Connection, RedisEndpoint};
 use crate::sandbox::connections::Connections;
 use crate::sandbox::store::{Lifetime, SandboxStore};
 use crate::sandbox::SYSTEM_DB;
@@ -347,20 +346,69 @@ async fn listen_and_serve(
         })
     };
     let mut http_stopping = stopping;
-    let result =
-        axum::serve(listener, app(state, &config.dist).into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(async move {
-                let _ = http_stopping.wait_for(|stop| *stop).await;
-            })
-            .await
-            .map_err(StartError::Serve);
+    serve_http(listener, app(state, &config.dist), async move {
+        let _ = http_stopping.wait_for(|stop| *stop).await;
+    })
+    .await;
     let _ = stop.send(true);
     signal.abort();
     if let Some(worker) = worker {
         let _ = worker.await;
     }
     housekeeping.abort();
-    result
+    Ok(())
+}
+
+/// How long a client may take to send a request's line and headers,
+/// counted from when Bolide starts reading them (also for the next request
+/// on a kept-alive connection): past it the connection is closed, so idle
+/// and slowloris connections hold nothing for long.
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// The longest silence while a request's body is read: past it the request
+/// fails (`400`) and its connection is closed.
+pub const BODY_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Serves `app` on `listener` (HTTP/1.1, each client's address available
+/// as `ConnectInfo<SocketAddr>`) until `stopping` completes, then lets the
+/// requests in flight finish. hyper's own server rather than `axum::serve`,
+/// which has no header read timeout ([`HEADER_READ_TIMEOUT`]).
+async fn serve_http(listener: tokio::net::TcpListener, app: Router, stopping: impl Future<Output = ()>) {
+    use tower::ServiceExt;
+    let app = app.layer(tower_http::timeout::RequestBodyTimeoutLayer::new(BODY_READ_TIMEOUT));
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(hyper_util::rt::TokioTimer::new()).header_read_timeout(HEADER_READ_TIMEOUT);
+    let connections = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut stopping = std::pin::pin!(stopping);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(err) => {
+                    // Out of file descriptors, say: let some close.
+                    tracing::warn!(%err, "accepting a connection failed");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = &mut stopping => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let app = app.clone();
+        let service =
+            hyper::service::service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
+                request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+                app.clone().oneshot(request.map(axum::body::Body::new))
+            });
+        let connection =
+            connections.watch(http.serve_connection(hyper_util::rt::TokioIo::new(stream), service));
+        tokio::spawn(async move {
+            if let Err(err) = connection.await {
+                tracing::debug!(%err, %peer, "connection closed");
+            }
+        });
+    }
+    drop(listener);
+    connections.shutdown().await;
 }
 
 /// The in-process job worker (`bolide serve` without `--no-worker`).

@@ -422,3 +422,57 @@ async fn a_write_that_timed_out_on_a_stalled_redis_is_not_sent_twice() {
     let _ = redis::cmd("PING").query_async::<String>(&mut conn).await;
     assert_eq!(runs(), Some(1), "once");
 }
+
+/// Reads from `stream` until the server closes it (or it stays open for
+/// `within`): what the server sent, and whether it closed.
+fn read_until_closed(stream: &mut std::net::TcpStream, within: Duration) -> (String, bool) {
+    use std::io::Read;
+    let deadline = std::time::Instant::now() + within;
+    let mut received = Vec::new();
+    let mut buf = [0u8; 4096];
+    stream.set_read_timeout(Some(Duration::from_millis(200))).expect("read timeout");
+    while std::time::Instant::now() < deadline {
+        match stream.read(&mut buf) {
+            Ok(0) => return (String::from_utf8_lossy(&received).into_owned(), true),
+            Ok(n) => received.extend_from_slice(&buf[..n]),
+            Err(err)
+                if matches!(err.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {}
+            Err(_) => return (String::from_utf8_lossy(&received).into_owned(), true),
+        }
+    }
+    (String::from_utf8_lossy(&received).into_owned(), false)
+}
+
+#[tokio::test]
+async fn idle_and_half_sent_requests_are_closed_within_seconds() {
+    use std::io::Write;
+    let redis = bolide_tests::RedisServer::start();
+    let bolide = serve_on(&redis);
+    let addr = bolide.base_url.trim_start_matches("http://").to_string();
+    // Bounded waits, well past the 10 s timeouts: the point is that they end.
+    let within = Duration::from_secs(30);
+
+    let mut idle = std::net::TcpStream::connect(&addr).expect("connect");
+    let mut half_head = std::net::TcpStream::connect(&addr).expect("connect");
+    half_head.write_all(b"POST /api/console HTTP/1.1\r\nHost: x\r\nContent-Ty").expect("write");
+    let mut half_body = std::net::TcpStream::connect(&addr).expect("connect");
+    half_body
+        .write_all(
+            b"POST /api/console HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+              Content-Length: 100\r\n\r\n{\"line\": \"PI",
+        )
+        .expect("write");
+
+    let (sent, closed) = read_until_closed(&mut idle, within);
+    assert!(closed, "an idle connection stays open: {sent:?}");
+    let (sent, closed) = read_until_closed(&mut half_head, within);
+    assert!(closed, "half a request head stays open: {sent:?}");
+    let (sent, closed) = read_until_closed(&mut half_body, within);
+    assert!(closed, "a body that never comes holds the connection: {sent:?}");
+    assert!(sent.starts_with("HTTP/1.1 4"), "and is answered as the client's fault: {sent:?}");
+
+    // A whole request on a fresh connection is served as ever.
+    let (status, json) =
+        Client::of_process(&bolide).json("POST", "/api/console", &json!({ "line": "PING" })).await;
+    assert_eq!(status, StatusCode::OK, "{json}");
+}
