@@ -463,6 +463,12 @@ async fn idle_and_half_sent_requests_are_closed_within_seconds() {
         )
         .expect("write");
 
+    let mut kept_alive = std::net::TcpStream::connect(&addr).expect("connect");
+    kept_alive.write_all(b"GET /api/health HTTP/1.1\r\nHost: x\r\n\r\n").expect("write");
+
+    let (sent, closed) = read_until_closed(&mut kept_alive, within);
+    assert!(closed, "a kept-alive connection idle after its answer stays open: {sent:?}");
+    assert!(sent.starts_with("HTTP/1.1 200"), "{sent:?}");
     let (sent, closed) = read_until_closed(&mut idle, within);
     assert!(closed, "an idle connection stays open: {sent:?}");
     let (sent, closed) = read_until_closed(&mut half_head, within);
