@@ -151,7 +151,7 @@ impl AppState {
         let base = redis_conn::url_without_db(url);
         let (system, mut endpoint) = redis_conn::connect(&format!("{base}/{SYSTEM_DB}"))?;
         endpoint.mode = options.mode;
-        let connections = Connections::new(&base);
+        let connections = Connections::new(&base, system.clone());
         // Each feature's "sandbox ended" cleanup.
         let cleanups = vec![
             crate::console::on_sandbox_end(),

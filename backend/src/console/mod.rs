@@ -100,6 +100,6 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
 /// is the sandbox layer's and goes with the sandbox's record).
 pub fn on_sandbox_end() -> crate::sandbox::ended::Cleanup {
     crate::sandbox::ended::cleanup(|mut ended| async move {
-        crate::sandbox::ended::unlink_matching(&mut ended.student, &ended.owner.data_prefix).await
+        crate::sandbox::ended::unlink_matching(&mut ended.access.data, &ended.owner.data_prefix).await
     })
 }

@@ -413,8 +413,9 @@ impl Relay {
         }
         // The session's ACL user may not list keys (ACL key patterns cannot
         // narrow a listing); Bolide lists them, only ever with its prefix, and
-        // filters the result by prefix again.
-        let mut conn = self.connections.for_db(0)?;
+        // filters the result by prefix again — as the sandbox's feature user,
+        // so what it deletes or reads can only be the sandbox's.
+        let mut conn = self.sessions.access(session)?.data;
         let limit = self.policy.limits.max_reply_elements;
         match spec.name {
             "KEYS" => {

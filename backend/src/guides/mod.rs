@@ -7,9 +7,10 @@
 //! browser cannot:
 //!
 //! - [`checks`] evaluates a step's declarative check on the learner's
-//!   keyspace (database 0 locally, the session's namespace in shared mode,
-//!   see [`learner`]) with read-only commands, and words a hint when it
-//!   fails;
+//!   keyspace (database 0 locally, the sandbox's namespace in shared mode:
+//!   the request's [`crate::sandbox::Sandbox`], whose connections Redis
+//!   restricts to that sandbox) with read-only commands, and words a hint
+//!   when it fails;
 //! - [`progress`] keeps where each learner is, in database 15;
 //! - [`reset`] starts a guide over, removing only the keys it declares;
 //! - [`restart`] runs the persistence exercise on the embedded Redis;
@@ -21,7 +22,6 @@ pub mod api;
 pub mod catalog;
 pub mod checks;
 pub mod environment;
-pub mod learner;
 pub mod progress;
 pub mod reset;
 pub mod restart;
@@ -31,7 +31,7 @@ pub use api::router;
 /// When a sandbox ends: its guide progress.
 pub fn on_sandbox_end() -> crate::sandbox::ended::Cleanup {
     crate::sandbox::ended::cleanup(|mut ended| async move {
-        let prefix = format!("bolide:guides:{{{}}}:", ended.owner.owner);
-        crate::sandbox::ended::unlink_matching(&mut ended.system, &prefix).await
+        let prefix = ended.owner.guides_key("");
+        crate::sandbox::ended::unlink_matching(&mut ended.access.system, &prefix).await
     })
 }

@@ -29,8 +29,8 @@ use bolide_shared::guides::{RestartReport, RestartRequest};
 use redis::aio::MultiplexedConnection;
 
 use super::checks::restart_key;
-use super::learner::Learner;
 use crate::error::AppError;
+use crate::sandbox::Sandbox;
 use crate::sandbox::SYSTEM_DB;
 use crate::server::AppState;
 
@@ -41,10 +41,10 @@ const AOF_TIMEOUT: Duration = Duration::from_secs(120);
 
 pub async fn restart(
     state: &AppState,
-    learner: &Learner,
+    sandbox: &Sandbox,
     request: RestartRequest,
 ) -> Result<RestartReport, AppError> {
-    if learner.shared {
+    if sandbox.shared {
         return Err(AppError::Forbidden(
             "restarting Redis is not offered in shared mode: the server is the whole class's, and a restart \
              would cut everyone off. The persistence guide explains what would happen instead."
@@ -82,7 +82,7 @@ pub async fn restart(
 
     let mut conn = connect(port, SYSTEM_DB).await?;
     redis::cmd("SET")
-        .arg(restart_key(learner))
+        .arg(restart_key(sandbox))
         .arg(if request.persistence { "on" } else { "off" })
         .exec_async(&mut conn)
         .await?;
