@@ -16,7 +16,7 @@ use bolide::sandbox::store::COOKIE;
 use bolide::sandbox::PublicUrl;
 use bolide::server::{app, AppState, StateOptions};
 use bolide_shared::api::RedisMode;
-use bolide_tests::RedisServer;
+use bolide_tests::{BolideProcess, RedisServer};
 use common::Client;
 use serde_json::json;
 use tower::ServiceExt;
@@ -283,4 +283,64 @@ async fn a_sandboxs_feature_connections_reach_only_its_own_keys() {
     let read: redis::RedisResult<redis::Value> =
         redis::cmd("GET").arg(&bobs[0]).query_async(&mut private).await;
     assert!(read.expect_err("refused").to_string().to_uppercase().contains("NOPERM"));
+}
+
+#[tokio::test]
+async fn no_cookie_value_shows_in_redis_the_log_or_any_console_output() {
+    let redis = RedisServer::start();
+    let users_before = acl_users(&redis);
+    let bolide = BolideProcess::serve(
+        &["--redis-url", &redis.url(), "--shared", "--dist", "/nonexistent-dist", "--session-idle", "2s"],
+        &[("RUST_LOG", "debug")],
+    );
+    let mut student = Client::of_process(&bolide);
+    let mut outputs = vec![student.console("SET k v").await];
+    for line in [
+        "XADD st * a 1",
+        "XGROUP CREATE st g 0",
+        "XPENDING st nogroup",
+        "XCLAIM st nogroup c 0 0-1",
+        "XAUTOCLAIM st nogroup c 0 0",
+        "XGROUP DELCONSUMER st nogroup c",
+        "XPENDING nost g",
+        "XCLAIM nost g c 0 0-1",
+        "XAUTOCLAIM nost g c 0 0",
+        "XGROUP DELCONSUMER nost g c",
+        "ACL WHOAMI",
+        "CLIENT INFO",
+        "GET nothing",
+    ] {
+        outputs.push(student.console(line).await);
+    }
+    let (status, report) = student.send("POST", "/api/data/generate?n=30&seed=2", None, Vec::new()).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    let (status, job) = student.json("POST", "/api/jobs", &json!({"analysis": "count_per_class"})).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{job}");
+    let (_, info) = student.get("/api/sandbox").await;
+    outputs.push(info.to_string());
+    let secret =
+        student.cookie().and_then(|c| c.strip_prefix(&format!("{COOKIE}="))).expect("cookie").to_string();
+
+    for output in &outputs {
+        assert!(!output.contains(&secret), "the secret in console output: {output}");
+        assert!(!output.contains("{s:"), "a namespace in console output: {output}");
+    }
+    let assert_nowhere = |when: &str| {
+        for (db, key, value) in redis.snapshot(|_, _| false) {
+            let (key, value) = (String::from_utf8_lossy(&key), String::from_utf8_lossy(&value));
+            assert!(!key.contains(&secret) && !value.contains(&secret), "{when}: db {db}: {key}");
+        }
+        let users: Vec<String> =
+            redis::cmd("ACL").arg("USERS").query(&mut redis.connection()).expect("users");
+        assert!(users.iter().all(|user| !user.contains(&secret)), "{when}: {users:?}");
+        let list: Vec<String> = redis::cmd("ACL").arg("LIST").query(&mut redis.connection()).expect("list");
+        assert!(list.iter().all(|rule| !rule.contains(&secret)), "{when}: ACL LIST");
+        let log = bolide.log();
+        assert!(!log.is_empty() && !log.contains(&secret), "{when}: the secret in Bolide's log");
+    };
+    assert_nowhere("in use");
+    // The idle sandbox ends (housekeeping, every min(60 s, idle / 2)).
+    let ended = bolide_tests::wait_until(Duration::from_secs(20), || acl_users(&redis) == users_before);
+    assert!(ended, "the sandbox did not end: {:?}", acl_users(&redis));
+    assert_nowhere("ended");
 }
