@@ -16,7 +16,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::console::rate::RateLimits;
 use crate::console::relay::Relay;
-use crate::console::ConsolePolicy;
+use crate::console::Limits;
 use crate::embedded::{EmbeddedControl, EmbeddedError, EmbeddedOptions, EmbeddedRedis};
 use crate::error::AppError;
 use crate::jobs::{JobsConfig, WorkerOptions};
@@ -24,7 +24,7 @@ use crate::redis_conn::{self, RedisEndpoint};
 use crate::sandbox::connections::Connections;
 use crate::sandbox::store::{Lifetime, SandboxStore};
 use crate::sandbox::SYSTEM_DB;
-use crate::sandbox::{PublicUrl, Sandboxes};
+use crate::sandbox::{PublicUrl, Sandboxes, Tenancy};
 
 /// Everything `serve` needs, already parsed.
 #[derive(Debug, Clone)]
@@ -32,7 +32,10 @@ pub struct ServeConfig {
     pub listen: SocketAddr,
     pub redis: RedisChoice,
     pub dist: PathBuf,
-    pub console: ConsolePolicy,
+    /// Local or shared (`--shared`).
+    pub tenancy: Tenancy,
+    /// The console's limits.
+    pub console: Limits,
     /// Sandboxes' idle timeout and mint limit.
     pub lifetime: Lifetime,
     /// `--public-url`, when given.
@@ -47,6 +50,7 @@ impl ServeConfig {
     fn state_options(&self, mode: RedisMode, embedded: Option<EmbeddedControl>) -> StateOptions {
         StateOptions {
             mode,
+            tenancy: self.tenancy,
             console: self.console,
             lifetime: self.lifetime,
             public_url: self.public_url.clone(),
@@ -108,7 +112,11 @@ struct Inner {
 #[derive(Clone)]
 pub struct StateOptions {
     pub mode: RedisMode,
-    pub console: ConsolePolicy,
+    /// Local or shared: the sandbox layer's configuration, which every
+    /// feature reads there.
+    pub tenancy: Tenancy,
+    /// The console's limits.
+    pub console: Limits,
     /// Sandboxes' idle timeout and mint limit.
     pub lifetime: Lifetime,
     /// `--public-url`, when given.
@@ -119,12 +127,14 @@ pub struct StateOptions {
 }
 
 impl StateOptions {
-    /// The defaults of the console policy's mode, for `mode`'s Redis.
-    pub fn new(mode: RedisMode, console: ConsolePolicy) -> Self {
+    /// The defaults of `tenancy`, for `mode`'s Redis.
+    pub fn new(mode: RedisMode, tenancy: Tenancy) -> Self {
+        let console = Limits::for_tenancy(tenancy);
         Self {
             mode,
+            tenancy,
             console,
-            lifetime: Lifetime::for_mode(console.is_shared(), console.limits.session_idle),
+            lifetime: Lifetime::for_mode(tenancy.is_shared(), console.session_idle),
             public_url: None,
             jobs: None,
             embedded: None,
@@ -134,20 +144,20 @@ impl StateOptions {
 
 impl AppState {
     /// Connects (lazily) to the Redis at `url`, seen as an external server,
-    /// with the local-mode console.
+    /// in local mode.
     pub fn connect(url: &str) -> redis::RedisResult<Self> {
-        Self::connect_with(url, RedisMode::External, ConsolePolicy::LOCAL)
+        Self::connect_with(url, RedisMode::External, Tenancy::Local)
     }
 
     /// [`AppState::build`] with the mode's defaults.
-    pub fn connect_with(url: &str, mode: RedisMode, console: ConsolePolicy) -> redis::RedisResult<Self> {
-        Self::build(url, StateOptions::new(mode, console))
+    pub fn connect_with(url: &str, mode: RedisMode, tenancy: Tenancy) -> redis::RedisResult<Self> {
+        Self::build(url, StateOptions::new(mode, tenancy))
     }
 
     /// Connects (lazily) to the Redis at `url` (any database in the URL is
     /// ignored: Bolide picks its own).
     pub fn build(url: &str, options: StateOptions) -> redis::RedisResult<Self> {
-        let console = options.console;
+        let (console, shared) = (options.console, options.tenancy.is_shared());
         let base = redis_conn::url_without_db(url);
         let (system, mut endpoint) = redis_conn::connect(&format!("{base}/{SYSTEM_DB}"))?;
         endpoint.mode = options.mode;
@@ -159,22 +169,14 @@ impl AppState {
             crate::jobs::on_sandbox_end(),
             crate::guides::on_sandbox_end(),
         ];
-        let store = SandboxStore::new(
-            system.clone(),
-            connections.clone(),
-            options.lifetime,
-            console.is_shared(),
-            cleanups,
-        );
+        let store =
+            SandboxStore::new(system.clone(), connections.clone(), options.lifetime, shared, cleanups);
         let relay = Relay {
-            policy: console,
+            limits: console,
             connections,
             sessions: store.clone(),
             address: format!("{}:{}", endpoint.host, endpoint.port),
-            rate: Arc::new(RateLimits::new(
-                Some(console.limits.session_rate),
-                Some(console.limits.address_rate),
-            )),
+            rate: Arc::new(RateLimits::new(Some(console.session_rate), Some(console.address_rate))),
         };
         Ok(Self {
             inner: Arc::new(Inner {
@@ -185,7 +187,7 @@ impl AppState {
                 relay,
                 sandboxes: Sandboxes { store, public_url: options.public_url },
                 embedded: options.embedded,
-                jobs: options.jobs.unwrap_or(JobsConfig::for_mode(console.is_shared())),
+                jobs: options.jobs.unwrap_or(JobsConfig::for_mode(shared)),
             }),
         })
     }

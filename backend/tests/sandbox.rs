@@ -9,11 +9,11 @@ use std::time::Duration;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{header, Request, StatusCode};
-use bolide::console::ConsolePolicy;
 use bolide::jobs::{worker, WorkerOptions};
 use bolide::sandbox::store::Lifetime;
 use bolide::sandbox::store::COOKIE;
 use bolide::sandbox::PublicUrl;
+use bolide::sandbox::Tenancy;
 use bolide::server::{app, AppState, StateOptions};
 use bolide_shared::api::RedisMode;
 use bolide_tests::{BolideProcess, RedisServer};
@@ -22,7 +22,7 @@ use serde_json::json;
 use tower::ServiceExt;
 
 fn shared_state(redis: &RedisServer, idle: Duration, mints: u32, public: Option<&str>) -> AppState {
-    let mut options = StateOptions::new(RedisMode::External, ConsolePolicy::SHARED);
+    let mut options = StateOptions::new(RedisMode::External, Tenancy::Shared);
     options.lifetime = Lifetime { idle, mints_per_minute: mints };
     options.public_url = public.map(|url| PublicUrl::parse(url).expect("url"));
     AppState::build(&redis.url(), options).expect("state")

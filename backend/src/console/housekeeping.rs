@@ -77,8 +77,7 @@ pub async fn round(relay: &Relay) -> Result<(), AppError> {
 
 async fn work(relay: &Relay, system: &mut ConnectionManager) -> Result<(), AppError> {
     reap_idle(relay, system).await?;
-    if relay.policy.is_shared()
-        && (relay.policy.limits.max_session_keys > 0 || relay.policy.limits.max_session_bytes > 0)
+    if relay.sessions.is_shared() && (relay.limits.max_session_keys > 0 || relay.limits.max_session_bytes > 0)
     {
         measure_quotas(relay, system).await?;
     }
@@ -103,7 +102,7 @@ async fn reap_idle(relay: &Relay, system: &mut ConnectionManager) -> Result<(), 
 }
 
 async fn measure_quotas(relay: &Relay, system: &mut ConnectionManager) -> Result<(), AppError> {
-    let limits = relay.policy.limits;
+    let limits = relay.limits;
     let mut data = relay.connections.for_db(0)?;
     // One pass over the keyspace: key count and a sample of keys per session.
     let mut per_session: HashMap<String, (u64, Vec<Vec<u8>>)> = HashMap::new();

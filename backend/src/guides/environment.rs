@@ -11,7 +11,7 @@ use crate::server::AppState;
 /// server`; if Redis does not answer it is left out, not an error (the
 /// guide still reads fine).
 pub async fn of(state: &AppState) -> GuideEnvironment {
-    let shared = state.relay().policy.is_shared();
+    let shared = state.sandboxes().store.is_shared();
     let endpoint = state.endpoint();
     let embedded = endpoint.mode == RedisMode::Embedded;
     let info: Option<String> = redis::cmd("INFO").arg("server").query_async(&mut state.redis()).await.ok();

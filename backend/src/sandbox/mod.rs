@@ -18,6 +18,8 @@
 //!   the features' that [`Access`] connects as);
 //! - [`cross_site`]: the one middleware that refuses cross-site writes;
 //! - [`ids`] and [`clock`]: randomness and time, for every feature;
+//! - [`Tenancy`]: the mode (local or shared), configuration read here by
+//!   every feature (the console included);
 //! - the keyspace layout: [`SYSTEM_DB`] holds Bolide's own keys, databases
 //!   [`STUDENT_DATABASES`] are the student's.
 
@@ -55,6 +57,22 @@ pub const SYSTEM_DB: u32 = 15;
 
 /// The databases that are the student's (local mode can `SELECT` them).
 pub const STUDENT_DATABASES: Databases = Databases::new(0, SYSTEM_DB - 1);
+
+/// Which Bolide this is: configuration (`--shared`), set once, that every
+/// feature reads from the sandbox layer rather than deciding for itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tenancy {
+    /// One student on their own machine: database 0, no namespace, no ACL users.
+    Local,
+    /// A class or a public site: a sandbox per browser.
+    Shared,
+}
+
+impl Tenancy {
+    pub fn is_shared(self) -> bool {
+        self == Tenancy::Shared
+    }
+}
 
 /// The sandbox layer's part of the state: the store and how the site is
 /// reached (for cookies and the cross-site check).

@@ -257,6 +257,15 @@ impl SandboxStore {
         self.shared
     }
 
+    /// The mode this Bolide runs in.
+    pub fn tenancy(&self) -> super::Tenancy {
+        if self.shared {
+            super::Tenancy::Shared
+        } else {
+            super::Tenancy::Local
+        }
+    }
+
     /// Bolide's own connection (system database).
     pub fn system(&self) -> ConnectionManager {
         self.system.clone()
