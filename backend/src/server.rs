@@ -300,7 +300,10 @@ pub async fn serve(
                     let warmed = state.clone();
                     control.supervise(move || {
                         let state = warmed.clone();
-                        async move { crate::guides::restart::wait_for_reconnect(&state).await }
+                        async move {
+                            let guides: crate::guides::GuidesState = axum::extract::FromRef::from_ref(&state);
+                            crate::guides::restart::wait_for_reconnect(&guides).await
+                        }
                     });
                     (state, Some(control))
                 }

@@ -26,15 +26,22 @@ use bolide_shared::guides::{
 };
 use serde::de::DeserializeOwned;
 
+use super::GuidesState;
 use super::{catalog, checks, environment, progress, reset, restart};
 use crate::error::AppError;
 use crate::sandbox::{Sandbox, Sandboxes};
-use crate::server::AppState;
 
 /// Largest request body (they are all a few bytes of JSON).
 const MAX_BODY_BYTES: usize = 4096;
 
-pub fn router() -> Router<AppState> {
+/// The guides' routes, on any state that provides [`GuidesState`] and the
+/// sandbox layer's.
+pub fn router<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    GuidesState: axum::extract::FromRef<S>,
+    Sandboxes: axum::extract::FromRef<S>,
+{
     Router::new()
         .route("/guides", get(list))
         .route("/guides/persistence/restart", post(restart_redis))
@@ -52,7 +59,7 @@ async fn list(sandbox: Sandbox) -> Result<Json<GuideList>, AppError> {
 }
 
 async fn one(
-    State(state): State<AppState>,
+    State(state): State<GuidesState>,
     sandbox: Sandbox,
     Path(id): Path<String>,
 ) -> Result<Json<GuideView>, AppError> {
@@ -63,7 +70,7 @@ async fn one(
 }
 
 async fn check(
-    State(state): State<AppState>,
+    State(state): State<GuidesState>,
     sandbox: Sandbox,
     Path((id, n)): Path<(String, String)>,
     body: Result<Bytes, BytesRejection>,
@@ -138,7 +145,7 @@ async fn reset_guide(sandbox: Sandbox, Path(id): Path<String>) -> Result<Json<Re
 }
 
 async fn restart_redis(
-    State(state): State<AppState>,
+    State(state): State<GuidesState>,
     sandbox: Sandbox,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<RestartReport>, AppError> {

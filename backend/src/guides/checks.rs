@@ -15,12 +15,12 @@ use bolide_shared::guides::{Check, CheckResult, CountTarget, KeyKind, Persistenc
 use bolide_shared::jobs::{Analysis, Job, JobStatus};
 use redis::aio::ConnectionManager;
 
+use super::GuidesState;
 use crate::data::store;
 use crate::error::AppError;
 use crate::jobs;
 use crate::redis_conn::scan_keys;
 use crate::sandbox::Sandbox;
-use crate::server::AppState;
 
 /// Longest value quoted back in a message.
 const SHOWN_VALUE_CHARS: usize = 80;
@@ -37,7 +37,11 @@ pub fn restart_key(sandbox: &Sandbox) -> String {
 
 /// Evaluates `check`: every part must hold; the first that does not is
 /// the answer.
-pub async fn evaluate(state: &AppState, sandbox: &Sandbox, check: &Check) -> Result<CheckResult, AppError> {
+pub async fn evaluate(
+    state: &GuidesState,
+    sandbox: &Sandbox,
+    check: &Check,
+) -> Result<CheckResult, AppError> {
     let mut probe = Probe {
         state,
         sandbox,
@@ -57,7 +61,7 @@ pub async fn evaluate(state: &AppState, sandbox: &Sandbox, check: &Check) -> Res
 }
 
 struct Probe<'a> {
-    state: &'a AppState,
+    state: &'a GuidesState,
     sandbox: &'a Sandbox,
     /// The student's keys (database 0; namespaced by hand, and restricted
     /// to the sandbox by Redis in shared mode).

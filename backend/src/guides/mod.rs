@@ -28,6 +28,56 @@ pub mod restart;
 
 pub use api::router;
 
+use axum::extract::FromRef;
+use redis::aio::ConnectionManager;
+
+use crate::embedded::EmbeddedControl;
+use crate::redis_conn::RedisEndpoint;
+use crate::sandbox::Sandboxes;
+use crate::server::AppState;
+
+/// What the guides need of the app's state (the rest of it they never
+/// see): Bolide's own connection (the jobs a check looks at, `INFO`), where
+/// Redis is, the embedded server (the persistence exercise restarts it),
+/// and the sandbox layer's state.
+#[derive(Clone)]
+pub struct GuidesState {
+    system: ConnectionManager,
+    endpoint: RedisEndpoint,
+    embedded: Option<EmbeddedControl>,
+    sandboxes: Sandboxes,
+}
+
+impl FromRef<AppState> for GuidesState {
+    fn from_ref(state: &AppState) -> Self {
+        GuidesState {
+            system: state.redis(),
+            endpoint: state.endpoint().clone(),
+            embedded: state.embedded().cloned(),
+            sandboxes: state.sandboxes().clone(),
+        }
+    }
+}
+
+impl GuidesState {
+    /// Bolide's own connection (system database).
+    pub fn redis(&self) -> ConnectionManager {
+        self.system.clone()
+    }
+
+    pub fn endpoint(&self) -> &RedisEndpoint {
+        &self.endpoint
+    }
+
+    pub fn embedded(&self) -> Option<&EmbeddedControl> {
+        self.embedded.as_ref()
+    }
+
+    pub fn sandboxes(&self) -> &Sandboxes {
+        &self.sandboxes
+    }
+}
+
 /// When a sandbox ends: its guide progress.
 pub fn on_sandbox_end() -> crate::sandbox::ended::Cleanup {
     crate::sandbox::ended::cleanup(|mut ended| async move {
