@@ -1,5 +1,5 @@
 //! Housekeeping, about once a minute: idle sessions are removed (in shared
-//! mode with all their keys and their Redis ACL user), and shared-mode
+//! mode with all their keys and their Redis ACL users), and shared-mode
 //! sessions' key counts and memory are measured against their quotas.
 //!
 //! Several API processes may run it; one of them does each round: it holds
@@ -103,6 +103,9 @@ async fn reap_idle(relay: &Relay, system: &mut ConnectionManager) -> Result<(), 
 
 async fn measure_quotas(relay: &Relay, system: &mut ConnectionManager) -> Result<(), AppError> {
     let limits = relay.limits;
+    // Bolide's own connection, not a sandbox's: this one pass counts every
+    // namespace at once (key names and `MEMORY USAGE` only; it reads and
+    // writes no sandbox's values).
     let mut data = relay.connections.for_db(0)?;
     // One pass over the keyspace: key count and a sample of keys per session.
     let mut per_session: HashMap<String, (u64, Vec<Vec<u8>>)> = HashMap::new();

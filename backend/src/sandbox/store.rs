@@ -3,7 +3,8 @@
 //!
 //! **Three values, three jobs.** A sandbox has an opaque **id** (128
 //! random bits) that names everything it owns: its namespace `{s:<id>}:`,
-//! its ACL user `bolide-s-<id>`, Bolide's bookkeeping about it. The id is
+//! its ACL users `bolide-s-<id>` and `bolide-f-<id>` ([`super::acl`]),
+//! Bolide's bookkeeping about it. The id is
 //! not a credential: it shows in key names, `ACL WHOAMI`, `SLOWLOG` and
 //! logs, and knowing it gives nothing. A browser proves it owns a sandbox
 //! with a **secret** (another 128 random bits, the cookie's value), and a
@@ -156,7 +157,7 @@ pub struct Session {
     /// cookie: a new sandbox's secret, or the request's own when its
     /// lifetime was just extended (the cookie's `Max-Age` slides).
     pub set_secret: Option<String>,
-    /// Shared mode: the password of the sandbox's Redis ACL user.
+    /// Shared mode: the password of the sandbox's two Redis ACL users.
     pub password: Option<String>,
     /// Why the sandbox may not grow (set by housekeeping), if it may not.
     pub over_quota: OverQuota,
@@ -309,7 +310,7 @@ impl SandboxStore {
         })
     }
 
-    /// Mints a sandbox: id, secret, code, and (shared mode) its ACL user.
+    /// Mints a sandbox: id, secret, code, and (shared mode) its ACL users.
     pub async fn mint(&self) -> Result<Session, AppError> {
         let id = SandboxId::mint()?;
         let secret = random_hex()?;

@@ -9,7 +9,9 @@
 //! **Why it stays correct.** A cache is only as good as its invalidation,
 //! and Redis does that part (<https://redis.io/docs/latest/develop/reference/client-side-caching/>):
 //!
-//! - Each cached scope has its **own connection**, in RESP3 so that
+//! - Each cached scope has its **own connection** (in shared mode
+//!   authenticated as its sandbox's feature user, [`RecordCache::log_in`],
+//!   which Redis restricts to that sandbox's keys), in RESP3 so that
 //!   invalidation messages arrive as push messages on that same connection,
 //!   with `CLIENT TRACKING ON BCAST PREFIX <prefix>meteorite:`. **BCAST**
 //!   (broadcasting) mode reports every change to any key under the prefix,
