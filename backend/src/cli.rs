@@ -11,9 +11,10 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 use crate::console::rate::Rate;
-use crate::console::ConsolePolicy;
+use crate::console::Limits;
 use crate::embedded::EmbeddedOptions;
 use crate::jobs::config::{parse_duration, JobsConfig, WorkerOptions, MIN_VISIBILITY_TIMEOUT};
+use crate::sandbox::Tenancy;
 use crate::server::{ServeConfig, StartError};
 
 /// Bolide: learn Redis in the browser, against a real Redis.
@@ -267,13 +268,13 @@ async fn serve(args: ServeArgs) -> Result<(), StartError> {
             }),
         },
         dist: args.dist,
+        tenancy: if args.shared { Tenancy::Shared } else { Tenancy::Local },
         console,
         lifetime: crate::sandbox::store::Lifetime {
             mints_per_minute: args.sandbox_mint_rate.unwrap_or(
-                crate::sandbox::store::Lifetime::for_mode(args.shared, console.limits.session_idle)
-                    .mints_per_minute,
+                crate::sandbox::store::Lifetime::for_mode(args.shared, console.session_idle).mints_per_minute,
             ),
-            idle: console.limits.session_idle,
+            idle: console.session_idle,
         },
         public_url: args.public_url.clone(),
         jobs: JobsConfig {
@@ -309,17 +310,17 @@ fn target_url(target: &TargetArgs) -> Result<String, CliError> {
     }
 }
 
-/// The mode's policy, with the rate limits given on the command line.
-fn console_policy(args: &ServeArgs) -> ConsolePolicy {
-    let mut policy = if args.shared { ConsolePolicy::SHARED } else { ConsolePolicy::LOCAL };
+/// The mode's console limits, with the rate limits given on the command line.
+fn console_policy(args: &ServeArgs) -> Limits {
+    let mut policy = if args.shared { Limits::SHARED } else { Limits::LOCAL };
     if let Some(per_second) = args.rate_session {
-        policy.limits.session_rate = Rate { per_second, burst: per_second.saturating_mul(2) };
+        policy.session_rate = Rate { per_second, burst: per_second.saturating_mul(2) };
     }
     if let Some(idle) = args.session_idle {
-        policy.limits.session_idle = idle;
+        policy.session_idle = idle;
     }
     if let Some(per_second) = args.rate_address {
-        policy.limits.address_rate = Rate { per_second, burst: per_second.saturating_mul(2) };
+        policy.address_rate = Rate { per_second, burst: per_second.saturating_mul(2) };
     }
     policy
 }

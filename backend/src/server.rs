@@ -15,7 +15,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::console::rate::RateLimits;
 use crate::console::relay::Relay;
-use crate::console::ConsolePolicy;
+use crate::console::Limits;
 use crate::embedded::{EmbeddedControl, EmbeddedError, EmbeddedOptions, EmbeddedRedis};
 use crate::error::AppError;
 use crate::jobs::{JobsConfig, WorkerOptions};
@@ -23,7 +23,7 @@ use crate::redis_conn::{self, Connection, RedisEndpoint};
 use crate::sandbox::connections::Connections;
 use crate::sandbox::store::{Lifetime, SandboxStore};
 use crate::sandbox::SYSTEM_DB;
-use crate::sandbox::{PublicUrl, Sandboxes};
+use crate::sandbox::{PublicUrl, Sandboxes, Tenancy};
 
 /// Everything `serve` needs, already parsed.
 #[derive(Debug, Clone)]
@@ -31,7 +31,10 @@ pub struct ServeConfig {
     pub listen: SocketAddr,
     pub redis: RedisChoice,
     pub dist: PathBuf,
-    pub console: ConsolePolicy,
+    /// Local or shared (`--shared`).
+    pub tenancy: Tenancy,
+    /// The console's limits.
+    pub console: Limits,
     /// Sandboxes' idle timeout and mint limit.
     pub lifetime: Lifetime,
     /// `--public-url`, when given.
@@ -46,6 +49,7 @@ impl ServeConfig {
     fn state_options(&self, mode: RedisMode, embedded: Option<EmbeddedControl>) -> StateOptions {
         StateOptions {
             mode,
+            tenancy: self.tenancy,
             console: self.console,
             lifetime: self.lifetime,
             public_url: self.public_url.clone(),
@@ -107,7 +111,11 @@ struct Inner {
 #[derive(Clone)]
 pub struct StateOptions {
     pub mode: RedisMode,
-    pub console: ConsolePolicy,
+    /// Local or shared: the sandbox layer's configuration, which every
+    /// feature reads there.
+    pub tenancy: Tenancy,
+    /// The console's limits.
+    pub console: Limits,
     /// Sandboxes' idle timeout and mint limit.
     pub lifetime: Lifetime,
     /// `--public-url`, when given.
@@ -118,12 +126,14 @@ pub struct StateOptions {
 }
 
 impl StateOptions {
-    /// The defaults of the console policy's mode, for `mode`'s Redis.
-    pub fn new(mode: RedisMode, console: ConsolePolicy) -> Self {
+    /// The defaults of `tenancy`, for `mode`'s Redis.
+    pub fn new(mode: RedisMode, tenancy: Tenancy) -> Self {
+        let console = Limits::for_tenancy(tenancy);
         Self {
             mode,
+            tenancy,
             console,
-            lifetime: Lifetime::for_mode(console.is_shared(), console.limits.session_idle),
+            lifetime: Lifetime::for_mode(tenancy.is_shared(), console.session_idle),
             public_url: None,
             jobs: None,
             embedded: None,
@@ -133,24 +143,24 @@ impl StateOptions {
 
 impl AppState {
     /// Connects (lazily) to the Redis at `url`, seen as an external server,
-    /// with the local-mode console.
+    /// in local mode.
     pub fn connect(url: &str) -> redis::RedisResult<Self> {
-        Self::connect_with(url, RedisMode::External, ConsolePolicy::LOCAL)
+        Self::connect_with(url, RedisMode::External, Tenancy::Local)
     }
 
     /// [`AppState::build`] with the mode's defaults.
-    pub fn connect_with(url: &str, mode: RedisMode, console: ConsolePolicy) -> redis::RedisResult<Self> {
-        Self::build(url, StateOptions::new(mode, console))
+    pub fn connect_with(url: &str, mode: RedisMode, tenancy: Tenancy) -> redis::RedisResult<Self> {
+        Self::build(url, StateOptions::new(mode, tenancy))
     }
 
     /// Connects (lazily) to the Redis at `url` (any database in the URL is
     /// ignored: Bolide picks its own).
     pub fn build(url: &str, options: StateOptions) -> redis::RedisResult<Self> {
-        let console = options.console;
+        let (console, shared) = (options.console, options.tenancy.is_shared());
         let base = redis_conn::url_without_db(url);
         let (system, mut endpoint) = redis_conn::connect(&format!("{base}/{SYSTEM_DB}"))?;
         endpoint.mode = options.mode;
-        let connections = Connections::new(&base);
+        let connections = Connections::new(&base, system.clone());
         // Each feature's "sandbox ended" cleanup.
         let cleanups = vec![
             crate::console::on_sandbox_end(),
@@ -158,22 +168,14 @@ impl AppState {
             crate::jobs::on_sandbox_end(),
             crate::guides::on_sandbox_end(),
         ];
-        let store = SandboxStore::new(
-            system.clone(),
-            connections.clone(),
-            options.lifetime,
-            console.is_shared(),
-            cleanups,
-        );
+        let store =
+            SandboxStore::new(system.clone(), connections.clone(), options.lifetime, shared, cleanups);
         let relay = Relay {
-            policy: console,
+            limits: console,
             connections,
             sessions: store.clone(),
             address: format!("{}:{}", endpoint.host, endpoint.port),
-            rate: Arc::new(RateLimits::new(
-                Some(console.limits.session_rate),
-                Some(console.limits.address_rate),
-            )),
+            rate: Arc::new(RateLimits::new(Some(console.session_rate), Some(console.address_rate))),
         };
         Ok(Self {
             inner: Arc::new(Inner {
@@ -184,7 +186,7 @@ impl AppState {
                 relay,
                 sandboxes: Sandboxes { store, public_url: options.public_url },
                 embedded: options.embedded,
-                jobs: options.jobs.unwrap_or(JobsConfig::for_mode(console.is_shared())),
+                jobs: options.jobs.unwrap_or(JobsConfig::for_mode(shared)),
             }),
         })
     }
@@ -296,7 +298,10 @@ pub async fn serve(
                     let warmed = state.clone();
                     control.supervise(move || {
                         let state = warmed.clone();
-                        async move { crate::guides::restart::wait_for_reconnect(&state).await }
+                        async move {
+                            let guides: crate::guides::GuidesState = axum::extract::FromRef::from_ref(&state);
+                            crate::guides::restart::wait_for_reconnect(&guides).await
+                        }
                     });
                     (state, Some(control))
                 }

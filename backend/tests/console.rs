@@ -4,16 +4,25 @@
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use axum::Router;
-use bolide::console::ConsolePolicy;
-use bolide::server::{app, AppState};
+use bolide::console::Limits;
+use bolide::sandbox::Tenancy;
+use bolide::server::{app, AppState, StateOptions};
 use bolide_shared::api::{ConsoleResponse, ErrorBody, RedisMode};
 use bolide_tests::RedisServer;
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
-fn router(redis: &RedisServer, policy: ConsolePolicy) -> Router {
-    let state = AppState::connect_with(&redis.url(), RedisMode::External, policy).expect("url");
+fn router(redis: &RedisServer, tenancy: Tenancy) -> Router {
+    let state = AppState::connect_with(&redis.url(), RedisMode::External, tenancy).expect("url");
     app(state, std::path::Path::new("/nonexistent-dist"))
+}
+
+/// [`router`] with the console's limits changed by `change`.
+fn router_with_limits(redis: &RedisServer, tenancy: Tenancy, change: impl FnOnce(&mut Limits)) -> AppState {
+    let mut options = StateOptions::new(RedisMode::External, tenancy);
+    change(&mut options.console);
+    options.lifetime.idle = options.console.session_idle;
+    AppState::build(&redis.url(), options).expect("url")
 }
 
 /// A browser: keeps the session cookie between lines.
@@ -77,7 +86,7 @@ fn snapshot(redis: &RedisServer) -> Vec<(u32, Vec<u8>, Vec<u8>)> {
 #[tokio::test]
 async fn local_console_works_on_db0_with_a_session_cookie() {
     let redis = RedisServer::start();
-    let router = router(&redis, ConsolePolicy::LOCAL);
+    let router = router(&redis, Tenancy::Local);
     let mut browser = Browser::new(&router);
 
     let reply = browser.line("SET my_key my_value").await;
@@ -120,7 +129,7 @@ async fn local_console_works_on_db0_with_a_session_cookie() {
 #[tokio::test]
 async fn select_switches_database_and_prompt_but_never_reaches_the_system_db() {
     let redis = RedisServer::start();
-    let router = router(&redis, ConsolePolicy::LOCAL);
+    let router = router(&redis, Tenancy::Local);
     let mut browser = Browser::new(&router);
     let port = redis.port();
 
@@ -149,7 +158,7 @@ async fn select_switches_database_and_prompt_but_never_reaches_the_system_db() {
 #[tokio::test]
 async fn multi_exec_and_discard_behave_like_redis() {
     let redis = RedisServer::start();
-    let router = router(&redis, ConsolePolicy::LOCAL);
+    let router = router(&redis, Tenancy::Local);
     let mut browser = Browser::new(&router);
     let port = redis.port();
 
@@ -192,7 +201,7 @@ async fn multi_exec_and_discard_behave_like_redis() {
 #[tokio::test]
 async fn refused_commands_name_the_reason_and_change_nothing() {
     let redis = RedisServer::start();
-    let router = router(&redis, ConsolePolicy::LOCAL);
+    let router = router(&redis, Tenancy::Local);
     let mut browser = Browser::new(&router);
     browser.line("SET keep me").await;
     browser.line("RPUSH list a b c").await;
@@ -242,7 +251,7 @@ async fn refused_commands_name_the_reason_and_change_nothing() {
 #[tokio::test]
 async fn hostile_input_gets_a_clear_error_and_changes_nothing() {
     let redis = RedisServer::start();
-    let router = router(&redis, ConsolePolicy::SHARED);
+    let router = router(&redis, Tenancy::Shared);
     let mut browser = Browser::new(&router);
     browser.line("SET n 10").await;
     browser.line("SADD s a b c").await;
@@ -306,7 +315,7 @@ async fn hostile_input_gets_a_clear_error_and_changes_nothing() {
 #[tokio::test]
 async fn long_replies_are_cut_and_say_how_many_more() {
     let redis = RedisServer::start();
-    let router = router(&redis, ConsolePolicy::LOCAL);
+    let router = router(&redis, Tenancy::Local);
     let mut browser = Browser::new(&router);
     let items: Vec<String> = (0..1200).map(|i| i.to_string()).collect();
     browser.line(&format!("RPUSH big {}", items.join(" "))).await;
@@ -319,7 +328,7 @@ async fn long_replies_are_cut_and_say_how_many_more() {
 #[tokio::test]
 async fn shared_mode_sessions_never_see_each_other() {
     let redis = RedisServer::start();
-    let router = router(&redis, ConsolePolicy::SHARED);
+    let router = router(&redis, Tenancy::Shared);
     let mut alice = Browser::new(&router);
     let mut bob = Browser::new(&router);
 
@@ -387,7 +396,7 @@ fn sandbox_of(redis: &RedisServer, browser: &Browser) -> String {
 #[tokio::test]
 async fn redis_acls_confine_a_session_even_without_the_relay() {
     let redis = RedisServer::start();
-    let router = router(&redis, ConsolePolicy::SHARED);
+    let router = router(&redis, Tenancy::Shared);
     let mut alice = Browser::new(&router);
     let mut bob = Browser::new(&router);
     alice.line("SET k alice").await;
@@ -438,7 +447,7 @@ async fn redis_acls_confine_a_session_even_without_the_relay() {
 #[tokio::test]
 async fn shared_sessions_survive_a_redis_restart_that_forgets_acl_users() {
     let mut redis = RedisServer::start_persistent();
-    let router = router(&redis, ConsolePolicy::SHARED);
+    let router = router(&redis, Tenancy::Shared);
     let mut alice = Browser::new(&router);
     assert_eq!(alice.out("SET k kept").await, "OK");
     let id = sandbox_of(&redis, &alice);
@@ -465,10 +474,10 @@ async fn shared_sessions_survive_a_redis_restart_that_forgets_acl_users() {
 #[tokio::test]
 async fn housekeeping_removes_idle_shared_sessions_and_enforces_quotas() {
     let redis = RedisServer::start();
-    let mut policy = ConsolePolicy::SHARED;
-    policy.limits.session_idle = std::time::Duration::from_millis(1500);
-    policy.limits.max_session_keys = 5;
-    let state = AppState::connect_with(&redis.url(), RedisMode::External, policy).expect("url");
+    let state = router_with_limits(&redis, Tenancy::Shared, |limits| {
+        limits.session_idle = std::time::Duration::from_millis(1500);
+        limits.max_session_keys = 5;
+    });
     let router = app(state.clone(), std::path::Path::new("/nonexistent-dist"));
 
     let mut idle = Browser::new(&router);
@@ -503,9 +512,10 @@ async fn housekeeping_removes_idle_shared_sessions_and_enforces_quotas() {
 #[tokio::test]
 async fn rate_limits_answer_429_with_retry_after() {
     let redis = RedisServer::start();
-    let mut policy = ConsolePolicy::SHARED;
-    policy.limits.session_rate = bolide::console::rate::Rate { per_second: 1, burst: 5 };
-    let router = router(&redis, policy);
+    let state = router_with_limits(&redis, Tenancy::Shared, |limits| {
+        limits.session_rate = bolide::console::rate::Rate { per_second: 1, burst: 5 };
+    });
+    let router = app(state, std::path::Path::new("/nonexistent-dist"));
     let mut browser = Browser::new(&router);
     let body = serde_json::to_vec(&serde_json::json!({"line": "INCR hits"})).expect("json");
     let mut statuses = Vec::new();
@@ -546,7 +556,7 @@ async fn rate_limits_answer_429_with_retry_after() {
 #[tokio::test]
 async fn an_unreadable_error_reply_breaks_nobody_elses_console() {
     let redis = RedisServer::start();
-    for policy in [ConsolePolicy::LOCAL, ConsolePolicy::SHARED] {
+    for policy in [Tenancy::Local, Tenancy::Shared] {
         let router = router(&redis, policy);
         let mut mallory = Browser::new(&router);
         let mut alice = Browser::new(&router);
@@ -570,13 +580,12 @@ async fn an_unreadable_error_reply_breaks_nobody_elses_console() {
 async fn every_refused_command_in_the_table_is_refused() {
     use bolide_shared::commands::policy::policy;
     let redis = RedisServer::start();
-    for (policy_value, mode) in [
-        (ConsolePolicy::LOCAL, ConsolePolicy::LOCAL.mode),
-        (ConsolePolicy::SHARED, ConsolePolicy::SHARED.mode),
-    ] {
-        let mut lax = policy_value;
-        lax.limits.session_rate = bolide::console::rate::Rate { per_second: 0, burst: 0 };
-        let router = router(&redis, lax);
+    for tenancy in [Tenancy::Local, Tenancy::Shared] {
+        let mode = bolide::console::command_mode(tenancy);
+        let lax = router_with_limits(&redis, tenancy, |limits| {
+            limits.session_rate = bolide::console::rate::Rate { per_second: 0, burst: 0 };
+        });
+        let router = app(lax, std::path::Path::new("/nonexistent-dist"));
         let mut browser = Browser::new(&router);
         browser.line("SET keep me").await;
         let before = snapshot(&redis);

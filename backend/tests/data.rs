@@ -5,8 +5,8 @@
 mod common;
 
 use axum::http::StatusCode;
-use bolide::console::ConsolePolicy;
 use bolide::data::{generate, Dataset};
+use bolide::sandbox::Tenancy;
 use bolide_tests::RedisServer;
 use common::{conn, page_ids, router, snapshot, Client};
 use serde_json::Value;
@@ -27,7 +27,7 @@ fn json_fields(record: &Value) -> Vec<(String, String)> {
 #[tokio::test]
 async fn every_shape_round_trips_and_a_new_load_replaces_the_old() {
     let redis = RedisServer::start();
-    let router = router(&redis, ConsolePolicy::LOCAL);
+    let router = router(&redis, Tenancy::Local);
     let mut client = Client::new(&router);
     let dataset = generate::generate(300, 42);
     for (content_type, body) in [
@@ -66,7 +66,7 @@ async fn every_shape_round_trips_and_a_new_load_replaces_the_old() {
 #[tokio::test]
 async fn a_bad_file_is_rejected_whole_and_changes_nothing() {
     let redis = RedisServer::start();
-    let router = router(&redis, ConsolePolicy::LOCAL);
+    let router = router(&redis, Tenancy::Local);
     let mut client = Client::new(&router);
     client.send("POST", "/api/data/generate?n=100&seed=1", None, Vec::new()).await;
     client.console("SET my_key my_value").await;
@@ -107,7 +107,7 @@ async fn a_bad_file_is_rejected_whole_and_changes_nothing() {
 #[tokio::test]
 async fn verify_finds_a_deleted_field_an_extra_field_and_a_missing_record() {
     let redis = RedisServer::start();
-    let router = router(&redis, ConsolePolicy::LOCAL);
+    let router = router(&redis, Tenancy::Local);
     let mut client = Client::new(&router);
     let dataset = generate::generate(200, 5);
     client.send("POST", "/api/data", Some("application/json"), generate::to_nasa_json(&dataset)).await;
@@ -136,7 +136,7 @@ async fn verify_finds_a_deleted_field_an_extra_field_and_a_missing_record() {
 #[tokio::test]
 async fn verify_finds_changed_values_and_names_the_records() {
     let redis = RedisServer::start();
-    let router = router(&redis, ConsolePolicy::LOCAL);
+    let router = router(&redis, Tenancy::Local);
     let mut client = Client::new(&router);
     let dataset = generate::generate(300, 8);
     client.send("POST", "/api/data", Some("application/json"), generate::to_nasa_json(&dataset)).await;
@@ -182,7 +182,7 @@ fn reference(
 #[tokio::test]
 async fn pages_sort_and_filter_like_a_reference_and_survive_console_edits() {
     let redis = RedisServer::start();
-    let router = router(&redis, ConsolePolicy::LOCAL);
+    let router = router(&redis, Tenancy::Local);
     let mut client = Client::new(&router);
     let dataset = generate::generate(2000, 11);
     client.send("POST", "/api/data", Some("application/json"), generate::to_nasa_json(&dataset)).await;
@@ -254,7 +254,7 @@ async fn pages_sort_and_filter_like_a_reference_and_survive_console_edits() {
 #[tokio::test]
 async fn shared_sessions_each_have_their_own_dataset() {
     let redis = RedisServer::start();
-    let router = router(&redis, ConsolePolicy::SHARED);
+    let router = router(&redis, Tenancy::Shared);
     let mut alice = Client::new(&router);
     let mut bob = Client::new(&router);
     alice.send("POST", "/api/data/generate?n=30&seed=1", None, Vec::new()).await;
@@ -273,7 +273,7 @@ async fn shared_sessions_each_have_their_own_dataset() {
 #[tokio::test]
 async fn reindex_picks_up_console_edits_and_keeps_the_file_for_verify() {
     let redis = RedisServer::start();
-    let router = router(&redis, ConsolePolicy::LOCAL);
+    let router = router(&redis, Tenancy::Local);
     let mut client = Client::new(&router);
     let dataset = generate::generate(300, 21);
     client.send("POST", "/api/data", Some("application/json"), generate::to_nasa_json(&dataset)).await;
@@ -310,7 +310,7 @@ async fn reindex_picks_up_console_edits_and_keeps_the_file_for_verify() {
 #[tokio::test]
 async fn a_new_load_never_shows_results_cached_from_the_old_set() {
     let redis = RedisServer::start();
-    let router = router(&redis, ConsolePolicy::LOCAL);
+    let router = router(&redis, Tenancy::Local);
     let mut client = Client::new(&router);
     let big = generate::generate(500, 1);
     let class = big.landings[0].class().expect("class").to_string();
@@ -334,7 +334,7 @@ async fn a_new_load_never_shows_results_cached_from_the_old_set() {
 #[tokio::test]
 async fn indexes_of_an_older_layout_ask_for_a_reindex() {
     let redis = RedisServer::start();
-    let router = router(&redis, ConsolePolicy::LOCAL);
+    let router = router(&redis, Tenancy::Local);
     let mut client = Client::new(&router);
     let dataset = generate::generate(120, 5);
     client.send("POST", "/api/data", Some("application/json"), generate::to_nasa_json(&dataset)).await;
@@ -378,7 +378,7 @@ async fn indexes_of_an_older_layout_ask_for_a_reindex() {
 #[tokio::test]
 async fn a_file_found_bad_after_thousands_of_queued_records_changes_nothing() {
     let redis = RedisServer::start();
-    let router = router(&redis, ConsolePolicy::LOCAL);
+    let router = router(&redis, Tenancy::Local);
     let mut client = Client::new(&router);
     client.send("POST", "/api/data/generate?n=100&seed=1", None, Vec::new()).await;
     client.console("SET my_key my_value").await;
@@ -422,7 +422,7 @@ async fn a_file_found_bad_after_thousands_of_queued_records_changes_nothing() {
 #[tokio::test]
 async fn a_load_redis_refuses_while_queueing_changes_nothing() {
     let redis = RedisServer::start();
-    let router = router(&redis, ConsolePolicy::LOCAL);
+    let router = router(&redis, Tenancy::Local);
     let mut client = Client::new(&router);
     client.send("POST", "/api/data/generate?n=100&seed=1", None, Vec::new()).await;
     let before = snapshot(&redis);

@@ -10,8 +10,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use axum::http::StatusCode;
-use bolide::console::ConsolePolicy;
 use bolide::data::{generate, source, Dataset};
+use bolide::sandbox::Tenancy;
 use bolide_tests::RedisServer;
 use common::{hgetall, message, page_ids, router, snapshot, Client, JSON};
 use serde_json::{json, Value};
@@ -157,7 +157,7 @@ async fn serve_one(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_url_loads_like_an_upload_in_every_shape() {
     let redis = RedisServer::start();
-    let router = router(&redis, ConsolePolicy::LOCAL);
+    let router = router(&redis, Tenancy::Local);
     let mut client = Client::new(&router);
     let dataset = generate::generate(250, 3);
     let server = FileServer::start(&dataset).await;
@@ -181,7 +181,7 @@ async fn a_url_loads_like_an_upload_in_every_shape() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_url_that_gives_no_good_file_changes_nothing() {
     let redis = RedisServer::start();
-    let router = router(&redis, ConsolePolicy::LOCAL);
+    let router = router(&redis, Tenancy::Local);
     let mut client = Client::new(&router);
     let dataset = generate::generate(40, 8);
     let server = FileServer::start(&dataset).await;
@@ -219,7 +219,7 @@ async fn a_url_that_gives_no_good_file_changes_nothing() {
 #[tokio::test]
 async fn fetch_requests_are_checked() {
     let redis = RedisServer::start();
-    let router = router(&redis, ConsolePolicy::LOCAL);
+    let router = router(&redis, Tenancy::Local);
     let mut client = Client::new(&router);
     client.json("POST", "/api/data/generate?n=10&seed=2", &json!({})).await;
     let before = snapshot(&redis);
@@ -251,7 +251,7 @@ async fn fetch_requests_are_checked() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_shared_site_fetches_only_its_presets() {
     let redis = RedisServer::start();
-    let router = router(&redis, ConsolePolicy::SHARED);
+    let router = router(&redis, Tenancy::Shared);
     let mut client = Client::new(&router);
     let dataset = generate::generate(20, 1);
     let server = FileServer::start(&dataset).await;
@@ -317,7 +317,7 @@ fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
 #[tokio::test]
 async fn record_edits_write_exactly_what_they_say_and_pages_follow() {
     let redis = RedisServer::start();
-    let router = router(&redis, ConsolePolicy::LOCAL);
+    let router = router(&redis, Tenancy::Local);
     let mut client = Client::new(&router);
     let dataset = generate::generate(100, 5);
     client.send("POST", "/api/data", Some(JSON), generate::to_nasa_json(&dataset)).await;
@@ -394,7 +394,7 @@ async fn record_edits_write_exactly_what_they_say_and_pages_follow() {
 #[tokio::test]
 async fn hostile_record_edits_are_refused_and_change_nothing() {
     let redis = RedisServer::start();
-    let router = router(&redis, ConsolePolicy::LOCAL);
+    let router = router(&redis, Tenancy::Local);
     let mut client = Client::new(&router);
     let dataset = generate::generate(20, 6);
     client.send("POST", "/api/data", Some(JSON), generate::to_nasa_json(&dataset)).await;
@@ -478,7 +478,7 @@ async fn hostile_record_edits_are_refused_and_change_nothing() {
 #[tokio::test]
 async fn shared_sessions_edit_only_their_own_records() {
     let redis = RedisServer::start();
-    let router = router(&redis, ConsolePolicy::SHARED);
+    let router = router(&redis, Tenancy::Shared);
     let (mut alice, mut bob) = (Client::new(&router), Client::new(&router));
     alice.json("POST", "/api/data/generate?n=10&seed=1", &json!({})).await;
     bob.json("POST", "/api/data/generate?n=10&seed=1", &json!({})).await;

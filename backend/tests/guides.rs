@@ -13,9 +13,9 @@ use std::time::Duration;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use axum::Router;
-use bolide::console::ConsolePolicy;
 use bolide::jobs::config::WorkerOptions;
 use bolide::jobs::worker;
+use bolide::sandbox::Tenancy;
 use bolide_shared::guides::{
     Check, CheckResult, CountTarget, GuideList, GuideView, Persistence, ResetReport, RestartReport, Step,
 };
@@ -165,7 +165,7 @@ async fn perform(client: &mut Student, view: &GuideView, n: usize) -> CheckResul
 #[tokio::test]
 async fn every_guide_can_be_completed_through_the_api() {
     let redis = RedisServer::start();
-    let app = router(&redis, ConsolePolicy::LOCAL);
+    let app = router(&redis, Tenancy::Local);
     let worker = worker::spawn(&redis.url(), WorkerOptions::default()).expect("a job worker");
     let mut client = Student::of_router(&app);
     let list = client.list().await;
@@ -210,7 +210,7 @@ async fn every_guide_can_be_completed_through_the_api() {
 #[tokio::test]
 async fn wrong_answers_get_a_useful_hint() {
     let redis = RedisServer::start();
-    let app = router(&redis, ConsolePolicy::LOCAL);
+    let app = router(&redis, Tenancy::Local);
     let mut client = Student::of_router(&app);
 
     // A missing key, then a wrong value.
@@ -282,7 +282,7 @@ async fn wrong_answers_get_a_useful_hint() {
 #[tokio::test]
 async fn bad_input_is_a_400_naming_the_parameter_and_changes_nothing() {
     let redis = RedisServer::start();
-    let app = router(&redis, ConsolePolicy::LOCAL);
+    let app = router(&redis, Tenancy::Local);
     let mut client = Student::of_router(&app);
     let before = redis.snapshot(|_, _| false);
 
@@ -368,7 +368,7 @@ async fn bad_input_is_a_400_naming_the_parameter_and_changes_nothing() {
 #[tokio::test]
 async fn reset_removes_only_what_the_guide_created() {
     let redis = RedisServer::start();
-    let app = router(&redis, ConsolePolicy::LOCAL);
+    let app = router(&redis, Tenancy::Local);
     let mut client = Student::of_router(&app);
     client.ensure_data().await;
     client.console("SET mine keep-me").await;
@@ -409,7 +409,7 @@ async fn reset_removes_only_what_the_guide_created() {
 #[tokio::test]
 async fn skipping_and_going_back_move_the_student_without_completing_steps() {
     let redis = RedisServer::start();
-    let app = router(&redis, ConsolePolicy::LOCAL);
+    let app = router(&redis, Tenancy::Local);
     let mut client = Student::of_router(&app);
 
     // Skipping ahead moves the student without marking anything done.
@@ -434,7 +434,7 @@ async fn skipping_and_going_back_move_the_student_without_completing_steps() {
 #[tokio::test]
 async fn guides_show_this_redis() {
     let redis = RedisServer::start();
-    let app = router(&redis, ConsolePolicy::LOCAL);
+    let app = router(&redis, Tenancy::Local);
     let mut client = Student::of_router(&app);
     let view = client.guide("running-redis").await;
     let port = redis.port().to_string();
@@ -459,7 +459,7 @@ async fn guides_show_this_redis() {
 #[tokio::test]
 async fn no_guide_shows_a_placeholder_in_either_mode() {
     let redis = RedisServer::start();
-    for policy in [ConsolePolicy::LOCAL, ConsolePolicy::SHARED] {
+    for policy in [Tenancy::Local, Tenancy::Shared] {
         let app = router(&redis, policy);
         let mut client = Student::of_router(&app);
         let list = client.list().await;
@@ -483,7 +483,7 @@ async fn no_guide_shows_a_placeholder_in_either_mode() {
 #[tokio::test]
 async fn shared_mode_keeps_each_sessions_progress_and_keys_apart() {
     let redis = RedisServer::start();
-    let app = router(&redis, ConsolePolicy::SHARED);
+    let app = router(&redis, Tenancy::Shared);
     let mut alice = Student::of_router(&app);
     let mut bob = Student::of_router(&app);
 

@@ -14,11 +14,11 @@ use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
-use bolide::console::ConsolePolicy;
 use bolide::data::{generate, Dataset};
 use bolide::jobs::transitions::{self, Claim, Delivery, Verdict};
 use bolide::jobs::worker::{self, WorkerHandle};
 use bolide::jobs::{keys, queue, JobsConfig, WorkerOptions};
+use bolide::sandbox::Tenancy;
 use bolide_tests::RedisServer;
 use common::{conn, router, router_with_jobs, Client, JSON};
 use http_body_util::BodyExt;
@@ -107,7 +107,7 @@ fn counts_of(results: &Value) -> BTreeMap<String, u64> {
 #[tokio::test]
 async fn a_job_runs_to_success_and_serves_its_result() {
     let redis = RedisServer::start();
-    let router = router(&redis, ConsolePolicy::LOCAL);
+    let router = router(&redis, Tenancy::Local);
     let mut client = Client::new(&router);
     client.generate(400, 3).await;
     let worker = start_worker(&redis, options(2000, 0, 1000));
@@ -235,7 +235,7 @@ async fn long_dead_workers_are_forgotten() {
 #[tokio::test]
 async fn a_job_cancelled_while_queued_never_runs() {
     let redis = RedisServer::start();
-    let router = router(&redis, ConsolePolicy::LOCAL);
+    let router = router(&redis, Tenancy::Local);
     let mut client = Client::new(&router);
     client.generate(50, 1).await;
     let id = client.submit(json!({"analysis": "hemispheres"})).await;
@@ -279,7 +279,7 @@ async fn a_job_cancelled_while_queued_never_runs() {
 #[tokio::test]
 async fn a_job_cancelled_while_running_is_never_reported_succeeded() {
     let redis = RedisServer::start();
-    let router = router(&redis, ConsolePolicy::LOCAL);
+    let router = router(&redis, Tenancy::Local);
     let mut client = Client::new(&router);
     client.generate(200, 2).await;
     // Paced: the job takes at least 3 s, its progress climbing 10 % per 300 ms.
@@ -320,7 +320,7 @@ async fn a_job_cancelled_while_running_is_never_reported_succeeded() {
 #[tokio::test]
 async fn a_stored_job_whose_params_do_not_read_fails_at_once() {
     let redis = RedisServer::start();
-    let router = router(&redis, ConsolePolicy::LOCAL);
+    let router = router(&redis, Tenancy::Local);
     let mut client = Client::new(&router);
     client.generate(30, 1).await;
     let mut conn = system(&redis);
@@ -385,7 +385,7 @@ async fn a_stored_job_whose_params_do_not_read_fails_at_once() {
 #[tokio::test]
 async fn a_silent_run_is_taken_over_and_its_late_report_refused() {
     let redis = RedisServer::start();
-    let router = router(&redis, ConsolePolicy::LOCAL);
+    let router = router(&redis, Tenancy::Local);
     let mut client = Client::new(&router);
     client.generate(100, 5).await;
     let id = client.submit(json!({"analysis": "count_per_class"})).await;
@@ -435,7 +435,7 @@ async fn a_silent_run_is_taken_over_and_its_late_report_refused() {
 #[tokio::test]
 async fn a_cancelled_job_refuses_a_late_finish() {
     let redis = RedisServer::start();
-    let router = router(&redis, ConsolePolicy::LOCAL);
+    let router = router(&redis, Tenancy::Local);
     let mut client = Client::new(&router);
     client.generate(10, 1).await;
     let id = client.submit(json!({"analysis": "fell_found"})).await;
@@ -474,7 +474,7 @@ async fn a_cancelled_job_refuses_a_late_finish() {
 #[tokio::test]
 async fn a_stopping_worker_hands_its_job_back() {
     let redis = RedisServer::start();
-    let router = router(&redis, ConsolePolicy::LOCAL);
+    let router = router(&redis, Tenancy::Local);
     let mut client = Client::new(&router);
     client.generate(100, 5).await;
     // No grace: the paced job (≥ 5 s) cannot finish in time.
@@ -501,7 +501,7 @@ async fn a_stopping_worker_hands_its_job_back() {
 #[tokio::test]
 async fn a_job_whose_data_changes_under_it_ends_cleanly() {
     let redis = RedisServer::start();
-    let router = router(&redis, ConsolePolicy::LOCAL);
+    let router = router(&redis, Tenancy::Local);
     let mut client = Client::new(&router);
     client.generate(2000, 9).await;
     let worker = start_worker(&redis, options(2000, 100, 1000));
@@ -529,7 +529,7 @@ async fn a_job_whose_data_changes_under_it_ends_cleanly() {
 async fn results_expire_with_a_clear_message() {
     let redis = RedisServer::start();
     let jobs = JobsConfig { result_ttl: Duration::from_millis(1000), ..JobsConfig::LOCAL };
-    let router = router_with_jobs(&redis, ConsolePolicy::LOCAL, Some(jobs));
+    let router = router_with_jobs(&redis, Tenancy::Local, Some(jobs));
     let mut client = Client::new(&router);
     client.generate(20, 1).await;
     let worker = start_worker(&redis, options(2000, 0, 1000));
@@ -550,7 +550,7 @@ async fn results_expire_with_a_clear_message() {
 #[tokio::test]
 async fn bad_input_is_a_400_naming_the_parameter_and_stores_nothing() {
     let redis = RedisServer::start();
-    let router = router(&redis, ConsolePolicy::LOCAL);
+    let router = router(&redis, Tenancy::Local);
     let mut client = Client::new(&router);
     client.generate(20, 1).await;
     let before = redis.snapshot(|_, _| false);
@@ -619,7 +619,7 @@ async fn bad_input_is_a_400_naming_the_parameter_and_stores_nothing() {
 #[tokio::test]
 async fn sessions_see_and_touch_only_their_own_jobs() {
     let redis = RedisServer::start();
-    let router = router(&redis, ConsolePolicy::SHARED);
+    let router = router(&redis, Tenancy::Shared);
     let mut alice = Client::new(&router);
     let mut bob = Client::new(&router);
     alice.generate(120, 4).await;
@@ -663,7 +663,7 @@ async fn sessions_see_and_touch_only_their_own_jobs() {
 #[tokio::test]
 async fn a_session_cannot_flood_the_queue() {
     let redis = RedisServer::start();
-    let router = router(&redis, ConsolePolicy::SHARED);
+    let router = router(&redis, Tenancy::Shared);
     let mut client = Client::new(&router);
     let limit = JobsConfig::SHARED.max_unfinished_per_owner;
     for _ in 0..limit {

@@ -15,7 +15,7 @@ use std::process::{Command, Stdio};
 
 use axum::body::Body;
 use axum::http::{header, Request};
-use bolide::console::ConsolePolicy;
+use bolide::sandbox::Tenancy;
 use bolide::server::{app, AppState};
 use bolide_shared::api::{ConsoleResponse, RedisMode};
 use bolide_tests::RedisServer;
@@ -128,7 +128,7 @@ const CORPUS: &[&[&str]] = &[
 ];
 
 async fn bolide_outputs(redis: &RedisServer) -> Vec<String> {
-    let state = AppState::connect_with(&redis.url(), RedisMode::External, ConsolePolicy::LOCAL).expect("url");
+    let state = AppState::connect_with(&redis.url(), RedisMode::External, Tenancy::Local).expect("url");
     let router = app(state, std::path::Path::new("/nonexistent-dist"));
     let mut cookie: Option<String> = None;
     let mut blocks = Vec::new();

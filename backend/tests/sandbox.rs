@@ -9,26 +9,40 @@ use std::time::Duration;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{header, Request, StatusCode};
-use bolide::console::ConsolePolicy;
+use bolide::jobs::{worker, WorkerOptions};
 use bolide::sandbox::store::Lifetime;
+use bolide::sandbox::store::COOKIE;
 use bolide::sandbox::PublicUrl;
+use bolide::sandbox::Tenancy;
 use bolide::server::{app, AppState, StateOptions};
 use bolide_shared::api::RedisMode;
-use bolide_tests::RedisServer;
+use bolide_tests::{BolideProcess, RedisServer};
 use common::Client;
 use serde_json::json;
 use tower::ServiceExt;
 
 fn shared_state(redis: &RedisServer, idle: Duration, mints: u32, public: Option<&str>) -> AppState {
-    let mut options = StateOptions::new(RedisMode::External, ConsolePolicy::SHARED);
+    let mut options = StateOptions::new(RedisMode::External, Tenancy::Shared);
     options.lifetime = Lifetime { idle, mints_per_minute: mints };
     options.public_url = public.map(|url| PublicUrl::parse(url).expect("url"));
     AppState::build(&redis.url(), options).expect("state")
 }
 
+/// A worker that runs jobs at once (no pacing).
+fn quick_worker() -> WorkerOptions {
+    WorkerOptions {
+        visibility_timeout: Duration::from_secs(5),
+        pace: Duration::ZERO,
+        grace_period: Duration::from_secs(1),
+    }
+}
+
+/// `ACL USERS`, without the one user of every cookieless read (made once,
+/// not per request: see `bolide::sandbox::acl::NOBODY`).
 fn acl_users(redis: &RedisServer) -> Vec<String> {
     let mut users: Vec<String> =
         redis::cmd("ACL").arg("USERS").query(&mut redis.connection()).expect("users");
+    users.retain(|user| user != "bolide-f-nobody");
     users.sort();
     users
 }
@@ -149,6 +163,23 @@ async fn an_ended_sandbox_leaves_nothing_behind_and_no_secret_shows_anywhere() {
     let (status, check) =
         student.json("POST", "/api/guides/redis-basics/progress", &json!({"current_step": 1})).await;
     assert_eq!(status, StatusCode::OK, "{check}");
+    // A finished job, run by a real worker over the sandbox's landings.
+    let worker = worker::spawn(&redis.url(), quick_worker()).expect("worker");
+    let (status, job) = student.json("POST", "/api/jobs", &json!({"analysis": "count_per_class"})).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{job}");
+    let job_uri = format!("/api/jobs/{}", job["id"].as_str().expect("job id"));
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let finished = loop {
+        let (_, job) = student.get(&job_uri).await;
+        if job["status"] == "succeeded" {
+            break job;
+        }
+        assert!(std::time::Instant::now() < deadline, "the job did not finish: {job}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    worker.stop().await;
+    let (status, results) = student.get(&format!("{job_uri}/results")).await;
+    assert_eq!((status, &results["records"]), (StatusCode::OK, &json!(50)), "{finished} {results}");
 
     let secret =
         student.cookie().and_then(|c| c.strip_prefix("bolide_session=")).expect("cookie").to_string();
@@ -164,8 +195,152 @@ async fn an_ended_sandbox_leaves_nothing_behind_and_no_secret_shows_anywhere() {
     tokio::time::sleep(Duration::from_millis(1200)).await;
     bolide::console::housekeeping::round(state.relay()).await.expect("round");
     // Housekeeping's own short-lived keys (its lease, "a round just ran")
-    // are not the sandbox's.
-    let after = redis.snapshot(|db, key| db == 15 && key.starts_with(b"bolide:housekeeping:"));
+    // and the jobs queue every sandbox shares (made by the first job) are
+    // not the sandbox's; the queue holds nothing of it.
+    let after = redis.snapshot(|db, key| {
+        db == 15 && (key.starts_with(b"bolide:housekeeping:") || key == b"bolide:jobs:queue")
+    });
     assert_eq!(after, before, "every database as before");
+    let mut system = redis.connection();
+    let () = redis::cmd("SELECT").arg(15).query(&mut system).expect("select");
+    let entries: u64 = redis::cmd("XLEN").arg("bolide:jobs:queue").query(&mut system).expect("xlen");
+    assert_eq!(entries, 0, "the queue holds nothing of the ended sandbox");
     assert_eq!(acl_users(&redis), users, "ACL USERS as before");
+}
+
+/// The error Redis answers `command` with, on `conn`.
+async fn refusal(conn: &mut bolide::redis_conn::Connection, command: &[&str]) -> String {
+    let mut cmd = redis::cmd(command[0]);
+    for arg in &command[1..] {
+        cmd.arg(*arg);
+    }
+    match cmd.query_async::<redis::Value>(conn).await {
+        Ok(value) => format!("allowed: {value:?}"),
+        Err(err) => err.to_string(),
+    }
+}
+
+#[tokio::test]
+async fn a_sandboxs_feature_connections_reach_only_its_own_keys() {
+    let redis = RedisServer::start();
+    let state = shared_state(&redis, Duration::from_secs(60), 0, None);
+    let router = app(state.clone(), std::path::Path::new("/x"));
+    let store = &state.sandboxes().store;
+    let mut sessions = Vec::new();
+    for name in ["alice", "bob"] {
+        let mut client = Client::new(&router);
+        let (status, report) = client.send("POST", "/api/data/generate?n=20&seed=1", None, Vec::new()).await;
+        assert_eq!(status, StatusCode::OK, "{name}: {report}");
+        client.console("SET k v").await;
+        let secret = client.cookie().and_then(|c| c.strip_prefix(&format!("{COOKIE}="))).expect("cookie");
+        sessions.push(store.find(Some(secret)).await.expect("find").expect("a sandbox"));
+    }
+    let (alice, bob) = (&sessions[0], &sessions[1]);
+    let mut access = store.access(alice).expect("access");
+    let (a, b) = (alice.id.as_str(), bob.id.as_str());
+
+    // Its own keys, in both databases.
+    let own = refusal(&mut access.data, &["GET", &format!("{{s:{a}}}:k")]).await;
+    assert!(own.starts_with("allowed") && own.contains('v'), "{own}");
+    let own_meta = format!("bolide:data:{{{a}}}:meta");
+    assert!(refusal(&mut access.system, &["HGET", &own_meta, "count"]).await.starts_with("allowed"));
+
+    // Nothing of Bob's, in any database, read or written.
+    let bobs = [
+        format!("{{s:{b}}}:k"),
+        format!("{{s:{b}}}:meteorite:1"),
+        format!("bolide:data:{{{b}}}:meta"),
+        format!("bolide:guides:{{{b}}}:progress:redis-basics"),
+    ];
+    for conn in [&mut access.data, &mut access.system] {
+        for key in &bobs {
+            let key = key.as_str();
+            for command in [vec!["GET", key], vec!["SET", key, "x"], vec!["UNLINK", key]] {
+                let answer = refusal(conn, &command).await;
+                assert!(answer.to_uppercase().contains("NOPERM"), "{command:?}: {answer}");
+            }
+        }
+        // Nor Bolide's other keys: sandbox records (passwords), logins,
+        // the jobs queue, Alice's own record.
+        let record = format!("bolide:sandbox:{{{a}}}");
+        for key in ["bolide:sandboxes", "bolide:jobs:queue", record.as_str()] {
+            let answer = refusal(conn, &["TYPE", key]).await;
+            assert!(answer.to_uppercase().contains("NOPERM"), "TYPE {key}: {answer}");
+        }
+        for command in [vec!["FLUSHDB"], vec!["FLUSHALL"], vec!["ACL", "USERS"], vec!["CONFIG", "GET", "*"]] {
+            let answer = refusal(conn, &command).await;
+            assert!(answer.to_uppercase().contains("NOPERM"), "{command:?}: {answer}");
+        }
+    }
+    // SELECT is allowed (a load's transaction spans both databases), but
+    // key patterns hold in every database.
+    let mut private = redis::Client::open(format!("{}/0", access.base_url))
+        .expect("url")
+        .get_multiplexed_async_connection()
+        .await
+        .expect("connect");
+    let () = redis::cmd("SELECT").arg(3).query_async(&mut private).await.expect("select");
+    let read: redis::RedisResult<redis::Value> =
+        redis::cmd("GET").arg(&bobs[0]).query_async(&mut private).await;
+    assert!(read.expect_err("refused").to_string().to_uppercase().contains("NOPERM"));
+}
+
+#[tokio::test]
+async fn no_cookie_value_shows_in_redis_the_log_or_any_console_output() {
+    let redis = RedisServer::start();
+    let users_before = acl_users(&redis);
+    let bolide = BolideProcess::serve(
+        &["--redis-url", &redis.url(), "--shared", "--dist", "/nonexistent-dist", "--session-idle", "2s"],
+        &[("RUST_LOG", "debug")],
+    );
+    let mut student = Client::of_process(&bolide);
+    let mut outputs = vec![student.console("SET k v").await];
+    for line in [
+        "XADD st * a 1",
+        "XGROUP CREATE st g 0",
+        "XPENDING st nogroup",
+        "XCLAIM st nogroup c 0 0-1",
+        "XAUTOCLAIM st nogroup c 0 0",
+        "XGROUP DELCONSUMER st nogroup c",
+        "XPENDING nost g",
+        "XCLAIM nost g c 0 0-1",
+        "XAUTOCLAIM nost g c 0 0",
+        "XGROUP DELCONSUMER nost g c",
+        "ACL WHOAMI",
+        "CLIENT INFO",
+        "GET nothing",
+    ] {
+        outputs.push(student.console(line).await);
+    }
+    let (status, report) = student.send("POST", "/api/data/generate?n=30&seed=2", None, Vec::new()).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    let (status, job) = student.json("POST", "/api/jobs", &json!({"analysis": "count_per_class"})).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{job}");
+    let (_, info) = student.get("/api/sandbox").await;
+    outputs.push(info.to_string());
+    let secret =
+        student.cookie().and_then(|c| c.strip_prefix(&format!("{COOKIE}="))).expect("cookie").to_string();
+
+    for output in &outputs {
+        assert!(!output.contains(&secret), "the secret in console output: {output}");
+        assert!(!output.contains("{s:"), "a namespace in console output: {output}");
+    }
+    let assert_nowhere = |when: &str| {
+        for (db, key, value) in redis.snapshot(|_, _| false) {
+            let (key, value) = (String::from_utf8_lossy(&key), String::from_utf8_lossy(&value));
+            assert!(!key.contains(&secret) && !value.contains(&secret), "{when}: db {db}: {key}");
+        }
+        let users: Vec<String> =
+            redis::cmd("ACL").arg("USERS").query(&mut redis.connection()).expect("users");
+        assert!(users.iter().all(|user| !user.contains(&secret)), "{when}: {users:?}");
+        let list: Vec<String> = redis::cmd("ACL").arg("LIST").query(&mut redis.connection()).expect("list");
+        assert!(list.iter().all(|rule| !rule.contains(&secret)), "{when}: ACL LIST");
+        let log = bolide.log();
+        assert!(!log.is_empty() && !log.contains(&secret), "{when}: the secret in Bolide's log");
+    };
+    assert_nowhere("in use");
+    // The idle sandbox ends (housekeeping, every min(60 s, idle / 2)).
+    let ended = bolide_tests::wait_until(Duration::from_secs(20), || acl_users(&redis) == users_before);
+    assert!(ended, "the sandbox did not end: {:?}", acl_users(&redis));
+    assert_nowhere("ended");
 }

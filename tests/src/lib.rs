@@ -15,7 +15,7 @@ use std::io::{BufRead, BufReader};
 use std::net::{Ipv4Addr, SocketAddrV4, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
 pub mod browser;
@@ -247,6 +247,8 @@ pub struct BolideProcess {
     /// Pid of the embedded `redis-server`, if it started one.
     pub redis_pid: Option<u32>,
     stdout_lines: mpsc::Receiver<String>,
+    /// Every line it printed so far, stdout and stderr (see [`Self::log`]).
+    log: Arc<Mutex<Vec<String>>>,
 }
 
 impl BolideProcess {
@@ -263,19 +265,29 @@ impl BolideProcess {
             .envs(envs.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit());
+            .stderr(Stdio::piped());
         let mut child = command.spawn().expect("spawn bolide");
         let stdout = child.stdout.take().expect("piped stdout");
+        let stderr = child.stderr.take().expect("piped stderr");
+        let log: Arc<Mutex<Vec<String>>> = Arc::default();
         let (tx, rx) = mpsc::channel();
+        let stdout_log = log.clone();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
+                stdout_log.lock().unwrap_or_else(|p| p.into_inner()).push(line.clone());
+                let _ = tx.send(line);
+            }
+        });
+        let stderr_log = log.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                // Still shown, as an inherited stderr would be.
+                eprintln!("{line}");
+                stderr_log.lock().unwrap_or_else(|p| p.into_inner()).push(line);
             }
         });
         let mut process =
-            Self { child, base_url: String::new(), redis_port: 0, redis_pid: None, stdout_lines: rx };
+            Self { child, base_url: String::new(), redis_port: 0, redis_pid: None, stdout_lines: rx, log };
         let deadline = Instant::now() + Duration::from_secs(60);
         while process.base_url.is_empty() {
             let left = deadline.saturating_duration_since(Instant::now());
@@ -308,6 +320,11 @@ impl BolideProcess {
 
     pub fn pid(&self) -> u32 {
         self.child.id()
+    }
+
+    /// Everything it printed so far (stdout and stderr: its log), a line each.
+    pub fn log(&self) -> String {
+        self.log.lock().unwrap_or_else(|p| p.into_inner()).join("\n")
     }
 
     /// `base_url` + `path`.

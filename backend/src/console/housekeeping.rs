@@ -1,5 +1,5 @@
 //! Housekeeping, about once a minute: idle sessions are removed (in shared
-//! mode with all their keys and their Redis ACL user), and shared-mode
+//! mode with all their keys and their Redis ACL users), and shared-mode
 //! sessions' key counts and memory are measured against their quotas.
 //!
 //! Several API processes may run it; one of them does each round: it holds
@@ -76,8 +76,7 @@ pub async fn round(relay: &Relay) -> Result<(), AppError> {
 
 async fn work(relay: &Relay, system: &mut Connection) -> Result<(), AppError> {
     reap_idle(relay, system).await?;
-    if relay.policy.is_shared()
-        && (relay.policy.limits.max_session_keys > 0 || relay.policy.limits.max_session_bytes > 0)
+    if relay.sessions.is_shared() && (relay.limits.max_session_keys > 0 || relay.limits.max_session_bytes > 0)
     {
         measure_quotas(relay, system).await?;
     }
@@ -102,7 +101,10 @@ async fn reap_idle(relay: &Relay, system: &mut Connection) -> Result<(), AppErro
 }
 
 async fn measure_quotas(relay: &Relay, system: &mut Connection) -> Result<(), AppError> {
-    let limits = relay.policy.limits;
+    let limits = relay.limits;
+    // Bolide's own connection, not a sandbox's: this one pass counts every
+    // namespace at once (key names and `MEMORY USAGE` only; it reads and
+    // writes no sandbox's values).
     let mut data = relay.connections.for_db(0)?;
     // One pass over the keyspace: key count and a sample of keys per session.
     let mut per_session: HashMap<String, (u64, Vec<Vec<u8>>)> = HashMap::new();

@@ -68,6 +68,15 @@ impl Limits {
     };
 
     /// Bounds that hold whatever the command: argument count and sizes.
+    /// The mode's limits.
+    pub fn for_tenancy(tenancy: crate::sandbox::Tenancy) -> Limits {
+        if tenancy.is_shared() {
+            Limits::SHARED
+        } else {
+            Limits::LOCAL
+        }
+    }
+
     pub fn check(&self, args: &[Vec<u8>]) -> Option<String> {
         if args.len() > self.max_args {
             return Some(format!(

@@ -10,9 +10,10 @@
 //!   rewritten back, keyless commands are answered within it, and the limits
 //!   are tighter.
 //!
-//! The difference is a [`ConsolePolicy`] value — mode (and with it the
-//! command table's allowlist and the namespace) plus [`Limits`] — handed to
-//! the same [`relay::Relay`].
+//! The mode is configuration of the sandbox layer
+//! ([`crate::sandbox::Tenancy`]); the relay reads it from there (and with
+//! it the command table's allowlist and the namespace). The console's own
+//! configuration is its [`Limits`], handed to the same [`relay::Relay`].
 //!
 //! # Where Bolide's own keys live
 //! In logical database [`crate::sandbox::SYSTEM_DB`] (15), which the console
@@ -38,6 +39,7 @@ pub use limits::Limits;
 
 use crate::error::AppError;
 use crate::sandbox::store::Session;
+use crate::sandbox::Tenancy;
 use crate::server::AppState;
 
 /// The databases the console may `SELECT` in local mode: the student's.
@@ -47,20 +49,12 @@ pub const CONSOLE_DATABASES: Databases = crate::sandbox::STUDENT_DATABASES;
 /// room for JSON escaping. Larger bodies get `413`.
 pub const MAX_BODY_BYTES: usize = 768 * 1024;
 
-/// How the console behaves: the only thing that differs between modes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ConsolePolicy {
-    pub mode: Mode,
-    pub limits: Limits,
-}
-
-impl ConsolePolicy {
-    pub const LOCAL: ConsolePolicy =
-        ConsolePolicy { mode: Mode::Local { databases: CONSOLE_DATABASES }, limits: Limits::LOCAL };
-    pub const SHARED: ConsolePolicy = ConsolePolicy { mode: Mode::Shared, limits: Limits::SHARED };
-
-    pub fn is_shared(&self) -> bool {
-        matches!(self.mode, Mode::Shared)
+/// The command table's mode for `tenancy`: which commands the console
+/// allows, and whether keys are namespaced.
+pub fn command_mode(tenancy: Tenancy) -> Mode {
+    match tenancy {
+        Tenancy::Local => Mode::Local { databases: CONSOLE_DATABASES },
+        Tenancy::Shared => Mode::Shared,
     }
 }
 
@@ -100,6 +94,6 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
 /// is the sandbox layer's and goes with the sandbox's record).
 pub fn on_sandbox_end() -> crate::sandbox::ended::Cleanup {
     crate::sandbox::ended::cleanup(|mut ended| async move {
-        crate::sandbox::ended::unlink_matching(&mut ended.student, &ended.owner.data_prefix).await
+        crate::sandbox::ended::unlink_matching(&mut ended.access.data, &ended.owner.data_prefix).await
     })
 }

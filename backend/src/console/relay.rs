@@ -1,7 +1,8 @@
 //! One console line in, what redis-cli would print out.
 //!
-//! The steps, for every line and both modes (the mode is only a
-//! [`ConsolePolicy`] value):
+//! The steps, for every line and both modes (the mode is the sandbox
+//! layer's configuration, [`crate::sandbox::Tenancy`]; the limits are the
+//! console's):
 //! 1. split it as redis-cli does (`bolide_shared::cli::split_args`);
 //! 2. check the limits (argument count and sizes);
 //! 3. decide with the command table's policy: forward, emulate, or refuse
@@ -17,7 +18,7 @@ use bolide_shared::commands::{help, CommandSpec};
 use redis::Value;
 
 use super::namespace::Namespace;
-use super::ConsolePolicy;
+use super::Limits;
 use crate::error::AppError;
 use crate::redis_conn::Connection;
 use crate::sandbox::connections::Connections;
@@ -26,7 +27,8 @@ use crate::sandbox::store::{SandboxStore, Session};
 /// Everything a line needs: where Redis is, how to reach it, the rules.
 #[derive(Clone)]
 pub struct Relay {
-    pub policy: ConsolePolicy,
+    /// The console's limits (the mode is the sandbox layer's: [`SandboxStore::tenancy`]).
+    pub limits: Limits,
     pub connections: Connections,
     pub sessions: SandboxStore,
     /// `host:port` as the prompt shows it.
@@ -117,10 +119,10 @@ impl Relay {
     }
 
     async fn run_args(&self, session: &mut Session, args: Vec<Vec<u8>>) -> Result<Outcome, AppError> {
-        if let Some(refusal) = self.policy.limits.check(&args) {
+        if let Some(refusal) = self.limits.check(&args) {
             return self.refuse_in_tx(session, refusal).await;
         }
-        match decide(&args, self.policy.mode) {
+        match decide(&args, self.mode()) {
             Decision::Refuse(refusal) => self.refuse_in_tx(session, refusal.message()).await,
             Decision::Emulate(spec) => {
                 let mut outcome = self.emulate(session, spec, &args).await?;
@@ -152,7 +154,7 @@ impl Relay {
                 "ERR session quota exceeded: {why}; delete keys (DEL, FLUSHDB) to continue"
             ));
         }
-        self.policy.limits.check_counts(spec, args)
+        self.limits.check_counts(spec, args)
     }
 
     /// An error reply; inside `MULTI` it also dooms the transaction, as
@@ -165,14 +167,19 @@ impl Relay {
         Ok(Outcome::error(message))
     }
 
+    /// The command table's mode, from the sandbox layer's configuration.
+    fn mode(&self) -> Mode {
+        super::command_mode(self.sessions.tenancy())
+    }
+
     fn namespace(&self, session: &Session) -> Option<Namespace> {
-        matches!(self.policy.mode, Mode::Shared).then(|| Namespace::for_session(session.id.as_str()))
+        self.sessions.is_shared().then(|| Namespace::for_session(session.id.as_str()))
     }
 
     /// The connection a session's commands go down: its database's (local
     /// mode) or its own, as its ACL user (shared mode).
     fn connection(&self, session: &Session) -> Result<Connection, AppError> {
-        match (&self.policy.mode, &session.password) {
+        match (&self.mode(), &session.password) {
             (Mode::Shared, Some(password)) => self.connections.for_session(&session.id, password),
             (Mode::Shared, None) => Err(AppError::Internal("shared-mode session without an ACL user".into())),
             (Mode::Local { .. }, _) => self.connections.for_db(session.state.db),
@@ -189,7 +196,7 @@ impl Relay {
         &self,
         session: &Session,
     ) -> Result<redis::aio::MultiplexedConnection, AppError> {
-        let url = match (&self.policy.mode, &session.password) {
+        let url = match (&self.mode(), &session.password) {
             (Mode::Shared, Some(password)) => self.connections.url_for_session(&session.id, password),
             _ => self.connections.url_for_db(session.state.db),
         };
@@ -237,7 +244,7 @@ impl Relay {
         if let Some(ns) = &namespace {
             ns.strip_reply(spec.name, &mut reply);
         }
-        let outcome = Outcome::reply(reply, self.policy.limits.max_reply_elements);
+        let outcome = Outcome::reply(reply, self.limits.max_reply_elements);
         Ok(if prints_raw(&args) { outcome.raw() } else { outcome })
     }
 
@@ -282,13 +289,13 @@ impl Relay {
         // Stored as a line redis-cli's parser reads back byte for byte.
         let line = args.iter().map(|a| quote_arg(a)).collect::<Vec<_>>().join(" ");
         let queued = self.sessions.queue(&session.id, &line).await?;
-        if queued > self.policy.limits.max_tx_commands {
+        if queued > self.limits.max_tx_commands {
             return self
                 .refuse_in_tx(
                     session,
                     format!(
                         "ERR too many commands in MULTI (the console queues at most {})",
-                        self.policy.limits.max_tx_commands
+                        self.limits.max_tx_commands
                     ),
                 )
                 .await;
@@ -349,7 +356,7 @@ impl Relay {
             let Ok(mut args) = split_args(line) else {
                 return Ok(Outcome::error("EXECABORT Transaction discarded because of previous errors."));
             };
-            let Decision::Forward(spec) = decide(&args, self.policy.mode) else {
+            let Decision::Forward(spec) = decide(&args, self.mode()) else {
                 return Ok(Outcome::error("EXECABORT Transaction discarded because of previous errors."));
             };
             if let Some(ns) = &namespace {
@@ -391,7 +398,7 @@ impl Relay {
                 ns.strip_reply(spec.name, reply);
             }
         }
-        Ok(Outcome::reply(Reply::Array(replies), self.policy.limits.max_reply_elements))
+        Ok(Outcome::reply(Reply::Array(replies), self.limits.max_reply_elements))
     }
 
     /// Shared mode's `KEYS`, `SCAN`, `DBSIZE`, `FLUSHDB`, `RANDOMKEY`: the
@@ -413,9 +420,10 @@ impl Relay {
         }
         // The session's ACL user may not list keys (ACL key patterns cannot
         // narrow a listing); Bolide lists them, only ever with its prefix, and
-        // filters the result by prefix again.
-        let mut conn = self.connections.for_db(0)?;
-        let limit = self.policy.limits.max_reply_elements;
+        // filters the result by prefix again — as the sandbox's feature user,
+        // so what it deletes or reads can only be the sandbox's.
+        let mut conn = self.sessions.access(session)?.data;
+        let limit = self.limits.max_reply_elements;
         match spec.name {
             "KEYS" => {
                 let mut rewritten = args.to_vec();

@@ -26,7 +26,7 @@
 
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, JsonRejection};
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Path, Query};
 use axum::http::{header, HeaderMap};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -37,8 +37,7 @@ use serde::{Deserialize, Serialize};
 use super::store::{self, Owner, WriteMode};
 use super::{edit, fetch, generate, source, Dataset};
 use crate::error::AppError;
-use crate::sandbox::Sandbox;
-use crate::server::AppState;
+use crate::sandbox::{Sandbox, Sandboxes};
 
 /// Largest synthetic set the API makes (the CLI makes any size).
 pub const MAX_GENERATE: usize = 1_000_000;
@@ -54,7 +53,13 @@ static PARSING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
 /// Downloads at once (each holds up to 32 MiB in memory).
 static FETCHING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
 
-pub fn router() -> Router<AppState> {
+/// The data routes: they need only the sandbox layer's state (the caller
+/// and its connections), whatever state the app has.
+pub fn router<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    Sandboxes: axum::extract::FromRef<S>,
+{
     Router::new()
         .route("/data", post(load).get(list).delete(remove))
         .route("/data/generate", post(generate_set))
@@ -72,23 +77,24 @@ pub fn router() -> Router<AppState> {
         .layer(DefaultBodyLimit::max(source::MAX_FILE_BYTES))
 }
 
-/// Bolide's shared connections, for reads.
-fn readers(state: &AppState) -> Result<store::Readers, AppError> {
-    Ok(store::Readers { data: state.relay().connections.for_db(0)?, system: state.redis() })
+/// The sandbox's connections, for reads (restricted to it in shared mode).
+fn readers(sandbox: &Sandbox) -> store::Readers {
+    store::Readers { data: sandbox.access.data.clone(), system: sandbox.access.system.clone() }
 }
 
 async fn load(
-    State(state): State<AppState>,
     sandbox: Sandbox,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<store::LoadReport>, AppError> {
-    let scope = sandbox.owner;
+    let scope = &sandbox.owner;
     let format = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .and_then(super::Format::from_content_type);
-    let report = parse_and_replace(&state, &scope, body, format, |shape| format!("upload ({shape})")).await?;
+    let report =
+        parse_and_replace(&sandbox.access.base_url, scope, body, format, |shape| format!("upload ({shape})"))
+            .await?;
     Ok(Json(report))
 }
 
@@ -98,7 +104,7 @@ async fn load(
 /// bad file is a 400 and changes nothing). `source_name` names the source
 /// for the report, given the shape found.
 async fn parse_and_replace(
-    state: &AppState,
+    base_url: &str,
     scope: &Owner,
     bytes: impl AsRef<[u8]> + Send + 'static,
     format: Option<super::Format>,
@@ -107,7 +113,7 @@ async fn parse_and_replace(
     // Held for the whole load, whose parsed dataset lives until the
     // transaction is done: one such dataset in memory at a time.
     let _turn = PARSING.acquire().await.map_err(|err| AppError::Internal(err.to_string()))?;
-    Ok(store::load_file_bytes(state.redis_base_url(), scope, bytes, format, source_name).await?)
+    Ok(store::load_file_bytes(base_url, scope, bytes, format, source_name).await?)
 }
 
 /// `POST /api/data/fetch`: exactly one of the two.
@@ -126,7 +132,6 @@ struct FetchRequest {
 /// that fetched any URL it is given would be a proxy into whatever network
 /// it sits in (server-side request forgery).
 async fn fetch_file(
-    State(state): State<AppState>,
     sandbox: Sandbox,
     request: Result<Json<FetchRequest>, JsonRejection>,
 ) -> Result<Json<store::LoadReport>, AppError> {
@@ -142,7 +147,7 @@ async fn fetch_file(
                 return Err(bad_param("preset", &format!("one of {}", names.join(", "))));
             }
         },
-        (Some(_), None) if state.relay().policy.is_shared() => {
+        (Some(_), None) if sandbox.shared => {
             return Err(AppError::Forbidden(format!(
                 "this is a shared Bolide: it loads only its presets ({}), not any URL; \
                  download the file and upload it instead",
@@ -152,11 +157,13 @@ async fn fetch_file(
         (Some(url), None) => url,
     };
     let checked = fetch::check_url(&url)?;
-    let scope = sandbox.owner;
+    let scope = &sandbox.owner;
     // Each download holds up to 32 MiB until it is parsed.
     let _turn = FETCHING.acquire().await.map_err(|err| AppError::Internal(err.to_string()))?;
     let download = fetch::fetch(&checked, |_, _| {}).await?;
-    let report = parse_and_replace(&state, &scope, download.bytes, download.format, move |_| url).await?;
+    let report =
+        parse_and_replace(&sandbox.access.base_url, scope, download.bytes, download.format, move |_| url)
+            .await?;
     Ok(Json(report))
 }
 
@@ -167,7 +174,6 @@ struct GenerateParams {
 }
 
 async fn generate_set(
-    State(state): State<AppState>,
     sandbox: Sandbox,
     Query(params): Query<GenerateParams>,
 ) -> Result<Json<store::LoadReport>, AppError> {
@@ -176,32 +182,26 @@ async fn generate_set(
         return Err(bad_param("n", &format!("at most {MAX_GENERATE} landings")));
     }
     let seed = parse_param::<u64>("seed", params.seed.as_deref(), 1)?;
-    let scope = sandbox.owner;
+    let scope = &sandbox.owner;
     let dataset = tokio::task::spawn_blocking(move || generate::generate(n, seed))
         .await
         .map_err(|err| AppError::Internal(format!("generator task failed: {err}")))?;
     let source_name = format!("generated n={n} seed={seed}");
-    let report = store::replace(state.redis_base_url(), &scope, &dataset, &source_name).await?;
+    let report = store::replace(&sandbox.access.base_url, scope, &dataset, &source_name).await?;
     Ok(Json(report))
 }
 
-async fn remove(
-    State(state): State<AppState>,
-    sandbox: Sandbox,
-) -> Result<Json<store::LoadReport>, AppError> {
-    let scope = sandbox.owner;
+async fn remove(sandbox: Sandbox) -> Result<Json<store::LoadReport>, AppError> {
+    let scope = &sandbox.owner;
     let empty = Dataset::from_landings(Vec::new(), super::Shape::Generated);
-    let report = store::replace(state.redis_base_url(), &scope, &empty, "deleted").await?;
-    store::forget(state.redis_base_url(), &scope).await?;
+    let report = store::replace(&sandbox.access.base_url, scope, &empty, "deleted").await?;
+    store::forget(&sandbox.access.base_url, scope).await?;
     Ok(Json(report))
 }
 
-async fn verify(
-    State(state): State<AppState>,
-    sandbox: Sandbox,
-) -> Result<Json<store::Verification>, AppError> {
-    let scope = sandbox.owner;
-    let report = store::verify(&readers(&state)?, &scope).await?;
+async fn verify(sandbox: Sandbox) -> Result<Json<store::Verification>, AppError> {
+    let scope = &sandbox.owner;
+    let report = store::verify(&readers(&sandbox), scope).await?;
     Ok(Json(report))
 }
 
@@ -213,23 +213,19 @@ struct Reindexed {
 
 /// Rebuilds the indexes from the records as they are now (after edits made
 /// from the console or a script).
-async fn reindex(State(state): State<AppState>, sandbox: Sandbox) -> Result<Json<Reindexed>, AppError> {
-    let scope = sandbox.owner;
-    let indexed = store::reindex(state.redis_base_url(), &scope).await?;
+async fn reindex(sandbox: Sandbox) -> Result<Json<Reindexed>, AppError> {
+    let scope = &sandbox.owner;
+    let indexed = store::reindex(&sandbox.access.base_url, scope).await?;
     Ok(Json(Reindexed { indexed }))
 }
 
 /// `GET /api/data/{id}`: one landing, field by field, and the command that
 /// read it.
-async fn one(
-    State(state): State<AppState>,
-    sandbox: Sandbox,
-    Path(id): Path<String>,
-) -> Result<Json<LandingRecord>, AppError> {
+async fn one(sandbox: Sandbox, Path(id): Path<String>) -> Result<Json<LandingRecord>, AppError> {
     edit::check_id(&id)?;
-    let scope = sandbox.owner;
+    let scope = &sandbox.owner;
     let key = store::Owner::local().record_key(&id);
-    let Some(record) = store::get(&readers(&state)?, &scope, &id).await? else {
+    let Some(record) = store::get(&readers(&sandbox), scope, &id).await? else {
         return Err(AppError::NotFound(format!("no landing with id {id} ({key} does not exist)")));
     };
     let commands = vec![format!("HGETALL {key}")];
@@ -238,28 +234,25 @@ async fn one(
 
 /// `PUT /api/data/{id}`: the landing becomes exactly the body's fields.
 async fn replace_record(
-    State(state): State<AppState>,
     sandbox: Sandbox,
     Path(id): Path<String>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<LandingRecord>, AppError> {
-    write_record(state, sandbox, id, body, WriteMode::Replace).await
+    write_record(sandbox, id, body, WriteMode::Replace).await
 }
 
 /// `PATCH /api/data/{id}`: the body's fields are set, the others stay.
 async fn merge_record(
-    State(state): State<AppState>,
     sandbox: Sandbox,
     Path(id): Path<String>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<LandingRecord>, AppError> {
-    write_record(state, sandbox, id, body, WriteMode::Merge).await
+    write_record(sandbox, id, body, WriteMode::Merge).await
 }
 
 /// Checks the edit whole ([`edit`]), then writes it through the store,
 /// which keeps the browser's indexes in step.
 async fn write_record(
-    state: AppState,
     sandbox: Sandbox,
     id: String,
     body: Result<Bytes, BytesRejection>,
@@ -268,8 +261,8 @@ async fn write_record(
     edit::check_id(&id)?;
     let body = body.map_err(body_error)?;
     let fields = edit::parse_fields(&body, &id)?;
-    let scope = sandbox.owner;
-    let record = store::write_record(state.redis_base_url(), &scope, &id, &fields, mode).await?;
+    let scope = &sandbox.owner;
+    let record = store::write_record(&sandbox.access.base_url, scope, &id, &fields, mode).await?;
     // What a student would type for the same change (Bolide's index
     // updates, in its own database, ride in the same transaction).
     let commands = match mode {
@@ -287,15 +280,11 @@ async fn write_record(
 
 /// `DELETE /api/data/{id}`: that landing's hash goes (404 if there is
 /// none); the rest of the set stays.
-async fn delete_record(
-    State(state): State<AppState>,
-    sandbox: Sandbox,
-    Path(id): Path<String>,
-) -> Result<Json<DeletedLanding>, AppError> {
+async fn delete_record(sandbox: Sandbox, Path(id): Path<String>) -> Result<Json<DeletedLanding>, AppError> {
     edit::check_id(&id)?;
-    let scope = sandbox.owner;
+    let scope = &sandbox.owner;
     let key = Owner::local().record_key(&id);
-    if !store::delete_record(state.redis_base_url(), &scope, &id).await? {
+    if !store::delete_record(&sandbox.access.base_url, scope, &id).await? {
         return Err(AppError::NotFound(format!("no landing with id {id} ({key} does not exist)")));
     }
     let commands = vec![edit::del_command(&id)];
@@ -329,11 +318,7 @@ struct ListParams {
     q: Option<String>,
 }
 
-async fn list(
-    State(state): State<AppState>,
-    sandbox: Sandbox,
-    Query(params): Query<ListParams>,
-) -> Result<Json<store::Page>, AppError> {
+async fn list(sandbox: Sandbox, Query(params): Query<ListParams>) -> Result<Json<store::Page>, AppError> {
     let query = store::PageQuery {
         page: parse_param::<usize>("page", params.page.as_deref(), 1)?.max(1),
         size: match parse_param::<usize>("size", params.size.as_deref(), 50)? {
@@ -363,8 +348,8 @@ async fn list(
         },
         name: text_param("q", params.q)?.map(|q| q.to_lowercase()),
     };
-    let scope = sandbox.owner;
-    let page = store::page(&readers(&state)?, &scope, &query).await?;
+    let scope = &sandbox.owner;
+    let page = store::page(&readers(&sandbox), scope, &query).await?;
     Ok(Json(page))
 }
 

@@ -57,8 +57,10 @@ pub use page::{page, PageQuery};
 pub use records::{delete_record, get, write_record, WriteMode};
 pub use verify::verify;
 
-/// The connections reads go through: Bolide's long-lived, shared ones to
-/// the student's database and to the system database. (A load, a reindex
+/// The connections reads go through: long-lived, shared ones to the
+/// student's database and to the system database — in shared mode the
+/// sandbox's own, restricted to its keys by Redis
+/// ([`crate::sandbox::Access`]). (A load, a reindex
 /// or a record write switches databases inside a transaction, so it opens
 /// one of its own; a page must not pay a TCP handshake.)
 #[derive(Clone)]
@@ -105,6 +107,6 @@ fn wrongtype_is_none<T: Default>(err: redis::RedisError) -> redis::RedisResult<T
 /// (its records are keys in its namespace, which the console's cleanup removes).
 pub fn on_sandbox_end() -> crate::sandbox::ended::Cleanup {
     crate::sandbox::ended::cleanup(|mut ended| async move {
-        crate::sandbox::ended::unlink_matching(&mut ended.system, &ended.owner.key("")).await
+        crate::sandbox::ended::unlink_matching(&mut ended.access.system, &ended.owner.key("")).await
     })
 }

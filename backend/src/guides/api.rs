@@ -13,7 +13,7 @@
 //! - `POST /api/guides/persistence/restart` — `{"persistence": bool}`: the
 //!   persistence exercise (local mode, embedded Redis).
 //!
-//! Steps are numbered from 0. Whose progress and keys: see [`Learner`].
+//! Steps are numbered from 0. Whose progress and keys: the request's [`Sandbox`].
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -26,16 +26,22 @@ use bolide_shared::guides::{
 };
 use serde::de::DeserializeOwned;
 
-use super::learner::Learner;
+use super::GuidesState;
 use super::{catalog, checks, environment, progress, reset, restart};
 use crate::error::AppError;
-use crate::sandbox::Sandbox;
-use crate::server::AppState;
+use crate::sandbox::{Sandbox, Sandboxes};
 
 /// Largest request body (they are all a few bytes of JSON).
 const MAX_BODY_BYTES: usize = 4096;
 
-pub fn router() -> Router<AppState> {
+/// The guides' routes, on any state that provides [`GuidesState`] and the
+/// sandbox layer's.
+pub fn router<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    GuidesState: axum::extract::FromRef<S>,
+    Sandboxes: axum::extract::FromRef<S>,
+{
     Router::new()
         .route("/guides", get(list))
         .route("/guides/persistence/restart", post(restart_redis))
@@ -46,27 +52,25 @@ pub fn router() -> Router<AppState> {
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
 }
 
-async fn list(State(state): State<AppState>, sandbox: Sandbox) -> Result<Json<GuideList>, AppError> {
-    let learner = Learner::of(sandbox);
+async fn list(sandbox: Sandbox) -> Result<Json<GuideList>, AppError> {
     let guides = catalog::all()?;
-    let progress = progress::read_started(&state, &learner, guides).await?;
+    let progress = progress::read_started(&sandbox, guides).await?;
     Ok(Json(GuideList { guides: guides.iter().map(Guide::summary).collect(), progress }))
 }
 
 async fn one(
-    State(state): State<AppState>,
+    State(state): State<GuidesState>,
     sandbox: Sandbox,
     Path(id): Path<String>,
 ) -> Result<Json<GuideView>, AppError> {
     let guide = catalog::find(&id)?;
-    let learner = Learner::of(sandbox);
-    let progress = progress::read(&state, &learner, guide).await?;
+    let progress = progress::read(state.sandboxes(), &sandbox, guide).await?;
     let environment = environment::of(&state).await;
     Ok(Json(GuideView { guide: guide.filled(&environment), progress, environment }))
 }
 
 async fn check(
-    State(state): State<AppState>,
+    State(state): State<GuidesState>,
     sandbox: Sandbox,
     Path((id, n)): Path<(String, String)>,
     body: Result<Bytes, BytesRejection>,
@@ -87,11 +91,10 @@ async fn check(
             )
         })?),
     };
-    let learner = Learner::of(sandbox);
     let result = match (quiz_result, &step.check) {
         (Some(quiz), _) if !quiz.passed => quiz,
         (quiz, Some(check)) => {
-            let mut result = checks::evaluate(&state, &learner, check).await?;
+            let mut result = checks::evaluate(&state, &sandbox, check).await?;
             if let Some(quiz) = quiz.filter(|_| result.passed) {
                 result.message = format!("{} {}", quiz.message, result.message);
             }
@@ -109,13 +112,13 @@ async fn check(
         }
     };
     if result.passed {
-        progress::complete(&state, &learner, guide, index).await?;
+        progress::complete(state.sandboxes(), &sandbox, guide, index).await?;
     }
     Ok(Json(result))
 }
 
 async fn set_progress(
-    State(state): State<AppState>,
+    State(sandboxes): State<Sandboxes>,
     sandbox: Sandbox,
     Path(id): Path<String>,
     body: Result<Bytes, BytesRejection>,
@@ -126,36 +129,29 @@ async fn set_progress(
     if update.current_step >= guide.steps.len() {
         return Err(bad_param("current_step", &steps_range(guide)));
     }
-    let learner = Learner::of(sandbox);
-    let before = progress::read(&state, &learner, guide).await?;
+    let before = progress::read(&sandboxes, &sandbox, guide).await?;
     // Leaving a reading-only step forward means it has been read.
     let left = before.current_step;
     if update.current_step > left && !guide.steps[left].is_checked() {
-        progress::complete(&state, &learner, guide, left).await?;
+        progress::complete(&sandboxes, &sandbox, guide, left).await?;
     }
-    progress::set_current(&state, &learner, guide, update.current_step).await?;
-    Ok(Json(progress::read(&state, &learner, guide).await?))
+    progress::set_current(&sandboxes, &sandbox, guide, update.current_step).await?;
+    Ok(Json(progress::read(&sandboxes, &sandbox, guide).await?))
 }
 
-async fn reset_guide(
-    State(state): State<AppState>,
-    sandbox: Sandbox,
-    Path(id): Path<String>,
-) -> Result<Json<ResetReport>, AppError> {
+async fn reset_guide(sandbox: Sandbox, Path(id): Path<String>) -> Result<Json<ResetReport>, AppError> {
     let guide = catalog::find(&id)?;
-    let learner = Learner::of(sandbox);
-    Ok(Json(reset::reset(&state, &learner, guide).await?))
+    Ok(Json(reset::reset(&sandbox, guide).await?))
 }
 
 async fn restart_redis(
-    State(state): State<AppState>,
+    State(state): State<GuidesState>,
     sandbox: Sandbox,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<RestartReport>, AppError> {
     let body = body_of(body)?;
     let request: RestartRequest = required_json(&body)?;
-    let learner = Learner::of(sandbox);
-    Ok(Json(restart::restart(&state, &learner, request).await?))
+    Ok(Json(restart::restart(&state, &sandbox, request).await?))
 }
 
 /// Step `n` of `guide`, from the URL.

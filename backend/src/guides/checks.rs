@@ -14,13 +14,13 @@ use bolide_shared::cli::quote_arg;
 use bolide_shared::guides::{Check, CheckResult, CountTarget, KeyKind, Persistence};
 use bolide_shared::jobs::{Analysis, Job, JobStatus};
 
-use super::learner::Learner;
+use super::GuidesState;
 use crate::data::store;
 use crate::error::AppError;
+use crate::redis_conn::Connection;
 use crate::jobs;
 use crate::redis_conn::scan_keys;
-use crate::redis_conn::Connection;
-use crate::server::AppState;
+use crate::sandbox::Sandbox;
 
 /// Longest value quoted back in a message.
 const SHOWN_VALUE_CHARS: usize = 80;
@@ -31,15 +31,24 @@ const JOBS_LOOKED_AT: usize = 100;
 
 /// The key where the persistence exercise records the learner's last
 /// restart (`on`/`off`), in database 15.
-pub fn restart_key(learner: &Learner) -> String {
-    learner.system_key("restart")
+pub fn restart_key(sandbox: &Sandbox) -> String {
+    sandbox.owner.guides_key("restart")
 }
 
 /// Evaluates `check`: every part must hold; the first that does not is
 /// the answer.
-pub async fn evaluate(state: &AppState, learner: &Learner, check: &Check) -> Result<CheckResult, AppError> {
-    let mut probe =
-        Probe { state, learner, data: state.relay().connections.for_db(0)?, system: state.redis() };
+pub async fn evaluate(
+    state: &GuidesState,
+    sandbox: &Sandbox,
+    check: &Check,
+) -> Result<CheckResult, AppError> {
+    let mut probe = Probe {
+        state,
+        sandbox,
+        data: sandbox.access.data.clone(),
+        bookkeeping: sandbox.access.system.clone(),
+        system: state.redis(),
+    };
     let mut found = Vec::new();
     for part in check.parts() {
         let result = probe.one(part).await?;
@@ -52,10 +61,16 @@ pub async fn evaluate(state: &AppState, learner: &Learner, check: &Check) -> Res
 }
 
 struct Probe<'a> {
-    state: &'a AppState,
-    learner: &'a Learner,
-    /// Bolide's connection to database 0 (keys are namespaced by hand).
+    state: &'a GuidesState,
+    sandbox: &'a Sandbox,
+    /// The student's keys (database 0; namespaced by hand, and restricted
+    /// to the sandbox by Redis in shared mode).
     data: Connection,
+    /// Bolide's bookkeeping about the sandbox (its data indexes, guide
+    /// progress), restricted as `data` is.
+    bookkeeping: Connection,
+    /// Bolide's own system database, for the jobs queue (Bolide's, indexed
+    /// by owner; read through the jobs store as `GET /api/jobs` does).
     system: Connection,
 }
 
@@ -101,7 +116,8 @@ impl Probe<'_> {
 
     /// `TYPE`, as the student would see it; `None` when the key is absent.
     async fn type_of(&mut self, key: &str) -> Result<Option<String>, AppError> {
-        let kind: String = redis::cmd("TYPE").arg(self.learner.key(key)).query_async(&mut self.data).await?;
+        let kind: String =
+            redis::cmd("TYPE").arg(self.sandbox.owner.student_key(key)).query_async(&mut self.data).await?;
         Ok((kind != "none").then_some(kind))
     }
 
@@ -138,7 +154,8 @@ impl Probe<'_> {
         if let Err(failed) = self.expect_type(key, KeyKind::String, &writer).await? {
             return Ok(failed);
         }
-        let found: Vec<u8> = redis::cmd("GET").arg(self.learner.key(key)).query_async(&mut self.data).await?;
+        let found: Vec<u8> =
+            redis::cmd("GET").arg(self.sandbox.owner.student_key(key)).query_async(&mut self.data).await?;
         Ok(if found == value.as_bytes() {
             pass(format!("`{key}` is `{value}`."))
         } else {
@@ -156,7 +173,7 @@ impl Probe<'_> {
             return Ok(failed);
         }
         let have: Vec<String> =
-            redis::cmd("HKEYS").arg(self.learner.key(key)).query_async(&mut self.data).await?;
+            redis::cmd("HKEYS").arg(self.sandbox.owner.student_key(key)).query_async(&mut self.data).await?;
         let missing: Vec<&String> = fields.iter().filter(|f| !have.contains(f)).collect();
         Ok(if missing.is_empty() {
             pass(format!("`{key}` is a hash with fields {}.", list(fields)))
@@ -183,8 +200,11 @@ impl Probe<'_> {
         if let Err(failed) = self.expect_type(key, KeyKind::Hash, &writer).await? {
             return Ok(failed);
         }
-        let found: Option<Vec<u8>> =
-            redis::cmd("HGET").arg(self.learner.key(key)).arg(field).query_async(&mut self.data).await?;
+        let found: Option<Vec<u8>> = redis::cmd("HGET")
+            .arg(self.sandbox.owner.student_key(key))
+            .arg(field)
+            .query_async(&mut self.data)
+            .await?;
         Ok(match found {
             Some(found) if found == value.as_bytes() => pass(format!("`{key}`'s `{field}` is `{value}`.")),
             Some(found) => fail(
@@ -203,7 +223,7 @@ impl Probe<'_> {
         }
         let last = i64::try_from(values.len() + LIST_SLACK).unwrap_or(i64::MAX);
         let found: Vec<Vec<u8>> = redis::cmd("LRANGE")
-            .arg(self.learner.key(key))
+            .arg(self.sandbox.owner.student_key(key))
             .arg(0)
             .arg(last)
             .query_async(&mut self.data)
@@ -227,7 +247,7 @@ impl Probe<'_> {
             return Ok(failed);
         }
         let present: Vec<bool> = redis::cmd("SMISMEMBER")
-            .arg(self.learner.key(key))
+            .arg(self.sandbox.owner.student_key(key))
             .arg(members)
             .query_async(&mut self.data)
             .await?;
@@ -249,7 +269,8 @@ impl Probe<'_> {
         if let Err(failed) = self.expect_type(key, KeyKind::String, &writer).await? {
             return Ok(failed);
         }
-        let found: Vec<u8> = redis::cmd("GET").arg(self.learner.key(key)).query_async(&mut self.data).await?;
+        let found: Vec<u8> =
+            redis::cmd("GET").arg(self.sandbox.owner.student_key(key)).query_async(&mut self.data).await?;
         let object =
             match serde_json::from_slice::<serde_json::Value>(&found) {
                 Ok(serde_json::Value::Object(object)) => object,
@@ -281,9 +302,12 @@ impl Probe<'_> {
         key_type: Option<KeyKind>,
         equals: CountTarget,
     ) -> Result<CheckResult, AppError> {
-        let keys =
-            scan_keys(&mut self.data, self.learner.pattern(pattern).as_bytes(), key_type.map(KeyKind::name))
-                .await?;
+        let keys = scan_keys(
+            &mut self.data,
+            self.sandbox.owner.student_key(pattern).as_bytes(),
+            key_type.map(KeyKind::name),
+        )
+        .await?;
         let found = keys.len() as u64;
         let what = match key_type {
             Some(kind) => format!("{kind} keys matching `{pattern}`", kind = kind.name()),
@@ -294,9 +318,9 @@ impl Probe<'_> {
                 CountTarget::Exactly(expected) => (expected, String::new()),
                 CountTarget::LoadedDataset => {
                     let count: Option<u64> = redis::cmd("HGET")
-                        .arg(self.learner.scope.key("meta"))
+                        .arg(self.sandbox.owner.key("meta"))
                         .arg("count")
-                        .query_async(&mut self.system)
+                        .query_async(&mut self.bookkeeping)
                         .await?;
                     match count {
                         Some(count) => (count, " (the number of records in the file you loaded)".to_string()),
@@ -326,8 +350,8 @@ impl Probe<'_> {
     }
 
     async fn data_verified(&mut self) -> Result<CheckResult, AppError> {
-        let readers = store::Readers { data: self.data.clone(), system: self.system.clone() };
-        let report = store::verify(&readers, &self.learner.scope).await?;
+        let readers = store::Readers { data: self.data.clone(), system: self.bookkeeping.clone() };
+        let report = store::verify(&readers, &self.sandbox.owner).await?;
         let Some(expected) = report.expected else {
             return Ok(fail(
                 format!(
@@ -368,7 +392,7 @@ impl Probe<'_> {
     /// Looks through the learner's newest jobs, as `GET /api/jobs` lists
     /// them (the jobs module's own store: its key layout stays its own).
     async fn job_succeeded(&mut self, analysis: Option<Analysis>) -> Result<CheckResult, AppError> {
-        let jobs = jobs::store::list(&mut self.system, &self.learner.scope.owner, 1, JOBS_LOOKED_AT).await?;
+        let jobs = jobs::store::list(&mut self.system, &self.sandbox.owner.owner, 1, JOBS_LOOKED_AT).await?;
         let wanted = |job: &&Job| analysis.is_none_or(|analysis| job.analysis == analysis);
         let what = analysis.map_or("a job".to_string(), |analysis| format!("a `{}` job", analysis.name()));
         let mine: Vec<&Job> = jobs.items.iter().filter(wanted).collect();
@@ -403,7 +427,7 @@ impl Probe<'_> {
     }
 
     async fn restarted(&mut self, persistence: Persistence) -> Result<CheckResult, AppError> {
-        if self.learner.shared || self.state.embedded().is_none() {
+        if self.sandbox.shared || self.state.embedded().is_none() {
             return Ok(fail(
                 "This Bolide cannot restart its Redis (it only does so in local mode, with the Redis it started)."
                     .to_string(),
@@ -411,7 +435,7 @@ impl Probe<'_> {
             ));
         }
         let last: Option<String> =
-            redis::cmd("GET").arg(restart_key(self.learner)).query_async(&mut self.system).await?;
+            redis::cmd("GET").arg(restart_key(self.sandbox)).query_async(&mut self.bookkeeping).await?;
         let wanted = match persistence {
             Persistence::On => "on",
             Persistence::Off => "off",

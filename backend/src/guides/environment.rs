@@ -5,13 +5,13 @@
 use bolide_shared::api::RedisMode;
 use bolide_shared::guides::GuideEnvironment;
 
-use crate::server::AppState;
+use super::GuidesState;
 
 /// The environment as this request sees it. The version comes from `INFO
 /// server`; if Redis does not answer it is left out, not an error (the
 /// guide still reads fine).
-pub async fn of(state: &AppState) -> GuideEnvironment {
-    let shared = state.relay().policy.is_shared();
+pub async fn of(state: &GuidesState) -> GuideEnvironment {
+    let shared = state.sandboxes().store.is_shared();
     let endpoint = state.endpoint();
     let embedded = endpoint.mode == RedisMode::Embedded;
     let info: Option<String> = redis::cmd("INFO").arg("server").query_async(&mut state.redis()).await.ok();

@@ -7,9 +7,10 @@
 //! browser cannot:
 //!
 //! - [`checks`] evaluates a step's declarative check on the learner's
-//!   keyspace (database 0 locally, the session's namespace in shared mode,
-//!   see [`learner`]) with read-only commands, and words a hint when it
-//!   fails;
+//!   keyspace (database 0 locally, the sandbox's namespace in shared mode:
+//!   the request's [`crate::sandbox::Sandbox`], whose connections Redis
+//!   restricts to that sandbox) with read-only commands, and words a hint
+//!   when it fails;
 //! - [`progress`] keeps where each learner is, in database 15;
 //! - [`reset`] starts a guide over, removing only the keys it declares;
 //! - [`restart`] runs the persistence exercise on the embedded Redis;
@@ -21,17 +22,66 @@ pub mod api;
 pub mod catalog;
 pub mod checks;
 pub mod environment;
-pub mod learner;
 pub mod progress;
 pub mod reset;
 pub mod restart;
 
 pub use api::router;
 
+use axum::extract::FromRef;
+use crate::redis_conn::Connection;
+
+use crate::embedded::EmbeddedControl;
+use crate::redis_conn::RedisEndpoint;
+use crate::sandbox::Sandboxes;
+use crate::server::AppState;
+
+/// What the guides need of the app's state (the rest of it they never
+/// see): Bolide's own connection (the jobs a check looks at, `INFO`), where
+/// Redis is, the embedded server (the persistence exercise restarts it),
+/// and the sandbox layer's state.
+#[derive(Clone)]
+pub struct GuidesState {
+    system: Connection,
+    endpoint: RedisEndpoint,
+    embedded: Option<EmbeddedControl>,
+    sandboxes: Sandboxes,
+}
+
+impl FromRef<AppState> for GuidesState {
+    fn from_ref(state: &AppState) -> Self {
+        GuidesState {
+            system: state.redis(),
+            endpoint: state.endpoint().clone(),
+            embedded: state.embedded().cloned(),
+            sandboxes: state.sandboxes().clone(),
+        }
+    }
+}
+
+impl GuidesState {
+    /// Bolide's own connection (system database).
+    pub fn redis(&self) -> Connection {
+        self.system.clone()
+    }
+
+    pub fn endpoint(&self) -> &RedisEndpoint {
+        &self.endpoint
+    }
+
+    pub fn embedded(&self) -> Option<&EmbeddedControl> {
+        self.embedded.as_ref()
+    }
+
+    pub fn sandboxes(&self) -> &Sandboxes {
+        &self.sandboxes
+    }
+}
+
 /// When a sandbox ends: its guide progress.
 pub fn on_sandbox_end() -> crate::sandbox::ended::Cleanup {
     crate::sandbox::ended::cleanup(|mut ended| async move {
-        let prefix = format!("bolide:guides:{{{}}}:", ended.owner.owner);
-        crate::sandbox::ended::unlink_matching(&mut ended.system, &prefix).await
+        let prefix = ended.owner.guides_key("");
+        crate::sandbox::ended::unlink_matching(&mut ended.access.system, &prefix).await
     })
 }

@@ -11,47 +11,46 @@
 
 use bolide_shared::guides::{Guide, GuideProgress};
 
-use super::learner::Learner;
 use crate::error::AppError;
 use crate::redis_conn::Connection;
-use crate::server::AppState;
+use crate::sandbox::{Sandbox, Sandboxes};
 
-fn progress_key(learner: &Learner, guide_id: &str) -> String {
-    learner.system_key(&format!("progress:{guide_id}"))
+fn progress_key(sandbox: &Sandbox, guide_id: &str) -> String {
+    sandbox.owner.guides_key(&format!("progress:{guide_id}"))
 }
 
-fn completed_key(learner: &Learner, guide_id: &str) -> String {
-    learner.system_key(&format!("completed:{guide_id}"))
+fn completed_key(sandbox: &Sandbox, guide_id: &str) -> String {
+    sandbox.owner.guides_key(&format!("completed:{guide_id}"))
 }
 
 /// The keys [`super::reset`] removes with a guide's progress.
-pub fn keys_of(learner: &Learner, guide_id: &str) -> [String; 2] {
-    [progress_key(learner, guide_id), completed_key(learner, guide_id)]
+pub fn keys_of(sandbox: &Sandbox, guide_id: &str) -> [String; 2] {
+    [progress_key(sandbox, guide_id), completed_key(sandbox, guide_id)]
 }
 
 /// The learner's progress in `guide` (step 0, nothing done, if never started).
-pub async fn read(state: &AppState, learner: &Learner, guide: &Guide) -> Result<GuideProgress, AppError> {
+pub async fn read(
+    sandboxes: &Sandboxes,
+    sandbox: &Sandbox,
+    guide: &Guide,
+) -> Result<GuideProgress, AppError> {
     let (current, completed): (Option<String>, Vec<String>) = redis::pipe()
-        .hget(progress_key(learner, &guide.id), "current")
-        .smembers(completed_key(learner, &guide.id))
-        .query_async(&mut state.redis())
+        .hget(progress_key(sandbox, &guide.id), "current")
+        .smembers(completed_key(sandbox, &guide.id))
+        .query_async(&mut sandbox.access.system.clone())
         .await?;
-    refresh(state, learner, &guide.id).await?;
+    refresh(sandboxes, sandbox, &guide.id).await?;
     Ok(decode(guide, current, completed))
 }
 
 /// Progress in every guide the learner has started (one round trip).
-pub async fn read_started(
-    state: &AppState,
-    learner: &Learner,
-    guides: &[Guide],
-) -> Result<Vec<GuideProgress>, AppError> {
+pub async fn read_started(sandbox: &Sandbox, guides: &[Guide]) -> Result<Vec<GuideProgress>, AppError> {
     let mut pipe = redis::pipe();
     for guide in guides {
-        pipe.hget(progress_key(learner, &guide.id), "current").smembers(completed_key(learner, &guide.id));
+        pipe.hget(progress_key(sandbox, &guide.id), "current").smembers(completed_key(sandbox, &guide.id));
     }
     let replies: Vec<(Option<String>, Vec<String>)> = {
-        let flat: Vec<redis::Value> = pipe.query_async(&mut state.redis()).await?;
+        let flat: Vec<redis::Value> = pipe.query_async(&mut sandbox.access.system.clone()).await?;
         let mut pairs = Vec::with_capacity(guides.len());
         let mut values = flat.into_iter();
         while let (Some(current), Some(completed)) = (values.next(), values.next()) {
@@ -69,47 +68,47 @@ pub async fn read_started(
 
 /// Moves the learner to `step` (already checked to exist).
 pub async fn set_current(
-    state: &AppState,
-    learner: &Learner,
+    sandboxes: &Sandboxes,
+    sandbox: &Sandbox,
     guide: &Guide,
     step: usize,
 ) -> Result<(), AppError> {
     redis::cmd("HSET")
-        .arg(progress_key(learner, &guide.id))
+        .arg(progress_key(sandbox, &guide.id))
         .arg("current")
         .arg(step)
-        .exec_async(&mut state.redis())
+        .exec_async(&mut sandbox.access.system.clone())
         .await?;
-    refresh(state, learner, &guide.id).await
+    refresh(sandboxes, sandbox, &guide.id).await
 }
 
 /// Marks `step` done.
 pub async fn complete(
-    state: &AppState,
-    learner: &Learner,
+    sandboxes: &Sandboxes,
+    sandbox: &Sandbox,
     guide: &Guide,
     step: usize,
 ) -> Result<(), AppError> {
     redis::pipe()
-        .sadd(completed_key(learner, &guide.id), step)
+        .sadd(completed_key(sandbox, &guide.id), step)
         .ignore()
         // A guide with steps done has been started: make sure `current` exists.
-        .hset_nx(progress_key(learner, &guide.id), "current", step)
+        .hset_nx(progress_key(sandbox, &guide.id), "current", step)
         .ignore()
-        .exec_async(&mut state.redis())
+        .exec_async(&mut sandbox.access.system.clone())
         .await?;
-    refresh(state, learner, &guide.id).await
+    refresh(sandboxes, sandbox, &guide.id).await
 }
 
 /// In shared mode, pushes the keys' expiry to the session's idle time.
-async fn refresh(state: &AppState, learner: &Learner, guide_id: &str) -> Result<(), AppError> {
-    if !learner.shared {
+async fn refresh(sandboxes: &Sandboxes, sandbox: &Sandbox, guide_id: &str) -> Result<(), AppError> {
+    if !sandbox.shared {
         return Ok(());
     }
-    let ttl_ms = u64::try_from(state.relay().sessions.idle_ttl().as_millis()).unwrap_or(u64::MAX);
-    let mut system: Connection = state.redis();
+    let ttl_ms = u64::try_from(sandboxes.store.idle_ttl().as_millis()).unwrap_or(u64::MAX);
+    let mut system: Connection = sandbox.access.system.clone();
     let mut pipe = redis::pipe();
-    for key in keys_of(learner, guide_id) {
+    for key in keys_of(sandbox, guide_id) {
         pipe.cmd("PEXPIRE").arg(key).arg(ttl_ms).ignore();
     }
     pipe.exec_async(&mut system).await?;

@@ -6,23 +6,23 @@
 
 use bolide_shared::guides::{Check, Guide, GuideProgress, ResetReport};
 
-use super::learner::Learner;
 use super::{checks, progress};
 use crate::error::AppError;
 use crate::redis_conn::scan_keys;
-use crate::server::AppState;
+use crate::sandbox::Sandbox;
 
 /// Keys per `UNLINK`.
 const CHUNK: usize = 500;
 
-pub async fn reset(state: &AppState, learner: &Learner, guide: &Guide) -> Result<ResetReport, AppError> {
-    let mut data = state.relay().connections.for_db(0)?;
+pub async fn reset(sandbox: &Sandbox, guide: &Guide) -> Result<ResetReport, AppError> {
+    let mut data = sandbox.access.data.clone();
     let mut found: Vec<Vec<u8>> = Vec::new();
     for declared in &guide.creates {
         match declared.strip_suffix('*') {
-            Some(_) => found.extend(scan_keys(&mut data, learner.pattern(declared).as_bytes(), None).await?),
+            Some(_) => found
+                .extend(scan_keys(&mut data, sandbox.owner.student_key(declared).as_bytes(), None).await?),
             None => {
-                let key = learner.key(declared);
+                let key = sandbox.owner.student_key(declared);
                 let exists: bool = redis::cmd("EXISTS").arg(&key).query_async(&mut data).await?;
                 if exists {
                     found.push(key.into_bytes());
@@ -36,14 +36,14 @@ pub async fn reset(state: &AppState, learner: &Learner, guide: &Guide) -> Result
         redis::cmd("UNLINK").arg(chunk).exec_async(&mut data).await?;
     }
 
-    let mut bookkeeping: Vec<String> = progress::keys_of(learner, &guide.id).into();
+    let mut bookkeeping: Vec<String> = progress::keys_of(sandbox, &guide.id).into();
     let restarts = guide.steps.iter().flat_map(|step| step.check.iter()).flat_map(Check::parts);
     if restarts.into_iter().any(|check| matches!(check, Check::Restarted { .. })) {
-        bookkeeping.push(checks::restart_key(learner));
+        bookkeeping.push(checks::restart_key(sandbox));
     }
-    redis::cmd("UNLINK").arg(&bookkeeping).exec_async(&mut state.redis()).await?;
+    redis::cmd("UNLINK").arg(&bookkeeping).exec_async(&mut sandbox.access.system.clone()).await?;
 
-    let mut removed_keys: Vec<String> = found.iter().map(|key| learner.name_of(key)).collect();
+    let mut removed_keys: Vec<String> = found.iter().map(|key| sandbox.owner.name_of(key)).collect();
     removed_keys.sort();
     Ok(ResetReport {
         progress: GuideProgress { guide_id: guide.id.clone(), current_step: 0, completed: Vec::new() },

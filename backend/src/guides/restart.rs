@@ -29,10 +29,10 @@ use bolide_shared::guides::{RestartReport, RestartRequest};
 use redis::aio::MultiplexedConnection;
 
 use super::checks::restart_key;
-use super::learner::Learner;
+use super::GuidesState;
 use crate::error::AppError;
+use crate::sandbox::Sandbox;
 use crate::sandbox::SYSTEM_DB;
-use crate::server::AppState;
 
 /// Longest a `DUMP`/`RESTORE` of a large index may take.
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(60);
@@ -40,11 +40,11 @@ const COMMAND_TIMEOUT: Duration = Duration::from_secs(60);
 const AOF_TIMEOUT: Duration = Duration::from_secs(120);
 
 pub async fn restart(
-    state: &AppState,
-    learner: &Learner,
+    state: &GuidesState,
+    sandbox: &Sandbox,
     request: RestartRequest,
 ) -> Result<RestartReport, AppError> {
-    if learner.shared {
+    if sandbox.shared {
         return Err(AppError::Forbidden(
             "restarting Redis is not offered in shared mode: the server is the whole class's, and a restart \
              would cut everyone off. The persistence guide explains what would happen instead."
@@ -82,7 +82,7 @@ pub async fn restart(
 
     let mut conn = connect(port, SYSTEM_DB).await?;
     redis::cmd("SET")
-        .arg(restart_key(learner))
+        .arg(restart_key(sandbox))
         .arg(if request.persistence { "on" } else { "off" })
         .exec_async(&mut conn)
         .await?;
@@ -199,11 +199,11 @@ async fn resume_aof(conn: &mut MultiplexedConnection) -> Result<(), AppError> {
 /// each, so the student's next command does not meet one: Bolide's own
 /// database and every database the local console can use. Also run by the
 /// embedded Redis's supervisor after it brought the server back.
-pub(crate) async fn wait_for_reconnect(state: &AppState) {
+pub(crate) async fn wait_for_reconnect(state: &GuidesState) {
     let mut connections = vec![state.redis()];
     let databases = crate::sandbox::STUDENT_DATABASES;
     for db in databases.first..=databases.last {
-        if let Ok(conn) = state.relay().connections.for_db(db) {
+        if let Ok(conn) = state.sandboxes().store.connections().for_db(db) {
             connections.push(conn);
         }
     }

@@ -37,8 +37,9 @@ use serde::Deserialize;
 use super::keys;
 use super::store::{self, Removal, Submission};
 use crate::error::AppError;
-use crate::sandbox::Sandbox;
+use crate::sandbox::{Sandbox, Sandboxes};
 use crate::server::AppState;
+use crate::redis_conn::Connection;
 
 /// Largest `POST /api/jobs` body (a request is a few hundred bytes).
 pub const MAX_BODY: usize = 16 * 1024;
@@ -46,7 +47,29 @@ pub const MAX_BODY: usize = 16 * 1024;
 pub const MAX_PAGE_SIZE: usize = 100;
 const DEFAULT_PAGE_SIZE: usize = 20;
 
-pub fn router() -> Router<AppState> {
+/// What the jobs routes need of the app's state: Bolide's connection to
+/// the system database (the queue and the job records are Bolide's,
+/// indexed by owner) and the jobs' settings.
+#[derive(Clone)]
+pub struct JobsState {
+    pub system: Connection,
+    pub config: super::JobsConfig,
+}
+
+impl axum::extract::FromRef<AppState> for JobsState {
+    fn from_ref(state: &AppState) -> Self {
+        JobsState { system: state.redis(), config: state.jobs_config() }
+    }
+}
+
+/// The jobs routes, on any state that provides [`JobsState`] and the
+/// sandbox layer's.
+pub fn router<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    JobsState: axum::extract::FromRef<S>,
+    Sandboxes: axum::extract::FromRef<S>,
+{
     Router::new()
         .route("/jobs", post(submit).get(list))
         .route("/jobs/workers", get(workers))
@@ -69,7 +92,7 @@ fn job_id(id: &str) -> Result<&str, AppError> {
 }
 
 async fn submit(
-    State(state): State<AppState>,
+    State(mut state): State<JobsState>,
     sandbox: Sandbox,
     headers: HeaderMap,
     body: Result<Json<JobRequest>, JsonRejection>,
@@ -89,7 +112,7 @@ async fn submit(
     let idempotency_key = idempotency_key(&headers)?;
     let scope = sandbox.owner;
     let submission =
-        store::submit(&mut state.redis(), &state.jobs_config(), &scope, &request, idempotency_key).await?;
+        store::submit(&mut state.system, &state.config, &scope, &request, idempotency_key).await?;
     let (status, job) = match submission {
         Submission::New(job) => (StatusCode::ACCEPTED, job),
         Submission::Repeat(job) => (StatusCode::OK, job),
@@ -132,7 +155,7 @@ fn whole_number(name: &str, value: Option<&str>, default: usize) -> Result<usize
 }
 
 async fn list(
-    State(state): State<AppState>,
+    State(mut state): State<JobsState>,
     sandbox: Sandbox,
     params: Result<Query<ListParams>, QueryRejection>,
 ) -> Result<Json<JobList>, AppError> {
@@ -146,49 +169,49 @@ async fn list(
         _ => return Err(bad_param("size", &format!("expected 1 to {MAX_PAGE_SIZE}"))),
     };
     let scope = sandbox.owner;
-    let list = store::list(&mut state.redis(), &scope.owner, page, size).await?;
+    let list = store::list(&mut state.system, &scope.owner, page, size).await?;
     Ok(Json(list))
 }
 
 async fn one(
-    State(state): State<AppState>,
+    State(mut state): State<JobsState>,
     sandbox: Sandbox,
     Path(id): Path<String>,
 ) -> Result<Json<Job>, AppError> {
     let id = job_id(&id)?;
     let scope = sandbox.owner;
-    match store::get(&mut state.redis(), &scope.owner, id).await? {
+    match store::get(&mut state.system, &scope.owner, id).await? {
         Some(job) => Ok(Json(job)),
         None => Err(store::not_found(id)),
     }
 }
 
 async fn results(
-    State(state): State<AppState>,
+    State(mut state): State<JobsState>,
     sandbox: Sandbox,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let id = job_id(&id)?;
     let scope = sandbox.owner;
     // Stored as the worker encoded it: handed out as is.
-    let body = store::results(&mut state.redis(), &scope.owner, id).await?;
+    let body = store::results(&mut state.system, &scope.owner, id).await?;
     Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
 async fn remove(
-    State(state): State<AppState>,
+    State(mut state): State<JobsState>,
     sandbox: Sandbox,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let id = job_id(&id)?;
     let scope = sandbox.owner;
-    Ok(match store::cancel_or_delete(&mut state.redis(), &scope.owner, id).await? {
+    Ok(match store::cancel_or_delete(&mut state.system, &scope.owner, id).await? {
         Removal::Cancelled(job) => Json(job).into_response(),
         Removal::Deleted => StatusCode::NO_CONTENT.into_response(),
     })
 }
 
-async fn workers(State(state): State<AppState>, sandbox: Sandbox) -> Result<Json<Workers>, AppError> {
+async fn workers(State(mut state): State<JobsState>, sandbox: Sandbox) -> Result<Json<Workers>, AppError> {
     let scope = sandbox.owner;
-    Ok(Json(store::workers(&mut state.redis(), &scope.owner).await?))
+    Ok(Json(store::workers(&mut state.system, &scope.owner).await?))
 }

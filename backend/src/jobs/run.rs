@@ -92,6 +92,12 @@ impl Worker {
         scope: Owner,
     ) -> Outcome {
         let (progress_tx, mut progress_rx) = watch::channel(0u8);
+        // A sandbox's records are read as its feature user: Redis refuses
+        // the job any other sandbox's keys.
+        match crate::sandbox::acl::feature_login(&mut self.control, &scope).await {
+            Ok(login) => self.records.log_in(&scope, login),
+            Err(err) => return Outcome::Failed(format!("cannot read the sandbox's data: {err}")),
+        }
         let records = self.records.clone();
         let mut compute = AbortOnDrop(tokio::spawn(async move {
             analysis::compute_cached(&records, &scope, analysis, &params, &progress_tx).await

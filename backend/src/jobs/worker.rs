@@ -145,7 +145,10 @@ pub(super) struct Worker {
     /// Database 15, for the blocking `XREADGROUP` only.
     reader: Connection,
     /// Database 0: the student's data, for the analyses, kept in memory
-    /// between jobs and up to date through Redis's invalidations.
+    /// between jobs and up to date through Redis's invalidations; a
+    /// shared-mode sandbox's records are read as its feature user
+    /// ([`crate::sandbox::acl`]), so a job can only ever read its own
+    /// sandbox's keys.
     pub(super) records: RecordCache,
     pub(super) options: WorkerOptions,
     pub(super) stop: watch::Receiver<bool>,

@@ -1,16 +1,72 @@
-//! A shared-mode sandbox's Redis ACL user: its name and its rules.
+//! A shared-mode sandbox's two Redis ACL users: their names and rules.
 //!
-//! The user is the defense in depth behind every rewrite of key names: even
-//! if a feature's rewriting had a bug, Redis itself refuses the sandbox any
-//! key outside its namespace, any other database (`SELECT` is denied) and
-//! Bolide's own keys.
+//! The users are the defense in depth behind every rewrite of key names:
+//! even if a feature's rewriting had a bug, Redis itself refuses the
+//! sandbox any key that is not its own.
+//!
+//! **Why two users, not one.** The console runs what a student typed, so
+//! its user (`bolide-s-<id>`) is as strict as the console's policy: its
+//! namespace in database 0 only, `SELECT` denied (so no other database),
+//! no keyspace listing. Bolide's features (data, guides, the job worker's
+//! reads, cleanup) run what Bolide wrote, and their transactions span the
+//! student's records in database 0 and Bolide's bookkeeping about them in
+//! the system database (one `MULTI` with `SELECT` inside, so a load is
+//! atomic). They go through a second user (`bolide-f-<id>`) that may
+//! `SELECT` and `SCAN`, and whose key patterns are exactly that sandbox's:
+//! `{s:<id>}:*` (its namespace) and `bolide:data:{<id>}:*`,
+//! `bolide:guides:{<id>}:*` (Bolide's bookkeeping about it). ACL key
+//! patterns hold in every database, so `SELECT` opens no other sandbox's
+//! keys, nor the sandbox records, credentials or jobs queue. Giving the
+//! console that user would let a student's `SELECT 15` see Bolide's
+//! bookkeeping; giving the features the console's would split every load
+//! into two non-atomic halves.
+//!
+//! `SCAN` and `KEYS` (features only) list key names across the database; a name
+//! carries a sandbox's opaque id, not a credential (see [`super::store`]),
+//! and every feature filters what it scans by its own prefix.
+//!
+//! A request without a sandbox (a cookieless read) goes through
+//! [`NOBODY`], a read-only user for an owner no sandbox can be: it sees an
+//! empty sandbox, and writes nothing.
 
 use super::store::SandboxId;
 use super::Owner;
 
-/// The Redis ACL user of a session.
+/// The owner tag of cookieless reads: not the shape of any [`SandboxId`],
+/// so no sandbox's keys match its patterns.
+pub const NOBODY: &str = "nobody";
+
+/// The console's Redis ACL user of a sandbox.
 pub fn acl_user(id: &SandboxId) -> String {
     format!("bolide-s-{}", id.as_str())
+}
+
+/// The Redis ACL user Bolide's features use for a sandbox (or for
+/// [`NOBODY`]).
+pub fn feature_user(owner: &Owner) -> String {
+    format!("bolide-f-{}", owner.owner)
+}
+
+/// How a process that is not the API (the job worker) logs in as a
+/// sandbox's feature user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeatureLogin {
+    pub user: String,
+    pub password: String,
+}
+
+/// The feature user's login of `owner`'s sandbox, read from its record
+/// (`None` for the local owner; an error when the sandbox has ended).
+pub async fn feature_login<C: redis::aio::ConnectionLike + Send>(
+    system: &mut C,
+    owner: &Owner,
+) -> Result<Option<FeatureLogin>, crate::error::AppError> {
+    let Some(id) = SandboxId::parse(&owner.owner) else { return Ok(None) };
+    let password: Option<String> = redis::cmd("HGET").arg(id.key()).arg("pass").query_async(system).await?;
+    match password.filter(|p| !p.is_empty()) {
+        Some(password) => Ok(Some(FeatureLogin { user: feature_user(owner), password })),
+        None => Err(crate::error::AppError::NotFound("the job's sandbox has ended".into())),
+    }
 }
 
 /// The `ACL SETUSER` rules of a session's user: its own keys only, no
@@ -56,6 +112,75 @@ pub fn acl_rules(owner: &Owner, password: &str) -> Vec<String> {
     rules
 }
 
+/// The key patterns of a sandbox's feature user: its namespace and Bolide's
+/// bookkeeping about it, nothing else.
+fn feature_patterns(owner: &Owner) -> Vec<String> {
+    vec![
+        format!("~{}*", owner.data_prefix),
+        format!("~{}*", owner.key("")),
+        format!("~bolide:guides:{{{}}}:*", owner.owner),
+    ]
+}
+
+/// The `ACL SETUSER` rules of a sandbox's feature user (see the module
+/// docs): its keys in any database, `SELECT`, `SCAN` and `KEYS` (always
+/// with the sandbox's prefix: the console's listings), scripts (leases
+/// are one), `CLIENT TRACKING` (the worker's record cache); no
+/// administration, no channels, nothing that lists or flushes a whole
+/// database.
+pub fn feature_rules(owner: &Owner, password: &str) -> Vec<String> {
+    let mut rules: Vec<String> = vec!["reset".into(), "on".into(), format!(">{password}")];
+    rules.extend(feature_patterns(owner));
+    rules.extend(
+        [
+            "resetchannels",
+            "+@all",
+            "-@dangerous",
+            "-@admin",
+            "-@pubsub",
+            "-@blocking",
+            "+select",
+            "+client|tracking",
+            "-swapdb",
+            "-move",
+            "-migrate",
+            "+keys",
+            "-randomkey",
+            "-flushdb",
+            "-flushall",
+        ]
+        .iter()
+        .map(|rule| rule.to_string()),
+    );
+    rules
+}
+
+/// The rules of [`NOBODY`]'s user: no password (it can do nothing worth
+/// hiding), reads only, keys no sandbox has.
+pub fn nobody_rules() -> Vec<String> {
+    let owner = Owner::for_session(NOBODY);
+    let mut rules: Vec<String> = vec!["reset".into(), "on".into(), "nopass".into()];
+    rules.extend(feature_patterns(&owner));
+    rules.extend(
+        [
+            "resetchannels",
+            "+@read",
+            "-@dangerous",
+            "-@admin",
+            "-@blocking",
+            "-scan",
+            "+select",
+            "+ping",
+            // Reads refresh the expiry of what they read (guide progress);
+            // on keys that never exist that changes nothing.
+            "+pexpire",
+        ]
+        .iter()
+        .map(|rule| rule.to_string()),
+    );
+    rules
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -67,5 +192,22 @@ mod tests {
         assert!(rules.contains(&"~{s:0123456789abcdef0123456789abcdef}:*".to_string()));
         assert!(rules.iter().any(|r| r == "-select"));
         assert_eq!(rules[0], "reset");
+    }
+
+    #[test]
+    fn feature_rules_pin_the_sandbox_in_every_database() {
+        let owner = Owner::for_session("0123456789abcdef0123456789abcdef");
+        let rules = feature_rules(&owner, "pw");
+        let patterns: Vec<&String> = rules.iter().filter(|r| r.starts_with('~')).collect();
+        assert_eq!(
+            patterns,
+            [
+                "~{s:0123456789abcdef0123456789abcdef}:*",
+                "~bolide:data:{0123456789abcdef0123456789abcdef}:*",
+                "~bolide:guides:{0123456789abcdef0123456789abcdef}:*",
+            ]
+        );
+        assert_eq!(feature_user(&owner), "bolide-f-0123456789abcdef0123456789abcdef");
+        assert!(SandboxId::parse(NOBODY).is_none());
     }
 }

@@ -1,4 +1,5 @@
-//! The console's connections to Redis.
+//! Connections to Redis: Bolide's own, the console's, and the ones every
+//! feature reaches one sandbox's keys through ([`Access`]).
 //!
 //! - **Local mode**: one self-healing, multiplexed connection per logical
 //!   database, as Redis's default user (the student owns the server). redis-cli's
@@ -12,6 +13,12 @@
 //!   itself refuses a session any key outside its namespace, any other
 //!   database (`SELECT` is denied), and Bolide's own keys. Connections of
 //!   sessions idle for a few minutes are closed; the next command reopens.
+//! - **Features** (data, guides, the worker, cleanup) never get an
+//!   unrestricted connection to a sandbox's keys in shared mode: they get
+//!   an [`Access`], connections as the sandbox's feature user (see
+//!   [`super::acl`]), so a bug in how a feature builds key names meets
+//!   Redis's `NOPERM`, not another student's keys. Locally an `Access` is
+//!   Bolide's own connections to databases 0 and 15.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -20,29 +27,70 @@ use std::time::{Duration, Instant};
 use crate::error::AppError;
 use crate::redis_conn;
 use crate::redis_conn::Connection;
-use crate::sandbox::acl::acl_user;
+use crate::sandbox::acl::{acl_user, feature_user};
 use crate::sandbox::store::SandboxId;
+use crate::sandbox::{Owner, SYSTEM_DB};
 
 /// Shared-mode connections idle this long are closed.
 const IDLE_CLOSE: Duration = Duration::from_secs(300);
 /// At most this many shared-mode connections stay open at once.
 const MAX_OPEN_SESSIONS: usize = 4096;
 
+/// How a feature reaches one sandbox's keys: restricted to that sandbox in
+/// shared mode, Bolide's own connections locally.
+#[derive(Clone)]
+pub struct Access {
+    /// Redis's URL without a database (with the feature user's credentials
+    /// in shared mode), for a connection of one's own (a load's transaction).
+    pub base_url: String,
+    /// Database 0: the sandbox's keys.
+    pub data: Connection,
+    /// The system database: Bolide's bookkeeping about the sandbox.
+    pub system: Connection,
+}
+
+/// Open connections by sandbox, with when each was last used.
+type ByOwner<T> = Arc<Mutex<HashMap<String, (T, Instant)>>>;
+
 #[derive(Clone)]
 pub struct Connections {
     /// `redis://…` without a database; `/<db>` is appended per connection.
     base_url: String,
     by_db: Arc<Mutex<HashMap<u32, Connection>>>,
-    by_session: Arc<Mutex<HashMap<SandboxId, (Connection, Instant)>>>,
+    by_session: ByOwner<Connection>,
+    by_feature: ByOwner<Access>,
 }
 
 impl Connections {
-    pub fn new(base_url: &str) -> Self {
+    /// Connections to the Redis at `base_url`, with `system` (Bolide's own
+    /// connection to the system database) as the one to that database.
+    pub fn new(base_url: &str, system: Connection) -> Self {
         Self {
             base_url: redis_conn::url_without_db(base_url),
-            by_db: Arc::default(),
+            by_db: Arc::new(Mutex::new(HashMap::from([(SYSTEM_DB, system)]))),
             by_session: Arc::default(),
+            by_feature: Arc::default(),
         }
+    }
+
+    /// Bolide's own connections to databases 0 and 15 (local mode).
+    pub fn local_access(&self) -> Result<Access, AppError> {
+        Ok(Access { base_url: self.base_url.clone(), data: self.for_db(0)?, system: self.for_db(SYSTEM_DB)? })
+    }
+
+    /// The connections of `owner`'s feature user (shared mode), kept open
+    /// while used.
+    pub fn feature_access(&self, owner: &Owner, password: &str) -> Result<Access, AppError> {
+        cached(&self.by_feature, &owner.owner, || self.private_access(owner, password))
+    }
+
+    /// Connections of `owner`'s feature user that nobody else holds
+    /// (connected at first use).
+    pub fn private_access(&self, owner: &Owner, password: &str) -> Result<Access, AppError> {
+        let base_url = with_credentials(&self.base_url, &feature_user(owner), password);
+        let (data, _) = redis_conn::connect(&format!("{base_url}/0"))?;
+        let (system, _) = redis_conn::connect(&format!("{base_url}/{SYSTEM_DB}"))?;
+        Ok(Access { base_url, data, system })
     }
 
     /// The connection to database `db` (local mode; also Bolide's own work).
@@ -69,33 +117,48 @@ impl Connections {
 
     /// The connection of a shared-mode session, as its ACL user.
     pub fn for_session(&self, id: &SandboxId, password: &str) -> Result<Connection, AppError> {
-        let mut open = self.by_session.lock().map_err(|_| poisoned())?;
-        let now = Instant::now();
-        if let Some((conn, used)) = open.get_mut(id) {
-            *used = now;
-            return Ok(conn.clone());
-        }
-        if open.len() >= MAX_OPEN_SESSIONS {
-            open.retain(|_, (_, used)| now.duration_since(*used) < IDLE_CLOSE);
-            if open.len() >= MAX_OPEN_SESSIONS {
-                if let Some(oldest) = open.iter().min_by_key(|(_, (_, used))| *used).map(|(id, _)| id.clone())
-                {
-                    open.remove(&oldest);
-                }
-            }
-        }
-        let (conn, _) = redis_conn::connect(&self.url_for_session(id, password))?;
-        open.insert(id.clone(), (conn.clone(), now));
-        Ok(conn)
+        cached(&self.by_session, id.as_str(), || {
+            Ok(redis_conn::connect(&self.url_for_session(id, password))?.0)
+        })
     }
 
     /// Forgets a session's connection (after its ACL user was re-created, or
     /// the session was reaped).
     pub fn forget_session(&self, id: &SandboxId) {
         if let Ok(mut open) = self.by_session.lock() {
-            open.remove(id);
+            open.remove(id.as_str());
+        }
+        if let Ok(mut open) = self.by_feature.lock() {
+            open.remove(id.as_str());
         }
     }
+}
+
+/// The open connection of `owner` in `table`, or a new one from `open`;
+/// beyond [`MAX_OPEN_SESSIONS`], those idle past [`IDLE_CLOSE`] (or else
+/// the least recently used) are closed first.
+fn cached<T: Clone>(
+    table: &ByOwner<T>,
+    owner: &str,
+    open: impl FnOnce() -> Result<T, AppError>,
+) -> Result<T, AppError> {
+    let mut table = table.lock().map_err(|_| poisoned())?;
+    let now = Instant::now();
+    if let Some((conn, used)) = table.get_mut(owner) {
+        *used = now;
+        return Ok(conn.clone());
+    }
+    if table.len() >= MAX_OPEN_SESSIONS {
+        table.retain(|_, (_, used)| now.duration_since(*used) < IDLE_CLOSE);
+        if table.len() >= MAX_OPEN_SESSIONS {
+            if let Some(oldest) = table.iter().min_by_key(|(_, (_, used))| *used).map(|(id, _)| id.clone()) {
+                table.remove(&oldest);
+            }
+        }
+    }
+    let conn = open()?;
+    table.insert(owner.to_string(), (conn.clone(), now));
+    Ok(conn)
 }
 
 fn poisoned() -> AppError {

@@ -11,17 +11,23 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use super::Owner;
-use crate::error::AppError;
 use crate::redis_conn::Connection;
 
-/// What a cleanup is handed: whose keys, and Bolide's connections to the
-/// system database and the student database (0).
+use super::connections::Access;
+use super::Owner;
+use crate::error::AppError;
+
+/// What a cleanup is handed: whose keys, the sandbox's own restricted
+/// connections (its feature user's: a cleanup's bug cannot remove another
+/// sandbox's keys), and Bolide's system connection for what is Bolide's
+/// own and only indexed by owner (the jobs queue).
 #[derive(Clone)]
 pub struct Ended {
     pub owner: Owner,
+    /// The sandbox's keys (database 0) and Bolide's bookkeeping about it.
+    pub access: Access,
+    /// Bolide's own connection to the system database.
     pub system: Connection,
-    pub student: Connection,
 }
 
 /// A feature's cleanup.

@@ -14,9 +14,12 @@
 //!   bookkeeping about them;
 //! - [`store`]: sandboxes in Redis (the system database), minted, resolved
 //!   and refreshed;
-//! - [`acl`]: a shared-mode sandbox's Redis ACL user;
+//! - [`acl`]: a shared-mode sandbox's Redis ACL users (the console's, and
+//!   the features' that [`Access`] connects as);
 //! - [`cross_site`]: the one middleware that refuses cross-site writes;
 //! - [`ids`] and [`clock`]: randomness and time, for every feature;
+//! - [`Tenancy`]: the mode (local or shared), configuration read here by
+//!   every feature (the console included);
 //! - the keyspace layout: [`SYSTEM_DB`] holds Bolide's own keys, databases
 //!   [`STUDENT_DATABASES`] are the student's.
 
@@ -41,6 +44,7 @@ use axum::response::Response;
 use axum_extra::extract::cookie::{Cookie, CookieJar};
 use bolide_shared::commands::policy::Databases;
 
+pub use connections::Access;
 pub use owner::Owner;
 
 use crate::error::AppError;
@@ -53,6 +57,22 @@ pub const SYSTEM_DB: u32 = 15;
 
 /// The databases that are the student's (local mode can `SELECT` them).
 pub const STUDENT_DATABASES: Databases = Databases::new(0, SYSTEM_DB - 1);
+
+/// Which Bolide this is: configuration (`--shared`), set once, that every
+/// feature reads from the sandbox layer rather than deciding for itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tenancy {
+    /// One student on their own machine: database 0, no namespace, no ACL users.
+    Local,
+    /// A class or a public site: a sandbox per browser.
+    Shared,
+}
+
+impl Tenancy {
+    pub fn is_shared(self) -> bool {
+        self == Tenancy::Shared
+    }
+}
 
 /// The sandbox layer's part of the state: the store and how the site is
 /// reached (for cookies and the cross-site check).
@@ -131,12 +151,15 @@ impl PublicUrl {
 /// request that changes something mints one when there is none (bounded
 /// per client address), while a cookieless read (`GET`) never does: it
 /// sees an empty sandbox that exists nowhere.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Sandbox {
     /// Whose keys.
     pub owner: Owner,
     /// Shared mode (a namespace and an ACL user) or local.
     pub shared: bool,
+    /// The connections to read and write the owner's keys through
+    /// (restricted to this sandbox by Redis in shared mode).
+    pub access: Access,
 }
 
 /// Where the extractor leaves the `Set-Cookie` header for [`set_cookie`]
@@ -165,15 +188,24 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let sandboxes = Sandboxes::from_ref(state);
-        if !sandboxes.store.is_shared() {
-            return Ok(Sandbox { owner: Owner::local(), shared: false });
+        let store = &sandboxes.store;
+        if !store.is_shared() {
+            let access = store.connections().local_access()?;
+            return Ok(Sandbox { owner: Owner::local(), shared: false, access });
         }
-        let owner = match resolve(parts, &sandboxes, is_read(parts)).await? {
-            Some(session) => Owner::for_session(session.id.as_str()),
+        Ok(match resolve(parts, &sandboxes, is_read(parts)).await? {
+            Some(session) => Sandbox {
+                owner: Owner::for_session(session.id.as_str()),
+                shared: true,
+                access: store.access(&session)?,
+            },
             // A read without a sandbox: one that owns nothing, stored nowhere.
-            None => Owner::for_session(store::SandboxId::mint()?.as_str()),
-        };
-        Ok(Sandbox { owner, shared: true })
+            None => Sandbox {
+                owner: Owner::for_session(acl::NOBODY),
+                shared: true,
+                access: store.nobody_access().await?,
+            },
+        })
     }
 }
 

@@ -41,4 +41,38 @@ impl Owner {
     pub fn key(&self, name: &str) -> String {
         format!("bolide:data:{{{}}}:{name}", self.owner)
     }
+
+    /// The Redis key behind the student's `name` (also a glob pattern: the
+    /// prefix is hex between `{s:` and `}:`, literal in a glob).
+    pub fn student_key(&self, name: &str) -> String {
+        format!("{}{name}", self.data_prefix)
+    }
+
+    /// The student's name for a Redis key of theirs.
+    pub fn name_of(&self, key: &[u8]) -> String {
+        let name = key.strip_prefix(self.data_prefix.as_bytes()).unwrap_or(key);
+        String::from_utf8_lossy(name).into_owned()
+    }
+
+    /// One of Bolide's keys about this owner's guides (system database).
+    pub fn guides_key(&self, name: &str) -> String {
+        format!("bolide:guides:{{{}}}:{name}", self.owner)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_land_in_the_owners_keyspace() {
+        let local = Owner::local();
+        assert_eq!(local.student_key("k2"), "k2");
+        assert_eq!(local.guides_key("progress:hashes"), "bolide:guides:{local}:progress:hashes");
+        let shared = Owner::for_session("ab12");
+        assert_eq!(shared.student_key("k2"), "{s:ab12}:k2");
+        assert_eq!(shared.student_key("user:*"), "{s:ab12}:user:*");
+        assert_eq!(shared.name_of(b"{s:ab12}:user:1"), "user:1");
+        assert_eq!(shared.guides_key("restart"), "bolide:guides:{ab12}:restart");
+    }
 }

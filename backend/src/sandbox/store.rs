@@ -3,7 +3,8 @@
 //!
 //! **Three values, three jobs.** A sandbox has an opaque **id** (128
 //! random bits) that names everything it owns: its namespace `{s:<id>}:`,
-//! its ACL user `bolide-s-<id>`, Bolide's bookkeeping about it. The id is
+//! its ACL users `bolide-s-<id>` and `bolide-f-<id>` ([`super::acl`]),
+//! Bolide's bookkeeping about it. The id is
 //! not a credential: it shows in key names, `ACL WHOAMI`, `SLOWLOG` and
 //! logs, and knowing it gives nothing. A browser proves it owns a sandbox
 //! with a **secret** (another 128 random bits, the cookie's value), and a
@@ -45,8 +46,9 @@ use std::time::{Duration, Instant};
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota};
 
+use super::acl;
 use super::clock::now_ms;
-use super::connections::Connections;
+use super::connections::{Access, Connections};
 use super::ended::{Cleanup, Ended};
 use super::ids::{is_hex, random_hex};
 use super::Owner;
@@ -155,7 +157,7 @@ pub struct Session {
     /// cookie: a new sandbox's secret, or the request's own when its
     /// lifetime was just extended (the cookie's `Max-Age` slides).
     pub set_secret: Option<String>,
-    /// Shared mode: the password of the sandbox's Redis ACL user.
+    /// Shared mode: the password of the sandbox's two Redis ACL users.
     pub password: Option<String>,
     /// Why the sandbox may not grow (set by housekeeping), if it may not.
     pub over_quota: OverQuota,
@@ -256,6 +258,15 @@ impl SandboxStore {
         self.shared
     }
 
+    /// The mode this Bolide runs in.
+    pub fn tenancy(&self) -> super::Tenancy {
+        if self.shared {
+            super::Tenancy::Shared
+        } else {
+            super::Tenancy::Local
+        }
+    }
+
     /// Bolide's own connection (system database).
     pub fn system(&self) -> Connection {
         self.system.clone()
@@ -273,6 +284,11 @@ impl SandboxStore {
         let id: Option<String> = redis::cmd("GET").arg(secret_key(secret)).query_async(&mut conn).await?;
         let Some(id) = id.as_deref().and_then(SandboxId::parse) else { return Ok(None) };
         let Some(touched) = self.read(&id).await? else { return Ok(None) };
+        if let (true, true, Some(password)) = (self.shared, touched.refreshed, &touched.password) {
+            // Redis forgets ACL users when it restarts: re-made as often as
+            // the sandbox is refreshed, so features recover within seconds.
+            self.ensure_acl_user(&id, password).await?;
+        }
         Ok(Some(Session {
             id,
             state: touched.state,
@@ -294,7 +310,7 @@ impl SandboxStore {
         })
     }
 
-    /// Mints a sandbox: id, secret, code, and (shared mode) its ACL user.
+    /// Mints a sandbox: id, secret, code, and (shared mode) its ACL users.
     pub async fn mint(&self) -> Result<Session, AppError> {
         let id = SandboxId::mint()?;
         let secret = random_hex()?;
@@ -401,34 +417,94 @@ impl SandboxStore {
     }
 
     /// Creates (or re-creates, e.g. after a Redis restart, which forgets ACL
-    /// users) the sandbox's Redis ACL user.
+    /// users) the sandbox's two Redis ACL users, the console's and the
+    /// features' ([`super::acl`]), with the sandbox's password.
     pub async fn ensure_acl_user(&self, id: &SandboxId, password: &str) -> Result<(), AppError> {
         let owner = Owner::for_session(id.as_str());
         let mut conn = self.system.clone();
-        redis::cmd("ACL")
+        redis::pipe()
+            .cmd("ACL")
             .arg("SETUSER")
-            .arg(super::acl::acl_user(id))
-            .arg(super::acl::acl_rules(&owner, password))
+            .arg(acl::acl_user(id))
+            .arg(acl::acl_rules(&owner, password))
+            .ignore()
+            .cmd("ACL")
+            .arg("SETUSER")
+            .arg(acl::feature_user(&owner))
+            .arg(acl::feature_rules(&owner, password))
+            .ignore()
             .exec_async(&mut conn)
             .await?;
         Ok(())
     }
 
+    /// How features reach the sandbox's keys: as its feature user in shared
+    /// mode, Bolide's own connections locally.
+    pub fn access(&self, session: &Session) -> Result<Access, AppError> {
+        match (&session.password, self.shared) {
+            (Some(password), true) => {
+                self.connections.feature_access(&Owner::for_session(session.id.as_str()), password)
+            }
+            (None, true) => Err(AppError::Internal("shared-mode sandbox without an ACL user".into())),
+            (_, false) => self.connections.local_access(),
+        }
+    }
+
+    /// How a request without a sandbox (a cookieless read, shared mode)
+    /// reads: as [`acl::NOBODY`], whose user reads keys no sandbox has. Its
+    /// user is (re)made every few seconds at most, as a sandbox's refresh
+    /// does (Redis forgets users when it restarts).
+    pub async fn nobody_access(&self) -> Result<Access, AppError> {
+        let nobody = SandboxId(acl::NOBODY.to_string());
+        let owner = Owner::for_session(acl::NOBODY);
+        if self.needs_refresh(&nobody) {
+            let mut conn = self.system.clone();
+            let made = redis::cmd("ACL")
+                .arg("SETUSER")
+                .arg(acl::feature_user(&owner))
+                .arg(acl::nobody_rules())
+                .exec_async(&mut conn)
+                .await;
+            if let Err(err) = made {
+                self.forget_refresh(&nobody);
+                return Err(err.into());
+            }
+        }
+        // A nopass user accepts any password.
+        self.connections.feature_access(&owner, "-")
+    }
+
     /// Ends a sandbox: in shared mode every feature's cleanup runs first
-    /// (its keys, data indexes, jobs, guide progress), then its record, its
-    /// credentials, its console queue, its ACL user and its connection go.
+    /// (its keys, data indexes, jobs, guide progress), as the sandbox's
+    /// feature user, then its record, its credentials, its console queue,
+    /// its two ACL users and its connections go.
     pub async fn end(&self, id: &SandboxId) -> Result<(), AppError> {
         let mut system = self.system.clone();
         if self.shared {
+            let owner = Owner::for_session(id.as_str());
+            // The record (and the password in it) may have expired already:
+            // the cleanup's user gets a password of this call's own.
+            let password = random_hex()?;
+            redis::cmd("ACL")
+                .arg("SETUSER")
+                .arg(acl::feature_user(&owner))
+                .arg(acl::feature_rules(&owner, &password))
+                .exec_async(&mut system)
+                .await?;
             let ended = Ended {
-                owner: Owner::for_session(id.as_str()),
+                access: self.connections.private_access(&owner, &password)?,
+                owner: owner.clone(),
                 system: system.clone(),
-                student: self.connections.for_db(0)?,
             };
             for cleanup in self.cleanups.iter() {
                 cleanup(ended.clone()).await?;
             }
-            redis::cmd("ACL").arg("DELUSER").arg(super::acl::acl_user(id)).exec_async(&mut system).await?;
+            redis::cmd("ACL")
+                .arg("DELUSER")
+                .arg(acl::acl_user(id))
+                .arg(acl::feature_user(&owner))
+                .exec_async(&mut system)
+                .await?;
             self.connections.forget_session(id);
         }
         let logins: Vec<String> =
@@ -448,10 +524,14 @@ impl SandboxStore {
             .ignore()
             .exec_async(&mut system)
             .await?;
+        self.forget_refresh(id);
+        Ok(())
+    }
+
+    fn forget_refresh(&self, id: &SandboxId) {
         if let Ok(mut refreshed) = self.refreshed.lock() {
             refreshed.remove(id);
         }
-        Ok(())
     }
 
     /// Every sandbox idle longer than the idle timeout (oldest first).

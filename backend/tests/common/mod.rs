@@ -13,11 +13,11 @@
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use axum::Router;
-use bolide::console::ConsolePolicy;
 use bolide::data::store::{self, Owner};
 use bolide::data::{generate, Dataset};
 use bolide::jobs::JobsConfig;
 use bolide::redis_conn::url_without_db;
+use bolide::sandbox::Tenancy;
 use bolide::server::{app, AppState, StateOptions};
 use bolide_shared::api::RedisMode;
 use bolide_shared::jobs::AnalysisResult;
@@ -33,13 +33,13 @@ pub const JSON: &str = "application/json";
 // The API, in process or in a real `bolide` process.
 
 /// The real router on `redis` (an external Redis), with no frontend files.
-pub fn router(redis: &RedisServer, policy: ConsolePolicy) -> Router {
-    router_with_jobs(redis, policy, None)
+pub fn router(redis: &RedisServer, tenancy: Tenancy) -> Router {
+    router_with_jobs(redis, tenancy, None)
 }
 
 /// [`router`], with the jobs API configured when `jobs` is given.
-pub fn router_with_jobs(redis: &RedisServer, policy: ConsolePolicy, jobs: Option<JobsConfig>) -> Router {
-    let mut options = StateOptions::new(RedisMode::External, policy);
+pub fn router_with_jobs(redis: &RedisServer, tenancy: Tenancy, jobs: Option<JobsConfig>) -> Router {
+    let mut options = StateOptions::new(RedisMode::External, tenancy);
     options.jobs = jobs;
     let state = AppState::build(&redis.url(), options).expect("url");
     app(state, std::path::Path::new("/nonexistent-dist"))

@@ -9,7 +9,9 @@
 //! **Why it stays correct.** A cache is only as good as its invalidation,
 //! and Redis does that part (<https://redis.io/docs/latest/develop/reference/client-side-caching/>):
 //!
-//! - Each cached scope has its **own connection**, in RESP3 so that
+//! - Each cached scope has its **own connection** (in shared mode
+//!   authenticated as its sandbox's feature user, [`RecordCache::log_in`],
+//!   which Redis restricts to that sandbox's keys), in RESP3 so that
 //!   invalidation messages arrive as push messages on that same connection,
 //!   with `CLIENT TRACKING ON BCAST PREFIX <prefix>meteorite:`. **BCAST**
 //!   (broadcasting) mode reports every change to any key under the prefix,
@@ -80,6 +82,7 @@ use self::tracked_scope::TrackedScope;
 use super::read;
 use super::record::{Field, RecordView};
 use super::AnalysisError;
+use crate::sandbox::acl::FeatureLogin;
 use crate::sandbox::Owner;
 
 /// How long a scope found too large to cache is read straight from Redis
@@ -112,6 +115,9 @@ pub struct RecordCache {
 struct Shared {
     /// Database 0 over RESP3.
     client: redis::Client,
+    /// Redis's address and settings, for the clients of scopes read as
+    /// their sandbox's feature user.
+    info: redis::ConnectionInfo,
     limits: CacheLimits,
     scopes: Mutex<Scopes>,
 }
@@ -126,6 +132,8 @@ struct Scopes {
     entries: HashMap<String, Entry>,
     /// Scopes too large to cache, and since when.
     oversized: HashMap<String, Instant>,
+    /// The feature user each shared-mode scope is read as.
+    logins: HashMap<String, FeatureLogin>,
     /// Ticks at each use: the order of last use, for eviction.
     clock: u64,
 }
@@ -149,9 +157,42 @@ impl RecordCache {
     pub fn with_limits(redis_url: &str, limits: CacheLimits) -> redis::RedisResult<RecordCache> {
         let info = redis_url.into_connection_info()?;
         let settings = info.redis_settings().clone().set_protocol(ProtocolVersion::RESP3).set_db(0);
-        let client = redis::Client::open(info.set_redis_settings(settings))?;
+        let info = info.set_redis_settings(settings);
+        let client = redis::Client::open(info.clone())?;
         let scopes = Mutex::new(Scopes::default());
-        Ok(RecordCache { shared: Arc::new(Shared { client, limits, scopes }) })
+        Ok(RecordCache { shared: Arc::new(Shared { client, info, limits, scopes }) })
+    }
+
+    /// Reads `scope` from now on as `login` (a shared-mode sandbox's
+    /// feature user, restricted by Redis to that sandbox's keys), or as the
+    /// cache's own user when `None`. A cached scope whose login changed is
+    /// read afresh.
+    pub fn log_in(&self, scope: &Owner, login: Option<FeatureLogin>) {
+        let mut scopes = self.scopes();
+        let key = &scope.data_prefix;
+        if scopes.logins.get(key) != login.as_ref() {
+            scopes.entries.remove(key);
+            match login {
+                Some(login) => scopes.logins.insert(key.clone(), login),
+                None => scopes.logins.remove(key),
+            };
+        }
+        // The worker logs in before each job, so forgetting the logins of
+        // scopes no longer cached only bounds memory.
+        if scopes.logins.len() > self.shared.limits.max_scopes.max(1) * 4 {
+            let Scopes { entries, logins, .. } = &mut *scopes;
+            logins.retain(|prefix, _| entries.contains_key(prefix) || prefix == key);
+        }
+    }
+
+    /// The client that reads `scope`: as its login, if it has one.
+    fn client(&self, scope: &Owner) -> redis::RedisResult<redis::Client> {
+        let Some(login) = self.scopes().logins.get(&scope.data_prefix).cloned() else {
+            return Ok(self.shared.client.clone());
+        };
+        let info = self.shared.info.clone();
+        let settings = info.redis_settings().clone().set_username(&login.user).set_password(&login.password);
+        redis::Client::open(info.set_redis_settings(settings))
     }
 
     /// How many of `scope`'s records are cached, if it is.
@@ -172,7 +213,7 @@ impl RecordCache {
     ) -> Result<(), AnalysisError> {
         let Some(slot) = self.slot(scope) else {
             // Too large to cache: read it as an uncached job would.
-            let mut conn = self.shared.client.get_multiplexed_async_connection().await?;
+            let mut conn = self.client(scope)?.get_multiplexed_async_connection().await?;
             return read::for_each_record(&mut conn, scope, fields, progress, visit).await;
         };
         let mut cached = slot.lock().await;
@@ -221,7 +262,7 @@ impl RecordCache {
         progress: &watch::Sender<u8>,
         visit: &mut impl FnMut(&RecordView<'_>),
     ) -> Result<Option<TrackedScope>, AnalysisError> {
-        let mut tracked = TrackedScope::open(&self.shared.client, scope).await?;
+        let mut tracked = TrackedScope::open(&self.client(scope)?, scope).await?;
         let fits = tracked.load(scope, fields, progress, self.shared.limits.max_records, visit).await?;
         Ok(fits.then_some(tracked))
     }
