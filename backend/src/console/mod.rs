@@ -18,6 +18,7 @@
 //! In logical database [`crate::sandbox::SYSTEM_DB`] (15), which the console
 //! can never select (see [`crate::sandbox`]).
 
+pub mod connection_state;
 pub mod housekeeping;
 pub mod limits;
 pub mod namespace;

@@ -17,6 +17,7 @@ use bolide_shared::commands::{help, CommandSpec};
 use redis::aio::ConnectionManager;
 use redis::Value;
 
+use super::connection_state::StateHome;
 use super::namespace::Namespace;
 use super::ConsolePolicy;
 use crate::error::AppError;
@@ -32,6 +33,9 @@ pub struct Relay {
     /// `host:port` as the prompt shows it.
     pub address: String,
     pub rate: std::sync::Arc<super::rate::RateLimits>,
+    /// Where the caller's `SELECT` and `MULTI` state lives: the sandbox's
+    /// record (the console) or one gateway connection's memory.
+    pub home: StateHome,
 }
 
 /// What a line produced, before it becomes a [`ConsoleResponse`].
@@ -109,6 +113,27 @@ impl Relay {
         })
     }
 
+    /// A relay for one connection of a Redis client (the gateway): the same
+    /// rules, its own `SELECT` and `MULTI` state.
+    pub fn for_connection(&self) -> Relay {
+        Relay { home: StateHome::connection(), ..self.clone() }
+    }
+
+    /// Runs one command (its arguments as sent, name first) for `session`
+    /// and returns Redis's reply — rewritten back out of the namespace, or
+    /// the refusal the console would print — with how many array elements
+    /// beyond the policy's `max_reply_elements` were left out (the gateway
+    /// refuses such a reply rather than hand a program a cut one).
+    pub async fn run_command(
+        &self,
+        session: &mut Session,
+        args: Vec<Vec<u8>>,
+    ) -> Result<(Reply, u64), AppError> {
+        let outcome = self.run_args(session, args).await?;
+        let reply = outcome.reply.unwrap_or_else(|| Reply::Bulk(outcome.output.into_bytes()));
+        Ok((reply, outcome.omitted.unwrap_or(0)))
+    }
+
     /// redis-cli's prompt: `host:port`, `[db]` when not 0, `(TX)` in MULTI.
     pub fn prompt(&self, session: &Session) -> String {
         let db = if session.state.db == 0 { String::new() } else { format!("[{}]", session.state.db) };
@@ -159,7 +184,7 @@ impl Relay {
     /// Redis does for a command it rejects while queueing.
     async fn refuse_in_tx(&self, session: &mut Session, message: String) -> Result<Outcome, AppError> {
         if session.state.in_tx && !session.state.tx_failed {
-            self.sessions.fail_tx(&session.id).await?;
+            self.home.fail_tx(&self.sessions, &session.id).await?;
             session.state.tx_failed = true;
         }
         Ok(Outcome::error(message))
@@ -254,7 +279,7 @@ impl Relay {
         let Some(db) = db else {
             return Ok(Outcome::error("ERR value is not an integer or out of range"));
         };
-        self.sessions.select(&session.id, db).await?;
+        self.home.select(&self.sessions, &session.id, db).await?;
         session.state.db = db;
         Ok(Outcome::status("OK"))
     }
@@ -281,7 +306,8 @@ impl Relay {
         }
         // Stored as a line redis-cli's parser reads back byte for byte.
         let line = args.iter().map(|a| quote_arg(a)).collect::<Vec<_>>().join(" ");
-        let queued = self.sessions.queue(&session.id, &line).await?;
+        let max = self.policy.limits.max_tx_commands;
+        let queued = self.home.queue(&self.sessions, &session.id, &line, max).await?;
         if queued > self.policy.limits.max_tx_commands {
             return self
                 .refuse_in_tx(
@@ -309,7 +335,7 @@ impl Relay {
                 if session.state.in_tx {
                     return Ok(Outcome::error("ERR MULTI calls can not be nested"));
                 }
-                self.sessions.begin(&session.id).await?;
+                self.home.begin(&self.sessions, &session.id).await?;
                 session.state.in_tx = true;
                 session.state.tx_failed = false;
                 Ok(Outcome::status("OK"))
@@ -318,7 +344,7 @@ impl Relay {
                 if !session.state.in_tx {
                     return Ok(Outcome::error("ERR DISCARD without MULTI"));
                 }
-                self.sessions.take_tx(&session.id).await?;
+                self.home.take_tx(&self.sessions, &session.id).await?;
                 session.state.in_tx = false;
                 Ok(Outcome::status("OK"))
             }
@@ -335,7 +361,7 @@ impl Relay {
             return Ok(Outcome::error("ERR EXEC without MULTI"));
         }
         let failed = session.state.tx_failed;
-        let lines = self.sessions.take_tx(&session.id).await?;
+        let lines = self.home.take_tx(&self.sessions, &session.id).await?;
         session.state.in_tx = false;
         session.state.tx_failed = false;
         if failed {

@@ -24,6 +24,7 @@ pub mod acl;
 pub mod api;
 pub mod clock;
 pub mod connections;
+pub mod credentials;
 pub mod cross_site;
 pub mod ended;
 pub mod ids;
@@ -117,6 +118,10 @@ impl PublicUrl {
         };
         let host = uri.host()?.to_ascii_lowercase();
         Some(Self { port: uri.port_u16().unwrap_or(default), scheme, host })
+    }
+
+    pub fn host(&self) -> &str {
+        &self.host
     }
 
     pub fn is_https(&self) -> bool {
