@@ -369,7 +369,9 @@ fn gateway_config(args: &ServeArgs) -> Option<crate::gateway::GatewayConfig> {
         limits.idle = idle;
     }
     let tls = match (&args.gateway_tls_cert, &args.gateway_tls_key) {
-        (Some(cert), Some(key)) => Some(crate::gateway::tls::TlsFiles { cert: cert.clone(), key: key.clone() }),
+        (Some(cert), Some(key)) => {
+            Some(crate::gateway::tls::TlsFiles { cert: cert.clone(), key: key.clone() })
+        }
         _ => None,
     };
     Some(crate::gateway::GatewayConfig { listen, tls, limits })

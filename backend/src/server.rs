@@ -304,7 +304,10 @@ pub async fn serve(
     };
     let endpoint = match &gateway {
         Some(bound) => Some(GatewayEndpoint {
-            public_host: config.public_host.clone().or_else(|| config.public_url.as_ref().map(|u| u.host().to_string())),
+            public_host: config
+                .public_host
+                .clone()
+                .or_else(|| config.public_url.as_ref().map(|u| u.host().to_string())),
             listening: bound.local_addr().map_err(StartError::Serve)?,
             tls: config.gateway.as_ref().is_some_and(|g| g.tls.is_some()),
         }),
@@ -330,8 +333,10 @@ pub async fn serve(
             println!("  connect your own scripts with: redis-cli -p {0}   or   redis.Redis(host='127.0.0.1', port={0})", embedded.port());
             let url = embedded.url();
             let control = EmbeddedControl::new(embedded);
-            let state =
-                AppState::build(&url, config.state_options(RedisMode::Embedded, Some(control.clone()), endpoint));
+            let state = AppState::build(
+                &url,
+                config.state_options(RedisMode::Embedded, Some(control.clone()), endpoint),
+            );
             match state {
                 Ok(state) => {
                     let warmed = state.clone();

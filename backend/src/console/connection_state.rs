@@ -14,6 +14,9 @@ use std::sync::{Arc, Mutex};
 use crate::error::AppError;
 use crate::sandbox::store::{SandboxId, SandboxStore};
 
+/// Bytes one connection may queue inside `MULTI` (the lines as stored).
+pub const MAX_QUEUED_BYTES: usize = 32 * 1024 * 1024;
+
 #[derive(Clone, Default)]
 pub enum StateHome {
     /// The sandbox's record (the browser console).
@@ -41,15 +44,23 @@ impl StateHome {
     }
 
     /// Queues one line and says how many are queued now. A connection's
-    /// queue never holds more than `max` (the relay refuses the rest).
-    pub async fn queue(&self, store: &SandboxStore, id: &SandboxId, line: &str, max: u64) -> Result<u64, AppError> {
+    /// queue never holds more than `max` lines nor [`MAX_QUEUED_BYTES`]
+    /// (past either it answers `max + 1`: the relay refuses the rest).
+    pub async fn queue(
+        &self,
+        store: &SandboxStore,
+        id: &SandboxId,
+        line: &str,
+        max: u64,
+    ) -> Result<u64, AppError> {
         match self {
             Self::Sandbox => store.queue(id, line).await,
             Self::Connection(queue) => {
                 let mut queue = lock(queue)?;
                 let queued = queue.len() as u64;
-                if queued >= max {
-                    return Ok(queued + 1);
+                let bytes: usize = queue.iter().map(String::len).sum::<usize>() + line.len();
+                if queued >= max || bytes > MAX_QUEUED_BYTES {
+                    return Ok(max.max(queued) + 1);
                 }
                 queue.push(line.to_string());
                 Ok(queued + 1)

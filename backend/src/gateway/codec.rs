@@ -54,9 +54,15 @@ pub fn decode(buf: &[u8], limits: &RequestLimits) -> Decoded {
 
 fn decode_array(buf: &[u8], limits: &RequestLimits) -> Decoded {
     let Some((count, mut at)) = line_number(buf, 1) else {
-        return incomplete_or_refused(buf, MAX_INLINE_BYTES, "ERR Protocol error: too big mbulk count string");
+        return incomplete_or_refused(
+            buf,
+            MAX_INLINE_BYTES,
+            "ERR Protocol error: too big mbulk count string",
+        );
     };
-    let Ok(count) = count else { return Decoded::Refused("ERR Protocol error: invalid multibulk length".into()) };
+    let Ok(count) = count else {
+        return Decoded::Refused("ERR Protocol error: invalid multibulk length".into());
+    };
     if count <= 0 {
         return Decoded::Request { args: Vec::new(), used: at };
     }
@@ -73,7 +79,10 @@ fn decode_array(buf: &[u8], limits: &RequestLimits) -> Decoded {
             None => return Decoded::Incomplete,
             Some(b'$') => {}
             Some(other) => {
-                return Decoded::Refused(format!("ERR Protocol error: expected '$', got '{}'", *other as char))
+                return Decoded::Refused(format!(
+                    "ERR Protocol error: expected '$', got '{}'",
+                    *other as char
+                ))
             }
         }
         let Some((len, start)) = line_number(buf, at + 1) else {
@@ -268,14 +277,18 @@ mod tests {
 
     #[test]
     fn limits_are_checked_from_headers() {
-        assert!(matches!(decode(b"*5\r\n", &LIMITS), Decoded::Refused(e) if e.contains("too many arguments")));
+        assert!(
+            matches!(decode(b"*5\r\n", &LIMITS), Decoded::Refused(e) if e.contains("too many arguments"))
+        );
         assert!(matches!(decode(b"*1\r\n$11\r\n", &LIMITS), Decoded::Refused(e) if e.contains("too long")));
         assert!(matches!(decode(b"*1\r\n$-5\r\n", &LIMITS), Decoded::Refused(_)));
         assert!(matches!(decode(b"*x\r\n", &LIMITS), Decoded::Refused(_)));
         assert!(matches!(decode(b"*1\r\n+OK\r\n", &LIMITS), Decoded::Refused(_)));
         assert!(matches!(decode(b"*1\r\n$1\r\nab\r\n", &LIMITS), Decoded::Refused(_)));
         let big = RequestLimits { max_request_bytes: 20, ..LIMITS };
-        assert!(matches!(decode(b"*2\r\n$3\r\nGET\r\n$9\r\n", &big), Decoded::Refused(e) if e.contains("too large")));
+        assert!(
+            matches!(decode(b"*2\r\n$3\r\nGET\r\n$9\r\n", &big), Decoded::Refused(e) if e.contains("too large"))
+        );
         assert!(matches!(decode(&[b'*'; 70_000], &LIMITS), Decoded::Refused(_)));
     }
 

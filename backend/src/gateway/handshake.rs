@@ -68,14 +68,20 @@ pub(super) async fn answer(conn: &mut Connection, args: &[Vec<u8>], name: &str) 
         }
         "CLIENT" => match arg(1).as_deref() {
             Some(b"SETINFO") if args.len() == 4 => plain(Reply::Status("OK".into())),
-            Some(b"SETNAME") if args.len() == 3 => plain(if args[2].iter().any(|b| *b <= b' ' || *b > b'~') {
-                Reply::Error("ERR Client names cannot contain spaces, newlines or special characters.".into())
-            } else {
-                conn.name = Some(args[2].clone()).filter(|n| !n.is_empty());
-                Reply::Status("OK".into())
-            }),
+            Some(b"SETNAME") if args.len() == 3 => {
+                plain(if args[2].iter().any(|b| *b <= b' ' || *b > b'~') {
+                    Reply::Error(
+                        "ERR Client names cannot contain spaces, newlines or special characters.".into(),
+                    )
+                } else {
+                    conn.name = Some(args[2].clone()).filter(|n| !n.is_empty());
+                    Reply::Status("OK".into())
+                })
+            }
             Some(b"GETNAME") if args.len() == 2 => plain(conn.name.clone().map_or(Reply::Nil, Reply::Bulk)),
-            Some(b"ID") if args.len() == 2 => plain(Reply::Integer(i64::try_from(conn.id).unwrap_or(i64::MAX))),
+            Some(b"ID") if args.len() == 2 => {
+                plain(Reply::Integer(i64::try_from(conn.id).unwrap_or(i64::MAX)))
+            }
             _ => None,
         },
         "COMMAND" if arg(1).as_deref() == Some(b"DOCS") => Some((Reply::Array(Vec::new()), Shape::Map)),

@@ -44,6 +44,10 @@ pub struct GatewayLimits {
     /// are refused; each failure is also answered only after
     /// [`FAILED_LOGIN_DELAY`].
     pub failed_logins_per_minute: u32,
+    /// Commands queued in one `MULTI` (redis-py's `pipeline()` is a
+    /// transaction by default: a loader script queues its whole file), also
+    /// bounded by bytes ([`crate::console::connection_state::MAX_QUEUED_BYTES`]).
+    pub max_tx_commands: u64,
     /// Elements in one reply array; a longer reply is refused with an
     /// error (a program must not get a silently cut list), as `SCAN` and
     /// ranges can always ask for less.
@@ -64,6 +68,7 @@ impl GatewayLimits {
         write_stall: Duration::from_secs(10),
         sandbox_rate: Rate { per_second: 5000, burst: 20_000 },
         failed_logins_per_minute: 10,
+        max_tx_commands: 50_000,
         max_reply_elements: 100_000,
     };
 }
@@ -78,7 +83,8 @@ pub struct FailedLogins {
 impl FailedLogins {
     pub fn new(per_minute: u32) -> Self {
         Self {
-            limiter: NonZeroU32::new(per_minute).map(|n| DefaultKeyedRateLimiter::keyed(Quota::per_minute(n))),
+            limiter: NonZeroU32::new(per_minute)
+                .map(|n| DefaultKeyedRateLimiter::keyed(Quota::per_minute(n))),
             refused_until: Mutex::default(),
         }
     }

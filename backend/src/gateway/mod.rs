@@ -140,16 +140,19 @@ impl Gateway {
     fn new(state: &AppState, limits: GatewayLimits) -> Self {
         let mut relay = state.relay().clone();
         relay.policy.limits.max_reply_elements = limits.max_reply_elements;
+        relay.policy.limits.max_tx_commands = limits.max_tx_commands;
         let console = relay.policy.limits;
+        let shared = relay.policy.is_shared();
         Self {
-            shared: relay.policy.is_shared(),
+            shared,
             store: state.sandboxes().store.clone(),
             requests: RequestLimits {
                 max_args: console.max_args,
                 max_arg_bytes: console.max_arg_bytes,
                 max_request_bytes: crate::console::MAX_BODY_BYTES,
             },
-            rate: RateLimits::new(Some(limits.sandbox_rate), None),
+            // Locally the student owns the Redis: no rate but the server's own.
+            rate: RateLimits::new(shared.then_some(limits.sandbox_rate), None),
             failures: FailedLogins::new(limits.failed_logins_per_minute),
             by_address: Slots::new(limits.per_address),
             by_sandbox: Slots::new(limits.per_sandbox),
@@ -194,7 +197,8 @@ async fn accept_loop(listener: TcpListener, tls: Option<tls::Acceptor>, gateway:
             match tls {
                 None => session::serve(gateway, stream, peer, id).await,
                 Some(acceptor) => {
-                    let handshake = tokio::time::timeout(gateway.limits.login_within, acceptor.accept(stream));
+                    let handshake =
+                        tokio::time::timeout(gateway.limits.login_within, acceptor.accept(stream));
                     match handshake.await {
                         Ok(Ok(stream)) => session::serve(gateway, stream, peer, id).await,
                         Ok(Err(err)) => tracing::debug!(%err, %peer, "gateway: TLS handshake failed"),

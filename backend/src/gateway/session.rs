@@ -33,8 +33,10 @@ use crate::error::AppError;
 use crate::sandbox::credentials;
 use crate::sandbox::store::{SandboxId, Session, SessionState};
 
-/// Requests taken from the read buffer at once.
-pub const MAX_BATCH: usize = 64;
+/// Requests taken from the read buffer at once: enough for a `-P 16`
+/// pipeline in one go, few enough that one batch of large replies stays
+/// small.
+pub const MAX_BATCH: usize = 16;
 
 /// How often a logged-in connection checks that its sandbox still exists,
 /// that its password was not rotated, and its quota verdict.
@@ -52,7 +54,12 @@ pub async fn refuse(mut stream: tokio::net::TcpStream, message: &str) {
 }
 
 /// Serves one connection until it ends.
-pub async fn serve<S: AsyncRead + AsyncWrite + Unpin>(gateway: Arc<Gateway>, stream: S, peer: SocketAddr, id: u64) {
+pub async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
+    gateway: Arc<Gateway>,
+    stream: S,
+    peer: SocketAddr,
+    id: u64,
+) {
     let mut connection = Connection::new(gateway, peer.ip(), id);
     if let Err(why) = connection.run(stream).await {
         tracing::debug!(%peer, why, "gateway connection closed");
@@ -64,12 +71,7 @@ pub(super) enum Login {
     /// Shared mode, before `AUTH`.
     Pending,
     /// Shared mode: a sandbox, proven with its gateway password.
-    Sandbox {
-        session: Session,
-        password: Vec<u8>,
-        checked: Instant,
-        _slot: Slot<SandboxId>,
-    },
+    Sandbox { session: Session, password: Vec<u8>, checked: Instant, _slot: Slot<SandboxId> },
     /// Local mode: the one student, from the start.
     Local { session: Session },
 }
@@ -299,7 +301,8 @@ impl Connection {
                 self.gateway.limits.per_sandbox
             ));
         };
-        self.login = Login::Sandbox { session, password: password.to_vec(), checked: Instant::now(), _slot: slot };
+        self.login =
+            Login::Sandbox { session, password: password.to_vec(), checked: Instant::now(), _slot: slot };
         Reply::Status("OK".into())
     }
 

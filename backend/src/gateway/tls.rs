@@ -29,12 +29,13 @@ impl TlsFiles {
         }
         let key = PrivateKeyDer::from_pem_file(&self.key)
             .map_err(|err| format!("cannot read the private key {}: {err}", self.key.display()))?;
-        let config = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-            .with_safe_default_protocol_versions()
-            .map_err(|err| err.to_string())?
-            .with_no_client_auth()
-            .with_single_cert(certs, key)
-            .map_err(|err| format!("the certificate and key do not go together: {err}"))?;
+        let config =
+            rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+                .with_safe_default_protocol_versions()
+                .map_err(|err| err.to_string())?
+                .with_no_client_auth()
+                .with_single_cert(certs, key)
+                .map_err(|err| format!("the certificate and key do not go together: {err}"))?;
         Ok(Acceptor::from(Arc::new(config)))
     }
 }

@@ -52,7 +52,11 @@ pub async fn current_password(store: &SandboxStore, id: &SandboxId) -> Result<Op
 
 /// The sandbox these credentials open, refreshed; `None` when they open
 /// none (a malformed username, a wrong password, an ended sandbox).
-pub async fn verify(store: &SandboxStore, username: &str, password: &[u8]) -> Result<Option<Session>, AppError> {
+pub async fn verify(
+    store: &SandboxStore,
+    username: &str,
+    password: &[u8],
+) -> Result<Option<Session>, AppError> {
     let Some(id) = sandbox_of(username) else { return Ok(None) };
     let Some(stored) = current_password(store, &id).await? else { return Ok(None) };
     if !same_secret(stored.as_bytes(), password) {
