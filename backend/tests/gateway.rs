@@ -441,3 +441,119 @@ async fn a_client_that_never_reads_is_cut_off_without_memory_growing() {
     assert_eq!(other.call(&["AUTH", &user, &pass]), "+OK");
     assert_eq!(other.call(&["STRLEN", "big"]), ":60000");
 }
+
+/// A generated landings file in NASA's JSON shape.
+fn landings_file(dir: &std::path::Path, n: usize) {
+    let landings: Vec<Value> = (1..=n)
+        .map(|i| {
+            let class = ["L5", "H6", "LL4"][i % 3];
+            serde_json::json!({"name": format!("Rock {i}"), "id": i.to_string(), "nametype": "Valid",
+                "recclass": class, "mass (g)": (i * 7).to_string(), "fall": "Found",
+                "year": (1800 + i % 200).to_string(), "reclat": "50.775000", "reclong": "6.083330",
+                "GeoLocation": "(50.775, 6.08333)"})
+        })
+        .collect();
+    std::fs::write(dir.join("Meteorite_Landings.json"), serde_json::to_vec(&landings).expect("json"))
+        .expect("write");
+}
+
+/// The guides, in a class: their scripts carry the sandbox's own URL, their
+/// curl lines its credentials and Bolide's real address — and their checks
+/// see what the scripts wrote.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_guides_scripts_and_curl_lines_work_for_their_sandbox() {
+    if !python_with_redis() {
+        println!("SKIPPED: python3 with redis-py is not available (scripts/lib/setup.sh installs it)");
+        return;
+    }
+    let (_redis, bolide) = start(&[]);
+    let mut ada = Student::new(&bolide).await;
+    let dir = tempfile::tempdir().expect("dir");
+
+    let (status, view) = ada.browser.get("/api/guides/redis-from-python").await;
+    assert_eq!(status, 200, "{view}");
+    assert_eq!(view["environment"]["redis_port"].to_string(), ada.field("port"));
+    let steps = view["guide"]["steps"].as_array().expect("steps");
+    let mut checked = 0;
+    for (n, step) in steps.iter().enumerate() {
+        let Some(script) = step["python"].as_str() else { continue };
+        assert!(script.contains(&ada.url()), "the script has the sandbox's URL: {script}");
+        python(script, "", dir.path());
+        if step["check"].is_null() {
+            continue;
+        }
+        let (status, result) = ada
+            .browser
+            .json("POST", &format!("/api/guides/redis-from-python/steps/{n}/check"), &serde_json::json!({}))
+            .await;
+        assert_eq!(status, 200, "{result}");
+        assert_eq!(result["passed"], true, "step {n}: {result}");
+        checked += 1;
+    }
+    assert!(checked >= 3, "the Python guide's checked steps ran ({checked})");
+
+    // Only the owner sees the password: a browser without the cookie sees
+    // the shape of the URL, not ada's.
+    let mut stranger = Client::of_process(&bolide);
+    let (_, theirs) = stranger.get("/api/guides/redis-from-python").await;
+    assert!(!theirs.to_string().contains(&ada.field("password")));
+    assert!(theirs.to_string().contains("USERNAME:PASSWORD@"));
+
+    // Exercise 1: the curl line (the guide's own, filled in) loads the file
+    // into ada's sandbox, the guide's script loads it through the gateway,
+    // and the checks of Exercises 1 and 2 pass.
+    landings_file(dir.path(), 10_000);
+    let (_, exercise) = ada.browser.get("/api/guides/exercise-1-load").await;
+    let load_step = exercise["guide"]["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .position(|s| s["python"].as_str().is_some_and(|p| p.contains("pipeline")))
+        .expect("the loading step");
+    let step = &exercise["guide"]["steps"][load_step];
+    let body = step["body_markdown"].as_str().expect("body").replace('\n', " ");
+    let curl =
+        body.split('`').find(|part| part.starts_with("curl ")).expect("a curl line").replace("  ", " ");
+    assert!(curl.contains(&format!("-u {}:{}", ada.field("username"), ada.field("password"))), "{curl}");
+    assert!(curl.contains(&bolide.base_url), "{curl}");
+    let output = Command::new("sh")
+        .arg("-c")
+        .arg(format!("{curl} --silent --fail"))
+        .current_dir(dir.path())
+        .output()
+        .expect("curl");
+    assert!(output.status.success(), "{curl}: {}", String::from_utf8_lossy(&output.stdout));
+    let out = python(step["python"].as_str().expect("script"), "", dir.path());
+    assert_eq!(out.trim(), "10000 landings written");
+    let (_, result) = ada
+        .browser
+        .json("POST", &format!("/api/guides/exercise-1-load/steps/{load_step}/check"), &serde_json::json!({}))
+        .await;
+    assert_eq!(result["passed"], true, "{result}");
+    let (_, verify) = ada.browser.get("/api/guides/exercise-2-verify").await;
+    for (n, step) in verify["guide"]["steps"].as_array().expect("steps").iter().enumerate() {
+        if step["check"].is_null() {
+            continue;
+        }
+        let (_, result) = ada
+            .browser
+            .json("POST", &format!("/api/guides/exercise-2-verify/steps/{n}/check"), &serde_json::json!({}))
+            .await;
+        assert_eq!(result["passed"], true, "exercise 2 step {n}: {result}");
+    }
+    // A curl without the sandbox's credentials is refused, not given a new sandbox.
+    let output = Command::new("curl")
+        .args([
+            "--silent",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            "-u",
+            &format!("{}:wrong", ada.field("username")),
+        ])
+        .arg(format!("{}/api/data/verify", bolide.base_url))
+        .output()
+        .expect("curl");
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "403");
+}

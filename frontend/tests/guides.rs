@@ -74,6 +74,9 @@ fn view(current_step: usize, completed: Vec<usize>) -> GuideView {
             redis_version: Some("7.0.15".into()),
             redis_command: None,
             restart_available: true,
+            redis_url: "redis://127.0.0.1:7001/0".into(),
+            api_url: "http://127.0.0.1:8080".into(),
+            curl_login: String::new(),
         },
     }
 }

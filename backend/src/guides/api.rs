@@ -56,12 +56,13 @@ async fn list(State(state): State<AppState>, sandbox: Sandbox) -> Result<Json<Gu
 async fn one(
     State(state): State<AppState>,
     sandbox: Sandbox,
+    headers: axum::http::HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Json<GuideView>, AppError> {
     let guide = catalog::find(&id)?;
+    let environment = environment::of(&state, &sandbox, &headers).await;
     let learner = Learner::of(sandbox);
     let progress = progress::read(&state, &learner, guide).await?;
-    let environment = environment::of(&state).await;
     Ok(Json(GuideView { guide: guide.filled(&environment), progress, environment }))
 }
 
