@@ -557,3 +557,90 @@ async fn the_guides_scripts_and_curl_lines_work_for_their_sandbox() {
         .expect("curl");
     assert_eq!(String::from_utf8_lossy(&output.stdout), "403");
 }
+
+/// With `--gateway-tls-cert`/`--gateway-tls-key` the gateway speaks TLS:
+/// redis-py's `rediss://` (ssl=True) and `redis-cli --tls` connect and
+/// verify the certificate; a plain client gets nowhere.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls_clients_connect_and_verify_the_certificate() {
+    if !python_with_redis() || Command::new("openssl").arg("version").output().is_err() {
+        println!("SKIPPED: needs python3 with redis-py and openssl");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("dir");
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    let made = Command::new("openssl")
+        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1"])
+        .args(["-addext", "subjectAltName=IP:127.0.0.1", "-keyout"])
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .expect("openssl");
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let (cert_arg, key_arg) = (cert.display().to_string(), key.display().to_string());
+    let (_redis, bolide) = start(&["--gateway-tls-cert", &cert_arg, "--gateway-tls-key", &key_arg]);
+    let mut ada = Student::new(&bolide).await;
+    assert_eq!(ada.gateway["tls"], true);
+    assert!(ada.url().starts_with("rediss://"), "{}", ada.url());
+
+    let script = format!(
+        "import os, redis\nr = redis.Redis.from_url(os.environ['GATEWAY_URL'], ssl_ca_certs={cert_arg:?})\n\
+         r.set('tls:key', 'over TLS')\nprint(r.get('tls:key').decode())"
+    );
+    assert_eq!(python(&script, &ada.url(), dir.path()).trim(), "over TLS");
+    let mut args = vec!["--tls".to_string(), "--cacert".to_string(), cert_arg.clone()];
+    args.extend(ada.cli_args());
+    args.extend(["GET", "tls:key"].map(str::to_string));
+    assert_eq!(redis_cli(&args, None).trim(), "over TLS");
+    assert_eq!(ada.browser.console("GET tls:key").await, "\"over TLS\"");
+
+    // Plain RESP to a TLS port: no answer but a closed connection.
+    let mut plain = Raw::connect(&ada);
+    plain.send(&["PING"]);
+    let mut byte = [0u8; 1];
+    let answered = plain.reader.get_mut().read(&mut byte).map(|n| n > 0 && byte[0] == b'+').unwrap_or(false);
+    assert!(!answered, "a plain client must not get a RESP answer");
+}
+
+/// Locally the gateway needs no login and works like the local console:
+/// database 0 of Bolide's Redis, `SELECT` among the student's databases.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn locally_the_gateway_needs_no_login() {
+    let redis = RedisServer::start();
+    let url = redis.url();
+    let bolide = BolideProcess::serve(
+        &[
+            "--redis-url",
+            &url,
+            "--dist",
+            "/nonexistent-dist",
+            "--no-worker",
+            "--gateway-listen",
+            "127.0.0.1:0",
+        ],
+        &[],
+    );
+    let mut browser = Client::of_process(&bolide);
+    let (status, gateway) = browser.get("/api/gateway").await;
+    assert_eq!(status, 200, "{gateway}");
+    assert_eq!(gateway["username"], "default");
+    let port = gateway["port"].to_string();
+    assert_eq!(gateway["url"].as_str(), Some(format!("redis://127.0.0.1:{port}/0").as_str()));
+    let cli = |line: &str| redis_cli(&["-p".to_string(), port.clone()], Some(line));
+    assert_eq!(
+        cli("SET local:k v\nSELECT 1\nSET local:one 1\nMULTI\nINCR local:one\nEXEC\n")
+            .lines()
+            .collect::<Vec<_>>(),
+        ["OK", "OK", "OK", "OK", "QUEUED", "2"]
+    );
+    let mut db0 = common::conn(redis.port(), 0);
+    let mut db1 = common::conn(redis.port(), 1);
+    let get = |conn: &mut redis::Connection, key: &str| -> Option<String> {
+        redis::cmd("GET").arg(key).query(conn).expect("GET")
+    };
+    assert_eq!(get(&mut db0, "local:k").as_deref(), Some("v"));
+    assert_eq!(get(&mut db1, "local:one").as_deref(), Some("2"));
+    assert_eq!(browser.console("GET local:k").await, "\"v\"", "the console is still in database 0");
+    assert!(cli("SELECT 15\n").contains("ERR"), "Bolide's own database stays out of reach");
+}

@@ -12,7 +12,10 @@
 //!
 //! The difference is a [`ConsolePolicy`] value — mode (and with it the
 //! command table's allowlist and the namespace) plus [`Limits`] — handed to
-//! the same [`relay::Relay`].
+//! the same [`relay::Relay`]. The class gateway ([`crate::gateway`]) runs a
+//! student's own clients' commands through that relay too
+//! ([`relay::Relay::run_command`]), with a connection's own `SELECT`/`MULTI`
+//! state ([`connection_state`]).
 //!
 //! # Where Bolide's own keys live
 //! In logical database [`crate::sandbox::SYSTEM_DB`] (15), which the console

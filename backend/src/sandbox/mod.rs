@@ -15,6 +15,9 @@
 //! - [`store`]: sandboxes in Redis (the system database), minted, resolved
 //!   and refreshed;
 //! - [`acl`]: a shared-mode sandbox's Redis ACL user;
+//! - [`credentials`]: its username and password for clients that are not
+//!   its browser (the gateway's scripts, `curl -u`), which [`Sandbox`]
+//!   also accepts as HTTP Basic credentials;
 //! - [`cross_site`]: the one middleware that refuses cross-site writes;
 //! - [`ids`] and [`clock`]: randomness and time, for every feature;
 //! - the keyspace layout: [`SYSTEM_DB`] holds Bolide's own keys, databases
