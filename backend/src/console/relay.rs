@@ -41,7 +41,12 @@ pub struct Relay {
 /// What a line produced, before it becomes a [`ConsoleResponse`].
 #[derive(Debug, Default)]
 struct Outcome {
+    /// The text of an outcome that is not a reply (`HELP`); a reply's text
+    /// is made only when the console prints it ([`Outcome::printed`]): the
+    /// gateway hands the reply itself to its client.
     output: String,
+    /// Printed as redis-cli prints `INFO` ([`prints_raw`]).
+    raw: bool,
     error: bool,
     reply: Option<Reply>,
     command: Option<&'static str>,
@@ -56,18 +61,13 @@ impl Outcome {
 
     fn error(message: impl Into<String>) -> Self {
         let reply = Reply::Error(message.into());
-        Self { output: format_reply(&reply), error: true, reply: Some(reply), ..Self::default() }
+        Self { error: true, reply: Some(reply), ..Self::default() }
     }
 
     fn reply(reply: Reply, limit: usize) -> Self {
         let (shown, omitted) = shorten(reply, limit);
-        let mut output = format_reply(&shown);
-        if omitted > 0 {
-            output.push_str(&format!("\n(… {omitted} more elements not shown)"));
-        }
         Self {
             error: matches!(shown, Reply::Error(_)),
-            output,
             reply: Some(shown),
             omitted: (omitted > 0).then_some(omitted),
             ..Self::default()
@@ -77,10 +77,24 @@ impl Outcome {
     /// The same reply as redis-cli prints it for `INFO` and the other
     /// commands of [`prints_raw`]: as it is, not quoted.
     fn raw(mut self) -> Self {
-        if let Some(reply) = &self.reply {
-            self.output = format_reply_raw(reply);
-        }
+        self.raw = true;
         self
+    }
+
+    /// What the console prints: the reply as redis-cli prints it (with how
+    /// many elements were not shown), or the text.
+    fn printed(&self) -> String {
+        match &self.reply {
+            None => self.output.clone(),
+            Some(reply) if self.raw => format_reply_raw(reply),
+            Some(reply) => {
+                let mut text = format_reply(reply);
+                if let Some(omitted) = self.omitted {
+                    text.push_str(&format!("\n(… {omitted} more elements not shown)"));
+                }
+                text
+            }
+        }
     }
 
     fn status(text: &str) -> Self {
@@ -102,7 +116,7 @@ impl Relay {
             }
         };
         Ok(ConsoleResponse {
-            output: outcome.output,
+            output: outcome.printed(),
             prompt: self.prompt(session),
             error: outcome.error,
             reply: outcome.reply,
@@ -609,7 +623,7 @@ mod tests {
         assert_eq!(shown, Reply::Array(vec![Reply::Integer(0), Reply::Integer(1), Reply::Integer(2)]));
         assert_eq!(omitted, 7);
         let outcome = Outcome::reply(Reply::Array((0..5).map(Reply::Integer).collect()), 2);
-        assert!(outcome.output.ends_with("(… 3 more elements not shown)"), "{}", outcome.output);
+        assert!(outcome.printed().ends_with("(… 3 more elements not shown)"), "{}", outcome.printed());
         assert_eq!(outcome.omitted, Some(3));
     }
 
