@@ -152,6 +152,39 @@ pub struct ServeArgs {
     #[arg(long, env = "BOLIDE_PUBLIC_URL", value_parser = crate::sandbox::PublicUrl::parse)]
     pub public_url: Option<crate::sandbox::PublicUrl>,
 
+    /// Open the class gateway on this address (e.g. 0.0.0.0:6380): students'
+    /// own redis-py scripts and redis-cli reach their sandbox over the Redis
+    /// protocol, with the credentials their page shows. Off unless given.
+    #[arg(long, env = "BOLIDE_GATEWAY_LISTEN")]
+    pub gateway_listen: Option<SocketAddr>,
+
+    /// The host students' machines use to reach this Bolide (for the
+    /// gateway's credentials and the guides) [default: the host of
+    /// --public-url, else the gateway's listening address].
+    #[arg(long, env = "BOLIDE_PUBLIC_HOST")]
+    pub public_host: Option<String>,
+
+    /// The gateway's TLS certificate chain (PEM); with --gateway-tls-key.
+    #[arg(long, env = "BOLIDE_GATEWAY_TLS_CERT", requires = "gateway_tls_key")]
+    pub gateway_tls_cert: Option<PathBuf>,
+
+    /// The gateway's TLS private key (PEM); with --gateway-tls-cert.
+    #[arg(long, env = "BOLIDE_GATEWAY_TLS_KEY", requires = "gateway_tls_cert")]
+    pub gateway_tls_key: Option<PathBuf>,
+
+    /// Gateway commands per second per sandbox, all its connections
+    /// together (0 = unlimited; past it commands wait) [default: 5000].
+    #[arg(long, env = "BOLIDE_GATEWAY_RATE")]
+    pub gateway_rate: Option<u32>,
+
+    /// Open gateway connections per sandbox [default: 16].
+    #[arg(long, env = "BOLIDE_GATEWAY_MAX_CONNECTIONS")]
+    pub gateway_max_connections: Option<usize>,
+
+    /// A gateway connection silent this long is closed (e.g. 5m) [default: 5m].
+    #[arg(long, env = "BOLIDE_GATEWAY_IDLE", value_parser = session_idle)]
+    pub gateway_idle: Option<Duration>,
+
     /// Do not run a job worker in this process (run `bolide worker`s instead).
     #[arg(long, env = "BOLIDE_NO_WORKER")]
     pub no_worker: bool,
@@ -253,6 +286,8 @@ async fn serve(args: ServeArgs) -> Result<(), StartError> {
     // First of all, so a signal during start-up is not fatal.
     let shutdown = crate::shutdown::install();
     let console = console_policy(&args);
+    let gateway = gateway_config(&args);
+    let public_host = args.public_host.clone();
     let config = ServeConfig {
         listen: args.listen,
         redis: match args.redis_url {
@@ -283,6 +318,8 @@ async fn serve(args: ServeArgs) -> Result<(), StartError> {
             ..JobsConfig::for_mode(args.shared)
         },
         worker: (!args.no_worker).then(|| args.worker.options()),
+        gateway,
+        public_host,
     };
     crate::server::serve(config, shutdown).await
 }
@@ -323,6 +360,28 @@ fn console_policy(args: &ServeArgs) -> Limits {
         policy.address_rate = Rate { per_second, burst: per_second.saturating_mul(2) };
     }
     policy
+}
+
+/// `--gateway-*`, when the gateway is on.
+fn gateway_config(args: &ServeArgs) -> Option<crate::gateway::GatewayConfig> {
+    let listen = args.gateway_listen?;
+    let mut limits = crate::gateway::limits::GatewayLimits::DEFAULT;
+    if let Some(per_second) = args.gateway_rate {
+        limits.sandbox_rate = Rate { per_second, burst: per_second.saturating_mul(4) };
+    }
+    if let Some(max) = args.gateway_max_connections {
+        limits.per_sandbox = max;
+    }
+    if let Some(idle) = args.gateway_idle {
+        limits.idle = idle;
+    }
+    let tls = match (&args.gateway_tls_cert, &args.gateway_tls_key) {
+        (Some(cert), Some(key)) => {
+            Some(crate::gateway::tls::TlsFiles { cert: cert.clone(), key: key.clone() })
+        }
+        _ => None,
+    };
+    Some(crate::gateway::GatewayConfig { listen, tls, limits })
 }
 
 /// `~/.local/share/bolide` on Linux (the XDG data dir), the platform's

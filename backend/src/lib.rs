@@ -19,6 +19,7 @@
 //! - [`guides`]: the guided walkthroughs: lessons whose steps check the student's Redis, `/api/guides`;
 //! - [`jobs`]: analysis jobs: the queue in Redis, the worker, `/api/jobs`;
 //! - [`assets`]: serving `dist/` with cache headers and compression;
+//! - [`gateway`]: the class gateway, a Redis-protocol endpoint in front of the console's relay;
 //! - [`error`]: the one error type every endpoint answers with.
 
 pub mod assets;
@@ -27,6 +28,7 @@ pub mod console;
 pub mod data;
 pub mod embedded;
 pub mod error;
+pub mod gateway;
 pub mod guides;
 pub mod health;
 pub mod jobs;

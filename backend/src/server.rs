@@ -18,6 +18,7 @@ use crate::console::relay::Relay;
 use crate::console::Limits;
 use crate::embedded::{EmbeddedControl, EmbeddedError, EmbeddedOptions, EmbeddedRedis};
 use crate::error::AppError;
+use crate::gateway::{BoundGateway, GatewayConfig, GatewayEndpoint};
 use crate::jobs::{JobsConfig, WorkerOptions};
 use crate::redis_conn::{self, Connection, RedisEndpoint};
 use crate::sandbox::connections::Connections;
@@ -43,11 +44,21 @@ pub struct ServeConfig {
     pub jobs: JobsConfig,
     /// The in-process job worker's options; `None` with `--no-worker`.
     pub worker: Option<WorkerOptions>,
+    /// `--gateway-listen` and its options, when the gateway is on.
+    pub gateway: Option<GatewayConfig>,
+    /// `--public-host`, when given.
+    pub public_host: Option<String>,
 }
 
 impl ServeConfig {
-    fn state_options(&self, mode: RedisMode, embedded: Option<EmbeddedControl>) -> StateOptions {
+    fn state_options(
+        &self,
+        mode: RedisMode,
+        embedded: Option<EmbeddedControl>,
+        gateway: Option<GatewayEndpoint>,
+    ) -> StateOptions {
         StateOptions {
+            gateway,
             mode,
             tenancy: self.tenancy,
             console: self.console,
@@ -81,6 +92,8 @@ pub enum StartError {
     Serve(std::io::Error),
     #[error("no per-user data dir on this system; pass --data-dir")]
     NoDataDir,
+    #[error("gateway: {0}")]
+    Gateway(String),
 }
 
 /// What every handler can reach. Cheap to clone. Built once
@@ -105,6 +118,8 @@ struct Inner {
     embedded: Option<EmbeddedControl>,
     /// Analysis jobs' settings.
     jobs: JobsConfig,
+    /// Where students reach the gateway, when it is on.
+    gateway: Option<GatewayEndpoint>,
 }
 
 /// What [`AppState::build`] needs besides the Redis URL.
@@ -123,6 +138,8 @@ pub struct StateOptions {
     /// Analysis jobs' settings (`None`: the mode's defaults).
     pub jobs: Option<JobsConfig>,
     pub embedded: Option<EmbeddedControl>,
+    /// Where students reach the gateway, when it is on.
+    pub gateway: Option<GatewayEndpoint>,
 }
 
 impl StateOptions {
@@ -137,6 +154,7 @@ impl StateOptions {
             public_url: None,
             jobs: None,
             embedded: None,
+            gateway: None,
         }
     }
 }
@@ -176,6 +194,7 @@ impl AppState {
             sessions: store.clone(),
             address: format!("{}:{}", endpoint.host, endpoint.port),
             rate: Arc::new(RateLimits::new(Some(console.session_rate), Some(console.address_rate))),
+            home: Default::default(),
         };
         Ok(Self {
             inner: Arc::new(Inner {
@@ -187,6 +206,7 @@ impl AppState {
                 sandboxes: Sandboxes { store, public_url: options.public_url },
                 embedded: options.embedded,
                 jobs: options.jobs.unwrap_or(JobsConfig::for_mode(shared)),
+                gateway: options.gateway,
             }),
         })
     }
@@ -223,6 +243,11 @@ impl AppState {
         self.inner.jobs
     }
 
+    /// Where students reach the gateway, when it is on.
+    pub fn gateway(&self) -> Option<&GatewayEndpoint> {
+        self.inner.gateway.as_ref()
+    }
+
     /// The embedded server, when Bolide started one.
     pub fn embedded(&self) -> Option<&EmbeddedControl> {
         self.inner.embedded.as_ref()
@@ -238,6 +263,7 @@ pub fn api_router(state: AppState) -> Router {
         .merge(crate::jobs::router())
         .merge(crate::guides::router())
         .merge(crate::sandbox::api::router())
+        .merge(crate::gateway::api::router())
         .fallback(api_not_found)
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
         .layer(axum::middleware::from_fn_with_state(state.sandboxes().clone(), crate::sandbox::set_cookie))
@@ -271,9 +297,25 @@ pub async fn serve(
     config: ServeConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), StartError> {
+    // Bound first: a taken port or an unreadable certificate stops start-up.
+    let gateway = match config.gateway.clone() {
+        Some(gateway) => Some(BoundGateway::bind(gateway).await?),
+        None => None,
+    };
+    let endpoint = match &gateway {
+        Some(bound) => Some(GatewayEndpoint {
+            public_host: config
+                .public_host
+                .clone()
+                .or_else(|| config.public_url.as_ref().map(|u| u.host().to_string())),
+            listening: bound.local_addr().map_err(StartError::Serve)?,
+            tls: config.gateway.as_ref().is_some_and(|g| g.tls.is_some()),
+        }),
+        None => None,
+    };
     let (state, embedded) = match &config.redis {
         RedisChoice::External(url) => {
-            let state = AppState::build(url, config.state_options(RedisMode::External, None))
+            let state = AppState::build(url, config.state_options(RedisMode::External, None, endpoint))
                 .map_err(StartError::RedisUrl)?;
             let endpoint = state.endpoint();
             println!("Redis (external) at {}:{}", endpoint.host, endpoint.port);
@@ -291,8 +333,10 @@ pub async fn serve(
             println!("  connect your own scripts with: redis-cli -p {0}   or   redis.Redis(host='127.0.0.1', port={0})", embedded.port());
             let url = embedded.url();
             let control = EmbeddedControl::new(embedded);
-            let state =
-                AppState::build(&url, config.state_options(RedisMode::Embedded, Some(control.clone())));
+            let state = AppState::build(
+                &url,
+                config.state_options(RedisMode::Embedded, Some(control.clone()), endpoint),
+            );
             match state {
                 Ok(state) => {
                     let warmed = state.clone();
@@ -313,7 +357,17 @@ pub async fn serve(
         }
     };
 
+    let gateway = gateway.map(|bound| {
+        if let Some(endpoint) = state.gateway() {
+            let scheme = if endpoint.tls { "rediss" } else { "redis" };
+            println!("Class gateway (Redis protocol) listening on {scheme}://{}", endpoint.listening);
+        }
+        bound.spawn(&state)
+    });
     let result = listen_and_serve(&config, state, shutdown).await;
+    if let Some(gateway) = gateway {
+        gateway.abort();
+    }
     if let Some(embedded) = embedded {
         embedded.stop().await;
     }

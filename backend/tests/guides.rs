@@ -451,7 +451,7 @@ async fn guides_show_this_redis() {
     assert!(!body.contains("{{"), "{body}");
     let python = client.guide("redis-from-python").await;
     let script = python.guide.steps[1].python.as_deref().expect("a script");
-    assert!(script.contains(&format!("port={port}")), "{script}");
+    assert!(script.contains(&format!("redis://127.0.0.1:{port}/0")), "{script}");
 }
 
 /// No guide, in either mode, shows a student an unfilled `{{placeholder}}`:
@@ -632,7 +632,7 @@ async fn python_guide_completes_with_real_redis_py_scripts() {
 
     for (n, step) in view.guide.steps.iter().enumerate() {
         if let Some(script) = &step.python {
-            assert!(script.contains(&format!("port={port}")), "{script}");
+            assert!(script.contains(&format!("redis://127.0.0.1:{port}/0")), "{script}");
             let output = tokio::time::timeout(
                 Duration::from_secs(30),
                 tokio::process::Command::new("python3").arg("-c").arg(script).output(),

@@ -4,7 +4,9 @@
 //! that says whether the backend could not be reached at all or answered
 //! with an error — the UI shows those differently.
 
-use bolide_shared::api::{ConsoleRequest, ConsoleResponse, ErrorBody, Health, ResumeRequest, SandboxInfo};
+use bolide_shared::api::{
+    ConsoleRequest, ConsoleResponse, ErrorBody, GatewayInfo, Health, ResumeRequest, SandboxInfo,
+};
 use bolide_shared::guides::{
     CheckRequest, CheckResult, GuideList, GuideProgress, GuideView, ProgressUpdate, ResetReport,
     RestartReport, RestartRequest,
@@ -453,6 +455,18 @@ pub async fn rotate_sandbox_code() -> Result<SandboxInfo, ApiError> {
         .await
         .map_err(|err| ApiError::Unreachable(err.to_string()))?;
     decode(response).await
+}
+
+/// `GET /api/gateway`: how this browser's own scripts reach its sandbox
+/// over the Redis protocol (in a class: host, port, username, password, a
+/// ready URL). `None` when there is no gateway, or no sandbox yet (`404`).
+pub async fn gateway() -> Result<Option<GatewayInfo>, ApiError> {
+    let response =
+        Request::get("/api/gateway").send().await.map_err(|err| ApiError::Unreachable(err.to_string()))?;
+    if response.status() == 404 {
+        return Ok(None);
+    }
+    decode(response).await.map(Some)
 }
 
 /// `DELETE /api/sandbox`: ends this sandbox now, with everything it owns.

@@ -3,15 +3,54 @@
 use yew::prelude::*;
 use yew_router::prelude::*;
 
+use bolide_shared::api::GatewayInfo;
+
+use crate::api;
 use crate::health::{ServerStatus, StatusContext};
 use crate::route::Route;
 use crate::sandbox::SandboxPanel;
 
+/// Where a student's own scripts connect, as the home page tells it.
+#[derive(Clone, PartialEq)]
+enum Connect {
+    Loading,
+    /// Local mode: Bolide's Redis itself (the health line says where).
+    Local,
+    /// A class with the gateway open: this sandbox's credentials.
+    Gateway(GatewayInfo),
+    /// A class without a gateway, or a browser without a sandbox yet.
+    SharedWithout,
+}
+
 #[function_component(Home)]
 pub fn home() -> Html {
     let status = use_context::<StatusContext>();
-    let redis_line = match status.as_deref() {
-        Some(ServerStatus::Connected(health)) => html! {
+    let connect = use_state(|| Connect::Loading);
+    {
+        let connect = connect.clone();
+        use_effect_with((), move |_| {
+            wasm_bindgen_futures::spawn_local(async move {
+                let local = matches!(api::sandbox().await, Ok(Some(info)) if !info.shared);
+                connect.set(match (local, api::gateway().await) {
+                    (true, _) => Connect::Local,
+                    (false, Ok(Some(info))) => Connect::Gateway(info),
+                    (false, _) => Connect::SharedWithout,
+                });
+            });
+        });
+    }
+    let redis_line = match (status.as_deref(), &*connect) {
+        (Some(ServerStatus::Connected(_)), Connect::Gateway(info)) => {
+            html! { <GatewayLines info={info.clone()} /> }
+        }
+        (Some(ServerStatus::Connected(_)), Connect::SharedWithout) => html! {
+            <p class="connect">
+                { "Your own scripts reach your sandbox through the class gateway, when your instructor \
+                   opened one: its address and your password show here once you have a sandbox \
+                   (run any command in the Console)." }
+            </p>
+        },
+        (Some(ServerStatus::Connected(health)), _) => html! {
             <p class="connect">
                 { format!("Your Redis {} is at ", health.redis.version.as_deref().unwrap_or("")) }
                 <code>{ format!("{}:{}", health.redis.host, health.redis.port) }</code>
@@ -21,10 +60,10 @@ pub fn home() -> Html {
                 <code>{ format!("redis.Redis(host='{}', port={})", health.redis.host, health.redis.port) }</code>
             </p>
         },
-        Some(ServerStatus::RedisDown(_)) => {
+        (Some(ServerStatus::RedisDown(_)), _) => {
             html! { <p class="connect warn">{ "Bolide is up but its Redis does not answer." }</p> }
         }
-        Some(ServerStatus::BackendDown(_)) => {
+        (Some(ServerStatus::BackendDown(_)), _) => {
             html! { <p class="connect warn">{ "The Bolide server does not answer." }</p> }
         }
         _ => html! { <p class="connect muted">{ "Checking the server…" }</p> },
@@ -50,6 +89,41 @@ pub fn home() -> Html {
                 }) }
             </section>
         </>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct GatewayLinesProps {
+    info: GatewayInfo,
+}
+
+/// "Connect your own scripts": the sandbox's URL for redis-py and
+/// redis-cli. It holds the password, so it is hidden until asked for (a
+/// classroom has neighbours).
+#[function_component(GatewayLines)]
+fn gateway_lines(props: &GatewayLinesProps) -> Html {
+    let shown = use_state(|| false);
+    let info = &props.info;
+    let url = if *shown || info.password.is_empty() {
+        info.url.clone()
+    } else {
+        info.url.replacen(&info.password, "••••••", 1)
+    };
+    let toggle = {
+        let shown = shown.clone();
+        Callback::from(move |_| shown.set(!*shown))
+    };
+    html! {
+        <p class="connect">
+            { "Connect your own scripts to your sandbox, as " }
+            <code>{ &info.username }</code>
+            { ": " }
+            <code>{ format!("redis.Redis.from_url('{url}')") }</code>
+            { " or " }
+            <code>{ format!("redis-cli -u {url}") }</code>
+            { if info.tls { " (TLS: add --tls to redis-cli). " } else { ". " } }
+            <button class="link" onclick={toggle}>{ if *shown { "Hide the password" } else { "Show the password" } }</button>
+        </p>
     }
 }
 

@@ -74,6 +74,9 @@ fn view(current_step: usize, completed: Vec<usize>) -> GuideView {
             redis_version: Some("7.0.15".into()),
             redis_command: None,
             restart_available: true,
+            redis_url: "redis://127.0.0.1:7001/0".into(),
+            api_url: "http://127.0.0.1:8080".into(),
+            curl_login: String::new(),
         },
     }
 }
@@ -208,8 +211,10 @@ fn without_a_remembered_guide_the_words_pick_the_first_unfinished() {
 // ---- The guide page's state ------------------------------------------------
 
 fn loaded(current_step: usize, completed: Vec<usize>) -> Rc<GuideState> {
-    Rc::new(GuideState::default())
-        .reduce(GuideAction::Loaded { id: "demo".into(), result: Ok(view(current_step, completed)) })
+    Rc::new(GuideState::default()).reduce(GuideAction::Loaded {
+        id: "demo".into(),
+        result: Ok(std::rc::Rc::new(view(current_step, completed))),
+    })
 }
 
 #[wasm_bindgen_test]
@@ -287,7 +292,7 @@ fn loading_another_guide_forgets_the_old_checks_and_a_failure_is_shown() {
     let mut other = view(0, vec![]);
     other.guide.id = "other".into();
     other.progress.guide_id = "other".into();
-    let state = state.reduce(GuideAction::Loaded { id: "other".into(), result: Ok(other) });
+    let state = state.reduce(GuideAction::Loaded { id: "other".into(), result: Ok(std::rc::Rc::new(other)) });
     assert_eq!(state.guide_id(), Some("other"));
     assert!(state.checks.is_empty());
     let state =

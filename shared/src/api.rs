@@ -171,3 +171,22 @@ pub struct SandboxInfo {
 pub struct ResumeRequest {
     pub code: String,
 }
+
+/// `GET /api/gateway` (and `POST /api/gateway/rotate`): how the caller's
+/// own scripts reach their sandbox over the Redis protocol. In shared mode
+/// the password is a credential: shown only to the sandbox's owner.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GatewayInfo {
+    /// The host a student's machine connects to.
+    pub host: String,
+    pub port: u16,
+    /// `AUTH username password`; locally `default` and an empty password
+    /// (no login needed).
+    pub username: String,
+    pub password: String,
+    /// Ready for `redis.Redis.from_url(…)` and `redis-cli -u …`:
+    /// `redis://user:pass@host:port/0` (`rediss://` with TLS).
+    pub url: String,
+    /// The gateway speaks TLS (`ssl=True`, `redis-cli --tls`).
+    pub tls: bool,
+}

@@ -14,11 +14,15 @@
 //! ([`crate::sandbox::Tenancy`]); the relay reads it from there (and with
 //! it the command table's allowlist and the namespace). The console's own
 //! configuration is its [`Limits`], handed to the same [`relay::Relay`].
+//! The class gateway ([`crate::gateway`]) runs a student's own clients'
+//! commands through that relay too ([`relay::Relay::run_command`]), with a
+//! connection's own `SELECT`/`MULTI` state ([`connection_state`]).
 //!
 //! # Where Bolide's own keys live
 //! In logical database [`crate::sandbox::SYSTEM_DB`] (15), which the console
 //! can never select (see [`crate::sandbox`]).
 
+pub mod connection_state;
 pub mod housekeeping;
 pub mod limits;
 pub mod namespace;

@@ -17,6 +17,7 @@ use bolide_shared::commands::policy::{decide, Decision, Mode};
 use bolide_shared::commands::{help, CommandSpec};
 use redis::Value;
 
+use super::connection_state::StateHome;
 use super::namespace::Namespace;
 use super::Limits;
 use crate::error::AppError;
@@ -34,12 +35,20 @@ pub struct Relay {
     /// `host:port` as the prompt shows it.
     pub address: String,
     pub rate: std::sync::Arc<super::rate::RateLimits>,
+    /// Where the caller's `SELECT` and `MULTI` state lives: the sandbox's
+    /// record (the console) or one gateway connection's memory.
+    pub home: StateHome,
 }
 
 /// What a line produced, before it becomes a [`ConsoleResponse`].
 #[derive(Debug, Default)]
 struct Outcome {
+    /// The text of an outcome that is not a reply (`HELP`); a reply's text
+    /// is made only when the console prints it ([`Outcome::printed`]): the
+    /// gateway hands the reply itself to its client.
     output: String,
+    /// Printed as redis-cli prints `INFO` ([`prints_raw`]).
+    raw: bool,
     error: bool,
     reply: Option<Reply>,
     command: Option<&'static str>,
@@ -54,18 +63,13 @@ impl Outcome {
 
     fn error(message: impl Into<String>) -> Self {
         let reply = Reply::Error(message.into());
-        Self { output: format_reply(&reply), error: true, reply: Some(reply), ..Self::default() }
+        Self { error: true, reply: Some(reply), ..Self::default() }
     }
 
     fn reply(reply: Reply, limit: usize) -> Self {
         let (shown, omitted) = shorten(reply, limit);
-        let mut output = format_reply(&shown);
-        if omitted > 0 {
-            output.push_str(&format!("\n(… {omitted} more elements not shown)"));
-        }
         Self {
             error: matches!(shown, Reply::Error(_)),
-            output,
             reply: Some(shown),
             omitted: (omitted > 0).then_some(omitted),
             ..Self::default()
@@ -75,10 +79,24 @@ impl Outcome {
     /// The same reply as redis-cli prints it for `INFO` and the other
     /// commands of [`prints_raw`]: as it is, not quoted.
     fn raw(mut self) -> Self {
-        if let Some(reply) = &self.reply {
-            self.output = format_reply_raw(reply);
-        }
+        self.raw = true;
         self
+    }
+
+    /// What the console prints: the reply as redis-cli prints it (with how
+    /// many elements were not shown), or the text.
+    fn printed(&self) -> String {
+        match &self.reply {
+            None => self.output.clone(),
+            Some(reply) if self.raw => format_reply_raw(reply),
+            Some(reply) => {
+                let mut text = format_reply(reply);
+                if let Some(omitted) = self.omitted {
+                    text.push_str(&format!("\n(… {omitted} more elements not shown)"));
+                }
+                text
+            }
+        }
     }
 
     fn status(text: &str) -> Self {
@@ -100,7 +118,7 @@ impl Relay {
             }
         };
         Ok(ConsoleResponse {
-            output: outcome.output,
+            output: outcome.printed(),
             prompt: self.prompt(session),
             error: outcome.error,
             reply: outcome.reply,
@@ -109,6 +127,27 @@ impl Relay {
             clear: outcome.clear,
             omitted: outcome.omitted,
         })
+    }
+
+    /// A relay for one connection of a Redis client (the gateway): the same
+    /// rules, its own `SELECT` and `MULTI` state.
+    pub fn for_connection(&self) -> Relay {
+        Relay { home: StateHome::connection(), ..self.clone() }
+    }
+
+    /// Runs one command (its arguments as sent, name first) for `session`
+    /// and returns Redis's reply — rewritten back out of the namespace, or
+    /// the refusal the console would print — with how many array elements
+    /// beyond the policy's `max_reply_elements` were left out (the gateway
+    /// refuses such a reply rather than hand a program a cut one).
+    pub async fn run_command(
+        &self,
+        session: &mut Session,
+        args: Vec<Vec<u8>>,
+    ) -> Result<(Reply, u64), AppError> {
+        let outcome = self.run_args(session, args).await?;
+        let reply = outcome.reply.unwrap_or_else(|| Reply::Bulk(outcome.output.into_bytes()));
+        Ok((reply, outcome.omitted.unwrap_or(0)))
     }
 
     /// redis-cli's prompt: `host:port`, `[db]` when not 0, `(TX)` in MULTI.
@@ -161,7 +200,7 @@ impl Relay {
     /// Redis does for a command it rejects while queueing.
     async fn refuse_in_tx(&self, session: &mut Session, message: String) -> Result<Outcome, AppError> {
         if session.state.in_tx && !session.state.tx_failed {
-            self.sessions.fail_tx(&session.id).await?;
+            self.home.fail_tx(&self.sessions, &session.id).await?;
             session.state.tx_failed = true;
         }
         Ok(Outcome::error(message))
@@ -261,7 +300,7 @@ impl Relay {
         let Some(db) = db else {
             return Ok(Outcome::error("ERR value is not an integer or out of range"));
         };
-        self.sessions.select(&session.id, db).await?;
+        self.home.select(&self.sessions, &session.id, db).await?;
         session.state.db = db;
         Ok(Outcome::status("OK"))
     }
@@ -288,8 +327,9 @@ impl Relay {
         }
         // Stored as a line redis-cli's parser reads back byte for byte.
         let line = args.iter().map(|a| quote_arg(a)).collect::<Vec<_>>().join(" ");
-        let queued = self.sessions.queue(&session.id, &line).await?;
-        if queued > self.limits.max_tx_commands {
+        let max = self.limits.max_tx_commands;
+        let queued = self.home.queue(&self.sessions, &session.id, &line, max).await?;
+        if queued > max {
             return self
                 .refuse_in_tx(
                     session,
@@ -316,7 +356,7 @@ impl Relay {
                 if session.state.in_tx {
                     return Ok(Outcome::error("ERR MULTI calls can not be nested"));
                 }
-                self.sessions.begin(&session.id).await?;
+                self.home.begin(&self.sessions, &session.id).await?;
                 session.state.in_tx = true;
                 session.state.tx_failed = false;
                 Ok(Outcome::status("OK"))
@@ -325,7 +365,7 @@ impl Relay {
                 if !session.state.in_tx {
                     return Ok(Outcome::error("ERR DISCARD without MULTI"));
                 }
-                self.sessions.take_tx(&session.id).await?;
+                self.home.take_tx(&self.sessions, &session.id).await?;
                 session.state.in_tx = false;
                 Ok(Outcome::status("OK"))
             }
@@ -342,7 +382,7 @@ impl Relay {
             return Ok(Outcome::error("ERR EXEC without MULTI"));
         }
         let failed = session.state.tx_failed;
-        let lines = self.sessions.take_tx(&session.id).await?;
+        let lines = self.home.take_tx(&self.sessions, &session.id).await?;
         session.state.in_tx = false;
         session.state.tx_failed = false;
         if failed {
@@ -588,7 +628,7 @@ mod tests {
         assert_eq!(shown, Reply::Array(vec![Reply::Integer(0), Reply::Integer(1), Reply::Integer(2)]));
         assert_eq!(omitted, 7);
         let outcome = Outcome::reply(Reply::Array((0..5).map(Reply::Integer).collect()), 2);
-        assert!(outcome.output.ends_with("(… 3 more elements not shown)"), "{}", outcome.output);
+        assert!(outcome.printed().ends_with("(… 3 more elements not shown)"), "{}", outcome.printed());
         assert_eq!(outcome.omitted, Some(3));
     }
 

@@ -61,11 +61,12 @@ async fn list(sandbox: Sandbox) -> Result<Json<GuideList>, AppError> {
 async fn one(
     State(state): State<GuidesState>,
     sandbox: Sandbox,
+    headers: axum::http::HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Json<GuideView>, AppError> {
     let guide = catalog::find(&id)?;
     let progress = progress::read(state.sandboxes(), &sandbox, guide).await?;
-    let environment = environment::of(&state).await;
+    let environment = environment::of(&state, &sandbox, &headers).await;
     Ok(Json(GuideView { guide: guide.filled(&environment), progress, environment }))
 }
 

@@ -32,6 +32,7 @@ use axum::extract::FromRef;
 use crate::redis_conn::Connection;
 
 use crate::embedded::EmbeddedControl;
+use crate::gateway::GatewayEndpoint;
 use crate::redis_conn::RedisEndpoint;
 use crate::sandbox::Sandboxes;
 use crate::server::AppState;
@@ -46,6 +47,8 @@ pub struct GuidesState {
     endpoint: RedisEndpoint,
     embedded: Option<EmbeddedControl>,
     sandboxes: Sandboxes,
+    /// The class gateway, when it is on (where a student's scripts connect).
+    gateway: Option<GatewayEndpoint>,
 }
 
 impl FromRef<AppState> for GuidesState {
@@ -55,6 +58,7 @@ impl FromRef<AppState> for GuidesState {
             endpoint: state.endpoint().clone(),
             embedded: state.embedded().cloned(),
             sandboxes: state.sandboxes().clone(),
+            gateway: state.gateway().cloned(),
         }
     }
 }
@@ -75,6 +79,10 @@ impl GuidesState {
 
     pub fn sandboxes(&self) -> &Sandboxes {
         &self.sandboxes
+    }
+
+    pub fn gateway(&self) -> Option<&GatewayEndpoint> {
+        self.gateway.as_ref()
     }
 }
 

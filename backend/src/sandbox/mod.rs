@@ -16,6 +16,9 @@
 //!   and refreshed;
 //! - [`acl`]: a shared-mode sandbox's Redis ACL users (the console's, and
 //!   the features' that [`Access`] connects as);
+//! - [`credentials`]: its username and password for clients that are not
+//!   its browser (the gateway's scripts, `curl -u`), which [`Sandbox`]
+//!   also accepts as HTTP Basic credentials;
 //! - [`cross_site`]: the one middleware that refuses cross-site writes;
 //! - [`ids`] and [`clock`]: randomness and time, for every feature;
 //! - [`Tenancy`]: the mode (local or shared), configuration read here by
@@ -27,6 +30,7 @@ pub mod acl;
 pub mod api;
 pub mod clock;
 pub mod connections;
+pub mod credentials;
 pub mod cross_site;
 pub mod ended;
 pub mod ids;
@@ -139,6 +143,25 @@ impl PublicUrl {
         Some(Self { port: uri.port_u16().unwrap_or(default), scheme, host })
     }
 
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
+    /// `scheme://host[:port]`, the port left out when it is the scheme's.
+    pub fn origin(&self) -> String {
+        let default = if self.is_https() { 443 } else { 80 };
+        let host = if self.host.contains(':') && !self.host.starts_with('[') {
+            format!("[{}]", self.host)
+        } else {
+            self.host.clone()
+        };
+        if self.port == default {
+            format!("{}://{host}", self.scheme)
+        } else {
+            format!("{}://{host}:{}", self.scheme, self.port)
+        }
+    }
+
     pub fn is_https(&self) -> bool {
         self.scheme == "https"
     }
@@ -238,7 +261,10 @@ async fn resolve(
     read_only: bool,
 ) -> Result<Option<store::Session>, AppError> {
     let jar = CookieJar::from_headers(&parts.headers);
-    let found = sandboxes.store.find(jar.get(store::COOKIE).map(Cookie::value)).await?;
+    let found = match sandboxes.store.find(jar.get(store::COOKIE).map(Cookie::value)).await? {
+        Some(session) => Some(session),
+        None => basic_login(parts, sandboxes).await?,
+    };
     let session = match found {
         Some(session) => session,
         None if read_only => return Ok(None),
@@ -251,6 +277,37 @@ async fn resolve(
         slot.set(sandboxes.cookie(secret), session.is_new.then(|| session.id.clone()));
     }
     Ok(Some(session))
+}
+
+/// Shared mode: the sandbox an `Authorization: Basic` header's gateway
+/// credentials open (`curl -u user:pass`, as the guides' curl lines do).
+/// Wrong credentials are refused (`403`), never answered with a new
+/// sandbox, and count against the address's mint allowance like a wrong
+/// sandbox code, so they cannot be guessed by brute force.
+async fn basic_login(parts: &Parts, sandboxes: &Sandboxes) -> Result<Option<store::Session>, AppError> {
+    use base64::Engine as _;
+    let Some(value) = parts.headers.get(header::AUTHORIZATION).filter(|_| sandboxes.store.is_shared()) else {
+        return Ok(None);
+    };
+    let decoded = value
+        .to_str()
+        .ok()
+        .and_then(|v| v.strip_prefix("Basic "))
+        .and_then(|v| base64::engine::general_purpose::STANDARD.decode(v.trim()).ok());
+    let login = decoded.as_deref().and_then(|d| {
+        let colon = d.iter().position(|b| *b == b':')?;
+        Some((std::str::from_utf8(&d[..colon]).ok()?, &d[colon + 1..]))
+    });
+    if let Some((username, password)) = login {
+        if let Some(session) = credentials::verify(&sandboxes.store, username, password).await? {
+            return Ok(Some(session));
+        }
+    }
+    sandboxes.store.check_mint(client_address(parts))?;
+    Err(AppError::Forbidden(
+        "these credentials open no sandbox (see GET /api/gateway for yours; a rotated password stops working)"
+            .into(),
+    ))
 }
 
 /// The peer address of the request, when the server knows it (tests that

@@ -299,6 +299,21 @@ impl SandboxStore {
         }))
     }
 
+    /// The sandbox `id` names, refreshed, for a caller that proved it owns
+    /// it some other way than a cookie (the gateway's credentials); `None`
+    /// when it ended.
+    pub async fn find_by_id(&self, id: &SandboxId) -> Result<Option<Session>, AppError> {
+        let Some(touched) = self.read(id).await? else { return Ok(None) };
+        Ok(Some(Session {
+            id: id.clone(),
+            state: touched.state,
+            is_new: false,
+            set_secret: None,
+            password: touched.password,
+            over_quota: touched.over_quota,
+        }))
+    }
+
     /// Counts one new sandbox (or one resume attempt) against the client
     /// address's allowance: `429` with `Retry-After` beyond it.
     pub fn check_mint(&self, address: Option<IpAddr>) -> Result<(), AppError> {

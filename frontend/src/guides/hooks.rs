@@ -74,7 +74,8 @@ pub fn use_guide(id: &str) -> GuideHandle {
             remember_guide(id);
             let id = id.clone();
             wasm_bindgen_futures::spawn_local(async move {
-                let result = api::guide(&id).await.map_err(|error| failure_message(&error));
+                let result =
+                    api::guide(&id).await.map(std::rc::Rc::new).map_err(|error| failure_message(&error));
                 dispatcher.dispatch(GuideAction::Loaded { id, result });
             });
         });

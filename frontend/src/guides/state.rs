@@ -56,7 +56,8 @@ pub enum GuideAction {
     /// `GET /api/guides/{id}` answered (for guide `id`).
     Loaded {
         id: String,
-        result: Result<GuideView, String>,
+        /// Shared as it is kept (and a whole guide is large to move around).
+        result: Result<Rc<GuideView>, String>,
     },
     /// The student is on another step (the page's buttons or the console's
     /// tutorial words).
@@ -154,7 +155,7 @@ impl Reducible for GuideState {
                     if !next.is_for_this_guide(&id) {
                         next = GuideState::default();
                     }
-                    next.view = Some(Rc::new(view));
+                    next.view = Some(view);
                     next.load_error = None;
                 }
                 Ok(_) => return self,

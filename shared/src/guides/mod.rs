@@ -171,6 +171,20 @@ pub struct GuideEnvironment {
     /// Whether `POST /api/guides/persistence/restart` works here (local
     /// mode with the embedded Redis).
     pub restart_available: bool,
+    /// The URL a student's own script connects with (`redis.Redis.from_url`,
+    /// `redis-cli -u`): locally Bolide's Redis; in a hosted class the
+    /// gateway's, with the sandbox's username and password — shown only to
+    /// the sandbox's owner.
+    #[serde(default)]
+    pub redis_url: String,
+    /// Bolide's own address as the student's browser reaches it, for `curl`
+    /// lines (`http://127.0.0.1:8080` locally).
+    #[serde(default)]
+    pub api_url: String,
+    /// What a `curl` line needs to act for the student's sandbox: empty
+    /// locally, `-u user:password ` (the gateway credentials) in a class.
+    #[serde(default)]
+    pub curl_login: String,
 }
 
 /// `POST /api/guides/{id}/steps/{n}/check` body. `answer` (the index of

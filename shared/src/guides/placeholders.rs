@@ -6,9 +6,12 @@
 use super::{Guide, GuideEnvironment, Quiz, Snippet, Step};
 
 /// Every placeholder a guide may use, with what it stands for.
-pub const PLACEHOLDERS: [(&str, &str); 4] = [
+pub const PLACEHOLDERS: [(&str, &str); 7] = [
     ("host", "the host a student's own script connects to"),
-    ("port", "the port of Bolide's Redis"),
+    ("port", "the port a student's own script connects to (Bolide's Redis, or the class gateway)"),
+    ("redis_url", "the redis:// URL a student's own script connects with (credentials included in a class)"),
+    ("api_url", "Bolide's address as the student's browser reaches it, for curl lines"),
+    ("curl_login", "what a curl line needs to act for the student's sandbox (`-u user:pass ` in a class)"),
     ("version", "the running redis-server's version (`7.2.4`)"),
     ("redis_command", "the command line that started the embedded redis-server"),
 ];
@@ -52,6 +55,9 @@ fn value_of(name: &str, environment: &GuideEnvironment) -> Option<String> {
     Some(match name {
         "host" => environment.redis_host.clone(),
         "port" => environment.redis_port.to_string(),
+        "redis_url" => environment.redis_url.clone(),
+        "api_url" => environment.api_url.clone(),
+        "curl_login" => environment.curl_login.clone(),
         "version" => environment.redis_version.clone().unwrap_or_else(|| "(unknown)".into()),
         "redis_command" => environment
             .redis_command
@@ -114,6 +120,9 @@ mod tests {
             redis_version: Some("7.0.15".into()),
             redis_command: None,
             restart_available: true,
+            redis_url: "redis://127.0.0.1:7001/0".into(),
+            api_url: "http://127.0.0.1:8080".into(),
+            curl_login: String::new(),
         }
     }
 

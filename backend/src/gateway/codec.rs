@@ -1,0 +1,319 @@
+//! The Redis protocol on the wire: requests in, replies out.
+//!
+//! **Requests** are what clients send: RESP arrays of bulk strings (every
+//! client library, redis-cli, redis-benchmark) or an inline line (a person
+//! typing into `nc`). The decoder is Bolide's own, not a RESP crate's:
+//! general RESP decoders read a whole frame into memory before anyone can
+//! look at its size, and the gateway must refuse a request *from its
+//! header* — too many arguments, an argument too long, a request past the
+//! console's body limit — before buffering it. The request side of RESP is
+//! small (two frame types), so this is a few dozen lines.
+//!
+//! **Replies** are the console's reply model ([`Reply`], RESP2's types),
+//! written as RESP2, or as RESP3 after `HELLO 3`: nulls as `_`, and — since
+//! Bolide's own connections to Redis speak RESP2 — the replies RESP3
+//! clients expect as maps, sets or doubles are reshaped by the command that
+//! produced them ([`Shape`]); the others are the same in both protocols.
+
+use bolide_shared::cli::{split_args_bytes, Reply};
+
+/// How large a request may be; [`decode`] refuses past it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestLimits {
+    /// Arguments, the command name included.
+    pub max_args: usize,
+    /// Bytes in one argument.
+    pub max_arg_bytes: usize,
+    /// Bytes of the whole request as sent.
+    pub max_request_bytes: usize,
+}
+
+/// Longest inline command line (Redis's own limit is 64 KiB).
+const MAX_INLINE_BYTES: usize = 64 * 1024;
+
+/// What the start of the read buffer holds.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Decoded {
+    /// Not a whole request yet: read more.
+    Incomplete,
+    /// One request (possibly empty, which is skipped) and the bytes it took.
+    Request { args: Vec<Vec<u8>>, used: usize },
+    /// A request that breaks the protocol or the limits: answer this error
+    /// and close (the rest of the stream cannot be trusted to line up).
+    Refused(String),
+}
+
+/// Decodes the request at the start of `buf`.
+pub fn decode(buf: &[u8], limits: &RequestLimits) -> Decoded {
+    match buf.first() {
+        None => Decoded::Incomplete,
+        Some(b'*') => decode_array(buf, limits),
+        Some(_) => decode_inline(buf, limits),
+    }
+}
+
+fn decode_array(buf: &[u8], limits: &RequestLimits) -> Decoded {
+    let Some((count, mut at)) = line_number(buf, 1) else {
+        return incomplete_or_refused(
+            buf,
+            MAX_INLINE_BYTES,
+            "ERR Protocol error: too big mbulk count string",
+        );
+    };
+    let Ok(count) = count else {
+        return Decoded::Refused("ERR Protocol error: invalid multibulk length".into());
+    };
+    if count <= 0 {
+        return Decoded::Request { args: Vec::new(), used: at };
+    }
+    let count = usize::try_from(count).unwrap_or(usize::MAX);
+    if count > limits.max_args {
+        return Decoded::Refused(format!(
+            "ERR too many arguments ({count}): the gateway accepts at most {}",
+            limits.max_args
+        ));
+    }
+    let mut args = Vec::with_capacity(count);
+    for _ in 0..count {
+        match buf.get(at) {
+            None => return Decoded::Incomplete,
+            Some(b'$') => {}
+            Some(other) => {
+                return Decoded::Refused(format!(
+                    "ERR Protocol error: expected '$', got '{}'",
+                    *other as char
+                ))
+            }
+        }
+        let Some((len, start)) = line_number(buf, at + 1) else {
+            return incomplete_or_refused(&buf[at..], 32, "ERR Protocol error: invalid bulk length");
+        };
+        let len = match len.map(usize::try_from) {
+            Ok(Ok(len)) => len,
+            _ => return Decoded::Refused("ERR Protocol error: invalid bulk length".into()),
+        };
+        if len > limits.max_arg_bytes {
+            return Decoded::Refused(format!(
+                "ERR argument too long ({len} bytes): the gateway accepts at most {}",
+                limits.max_arg_bytes
+            ));
+        }
+        let end = start + len;
+        if end + 2 > limits.max_request_bytes {
+            return Decoded::Refused(format!(
+                "ERR request too large: the gateway accepts at most {} bytes in one command",
+                limits.max_request_bytes
+            ));
+        }
+        if buf.len() < end + 2 {
+            return Decoded::Incomplete;
+        }
+        if &buf[end..end + 2] != b"\r\n" {
+            return Decoded::Refused("ERR Protocol error: bulk string not followed by CRLF".into());
+        }
+        args.push(buf[start..end].to_vec());
+        at = end + 2;
+    }
+    Decoded::Request { args, used: at }
+}
+
+fn decode_inline(buf: &[u8], limits: &RequestLimits) -> Decoded {
+    let Some(newline) = buf.iter().position(|&b| b == b'\n') else {
+        return incomplete_or_refused(buf, MAX_INLINE_BYTES, "ERR Protocol error: too big inline request");
+    };
+    let line = buf[..newline].strip_suffix(b"\r").unwrap_or(&buf[..newline]);
+    match split_args_bytes(line) {
+        Ok(args) if args.len() > limits.max_args => Decoded::Refused(format!(
+            "ERR too many arguments ({}): the gateway accepts at most {}",
+            args.len(),
+            limits.max_args
+        )),
+        Ok(args) => Decoded::Request { args, used: newline + 1 },
+        Err(_) => Decoded::Refused("ERR Protocol error: unbalanced quotes in request".into()),
+    }
+}
+
+/// `<digits>\r\n` starting at `from`: the number (or `Err` if it is not
+/// one) and where the next line starts; `None` if the line is not complete.
+fn line_number(buf: &[u8], from: usize) -> Option<(Result<i64, ()>, usize)> {
+    let rest = buf.get(from..)?;
+    let end = rest.iter().take(32).position(|&b| b == b'\r')?;
+    if rest.get(end + 1)? != &b'\n' {
+        return Some((Err(()), from + end + 1));
+    }
+    let number = std::str::from_utf8(&rest[..end]).ok().and_then(|s| s.parse::<i64>().ok()).ok_or(());
+    Some((number, from + end + 2))
+}
+
+/// An unfinished header is fine while short; past `max` it never will be.
+fn incomplete_or_refused(buf: &[u8], max: usize, error: &str) -> Decoded {
+    if buf.len() > max {
+        Decoded::Refused(error.into())
+    } else {
+        Decoded::Incomplete
+    }
+}
+
+/// The protocol a connection speaks (`HELLO 2` / `HELLO 3`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    Resp2,
+    Resp3,
+}
+
+/// What a RESP3 client expects a command's RESP2 reply to become.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// The same in both protocols.
+    Plain,
+    /// A flat array of pairs → a map (`HGETALL`, `CONFIG GET`, `HELLO`).
+    Map,
+    /// An array of distinct members → a set (`SMEMBERS`, `SINTER`, …).
+    Set,
+    /// A bulk string holding a number → a double (`ZSCORE`, `ZINCRBY`).
+    Double,
+}
+
+impl Shape {
+    /// The shape of `command`'s reply (`command` upper-case).
+    pub fn of(command: &str) -> Shape {
+        match command {
+            "HGETALL" | "CONFIG" | "HELLO" => Shape::Map,
+            "SMEMBERS" | "SINTER" | "SUNION" | "SDIFF" => Shape::Set,
+            "ZSCORE" | "ZINCRBY" => Shape::Double,
+            _ => Shape::Plain,
+        }
+    }
+}
+
+/// Appends `reply` to `out` in `protocol`, shaped as `shape` for RESP3.
+pub fn encode(out: &mut Vec<u8>, reply: &Reply, shape: Shape, protocol: Protocol) {
+    if protocol == Protocol::Resp3 {
+        match (shape, reply) {
+            (Shape::Map, Reply::Array(items)) if items.len() % 2 == 0 => {
+                header(out, b'%', items.len() / 2);
+                items.iter().for_each(|item| encode(out, item, Shape::Plain, protocol));
+                return;
+            }
+            (Shape::Set, Reply::Array(items)) => {
+                header(out, b'~', items.len());
+                items.iter().for_each(|item| encode(out, item, Shape::Plain, protocol));
+                return;
+            }
+            (Shape::Double, Reply::Bulk(bytes)) if std::str::from_utf8(bytes).is_ok_and(is_double) => {
+                out.push(b',');
+                out.extend_from_slice(bytes);
+                out.extend_from_slice(b"\r\n");
+                return;
+            }
+            (_, Reply::Nil | Reply::NilArray) => {
+                out.extend_from_slice(b"_\r\n");
+                return;
+            }
+            _ => {}
+        }
+    }
+    match reply {
+        Reply::Nil => out.extend_from_slice(b"$-1\r\n"),
+        Reply::NilArray => out.extend_from_slice(b"*-1\r\n"),
+        Reply::Integer(n) => {
+            out.push(b':');
+            out.extend_from_slice(n.to_string().as_bytes());
+            out.extend_from_slice(b"\r\n");
+        }
+        Reply::Status(text) => simple(out, b'+', text),
+        Reply::Error(text) => simple(out, b'-', text),
+        Reply::Bulk(bytes) => {
+            header(out, b'$', bytes.len());
+            out.extend_from_slice(bytes);
+            out.extend_from_slice(b"\r\n");
+        }
+        Reply::Array(items) => {
+            header(out, b'*', items.len());
+            for item in items {
+                encode(out, item, Shape::Plain, protocol);
+            }
+        }
+    }
+}
+
+fn is_double(text: &str) -> bool {
+    matches!(text, "inf" | "-inf" | "nan") || text.parse::<f64>().is_ok()
+}
+
+fn header(out: &mut Vec<u8>, kind: u8, len: usize) {
+    out.push(kind);
+    out.extend_from_slice(len.to_string().as_bytes());
+    out.extend_from_slice(b"\r\n");
+}
+
+/// A `+`/`-` line: a line break inside would end it early, so none is sent.
+fn simple(out: &mut Vec<u8>, kind: u8, text: &str) {
+    out.push(kind);
+    out.extend(text.bytes().map(|b| if b == b'\r' || b == b'\n' { b' ' } else { b }));
+    out.extend_from_slice(b"\r\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LIMITS: RequestLimits = RequestLimits { max_args: 4, max_arg_bytes: 10, max_request_bytes: 64 };
+
+    fn request(args: &[&str], used: usize) -> Decoded {
+        Decoded::Request { args: args.iter().map(|a| a.as_bytes().to_vec()).collect(), used }
+    }
+
+    #[test]
+    fn arrays_decode_whole_or_wait() {
+        let frame = b"*2\r\n$3\r\nGET\r\n$1\r\nk\r\n";
+        assert_eq!(decode(frame, &LIMITS), request(&["GET", "k"], frame.len()));
+        for cut in 0..frame.len() {
+            assert_eq!(decode(&frame[..cut], &LIMITS), Decoded::Incomplete, "cut at {cut}");
+        }
+        let two = [&frame[..], &frame[..]].concat();
+        assert_eq!(decode(&two, &LIMITS), request(&["GET", "k"], frame.len()));
+    }
+
+    #[test]
+    fn limits_are_checked_from_headers() {
+        assert!(
+            matches!(decode(b"*5\r\n", &LIMITS), Decoded::Refused(e) if e.contains("too many arguments"))
+        );
+        assert!(matches!(decode(b"*1\r\n$11\r\n", &LIMITS), Decoded::Refused(e) if e.contains("too long")));
+        assert!(matches!(decode(b"*1\r\n$-5\r\n", &LIMITS), Decoded::Refused(_)));
+        assert!(matches!(decode(b"*x\r\n", &LIMITS), Decoded::Refused(_)));
+        assert!(matches!(decode(b"*1\r\n+OK\r\n", &LIMITS), Decoded::Refused(_)));
+        assert!(matches!(decode(b"*1\r\n$1\r\nab\r\n", &LIMITS), Decoded::Refused(_)));
+        let big = RequestLimits { max_request_bytes: 20, ..LIMITS };
+        assert!(
+            matches!(decode(b"*2\r\n$3\r\nGET\r\n$9\r\n", &big), Decoded::Refused(e) if e.contains("too large"))
+        );
+        assert!(matches!(decode(&[b'*'; 70_000], &LIMITS), Decoded::Refused(_)));
+    }
+
+    #[test]
+    fn inline_lines_split_like_redis() {
+        assert_eq!(decode(b"SET k \"a b\"\r\n", &LIMITS), request(&["SET", "k", "a b"], 13));
+        assert_eq!(decode(b"PING\n", &LIMITS), request(&["PING"], 5));
+        assert_eq!(decode(b"PING", &LIMITS), Decoded::Incomplete);
+        assert_eq!(decode(b"\r\n", &LIMITS), request(&[], 2));
+        assert_eq!(decode(b"*0\r\n", &LIMITS), request(&[], 4));
+    }
+
+    #[test]
+    fn replies_encode_in_both_protocols() {
+        let pairs = Reply::Array(vec![Reply::Bulk(b"f".to_vec()), Reply::Integer(1)]);
+        let mut out = Vec::new();
+        encode(&mut out, &pairs, Shape::Map, Protocol::Resp2);
+        assert_eq!(out, b"*2\r\n$1\r\nf\r\n:1\r\n");
+        out.clear();
+        encode(&mut out, &pairs, Shape::Map, Protocol::Resp3);
+        assert_eq!(out, b"%1\r\n$1\r\nf\r\n:1\r\n");
+        out.clear();
+        encode(&mut out, &Reply::Nil, Shape::Plain, Protocol::Resp3);
+        encode(&mut out, &Reply::Bulk(b"1.5".to_vec()), Shape::Double, Protocol::Resp3);
+        encode(&mut out, &Reply::Error("ERR a\r\nb".into()), Shape::Plain, Protocol::Resp3);
+        assert_eq!(out, b"_\r\n,1.5\r\n-ERR a  b\r\n");
+    }
+}

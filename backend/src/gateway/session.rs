@@ -1,0 +1,362 @@
+//! One client connection: read requests, run them, write replies — with
+//! login first (shared mode) and bounds throughout.
+//!
+//! **Pipelining.** Requests already in the read buffer are taken as one
+//! batch (at most [`MAX_BATCH`]). A run of ordinary commands in a batch
+//! runs concurrently down the sandbox's one multiplexed Redis connection,
+//! which sends them in order, so a pipelined client gets Redis's own
+//! pipelining behind the gateway; commands that change the connection's
+//! state (`MULTI`, `EXEC`, `SELECT`, `AUTH`, …) run one at a time, in order.
+//!
+//! **Back-pressure.** Each batch's replies are written before anything
+//! more is read. A client that sends without reading fills its socket,
+//! Bolide's write waits, and Bolide reads nothing more from it: memory
+//! held for a connection is one request (at most the console's body
+//! limit) and one batch of replies. A write that waits longer than
+//! [`GatewayLimits::write_stall`](super::limits::GatewayLimits) ends the
+//! connection.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bolide_shared::cli::Reply;
+use bytes::{Buf, BytesMut};
+use futures_util::future::join_all;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+
+use super::codec::{decode, encode, Decoded, Protocol, Shape};
+use super::limits::{Slot, FAILED_LOGIN_DELAY};
+use super::{handshake, Gateway};
+use crate::console::relay::Relay;
+use crate::error::AppError;
+use crate::sandbox::credentials;
+use crate::sandbox::store::{SandboxId, Session, SessionState};
+
+/// Requests taken from the read buffer at once: enough for a `-P 16`
+/// pipeline in one go, few enough that one batch of large replies stays
+/// small.
+pub const MAX_BATCH: usize = 16;
+
+/// How often a logged-in connection checks that its sandbox still exists,
+/// that its password was not rotated, and its quota verdict.
+const RECHECK_EVERY: Duration = Duration::from_secs(5);
+
+/// `NOAUTH`, word for word as Redis says it.
+const NOAUTH: &str = "NOAUTH Authentication required.";
+const WRONGPASS: &str = "WRONGPASS invalid username-password pair or user is disabled.";
+
+/// Answers `message` and closes (no room for the connection).
+pub async fn refuse(mut stream: tokio::net::TcpStream, message: &str) {
+    let mut out = Vec::new();
+    encode(&mut out, &Reply::Error(message.into()), Shape::Plain, Protocol::Resp2);
+    let _ = tokio::time::timeout(Duration::from_secs(1), stream.write_all(&out)).await;
+}
+
+/// Serves one connection until it ends.
+pub async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
+    gateway: Arc<Gateway>,
+    stream: S,
+    peer: SocketAddr,
+    id: u64,
+) {
+    let mut connection = Connection::new(gateway, peer.ip(), id);
+    if let Err(why) = connection.run(stream).await {
+        tracing::debug!(%peer, why, "gateway connection closed");
+    }
+}
+
+/// Who a connection is, once logged in.
+pub(super) enum Login {
+    /// Shared mode, before `AUTH`.
+    Pending,
+    /// Shared mode: a sandbox, proven with its gateway password.
+    Sandbox { session: Session, password: Vec<u8>, checked: Instant, _slot: Slot<SandboxId> },
+    /// Local mode: the one student, from the start.
+    Local { session: Session },
+}
+
+pub(super) struct Connection {
+    pub(super) gateway: Arc<Gateway>,
+    pub(super) peer: IpAddr,
+    pub(super) id: u64,
+    /// The console's relay with this connection's own SELECT/MULTI state.
+    pub(super) relay: Relay,
+    pub(super) login: Login,
+    pub(super) protocol: Protocol,
+    /// `CLIENT SETNAME`.
+    pub(super) name: Option<Vec<u8>>,
+    /// Reply what is pending, then close.
+    pub(super) closing: bool,
+    connected: Instant,
+}
+
+impl Connection {
+    fn new(gateway: Arc<Gateway>, peer: IpAddr, id: u64) -> Self {
+        let login = if gateway.shared { Login::Pending } else { Login::Local { session: local_session() } };
+        Self {
+            relay: gateway.relay.for_connection(),
+            gateway,
+            peer,
+            id,
+            login,
+            protocol: Protocol::Resp2,
+            name: None,
+            closing: false,
+            connected: Instant::now(),
+        }
+    }
+
+    async fn run<S: AsyncRead + AsyncWrite + Unpin>(&mut self, mut stream: S) -> Result<(), &'static str> {
+        let mut input = BytesMut::with_capacity(16 * 1024);
+        let mut out = Vec::with_capacity(16 * 1024);
+        loop {
+            let mut batch = Vec::new();
+            let mut refused = None;
+            while batch.len() < MAX_BATCH {
+                match decode(&input, &self.gateway.requests) {
+                    Decoded::Incomplete => break,
+                    Decoded::Request { args, used } => {
+                        input.advance(used);
+                        if !args.is_empty() {
+                            batch.push(args);
+                        }
+                    }
+                    Decoded::Refused(message) => {
+                        refused = Some(message);
+                        break;
+                    }
+                }
+            }
+            let full = batch.len() == MAX_BATCH;
+            if !batch.is_empty() {
+                self.run_batch(batch, &mut out).await;
+            }
+            if let Some(message) = refused.filter(|_| !self.closing) {
+                encode(&mut out, &Reply::Error(message), Shape::Plain, self.protocol);
+                self.closing = true;
+            }
+            if !out.is_empty() {
+                let write = tokio::time::timeout(self.gateway.limits.write_stall, stream.write_all(&out));
+                match write.await {
+                    Ok(Ok(())) => out.clear(),
+                    Ok(Err(_)) => return Err("write failed"),
+                    Err(_) => return Err("the client stopped reading its replies"),
+                }
+                // A huge reply's buffer is not kept for the next small one.
+                if out.capacity() > 1024 * 1024 {
+                    out = Vec::with_capacity(16 * 1024);
+                }
+            }
+            if self.closing {
+                let _ = stream.shutdown().await;
+                return Ok(());
+            }
+            if full {
+                continue;
+            }
+            if input.capacity() - input.len() < 4096 {
+                input.reserve(16 * 1024);
+            }
+            let wait = match self.login {
+                Login::Pending => self.gateway.limits.login_within.saturating_sub(self.connected.elapsed()),
+                _ => self.gateway.limits.idle,
+            };
+            match tokio::time::timeout(wait, stream.read_buf(&mut input)).await {
+                Ok(Ok(0)) => return Ok(()),
+                Ok(Ok(_)) => {}
+                Ok(Err(_)) => return Err("read failed"),
+                Err(_) => return Err("idle, or no login in time"),
+            }
+        }
+    }
+
+    async fn run_batch(&mut self, batch: Vec<Vec<Vec<u8>>>, out: &mut Vec<u8>) {
+        self.recheck(out).await;
+        let mut run: Vec<(Vec<Vec<u8>>, String)> = Vec::new();
+        for args in batch {
+            if self.closing {
+                break;
+            }
+            let name = String::from_utf8_lossy(&args[0]).to_ascii_uppercase();
+            if self.runs_alongside(&name) {
+                run.push((args, name));
+                continue;
+            }
+            self.run_concurrently(std::mem::take(&mut run), out).await;
+            self.run_one(args, &name, out).await;
+        }
+        self.run_concurrently(run, out).await;
+    }
+
+    /// Whether `name` may run concurrently with its neighbours: an
+    /// ordinary command of a logged-in connection outside `MULTI`.
+    fn runs_alongside(&self, name: &str) -> bool {
+        self.session().is_some_and(|session| !session.state.in_tx)
+            && !handshake::is_connection_command(name)
+            && !matches!(name, "MULTI" | "EXEC" | "DISCARD" | "WATCH" | "UNWATCH")
+    }
+
+    async fn run_concurrently(&mut self, run: Vec<(Vec<Vec<u8>>, String)>, out: &mut Vec<u8>) {
+        let Some(session) = self.session().cloned() else { return };
+        for _ in &run {
+            self.wait_for_rate(&session.id).await;
+        }
+        let relay = &self.relay;
+        let results = join_all(run.into_iter().map(|(args, name)| {
+            let mut session = session.clone();
+            async move { (relay.run_command(&mut session, args).await, name) }
+        }))
+        .await;
+        for (result, name) in results {
+            self.write_result(out, &name, result);
+        }
+    }
+
+    async fn run_one(&mut self, args: Vec<Vec<u8>>, name: &str, out: &mut Vec<u8>) {
+        if let Some((reply, shape)) = handshake::answer(self, &args, name).await {
+            encode(out, &reply, shape, self.protocol);
+            return;
+        }
+        let Some(id) = self.session().map(|s| s.id.clone()) else {
+            encode(out, &Reply::Error(NOAUTH.into()), Shape::Plain, self.protocol);
+            return;
+        };
+        self.wait_for_rate(&id).await;
+        let Connection { relay, login, .. } = self;
+        let (Login::Sandbox { session, .. } | Login::Local { session }) = login else { return };
+        let result = relay.run_command(session, args).await;
+        self.write_result(out, name, result);
+    }
+
+    fn write_result(&self, out: &mut Vec<u8>, name: &str, result: Result<(Reply, u64), AppError>) {
+        let reply = match result {
+            Ok((_, omitted)) if omitted > 0 => Reply::Error(format!(
+                "ERR reply too long: the gateway returns at most {} elements in one array; ask for less \
+                 (SCAN, HSCAN, LRANGE with a range)",
+                self.gateway.limits.max_reply_elements
+            )),
+            Ok((reply, _)) => reply,
+            Err(err) => Reply::Error(format!("ERR Bolide could not run this command: {err}")),
+        };
+        encode(out, &reply, Shape::of(name), self.protocol);
+    }
+
+    /// Waits while the sandbox is past its command rate.
+    async fn wait_for_rate(&self, id: &SandboxId) {
+        loop {
+            match self.gateway.rate.check_session(id.as_str()) {
+                Err(AppError::RateLimited { retry_after, .. }) => {
+                    tokio::time::sleep(retry_after.min(Duration::from_millis(100))).await
+                }
+                _ => return,
+            }
+        }
+    }
+
+    pub(super) fn session(&self) -> Option<&Session> {
+        match &self.login {
+            Login::Sandbox { session, .. } | Login::Local { session } => Some(session),
+            Login::Pending => None,
+        }
+    }
+
+    pub(super) fn session_mut(&mut self) -> Option<&mut Session> {
+        match &mut self.login {
+            Login::Sandbox { session, .. } | Login::Local { session } => Some(session),
+            Login::Pending => None,
+        }
+    }
+
+    /// `AUTH user pass` (also `HELLO … AUTH`): the sandbox these
+    /// credentials open, or why not. Locally anything is accepted.
+    pub(super) async fn log_in(&mut self, username: &[u8], password: &[u8]) -> Reply {
+        if !self.gateway.shared {
+            return Reply::Status("OK".into());
+        }
+        if let Err(wait) = self.gateway.failures.refused(self.peer) {
+            self.closing = true;
+            return too_many_failures(wait);
+        }
+        let username = String::from_utf8_lossy(username);
+        let session = match credentials::verify(&self.gateway.store, &username, password).await {
+            Ok(Some(session)) => session,
+            Ok(None) => {
+                tokio::time::sleep(FAILED_LOGIN_DELAY).await;
+                return match self.gateway.failures.record(self.peer) {
+                    Ok(()) => Reply::Error(WRONGPASS.into()),
+                    Err(wait) => {
+                        self.closing = true;
+                        too_many_failures(wait)
+                    }
+                };
+            }
+            Err(err) => return Reply::Error(format!("ERR cannot check credentials now: {err}")),
+        };
+        // A connection that logs in again gives its old place back first.
+        self.login = Login::Pending;
+        let Some(slot) = self.gateway.by_sandbox.take(session.id.clone()) else {
+            return Reply::Error(format!(
+                "ERR too many connections for this sandbox (at most {}); close some (scripts, redis-cli)",
+                self.gateway.limits.per_sandbox
+            ));
+        };
+        self.login =
+            Login::Sandbox { session, password: password.to_vec(), checked: Instant::now(), _slot: slot };
+        Reply::Status("OK".into())
+    }
+
+    /// Every few seconds: is the sandbox still there, with this password?
+    /// Also picks up its quota verdict. A Redis hiccup is not a verdict:
+    /// the check is tried again with the next batch.
+    async fn recheck(&mut self, out: &mut Vec<u8>) {
+        let Login::Sandbox { session, password, checked, .. } = &mut self.login else { return };
+        if checked.elapsed() < RECHECK_EVERY {
+            return;
+        }
+        let store = &self.gateway.store;
+        let (fresh, current) = match (
+            store.find_by_id(&session.id).await,
+            credentials::current_password(store, &session.id).await,
+        ) {
+            (Ok(fresh), Ok(current)) => (fresh, current),
+            _ => return,
+        };
+        match (fresh, current) {
+            (Some(mut fresh), Some(current)) if credentials::same_secret(current.as_bytes(), password) => {
+                fresh.state = session.state;
+                *session = fresh;
+                *checked = Instant::now();
+            }
+            _ => {
+                let message = "ERR this sandbox has ended, or its gateway password was rotated: \
+                               reconnect with the credentials its page shows";
+                encode(out, &Reply::Error(message.into()), Shape::Plain, self.protocol);
+                self.closing = true;
+            }
+        }
+    }
+}
+
+fn too_many_failures(wait: Duration) -> Reply {
+    Reply::Error(format!(
+        "ERR too many failed logins from this address; try again in {} s",
+        wait.as_secs().max(1)
+    ))
+}
+
+/// Local mode's session: the one student, database 0, a state of its own.
+fn local_session() -> Session {
+    Session {
+        // Names nothing in local mode (no namespace, no ACL user): the
+        // connection keeps its SELECT/MULTI state itself.
+        id: SandboxId::parse(LOCAL_ID).expect("32 hex digits are an id"),
+        state: SessionState::default(),
+        is_new: false,
+        set_secret: None,
+        password: None,
+        over_quota: None,
+    }
+}
+
+const LOCAL_ID: &str = "00000000000000000000000000000000";

@@ -1,0 +1,646 @@
+//! The class gateway with the real clients: redis-py, redis-cli and
+//! redis-benchmark against a real `bolide serve --shared --gateway-listen`,
+//! on the test's own redis-server.
+//!
+//! What must hold: a sandbox's own scripts see its keys and only its keys
+//! (and the console sees what they wrote); connecting clients' handshakes
+//! work; logins are required, wrong ones refused and brute force cut off;
+//! a client that never reads is cut off without Bolide's memory growing.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use bolide_tests::{BolideProcess, RedisServer};
+use common::Client;
+use serde_json::Value;
+
+/// A shared-mode Bolide with the gateway on a free port, on its own Redis.
+fn start(extra: &[&str]) -> (RedisServer, BolideProcess) {
+    let redis = RedisServer::start();
+    let url = redis.url();
+    let mut args = vec![
+        "--redis-url",
+        &url,
+        "--shared",
+        "--dist",
+        "/nonexistent-dist",
+        "--no-worker",
+        "--gateway-listen",
+        "127.0.0.1:0",
+    ];
+    args.extend_from_slice(extra);
+    let bolide = BolideProcess::serve(&args, &[]);
+    (redis, bolide)
+}
+
+/// A student: a browser with a sandbox, and its gateway credentials.
+struct Student {
+    browser: Client,
+    gateway: Value,
+}
+
+impl Student {
+    async fn new(bolide: &BolideProcess) -> Self {
+        let mut browser = Client::of_process(bolide);
+        assert_eq!(browser.console("PING").await, "PONG");
+        let (status, gateway) = browser.get("/api/gateway").await;
+        assert_eq!(status, 200, "{gateway}");
+        Self { browser, gateway }
+    }
+
+    fn field(&self, name: &str) -> String {
+        match &self.gateway[name] {
+            Value::String(text) => text.clone(),
+            other => other.to_string(),
+        }
+    }
+
+    fn url(&self) -> String {
+        self.field("url")
+    }
+
+    /// redis-cli's connection options for this student.
+    fn cli_args(&self) -> Vec<String> {
+        ["-h", &self.field("host"), "-p", &self.field("port"), "--user", &self.field("username")]
+            .into_iter()
+            .map(str::to_string)
+            .chain(["--pass".to_string(), self.field("password"), "--no-auth-warning".to_string()])
+            .collect()
+    }
+}
+
+fn python_with_redis() -> bool {
+    Command::new("python3").args(["-c", "import redis"]).output().is_ok_and(|o| o.status.success())
+}
+
+/// Runs a Python script with `GATEWAY_URL` set; its stdout (it must succeed).
+fn python(script: &str, url: &str, dir: &std::path::Path) -> String {
+    let output = Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .env("GATEWAY_URL", url)
+        .current_dir(dir)
+        .output()
+        .expect("python3");
+    assert!(
+        output.status.success(),
+        "script failed:\n{script}\nstdout: {}\nstderr: {}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn redis_cli(args: &[String], stdin: Option<&str>) -> String {
+    let mut child = Command::new("redis-cli")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("redis-cli");
+    let mut input = child.stdin.take().expect("stdin");
+    input.write_all(stdin.unwrap_or("").as_bytes()).expect("write stdin");
+    drop(input);
+    let output = child.wait_with_output().expect("redis-cli output");
+    assert!(output.status.success(), "redis-cli failed: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_py_scripts_reach_their_own_sandbox_and_only_it() {
+    if !python_with_redis() {
+        println!("SKIPPED: python3 with redis-py is not available (scripts/lib/setup.sh installs it)");
+        return;
+    }
+    let (_redis, bolide) = start(&[]);
+    let mut ada = Student::new(&bolide).await;
+    let mut bob = Student::new(&bolide).await;
+    assert_ne!(ada.field("username"), bob.field("username"));
+    let dir = tempfile::tempdir().expect("dir");
+
+    // Strings, hashes, JSON, a transaction, RESP3 — through the gateway.
+    let out = python(
+        r#"
+import json, os, redis
+r = redis.Redis.from_url(os.environ['GATEWAY_URL'])
+print(r.ping())
+r.set('py:greeting', 'hello from Python')
+print(r.get('py:greeting').decode())
+r.hset('user:1', mapping={'name': 'Ada', 'email': 'ada@lovelace.org'})
+print(sorted(r.hgetall('user:1').items()))
+r.set('py:user:1', json.dumps({'name': 'Ada', 'langs': ['python']}))
+print(json.loads(r.get('py:user:1'))['langs'])
+with r.pipeline(transaction=True) as t:
+    t.incr('py:counter'); t.incr('py:counter'); t.get('py:counter')
+    print(t.execute())
+print(sorted(k.decode() for k in r.keys('*')))
+r3 = redis.Redis.from_url(os.environ['GATEWAY_URL'], protocol=3, decode_responses=True)
+print(r3.hgetall('user:1') == {'name': 'Ada', 'email': 'ada@lovelace.org'}, r3.get('nothing'))
+"#,
+        &ada.url(),
+        dir.path(),
+    );
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], "True");
+    assert_eq!(lines[1], "hello from Python");
+    assert_eq!(lines[2], "[(b'email', b'ada@lovelace.org'), (b'name', b'Ada')]");
+    assert_eq!(lines[3], "['python']");
+    assert_eq!(lines[4], "[1, 2, b'2']");
+    assert_eq!(lines[5], "['py:counter', 'py:greeting', 'py:user:1', 'user:1']", "no prefix shows");
+    assert_eq!(lines[6], "True None");
+
+    // The console of the same sandbox sees what the script wrote…
+    assert_eq!(ada.browser.console("GET py:greeting").await, "\"hello from Python\"");
+    assert_eq!(ada.browser.console("HGET user:1 name").await, "\"Ada\"");
+    // …and the other sandbox, from its script and its console, does not.
+    let out = python(
+        r#"
+import os, redis
+r = redis.Redis.from_url(os.environ['GATEWAY_URL'])
+print(r.keys('*'), r.get('py:greeting'), r.dbsize())
+r.set('py:greeting', 'bob was here')
+"#,
+        &bob.url(),
+        dir.path(),
+    );
+    assert_eq!(out.trim(), "[] None 0");
+    assert_eq!(bob.browser.console("GET py:greeting").await, "\"bob was here\"");
+    assert_eq!(ada.browser.console("GET py:greeting").await, "\"hello from Python\"");
+
+    // A pipelined load of 10,000 landings (a generated file), as Exercise 1's
+    // script does it, then the console counts them.
+    let landings: Vec<Value> = (1..=10_000)
+        .map(|i| serde_json::json!({"name": format!("Rock {i}"), "id": i.to_string(), "recclass": "L5", "mass (g)": "21", "year": null}))
+        .collect();
+    std::fs::write(dir.path().join("Meteorite_Landings.json"), serde_json::to_vec(&landings).expect("json"))
+        .expect("write");
+    let out = python(
+        r#"
+import json, os, redis
+r = redis.Redis.from_url(os.environ['GATEWAY_URL'])
+with open('Meteorite_Landings.json') as f:
+    landings = json.load(f)
+pipe = r.pipeline()
+for landing in landings:
+    fields = {name: value for name, value in landing.items() if value is not None}
+    pipe.hset(f"meteorite:{landing['id']}", mapping=fields)
+pipe.execute()
+print(len(landings), 'landings written')
+"#,
+        &ada.url(),
+        dir.path(),
+    );
+    assert_eq!(out.trim(), "10000 landings written");
+    assert_eq!(ada.browser.console("DBSIZE").await, "(integer) 10004");
+    assert_eq!(ada.browser.console("HGET meteorite:9999 name").await, "\"Rock 9999\"");
+    assert_eq!(bob.browser.console("EXISTS meteorite:1").await, "(integer) 0");
+
+    // The console's refusals hold here too.
+    let out = python(
+        r#"
+import os, redis
+r = redis.Redis.from_url(os.environ['GATEWAY_URL'])
+for command in (('BLPOP', 'q', '1'), ('FLUSHALL',), ('SELECT', '3'), ('CONFIG', 'SET', 'save', '')):
+    try:
+        r.execute_command(*command)
+        print('accepted', command)
+    except redis.ResponseError as err:
+        print('refused', command[0])
+"#,
+        &bob.url(),
+        dir.path(),
+    );
+    assert_eq!(
+        out.lines().collect::<Vec<_>>(),
+        ["refused BLPOP", "refused FLUSHALL", "refused SELECT", "refused CONFIG"]
+    );
+
+    // Rotating the password: the old one stops working.
+    let old = bob.url();
+    let (status, rotated) = bob.browser.json("POST", "/api/gateway/rotate", &Value::Null).await;
+    assert_eq!(status, 200, "{rotated}");
+    assert_ne!(rotated["password"], bob.gateway["password"]);
+    let out = python(
+        r#"
+import os, redis
+try:
+    redis.Redis.from_url(os.environ['GATEWAY_URL']).ping()
+    print('accepted')
+except redis.AuthenticationError as err:
+    print('refused')
+"#,
+        &old,
+        dir.path(),
+    );
+    assert_eq!(out.trim(), "refused");
+    bob.gateway = rotated;
+    assert_eq!(
+        python(
+            "import os, redis\nprint(redis.Redis.from_url(os.environ['GATEWAY_URL']).get('py:greeting'))",
+            &bob.url(),
+            dir.path()
+        )
+        .trim(),
+        "b'bob was here'"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_cli_and_redis_benchmark_work_through_the_gateway() {
+    let (_redis, bolide) = start(&["--gateway-rate", "0"]);
+    let mut ada = Student::new(&bolide).await;
+    let mut args = ada.cli_args();
+    args.extend(["SET", "cli:one", "hello"].map(str::to_string));
+    assert_eq!(redis_cli(&args, None).trim(), "OK");
+    let out = redis_cli(
+        &ada.cli_args(),
+        Some("SET cli:two 2\nINCR cli:two\nGET cli:two\nMULTI\nINCR cli:two\nEXEC\nKEYS cli:*\n"),
+    );
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[..6], ["OK", "3", "3", "OK", "QUEUED", "4"], "{out}");
+    let mut keys = lines[6..].to_vec();
+    keys.sort_unstable();
+    assert_eq!(keys, ["cli:one", "cli:two"]);
+    assert_eq!(ada.browser.console("GET cli:one").await, "\"hello\"");
+
+    // RESP3 (`redis-cli -3` sends HELLO 3) and a refused login.
+    let mut resp3 = vec!["-3".to_string()];
+    resp3.extend(ada.cli_args());
+    resp3.extend(["HSET", "h", "f", "v"].map(str::to_string));
+    assert_eq!(redis_cli(&resp3, None).trim(), "1");
+
+    let benchmark = Command::new("redis-benchmark")
+        .args(["-h", &ada.field("host"), "-p", &ada.field("port")])
+        .args(["--user", &ada.field("username"), "-a", &ada.field("password")])
+        .args(["-t", "set,get", "-n", "5000", "-c", "8", "-q"])
+        .output()
+        .expect("redis-benchmark");
+    let out = String::from_utf8_lossy(&benchmark.stdout);
+    assert!(benchmark.status.success(), "{out}\n{}", String::from_utf8_lossy(&benchmark.stderr));
+    assert!(out.contains("SET: ") && out.contains("GET: "), "{out}");
+    assert!(!out.to_lowercase().contains("error"), "{out}");
+    assert_eq!(
+        ada.browser.console("EXISTS key:__rand_int__").await,
+        "(integer) 1",
+        "its keys are the sandbox's"
+    );
+}
+
+/// A raw RESP client: exactly the bytes sent, exactly the replies read.
+struct Raw {
+    reader: BufReader<TcpStream>,
+}
+
+impl Raw {
+    fn connect(student: &Student) -> Self {
+        let stream = TcpStream::connect(format!("{}:{}", student.field("host"), student.field("port")))
+            .expect("connect");
+        stream.set_read_timeout(Some(Duration::from_secs(20))).expect("timeout");
+        Self { reader: BufReader::new(stream) }
+    }
+
+    fn send(&mut self, args: &[&str]) {
+        let mut frame = format!("*{}\r\n", args.len());
+        for arg in args {
+            frame.push_str(&format!("${}\r\n{arg}\r\n", arg.len()));
+        }
+        self.reader.get_mut().write_all(frame.as_bytes()).expect("write");
+    }
+
+    /// One reply as text: `+OK`, `-ERR …`, `:1`, `$hello`, `*2 [..]`.
+    fn reply(&mut self) -> String {
+        let mut line = String::new();
+        if self.reader.read_line(&mut line).expect("read") == 0 {
+            return "(closed)".into();
+        }
+        let line = line.trim_end().to_string();
+        let (kind, rest) = line.split_at(1);
+        match kind {
+            "$" if rest != "-1" => {
+                let mut bulk = vec![0u8; rest.parse::<usize>().expect("len") + 2];
+                self.reader.read_exact(&mut bulk).expect("bulk");
+                format!("${}", String::from_utf8_lossy(&bulk[..bulk.len() - 2]))
+            }
+            "*" | "%" if !rest.starts_with('-') => {
+                let n = rest.parse::<usize>().expect("count") * if kind == "%" { 2 } else { 1 };
+                let items: Vec<String> = (0..n).map(|_| self.reply()).collect();
+                format!("{kind}{n} [{}]", items.join(", "))
+            }
+            _ => line,
+        }
+    }
+
+    fn call(&mut self, args: &[&str]) -> String {
+        self.send(args);
+        self.reply()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logins_are_required_checked_and_brute_force_is_cut_off() {
+    let (_redis, bolide) = start(&[]);
+    let ada = Student::new(&bolide).await;
+    let user = ada.field("username");
+    let pass = ada.field("password");
+
+    let mut raw = Raw::connect(&ada);
+    assert_eq!(raw.call(&["PING"]), "+PONG", "PING needs no login");
+    assert_eq!(raw.call(&["GET", "k"]), "-NOAUTH Authentication required.");
+    assert_eq!(raw.call(&["CLIENT", "SETINFO", "LIB-NAME", "x"]), "-NOAUTH Authentication required.");
+    assert!(raw.call(&["HELLO", "3"]).starts_with("-NOAUTH HELLO must be called"));
+    assert_eq!(
+        raw.call(&["AUTH", &user, "wrong"]),
+        "-WRONGPASS invalid username-password pair or user is disabled."
+    );
+    assert_eq!(raw.call(&["AUTH", &pass]), "-WRONGPASS invalid username-password pair or user is disabled.");
+    assert_eq!(raw.call(&["AUTH", &user, &pass]), "+OK");
+    assert_eq!(raw.call(&["SET", "k", "v"]), "+OK");
+    assert_eq!(raw.call(&["CLIENT", "SETNAME", "me"]), "+OK");
+    assert_eq!(raw.call(&["CLIENT", "GETNAME"]), "$me");
+    assert_eq!(raw.call(&["SELECT", "0"]), "+OK");
+    assert_eq!(raw.call(&["CONFIG", "GET", "save"]), "*2 [$save, $]");
+    // RESP3: maps and nulls as RESP3 clients expect them.
+    assert!(raw.call(&["HELLO", "3"]).starts_with("%14 [$server"));
+    raw.call(&["HSET", "h", "f", "v"]);
+    assert_eq!(raw.call(&["HGETALL", "h"]), "%2 [$f, $v]");
+    assert_eq!(raw.call(&["GET", "missing"]), "_");
+    assert_eq!(raw.call(&["RESET"]), "+RESET");
+    assert_eq!(raw.call(&["GET", "missing"]), "$-1", "RESET goes back to RESP2");
+    assert_eq!(raw.call(&["QUIT"]), "+OK");
+    assert_eq!(raw.reply(), "(closed)");
+
+    // Brute force: each failure is slow, and past ten a minute (the two
+    // above count) the address is refused — even with the right password.
+    let mut guesser = Raw::connect(&ada);
+    let started = Instant::now();
+    for _ in 0..8 {
+        assert!(guesser.call(&["AUTH", &user, "guess"]).starts_with("-WRONGPASS"));
+    }
+    assert!(started.elapsed() >= Duration::from_millis(8 * 250), "failures are slowed");
+    assert!(guesser.call(&["AUTH", &user, "guess"]).starts_with("-ERR too many failed logins"));
+    assert_eq!(guesser.reply(), "(closed)");
+    let mut late = Raw::connect(&ada);
+    assert!(late.call(&["AUTH", &user, &pass]).starts_with("-ERR too many failed logins"));
+}
+
+/// Bolide's resident memory, in KiB.
+fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("proc status");
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .expect("VmRSS")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_never_reads_is_cut_off_without_memory_growing() {
+    let (_redis, bolide) = start(&["--gateway-rate", "0"]);
+    let ada = Student::new(&bolide).await;
+    let (user, pass) = (ada.field("username"), ada.field("password"));
+    let mut setup = Raw::connect(&ada);
+    assert_eq!(setup.call(&["AUTH", &user, &pass]), "+OK");
+    let big = "x".repeat(60_000);
+    assert_eq!(setup.call(&["SET", "big", &big]), "+OK");
+    let before = rss_kib(bolide.pid());
+
+    // GET big, pipelined without end, never reading a reply: 60 KB of
+    // replies per 22 bytes sent.
+    let mut stream =
+        TcpStream::connect(format!("{}:{}", ada.field("host"), ada.field("port"))).expect("connect");
+    stream.set_write_timeout(Some(Duration::from_secs(2))).expect("timeout");
+    let auth = format!("*3\r\n$4\r\nAUTH\r\n${}\r\n{user}\r\n${}\r\n{pass}\r\n", user.len(), pass.len());
+    stream.write_all(auth.as_bytes()).expect("auth");
+    let chunk = "*2\r\n$3\r\nGET\r\n$3\r\nbig\r\n".repeat(1000);
+    let started = Instant::now();
+    let mut sent = 0usize;
+    let cut_off = loop {
+        match stream.write(chunk.as_bytes()) {
+            Ok(n) => sent += n,
+            Err(err)
+                if matches!(err.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {}
+            Err(_) => break true,
+        }
+        if started.elapsed() > Duration::from_secs(90) {
+            break false;
+        }
+    };
+    assert!(cut_off, "the connection was never closed ({sent} bytes sent)");
+    let after = rss_kib(bolide.pid());
+    // Replies for everything sent would be ~2,700× the bytes sent.
+    println!("sent {sent} bytes; Bolide's RSS {before} KiB → {after} KiB");
+    assert!(after < before + 32 * 1024, "Bolide grew from {before} KiB to {after} KiB");
+    // The gateway still serves everyone else.
+    let mut other = Raw::connect(&ada);
+    assert_eq!(other.call(&["AUTH", &user, &pass]), "+OK");
+    assert_eq!(other.call(&["STRLEN", "big"]), ":60000");
+}
+
+/// A generated landings file in NASA's JSON shape.
+fn landings_file(dir: &std::path::Path, n: usize) {
+    let landings: Vec<Value> = (1..=n)
+        .map(|i| {
+            let class = ["L5", "H6", "LL4"][i % 3];
+            serde_json::json!({"name": format!("Rock {i}"), "id": i.to_string(), "nametype": "Valid",
+                "recclass": class, "mass (g)": (i * 7).to_string(), "fall": "Found",
+                "year": (1800 + i % 200).to_string(), "reclat": "50.775000", "reclong": "6.083330",
+                "GeoLocation": "(50.775, 6.08333)"})
+        })
+        .collect();
+    std::fs::write(dir.join("Meteorite_Landings.json"), serde_json::to_vec(&landings).expect("json"))
+        .expect("write");
+}
+
+/// The guides, in a class: their scripts carry the sandbox's own URL, their
+/// curl lines its credentials and Bolide's real address — and their checks
+/// see what the scripts wrote.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_guides_scripts_and_curl_lines_work_for_their_sandbox() {
+    if !python_with_redis() {
+        println!("SKIPPED: python3 with redis-py is not available (scripts/lib/setup.sh installs it)");
+        return;
+    }
+    let (_redis, bolide) = start(&[]);
+    let mut ada = Student::new(&bolide).await;
+    let dir = tempfile::tempdir().expect("dir");
+
+    let (status, view) = ada.browser.get("/api/guides/redis-from-python").await;
+    assert_eq!(status, 200, "{view}");
+    assert_eq!(view["environment"]["redis_port"].to_string(), ada.field("port"));
+    let steps = view["guide"]["steps"].as_array().expect("steps");
+    let mut checked = 0;
+    for (n, step) in steps.iter().enumerate() {
+        let Some(script) = step["python"].as_str() else { continue };
+        assert!(script.contains(&ada.url()), "the script has the sandbox's URL: {script}");
+        python(script, "", dir.path());
+        if step["check"].is_null() {
+            continue;
+        }
+        let (status, result) = ada
+            .browser
+            .json("POST", &format!("/api/guides/redis-from-python/steps/{n}/check"), &serde_json::json!({}))
+            .await;
+        assert_eq!(status, 200, "{result}");
+        assert_eq!(result["passed"], true, "step {n}: {result}");
+        checked += 1;
+    }
+    assert!(checked >= 3, "the Python guide's checked steps ran ({checked})");
+
+    // Only the owner sees the password: a browser without the cookie sees
+    // the shape of the URL, not ada's.
+    let mut stranger = Client::of_process(&bolide);
+    let (_, theirs) = stranger.get("/api/guides/redis-from-python").await;
+    assert!(!theirs.to_string().contains(&ada.field("password")));
+    assert!(theirs.to_string().contains("USERNAME:PASSWORD@"));
+
+    // Exercise 1: the curl line (the guide's own, filled in) loads the file
+    // into ada's sandbox, the guide's script loads it through the gateway,
+    // and the checks of Exercises 1 and 2 pass.
+    landings_file(dir.path(), 10_000);
+    let (_, exercise) = ada.browser.get("/api/guides/exercise-1-load").await;
+    let load_step = exercise["guide"]["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .position(|s| s["python"].as_str().is_some_and(|p| p.contains("pipeline")))
+        .expect("the loading step");
+    let step = &exercise["guide"]["steps"][load_step];
+    let body = step["body_markdown"].as_str().expect("body").replace('\n', " ");
+    let curl =
+        body.split('`').find(|part| part.starts_with("curl ")).expect("a curl line").replace("  ", " ");
+    assert!(curl.contains(&format!("-u {}:{}", ada.field("username"), ada.field("password"))), "{curl}");
+    assert!(curl.contains(&bolide.base_url), "{curl}");
+    let output = Command::new("sh")
+        .arg("-c")
+        .arg(format!("{curl} --silent --fail"))
+        .current_dir(dir.path())
+        .output()
+        .expect("curl");
+    assert!(output.status.success(), "{curl}: {}", String::from_utf8_lossy(&output.stdout));
+    let out = python(step["python"].as_str().expect("script"), "", dir.path());
+    assert_eq!(out.trim(), "10000 landings written");
+    let (_, result) = ada
+        .browser
+        .json("POST", &format!("/api/guides/exercise-1-load/steps/{load_step}/check"), &serde_json::json!({}))
+        .await;
+    assert_eq!(result["passed"], true, "{result}");
+    let (_, verify) = ada.browser.get("/api/guides/exercise-2-verify").await;
+    for (n, step) in verify["guide"]["steps"].as_array().expect("steps").iter().enumerate() {
+        if step["check"].is_null() {
+            continue;
+        }
+        let (_, result) = ada
+            .browser
+            .json("POST", &format!("/api/guides/exercise-2-verify/steps/{n}/check"), &serde_json::json!({}))
+            .await;
+        assert_eq!(result["passed"], true, "exercise 2 step {n}: {result}");
+    }
+    // A curl without the sandbox's credentials is refused, not given a new sandbox.
+    let output = Command::new("curl")
+        .args([
+            "--silent",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            "-u",
+            &format!("{}:wrong", ada.field("username")),
+        ])
+        .arg(format!("{}/api/data/verify", bolide.base_url))
+        .output()
+        .expect("curl");
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "403");
+}
+
+/// With `--gateway-tls-cert`/`--gateway-tls-key` the gateway speaks TLS:
+/// redis-py's `rediss://` (ssl=True) and `redis-cli --tls` connect and
+/// verify the certificate; a plain client gets nowhere.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls_clients_connect_and_verify_the_certificate() {
+    if !python_with_redis() || Command::new("openssl").arg("version").output().is_err() {
+        println!("SKIPPED: needs python3 with redis-py and openssl");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("dir");
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    let made = Command::new("openssl")
+        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1"])
+        .args(["-addext", "subjectAltName=IP:127.0.0.1", "-keyout"])
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .expect("openssl");
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let (cert_arg, key_arg) = (cert.display().to_string(), key.display().to_string());
+    let (_redis, bolide) = start(&["--gateway-tls-cert", &cert_arg, "--gateway-tls-key", &key_arg]);
+    let mut ada = Student::new(&bolide).await;
+    assert_eq!(ada.gateway["tls"], true);
+    assert!(ada.url().starts_with("rediss://"), "{}", ada.url());
+
+    let script = format!(
+        "import os, redis\nr = redis.Redis.from_url(os.environ['GATEWAY_URL'], ssl_ca_certs={cert_arg:?})\n\
+         r.set('tls:key', 'over TLS')\nprint(r.get('tls:key').decode())"
+    );
+    assert_eq!(python(&script, &ada.url(), dir.path()).trim(), "over TLS");
+    let mut args = vec!["--tls".to_string(), "--cacert".to_string(), cert_arg.clone()];
+    args.extend(ada.cli_args());
+    args.extend(["GET", "tls:key"].map(str::to_string));
+    assert_eq!(redis_cli(&args, None).trim(), "over TLS");
+    assert_eq!(ada.browser.console("GET tls:key").await, "\"over TLS\"");
+
+    // Plain RESP to a TLS port: no answer but a closed connection.
+    let mut plain = Raw::connect(&ada);
+    plain.send(&["PING"]);
+    let mut byte = [0u8; 1];
+    let answered = plain.reader.get_mut().read(&mut byte).map(|n| n > 0 && byte[0] == b'+').unwrap_or(false);
+    assert!(!answered, "a plain client must not get a RESP answer");
+}
+
+/// Locally the gateway needs no login and works like the local console:
+/// database 0 of Bolide's Redis, `SELECT` among the student's databases.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn locally_the_gateway_needs_no_login() {
+    let redis = RedisServer::start();
+    let url = redis.url();
+    let bolide = BolideProcess::serve(
+        &[
+            "--redis-url",
+            &url,
+            "--dist",
+            "/nonexistent-dist",
+            "--no-worker",
+            "--gateway-listen",
+            "127.0.0.1:0",
+        ],
+        &[],
+    );
+    let mut browser = Client::of_process(&bolide);
+    let (status, gateway) = browser.get("/api/gateway").await;
+    assert_eq!(status, 200, "{gateway}");
+    assert_eq!(gateway["username"], "default");
+    let port = gateway["port"].to_string();
+    assert_eq!(gateway["url"].as_str(), Some(format!("redis://127.0.0.1:{port}/0").as_str()));
+    let cli = |line: &str| redis_cli(&["-p".to_string(), port.clone()], Some(line));
+    assert_eq!(
+        cli("SET local:k v\nSELECT 1\nSET local:one 1\nMULTI\nINCR local:one\nEXEC\n")
+            .lines()
+            .collect::<Vec<_>>(),
+        ["OK", "OK", "OK", "OK", "QUEUED", "2"]
+    );
+    let mut db0 = common::conn(redis.port(), 0);
+    let mut db1 = common::conn(redis.port(), 1);
+    let get = |conn: &mut redis::Connection, key: &str| -> Option<String> {
+        redis::cmd("GET").arg(key).query(conn).expect("GET")
+    };
+    assert_eq!(get(&mut db0, "local:k").as_deref(), Some("v"));
+    assert_eq!(get(&mut db1, "local:one").as_deref(), Some("2"));
+    assert_eq!(browser.console("GET local:k").await, "\"v\"", "the console is still in database 0");
+    assert!(cli("SELECT 15\n").contains("ERR"), "Bolide's own database stays out of reach");
+}
