@@ -17,7 +17,10 @@
 //! Redis": the connection could not be opened (refused), or the command
 //! failed at once, at its first poll, on a connection already known
 //! closed — before it could have been written (a reply needs the
-//! connection's driver task to run first). A command that failed later (a
+//! connection's driver task to run first; the `redis` crate hands a
+//! command to a driver that has ended back at once, without waiting). The
+//! tests in `backend/tests/faults.rs` restart a real Redis between requests
+//! and fail without this. A command that failed later (a
 //! reply timeout, a connection that broke while it was in flight) may have
 //! run, and is not repeated: its caller answers `503`, and a client that
 //! retries a job's submission sends an `Idempotency-Key`.
@@ -25,9 +28,8 @@
 //! Timeouts are short on purpose: the app must say "Redis down" within a
 //! second or two, not hang a student's page.
 
-use std::time::Duration;
-
 use std::future::Future;
+use std::time::Duration;
 
 use bolide_shared::api::RedisMode;
 use redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig, MultiplexedConnection};
@@ -245,6 +247,23 @@ mod tests {
         assert!(!is_transient(&wrong));
         let no_perm = RedisError::from((ErrorKind::Server(ServerErrorKind::NoPerm), "NOPERM"));
         assert!(!is_transient(&no_perm));
+    }
+
+    #[test]
+    fn only_commands_that_never_left_are_sent_again() {
+        use super::never_reached_redis;
+        use redis::RedisError;
+        use std::io::{Error, ErrorKind};
+        let closed = RedisError::from(Error::from(ErrorKind::BrokenPipe));
+        let refused = RedisError::from(Error::from(ErrorKind::ConnectionRefused));
+        let timed_out = RedisError::from(Error::from(ErrorKind::TimedOut));
+        assert!(never_reached_redis(&closed, true), "closed before it was sent");
+        assert!(!never_reached_redis(&closed, false), "closed while in flight: it may have run");
+        assert!(never_reached_redis(&refused, false), "no connection to send it on");
+        assert!(!never_reached_redis(&timed_out, true) && !never_reached_redis(&timed_out, false));
+        let wrong =
+            RedisError::from((redis::ErrorKind::Server(redis::ServerErrorKind::ResponseError), "ERR"));
+        assert!(!never_reached_redis(&wrong, true), "Redis's own answer");
     }
 
     #[test]
