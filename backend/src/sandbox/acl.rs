@@ -118,7 +118,7 @@ fn feature_patterns(owner: &Owner) -> Vec<String> {
     vec![
         format!("~{}*", owner.data_prefix),
         format!("~{}*", owner.key("")),
-        format!("~bolide:guides:{{{}}}:*", owner.owner),
+        format!("~{}*", owner.guides_key("")),
     ]
 }
 
