@@ -18,6 +18,7 @@
 //! In logical database [`crate::sandbox::SYSTEM_DB`] (15), which the console
 //! can never select (see [`crate::sandbox`]).
 
+pub mod help_table;
 pub mod housekeeping;
 pub mod limits;
 pub mod namespace;
@@ -29,7 +30,7 @@ use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequestParts, State};
 use axum::http::request::Parts;
-use axum::routing::post;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use bolide_shared::api::{ConsoleRequest, ConsoleResponse};
 use bolide_shared::commands::policy::{Databases, Mode};
@@ -65,7 +66,10 @@ impl ConsolePolicy {
 }
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/console", post(console)).layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+    Router::new()
+        .route("/console", post(console))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .route("/commands/help", get(help_table::help_table))
 }
 
 /// Runs one line. `200` with redis-cli's text for every line read (refusals
