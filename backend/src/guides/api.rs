@@ -62,7 +62,8 @@ async fn one(
     let learner = Learner::of(sandbox);
     let progress = progress::read(&state, &learner, guide).await?;
     let environment = environment::of(&state).await;
-    Ok(Json(GuideView { guide: guide.filled(&environment), progress, environment }))
+    let guide = super::markdown::render(guide.filled(&environment));
+    Ok(Json(GuideView { guide, progress, environment }))
 }
 
 async fn check(

@@ -15,6 +15,8 @@
 //! - [`restart`] runs the persistence exercise on the embedded Redis;
 //! - [`environment`] tells the guides this Redis's port, version and start
 //!   command;
+//! - [`markdown`] renders the guides' Markdown to safe HTML and console
+//!   text, so the browser app carries no Markdown parser;
 //! - [`api`] is the HTTP surface, `/api/guides…`.
 
 pub mod api;
@@ -22,6 +24,7 @@ pub mod catalog;
 pub mod checks;
 pub mod environment;
 pub mod learner;
+pub mod markdown;
 pub mod progress;
 pub mod reset;
 pub mod restart;
