@@ -33,6 +33,7 @@ pub mod guides;
 pub mod health;
 pub mod jobs;
 pub mod lease;
+pub mod precompressed;
 pub mod redis_conn;
 pub mod sandbox;
 pub mod server;

@@ -11,6 +11,7 @@ use axum::Router;
 use bolide_shared::api::RedisMode;
 use thiserror::Error;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::trace::TraceLayer;
 
 use crate::console::rate::RateLimits;
@@ -254,7 +255,10 @@ impl AppState {
     }
 }
 
-/// The API, under `/api`: JSON in, JSON out, JSON errors.
+/// The API, under `/api`: JSON in, JSON out, JSON errors. Answers are
+/// compressed as the request accepts, at a fast level (they differ per
+/// request; a guide's or a page of landings is ~4× smaller so), except
+/// those already compressed once (the console's help table).
 pub fn api_router(state: AppState) -> Router {
     Router::new()
         .merge(crate::health::router())
@@ -271,6 +275,7 @@ pub fn api_router(state: AppState) -> Router {
             state.sandboxes().clone(),
             crate::sandbox::cross_site::reject_cross_site,
         ))
+        .layer(CompressionLayer::new().quality(CompressionLevel::Precise(4)))
         .with_state(state)
 }
 
@@ -386,6 +391,9 @@ async fn listen_and_serve(
     println!("Bolide listening on http://{addr}");
     tracing::info!(%addr, dist = %config.dist.display(), "serving");
     let housekeeping = tokio::spawn(crate::console::housekeeping::run(state.relay().clone()));
+    // The console's help table is compressed once, now, rather than on the
+    // first visitor's request.
+    tokio::task::spawn_blocking(crate::console::help_table::prepare);
     // One signal stops both the HTTP server and the in-process job worker,
     // side by side: the worker's running job finishes (or is handed back)
     // while HTTP drains, and both are done before Redis stops.

@@ -612,3 +612,49 @@ async fn every_refused_command_in_the_table_is_refused() {
         assert_eq!(snapshot(&redis), before, "nothing changed");
     }
 }
+
+/// `GET /api/commands/help`: the table the browser's HELP, Tab and hints
+/// read, the same as the compiled one, compressed as the request accepts,
+/// and a `304` for a browser that has it already; HELP on the server
+/// answers from the same table.
+#[tokio::test]
+async fn the_help_table_is_served_once_compressed_and_revalidated() {
+    use bolide_shared::commands::help::HelpTable;
+
+    let redis = RedisServer::start();
+    let router = router(&redis, Tenancy::Shared);
+    let get = |headers: Vec<(&'static str, String)>| {
+        let router = router.clone();
+        async move {
+            let mut request = Request::get("/api/commands/help");
+            for (name, value) in headers {
+                request = request.header(name, value);
+            }
+            router.oneshot(request.body(Body::empty()).expect("request")).await.expect("infallible")
+        }
+    };
+    let plain = get(vec![]).await;
+    assert_eq!(plain.status(), StatusCode::OK);
+    assert!(plain.headers().get(header::CONTENT_ENCODING).is_none());
+    assert_eq!(plain.headers()[header::CACHE_CONTROL], "no-cache");
+    assert_eq!(plain.headers()[header::CONTENT_TYPE], "application/json");
+    let etag = plain.headers()[header::ETAG].to_str().expect("etag").to_owned();
+    let body = plain.into_body().collect().await.expect("body").to_bytes();
+    let table: HelpTable = serde_json::from_slice(&body).expect("a help table");
+    assert_eq!(&table, HelpTable::compiled());
+
+    let brotli = get(vec![("accept-encoding", "gzip, deflate, br".into())]).await;
+    assert_eq!(brotli.headers()[header::CONTENT_ENCODING], "br");
+    assert_eq!(brotli.headers()[header::VARY], "accept-encoding");
+    let compressed = brotli.into_body().collect().await.expect("body").to_bytes();
+    assert!(compressed.len() * 4 < body.len(), "{} of {}", compressed.len(), body.len());
+    let gzip = get(vec![("accept-encoding", "gzip".into())]).await;
+    assert_eq!(gzip.headers()[header::CONTENT_ENCODING], "gzip");
+
+    let again = get(vec![("if-none-match", etag.clone())]).await;
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    assert!(again.into_body().collect().await.expect("body").to_bytes().is_empty());
+
+    let mut browser = Browser::new(&router);
+    assert_eq!(browser.out("HELP GET").await, table.help_text(&[b"GET".to_vec()]));
+}

@@ -445,10 +445,15 @@ async fn guides_show_this_redis() {
         .redis_version
         .as_deref()
         .is_some_and(|v| v.starts_with('7') || v.starts_with('8')));
-    let body = &view.guide.steps[0].body_markdown;
-    assert!(body.contains(&format!("127.0.0.1:{port}")), "{body}");
-    assert!(body.contains("--redis-url"), "no start command for an external Redis: {body}");
-    assert!(!body.contains("{{"), "{body}");
+    // The API sends the step rendered (placeholders filled in first), as
+    // HTML for the page and as text for the console's TUTORIAL.
+    for body in [&view.guide.steps[0].body_html, &view.guide.steps[0].body_text] {
+        assert!(body.contains(&format!("127.0.0.1:{port}")), "{body}");
+        assert!(body.contains("--redis-url"), "no start command for an external Redis: {body}");
+        assert!(!body.contains("{{"), "{body}");
+    }
+    assert!(view.guide.steps[0].body_html.contains("<p>"), "{}", view.guide.steps[0].body_html);
+    assert!(view.guide.steps[0].body_markdown.is_empty(), "the Markdown stays on the server");
     let python = client.guide("redis-from-python").await;
     let script = python.guide.steps[1].python.as_deref().expect("a script");
     assert!(script.contains(&format!("redis://127.0.0.1:{port}/0")), "{script}");

@@ -63,6 +63,17 @@ pub async fn console(line: &str) -> Result<ConsoleResponse, ApiError> {
     Err(error_from(status, &text))
 }
 
+/// `GET /api/commands/help`: the console's help table (every command's
+/// syntax, summary, since, group and Bolide note), for `HELP`, Tab
+/// completion and the hints. Sorted on arrival, whatever the order sent.
+pub async fn help_table() -> Result<bolide_shared::commands::help::HelpTable, ApiError> {
+    let response = Request::get("/api/commands/help")
+        .send()
+        .await
+        .map_err(|err| ApiError::Unreachable(err.to_string()))?;
+    decode::<bolide_shared::commands::help::HelpTable>(response).await.map(|table| table.sorted())
+}
+
 fn error_from(status: u16, text: &str) -> ApiError {
     match serde_json::from_str::<ErrorBody>(text) {
         Ok(body) => ApiError::Server { status, code: body.error.code, message: body.error.message },

@@ -10,10 +10,11 @@ use bolide_frontend::console::state::{classify, ConsoleAction, ConsoleState, Loc
 use bolide_frontend::console::tutorial::TutorialWord;
 use bolide_frontend::widgets::code_panel::{python_text, rust_text, Target};
 use bolide_frontend::widgets::terminal::entry::EntryStatus;
-use bolide_frontend::widgets::terminal::history;
 use bolide_frontend::widgets::terminal::input::{split_paste, utf16_to_byte};
+use bolide_frontend::widgets::terminal::{help_table, history};
 use bolide_shared::api::ConsoleResponse;
 use bolide_shared::cli::Reply;
+use bolide_shared::commands::help::HelpTable;
 use bolide_shared::snippets;
 use wasm_bindgen_test::*;
 use yew::Reducible;
@@ -85,6 +86,20 @@ fn help_clear_and_blank_lines_are_answered_locally() {
     assert_eq!(classify("CLEAR now"), LocalLine::Remote);
     assert!(matches!(classify("help set"), LocalLine::Help(_)));
     assert_eq!(classify("GET \"open"), LocalLine::Remote);
+
+    // Before the help table has arrived, HELP goes to the server (which
+    // answers it from the same table). This is the only test that sets it.
+    assert!(help_table::get().is_none());
+    let state = reduce(Rc::new(ConsoleState::default()), ConsoleAction::Enqueue(vec!["HELP GET".into()]));
+    let state = start(state);
+    assert_eq!(state.in_flight.as_ref().map(|(_, line)| line.as_str()), Some("HELP GET"));
+    assert!(help_table::complete("hgetal").is_empty() && help_table::hint("get").is_none());
+
+    // The table as the server sends it, through JSON.
+    let json = serde_json::to_string(HelpTable::compiled()).expect("serialize");
+    help_table::set(serde_json::from_str::<HelpTable>(&json).expect("parse").sorted());
+    assert_eq!(help_table::complete("hgetal"), ["hgetall"]);
+    assert_eq!(help_table::hint("get").as_deref(), Some(" key"));
 
     let state = Rc::new(ConsoleState::default());
     let state = reduce(state, ConsoleAction::Enqueue(vec!["".into(), "HELP GET".into(), "CLEAR".into()]));

@@ -111,6 +111,22 @@ ensure_brotli() {
   command -v brotli >/dev/null 2>&1 || apt_install brotli
 }
 
+# Lighthouse, for bench/src/bin/lighthouse.rs (performance scores of the
+# release build), at the version tools/lighthouse/package.json pins, from
+# its lock file. It drives Debian's Chromium (CHROME_PATH); nothing here
+# downloads a browser.
+ensure_lighthouse() {
+  command -v npm >/dev/null 2>&1 || apt_install npm
+  ensure_browser
+  local want have
+  want=$(node -p "require('./tools/lighthouse/package.json').dependencies.lighthouse")
+  have=$(node -p "require('./tools/lighthouse/node_modules/lighthouse/package.json').version" 2>/dev/null || true)
+  if [ "$have" != "$want" ]; then
+    say "installing lighthouse $want (npm ci in tools/lighthouse, once)"
+    PUPPETEER_SKIP_DOWNLOAD=1 npm ci --prefix tools/lighthouse --no-audit --no-fund >&2
+  fi
+}
+
 # Everything `bolide serve` needs to build and run.
 ensure_run_tools() {
   ensure_rust

@@ -152,8 +152,8 @@ fn is_refusal(message: &str) -> bool {
 /// The command's name as the table knows it (`"CONFIG GET"`), or the first
 /// argument in upper case for a command the table does not know.
 fn command_name(args: &[String]) -> String {
-    match crate::commands::resolve(args) {
-        Some(spec) => spec.name.to_owned(),
+    match crate::commands::resolve_name(args) {
+        Some(name) => name.to_owned(),
         None => args.first().map(|name| name.to_ascii_uppercase()).unwrap_or_default(),
     }
 }

@@ -418,6 +418,14 @@ def render(rows, version):
             "        group: %s," % rust_str(r["group"]),
             "    },",
         ]
+    lines += [
+        "];",
+        "",
+        "/// The same commands' names, in the same order: what the browser app needs",
+        "/// to recognise a command, without the rest of the table.",
+        "pub static NAMES: &[&str] = &[",
+    ]
+    lines += ["    %s," % rust_str(r["name"]) for r in rows]
     lines += ["];", ""]
     return "\n".join(lines)
 

@@ -23,6 +23,7 @@
 //! can never select (see [`crate::sandbox`]).
 
 pub mod connection_state;
+pub mod help_table;
 pub mod housekeeping;
 pub mod limits;
 pub mod namespace;
@@ -34,7 +35,7 @@ use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequestParts, State};
 use axum::http::request::Parts;
-use axum::routing::post;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use bolide_shared::api::{ConsoleRequest, ConsoleResponse};
 use bolide_shared::commands::policy::{Databases, Mode};
@@ -63,7 +64,10 @@ pub fn command_mode(tenancy: Tenancy) -> Mode {
 }
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/console", post(console)).layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+    Router::new()
+        .route("/console", post(console))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .route("/commands/help", get(help_table::help_table))
 }
 
 /// Runs one line. `200` with redis-cli's text for every line read (refusals

@@ -67,7 +67,8 @@ async fn one(
     let guide = catalog::find(&id)?;
     let progress = progress::read(state.sandboxes(), &sandbox, guide).await?;
     let environment = environment::of(&state, &sandbox, &headers).await;
-    Ok(Json(GuideView { guide: guide.filled(&environment), progress, environment }))
+    let guide = super::markdown::render(guide.filled(&environment));
+    Ok(Json(GuideView { guide, progress, environment }))
 }
 
 async fn check(

@@ -16,12 +16,15 @@
 //! - [`restart`] runs the persistence exercise on the embedded Redis;
 //! - [`environment`] tells the guides this Redis's port, version and start
 //!   command;
+//! - [`markdown`] renders the guides' Markdown to safe HTML and console
+//!   text, so the browser app carries no Markdown parser;
 //! - [`api`] is the HTTP surface, `/api/guides…`.
 
 pub mod api;
 pub mod catalog;
 pub mod checks;
 pub mod environment;
+pub mod markdown;
 pub mod progress;
 pub mod reset;
 pub mod restart;

@@ -11,13 +11,23 @@
 //! visit's files) three times — as a browser does (`Accept-Encoding: gzip,
 //! deflate, br`), gzip only, and uncompressed — and adds up the bytes the
 //! server sent, plus the first API call the app makes (`/api/health`).
-//! Then it reads the wasm's sections (the code, the data — mostly string
-//! constants such as the command table —, the rest) and its largest
-//! function bodies and data segments.
+//! Then it opens each page (`/`, `/console`, `/data`, `/jobs`, `/guides`
+//! and a guide) in a fresh headless Chromium (an empty cache: a first
+//! visit), waits until the app has drawn it and the network is quiet, and
+//! adds up what the browser itself counts as received
+//! (`performance.getEntries()`' `transferSize`: headers and bodies as they
+//! came over the wire, every request the page made, API calls included),
+//! against the target of 250 KB. `--no-browser` skips that part.
+//! Last, it reads the wasm's sections (the code, the data — string
+//! constants —, the rest) and its largest function bodies and data
+//! segments.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use std::time::{Duration, Instant};
+
+use bolide_tests::browser::Browser;
 use bolide_tests::{http, BolideProcess};
 use clap::Parser;
 
@@ -29,7 +39,16 @@ struct Args {
     /// How many of the largest function bodies and data segments to list.
     #[arg(long, default_value_t = 8)]
     top: usize,
+    /// Skip the per-page first visits in Chromium.
+    #[arg(long)]
+    no_browser: bool,
 }
+
+/// The pages a first visit may start on.
+const PAGES: [&str; 6] = ["/", "/console", "/data", "/jobs", "/guides", "/guides/redis-basics"];
+
+/// What a first visit to any page may download (issue #17).
+const BUDGET_BYTES: u64 = 250 * 1000;
 
 const ENCODINGS: [(&str, &str); 3] =
     [("browser", "gzip, deflate, br"), ("gzip", "gzip"), ("none", "identity")];
@@ -83,6 +102,9 @@ async fn main() {
         ratio(totals[1], totals[2]),
         ratio(totals[0], totals[1])
     );
+    if !args.no_browser {
+        first_visits(&bolide).await;
+    }
     drop(bolide);
 
     for name in files.iter().filter(|name| name.ends_with(".wasm")) {
@@ -94,6 +116,93 @@ async fn main() {
             Err(err) => println!("  not a wasm module I can read: {err}"),
         }
     }
+}
+
+/// Each page's first visit in a fresh Chromium: every request and what it
+/// cost on the wire, as the browser counts it.
+async fn first_visits(bolide: &BolideProcess) {
+    println!();
+    println!("First visit per page, in headless Chromium (bytes received, headers included):");
+    println!("{:<24} {:>9} {:>9} {:>9} {:>9}  requests", "page", "total", "wasm", "api", "other");
+    for page in PAGES {
+        let browser = Browser::start().await;
+        let client = &browser.client;
+        client.goto(&bolide.url(page)).await.unwrap_or_else(|err| panic!("open {page}: {err}"));
+        wait_until_drawn(client).await;
+        let entries = transfers(client).await;
+        browser.close().await;
+        let mut sums = [0u64; 3];
+        for (name, size) in &entries {
+            let kind = if name.ends_with(".wasm") {
+                0
+            } else if name.contains("/api/") {
+                1
+            } else {
+                2
+            };
+            sums[kind] += size;
+        }
+        let total: u64 = sums.iter().sum();
+        let verdict = if total <= BUDGET_BYTES { "within" } else { "OVER" };
+        println!(
+            "{page:<24} {total:>9} {:>9} {:>9} {:>9}  {} ({verdict} {} KB)",
+            sums[0],
+            sums[1],
+            sums[2],
+            entries.len(),
+            BUDGET_BYTES / 1000
+        );
+        let api: Vec<String> = entries
+            .iter()
+            .filter(|(name, _)| name.contains("/api/"))
+            .map(|(name, size)| {
+                format!("{} {size}", name.split_once("/api/").map_or(name.as_str(), |(_, p)| p))
+            })
+            .collect();
+        if !api.is_empty() {
+            println!("{:<24} api: {}", "", api.join(", "));
+        }
+    }
+}
+
+/// Until the app has replaced the loading state, then until no request has
+/// started for a second (the page's first API calls are done).
+async fn wait_until_drawn(client: &fantoccini::Client) {
+    for _ in 0..400 {
+        let booting = client.execute("return document.getElementById('boot') !== null", vec![]).await;
+        if booting.ok().and_then(|v| v.as_bool()) == Some(false) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let mut count = 0;
+    let mut quiet_since = Instant::now();
+    while quiet_since.elapsed() < Duration::from_secs(1) {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let now = transfers(client).await.len();
+        if now != count {
+            count = now;
+            quiet_since = Instant::now();
+        }
+    }
+}
+
+/// Every request of the page so far: (URL, bytes received).
+async fn transfers(client: &fantoccini::Client) -> Vec<(String, u64)> {
+    let script = "return performance.getEntriesByType('navigation').concat(performance.getEntriesByType('resource')).map(e => [e.name, e.transferSize])";
+    let value = client.execute(script, vec![]).await.expect("performance entries");
+    value
+        .as_array()
+        .map(|entries| {
+            entries
+                .iter()
+                .filter_map(|entry| {
+                    let name = entry.get(0)?.as_str()?.to_owned();
+                    Some((name, entry.get(1)?.as_f64()? as u64))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn ratio(a: usize, b: usize) -> f64 {

@@ -6,7 +6,9 @@
 //! the student sees the same console either way. The hook owns the two
 //! effects that do I/O: start the next queued line when nothing runs, and
 //! carry out a started line, sending it to `POST /api/console`, or, for a
-//! tutorial word, to the guides API ([`tutorial::run`]).
+//! tutorial word, to the guides API ([`tutorial::run`]). It also fetches
+//! the help table `HELP`, Tab and the hints read, once per page
+//! ([`help_table`]).
 //!
 //! Until the server has answered a line, the prompt is built from the health
 //! check (`host:port>`, as redis-cli shows it when it connects); afterwards
@@ -21,6 +23,27 @@ use super::tutorial;
 use crate::api;
 use crate::api::failure_message;
 use crate::health::{ServerStatus, StatusContext};
+use crate::widgets::terminal::help_table;
+
+thread_local! {
+    /// A help table fetch is under way (a second console starts none).
+    static FETCHING_HELP: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Fetches the console's help table unless it is here or on its way; a
+/// failed fetch is tried again by the next console that appears.
+fn fetch_help_table() {
+    if help_table::get().is_some() || FETCHING_HELP.with(|fetching| fetching.replace(true)) {
+        return;
+    }
+    wasm_bindgen_futures::spawn_local(async {
+        let result = api::help_table().await;
+        FETCHING_HELP.with(|fetching| fetching.set(false));
+        if let Ok(table) = result {
+            help_table::set(table);
+        }
+    });
+}
 
 /// redis-cli's prompt when it has no connection.
 const NOT_CONNECTED: &str = "not connected>";
@@ -52,6 +75,8 @@ pub struct ConsoleSession {
 pub fn use_console_session(tutorial: TutorialOptions) -> ConsoleSession {
     let status = use_context::<StatusContext>();
     let state = use_reducer(ConsoleState::default);
+    // HELP, Tab and the hints read the help table: fetched once per page.
+    use_effect_with((), |_| fetch_help_table());
 
     // What the health check says about the prompt; `None` while unknown.
     let (health_prompt, host, port) = match status.as_deref() {

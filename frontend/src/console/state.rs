@@ -15,9 +15,11 @@
 //!
 //! # What is answered here
 //!
-//! Like redis-cli, the console answers `HELP` and `CLEAR` itself (from the
-//! command table in `bolide-shared`, which the server uses for the same
-//! commands), so they work even when the server does not answer; a blank
+//! Like redis-cli, the console answers `HELP` and `CLEAR` itself (`HELP`
+//! from the help table the console fetched once, see
+//! [`help_table`], which the server uses for the same
+//! command; until it has arrived, `HELP` goes to the server), so they work
+//! even when the server does not answer; a blank
 //! line just repeats the prompt. The tutorial words (`TUTORIAL`, `NEXT`,
 //! `PREV`, `T<n>`, see [`tutorial`]) are Bolide's own: they
 //! take their turn in the queue like any line, but the page carries them out
@@ -29,11 +31,11 @@ use std::rc::Rc;
 
 use bolide_shared::api::ConsoleResponse;
 use bolide_shared::cli::split_args;
-use bolide_shared::commands::help::help_text;
 use yew::Reducible;
 
 use crate::widgets::code_panel::LastCall;
 use crate::widgets::terminal::entry::{Entry, EntryStatus};
+use crate::widgets::terminal::help_table;
 
 use super::tutorial::{self, TutorialWord};
 
@@ -160,8 +162,15 @@ impl ConsoleState {
             LocalLine::Clear => self.entries.clear(),
             LocalLine::Help(args) => {
                 let output = match args.get(1..) {
-                    Some([topic]) if tutorial::is_help_topic(topic) => tutorial::HELP_TEXT.to_owned(),
-                    topics => help_text(topics.unwrap_or_default()),
+                    Some([topic]) if tutorial::is_help_topic(topic) => Some(tutorial::HELP_TEXT.to_owned()),
+                    topics => help_table::help_text(topics.unwrap_or_default()),
+                };
+                let Some(output) = output else {
+                    // The help table has not arrived yet: the server
+                    // answers `HELP` from the same table.
+                    let id = self.push_entry(prompt, line.clone(), EntryStatus::Running);
+                    self.in_flight = Some((id, line));
+                    return;
                 };
                 self.last = Some(Rc::new(LastCall {
                     args: args.iter().map(|arg| String::from_utf8_lossy(arg).into_owned()).collect(),

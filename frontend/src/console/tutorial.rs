@@ -16,8 +16,8 @@
 //! - on the Console page, the guide last opened (remembered in
 //!   `localStorage`), else the first one not finished.
 //!
-//! The step is printed as plain text: its Markdown without the marks
-//! ([`to_plain_text`]), the lines to try, a quiz's question and choices,
+//! The step is printed as plain text: its Markdown without the marks (the
+//! `body_text` the server rendered), the lines to try, a quiz's question and choices,
 //! and a reminder of the words.
 
 use bolide_shared::guides::{GuideList, GuideProgress, GuideView};
@@ -25,7 +25,6 @@ use web_sys::Storage;
 
 use crate::api::failure_message;
 use crate::api::{self, ApiError};
-use crate::widgets::markdown::to_plain_text;
 
 /// The `localStorage` key of the guide the console's words drive.
 pub const CURRENT_GUIDE_KEY: &str = "bolide.guides.current";
@@ -120,10 +119,10 @@ pub fn step_text(view: &GuideView, step: usize) -> String {
         current.title,
         if done { "  ✓ done" } else { "" }
     );
-    let body = to_plain_text(&current.body_markdown);
+    let body = &current.body_text;
     if !body.is_empty() {
         out.push('\n');
-        out.push_str(&body);
+        out.push_str(body);
         out.push('\n');
     }
     if !current.runnable.is_empty() {

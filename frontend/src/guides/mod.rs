@@ -3,7 +3,7 @@
 //!
 //! Here: the two pages ([`list`], [`view`]), their components (one per
 //! file: [`card`], [`outline`], [`step`], [`check`], [`quiz`], [`restart`],
-//! [`markdown`]), the guide page's reducer ([`state`]) and the [`hooks`]
+//! [`html`]), the guide page's reducer ([`state`]) and the [`hooks`]
 //! that call the guides API. The guide page embeds the console through
 //! what [`crate::console`] exports (its session hook), nothing deeper.
 //!
@@ -15,8 +15,8 @@
 pub mod card;
 pub mod check;
 pub mod hooks;
+pub mod html;
 pub mod list;
-pub mod markdown;
 pub mod outline;
 pub mod quiz;
 pub mod restart;

@@ -10,7 +10,7 @@ use bolide_shared::guides::GuideView;
 use yew::prelude::*;
 
 use crate::guides::check::GuideCheck;
-use crate::guides::markdown::GuideMarkdown;
+use crate::guides::html::GuideHtml;
 use crate::guides::quiz::GuideQuiz;
 use crate::guides::restart::GuideRestart;
 use crate::guides::state::{needs_restart, CheckStatus, RestartStatus};
@@ -109,7 +109,7 @@ pub fn guide_step(props: &GuideStepProps) -> Html {
                     <span class="guide-step__done" title="Done">{ " ✓" }</span>
                 }
             </h2>
-            <GuideMarkdown markdown={AttrValue::from(step.body_markdown.clone())} />
+            <GuideHtml html={AttrValue::from(step.body_html.clone())} />
             // The persistence exercise restarts Redis first, then reads.
             { restart }
             { snippets }

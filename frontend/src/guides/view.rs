@@ -18,7 +18,7 @@ use yew::prelude::*;
 use yew_router::prelude::*;
 
 use super::hooks::{use_guide, GuideHandle};
-use super::markdown::GuideMarkdown;
+use super::html::GuideHtml;
 use super::outline::GuideOutline;
 use super::step::GuideStep;
 use crate::route::Route;
@@ -124,8 +124,8 @@ pub fn guide_page(props: &GuidePageProps) -> Html {
             }
             <div class="guide-layout">
                 <div class="guide-main">
-                    if current == 0 && !view.guide.intro_markdown.is_empty() {
-                        <GuideMarkdown class="guide-intro" markdown={AttrValue::from(view.guide.intro_markdown.clone())} />
+                    if current == 0 && !view.guide.intro_html.is_empty() {
+                        <GuideHtml class="guide-intro" html={AttrValue::from(view.guide.intro_html.clone())} />
                     }
                     <GuideStep
                         key={format!("{guide_id}/{current}")}

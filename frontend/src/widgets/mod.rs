@@ -15,14 +15,12 @@
 //! - [`terminal`]: the redis-cli screen and input line (the Console page's
 //!   and every guide's).
 //! - [`code_panel`]: a command as a Python and a Rust program.
-//! - [`copy_button`], [`inline_code`] (a sentence's `code` spans), [`markdown`] (Markdown to safe HTML and to plain
-//!   text), [`status_badge`], [`top_nav`], [`upcoming`].
+//! - [`copy_button`], [`inline_code`] (a sentence's `code` spans), [`status_badge`], [`top_nav`], [`upcoming`].
 
 pub mod charts;
 pub mod code_panel;
 pub mod copy_button;
 pub mod inline_code;
-pub mod markdown;
 pub mod status_badge;
 pub mod terminal;
 pub mod top_nav;

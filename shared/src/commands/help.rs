@@ -12,8 +12,13 @@
 //! summary, since and group of each command, which the table generator
 //! reads from `COMMAND DOCS`).
 //!
-//! Both the browser and the server call these functions, so `HELP` answers
-//! the same whichever side handles it, and nothing here touches the network.
+//! Both the browser and the server answer with [`HelpTable`]'s methods, so
+//! `HELP` answers the same whichever side handles it, and nothing here
+//! touches the network. The server reads the table compiled in
+//! ([`HelpTable::compiled`], behind the free functions [`help_text`],
+//! [`complete`] and [`hint`]); the browser app gets the same table as JSON
+//! from `GET /api/commands/help` once, so the command docs (most of the
+//! command table's bytes) are not part of the app's first download.
 //!
 //! # Where Bolide deliberately differs
 //!
@@ -35,37 +40,66 @@
 //! - Hints find subcommands the way redis-cli 7.0 does (`CONFIG GET`), and
 //!   Bolide's own console commands (`HELP`, `CLEAR`) have hints too.
 
+use std::sync::LazyLock;
+
+use serde::{Deserialize, Serialize};
+
 use super::policy::{policy, Policy};
-use super::{all, builtins, groups, lookup, lookup_sub, CommandSpec, REDIS_VERSION};
+use super::{all, builtins, groups, CommandSpec, REDIS_VERSION};
 use crate::cli::split_args;
 
 /// The group of Bolide's own console commands (`HELP`, `CLEAR`); `HELP
 /// @console` lists them.
 const CONSOLE_GROUP: &str = "console";
 
-/// What redis-cli 7.0 prints for `HELP` followed by `args` (the words after
-/// `HELP`, already split like any console line), as plain text with `\n`
-/// line breaks and no trailing newline.
+/// What `HELP`, completion and hints read of one command: the fields
+/// redis-cli's help uses, and Bolide's `bolide:` note.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HelpEntry {
+    /// As in the command table: upper case, `"CONFIG GET"` for a subcommand.
+    pub name: String,
+    /// The arguments, without the name (see [`CommandSpec::syntax`]).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub syntax: String,
+    pub summary: String,
+    /// Empty for Bolide's own console commands.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub since: String,
+    pub group: String,
+    /// What follows `  bolide: ` for a command the console refuses or runs
+    /// only on the student's own machine (`refused — scripting is ...`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bolide: Option<String>,
+}
+
+/// Everything `HELP`, Tab completion and the hints need, apart from the
+/// rest of the command table (key specs, flags, categories), which only
+/// the server reads.
 ///
-/// - `HELP` alone: how to use help, and the list of groups.
-/// - `HELP SET`, `HELP set`, `HELP CONFIG GET`: every command whose name
-///   starts with these words, so `HELP CONFIG` lists `CONFIG` and all its
-///   subcommands. Each block is redis-cli's:
+/// # Why a table of its own
 ///
-///   ```text
-///
-///     SET key value [NX|XX] [GET] [EX seconds|PX milliseconds|...]
-///     summary: Set the string value of a key
-///     since: 1.0.0
-///     group: string
-///   ```
-///
-///   (the output starts with an empty line, as redis-cli's does).
-/// - `HELP @hash`: every command of the group, without the `group:` line.
-///
-/// Refused and local-only commands get a `  bolide: ...` line with the
-/// reason. Unknown commands and groups get a one-line explanation where
-/// redis-cli prints nothing.
+/// The command docs are most of the command table's bytes, and the browser
+/// app needs them only once the console is used. So the server builds this
+/// table once from the compiled-in command table ([`HelpTable::compiled`])
+/// and serves it as JSON (`GET /api/commands/help`); the browser app
+/// fetches it when a console appears and keeps it, so completion, hints
+/// and `HELP` then work without the network. Both sides answer with the
+/// same methods on the same data, so `HELP` reads the same whichever side
+/// handles it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HelpTable {
+    /// The Redis version the command table was generated from.
+    pub redis_version: String,
+    /// The `COMMAND DOCS` groups, sorted, without Bolide's `console`.
+    pub groups: Vec<String>,
+    /// Every command `HELP` knows, sorted by name: Redis's and Bolide's
+    /// console commands merged.
+    pub commands: Vec<HelpEntry>,
+}
+
+static COMPILED: LazyLock<HelpTable> = LazyLock::new(HelpTable::build);
+
+/// [`HelpTable::help_text`] on the compiled-in table (the server's side).
 ///
 /// ```
 /// use bolide_shared::commands::help::help_text;
@@ -79,46 +113,10 @@ const CONSOLE_GROUP: &str = "console";
 /// assert!(eval.ends_with("  bolide: refused — scripting is disabled in Bolide's console"));
 /// ```
 pub fn help_text(args: &[Vec<u8>]) -> String {
-    let words: Vec<String> = args.iter().map(|arg| String::from_utf8_lossy(arg).into_owned()).collect();
-    let Some(first) = words.first() else {
-        return generic_help();
-    };
-    let mut out = String::new();
-    if let Some(group) = first.strip_prefix('@').and_then(known_group) {
-        for spec in entries().filter(|spec| spec.group == group) {
-            push_command_help(&mut out, spec, false);
-        }
-    } else {
-        for spec in entries() {
-            let name: Vec<&str> = spec.name.split(' ').collect();
-            let matches = words.len() <= name.len()
-                && words.iter().zip(&name).all(|(word, part)| word.eq_ignore_ascii_case(part));
-            if matches {
-                push_command_help(&mut out, spec, true);
-            }
-        }
-    }
-    if out.is_empty() {
-        return no_help(&words);
-    }
-    // redis-cli ends with one more empty line; the console adds its own.
-    while out.ends_with('\n') {
-        out.pop();
-    }
-    out
+    HelpTable::compiled().help_text(args)
 }
 
-/// The command names (and, after `HELP `, the `@group`s) that complete
-/// `line`, for the Tab key: each is the whole new line, as redis-cli's
-/// completion offers it.
-///
-/// Like redis-cli, the typed text is matched case-insensitively against
-/// the start of every command name, subcommands included (`config g`
-/// completes to `config get`); after `help ` the groups are offered first,
-/// then the commands. The completion is in lower case when the word being
-/// completed starts with a lower-case letter, upper case otherwise (group
-/// names are always lower case, as `HELP` spells them). A blank line
-/// completes to nothing, so Tab can move the focus on instead.
+/// [`HelpTable::complete`] on the compiled-in table.
 ///
 /// ```
 /// use bolide_shared::commands::help::complete;
@@ -129,48 +127,10 @@ pub fn help_text(args: &[Vec<u8>]) -> String {
 /// assert!(complete("").is_empty());
 /// ```
 pub fn complete(line: &str) -> Vec<String> {
-    if line.trim().is_empty() {
-        return Vec::new();
-    }
-    let (start, with_groups) = match line.get(..5) {
-        Some(head) if head.eq_ignore_ascii_case("help ") => {
-            let rest = &line[5..];
-            (line.len() - rest.trim_start_matches(is_c_space).len(), true)
-        }
-        _ => (0, false),
-    };
-    let (before, word) = line.split_at(start);
-    let lower = word.chars().find(char::is_ascii_alphabetic).is_some_and(|c| c.is_ascii_lowercase());
-    let mut out = Vec::new();
-    if with_groups {
-        for group in groups().iter().copied().chain([CONSOLE_GROUP]) {
-            if starts_with_ignore_case(&format!("@{group}"), word) {
-                out.push(format!("{before}@{group}"));
-            }
-        }
-    }
-    for spec in entries() {
-        if starts_with_ignore_case(spec.name, word) {
-            let name = if lower { spec.name.to_ascii_lowercase() } else { spec.name.to_owned() };
-            out.push(format!("{before}{name}"));
-        }
-    }
-    out
+    HelpTable::compiled().complete(line)
 }
 
-/// The grey hint redis-cli shows after the cursor while a line is typed:
-/// the command's syntax without the arguments already typed, e.g.
-/// `" value [NX|XX] ..."` for `SET k`.
-///
-/// This is redis-cli 7.0's `hintsCallback`: the line is split as redis-cli
-/// splits it; the first word (or the first two, for a subcommand such as
-/// `CONFIG GET`) names the command; then one word of the syntax is dropped
-/// for each argument typed after it, stopping at the first optional part
-/// (`[`), so `SET k v NX` still shows `[NX|XX] [GET] ...`. The hint starts
-/// with a space unless the line already ends with whitespace.
-///
-/// `None` when there is nothing to show: an empty line, an unknown command,
-/// a line that does not split (an open quote), or nothing left to hint.
+/// [`HelpTable::hint`] on the compiled-in table.
 ///
 /// ```
 /// use bolide_shared::commands::help::hint;
@@ -181,29 +141,236 @@ pub fn complete(line: &str) -> Vec<String> {
 /// assert_eq!(hint("get k"), None);
 /// ```
 pub fn hint(line: &str) -> Option<String> {
-    let args = split_args(line).ok()?;
-    let first = args.first().map(|arg| String::from_utf8_lossy(arg))?;
-    let sub = args.get(1).map(|arg| String::from_utf8_lossy(arg));
-    let (spec, consumed) = match sub.as_deref().and_then(|sub| lookup_sub(&first, sub)) {
-        Some(spec) => (spec, 2),
-        None => (lookup(&first)?, 1),
-    };
-    let mut hint = spec.syntax;
-    let mut to_remove = args.len() - consumed;
-    while to_remove > 0 && !hint.is_empty() {
-        if hint.starts_with('[') {
-            break;
-        }
-        if hint.starts_with(' ') {
-            to_remove -= 1;
-        }
-        hint = hint.get(1..).unwrap_or_default();
+    HelpTable::compiled().hint(line)
+}
+
+impl HelpTable {
+    /// The table built from the compiled-in command table and
+    /// [`policy`], once. The browser app never calls this (it would
+    /// compile the whole command table in); it fetches the same table from
+    /// the server.
+    pub fn compiled() -> &'static HelpTable {
+        &COMPILED
     }
-    if hint.trim().is_empty() {
-        return None;
+
+    fn build() -> HelpTable {
+        HelpTable {
+            redis_version: REDIS_VERSION.to_owned(),
+            groups: groups().iter().map(|g| (*g).to_owned()).collect(),
+            commands: entries()
+                .map(|spec| HelpEntry {
+                    name: spec.name.to_owned(),
+                    syntax: spec.syntax.to_owned(),
+                    summary: spec.summary.to_owned(),
+                    since: spec.since.to_owned(),
+                    group: spec.group.to_owned(),
+                    bolide: bolide_note(spec),
+                })
+                .collect(),
+        }
     }
-    let ends_with_space = line.bytes().last().is_some_and(|byte| is_c_space(char::from(byte)));
-    Some(if ends_with_space { hint.to_owned() } else { format!(" {hint}") })
+
+    /// Puts the commands in name order, as every lookup expects: a table
+    /// that came over the network is sorted before use, so a wrong order
+    /// cannot make lookups miss.
+    pub fn sorted(mut self) -> HelpTable {
+        self.commands.sort_by(|a, b| a.name.cmp(&b.name));
+        self
+    }
+
+    /// What redis-cli 7.0 prints for `HELP` followed by `args` (the words
+    /// after `HELP`, already split like any console line), as plain text
+    /// with `\n` line breaks and no trailing newline.
+    ///
+    /// - `HELP` alone: how to use help, and the list of groups.
+    /// - `HELP SET`, `HELP set`, `HELP CONFIG GET`: every command whose name
+    ///   starts with these words, so `HELP CONFIG` lists `CONFIG` and all its
+    ///   subcommands. Each block is redis-cli's:
+    ///
+    ///   ```text
+    ///
+    ///     SET key value [NX|XX] [GET] [EX seconds|PX milliseconds|...]
+    ///     summary: Set the string value of a key
+    ///     since: 1.0.0
+    ///     group: string
+    ///   ```
+    ///
+    ///   (the output starts with an empty line, as redis-cli's does).
+    /// - `HELP @hash`: every command of the group, without the `group:` line.
+    ///
+    /// Refused and local-only commands get a `  bolide: ...` line with the
+    /// reason. Unknown commands and groups get a one-line explanation where
+    /// redis-cli prints nothing.
+    pub fn help_text(&self, args: &[Vec<u8>]) -> String {
+        let words: Vec<String> = args.iter().map(|arg| String::from_utf8_lossy(arg).into_owned()).collect();
+        let Some(first) = words.first() else {
+            return self.generic_help();
+        };
+        let mut out = String::new();
+        if let Some(group) = first.strip_prefix('@').and_then(|typed| self.known_group(typed)) {
+            for entry in self.commands.iter().filter(|entry| entry.group == group) {
+                push_command_help(&mut out, entry, false);
+            }
+        } else {
+            for entry in &self.commands {
+                let name: Vec<&str> = entry.name.split(' ').collect();
+                let matches = words.len() <= name.len()
+                    && words.iter().zip(&name).all(|(word, part)| word.eq_ignore_ascii_case(part));
+                if matches {
+                    push_command_help(&mut out, entry, true);
+                }
+            }
+        }
+        if out.is_empty() {
+            return self.no_help(&words);
+        }
+        // redis-cli ends with one more empty line; the console adds its own.
+        while out.ends_with('\n') {
+            out.pop();
+        }
+        out
+    }
+
+    /// The command names (and, after `HELP `, the `@group`s) that complete
+    /// `line`, for the Tab key: each is the whole new line, as redis-cli's
+    /// completion offers it.
+    ///
+    /// Like redis-cli, the typed text is matched case-insensitively against
+    /// the start of every command name, subcommands included (`config g`
+    /// completes to `config get`); after `help ` the groups are offered
+    /// first, then the commands. The completion is in lower case when the
+    /// word being completed starts with a lower-case letter, upper case
+    /// otherwise (group names are always lower case, as `HELP` spells
+    /// them). A blank line completes to nothing, so Tab can move the focus
+    /// on instead.
+    pub fn complete(&self, line: &str) -> Vec<String> {
+        if line.trim().is_empty() {
+            return Vec::new();
+        }
+        let (start, with_groups) = match line.get(..5) {
+            Some(head) if head.eq_ignore_ascii_case("help ") => {
+                let rest = &line[5..];
+                (line.len() - rest.trim_start_matches(is_c_space).len(), true)
+            }
+            _ => (0, false),
+        };
+        let (before, word) = line.split_at(start);
+        let lower = word.chars().find(char::is_ascii_alphabetic).is_some_and(|c| c.is_ascii_lowercase());
+        let mut out = Vec::new();
+        if with_groups {
+            for group in self.all_groups() {
+                if starts_with_ignore_case(&format!("@{group}"), word) {
+                    out.push(format!("{before}@{group}"));
+                }
+            }
+        }
+        for entry in &self.commands {
+            if starts_with_ignore_case(&entry.name, word) {
+                let name = if lower { entry.name.to_ascii_lowercase() } else { entry.name.clone() };
+                out.push(format!("{before}{name}"));
+            }
+        }
+        out
+    }
+
+    /// The grey hint redis-cli shows after the cursor while a line is
+    /// typed: the command's syntax without the arguments already typed,
+    /// e.g. `" value [NX|XX] ..."` for `SET k`.
+    ///
+    /// This is redis-cli 7.0's `hintsCallback`: the line is split as
+    /// redis-cli splits it; the first word (or the first two, for a
+    /// subcommand such as `CONFIG GET`) names the command; then one word of
+    /// the syntax is dropped for each argument typed after it, stopping at
+    /// the first optional part (`[`), so `SET k v NX` still shows `[NX|XX]
+    /// [GET] ...`. The hint starts with a space unless the line already
+    /// ends with whitespace.
+    ///
+    /// `None` when there is nothing to show: an empty line, an unknown
+    /// command, a line that does not split (an open quote), or nothing left
+    /// to hint.
+    pub fn hint(&self, line: &str) -> Option<String> {
+        let args = split_args(line).ok()?;
+        let first = args.first().map(|arg| String::from_utf8_lossy(arg))?;
+        let sub = args.get(1).map(|arg| String::from_utf8_lossy(arg));
+        let subcommand = sub
+            .as_deref()
+            .filter(|sub| !first.contains(' ') && !sub.contains(' '))
+            .and_then(|sub| self.lookup(&[first.as_bytes(), b" ", sub.as_bytes()]));
+        let (entry, consumed) = match subcommand {
+            Some(entry) => (entry, 2),
+            None => (self.lookup(&[first.as_bytes()])?, 1),
+        };
+        let mut hint = entry.syntax.as_str();
+        let mut to_remove = args.len() - consumed;
+        while to_remove > 0 && !hint.is_empty() {
+            if hint.starts_with('[') {
+                break;
+            }
+            if hint.starts_with(' ') {
+                to_remove -= 1;
+            }
+            hint = hint.get(1..).unwrap_or_default();
+        }
+        if hint.trim().is_empty() {
+            return None;
+        }
+        let ends_with_space = line.bytes().last().is_some_and(|byte| is_c_space(char::from(byte)));
+        Some(if ends_with_space { hint.to_owned() } else { format!(" {hint}") })
+    }
+
+    /// The command named by `parts` concatenated (ASCII case-insensitive),
+    /// by binary search, allocating nothing.
+    fn lookup(&self, parts: &[&[u8]]) -> Option<&HelpEntry> {
+        let wanted = || parts.iter().flat_map(|p| p.iter()).map(u8::to_ascii_uppercase);
+        let found = self.commands.binary_search_by(|entry| entry.name.bytes().cmp(wanted()));
+        found.ok().and_then(|i| self.commands.get(i))
+    }
+
+    /// Redis's groups, then Bolide's `console`.
+    fn all_groups(&self) -> impl Iterator<Item = &str> {
+        self.groups.iter().map(String::as_str).chain([CONSOLE_GROUP])
+    }
+
+    /// The table's spelling of a group name typed after `@`, if it is one.
+    fn known_group(&self, typed: &str) -> Option<&str> {
+        self.all_groups().find(|group| group.eq_ignore_ascii_case(typed))
+    }
+
+    /// Bare `HELP`: redis-cli's text, adapted to Bolide's console.
+    fn generic_help(&self) -> String {
+        let mut out = format!(
+            "Bolide console: redis-cli {} in your browser\n\
+             To get help about Redis commands type:\n\
+             \x20     \"help @<group>\" to get a list of commands in <group>\n\
+             \x20     \"help <command>\" for help on <command>\n\
+             \x20     \"help <tab>\" to get a list of possible help topics\n\
+             \x20     \"clear\" to clear the screen\n\
+             \n\
+             Groups:",
+            self.redis_version
+        );
+        for group in self.all_groups() {
+            out.push_str(" @");
+            out.push_str(group);
+        }
+        out.push_str("\n\nTab completes command names; ↑ and ↓ walk through your history.");
+        out
+    }
+
+    /// Where redis-cli prints nothing: say why, and what to try.
+    fn no_help(&self, words: &[String]) -> String {
+        let topic = words.join(" ");
+        if let Some(group) = topic.strip_prefix('@') {
+            let list: Vec<String> = self.all_groups().map(|g| format!("@{g}")).collect();
+            format!("No help for \"@{group}\": there is no such group. The groups are {}.", list.join(" "))
+        } else {
+            format!(
+                "No help for \"{topic}\": Redis {} has no such command. \
+                 Try HELP @<group> (HELP lists the groups), or type the start of a name and press Tab.",
+                self.redis_version
+            )
+        }
+    }
 }
 
 /// Every command `HELP` knows, in name order: Redis's table and Bolide's
@@ -218,77 +385,43 @@ fn entries() -> impl Iterator<Item = &'static CommandSpec> {
     })
 }
 
-/// The table's spelling of a group name typed after `@`, if it is one.
-fn known_group(typed: &str) -> Option<&'static str> {
-    groups().iter().copied().chain([CONSOLE_GROUP]).find(|group| group.eq_ignore_ascii_case(typed))
-}
-
 /// Appends one command's block, as redis-cli's `cliOutputCommandHelp`.
-fn push_command_help(out: &mut String, spec: &CommandSpec, with_group: bool) {
-    out.push('\n');
+fn push_command_help(out: &mut String, entry: &HelpEntry, with_group: bool) {
     // redis-cli prints the name, a space and the syntax even when the
     // syntax is empty.
-    out.push_str(&format!("  {} {}\n", spec.name, spec.syntax));
-    out.push_str(&format!("  summary: {}\n", spec.summary));
-    if !spec.since.is_empty() {
-        out.push_str(&format!("  since: {}\n", spec.since));
+    push_line(out, &["\n  ", &entry.name, " ", &entry.syntax]);
+    push_line(out, &["  summary: ", &entry.summary]);
+    if !entry.since.is_empty() {
+        push_line(out, &["  since: ", &entry.since]);
     }
     if with_group {
-        out.push_str(&format!("  group: {}\n", spec.group));
+        push_line(out, &["  group: ", &entry.group]);
     }
-    if let Some(line) = bolide_line(spec) {
-        out.push_str(&line);
-        out.push('\n');
+    if let Some(note) = &entry.bolide {
+        push_line(out, &["  bolide: ", note]);
     }
 }
 
-/// The `  bolide: ...` line for a command the console refuses or runs only
-/// on the student's own machine. Containers (`CONFIG` alone) get none: the
-/// policy refuses them only until a subcommand is given, and their
+/// The parts, then a line break.
+fn push_line(out: &mut String, parts: &[&str]) {
+    for part in parts {
+        out.push_str(part);
+    }
+    out.push('\n');
+}
+
+/// The note after `  bolide: ` for a command the console refuses or runs
+/// only on the student's own machine. Containers (`CONFIG` alone) get none:
+/// the policy refuses them only until a subcommand is given, and their
 /// subcommands are listed right after them with their own lines.
-fn bolide_line(spec: &CommandSpec) -> Option<String> {
+fn bolide_note(spec: &CommandSpec) -> Option<String> {
     if spec.is_container() {
         return None;
     }
     match policy(spec) {
-        Policy::Refused { reason } => Some(format!("  bolide: refused — {reason}")),
-        Policy::LocalOnly { reason } => Some(format!("  bolide: refused on a shared server — {reason}")),
+        Policy::Refused { reason } => Some(format!("refused — {reason}")),
+        Policy::LocalOnly { reason } => Some(format!("refused on a shared server — {reason}")),
         Policy::Allowed | Policy::Emulated | Policy::EmulatedInShared => None,
-    }
-}
-
-/// Bare `HELP`: redis-cli's text, adapted to Bolide's console.
-fn generic_help() -> String {
-    let mut out = format!(
-        "Bolide console: redis-cli {REDIS_VERSION} in your browser\n\
-         To get help about Redis commands type:\n\
-         \x20     \"help @<group>\" to get a list of commands in <group>\n\
-         \x20     \"help <command>\" for help on <command>\n\
-         \x20     \"help <tab>\" to get a list of possible help topics\n\
-         \x20     \"clear\" to clear the screen\n\
-         \n\
-         Groups:"
-    );
-    for group in groups().iter().copied().chain([CONSOLE_GROUP]) {
-        out.push_str(" @");
-        out.push_str(group);
-    }
-    out.push_str("\n\nTab completes command names; ↑ and ↓ walk through your history.");
-    out
-}
-
-/// Where redis-cli prints nothing: say why, and what to try.
-fn no_help(words: &[String]) -> String {
-    let topic = words.join(" ");
-    if let Some(group) = topic.strip_prefix('@') {
-        let list: Vec<String> =
-            groups().iter().copied().chain([CONSOLE_GROUP]).map(|g| format!("@{g}")).collect();
-        format!("No help for \"@{group}\": there is no such group. The groups are {}.", list.join(" "))
-    } else {
-        format!(
-            "No help for \"{topic}\": Redis {REDIS_VERSION} has no such command. \
-             Try HELP @<group> (HELP lists the groups), or type the start of a name and press Tab."
-        )
     }
 }
 
@@ -492,6 +625,40 @@ mod tests {
         assert_eq!(hint("get\t").as_deref(), Some("key"));
         assert_eq!(hint("ping").as_deref(), Some(" [message]"));
         assert_eq!(hint("multi"), None);
+    }
+
+    /// The browser's table is the server's, through JSON: every answer
+    /// must be the same as from the compiled-in one.
+    #[test]
+    fn the_table_from_json_answers_exactly_as_the_compiled_one() {
+        let compiled = HelpTable::compiled();
+        let json = serde_json::to_string(compiled).expect("serialize");
+        let fetched: HelpTable = serde_json::from_str::<HelpTable>(&json).expect("parse").sorted();
+        assert_eq!(&fetched, compiled);
+        let mut lines: Vec<String> = vec![String::new(), "help ".into(), "HELP @".into(), "\"set\" k".into()];
+        for entry in &compiled.commands {
+            let name = entry.name.to_ascii_lowercase();
+            lines.push(name.clone());
+            lines.push(format!("{name} "));
+            lines.push(format!("{name} a b"));
+            lines.push(format!("help {}", &name[..name.len().min(3)]));
+            lines.push(name[..name.len().min(2)].to_owned());
+            lines.push(format!("help {name}"));
+        }
+        for group in compiled.all_groups() {
+            lines.push(format!("help @{group}"));
+        }
+        for line in &lines {
+            assert_eq!(fetched.complete(line), complete(line), "complete {line:?}");
+            assert_eq!(fetched.hint(line), hint(line), "hint {line:?}");
+            let args = split_args(line).expect("splits");
+            let topics = args.get(1..).unwrap_or_default();
+            assert_eq!(fetched.help_text(topics), help_text(topics), "help {line:?}");
+        }
+        // A table that arrives out of order is put back in order.
+        let mut shuffled = compiled.clone();
+        shuffled.commands.reverse();
+        assert_eq!(&shuffled.sorted(), compiled);
     }
 
     #[test]

@@ -7,7 +7,10 @@
 //! The browser app needs it for `HELP`, hints and completion; the server
 //! needs it to decide whether a command may run and, in shared mode, which
 //! arguments are keys to put in the student's namespace. Both compile this
-//! crate, so they cannot disagree about a command.
+//! crate, so they cannot disagree about a command. The app does not link
+//! the table itself, which would make it a third heavier: it gets the part
+//! `HELP`, hints and completion read from the server, built from this
+//! table ([`help::HelpTable`]), and recognises commands by [`names`] alone.
 //!
 //! The data comes from a real Redis rather than from hand-written lists:
 //! `tools/gen-commands/gen_commands.py` starts a throw-away `redis-server`,
@@ -488,21 +491,48 @@ pub fn lookup_sub(name: &str, sub: &str) -> Option<&'static CommandSpec> {
 /// `None` for an empty list or an unknown command (Redis: `ERR unknown
 /// command ...`, see [`policy::unknown_command_error`]).
 pub fn resolve<A: AsRef<[u8]>>(args: &[A]) -> Option<&'static CommandSpec> {
+    resolve_name(args).and_then(lookup)
+}
+
+/// Every command and subcommand's name, in [`all`]'s order. For code that
+/// must recognise a command and needs nothing else of the table (the
+/// browser app's snippets): these are a few KB, where the whole table,
+/// with its docs and key specs, is most of the app's data.
+pub fn names() -> &'static [&'static str] {
+    generated::NAMES
+}
+
+/// The table name of the command a typed argument list runs (`"CONFIG
+/// GET"` for `["config", "get", "x"]`), found the way [`resolve`] finds
+/// it, from [`names`] alone.
+pub fn resolve_name<A: AsRef<[u8]>>(args: &[A]) -> Option<&'static str> {
     let name = args.first()?.as_ref();
     if name.contains(&b' ') {
         return None; // one word with a space is not "CONTAINER SUB"
     }
-    let Some(command) = find(all(), &[name]) else {
-        return find(builtins(), &[name]);
+    let names = names();
+    let Some(index) = find_name(names, &[name]) else {
+        return find(builtins(), &[name]).map(|spec| spec.name);
     };
+    let command = names.get(index).copied()?;
+    // A container's subcommands sort right after it.
+    let is_container = names
+        .get(index + 1)
+        .is_some_and(|next| next.strip_prefix(command).is_some_and(|tail| tail.starts_with(' ')));
     if let Some(sub) = args.get(1).map(AsRef::as_ref) {
-        if !sub.contains(&b' ') && command.is_container() {
-            if let Some(spec) = find(all(), &[name, b" ", sub]) {
-                return Some(spec);
+        if !sub.contains(&b' ') && is_container {
+            if let Some(sub) = find_name(names, &[name, b" ", sub]).and_then(|i| names.get(i)) {
+                return Some(sub);
             }
         }
     }
     Some(command)
+}
+
+/// [`find`] over [`names`]: the index of the name made of `parts`.
+fn find_name(names: &[&str], parts: &[&[u8]]) -> Option<usize> {
+    let wanted = || parts.iter().flat_map(|p| p.iter()).map(u8::to_ascii_uppercase);
+    names.binary_search_by(|name| name.bytes().cmp(wanted())).ok()
 }
 
 /// Binary search for the name made of `parts` concatenated, upper-casing
@@ -580,6 +610,35 @@ mod tests {
         assert_eq!(name(&[]), None);
         let bytes: Vec<Vec<u8>> = vec![b"xinfo".to_vec(), b"STREAM".to_vec(), b"s".to_vec()];
         assert_eq!(resolve(&bytes).map(|c| c.name), Some("XINFO STREAM"));
+    }
+
+    #[test]
+    fn names_are_the_tables_and_resolve_alike() {
+        let table: Vec<&str> = all().iter().map(|c| c.name).collect();
+        assert_eq!(names(), table.as_slice());
+        let mut lines: Vec<String> = RECORDED_GETKEYS.iter().map(|(line, _)| (*line).to_owned()).collect();
+        for name in names() {
+            lines.push(name.to_ascii_lowercase());
+            lines.push(format!("{name} nosuch"));
+        }
+        lines.extend(
+            [
+                "help",
+                "clear x",
+                "config",
+                "config nosuch",
+                "nosuch get",
+                "\"config get\" x",
+                "xinfo stream s",
+            ]
+            .map(String::from),
+        );
+        for line in &lines {
+            let args: Vec<&str> = line.split(' ').collect();
+            assert_eq!(resolve_name(&args), resolve(&args).map(|c| c.name), "{line}");
+        }
+        assert_eq!(resolve_name(&["config get", "x"]), None);
+        assert_eq!(resolve_name::<&str>(&[]), None);
     }
 
     #[test]

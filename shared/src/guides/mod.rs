@@ -16,8 +16,9 @@
 //! them a way to run arbitrary Redis commands in a student's session.
 //!
 //! Everything here is pure data and parsing, shared by the server (which
-//! compiles the guide files in and answers `/api/guides…`) and the browser
-//! app (which renders them), so both agree on every field.
+//! compiles the guide files in, renders their Markdown to HTML and text,
+//! and answers `/api/guides…`) and the browser app (which shows them), so
+//! both agree on every field.
 //!
 //! Steps are numbered from **0** everywhere in the API (URLs, progress,
 //! `completed`): step `n` is `guide.steps[n]`. The app shows `n + 1`.
@@ -53,8 +54,15 @@ pub struct Guide {
     pub title: String,
     pub summary: String,
     /// Markdown between the front matter and the first step (may be empty).
-    #[serde(default)]
+    /// The server's source text: the API sends [`Guide::intro_html`]
+    /// instead, so the browser app needs no Markdown parser.
+    #[serde(skip)]
     pub intro_markdown: String,
+    /// The intro as HTML, safe to put in the page as is: rendered by the
+    /// server from the Markdown (placeholders filled in first). Empty in a
+    /// guide as parsed.
+    #[serde(default)]
+    pub intro_html: String,
     /// Keys (in the student's keyspace) this guide tells the student to
     /// create, which `POST /api/guides/{id}/reset` removes. Exact names or
     /// glob patterns (`py:*`).
@@ -80,8 +88,19 @@ pub struct Step {
     pub title: String,
     /// The step's text, Markdown, with the fenced blocks Bolide understands
     /// (`redis`, `python`, `check`, `quiz`) taken out. Other fenced blocks
-    /// (```` ```text ````, ```` ```sh ````…) stay in the body.
+    /// (```` ```text ````, ```` ```sh ````…) stay in the body. The server's
+    /// source text: the API sends the two forms below instead.
+    #[serde(skip)]
     pub body_markdown: String,
+    /// The body as HTML for the page, safe to insert as is; rendered by the
+    /// server like [`Guide::intro_html`]. Empty in a guide as parsed.
+    #[serde(default)]
+    pub body_html: String,
+    /// The body as plain text for the console's `TUTORIAL` (paragraphs
+    /// unwrapped, code indented, links as `text (address)`). Empty in a
+    /// guide as parsed.
+    #[serde(default)]
+    pub body_text: String,
     /// Console lines, in order, each with its own "Run" button.
     #[serde(default)]
     pub runnable: Vec<Snippet>,

@@ -170,12 +170,15 @@ impl<'a> Parser<'a> {
             title,
             summary,
             intro_markdown: join_trimmed(&intro),
+            intro_html: String::new(),
             creates: front.creates,
             steps: steps
                 .into_iter()
                 .map(|step| Step {
                     title: step.title,
                     body_markdown: join_trimmed(&step.body),
+                    body_html: String::new(),
+                    body_text: String::new(),
                     runnable: step.runnable,
                     python: step.python,
                     check: step.check,

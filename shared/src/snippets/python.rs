@@ -95,7 +95,7 @@ pub(super) fn snippet(args: &[String], reply: Option<&Reply>) -> Snippet {
 /// command's name in upper case, as scripts usually write it; an unknown
 /// one as typed, since Redis's error quotes it).
 fn execute_command(args: &[String]) -> Call {
-    let known = crate::commands::resolve(args).is_some();
+    let known = crate::commands::resolve_name(args).is_some();
     let mut parts = Vec::with_capacity(args.len());
     for (i, arg) in args.iter().enumerate() {
         parts.push(if i == 0 && known { str_literal(&arg.to_ascii_uppercase()) } else { str_literal(arg) });

@@ -126,7 +126,7 @@ fn binding(ty: &str) -> String {
 /// `redis::cmd("NAME").arg("a").arg("b")` (a known command's name in
 /// upper case, an unknown one as typed, since Redis's error quotes it).
 fn cmd_chain(args: &[String]) -> String {
-    let known = crate::commands::resolve(args).is_some();
+    let known = crate::commands::resolve_name(args).is_some();
     let mut code = String::from("redis::cmd(");
     for (i, arg) in args.iter().enumerate() {
         if i == 0 {

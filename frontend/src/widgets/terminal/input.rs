@@ -13,7 +13,8 @@
 //!   nothing to complete, Tab is left to the browser, so keyboard users can
 //!   still move on from the input.
 //! - The **hint** after the text is the command's syntax minus what is
-//!   already typed ([`hint`]), drawn in an overlay aligned with the input's
+//!   already typed ([`hint`], from the help table the first console
+//!   fetches: see [`help_table`]), drawn in an overlay aligned with the input's
 //!   text so it appears right after the cursor.
 //! - **Ctrl+L** clears the screen, as in redis-cli.
 //! - A **paste** with several lines runs each complete line in order and
@@ -23,11 +24,11 @@
 //! component's state: browser automation and some IMEs change the value
 //! without an `input` event, and the line that runs must be the one shown.
 
-use bolide_shared::commands::help::{complete, hint};
 use wasm_bindgen::JsCast;
 use web_sys::{ClipboardEvent, HtmlInputElement};
 use yew::prelude::*;
 
+use super::help_table::{self, complete, hint};
 use super::history;
 use super::line::{Completion, InputAction, InputState};
 
@@ -220,6 +221,8 @@ pub fn console_input(props: &ConsoleInputProps) -> Html {
     let InputLine { state, layer_ref, oninput, onchange, onkeydown, onkeyup, onpaste, onscroll } =
         use_input_line(props);
     let input_ref = props.input_ref.clone();
+    // Renders again when the help table arrives, so the hint appears.
+    let _help = help_table::use_help_table();
     let hint_text = hint(&state.text).unwrap_or_default();
     let prompt = match &props.prompt {
         Some(prompt) => {

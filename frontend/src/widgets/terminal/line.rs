@@ -4,9 +4,9 @@
 
 use std::rc::Rc;
 
-use bolide_shared::commands::help::complete;
 use yew::Reducible;
 
+use super::help_table::complete;
 use super::history;
 
 /// A Tab completion in progress.

@@ -6,6 +6,7 @@
 //! (selecting output to copy it must keep working) or on a button.
 
 pub mod entry;
+pub mod help_table;
 pub mod history;
 pub mod input;
 pub mod line;

@@ -1,5 +1,15 @@
 //! A guide's Markdown, as HTML for the page and as plain text for the
-//! console.
+//! console, rendered by the server.
+//!
+//! # Why on the server
+//!
+//! The browser app used to carry a Markdown parser for the guides alone:
+//! rendering here, once per answer of `GET /api/guides/{id}`, keeps it out
+//! of the app every visitor downloads ([`render`] fills
+//! [`Guide::intro_html`], [`Step::body_html`] and [`Step::body_text`]; the
+//! API leaves the Markdown out).
+//!
+//! # Safe HTML
 //!
 //! The guide files are Bolide's own and compiled in, but their text is
 //! still treated as untrusted: raw HTML in the Markdown is shown as text
@@ -7,12 +17,13 @@
 //! address, `#…`, `http(s):` or `mailto:`; anything else (`javascript:`,
 //! `data:`…) becomes `#`. With those two rules the HTML that
 //! pulldown-cmark writes (which escapes every text and attribute) is safe
-//! to put in the page as is.
+//! for the page to insert as is.
 //!
 //! The console's `TUTORIAL` prints the same step as text, as try.redis did:
 //! [`to_plain_text`] drops the emphasis marks, indents code blocks and
 //! lists, and writes links as `text (address)`.
 
+use bolide_shared::guides::{Guide, Step};
 use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd};
 
 /// The Markdown extensions guides may use: tables and ~~strikethrough~~.
@@ -48,6 +59,24 @@ fn sanitize(event: Event<'_>) -> Event<'_> {
             Event::Start(Tag::Image { link_type, dest_url: CowStr::Borrowed("#"), title, id })
         }
         other => other,
+    }
+}
+
+/// The guide with its HTML and text forms filled in from its Markdown
+/// (call it after filling the placeholders, so they are escaped too).
+pub fn render(guide: Guide) -> Guide {
+    Guide {
+        intro_html: to_html(&guide.intro_markdown),
+        steps: guide
+            .steps
+            .into_iter()
+            .map(|step| Step {
+                body_html: to_html(&step.body_markdown),
+                body_text: to_plain_text(&step.body_markdown),
+                ..step
+            })
+            .collect(),
+        ..guide
     }
 }
 
@@ -251,5 +280,79 @@ impl PlainText {
 
     fn finish(self) -> String {
         self.out.trim_end().to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markdown_renders_and_raw_html_stays_text() {
+        let html = to_html(
+            "Some **bold** and `code`.\n\n<script>alert(1)</script>\n\nInline <img src=x onerror=alert(1)> too.",
+        );
+        assert!(html.contains("<strong>bold</strong>"), "{html}");
+        assert!(html.contains("<code>code</code>"), "{html}");
+        assert!(!html.contains("<script"), "{html}");
+        assert!(!html.contains("<img"), "{html}");
+        assert!(html.contains("&lt;script&gt;"), "{html}");
+    }
+
+    #[test]
+    fn markdown_links_may_not_run_script() {
+        assert!(is_safe_url("https://redis.io"));
+        assert!(is_safe_url("/guides/redis-basics"));
+        assert!(is_safe_url("#step-2"));
+        assert!(is_safe_url("mailto:teacher@example.org"));
+        assert!(is_safe_url("docs/a:b"));
+        assert!(!is_safe_url("javascript:alert(1)"));
+        assert!(!is_safe_url(" JavaScript:alert(1)"));
+        assert!(!is_safe_url("data:text/html,<b>x</b>"));
+        let html = to_html("[click](javascript:alert(1)) and ![pic](data:image/png;base64,AAAA)");
+        assert!(!html.contains("javascript:"), "{html}");
+        assert!(!html.contains("data:"), "{html}");
+        assert!(html.contains(r##"<a href="#">click</a>"##), "{html}");
+    }
+
+    #[test]
+    fn markdown_as_console_text() {
+        let text = to_plain_text(
+            "### Keys\n\nA *key* names\na value; see [the docs](https://redis.io).\n\n- `SET` writes\n- `GET` reads\n\n1. first\n2. second\n\n```\nSET a 1\nGET a\n```\n\n| kind | example |\n| --- | --- |\n| string | `SET` |",
+        );
+        assert_eq!(
+            text,
+            "Keys\n\nA key names a value; see the docs (https://redis.io).\n\n- SET writes\n- GET reads\n\n1. first\n2. second\n\n    SET a 1\n    GET a\n\nkind | example\nstring | SET"
+        );
+    }
+
+    /// The line the frontend's tutorial test uses as the server's text.
+    #[test]
+    fn the_tutorial_tests_step_as_text() {
+        assert_eq!(
+            to_plain_text("Redis keeps **keys**; read [the docs](https://redis.io/docs) or <b>this</b>."),
+            "Redis keeps keys; read the docs (https://redis.io/docs) or <b>this</b>."
+        );
+    }
+
+    /// Every guide renders, and the API's JSON carries the rendered forms,
+    /// not the Markdown.
+    #[test]
+    fn every_guide_renders_and_the_api_sends_html_not_markdown() {
+        for guide in crate::guides::catalog::all().expect("guides") {
+            let rendered = render(guide.clone());
+            assert_eq!(rendered.intro_html.is_empty(), guide.intro_markdown.is_empty(), "{}", guide.id);
+            for step in &rendered.steps {
+                let blank = step.body_markdown.trim().is_empty();
+                assert_eq!(step.body_html.is_empty(), blank, "{}: {}", guide.id, step.title);
+                assert_eq!(step.body_text.is_empty(), blank, "{}: {}", guide.id, step.title);
+                assert!(!step.body_html.contains("<script"), "{}", guide.id);
+            }
+            let json = serde_json::to_value(&rendered).expect("json");
+            assert!(json.get("intro_markdown").is_none() && json.get("intro_html").is_some());
+            let step = &json["steps"][0];
+            assert!(step.get("body_markdown").is_none(), "{}", guide.id);
+            assert_eq!(step["body_html"], serde_json::json!(rendered.steps[0].body_html));
+        }
     }
 }

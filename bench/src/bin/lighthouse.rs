@@ -1,0 +1,159 @@
+//! Lighthouse on every page of the release build, as `bolide serve` serves
+//! it: the performance score, LCP and the other metrics, and the bytes the
+//! page downloaded, against the targets of issue #17 (performance ≥ 95,
+//! LCP ≤ 2.5 s, ≤ 250 KB).
+//!
+//!     trunk build --release            # dist/, with its .br and .gz files
+//!     cargo build --release -p bolide -p bolide-bench
+//!     target/release/lighthouse        # or: --dist DIR --runs 3
+//!
+//! Lighthouse 12.2.3 (pinned in `tools/lighthouse/package.json`; the
+//! README's commands install it with `npm ci`) runs with its defaults: a
+//! mobile device, simulated throttling (a slow 4G network, 150 ms round
+//! trips and 1.6 Mbit/s, and a CPU 4× slower), against Debian's Chromium
+//! (`CHROME_PATH`, default `/usr/bin/chromium`; Lighthouse never downloads
+//! a browser). Each page is run `--runs` times and the median score is
+//! printed with the range, as Lighthouse's own docs advise: one run varies.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use bolide_tests::BolideProcess;
+use clap::Parser;
+
+#[derive(Parser)]
+struct Args {
+    /// The built app (`trunk build --release` output).
+    #[arg(long, default_value = "dist")]
+    dist: PathBuf,
+    /// Runs per page.
+    #[arg(long, default_value_t = 3)]
+    runs: usize,
+    /// Only these pages (default: all six).
+    #[arg(long)]
+    page: Vec<String>,
+}
+
+const PAGES: [&str; 6] = ["/", "/console", "/data", "/jobs", "/guides", "/guides/redis-basics"];
+
+/// One Lighthouse run's figures.
+#[derive(Debug, Clone, Copy)]
+struct Run {
+    score: f64,
+    lcp_ms: f64,
+    fcp_ms: f64,
+    tbt_ms: f64,
+    cls: f64,
+    speed_index_ms: f64,
+    bytes: f64,
+}
+
+fn main() {
+    let args = Args::parse();
+    let root = bolide_tests::workspace_root();
+    let cli = root.join("tools/lighthouse/node_modules/lighthouse/cli/index.js");
+    assert!(
+        cli.is_file(),
+        "{} missing: run `npm ci --prefix tools/lighthouse` (scripts/lib/setup.sh does)",
+        cli.display()
+    );
+    let chrome = std::env::var("CHROME_PATH").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    assert!(Path::new(&chrome).is_file(), "no Chromium at {chrome} (set CHROME_PATH)");
+    assert!(args.dist.join("index.html").is_file(), "{} holds no built app", args.dist.display());
+
+    // Edition 2021: setting the environment before any thread starts is safe.
+    std::env::set_var("BOLIDE_BIN", bolide_bench::release_bolide());
+    let data = tempfile::tempdir().expect("data dir");
+    let bolide = BolideProcess::serve(
+        &[
+            "--no-worker",
+            "--dist",
+            &args.dist.display().to_string(),
+            "--data-dir",
+            &data.path().display().to_string(),
+        ],
+        &[],
+    );
+    let pages: Vec<String> = if args.page.is_empty() {
+        PAGES.iter().map(|p| (*p).to_owned()).collect()
+    } else {
+        args.page.clone()
+    };
+
+    println!(
+        "Lighthouse 12.2.3, mobile, simulated throttling; {} run(s) per page, median (min–max score)",
+        args.runs
+    );
+    println!(
+        "{:<24} {:>11} {:>8} {:>8} {:>8} {:>6} {:>8} {:>9}  verdict",
+        "page", "performance", "LCP", "FCP", "TBT", "CLS", "SI", "bytes"
+    );
+    let mut all_pass = true;
+    for page in &pages {
+        let mut runs: Vec<Run> =
+            (0..args.runs).filter_map(|_| lighthouse(&cli, &chrome, &bolide.url(page))).collect();
+        if runs.is_empty() {
+            println!("{page:<24} lighthouse failed");
+            all_pass = false;
+            continue;
+        }
+        runs.sort_by(|a, b| a.score.total_cmp(&b.score));
+        let median = runs[runs.len() / 2];
+        let (low, high) = (runs[0].score, runs[runs.len() - 1].score);
+        let pass = median.score >= 95.0 && median.lcp_ms <= 2500.0 && median.bytes <= 250_000.0;
+        all_pass &= pass;
+        println!(
+            "{page:<24} {:>3.0} ({:>2.0}–{:>3.0}) {:>6.2} s {:>6.2} s {:>5.0} ms {:>6.3} {:>6.2} s {:>9.0}  {}",
+            median.score,
+            low,
+            high,
+            median.lcp_ms / 1000.0,
+            median.fcp_ms / 1000.0,
+            median.tbt_ms,
+            median.cls,
+            median.speed_index_ms / 1000.0,
+            median.bytes,
+            if pass { "meets the targets" } else { "MISSES a target" }
+        );
+    }
+    println!(
+        "targets (performance ≥ 95, LCP ≤ 2.5 s, ≤ 250 KB) {} on every page",
+        if all_pass { "met" } else { "NOT met" }
+    );
+    drop(bolide);
+}
+
+/// One Lighthouse run on `url`; `None` (with its error printed) if it failed.
+fn lighthouse(cli: &Path, chrome: &str, url: &str) -> Option<Run> {
+    let output = Command::new("node")
+        .arg(cli)
+        .arg(url)
+        .args([
+            "--output=json",
+            "--output-path=stdout",
+            "--only-categories=performance",
+            "--quiet",
+            "--chrome-flags=--headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage",
+        ])
+        .env("CHROME_PATH", chrome)
+        .output()
+        .map_err(|err| eprintln!("cannot run node: {err}"))
+        .ok()?;
+    if !output.status.success() {
+        eprintln!("lighthouse {url}: {}", String::from_utf8_lossy(&output.stderr));
+        return None;
+    }
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout)
+        .map_err(|err| eprintln!("lighthouse {url}: not JSON: {err}"))
+        .ok()?;
+    let audit = |id: &str| report["audits"][id]["numericValue"].as_f64().unwrap_or(f64::NAN);
+    Some(Run {
+        score: report["categories"]["performance"]["score"].as_f64().unwrap_or(0.0) * 100.0,
+        lcp_ms: audit("largest-contentful-paint"),
+        fcp_ms: audit("first-contentful-paint"),
+        tbt_ms: audit("total-blocking-time"),
+        cls: audit("cumulative-layout-shift"),
+        speed_index_ms: audit("speed-index"),
+        bytes: audit("total-byte-weight"),
+    })
+}
