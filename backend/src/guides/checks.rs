@@ -17,9 +17,9 @@ use bolide_shared::jobs::{Analysis, Job, JobStatus};
 use super::GuidesState;
 use crate::data::store;
 use crate::error::AppError;
-use crate::redis_conn::Connection;
 use crate::jobs;
 use crate::redis_conn::scan_keys;
+use crate::redis_conn::Connection;
 use crate::sandbox::Sandbox;
 
 /// Longest value quoted back in a message.

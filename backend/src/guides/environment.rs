@@ -44,7 +44,11 @@ pub async fn of(state: &GuidesState, sandbox: &Sandbox, headers: &HeaderMap) -> 
         let request_host = crate::gateway::api::request_host(headers);
         let id = SandboxId::parse(&sandbox.owner.owner);
         let info = match &id {
-            Some(id) => crate::gateway::api::describe(&state.sandboxes().store, gateway, Some(id), request_host).await.ok(),
+            Some(id) => {
+                crate::gateway::api::describe(&state.sandboxes().store, gateway, Some(id), request_host)
+                    .await
+                    .ok()
+            }
             None => None,
         };
         environment.redis_host = gateway.host(request_host);

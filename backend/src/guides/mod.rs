@@ -32,11 +32,10 @@ pub mod restart;
 pub use api::router;
 
 use axum::extract::FromRef;
-use crate::redis_conn::Connection;
 
 use crate::embedded::EmbeddedControl;
 use crate::gateway::GatewayEndpoint;
-use crate::redis_conn::RedisEndpoint;
+use crate::redis_conn::{Connection, RedisEndpoint};
 use crate::sandbox::Sandboxes;
 use crate::server::AppState;
 

@@ -37,9 +37,9 @@ use serde::Deserialize;
 use super::keys;
 use super::store::{self, Removal, Submission};
 use crate::error::AppError;
+use crate::redis_conn::Connection;
 use crate::sandbox::{Sandbox, Sandboxes};
 use crate::server::AppState;
-use crate::redis_conn::Connection;
 
 /// Largest `POST /api/jobs` body (a request is a few hundred bytes).
 pub const MAX_BODY: usize = 16 * 1024;
