@@ -511,9 +511,20 @@ async fn the_guides_scripts_and_curl_lines_work_for_their_sandbox() {
         .position(|s| s["python"].as_str().is_some_and(|p| p.contains("pipeline")))
         .expect("the loading step");
     let step = &exercise["guide"]["steps"][load_step];
-    let body = step["body_markdown"].as_str().expect("body").replace('\n', " ");
-    let curl =
-        body.split('`').find(|part| part.starts_with("curl ")).expect("a curl line").replace("  ", " ");
+    // The page's HTML (the server renders the guide): the curl line is the
+    // inline code that starts with `curl `, entities decoded back.
+    let body = step["body_html"].as_str().expect("body").replace('\n', " ");
+    let curl = body
+        .split("<code>")
+        .filter_map(|part| part.split_once("</code>").map(|(code, _)| code))
+        .find(|code| code.starts_with("curl "))
+        .expect("a curl line")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+        .replace("  ", " ");
     assert!(curl.contains(&format!("-u {}:{}", ada.field("username"), ada.field("password"))), "{curl}");
     assert!(curl.contains(&bolide.base_url), "{curl}");
     let output = Command::new("sh")
