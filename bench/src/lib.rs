@@ -31,6 +31,26 @@ pub fn ms(d: Duration) -> String {
     format!("{:.3} ms", d.as_secs_f64() * 1000.0)
 }
 
+/// The release `bolide` serving the app built into `dist` (no worker, a
+/// fresh data dir, kept as long as the returned directory), as the page
+/// benchmarks (`weight`, `lighthouse`) measure it. Call it before any
+/// thread starts: it sets `BOLIDE_BIN` (edition 2021: safe then).
+pub fn serve_release_app(dist: &std::path::Path) -> (bolide_tests::BolideProcess, tempfile::TempDir) {
+    std::env::set_var("BOLIDE_BIN", release_bolide());
+    let data = tempfile::tempdir().expect("data dir");
+    let bolide = bolide_tests::BolideProcess::serve(
+        &[
+            "--no-worker",
+            "--dist",
+            &dist.display().to_string(),
+            "--data-dir",
+            &data.path().display().to_string(),
+        ],
+        &[],
+    );
+    (bolide, data)
+}
+
 /// The release `bolide` binary next to this one (`target/release/bolide`),
 /// or `$BOLIDE_BIN`.
 pub fn release_bolide() -> std::path::PathBuf {

@@ -18,7 +18,6 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use bolide_tests::BolideProcess;
 use clap::Parser;
 
 #[derive(Parser)]
@@ -61,19 +60,7 @@ fn main() {
     assert!(Path::new(&chrome).is_file(), "no Chromium at {chrome} (set CHROME_PATH)");
     assert!(args.dist.join("index.html").is_file(), "{} holds no built app", args.dist.display());
 
-    // Edition 2021: setting the environment before any thread starts is safe.
-    std::env::set_var("BOLIDE_BIN", bolide_bench::release_bolide());
-    let data = tempfile::tempdir().expect("data dir");
-    let bolide = BolideProcess::serve(
-        &[
-            "--no-worker",
-            "--dist",
-            &args.dist.display().to_string(),
-            "--data-dir",
-            &data.path().display().to_string(),
-        ],
-        &[],
-    );
+    let (bolide, _data) = bolide_bench::serve_release_app(&args.dist);
     let pages: Vec<String> = if args.page.is_empty() {
         PAGES.iter().map(|p| (*p).to_owned()).collect()
     } else {

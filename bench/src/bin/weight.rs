@@ -58,19 +58,7 @@ async fn main() {
     let args = Args::parse();
     let files = served_files(&args.dist);
     assert!(!files.is_empty(), "{} holds no built app: run `trunk build --release`", args.dist.display());
-    // Edition 2021: setting the environment before any thread starts is safe.
-    std::env::set_var("BOLIDE_BIN", bolide_bench::release_bolide());
-    let data = tempfile::tempdir().expect("data dir");
-    let bolide = BolideProcess::serve(
-        &[
-            "--no-worker",
-            "--dist",
-            &args.dist.display().to_string(),
-            "--data-dir",
-            &data.path().display().to_string(),
-        ],
-        &[],
-    );
+    let (bolide, _data) = bolide_bench::serve_release_app(&args.dist);
 
     println!("First visit, bytes sent by bolide serve ({}):", args.dist.display());
     println!("{:<48} {:>10} {:>10} {:>10}  encoding", "file", "browser", "gzip", "none");
