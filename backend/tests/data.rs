@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use bolide::data::{generate, Dataset};
 use bolide::sandbox::Tenancy;
 use bolide_tests::RedisServer;
-use common::{conn, page_ids, router, snapshot, Client};
+use common::{conn, page_ids, router, snapshot, Client, JSON};
 use serde_json::Value;
 
 fn fields_of(dataset: &Dataset, id: &str) -> Vec<(String, String)> {
@@ -159,24 +159,124 @@ async fn verify_finds_changed_values_and_names_the_records() {
 }
 
 /// The page's ids, computed from the generated data in the order of the
-/// sort lists: by value, ties by id bytes (all reversed for descending).
+/// sort lists: by value, ties by id bytes (all reversed for descending),
+/// then the landings without a value by id, in both directions (SQL's
+/// `NULLS LAST`).
 fn reference(
     dataset: &Dataset,
     keep: impl Fn(&bolide::data::Landing) -> bool,
     score: impl Fn(&bolide::data::Landing) -> Option<f64>,
     desc: bool,
 ) -> Vec<String> {
-    let mut rows: Vec<(f64, String)> = dataset
-        .landings
-        .iter()
-        .filter(|l| keep(l))
-        .filter_map(|l| score(l).map(|s| (s, l.id().to_string())))
-        .collect();
-    rows.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+    let kept: Vec<&bolide::data::Landing> = dataset.landings.iter().filter(|l| keep(l)).collect();
+    let by_value_then_id = |rows: &mut Vec<(f64, String)>| {
+        rows.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+    };
+    let mut rows: Vec<(f64, String)> =
+        kept.iter().filter_map(|l| score(l).map(|s| (s, l.id().to_string()))).collect();
+    by_value_then_id(&mut rows);
     if desc {
         rows.reverse();
     }
-    rows.into_iter().map(|(_, id)| id).collect()
+    let id_score = |id: &str| id.parse::<f64>().ok().filter(|s| s.is_finite()).unwrap_or(0.0);
+    let mut nulls: Vec<(f64, String)> =
+        kept.iter().filter(|l| score(l).is_none()).map(|l| (id_score(l.id()), l.id().to_string())).collect();
+    by_value_then_id(&mut nulls);
+    rows.into_iter().chain(nulls).map(|(_, id)| id).collect()
+}
+
+/// Every page of `query` (without `page` and `size`), `size` at a time.
+async fn every_page(client: &mut Client, query: &str, size: usize) -> (u64, Vec<String>) {
+    let mut ids = Vec::new();
+    let mut total = 0;
+    for page in 1.. {
+        let (status, json) = client.get(&format!("{query}&page={page}&size={size}")).await;
+        assert_eq!(status, StatusCode::OK, "{json}");
+        total = json["total"].as_u64().expect("total");
+        let got = page_ids(&json);
+        let done = got.len() < size;
+        ids.extend(got);
+        if done || ids.len() as u64 >= total {
+            break;
+        }
+    }
+    (total, ids)
+}
+
+/// Every page of the mass and year orders, both directions, unfiltered and
+/// for each of `classes`, against [`reference`].
+async fn every_order_like_the_reference(client: &mut Client, dataset: &Dataset, classes: &[&str]) {
+    type Score = fn(&bolide::data::Landing) -> Option<f64>;
+    let orders: [(&str, Score); 2] = [("mass", |l| l.mass_g()), ("year", |l| l.year().map(f64::from))];
+    for (sort, score) in orders {
+        for desc in [false, true] {
+            let order = if desc { "desc" } else { "asc" };
+            for class in std::iter::once(None).chain(classes.iter().map(Some)) {
+                let want = reference(dataset, |l| class.is_none_or(|c| l.class() == Some(*c)), score, desc);
+                let filter =
+                    class.map(|c| format!("&class={}", bolide_tests::http::urlencode(c))).unwrap_or_default();
+                let (total, got) =
+                    every_page(client, &format!("/api/data?sort={sort}&order={order}{filter}"), 97).await;
+                assert_eq!(total, want.len() as u64, "{sort} {order} {class:?}");
+                assert_eq!(got, want, "{sort} {order} {class:?}");
+            }
+        }
+    }
+}
+
+/// Sorted by mass or year, landings without one are listed last (by id),
+/// in both directions, filtered or not, and record writes move them in
+/// and out of that tail.
+#[tokio::test]
+async fn sorting_keeps_every_landing_those_without_the_value_last() {
+    let redis = RedisServer::start();
+    let router = router(&redis, Tenancy::Local);
+    let mut client = Client::new(&router);
+    let mut dataset = generate::generate(1500, 11);
+    for (i, landing) in dataset.landings.iter_mut().enumerate() {
+        if i % 23 == 0 {
+            landing.fields.retain(|(name, _)| name != "mass (g)");
+        }
+        if i % 31 == 0 {
+            landing.fields.retain(|(name, _)| name != "year");
+        }
+    }
+    client.send("POST", "/api/data", Some("application/json"), generate::to_nasa_json(&dataset)).await;
+    let mut counts: std::collections::BTreeMap<&str, usize> = Default::default();
+    for landing in &dataset.landings {
+        *counts.entry(landing.class().unwrap_or_default()).or_default() += 1;
+    }
+    let common = counts.iter().max_by_key(|(_, n)| **n).map(|(c, _)| c.to_string()).expect("class");
+    let rare =
+        counts.iter().filter(|(c, _)| !c.is_empty()).min_by_key(|(_, n)| **n).map(|(c, _)| c.to_string());
+    let rare = rare.expect("class");
+
+    assert!(dataset.landings.iter().filter(|l| l.mass_g().is_none()).count() >= 60);
+    every_order_like_the_reference(&mut client, &dataset, &[&common, &rare]).await;
+
+    // A write that takes the mass away moves the landing to the tail; one
+    // that gives a mass moves it out.
+    let (lose, gain) = (dataset.landings[1].clone(), dataset.landings[0].clone());
+    let body = format!(r#"{{"name": "No mass now", "recclass": "{common}"}}"#);
+    let (status, answer) =
+        client.send("PUT", &format!("/api/data/{}", lose.id()), Some(JSON), body.into_bytes()).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let (status, answer) = client
+        .json("PATCH", &format!("/api/data/{}", gain.id()), &serde_json::json!({ "mass (g)": "12.5" }))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    for landing in dataset.landings.iter_mut() {
+        if landing.id() == lose.id() {
+            landing.fields = vec![
+                ("id".into(), lose.id().into()),
+                ("name".into(), "No mass now".into()),
+                ("recclass".into(), common.clone()),
+            ];
+        } else if landing.id() == gain.id() {
+            landing.fields.push(("mass (g)".into(), "12.5".into()));
+        }
+    }
+    every_order_like_the_reference(&mut client, &dataset, &[&common, &rare]).await;
 }
 
 #[tokio::test]
@@ -290,10 +390,13 @@ async fn reindex_picks_up_console_edits_and_keeps_the_file_for_verify() {
     assert_eq!(done["indexed"], 300);
     let (_, page) = client.get("/api/data?sort=mass&order=desc&size=1").await;
     assert_eq!(page_ids(&page), [some], "the edited mass sorts first");
-    // Landings without a mass (the one added in the console among them) are
-    // not in a mass-sorted page.
+    // Landings without a mass (the one added in the console among them)
+    // come after the others.
+    assert_eq!(page["total"], 300);
     let with_mass = dataset.landings.iter().filter(|l| l.mass_g().is_some() && l.id() != gone).count();
-    assert_eq!(page["total"].as_u64(), Some(with_mass as u64));
+    let (_, page) = client.get("/api/data?sort=mass&order=desc&size=500").await;
+    let at = page_ids(&page).iter().position(|id| id == "777777").expect("listed");
+    assert!(at >= with_mass, "after the {with_mass} with a mass: {at}");
     let (_, page) = client.get("/api/data?q=added%20in%20the&size=5").await;
     assert_eq!(page_ids(&page), ["777777"]);
     let (_, page) = client.get("/api/data?size=500").await;
@@ -321,8 +424,7 @@ async fn a_new_load_never_shows_results_cached_from_the_old_set() {
 
     let small = generate::generate(3, 2);
     client.send("POST", "/api/data", Some("application/json"), generate::to_nasa_json(&small)).await;
-    let want =
-        small.landings.iter().filter(|l| l.class() == Some(class.as_str()) && l.mass_g().is_some()).count();
+    let want = small.landings.iter().filter(|l| l.class() == Some(class.as_str())).count();
     let (_, after) = client.get(&query).await;
     assert_eq!(after["total"].as_u64(), Some(want as u64), "{after}");
     assert_eq!(after["items"].as_array().map(Vec::len), Some(want));

@@ -114,20 +114,27 @@ impl Fixture {
     /// in the order of `sort` (each page, both directions), and the summary.
     async fn check(&self, what: &str, query: PageQuery, sort: Sort, keep: impl Fn(&Landing) -> bool) {
         let kept: Vec<&Landing> = self.landings.iter().filter(|l| keep(l)).collect();
-        let mut rows: Vec<(Key, &str)> =
-            kept.iter().filter_map(|l| key(l, sort).map(|k| (k, l.id()))).collect();
-        rows.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)));
-        let want: Vec<String> = rows.iter().map(|(_, id)| id.to_string()).collect();
+        let by_key = |sort: Sort, landings: &[&Landing]| {
+            let mut rows: Vec<(Key, String)> =
+                landings.iter().filter_map(|l| key(l, sort).map(|k| (k, l.id().to_string()))).collect();
+            rows.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+            rows.into_iter().map(|(_, id)| id).collect::<Vec<String>>()
+        };
+        let ranked = by_key(sort, &kept);
+        // Those without the sort key come last, by id, in both directions
+        // (only when no range on that key leaves them out).
+        let without: Vec<&Landing> = kept.iter().copied().filter(|l| key(l, sort).is_none()).collect();
+        let nulls = by_key(Sort::Id, &without);
+        let want: Vec<String> = ranked.iter().chain(&nulls).cloned().collect();
         let query = PageQuery { sort: sort.name().into(), ..query };
         let (got, total, stats) = self.all_ids(&query).await;
         assert_eq!(got, want, "{what}: ascending");
         assert_eq!(total, want.len() as u64, "{what}: total");
-        let (mut got, _, _) = self.all_ids(&PageQuery { descending: true, ..query.clone() }).await;
-        got.reverse();
-        assert_eq!(got, want, "{what}: descending");
-        // The summary describes the landings listed: sorting by a key
-        // lists only those that have it.
-        let listed: Vec<&&Landing> = kept.iter().filter(|l| key(l, sort).is_some()).collect();
+        let (got, _, _) = self.all_ids(&PageQuery { descending: true, ..query.clone() }).await;
+        let want_descending: Vec<String> = ranked.iter().rev().chain(&nulls).cloned().collect();
+        assert_eq!(got, want_descending, "{what}: descending");
+        // The summary describes every landing listed.
+        let listed = &kept;
         let masses: Vec<f64> = listed.iter().filter_map(|l| l.mass_g()).collect();
         let years: Vec<i32> = listed.iter().filter_map(|l| l.year()).collect();
         let want_stats = PageStats {

@@ -6,6 +6,9 @@
 //! transaction, so what the indexes cost Redis is what the load costs. So:
 //! - the sort orders are lists, sorted here and pushed in 4,096-id
 //!   `RPUSH`es: a fifth of the price of sorted sets ([`super::order`]);
+//!   only the few landings without a mass or a year go into sorted sets
+//!   (`nulls:mass`, `nulls:year`), which record writes keep without a
+//!   search;
 //! - a field's usual value has no set (see [`super::layout`]), which saves
 //!   NASA's file about 105,000 set entries;
 //! - name search reads a few long strings (`names`), not a set member per
@@ -22,6 +25,7 @@
 use std::collections::HashMap;
 
 use super::layout::Category;
+use super::order::Order;
 use super::{search, Owner};
 use crate::data::{Dataset, Landing};
 
@@ -86,6 +90,9 @@ pub struct Indexes<'a> {
     ids: Vec<&'a str>,
     mass: Vec<&'a str>,
     year: Vec<&'a str>,
+    /// The landings without a mass, and without a year, with their ids'
+    /// scores ([`super::order::Order::nulls_name`]).
+    nulls: [Vec<(f64, &'a str)>; 2],
     by_name: Vec<&'a str>,
     /// The `names` log's chunks.
     names: Vec<String>,
@@ -110,7 +117,17 @@ impl<'a> Indexes<'a> {
                     pairs.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(b.1)));
                     pairs.into_iter().map(|(_, id)| id).collect::<Vec<&'a str>>()
                 };
-                (by_score(&|e| Some(e.id_score)), by_score(&|e| e.mass), by_score(&|e| e.year))
+                let without = |value: &dyn Fn(&Entry<'a>) -> Option<f64>| {
+                    entries
+                        .iter()
+                        .filter(|e| value(e).is_none())
+                        .map(|e| (e.id_score, e.id))
+                        .collect::<Vec<_>>()
+                };
+                (
+                    (by_score(&|e| Some(e.id_score)), by_score(&|e| e.mass), by_score(&|e| e.year)),
+                    [without(&|e| e.mass), without(&|e| e.year)],
+                )
             });
             let named = threads.spawn(|| {
                 let mut named: Vec<(&str, &'a str)> =
@@ -138,9 +155,10 @@ impl<'a> Indexes<'a> {
 
             // A sort cannot panic on these values; if a thread did anyway,
             // its panic is the load's.
-            let (ids, mass, year) = orders.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            let ((ids, mass, year), nulls) =
+                orders.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
             let (by_name, names) = named.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            Indexes { total, ids, mass, year, by_name, names, groups, signatures, signature_of }
+            Indexes { total, ids, mass, year, nulls, by_name, names, groups, signatures, signature_of }
         })
     }
 
@@ -153,6 +171,19 @@ impl<'a> Indexes<'a> {
             for chunk in ids.chunks(CHUNK) {
                 let mut cmd = redis::cmd("RPUSH");
                 cmd.arg(scope.key(order)).arg(chunk);
+                tx.push(cmd);
+            }
+        }
+        for (name, nulls) in
+            [Order::Mass, Order::Year].into_iter().filter_map(Order::nulls_name).zip(&self.nulls)
+        {
+            let key = scope.key(name);
+            for chunk in nulls.chunks(CHUNK) {
+                let mut cmd = redis::cmd("ZADD");
+                cmd.arg(&key);
+                for (score, id) in chunk {
+                    cmd.arg(score).arg(id);
+                }
                 tx.push(cmd);
             }
         }

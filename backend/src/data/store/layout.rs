@@ -7,6 +7,7 @@
 //! | `ids` | list | every indexed landing, by its id read as a number (0 if it is not one), then by id |
 //! | `name` | list | every indexed landing, by case-insensitive name, then by id |
 //! | `mass`, `year` | lists | the landings that have one, by it, then by id: sorting, range filters, the summary's ends |
+//! | `nulls:mass`, `nulls:year` | sorted sets | the landings without one, scored by id: the end of that order in both directions (`NULLS LAST`) |
 //! | `names` | list | a log of `+<lower-case name>\0<id>` lines in 64 KiB chunks, and of what edits changed: name search ([`super::search`]) |
 //! | `class:<value>`, `fall:<value>`, `nametype:<value>`, `coords:<yes\|no>` | sets | the ids with that value — except for a field's *usual* value (below) |
 //! | `missing:<field>` | set | ids of landings without that field |
@@ -14,10 +15,9 @@
 //! | `usual` | hash | each field's usual value (below), `""` for none |
 //! | `meta` | hash | the last load: `count`, `fields`, `missing`, `signatures`, `source`, `loaded_at` |
 //! | `file` | string | the loaded file's ids, field lists and value digests, for verify (see [`super::verify`]) |
-//! | `summary:mass`, `summary:year` | hashes | the year range of the landings with a mass (and the other way round), for the version they were found for |
 //! | `version` | string | bumped by every write: cached page results name it |
 //! | `lock` | string | held by a running load |
-//! | `result:<version>:<hash>` (+ `:stats`) | list, hash | a filtered page's ids in order, and its total and ranges, kept a minute |
+//! | `result:<version>:<hash>` (+ `:nulls`, `:stats`) | lists, hash | a filtered page's ids in order (those without the sorted value apart), and its total and ranges, kept a minute |
 //!
 //! **Why every index holds ids.** The value sets intersect (`SINTER`), and
 //! what they leave is looked up in the sort orders by id: a page "class
@@ -90,10 +90,11 @@ impl Category {
 
 /// Keys of a dataset that do not depend on its values.
 const FIXED: [&str; 10] =
-    ["ids", "name", "mass", "year", "names", "usual", "summary:mass", "summary:year", "meta", "file"];
+    ["ids", "name", "mass", "year", "nulls:mass", "nulls:year", "names", "usual", "meta", "file"];
 
 /// Keys earlier versions of Bolide wrote, removed by the next load.
-const LEGACY: [&str; 6] = ["namelex", "coords", "expect", "classes", "falls", "nametypes"];
+const LEGACY: [&str; 8] =
+    ["namelex", "coords", "expect", "classes", "falls", "nametypes", "summary:mass", "summary:year"];
 
 /// Every index and bookkeeping key of a dataset whose categories have
 /// these values (`values[i]` for `Category::ALL[i]`, read from the

@@ -105,6 +105,20 @@ impl Order {
         }
     }
 
+    /// The sorted set of the landings without a value in this order, each
+    /// scored by its id's number, so that its rank order is the `ids`
+    /// order (`None`: every landing has a value). A page sorted by mass
+    /// lists them after the landings with one, in either direction: SQL's
+    /// `NULLS LAST`. A sorted set, not a list, because a record write puts
+    /// a landing in or out of it with one `ZADD`/`ZREM`, no search.
+    pub fn nulls_name(self) -> Option<&'static str> {
+        match self {
+            Order::Mass => Some("nulls:mass"),
+            Order::Year => Some("nulls:year"),
+            Order::Id | Order::Name => None,
+        }
+    }
+
     /// The hash field its value comes from (`None`: the id itself).
     pub fn field(self) -> Option<&'static str> {
         match self {

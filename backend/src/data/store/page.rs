@@ -1,15 +1,20 @@
 //! A page of landings, sorted and filtered with the indexes — never a scan
 //! of the keyspace.
 //!
+//! **Every landing, in every order.** Sorted by mass (or year), the
+//! landings without one come after all the others, by id, in both
+//! directions — SQL's `NULLS LAST` — so a sort never hides a landing and
+//! every order counts the same total.
+//!
 //! **Unfiltered**, a page is a range of a sort order ([`super::order`], a
 //! list of ids): `LRANGE mass 100 149` (counted from the end,
 //! `LRANGE mass -150 -101`, when descending), then one `HGETALL` per
-//! landing, pipelined. Its summary (the mass and year ranges of the
-//! landings it lists) is the values of the ends of the `mass` and `year`
-//! lists, read with the records — and, sorted by mass, the year range of
-//! the landings that have a mass, found once per version and kept in
-//! `summary:mass` (the other way round for years). Two round trips, each
-//! the same size on a million landings as on a thousand.
+//! landing, pipelined; a page reaching past the list goes on in
+//! `nulls:mass` (`ZRANGE` by rank, which is id order). Its summary (the
+//! mass and year ranges of every landing) is the values of the ends of the
+//! `mass` and `year` lists, read with the records. Two round trips (three
+//! on the page where the landings without a value begin), each the same
+//! size on a million landings as on a thousand.
 //!
 //! **Filtered**, the landings that match are computed once into a
 //! *result*, a list of their ids in the page's order:
@@ -25,8 +30,12 @@
 //! when the range is on the sorted field) and keeps, in order, the ids
 //! that pass every filter. When one filter leaves few enough landings (a
 //! rare class, a name) that reading their values costs less than reading
-//! the order, it sorts those by their values instead ([`direct_cost`]). The result is written with `RPUSH`, its summary beside it
-//! (`…:stats`); both are kept a minute after their last use, so the next
+//! the order, it sorts those by their values instead ([`direct_cost`]).
+//! The landings without the sorted value that pass (from `nulls:<order>`)
+//! are kept apart, in `…:nulls`, so that a descending page, read from the
+//! end of the result, still lists them last. The result is written with
+//! `RPUSH`, its summary beside it (`…:stats`, with `total` and `ranked`,
+//! the number with a value); both are kept a minute after their last use, so the next
 //! pages of the same filter (either direction) are range reads again. A
 //! result's key names the dataset's `version`: a load, reindex or record
 //! write makes a new version, so a page never shows a result computed from
@@ -215,94 +224,79 @@ async fn unfiltered(
 ) -> Result<Window, AppError> {
     let order = query.order();
     let key = scope.key(order.name());
-    let summary_key = scope.key(&format!("summary:{}", order.name()));
+    let nulls = order.nulls_name().map(|name| scope.key(name));
     let mut pipe = redis::pipe();
     pipe.cmd("LLEN").arg(&key).add_command(range(&key, start, stop, query.descending));
     for ends in [Order::Mass, Order::Year] {
         pipe.cmd("LINDEX").arg(scope.key(ends.name())).arg(0);
         pipe.cmd("LINDEX").arg(scope.key(ends.name())).arg(-1);
     }
-    pipe.cmd("GET").arg(scope.key("version")).cmd("HGETALL").arg(&summary_key);
-    let (total, mut ids, mass_low, mass_high, year_low, year_high, version, summary): Unfiltered =
-        pipe.query_async(&mut readers.system.clone()).await?;
+    let (ranked, mut ids, mass_low, mass_high, year_low, year_high, without) = match &nulls {
+        Some(nulls) => {
+            pipe.cmd("ZCARD").arg(nulls);
+            pipe.query_async::<Unfiltered>(&mut readers.system.clone()).await?
+        }
+        None => {
+            let (ranked, ids, mass_low, mass_high, year_low, year_high) =
+                pipe.query_async(&mut readers.system.clone()).await?;
+            (ranked, ids, mass_low, mass_high, year_low, year_high, 0)
+        }
+    };
     if query.descending {
         ids.reverse();
     }
     commands.push(format!("LLEN {key}"));
     commands.push(range_text(&key, start, stop, query.descending));
+    if let (Some(nulls), Some((from, to))) = (&nulls, tail(ids.len(), start, stop, ranked, without)) {
+        let rest: Vec<String> = redis::cmd("ZRANGE")
+            .arg(nulls)
+            .arg(from)
+            .arg(to)
+            .query_async(&mut readers.system.clone())
+            .await?;
+        ids.extend(rest);
+        commands.push(nulls_text(&format!("ZRANGE {nulls} {from} {to}"), order));
+    }
     commands.push(format!(
         "LINDEX {0} 0, LINDEX {0} -1, then HGET of their \"mass (g)\"   (the lightest and the heaviest; \
          the same for the years)",
         scope.key("mass")
     ));
-    let mut ends = EndReads([
+    let ends = EndReads([
         mass_low.map(|id| (Order::Mass, id)),
         mass_high.map(|id| (Order::Mass, id)),
         year_low.map(|id| (Order::Year, id)),
         year_high.map(|id| (Order::Year, id)),
     ]);
-    let mut stats = PageStats::default();
-    // Sorted by mass, the page lists the landings that have one: its year
-    // range is theirs (and the other way round), found once per version of
-    // the dataset and kept in `summary:<sort>`.
-    let other = match order {
-        Order::Mass => Some(Order::Year),
-        Order::Year => Some(Order::Mass),
-        Order::Id | Order::Name => None,
-    };
-    if let Some(other) = other {
-        let version = version.unwrap_or_default();
-        let kept = (summary.get("version") == Some(&version))
-            .then(|| (number(&summary, "low"), number(&summary, "high")));
-        let (low, high) = match kept {
-            Some(kept) => kept,
-            None => {
-                let mut reads = Reads::Shared(readers);
-                let listed: HashSet<String> = reads.range(scope, order, 0, -1).await?.into_iter().collect();
-                let found = ends_within(&mut reads, scope, other, &listed).await?;
-                let mut fields = vec![("version", version)];
-                fields.extend(found.0.map(|low| ("low", low.to_string())));
-                fields.extend(found.1.map(|high| ("high", high.to_string())));
-                redis::pipe()
-                    .atomic()
-                    .cmd("DEL")
-                    .arg(&summary_key)
-                    .ignore()
-                    .cmd("HSET")
-                    .arg(&summary_key)
-                    .arg(&fields)
-                    .ignore()
-                    .exec_async(&mut readers.system.clone())
-                    .await?;
-                found
-            }
-        };
-        if other == Order::Year {
-            (stats.year_min, stats.year_max) = (low.map(year_of), high.map(year_of));
-            ends.0[2] = None;
-            ends.0[3] = None;
-        } else {
-            (stats.mass_min, stats.mass_max) = (low, high);
-            ends.0[0] = None;
-            ends.0[1] = None;
-        }
-    }
-    Ok(Window { total, ids, stats, ends })
+    Ok(Window { total: ranked + without, ids, stats: PageStats::default(), ends })
 }
 
-/// What an unfiltered page reads in one round trip: the total, the ids,
-/// the ids at the ends of `mass` and `year`, the dataset's version and the
-/// kept summary.
-type Unfiltered = (
-    u64,
-    Vec<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    HashMap<String, String>,
-);
+/// What an unfiltered page reads in one round trip: the length of its
+/// order, the ids, the ids at the ends of `mass` and `year`, and how many
+/// landings have no value in its order (listed after the others).
+type Unfiltered = (u64, Vec<String>, Option<String>, Option<String>, Option<String>, Option<String>, u64);
+
+/// The part of positions `start..=stop` of a page that lies past the
+/// `ranked` landings with a value, as positions among the `without`
+/// landings without one — when the read of the ranked ones (`read` ids)
+/// came up short of the page.
+fn tail(read: usize, start: usize, stop: usize, ranked: u64, without: u64) -> Option<(u64, u64)> {
+    let (start, stop) = (start as u64, stop as u64);
+    if without == 0 || (read as u64) > stop.saturating_sub(start) || stop < ranked {
+        return None;
+    }
+    let from = start.saturating_sub(ranked);
+    (from < without).then(|| (from, (stop - ranked).min(without - 1)))
+}
+
+/// A read of the landings without the page's sort value, for the page's
+/// list of commands.
+fn nulls_text(command: &str, order: Order) -> String {
+    format!(
+        "{command}   (the landings without a {}, by id: last in either direction, as SQL's NULLS LAST)",
+        order.name()
+    )
+}
 
 /// A number kept in a hash.
 fn number(hash: &HashMap<String, String>, field: &str) -> Option<f64> {
@@ -323,53 +317,58 @@ async fn filtered(
     let version: Option<u64> = redis::cmd("GET").arg(scope.key("version")).query_async(&mut conn).await?;
     let key = scope.key(&format!("result:{}:{:016x}", version.unwrap_or(0), query.fingerprint()));
     let stats_key = format!("{key}:stats");
-    let (kept, ids) = read_result(readers, &key, &stats_key, start, stop, query.descending).await?;
+    let before = commands.len();
+    let (kept, ids) = read_result(readers, &key, (start, stop), query, commands).await?;
     let (kept, ids) = match kept {
         Some(kept) => {
-            commands.push(format!("HGETALL {stats_key}   (a result kept from a page before)"));
+            commands.insert(before, format!("HGETALL {stats_key}   (a result kept from a page before)"));
             (kept, ids)
         }
         None => {
             build(readers, scope, query, &key, &stats_key, commands).await?;
-            let (kept, ids) = read_result(readers, &key, &stats_key, start, stop, query.descending).await?;
+            let (kept, ids) = read_result(readers, &key, (start, stop), query, commands).await?;
             (kept.unwrap_or_default(), ids)
         }
     };
-    commands.push(range_text(&key, start, stop, query.descending));
     Ok(Window { total: kept.0, ids, stats: kept.1, ends: EndReads::default() })
 }
 
 /// A kept result's page and summary (`None`: not kept), and a minute more
-/// for both.
+/// for both; the page's reads go into `commands` once it is kept.
 async fn read_result(
     readers: &Readers,
     key: &str,
-    stats_key: &str,
-    start: usize,
-    stop: usize,
-    descending: bool,
+    (start, stop): (usize, usize),
+    query: &PageQuery,
+    commands: &mut Vec<String>,
 ) -> Result<(Option<(u64, PageStats)>, Vec<String>), AppError> {
-    let (stats, mut ids): (HashMap<String, String>, Vec<String>) = redis::pipe()
-        .atomic()
-        .cmd("HGETALL")
-        .arg(stats_key)
-        .add_command(range(key, start, stop, descending))
-        .cmd("EXPIRE")
-        .arg(key)
-        .arg(RESULT_TTL_SECONDS)
-        .ignore()
-        .cmd("EXPIRE")
-        .arg(stats_key)
-        .arg(RESULT_TTL_SECONDS)
-        .ignore()
-        .query_async(&mut readers.system.clone())
-        .await?;
-    if descending {
+    let (stats_key, nulls_key) = (format!("{key}:stats"), format!("{key}:nulls"));
+    let mut pipe = redis::pipe();
+    pipe.atomic().cmd("HGETALL").arg(&stats_key).add_command(range(key, start, stop, query.descending));
+    for kept in [key, &stats_key, &nulls_key] {
+        pipe.cmd("EXPIRE").arg(kept).arg(RESULT_TTL_SECONDS).ignore();
+    }
+    let (stats, mut ids): (HashMap<String, String>, Vec<String>) =
+        pipe.query_async(&mut readers.system.clone()).await?;
+    if query.descending {
         ids.reverse();
     }
     let Some(total) = stats.get("total").and_then(|t| t.parse::<u64>().ok()) else {
         return Ok((None, ids));
     };
+    commands.push(range_text(key, start, stop, query.descending));
+    // The landings without the sorted value come last, in both directions.
+    let ranked = stats.get("ranked").and_then(|r| r.parse::<u64>().ok()).unwrap_or(total).min(total);
+    if let Some((from, to)) = tail(ids.len(), start, stop, ranked, total - ranked) {
+        let rest: Vec<String> = redis::cmd("LRANGE")
+            .arg(&nulls_key)
+            .arg(from)
+            .arg(to)
+            .query_async(&mut readers.system.clone())
+            .await?;
+        ids.extend(rest);
+        commands.push(nulls_text(&format!("LRANGE {nulls_key} {from} {to}"), query.order()));
+    }
     let summary = PageStats {
         mass_min: number(&stats, "mass_min"),
         mass_max: number(&stats, "mass_max"),
@@ -534,9 +533,20 @@ async fn build(
         }
     };
 
+    // The landings without the sorted value, by id, after the others
+    // (`NULLS LAST`) — unless a range on that value leaves them out.
+    let mut nulls = Vec::new();
+    if let (Some(name), None) = (order.nulls_name(), filter.range) {
+        let nulls_key = scope.key(name);
+        let without: Vec<String> =
+            redis::cmd("ZRANGE").arg(&nulls_key).arg(0).arg(-1).query_async(&mut conn).await?;
+        nulls = without.into_iter().filter(|id| filter.keeps(id)).collect();
+        commands.push(nulls_text(&format!("ZRANGE {nulls_key} 0 -1"), order));
+    }
+
     // The summary: the ends of the result for its own sort value, and the
     // ends of the other value over the result's landings.
-    let listed: HashSet<String> = matched.iter().cloned().collect();
+    let listed: HashSet<String> = matched.iter().chain(&nulls).cloned().collect();
     let mut summary = [(None, None); 2];
     for (slot, index) in summary.iter_mut().zip([Order::Mass, Order::Year]) {
         *slot = if index == order {
@@ -556,7 +566,8 @@ async fn build(
         year_min: summary[1].0.map(year_of),
         year_max: summary[1].1.map(year_of),
     };
-    let mut fields: Vec<(&str, String)> = vec![("total", matched.len().to_string())];
+    let mut fields: Vec<(&str, String)> =
+        vec![("total", (matched.len() + nulls.len()).to_string()), ("ranked", matched.len().to_string())];
     for (name, value) in [("mass_min", stats.mass_min), ("mass_max", stats.mass_max)] {
         if let Some(value) = value {
             fields.push((name, value.to_string()));
@@ -568,11 +579,14 @@ async fn build(
         }
     }
     let mut tx = redis::pipe();
-    tx.atomic().cmd("DEL").arg(key).ignore();
-    for chunk in matched.chunks(super::indexes::CHUNK) {
-        tx.cmd("RPUSH").arg(key).arg(chunk).ignore();
+    let nulls_key = format!("{key}:nulls");
+    tx.atomic().cmd("DEL").arg(key).arg(&nulls_key).ignore();
+    for (list, ids) in [(key, &matched), (&nulls_key, &nulls)] {
+        for chunk in ids.chunks(super::indexes::CHUNK) {
+            tx.cmd("RPUSH").arg(list).arg(chunk).ignore();
+        }
+        tx.cmd("EXPIRE").arg(list).arg(RESULT_TTL_SECONDS).ignore();
     }
-    tx.cmd("EXPIRE").arg(key).arg(RESULT_TTL_SECONDS).ignore();
     tx.cmd("HSET").arg(stats_key).arg(&fields).ignore();
     tx.cmd("EXPIRE").arg(stats_key).arg(RESULT_TTL_SECONDS).ignore();
     tx.exec_async(&mut conn).await?;

@@ -14,8 +14,9 @@
 //!    list that reads the probed landings' values from their hashes
 //!    ([`super::order`]), ending at the entry to insert before;
 //! 3. `MULTI`, the `HSET` (or `UNLINK` + `HSET` for a replacement), the
-//!    index changes (`LREM` + `LINSERT … BEFORE` in the orders, `SREM`/`SADD`
-//!    in the sets), `INCR version`, `HGETALL`, `EXEC`.
+//!    index changes (`LREM` + `LINSERT … BEFORE` in the orders, `ZADD`/`ZREM`
+//!    in the sets of landings without a mass or a year, `SREM`/`SADD` in the
+//!    value sets), `INCR version`, `HGETALL`, `EXEC`.
 //!
 //! If anything watched changed between 1 and 3 — a student's `HSET` on the
 //! same record, a load — Redis refuses the `EXEC` and the write starts over
@@ -338,6 +339,19 @@ fn update_indexes(
                 };
             }
         }
+    }
+    // The landings without a mass or a year (`NULLS LAST`): in or out by
+    // the new record's values, whatever the old ones were.
+    for (order, value) in
+        [(Order::Mass, new.map(|entry| entry.mass)), (Order::Year, new.map(|entry| entry.year))]
+    {
+        let Some(name) = order.nulls_name() else { continue };
+        match (new, value) {
+            (Some(entry), Some(None)) => {
+                tx.cmd("ZADD").arg(scope.key(name)).arg(entry.id_score).arg(id).ignore()
+            }
+            _ => tx.cmd("ZREM").arg(scope.key(name)).arg(id).ignore(),
+        };
     }
     let old_line = old.map(Entry::name_line);
     let new_line = new.map(Entry::name_line);
