@@ -549,3 +549,52 @@ async fn a_load_redis_refuses_while_queueing_changes_nothing() {
     assert!(message.ends_with("nothing was changed"), "{message}");
     assert_eq!(snapshot(&redis), before);
 }
+
+/// Local mode: hashes a student's own script writes straight to Redis (as
+/// Exercise 1's redis-py script does), and a `FLUSHDB`, show on the next
+/// page without pressing Reindex; keys of other kinds cost no reindex.
+#[tokio::test]
+async fn the_indexes_follow_what_other_clients_write() {
+    let redis = RedisServer::start();
+    let router = router(&redis, Tenancy::Local);
+    let mut client = Client::new(&router);
+    let (_, empty) = client.get("/api/data").await;
+    assert_eq!((empty["total"].as_u64(), empty.get("reindexed")), (Some(0), None), "{empty}");
+
+    // The script: one HSET per landing, pipelined, past Bolide.
+    let dataset = generate::generate(250, 3);
+    let mut script = conn(redis.port(), 0);
+    let mut pipe = redis::pipe();
+    for landing in &dataset.landings {
+        pipe.cmd("HSET").arg(landing.key()).arg(&landing.fields).ignore();
+    }
+    pipe.exec(&mut script).expect("the script's HSETs");
+    let (status, page) = client.get("/api/data?size=500").await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert_eq!((page["total"].as_u64(), page["reindexed"].as_u64()), (Some(250), Some(250)));
+    let want = reference(&dataset, |_| true, |l| l.id().parse().ok(), false);
+    assert_eq!(page_ids(&page), want);
+    let (_, again) = client.get("/api/data?sort=mass&order=desc").await;
+    assert_eq!((again["total"].as_u64(), again.get("reindexed")), (Some(250), None), "in step now");
+
+    // A key of another kind changes the size but not the landings.
+    redis::cmd("SET").arg("visits").arg(12).exec(&mut script).expect("SET");
+    let (_, page) = client.get("/api/data").await;
+    assert_eq!((page["total"].as_u64(), page.get("reindexed")), (Some(250), None), "{page}");
+
+    // One more landing, then FLUSHDB.
+    redis::cmd("HSET")
+        .arg("meteorite:99999")
+        .arg("id")
+        .arg("99999")
+        .arg("name")
+        .arg("Scripted")
+        .exec(&mut script)
+        .expect("HSET");
+    let (_, page) = client.get("/api/data?q=scripted").await;
+    assert_eq!(page_ids(&page), ["99999"], "{page}");
+    redis::cmd("FLUSHDB").exec(&mut script).expect("FLUSHDB");
+    let (_, page) = client.get("/api/data").await;
+    assert_eq!((page["total"].as_u64(), page["reindexed"].as_u64()), (Some(0), Some(0)), "{page}");
+    assert_eq!(page["items"], serde_json::json!([]));
+}

@@ -348,8 +348,25 @@ async fn list(sandbox: Sandbox, Query(params): Query<ListParams>) -> Result<Json
         },
         name: text_param("q", params.q)?.map(|q| q.to_lowercase()),
     };
-    let scope = &sandbox.owner;
-    let page = store::page(&readers(&sandbox), scope, &query).await?;
+    let (scope, readers) = (&sandbox.owner, readers(&sandbox));
+    // A local student's own script writes past Bolide: catch up first.
+    let followed = if sandbox.shared {
+        store::Followed::InStep
+    } else {
+        store::follow(&readers, &sandbox.access.base_url, scope).await?
+    };
+    let mut page = store::page(&readers, scope, &query).await?;
+    if let store::Followed::Reindexed(count) = followed {
+        page.reindexed = Some(count);
+        page.commands.insert(
+            0,
+            format!(
+                "DBSIZE, then SCAN 0 MATCH {} TYPE hash   (database 0 changed size since the indexes were \
+                 built: the meteorite:* hashes were counted, and the indexes rebuilt from them)",
+                scope.record_pattern()
+            ),
+        );
+    }
     Ok(Json(page))
 }
 

@@ -42,6 +42,7 @@ pub use crate::sandbox::Owner;
 use crate::error::AppError;
 use crate::redis_conn::Connection;
 
+pub mod follow;
 pub mod indexes;
 pub mod layout;
 pub mod load;
@@ -52,6 +53,7 @@ pub mod search;
 pub mod stream;
 pub mod verify;
 
+pub use follow::{follow, Followed};
 pub use load::{forget, load_file_bytes, reindex, replace, LoadFailure};
 pub use page::{page, PageQuery};
 pub use records::{delete_record, get, write_record, WriteMode};

@@ -18,6 +18,7 @@ use super::record_panel::RecordPanel;
 use super::summary::DataSummary;
 use super::table::DataTable;
 use crate::api::LandingRecord;
+use crate::widgets::charts::scale::thousands;
 
 #[function_component(DataPage)]
 pub fn data_page() -> Html {
@@ -107,6 +108,15 @@ pub fn data_page() -> Html {
                     sorted_by={AttrValue::from(format!("{} {}", query.sort, if query.descending { "↓" } else { "↑" }))}
                     loading={loading}
                 />
+                if let Some(count) = page.as_ref().and_then(|p| p.reindexed) {
+                    <p class="load-report data-reindexed" role="status">
+                        { format!(
+                            "Another client (a script of yours, the console) had changed the meteorite:* hashes, so Bolide \
+                             indexed them again: {} landings.",
+                            thousands(count)
+                        ) }
+                    </p>
+                }
                 if let Some(message) = page_error.as_ref() {
                     <p class="data-error" role="alert">{ message.clone() }</p>
                 }

@@ -52,6 +52,11 @@ pub struct Page {
     /// only this page's), for the summary strip.
     #[serde(default)]
     pub stats: PageStats,
+    /// Set when, just before this page, Bolide rebuilt the indexes because
+    /// another client (a script, the console) had changed the
+    /// `meteorite:*` hashes: the number of landings now indexed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reindexed: Option<u64>,
 }
 
 /// The range of mass and year over the landings matching a filter. `None`
@@ -146,6 +151,7 @@ mod tests {
                 year_min: Some(860),
                 year_max: None,
             },
+            reindexed: Some(2),
         };
         let text = serde_json::to_string(&page).expect("json");
         assert_eq!(serde_json::from_str::<Page>(&text).expect("back"), page);

@@ -15,6 +15,7 @@
 //! | `usual` | hash | each field's usual value (below), `""` for none |
 //! | `meta` | hash | the last load: `count`, `fields`, `missing`, `signatures`, `source`, `loaded_at` |
 //! | `file` | string | the loaded file's ids, field lists and value digests, for verify (see [`super::verify`]) |
+//! | `seen` | string | database 0's `DBSIZE` when the indexes were last found in step with it (local mode, [`super::follow`]) |
 //! | `version` | string | bumped by every write: cached page results name it |
 //! | `lock` | string | held by a running load |
 //! | `result:<version>:<hash>` (+ `:nulls`, `:stats`) | lists, hash | a filtered page's ids in order (those without the sorted value apart), and its total and ranges, kept a minute |
@@ -89,8 +90,8 @@ impl Category {
 }
 
 /// Keys of a dataset that do not depend on its values.
-const FIXED: [&str; 10] =
-    ["ids", "name", "mass", "year", "nulls:mass", "nulls:year", "names", "usual", "meta", "file"];
+const FIXED: [&str; 11] =
+    ["ids", "name", "mass", "year", "nulls:mass", "nulls:year", "names", "usual", "meta", "file", "seen"];
 
 /// Keys earlier versions of Bolide wrote, removed by the next load.
 const LEGACY: [&str; 8] =

@@ -183,7 +183,15 @@ async fn read_page(readers: &Readers, scope: &Owner, query: &PageQuery) -> Resul
             window.ids.len() - 1
         ));
     }
-    Ok(Page { total: window.total, page: query.page as u64, size: query.size as u64, items, commands, stats })
+    Ok(Page {
+        total: window.total,
+        page: query.page as u64,
+        size: query.size as u64,
+        items,
+        commands,
+        stats,
+        reindexed: None,
+    })
 }
 
 /// `LRANGE key start stop`, counted from the end when descending (the
