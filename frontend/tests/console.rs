@@ -150,6 +150,14 @@ fn tutorial_words_take_their_turn_and_never_reach_redis() {
     assert_eq!(classify("t2"), LocalLine::Tutorial(TutorialWord::Go(2)));
     assert_eq!(classify("NEXT 2"), LocalLine::Remote);
     assert_eq!(classify("GET tutorial"), LocalLine::Remote);
+    assert_eq!(classify("TUTORIAL Hashes"), LocalLine::Tutorial(TutorialWord::Open("hashes".into())));
+    assert_eq!(classify("answer 2"), LocalLine::Tutorial(TutorialWord::Answer(2)));
+    assert_eq!(
+        classify("ANSWER 99999999999999999999999"),
+        LocalLine::Tutorial(TutorialWord::Answer(usize::MAX))
+    );
+    assert_eq!(classify("ANSWER two"), LocalLine::Remote, "not a word of ours: Redis says unknown command");
+    assert_eq!(classify("TUTORIAL a b"), LocalLine::Remote);
 
     let state = Rc::new(ConsoleState::default());
     let state = reduce(state, ConsoleAction::Enqueue(vec!["SET a 1".into(), "NEXT".into(), "GET a".into()]));
@@ -163,7 +171,7 @@ fn tutorial_words_take_their_turn_and_never_reach_redis() {
     // GET waits for it.
     let state = start(state);
     assert!(state.in_flight.is_none());
-    let (id, word) = state.tutorial.expect("NEXT is being carried out");
+    let (id, word) = state.tutorial.clone().expect("NEXT is being carried out");
     assert_eq!(word, TutorialWord::Next);
     assert_eq!(state.entries[1].status, EntryStatus::Running);
     assert!(state.busy());
@@ -192,7 +200,7 @@ fn tutorial_words_take_their_turn_and_never_reach_redis() {
         },
     );
     let state = start(state);
-    let (id, _) = state.tutorial.expect("PREV");
+    let (id, _) = state.tutorial.clone().expect("PREV");
     let state = reduce(
         state,
         ConsoleAction::TutorialDone { id, result: Err("Could not reach the Bolide server".into()) },

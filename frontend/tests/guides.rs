@@ -104,20 +104,22 @@ fn tutorial_words_are_whole_lines_in_any_case() {
 #[wasm_bindgen_test]
 fn tutorial_words_move_within_the_guide() {
     let progress = |current_step| GuideProgress { guide_id: "demo".into(), current_step, completed: vec![] };
-    assert_eq!(target_step(TutorialWord::Resume, &progress(1), 3), Ok(1));
-    assert_eq!(target_step(TutorialWord::Next, &progress(1), 3), Ok(2));
-    assert_eq!(target_step(TutorialWord::Prev, &progress(1), 3), Ok(0));
-    assert_eq!(target_step(TutorialWord::Go(3), &progress(0), 3), Ok(2));
-    assert!(target_step(TutorialWord::Next, &progress(2), 3)
+    assert_eq!(target_step(&TutorialWord::Resume, &progress(1), 3), Ok(1));
+    assert_eq!(target_step(&TutorialWord::Next, &progress(1), 3), Ok(2));
+    assert_eq!(target_step(&TutorialWord::Prev, &progress(1), 3), Ok(0));
+    assert_eq!(target_step(&TutorialWord::Go(3), &progress(0), 3), Ok(2));
+    assert!(target_step(&TutorialWord::Next, &progress(2), 3)
         .expect_err("no such step")
         .contains("last step"));
-    assert!(target_step(TutorialWord::Prev, &progress(0), 3)
+    assert!(target_step(&TutorialWord::Prev, &progress(0), 3)
         .expect_err("no such step")
         .contains("first step"));
-    assert!(target_step(TutorialWord::Go(0), &progress(0), 3)
+    assert!(target_step(&TutorialWord::Go(0), &progress(0), 3)
         .expect_err("no such step")
         .contains("T1 to T3"));
-    assert!(target_step(TutorialWord::Go(usize::MAX), &progress(0), 3)
+    assert_eq!(target_step(&TutorialWord::Open("demo".into()), &progress(2), 3), Ok(2));
+    assert_eq!(target_step(&TutorialWord::Answer(1), &progress(1), 3), Ok(1), "the current step's quiz");
+    assert!(target_step(&TutorialWord::Go(usize::MAX), &progress(0), 3)
         .expect_err("no such step")
         .contains("T1 to T3"));
 }
@@ -133,7 +135,11 @@ fn a_step_prints_as_text_with_its_commands_and_quiz() {
     assert!(text.contains("Try:\n    SET my_key my_value\n    GET my_key\n"), "{text}");
     assert!(text.contains("shows ✓ once they are right"), "{text}");
     assert!(
-        text.ends_with("NEXT: next step · PREV: previous step · T<n>: step n · TUTORIAL: this step again")
+        text.ends_with(
+            "NEXT: next step · PREV: previous step · T<n>: step n · TUTORIAL: this step again · TUTORIAL \
+             <guide>: another guide (this one is demo)"
+        ),
+        "{text}"
     );
 
     let done = step_text(&view(0, vec![0]), 0);
@@ -147,7 +153,7 @@ fn a_step_prints_as_text_with_its_commands_and_quiz() {
         ),
         "{quiz}"
     );
-    assert!(quiz.contains("/guides/demo"), "{quiz}");
+    assert!(quiz.contains("/guides/demo") && quiz.contains("Answer with ANSWER <n>"), "{quiz}");
 }
 
 #[wasm_bindgen_test]

@@ -113,9 +113,15 @@ async fn guide_three_is_walked_through_with_run_buttons() {
     // The console's TUTORIAL prints the step the page shows.
     let printed = type_line(client, "TUTORIAL").await;
     assert!(printed.contains(&format!("step 1 of {total}: {}", steps[0].title)), "{printed}");
+    // TUTORIAL <guide> opens another guide by its id; the page stays.
+    let printed = type_line(client, "tutorial hashes").await;
+    assert!(printed.contains("step 1 of") && printed.contains("/guides/hashes"), "{printed}");
+    let printed = type_line(client, "TUTORIAL nosuch").await;
+    assert!(printed.contains("There is no guide `nosuch`") && printed.contains("hashes"), "{printed}");
 
     let mut hinted = false;
     let mut answered_wrong = false;
+    let mut answered_in_console = false;
     for (index, step) in steps.iter().enumerate() {
         wait_for_text(
             client,
@@ -168,14 +174,23 @@ async fn guide_three_is_walked_through_with_run_buttons() {
                 assert!(text.contains(&quiz.choices[wrong].why), "{text}");
                 answered_wrong = true;
             }
-            // The right answer with the keyboard: Enter on the choice. The
-            // focus stays on it, not back at the top of the page.
             let right = quiz.choices.iter().position(|c| c.correct).expect("a right choice");
-            choices[right].send_keys(&fantoccini::key::Key::Enter.to_string()).await.expect("answer");
-            wait_for(client, &step_css(index, ".guide-quiz__result--passed")).await;
-            let focused = client.active_element().await.expect("focus");
-            let class = focused.attr("class").await.expect("class").unwrap_or_default();
-            assert!(class.contains("guide-choice__button"), "focus after answering is on {class:?}");
+            if !answered_in_console {
+                // The first quiz from the console: ANSWER <n> grades it, and
+                // the page marks the step done.
+                let printed = type_line(client, &format!("ANSWER {}", right + 1)).await;
+                assert!(printed.starts_with('✓'), "{printed}");
+                wait_for(client, &step_css(index, ".guide-step__done")).await;
+                answered_in_console = true;
+            } else {
+                // The right answer with the keyboard: Enter on the choice. The
+                // focus stays on it, not back at the top of the page.
+                choices[right].send_keys(&fantoccini::key::Key::Enter.to_string()).await.expect("answer");
+                wait_for(client, &step_css(index, ".guide-quiz__result--passed")).await;
+                let focused = client.active_element().await.expect("focus");
+                let class = focused.attr("class").await.expect("class").unwrap_or_default();
+                assert!(class.contains("guide-choice__button"), "focus after answering is on {class:?}");
+            }
         } else if step.check.is_some() {
             // The Run buttons' lines are checked as they finish: ✓ appears
             // without pressing Check.

@@ -120,8 +120,8 @@ pub fn use_console_session(tutorial: TutorialOptions) -> ConsoleSession {
     {
         let dispatcher = state.dispatcher();
         let TutorialOptions { guide, on_moved } = tutorial;
-        use_effect_with(state.tutorial, move |word| {
-            if let Some((id, word)) = *word {
+        use_effect_with(state.tutorial.clone(), move |word| {
+            if let Some((id, word)) = word.clone() {
                 wasm_bindgen_futures::spawn_local(async move {
                     let result = tutorial::run(word, guide).await;
                     if let Ok(tutorial::TutorialOutcome { moved: Some(progress), .. }) = &result {

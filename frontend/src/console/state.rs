@@ -192,7 +192,7 @@ impl ConsoleState {
     }
 
     fn tutorial_done(&mut self, id: u64, result: Result<String, String>) {
-        if self.tutorial.is_some_and(|(running, _)| running == id) {
+        if self.tutorial.as_ref().is_some_and(|(running, _)| *running == id) {
             self.tutorial = None;
         }
         let status = match result {
