@@ -243,7 +243,7 @@ async fn a_job_cancelled_while_queued_never_runs() {
     assert_eq!(status, StatusCode::NOT_FOUND, "{results}");
     assert!(results["error"]["message"].as_str().expect("message").contains("queued"), "{results}");
 
-    let (status, job) = client.send("DELETE", &format!("/api/jobs/{id}"), None, Vec::new()).await;
+    let (status, job) = client.send("POST", &format!("/api/jobs/{id}/cancel"), None, Vec::new()).await;
     assert_eq!(status, StatusCode::OK, "{job}");
     assert_eq!(job["status"], "cancelled");
     assert!(job["error"].as_str().expect("error").contains("while queued"), "{job}");
@@ -254,6 +254,25 @@ async fn a_job_cancelled_while_queued_never_runs() {
     let worker = start_worker(&redis, options(1000, 0, 1000));
     let other = client.submit(json!({"analysis": "hemispheres"})).await;
     client.wait_for_status(&other, "succeeded").await;
+
+    // Cancel of a job that finished first (the page's Cancel clicked a
+    // moment too late) says so and deletes nothing; a second cancel of the
+    // cancelled one too.
+    for (finished, how) in [(&other, "succeeded"), (&id, "cancelled")] {
+        let (status, refused) =
+            client.send("POST", &format!("/api/jobs/{finished}/cancel"), None, Vec::new()).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{refused}");
+        let message = refused["error"]["message"].as_str().expect("message");
+        assert!(
+            message.contains(&format!("already finished ({how})")) && message.contains("kept"),
+            "{message}"
+        );
+    }
+    assert_eq!(client.job(&other).await["status"], "succeeded");
+    let (status, _) = client.get(&format!("/api/jobs/{other}/results")).await;
+    assert_eq!(status, StatusCode::OK, "the result is still there");
+    let (status, _) = client.send("POST", "/api/jobs/0123456789abcdef/cancel", None, Vec::new()).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
     let job = client.job(&id).await;
     assert_eq!(job["status"], "cancelled");
     assert_eq!(job["attempts"], 0);

@@ -338,6 +338,15 @@ pub async fn job_results(id: &str) -> Result<bolide_shared::jobs::JobResults, Ap
     decode(response).await
 }
 
+/// `POST /api/jobs/{id}/cancel`: cancels a queued or running job. A job
+/// that finished first is left as it is: a `409` whose message says how it
+/// ended (the page's Cancel never deletes anything).
+pub async fn cancel_job(id: &str) -> Result<bolide_shared::jobs::Job, ApiError> {
+    let url = format!("/api/jobs/{}/cancel", encode_path_segment(id));
+    let response = Request::post(&url).send().await.map_err(|err| ApiError::Unreachable(err.to_string()))?;
+    decode(response).await
+}
+
 /// `DELETE /api/jobs/{id}`: cancels a queued or running job, deletes a
 /// finished one (and its result). Whatever the body says, the list the
 /// page polls next is the truth, so only success or failure is returned.

@@ -75,6 +75,7 @@ where
         .route("/jobs/workers", get(workers))
         .route("/jobs/{id}", get(one).delete(remove))
         .route("/jobs/{id}/results", get(results))
+        .route("/jobs/{id}/cancel", post(cancel))
         .layer(DefaultBodyLimit::max(MAX_BODY))
 }
 
@@ -209,6 +210,15 @@ async fn remove(
         Removal::Cancelled(job) => Json(job).into_response(),
         Removal::Deleted => StatusCode::NO_CONTENT.into_response(),
     })
+}
+
+async fn cancel(
+    State(mut state): State<JobsState>,
+    sandbox: Sandbox,
+    Path(id): Path<String>,
+) -> Result<Json<Job>, AppError> {
+    let id = job_id(&id)?;
+    Ok(Json(store::cancel(&mut state.system, &sandbox.owner.owner, id).await?))
 }
 
 async fn workers(State(mut state): State<JobsState>, sandbox: Sandbox) -> Result<Json<Workers>, AppError> {

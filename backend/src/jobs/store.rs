@@ -237,6 +237,21 @@ pub async fn results(conn: &mut Connection, owner: &str, id: &str) -> Result<Vec
     }
 }
 
+/// Cancels the owner's job `id` (`POST /api/jobs/{id}/cancel`) — only if it
+/// is still queued or running. A job that finished first is left as it is,
+/// result and all: a `409` saying how it ended, so a Cancel clicked a
+/// moment too late never deletes anything.
+pub async fn cancel(conn: &mut Connection, owner: &str, id: &str) -> Result<Job, AppError> {
+    match transitions::cancel(conn, owner, id, now_ms()).await? {
+        Cancelled::Cancelled { .. } => get(conn, owner, id).await?.ok_or_else(|| not_found(id)),
+        Cancelled::Finished { status } => Err(AppError::Conflict(format!(
+            "job {id} had already finished ({status}) before it could be cancelled: nothing was changed, and \
+             its result is kept"
+        ))),
+        Cancelled::NotFound => Err(not_found(id)),
+    }
+}
+
 /// What `DELETE /api/jobs/{id}` did.
 #[derive(Debug)]
 pub enum Removal {

@@ -106,7 +106,8 @@ pub fn use_job_result(selected: Option<&Job>) -> Option<ResultState> {
     (*result).clone()
 }
 
-/// Cancels (queued or running) or deletes (finished) a job, and tells the
+/// Cancels (queued or running: `POST …/cancel`, which never deletes a job
+/// that finished meanwhile) or deletes (finished) a job, and tells the
 /// state which it was, or why it failed.
 #[hook]
 pub fn use_remove_job(state: &UseReducerHandle<JobsState>) -> Callback<Job> {
@@ -114,10 +115,16 @@ pub fn use_remove_job(state: &UseReducerHandle<JobsState>) -> Callback<Job> {
     use_callback(dispatcher, |job: Job, dispatcher| {
         let dispatcher = dispatcher.clone();
         wasm_bindgen_futures::spawn_local(async move {
-            let action = match api::delete_job(&job.id).await {
-                Ok(()) if job.status.is_finished() => JobsAction::Deleted(job.id),
-                Ok(()) => JobsAction::Cancelled,
-                Err(err) => JobsAction::ActionFailed(failure_message(&err)),
+            let action = if job.status.is_finished() {
+                match api::delete_job(&job.id).await {
+                    Ok(()) => JobsAction::Deleted(job.id),
+                    Err(err) => JobsAction::ActionFailed(failure_message(&err)),
+                }
+            } else {
+                match api::cancel_job(&job.id).await {
+                    Ok(_) => JobsAction::Cancelled,
+                    Err(err) => JobsAction::ActionFailed(failure_message(&err)),
+                }
             };
             dispatcher.dispatch(action);
         });

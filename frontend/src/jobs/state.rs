@@ -145,7 +145,12 @@ impl Reducible for JobsState {
                 next.action_error = None;
                 next.poll_generation = next.poll_generation.wrapping_add(1);
             }
-            JobsAction::ActionFailed(message) => next.action_error = Some(message),
+            JobsAction::ActionFailed(message) => {
+                next.action_error = Some(message);
+                // The job may have changed (a Cancel too late: it finished):
+                // show it as it is now.
+                next.poll_generation = next.poll_generation.wrapping_add(1);
+            }
             JobsAction::PollDelay(delay) => next.poll_delay_ms = delay,
             JobsAction::Page(page) => {
                 next.page = page.clamp(1, next.pages());
