@@ -206,6 +206,24 @@ async fn every_guide_can_be_completed_through_the_api() {
     worker.stop().await;
 }
 
+/// A count check reads as a sentence whatever the count: "There is 1 hash
+/// key", "There are 2 hash keys".
+#[tokio::test]
+async fn counts_read_as_sentences() {
+    let redis = RedisServer::start();
+    let app = router(&redis, Tenancy::Local);
+    let mut client = Student::of_router(&app);
+    let step =
+        client.guide("exercise-1-load").await.guide.steps.iter().position(|s| s.title == "Load them all");
+    let step = step.expect("the load step");
+    client.console("HSET meteorite:1 name Aachen").await;
+    let result = client.check("exercise-1-load", step, None).await;
+    assert!(result.message.starts_with("There is 1 hash key matching `meteorite:*`,"), "{result:?}");
+    client.console("HSET meteorite:2 name Aarhus").await;
+    let result = client.check("exercise-1-load", step, None).await;
+    assert!(result.message.starts_with("There are 2 hash keys matching `meteorite:*`,"), "{result:?}");
+}
+
 #[tokio::test]
 async fn wrong_answers_get_a_useful_hint() {
     let redis = RedisServer::start();

@@ -326,9 +326,15 @@ impl Probe<'_> {
         )
         .await?;
         let found = keys.len() as u64;
-        let what = match key_type {
-            Some(kind) => format!("{kind} keys matching `{pattern}`", kind = kind.name()),
-            None => format!("keys matching `{pattern}`"),
+        // "There is 1 hash key matching …", "There are 2 hash keys …".
+        let there = {
+            let (verb, plural) = if found == 1 { ("is", "") } else { ("are", "s") };
+            match key_type {
+                Some(kind) => {
+                    format!("There {verb} {found} {} key{plural} matching `{pattern}`", kind.name())
+                }
+                None => format!("There {verb} {found} key{plural} matching `{pattern}`"),
+            }
         };
         let (expected, source) =
             match equals {
@@ -342,9 +348,7 @@ impl Probe<'_> {
                     match count {
                         Some(count) => (count, " (the number of records in the file you loaded)".to_string()),
                         None => return Ok(fail(
-                            format!(
-                                "There are {found} {what}, and no file has been loaded through Bolide yet."
-                            ),
+                            format!("{there}, and no file has been loaded through Bolide yet."),
                             "Load the landings with the Data page, `bolide load FILE`, or `POST /api/data`: \
                              Bolide then knows how many records the file has.",
                         )),
@@ -352,15 +356,15 @@ impl Probe<'_> {
                 }
             };
         Ok(if found == expected {
-            pass(format!("There are {found} {what}{source}."))
+            pass(format!("{there}{source}."))
         } else if found < expected {
             fail(
-                format!("There are {found} {what}; expected {expected}{source}."),
+                format!("{there}; expected {expected}{source}."),
                 "Some are missing: load again, or look for keys named differently (`SCAN 0 MATCH … COUNT 1000`).",
             )
         } else {
             fail(
-                format!("There are {found} {what}; expected {expected}{source}."),
+                format!("{there}; expected {expected}{source}."),
                 "There are more than expected: leftovers from an earlier attempt? Compare with `KEYS`.",
             )
         })
