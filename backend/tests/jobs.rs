@@ -232,6 +232,32 @@ async fn long_dead_workers_are_forgotten() {
     assert_eq!(alive.workers[0].id, "here:2:bbbbbb");
 }
 
+/// A job may ask for a slow pace (the page's "Slowly"): it is seen running
+/// part way, then succeeds with the same result as without.
+#[tokio::test]
+async fn a_job_asking_for_a_pace_can_be_watched_running() {
+    let redis = RedisServer::start();
+    let router = router(&redis, Tenancy::Local);
+    let mut client = Client::new(&router);
+    client.generate(200, 3).await;
+    let worker = start_worker(&redis, options(5000, 0, 1000));
+    let quick = client.submit(json!({"analysis": "hemispheres"})).await;
+    client.wait_for_status(&quick, "succeeded").await;
+    let slow = client.submit(json!({"analysis": "hemispheres", "params": {"pace_ms": 150}})).await;
+    let midway = client
+        .wait_for(&slow, Duration::from_secs(30), |job| {
+            job["status"] == "running" && job["progress"].as_u64().is_some_and(|p| (1..100).contains(&p))
+        })
+        .await;
+    assert_eq!(midway["params"]["pace_ms"], 150, "{midway}");
+    client.wait_for_status(&slow, "succeeded").await;
+    let (status, slow_result) = client.get(&format!("/api/jobs/{slow}/results")).await;
+    assert_eq!(status, StatusCode::OK, "{slow_result}");
+    let (_, quick_result) = client.get(&format!("/api/jobs/{quick}/results")).await;
+    assert_eq!(slow_result["result"], quick_result["result"], "{slow_result} {quick_result}");
+    worker.stop().await;
+}
+
 #[tokio::test]
 async fn a_job_cancelled_while_queued_never_runs() {
     let redis = RedisServer::start();
@@ -573,7 +599,7 @@ async fn bad_input_is_a_400_naming_the_parameter_and_stores_nothing() {
     let mut client = Client::new(&router);
     client.generate(20, 1).await;
     let before = redis.snapshot(|_, _| false);
-    let cases: [(&str, &[u8], &str); 12] = [
+    let cases: [(&str, &[u8], &str); 13] = [
         ("not JSON", b"{\"analysis\": ", ""),
         ("no analysis", b"{}", "analysis"),
         ("unknown analysis", b"{\"analysis\": \"astrology\"}", "analysis"),
@@ -594,6 +620,7 @@ async fn bad_input_is_a_400_naming_the_parameter_and_stores_nothing() {
             "cell_degrees",
         ),
         ("negative mass", b"{\"analysis\": \"average_mass\", \"params\": {\"mass_min\": -1}}", "mass_min"),
+        ("pace too slow", b"{\"analysis\": \"average_mass\", \"params\": {\"pace_ms\": 5000}}", "pace_ms"),
     ];
     for (what, body, named) in cases {
         let (status, error) = client.send("POST", "/api/jobs", Some(JSON), body.to_vec()).await;

@@ -336,12 +336,31 @@ async fn without_a_worker_a_queued_job_is_cancelled_then_deleted() {
     assert_eq!(job["status"], "cancelled");
     let polling = wait_for(client, "#jobs-polling").await;
     for _ in 0..100 {
-        if polling.text().await.expect("polling").contains("stopped") {
+        if polling.text().await.expect("polling").contains("looking for new ones") {
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    assert!(polling.text().await.expect("polling").contains("stopped"), "polling did not stop");
+    assert!(
+        polling.text().await.expect("polling").contains("looking for new ones"),
+        "polling did not slow down"
+    );
+
+    // A job submitted from outside (as with curl) shows up on the open page.
+    let body = br#"{"analysis": "hemispheres"}"#;
+    let submitted =
+        http::request("POST", &bolide.url("/api/jobs"), &[("content-type", "application/json")], body)
+            .await
+            .expect("submit");
+    assert_eq!(submitted.status, 202, "{}", submitted.text());
+    let outside = submitted.json()["id"].as_str().expect("id").to_owned();
+    for _ in 0..200 {
+        if row_status(client, &outside).await.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(row_status(client, &outside).await.as_deref(), Some("queued"), "the curl job never appeared");
 
     wait_for(client, &format!("tr.job-row[data-id='{id}'] .job-delete")).await.click().await.expect("delete");
     for _ in 0..100 {

@@ -10,10 +10,11 @@
 //!   even when progress stalls, so a long step does not look like a dead
 //!   worker. The computation runs on its own task so that a CPU-heavy step
 //!   cannot hold up the heartbeats either.
-//! - **Pace** (`--job-pace-ms N`, a teaching aid): the reported progress
-//!   is at most 10 % per N ms elapsed, and the job is not reported done
-//!   before 10 × N ms, so students can watch a job move from queued to
-//!   running to succeeded, and tests can kill a worker mid-job.
+//! - **Pace** (`--job-pace-ms N`, or a job's own `pace_ms`, a teaching
+//!   aid; the slower wins): the reported progress is at most 10 % per N ms
+//!   elapsed, and the job is not reported done before 10 × N ms, so
+//!   students can watch a job move from queued to running to succeeded,
+//!   and tests can kill a worker mid-job.
 
 use std::time::{Duration, Instant};
 
@@ -98,11 +99,13 @@ impl Worker {
             Ok(login) => self.records.log_in(&scope, login),
             Err(err) => return Outcome::Failed(format!("cannot read the sandbox's data: {err}")),
         }
+        // The slower of the worker's pace and the one the job asked for.
+        let pace = self.options.pace.max(Duration::from_millis(u64::from(params.pace_ms.unwrap_or(0))));
         let records = self.records.clone();
         let mut compute = AbortOnDrop(tokio::spawn(async move {
             analysis::compute_cached(&records, &scope, analysis, &params, &progress_tx).await
         }));
-        let pace = self.options.pace;
+
         let heartbeat_every = self.options.heartbeat_interval();
         let started = Instant::now();
         let mut written = Written { progress: 0, at: started };

@@ -38,6 +38,9 @@ pub fn params_summary(analysis: Analysis, params: &JobParams) -> String {
     if !filtered {
         parts.insert(0, "all landings".to_owned());
     }
+    if let Some(pace) = params.pace_ms {
+        parts.push(format!("slowly ({pace} ms a step)"));
+    }
     parts.join(" · ")
 }
 

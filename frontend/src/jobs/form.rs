@@ -9,7 +9,9 @@
 
 use std::rc::Rc;
 
-use bolide_shared::jobs::{Analysis, JobParams, JobRequest, DEFAULT_CELL_DEGREES, DEFAULT_TOP_N};
+use bolide_shared::jobs::{
+    Analysis, JobParams, JobRequest, DEFAULT_CELL_DEGREES, DEFAULT_TOP_N, MAX_PACE_MS,
+};
 use yew::Reducible;
 
 use crate::state::Edit;
@@ -30,6 +32,8 @@ pub struct JobForm {
     pub n: String,
     /// `density_grid` only: one of `CELL_DEGREES`.
     pub cell_degrees: String,
+    /// Run slowly (10 steps of [`MAX_PACE_MS`]), to watch the states change.
+    pub slow: bool,
 }
 
 impl Default for JobForm {
@@ -44,6 +48,7 @@ impl Default for JobForm {
             mass_max: String::new(),
             n: DEFAULT_TOP_N.to_string(),
             cell_degrees: DEFAULT_CELL_DEGREES.to_string(),
+            slow: false,
         }
     }
 }
@@ -66,6 +71,7 @@ impl JobForm {
                 Analysis::DensityGrid => number("cell_degrees", &self.cell_degrees)?,
                 _ => None,
             },
+            pace_ms: self.slow.then_some(MAX_PACE_MS),
         };
         params.validate(self.analysis)?;
         Ok(JobRequest { analysis: self.analysis, params })
@@ -156,6 +162,8 @@ mod tests {
         let grid =
             JobForm { analysis: Analysis::DensityGrid, cell_degrees: "10".into(), ..JobForm::default() };
         assert_eq!(grid.request().map(|request| request.params.cell_degrees), Ok(Some(10.0)));
+        let slow = JobForm { slow: true, ..JobForm::default() };
+        assert_eq!(slow.request().map(|request| request.params.pace_ms), Ok(Some(MAX_PACE_MS)));
     }
 
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]

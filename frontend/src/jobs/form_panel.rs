@@ -9,7 +9,7 @@
 //! input reports a half-typed `1e` as empty, which would silently drop the
 //! filter instead of saying what is wrong with it.
 
-use bolide_shared::jobs::{Analysis, Job, CELL_DEGREES, MAX_TOP_N};
+use bolide_shared::jobs::{Analysis, Job, CELL_DEGREES, MAX_PACE_MS, MAX_TOP_N};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
@@ -134,6 +134,20 @@ pub fn job_form_panel(props: &JobFormProps) -> Html {
                     </label>
                 }
             </fieldset>
+            <label class="job-field job-field--slow">
+                <input id="job-slow" type="checkbox" checked={form.slow}
+                    onchange={{
+                        let form = form.clone();
+                        Callback::from(move |event: Event| {
+                            let checked = event.target_unchecked_into::<HtmlInputElement>().checked();
+                            form.dispatch(FormUpdate::new(move |f| f.slow = checked));
+                        })
+                    }} />
+                <span>{ format!(
+                    "Slowly: 10 steps of {} s, to watch it go queued → running → succeeded (\"pace_ms\": {MAX_PACE_MS})",
+                    MAX_PACE_MS / 1000
+                ) }</span>
+            </label>
             <div class="job-form__actions">
                 <button id="job-submit" type="submit" class="primary" disabled={busy}>
                     { if busy { "Submitting…" } else { "Submit the job" } }

@@ -25,10 +25,10 @@ pub enum ResultState {
 }
 
 /// Polls `GET /api/jobs` for the state's page into the state, with the
-/// [`Backoff`]; stops when every job there is finished, and starts again
-/// when the state's `poll_generation` or page changes (a submit, a cancel,
-/// a delete, another page). A poller that has been replaced drops its
-/// answer.
+/// [`Backoff`]; slows to [`Backoff::IDLE_MS`] when every job there is
+/// finished (and pauses while the tab is hidden), and starts afresh when
+/// the state's `poll_generation` or page changes (a submit, a cancel, a
+/// delete, another page). A poller that has been replaced drops its answer.
 #[hook]
 pub fn use_jobs_polling(state: &UseReducerHandle<JobsState>) {
     let dispatcher = state.dispatcher();
@@ -50,23 +50,33 @@ pub fn use_jobs_polling(state: &UseReducerHandle<JobsState>) {
                         let changed = last.as_ref() != Some(&list);
                         last = Some(list.clone());
                         dispatcher.dispatch(JobsAction::Listed(list));
-                        if !active {
-                            dispatcher.dispatch(JobsAction::PollDelay(None));
-                            break;
+                        if active {
+                            Some(backoff.next(changed))
+                        } else {
+                            backoff = Backoff::default();
+                            None
                         }
-                        backoff.next(changed)
                     }
                     Err(err) => {
                         dispatcher.dispatch(JobsAction::ListFailed(failure_message(&err)));
-                        backoff.next(false)
+                        Some(backoff.next(false))
                     }
                 };
-                dispatcher.dispatch(JobsAction::PollDelay(Some(delay)));
-                TimeoutFuture::new(delay).await;
+                dispatcher.dispatch(JobsAction::PollDelay(delay));
+                TimeoutFuture::new(delay.unwrap_or(Backoff::IDLE_MS)).await;
+                // Nobody is looking: ask again once somebody is.
+                while running.get() && page_hidden() {
+                    TimeoutFuture::new(Backoff::FAST_MS).await;
+                }
             }
         });
         move || alive.set(false)
     });
+}
+
+/// Whether the tab is in the background (`document.hidden`).
+fn page_hidden() -> bool {
+    web_sys::window().and_then(|window| window.document()).is_some_and(|document| document.hidden())
 }
 
 /// The result of `selected`, fetched once it has succeeded; `None` for no

@@ -11,6 +11,7 @@ use super::details::JobDetails;
 use super::form_panel::JobFormPanel;
 use super::hooks::{use_job_result, use_jobs_polling, use_remove_job};
 use super::list::JobList;
+use super::polling::Backoff;
 use super::state::{JobsAction, JobsState};
 use super::workers::JobWorkers;
 
@@ -41,7 +42,10 @@ pub fn jobs_page() -> Html {
     let pages = state.pages();
     let polling = match state.poll_delay_ms {
         Some(ms) => format!("watching: next check in {:.1} s", f64::from(ms) / 1000.0),
-        None if state.listed() => "every job here is finished: the page stopped asking".to_owned(),
+        None if state.listed() => format!(
+            "every job here is finished: looking for new ones (curl, a script, another tab) every {} s",
+            Backoff::IDLE_MS / 1000
+        ),
         None => "asking the server…".to_owned(),
     };
     let selected = state.selected.clone().map(Rc::new);

@@ -6,8 +6,10 @@
 //! ([`Backoff::FAST_MS`]) while something is queued or running, doubles
 //! each time an answer brings nothing new (up to [`Backoff::SLOW_MS`]), and
 //! drops back to short as soon as something moves. When every job on the
-//! page is finished nothing can change any more, so polling stops; a
-//! submit, a cancel or a page change starts it again.
+//! page is finished, nothing there can change any more, but new jobs can
+//! still arrive from elsewhere (`curl`, a script, another tab), so the page
+//! keeps asking at a leisurely [`Backoff::IDLE_MS`] — and not at all while
+//! the tab is hidden. A submit, a cancel or a page change asks at once.
 
 use bolide_shared::jobs::Job;
 
@@ -29,6 +31,9 @@ impl Backoff {
     /// The longest wait, when a job sits in the queue (no worker?) or a
     /// long analysis reports nothing new.
     pub const SLOW_MS: u32 = 4_000;
+    /// When every job on the page is finished: often enough to show a job
+    /// submitted with `curl` within seconds.
+    pub const IDLE_MS: u32 = 5_000;
 
     /// The delay before the next poll, given whether the last answer
     /// differed from the one before it.

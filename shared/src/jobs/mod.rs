@@ -118,9 +118,18 @@ pub struct JobParams {
     /// one of [`CELL_DEGREES`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cell_degrees: Option<f64>,
+    /// A teaching aid, for any analysis: the job reports at most 10 % per
+    /// `pace_ms` and is not done before 10 × `pace_ms`, so a student can
+    /// watch it go from queued to running to succeeded (at most
+    /// [`MAX_PACE_MS`]; the worker's `--job-pace-ms`, if slower, wins).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pace_ms: Option<u32>,
 }
 
 pub const DEFAULT_TOP_N: u32 = 10;
+/// The slowest pace a job may ask for: 10 steps of a second, so a paced
+/// job holds a worker for at most about 10 s.
+pub const MAX_PACE_MS: u32 = 1000;
 pub const MAX_TOP_N: u32 = 1000;
 pub const DEFAULT_CELL_DEGREES: f64 = 5.0;
 /// Cell sizes that tile the globe exactly.
@@ -161,6 +170,11 @@ impl JobParams {
             }
             (Analysis::TopHeaviest, _) | (_, None) => {}
             (_, Some(_)) => return Err(format!("`n` applies to top_heaviest only, not {}", analysis.name())),
+        }
+        if let Some(pace) = self.pace_ms.filter(|pace| *pace > MAX_PACE_MS) {
+            return Err(format!(
+                "`pace_ms` must be at most {MAX_PACE_MS} (10 steps of a second), not {pace}"
+            ));
         }
         match (analysis, self.cell_degrees) {
             (Analysis::DensityGrid, Some(cell)) if !CELL_DEGREES.contains(&cell) => {
