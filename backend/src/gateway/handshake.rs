@@ -61,6 +61,7 @@ pub(super) async fn answer(conn: &mut Connection, args: &[Vec<u8>], name: &str) 
             }
             conn.protocol = Protocol::Resp2;
             conn.name = None;
+            conn.tx_shapes.clear();
             plain(Reply::Status("RESET".into()))
         }
         "SELECT" if conn.gateway.shared && args.len() == 2 && args[1] == b"0" && !in_tx => {

@@ -27,6 +27,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 use super::codec::{decode, encode, Decoded, Protocol, Shape};
 use super::limits::{Slot, FAILED_LOGIN_DELAY};
+use super::resp3;
 use super::{handshake, Gateway};
 use crate::console::relay::Relay;
 use crate::error::AppError;
@@ -49,7 +50,7 @@ const WRONGPASS: &str = "WRONGPASS invalid username-password pair or user is dis
 /// Answers `message` and closes (no room for the connection).
 pub async fn refuse(mut stream: tokio::net::TcpStream, message: &str) {
     let mut out = Vec::new();
-    encode(&mut out, &Reply::Error(message.into()), Shape::Plain, Protocol::Resp2);
+    encode(&mut out, &Reply::Error(message.into()), &Shape::Plain, Protocol::Resp2);
     let _ = tokio::time::timeout(Duration::from_secs(1), stream.write_all(&out)).await;
 }
 
@@ -88,6 +89,9 @@ pub(super) struct Connection {
     pub(super) name: Option<Vec<u8>>,
     /// Reply what is pending, then close.
     pub(super) closing: bool,
+    /// The RESP3 shape of each command queued since `MULTI`, for `EXEC`'s
+    /// reply (one element per queued command, each shaped as its own).
+    pub(super) tx_shapes: Vec<Shape>,
     connected: Instant,
 }
 
@@ -103,6 +107,7 @@ impl Connection {
             protocol: Protocol::Resp2,
             name: None,
             closing: false,
+            tx_shapes: Vec::new(),
             connected: Instant::now(),
         }
     }
@@ -133,7 +138,7 @@ impl Connection {
                 self.run_batch(batch, &mut out).await;
             }
             if let Some(message) = refused.filter(|_| !self.closing) {
-                encode(&mut out, &Reply::Error(message), Shape::Plain, self.protocol);
+                encode(&mut out, &Reply::Error(message), &Shape::Plain, self.protocol);
                 self.closing = true;
             }
             if !out.is_empty() {
@@ -203,33 +208,53 @@ impl Connection {
             self.wait_for_rate(&session.id).await;
         }
         let relay = &self.relay;
-        let results = join_all(run.into_iter().map(|(args, name)| {
+        let resp3 = self.protocol == Protocol::Resp3;
+        let results = join_all(run.into_iter().map(|(args, _)| {
             let mut session = session.clone();
-            async move { (relay.run_command(&mut session, args).await, name) }
+            let shape = if resp3 { resp3::shape(&args) } else { Shape::Plain };
+            async move { (relay.run_command(&mut session, args).await, shape) }
         }))
         .await;
-        for (result, name) in results {
-            self.write_result(out, &name, result);
+        for (result, shape) in results {
+            self.write_result(out, result, &shape);
         }
     }
 
     async fn run_one(&mut self, args: Vec<Vec<u8>>, name: &str, out: &mut Vec<u8>) {
         if let Some((reply, shape)) = handshake::answer(self, &args, name).await {
-            encode(out, &reply, shape, self.protocol);
+            encode(out, &reply, &shape, self.protocol);
             return;
         }
         let Some(id) = self.session().map(|s| s.id.clone()) else {
-            encode(out, &Reply::Error(NOAUTH.into()), Shape::Plain, self.protocol);
+            encode(out, &Reply::Error(NOAUTH.into()), &Shape::Plain, self.protocol);
             return;
         };
         self.wait_for_rate(&id).await;
         let Connection { relay, login, .. } = self;
         let (Login::Sandbox { session, .. } | Login::Local { session }) = login else { return };
+        let in_tx = session.state.in_tx;
+        let shape = if self.protocol == Protocol::Resp3 { resp3::shape(&args) } else { Shape::Plain };
         let result = relay.run_command(session, args).await;
-        self.write_result(out, name, result);
+        let shape = match name {
+            "EXEC" => Shape::Tuple(std::mem::take(&mut self.tx_shapes)),
+            "MULTI" | "DISCARD" => {
+                self.tx_shapes.clear();
+                Shape::Plain
+            }
+            // What Redis queued (a refused command is not queued: it dooms
+            // the transaction, and EXEC answers EXECABORT).
+            _ if in_tx => {
+                if matches!(&result, Ok((Reply::Status(queued), _)) if queued == "QUEUED") {
+                    self.tx_shapes.push(shape);
+                }
+                Shape::Plain
+            }
+            _ => shape,
+        };
+        self.write_result(out, result, &shape);
     }
 
-    fn write_result(&self, out: &mut Vec<u8>, name: &str, result: Result<(Reply, u64), AppError>) {
+    fn write_result(&self, out: &mut Vec<u8>, result: Result<(Reply, u64), AppError>, shape: &Shape) {
         let reply = match result {
             Ok((_, omitted)) if omitted > 0 => Reply::Error(format!(
                 "ERR reply too long: the gateway returns at most {} elements in one array; ask for less \
@@ -239,7 +264,7 @@ impl Connection {
             Ok((reply, _)) => reply,
             Err(err) => Reply::Error(format!("ERR Bolide could not run this command: {err}")),
         };
-        encode(out, &reply, Shape::of(name), self.protocol);
+        encode(out, &reply, shape, self.protocol);
     }
 
     /// Waits while the sandbox is past its command rate.
@@ -331,7 +356,7 @@ impl Connection {
             _ => {
                 let message = "ERR this sandbox has ended, or its gateway password was rotated: \
                                reconnect with the credentials its page shows";
-                encode(out, &Reply::Error(message.into()), Shape::Plain, self.protocol);
+                encode(out, &Reply::Error(message.into()), &Shape::Plain, self.protocol);
                 self.closing = true;
             }
         }
