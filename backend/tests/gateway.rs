@@ -809,4 +809,40 @@ async fn locally_the_gateway_needs_no_login() {
     assert_eq!(get(&mut db1, "local:one").as_deref(), Some("2"));
     assert_eq!(browser.console("GET local:k").await, "\"v\"", "the console is still in database 0");
     assert!(cli("SELECT 15\n").contains("ERR"), "Bolide's own database stays out of reach");
+
+    // RESET goes back to database 0 (and drops MULTI, RESP3, the name).
+    let mut raw = Raw::connect_to(&format!("127.0.0.1:{port}"));
+    assert_eq!(raw.call(&["SELECT", "1"]), "+OK");
+    assert_eq!(raw.call(&["GET", "local:one"]), "$2");
+    assert!(raw.call(&["HELLO", "3"]).starts_with("%14 ["));
+    assert_eq!(raw.call(&["MULTI"]), "+OK");
+    assert_eq!(raw.call(&["SET", "local:k", "changed"]), "+QUEUED");
+    assert_eq!(raw.call(&["RESET"]), "+RESET");
+    assert_eq!(raw.call(&["GET", "local:one"]), "$-1", "database 0 again, in RESP2");
+    assert_eq!(raw.call(&["EXEC"]), "-ERR EXEC without MULTI");
+    assert_eq!(get(&mut db0, "local:k").as_deref(), Some("v"), "the queued SET was discarded");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reset_logs_out_and_forgets_the_connection_state_as_redis_does() {
+    let (_redis, bolide) = start(&[]);
+    let mut ada = Student::new(&bolide).await;
+    let (user, pass) = (ada.field("username"), ada.field("password"));
+    let mut raw = Raw::connect(&ada);
+    assert_eq!(raw.call(&["RESET"]), "+RESET", "allowed before login, as in Redis");
+    assert_eq!(raw.call(&["RESET", "x"]), "-ERR wrong number of arguments for 'reset' command");
+    assert!(raw.call(&["HELLO", "3", "AUTH", &user, &pass, "SETNAME", "ada"]).starts_with("%14 ["));
+    assert_eq!(raw.call(&["CLIENT", "GETNAME"]), "$ada");
+    assert_eq!(raw.call(&["SET", "k", "before"]), "+OK");
+    assert_eq!(raw.call(&["MULTI"]), "+OK");
+    assert_eq!(raw.call(&["SET", "k", "queued"]), "+QUEUED");
+    assert_eq!(raw.call(&["RESET"]), "+RESET", "not queued: RESET runs inside MULTI too");
+    assert_eq!(raw.call(&["GET", "k"]), "-NOAUTH Authentication required.", "logged out");
+    assert_eq!(raw.call(&["EXEC"]), "-NOAUTH Authentication required.");
+    assert_eq!(raw.call(&["AUTH", &user, &pass]), "+OK");
+    assert_eq!(raw.call(&["GET", "k"]), "$before", "the MULTI was discarded, and replies are RESP2");
+    assert_eq!(raw.call(&["GET", "missing"]), "$-1");
+    assert_eq!(raw.call(&["CLIENT", "GETNAME"]), "$-1", "the name is gone");
+    assert_eq!(raw.call(&["EXEC"]), "-ERR EXEC without MULTI");
+    assert_eq!(ada.browser.console("GET k").await, "\"before\"");
 }

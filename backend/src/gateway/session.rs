@@ -279,15 +279,22 @@ impl Connection {
         }
     }
 
-    pub(super) fn session(&self) -> Option<&Session> {
-        match &self.login {
-            Login::Sandbox { session, .. } | Login::Local { session } => Some(session),
-            Login::Pending => None,
-        }
+    /// `RESET`: the connection as it was when it connected — logged out
+    /// in shared mode (its sandbox slot given back), no `MULTI`, RESP2,
+    /// database 0, no name.
+    pub(super) fn reset(&mut self) {
+        self.relay = self.gateway.relay.for_connection();
+        self.login =
+            if self.gateway.shared { Login::Pending } else { Login::Local { session: local_session() } };
+        // The login timeout counts from here again.
+        self.connected = Instant::now();
+        self.protocol = Protocol::Resp2;
+        self.name = None;
+        self.tx_shapes.clear();
     }
 
-    pub(super) fn session_mut(&mut self) -> Option<&mut Session> {
-        match &mut self.login {
+    pub(super) fn session(&self) -> Option<&Session> {
+        match &self.login {
             Login::Sandbox { session, .. } | Login::Local { session } => Some(session),
             Login::Pending => None,
         }
