@@ -370,6 +370,20 @@ impl Raw {
         frame
     }
 
+    /// Sends many commands of raw byte arguments in one write (a pipeline).
+    fn send_all(&mut self, commands: &[Vec<Vec<u8>>]) {
+        let mut frames = Vec::new();
+        for args in commands {
+            frames.extend(format!("*{}\r\n", args.len()).into_bytes());
+            for arg in args {
+                frames.extend(format!("${}\r\n", arg.len()).into_bytes());
+                frames.extend(arg);
+                frames.extend(b"\r\n");
+            }
+        }
+        self.reader.get_mut().write_all(&frames).expect("write");
+    }
+
     fn call_frame(&mut self, args: &[&str]) -> Vec<u8> {
         self.send(args);
         self.frame()
@@ -511,6 +525,8 @@ async fn logins_are_required_checked_and_brute_force_is_cut_off() {
     assert_eq!(raw.call(&["HGETALL", "h"]), "%2 [$f, $v]");
     assert_eq!(raw.call(&["GET", "missing"]), "_");
     assert_eq!(raw.call(&["RESET"]), "+RESET");
+    assert_eq!(raw.call(&["GET", "missing"]), "-NOAUTH Authentication required.", "RESET logs out");
+    assert_eq!(raw.call(&["AUTH", &user, &pass]), "+OK");
     assert_eq!(raw.call(&["GET", "missing"]), "$-1", "RESET goes back to RESP2");
     assert_eq!(raw.call(&["QUIT"]), "+OK");
     assert_eq!(raw.reply(), "(closed)");
@@ -845,4 +861,77 @@ async fn reset_logs_out_and_forgets_the_connection_state_as_redis_does() {
     assert_eq!(raw.call(&["CLIENT", "GETNAME"]), "$-1", "the name is gone");
     assert_eq!(raw.call(&["EXEC"]), "-ERR EXEC without MULTI");
     assert_eq!(ada.browser.console("GET k").await, "\"before\"");
+}
+
+/// Redis's count of connected clients, and of connections it ever accepted.
+fn redis_clients(redis: &mut redis::Connection) -> (usize, u64) {
+    let list: String = redis::cmd("CLIENT").arg("LIST").query(redis).expect("CLIENT LIST");
+    let info: String = redis::cmd("INFO").arg("stats").query(redis).expect("INFO");
+    let accepted = info
+        .lines()
+        .find_map(|line| line.strip_prefix("total_connections_received:"))
+        .and_then(|n| n.trim().parse().ok())
+        .expect("total_connections_received");
+    (list.lines().count(), accepted)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn binary_arguments_share_one_private_redis_connection_per_client() {
+    let (redis, bolide) = start(&[]);
+    let mut ada = Student::new(&bolide).await;
+    let mut raw = Raw::connect(&ada);
+    assert_eq!(raw.call(&["AUTH", &ada.field("username"), &ada.field("password")]), "+OK");
+    assert_eq!(raw.call(&["SET", "warm", "up"]), "+OK");
+    let mut direct = common::conn(redis.port(), 0);
+    let (clients_before, accepted_before) = redis_clients(&mut direct);
+
+    // Keys and values that are not UTF-8, with CR LF and NUL inside.
+    let key = |i: usize| [b"bin:\xff\x00".as_slice(), i.to_string().as_bytes()].concat();
+    let value = |i: usize| [b"\xfe\r\n\x00v".as_slice(), &i.to_le_bytes(), b"\xc3\x28"].concat();
+    let sets: Vec<Vec<Vec<u8>>> = (0..200).map(|i| vec![b"SET".to_vec(), key(i), value(i)]).collect();
+    raw.send_all(&sets);
+    for i in 0..200 {
+        assert_eq!(raw.frame(), b"+OK\r\n", "SET {i}");
+    }
+    let gets: Vec<Vec<Vec<u8>>> = (0..200).map(|i| vec![b"GET".to_vec(), key(i)]).collect();
+    raw.send_all(&gets);
+    for i in 0..200 {
+        let want = [format!("${}\r\n", value(i).len()).into_bytes(), value(i), b"\r\n".to_vec()].concat();
+        assert_eq!(raw.frame(), want, "GET {i} is byte-exact");
+    }
+    // Binary and plain commands in one pipeline keep their order.
+    raw.send_all(&[
+        vec![b"SET".to_vec(), b"mixed".to_vec(), b"plain".to_vec()],
+        vec![b"APPEND".to_vec(), b"mixed".to_vec(), b"\xff".to_vec()],
+        vec![b"GET".to_vec(), b"mixed".to_vec()],
+    ]);
+    assert_eq!(raw.frame(), b"+OK\r\n");
+    assert_eq!(raw.frame(), b":6\r\n");
+    assert_eq!(raw.frame(), b"$6\r\nplain\xff\r\n");
+
+    let (clients_during, accepted_during) = redis_clients(&mut direct);
+    assert!(
+        clients_during <= clients_before + 1 && accepted_during <= accepted_before + 2,
+        "one private connection for 400 binary commands: {clients_before} → {clients_during} clients, \
+         {accepted_before} → {accepted_during} accepted"
+    );
+    let stored: Vec<u8> = redis::cmd("GET")
+        .arg(
+            [
+                format!("{{s:{}}}:", ada.field("username").trim_start_matches("bolide-s-")).into_bytes(),
+                key(7),
+            ]
+            .concat(),
+        )
+        .query(&mut direct)
+        .expect("GET");
+    assert_eq!(stored, value(7), "stored under the sandbox's prefix");
+    assert_eq!(ada.browser.console("EXISTS \"bin:\\xff\\x00199\"").await, "(integer) 1");
+
+    // Closing the client closes its private connection.
+    drop(raw);
+    assert!(
+        bolide_tests::wait_until(Duration::from_secs(10), || redis_clients(&mut direct).0 < clients_during),
+        "the private connection outlived its client"
+    );
 }

@@ -5,7 +5,10 @@
 //! batch (at most [`MAX_BATCH`]). A run of ordinary commands in a batch
 //! runs concurrently down the sandbox's one multiplexed Redis connection,
 //! which sends them in order, so a pipelined client gets Redis's own
-//! pipelining behind the gateway; commands that change the connection's
+//! pipelining behind the gateway (commands with arguments that are not
+//! UTF-8 go down the connection's one private Redis connection instead,
+//! see [`crate::console::connection_state`]; a run is all one or all the
+//! other, so order holds); commands that change the connection's
 //! state (`MULTI`, `EXEC`, `SELECT`, `AUTH`, …) run one at a time, in order.
 //!
 //! **Back-pressure.** Each batch's replies are written before anything
@@ -29,7 +32,7 @@ use super::codec::{decode, encode, Decoded, Protocol, Shape};
 use super::limits::{Slot, FAILED_LOGIN_DELAY};
 use super::resp3;
 use super::{handshake, Gateway};
-use crate::console::relay::Relay;
+use crate::console::relay::{all_utf8, Relay};
 use crate::error::AppError;
 use crate::sandbox::credentials;
 use crate::sandbox::store::{SandboxId, Session, SessionState};
@@ -178,18 +181,27 @@ impl Connection {
 
     async fn run_batch(&mut self, batch: Vec<Vec<Vec<u8>>>, out: &mut Vec<u8>) {
         self.recheck(out).await;
-        let mut run: Vec<(Vec<Vec<u8>>, String)> = Vec::new();
+        let mut run: Vec<Vec<Vec<u8>>> = Vec::new();
+        // Whether the run goes down the connection's private Redis
+        // connection (arguments that are not UTF-8) or the sandbox's: the
+        // two are not ordered with each other, so a run is one or the other.
+        let mut run_is_private = false;
         for args in batch {
             if self.closing {
                 break;
             }
-            let name = String::from_utf8_lossy(&args[0]).to_ascii_uppercase();
-            if self.runs_alongside(&name) {
-                run.push((args, name));
+            let name = Name::of(&args[0]);
+            if self.runs_alongside(name.as_str()) {
+                let private = !all_utf8(&args);
+                if private != run_is_private && !run.is_empty() {
+                    self.run_concurrently(std::mem::take(&mut run), out).await;
+                }
+                run_is_private = private;
+                run.push(args);
                 continue;
             }
             self.run_concurrently(std::mem::take(&mut run), out).await;
-            self.run_one(args, &name, out).await;
+            self.run_one(args, name.as_str(), out).await;
         }
         self.run_concurrently(run, out).await;
     }
@@ -202,14 +214,14 @@ impl Connection {
             && !matches!(name, "MULTI" | "EXEC" | "DISCARD" | "WATCH" | "UNWATCH")
     }
 
-    async fn run_concurrently(&mut self, run: Vec<(Vec<Vec<u8>>, String)>, out: &mut Vec<u8>) {
+    async fn run_concurrently(&mut self, run: Vec<Vec<Vec<u8>>>, out: &mut Vec<u8>) {
         let Some(session) = self.session().cloned() else { return };
         for _ in &run {
             self.wait_for_rate(&session.id).await;
         }
         let relay = &self.relay;
         let resp3 = self.protocol == Protocol::Resp3;
-        let results = join_all(run.into_iter().map(|(args, _)| {
+        let results = join_all(run.into_iter().map(|args| {
             let mut session = session.clone();
             let shape = if resp3 { resp3::shape(&args) } else { Shape::Plain };
             async move { (relay.run_command(&mut session, args).await, shape) }
@@ -367,6 +379,30 @@ impl Connection {
                 self.closing = true;
             }
         }
+    }
+}
+
+/// A command's name upper-cased on the stack (no allocation per command);
+/// empty for a name no command has (too long, not UTF-8), which the relay
+/// then answers as Redis does.
+struct Name {
+    buf: [u8; 24],
+    len: usize,
+}
+
+impl Name {
+    fn of(arg: &[u8]) -> Self {
+        let mut name = Self { buf: [0; 24], len: 0 };
+        if let Some(buf) = name.buf.get_mut(..arg.len()) {
+            buf.copy_from_slice(arg);
+            buf.make_ascii_uppercase();
+            name.len = arg.len();
+        }
+        name
+    }
+
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.buf[..self.len]).unwrap_or("")
     }
 }
 
