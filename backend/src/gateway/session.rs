@@ -181,6 +181,10 @@ impl Connection {
 
     async fn run_batch(&mut self, batch: Vec<Vec<Vec<u8>>>, out: &mut Vec<u8>) {
         self.recheck(out).await;
+        // The sandbox's command rate, accounted once for the whole batch.
+        if let Some(id) = self.session().map(|s| s.id.clone()) {
+            self.wait_for_rate(&id, u32::try_from(batch.len()).unwrap_or(u32::MAX)).await;
+        }
         let mut run: Vec<Vec<Vec<u8>>> = Vec::new();
         // Whether the run goes down the connection's private Redis
         // connection (arguments that are not UTF-8) or the sandbox's: the
@@ -214,16 +218,24 @@ impl Connection {
             && !matches!(name, "MULTI" | "EXEC" | "DISCARD" | "WATCH" | "UNWATCH")
     }
 
-    async fn run_concurrently(&mut self, run: Vec<Vec<Vec<u8>>>, out: &mut Vec<u8>) {
-        let Some(session) = self.session().cloned() else { return };
-        for _ in &run {
-            self.wait_for_rate(&session.id).await;
-        }
-        let relay = &self.relay;
+    async fn run_concurrently(&mut self, mut run: Vec<Vec<Vec<u8>>>, out: &mut Vec<u8>) {
         let resp3 = self.protocol == Protocol::Resp3;
+        let shape_of = |args: &[Vec<u8>]| if resp3 { resp3::shape(args) } else { Shape::Plain };
+        let Connection { relay, login, .. } = self;
+        let (Login::Sandbox { session, .. } | Login::Local { session }) = login else { return };
+        if run.len() == 1 {
+            // Not pipelined: the connection's own session, no copies.
+            let args = run.pop().unwrap_or_default();
+            let shape = shape_of(&args);
+            let result = relay.run_command(session, args).await;
+            self.write_result(out, result, &shape);
+            return;
+        }
+        let session = &*session;
+        let relay = &*relay;
         let results = join_all(run.into_iter().map(|args| {
             let mut session = session.clone();
-            let shape = if resp3 { resp3::shape(&args) } else { Shape::Plain };
+            let shape = shape_of(&args);
             async move { (relay.run_command(&mut session, args).await, shape) }
         }))
         .await;
@@ -237,11 +249,10 @@ impl Connection {
             encode(out, &reply, &shape, self.protocol);
             return;
         }
-        let Some(id) = self.session().map(|s| s.id.clone()) else {
+        if self.session().is_none() {
             encode(out, &Reply::Error(NOAUTH.into()), &Shape::Plain, self.protocol);
             return;
-        };
-        self.wait_for_rate(&id).await;
+        }
         let Connection { relay, login, .. } = self;
         let (Login::Sandbox { session, .. } | Login::Local { session }) = login else { return };
         let in_tx = session.state.in_tx;
@@ -279,10 +290,10 @@ impl Connection {
         encode(out, &reply, shape, self.protocol);
     }
 
-    /// Waits while the sandbox is past its command rate.
-    async fn wait_for_rate(&self, id: &SandboxId) {
+    /// Waits while the sandbox is past its command rate for `n` more.
+    async fn wait_for_rate(&self, id: &SandboxId, n: u32) {
         loop {
-            match self.gateway.rate.check_session(id.as_str()) {
+            match self.gateway.rate.check_session_n(id.as_str(), n) {
                 Err(AppError::RateLimited { retry_after, .. }) => {
                     tokio::time::sleep(retry_after.min(Duration::from_millis(100))).await
                 }
