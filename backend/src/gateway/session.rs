@@ -182,8 +182,8 @@ impl Connection {
     async fn run_batch(&mut self, batch: Vec<Vec<Vec<u8>>>, out: &mut Vec<u8>) {
         self.recheck(out).await;
         // The sandbox's command rate, accounted once for the whole batch.
-        if let Some(id) = self.session().map(|s| s.id.clone()) {
-            self.wait_for_rate(&id, u32::try_from(batch.len()).unwrap_or(u32::MAX)).await;
+        if let Some(session) = self.session() {
+            self.wait_for_rate(&session.id, u32::try_from(batch.len()).unwrap_or(u32::MAX)).await;
         }
         let mut run: Vec<Vec<Vec<u8>>> = Vec::new();
         // Whether the run goes down the connection's private Redis
