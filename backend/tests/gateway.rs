@@ -339,6 +339,161 @@ impl Raw {
         self.send(args);
         self.reply()
     }
+
+    fn connect_to(address: &str) -> Self {
+        let stream = TcpStream::connect(address).expect("connect");
+        stream.set_read_timeout(Some(Duration::from_secs(20))).expect("timeout");
+        Self { reader: BufReader::new(stream) }
+    }
+
+    /// One reply of any RESP2/RESP3 type, exactly the bytes received.
+    fn frame(&mut self) -> Vec<u8> {
+        let mut line = Vec::new();
+        self.reader.read_until(b'\n', &mut line).expect("read");
+        assert!(line.ends_with(b"\r\n"), "not a RESP line: {:?}", String::from_utf8_lossy(&line));
+        let number = || String::from_utf8_lossy(&line[1..line.len() - 2]).parse::<i64>().unwrap_or(-1);
+        let mut frame = line.clone();
+        match line[0] {
+            b'$' | b'=' | b'!' if number() >= 0 => {
+                let mut body = vec![0u8; usize::try_from(number()).expect("len") + 2];
+                self.reader.read_exact(&mut body).expect("bulk");
+                frame.extend(body);
+            }
+            b'*' | b'~' | b'>' | b'%' | b'|' if number() >= 0 => {
+                let per = if matches!(line[0], b'%' | b'|') { 2 } else { 1 };
+                for _ in 0..number() * per {
+                    frame.extend(self.frame());
+                }
+            }
+            _ => {}
+        }
+        frame
+    }
+
+    /// Sends many commands of raw byte arguments in one write (a pipeline).
+    fn send_all(&mut self, commands: &[Vec<Vec<u8>>]) {
+        let mut frames = Vec::new();
+        for args in commands {
+            frames.extend(format!("*{}\r\n", args.len()).into_bytes());
+            for arg in args {
+                frames.extend(format!("${}\r\n", arg.len()).into_bytes());
+                frames.extend(arg);
+                frames.extend(b"\r\n");
+            }
+        }
+        self.reader.get_mut().write_all(&frames).expect("write");
+    }
+
+    fn call_frame(&mut self, args: &[&str]) -> Vec<u8> {
+        self.send(args);
+        self.frame()
+    }
+}
+
+/// The commands whose RESP3 replies the gateway must send as Redis does:
+/// maps, sets, doubles (alone, in arrays, in `WITHSCORES` pairs, in
+/// coordinates), verbatim strings, nulls, errors — keys as the client names
+/// them. Run outside and inside `MULTI`.
+const RESP3_COMMANDS: &[&[&str]] = &[
+    &["SET", "r3:s", "hello"],
+    &["GET", "r3:s"],
+    &["GET", "r3:missing"],
+    &["MGET", "r3:s", "r3:missing"],
+    &["INCRBYFLOAT", "r3:f", "1.5"],
+    &["HSET", "r3:h", "a", "1", "b", "2"],
+    &["HGETALL", "r3:h"],
+    &["HGETALL", "r3:missing"],
+    &["HINCRBYFLOAT", "r3:h", "c", "0.5"],
+    &["HSET", "r3:one", "f", "v"],
+    &["HRANDFIELD", "r3:one", "1", "WITHVALUES"],
+    &["SADD", "r3:set", "1", "2", "3"],
+    &["SMEMBERS", "r3:set"],
+    &["SINTER", "r3:set", "r3:set"],
+    &["SUNION", "r3:set", "r3:missing"],
+    &["SDIFF", "r3:set", "r3:missing"],
+    &["SADD", "r3:single", "x"],
+    &["SPOP", "r3:single", "5"],
+    &["ZADD", "r3:z", "1.5", "a", "2", "b", "3.25", "c"],
+    &["ZSCORE", "r3:z", "a"],
+    &["ZSCORE", "r3:z", "nope"],
+    &["ZINCRBY", "r3:z", "0.1", "a"],
+    &["ZADD", "r3:z", "INCR", "1", "b"],
+    &["ZMSCORE", "r3:z", "a", "nope"],
+    &["ZRANGE", "r3:z", "0", "-1", "WITHSCORES"],
+    &["ZRANGE", "r3:z", "0", "-1"],
+    &["ZRANGEBYSCORE", "r3:z", "-inf", "+inf", "WITHSCORES", "LIMIT", "0", "2"],
+    &["ZREVRANGE", "r3:z", "0", "-1", "WITHSCORES"],
+    &["ZUNION", "2", "r3:z", "r3:z", "WITHSCORES"],
+    &["ZPOPMIN", "r3:z"],
+    &["ZPOPMAX", "r3:z", "2"],
+    &["ZADD", "r3:z2", "1", "x"],
+    &["ZRANDMEMBER", "r3:z2", "1", "WITHSCORES"],
+    &["ZMPOP", "1", "r3:z2", "MIN"],
+    &["GEOADD", "r3:g", "13.361389", "38.115556", "Palermo", "15.087269", "37.502669", "Catania"],
+    &["GEOPOS", "r3:g", "Palermo", "nope"],
+    &["GEOSEARCH", "r3:g", "FROMLONLAT", "15", "37", "BYRADIUS", "200", "km", "ASC", "WITHDIST", "WITHCOORD"],
+    &["GEODIST", "r3:g", "Palermo", "Catania"],
+    &["XADD", "r3:st", "1-1", "f", "v"],
+    &["XGROUP", "CREATE", "r3:st", "g", "0"],
+    &["XINFO", "GROUPS", "r3:st"],
+    &["XINFO", "STREAM", "r3:st"],
+    &["LCS", "r3:s", "r3:s", "IDX"],
+    &["HGETALL", "r3:s"],
+    &["LPOP", "r3:missing"],
+    &["TYPE", "r3:h"],
+    &["EXISTS", "r3:s", "r3:h"],
+    &["LRANGE", "r3:missing", "0", "-1"],
+];
+
+const RESP3_KEYS: &[&str] =
+    &["r3:s", "r3:f", "r3:h", "r3:one", "r3:set", "r3:single", "r3:z", "r3:z2", "r3:g", "r3:st"];
+
+/// What `conn` answers to [`RESP3_COMMANDS`]: one reply each, then the
+/// same inside `MULTI` (`+QUEUED` each, then `EXEC`'s array).
+fn resp3_replies(conn: &mut Raw) -> Vec<(String, Vec<u8>)> {
+    let mut replies = Vec::new();
+    for pass in ["alone", "in MULTI"] {
+        let mut del = vec!["DEL"];
+        del.extend_from_slice(RESP3_KEYS);
+        conn.call_frame(&del);
+        if pass == "in MULTI" {
+            replies.push(("MULTI".to_string(), conn.call_frame(&["MULTI"])));
+        }
+        for command in RESP3_COMMANDS {
+            replies.push((format!("{} ({pass})", command.join(" ")), conn.call_frame(command)));
+        }
+    }
+    replies.push(("EXEC".to_string(), conn.call_frame(&["EXEC"])));
+    replies
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resp3_replies_are_the_ones_redis_sends() {
+    let (redis, bolide) = start(&[]);
+    let ada = Student::new(&bolide).await;
+    let mut direct = Raw::connect_to(&format!("127.0.0.1:{}", redis.port()));
+    assert!(direct.call_frame(&["HELLO", "3"]).starts_with(b"%7\r\n"));
+    let mut gateway = Raw::connect(&ada);
+    let hello = gateway.call_frame(&["HELLO", "3", "AUTH", &ada.field("username"), &ada.field("password")]);
+    assert!(hello.starts_with(b"%7\r\n$6\r\nserver\r\n"), "{}", String::from_utf8_lossy(&hello));
+
+    let expected = resp3_replies(&mut direct);
+    let got = resp3_replies(&mut gateway);
+    for ((command, want), (_, have)) in expected.iter().zip(&got) {
+        assert_eq!(
+            String::from_utf8_lossy(have),
+            String::from_utf8_lossy(want),
+            "{command}: the gateway's RESP3 reply differs from Redis's"
+        );
+    }
+    assert_eq!(expected.len(), got.len());
+    // EXEC's reply is checked above element by element; make sure it held
+    // the RESP3 types at all (a map, a set, a double).
+    let exec = String::from_utf8_lossy(&got.last().expect("EXEC").1).into_owned();
+    assert!(
+        exec.contains("\r\n%2\r\n") && exec.contains("\r\n~3\r\n") && exec.contains("\r\n,1.5\r\n"),
+        "{exec}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -370,6 +525,8 @@ async fn logins_are_required_checked_and_brute_force_is_cut_off() {
     assert_eq!(raw.call(&["HGETALL", "h"]), "%2 [$f, $v]");
     assert_eq!(raw.call(&["GET", "missing"]), "_");
     assert_eq!(raw.call(&["RESET"]), "+RESET");
+    assert_eq!(raw.call(&["GET", "missing"]), "-NOAUTH Authentication required.", "RESET logs out");
+    assert_eq!(raw.call(&["AUTH", &user, &pass]), "+OK");
     assert_eq!(raw.call(&["GET", "missing"]), "$-1", "RESET goes back to RESP2");
     assert_eq!(raw.call(&["QUIT"]), "+OK");
     assert_eq!(raw.reply(), "(closed)");
@@ -668,4 +825,113 @@ async fn locally_the_gateway_needs_no_login() {
     assert_eq!(get(&mut db1, "local:one").as_deref(), Some("2"));
     assert_eq!(browser.console("GET local:k").await, "\"v\"", "the console is still in database 0");
     assert!(cli("SELECT 15\n").contains("ERR"), "Bolide's own database stays out of reach");
+
+    // RESET goes back to database 0 (and drops MULTI, RESP3, the name).
+    let mut raw = Raw::connect_to(&format!("127.0.0.1:{port}"));
+    assert_eq!(raw.call(&["SELECT", "1"]), "+OK");
+    assert_eq!(raw.call(&["GET", "local:one"]), "$2");
+    assert!(raw.call(&["HELLO", "3"]).starts_with("%14 ["));
+    assert_eq!(raw.call(&["MULTI"]), "+OK");
+    assert_eq!(raw.call(&["SET", "local:k", "changed"]), "+QUEUED");
+    assert_eq!(raw.call(&["RESET"]), "+RESET");
+    assert_eq!(raw.call(&["GET", "local:one"]), "$-1", "database 0 again, in RESP2");
+    assert_eq!(raw.call(&["EXEC"]), "-ERR EXEC without MULTI");
+    assert_eq!(get(&mut db0, "local:k").as_deref(), Some("v"), "the queued SET was discarded");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reset_logs_out_and_forgets_the_connection_state_as_redis_does() {
+    let (_redis, bolide) = start(&[]);
+    let mut ada = Student::new(&bolide).await;
+    let (user, pass) = (ada.field("username"), ada.field("password"));
+    let mut raw = Raw::connect(&ada);
+    assert_eq!(raw.call(&["RESET"]), "+RESET", "allowed before login, as in Redis");
+    assert_eq!(raw.call(&["RESET", "x"]), "-ERR wrong number of arguments for 'reset' command");
+    assert!(raw.call(&["HELLO", "3", "AUTH", &user, &pass, "SETNAME", "ada"]).starts_with("%14 ["));
+    assert_eq!(raw.call(&["CLIENT", "GETNAME"]), "$ada");
+    assert_eq!(raw.call(&["SET", "k", "before"]), "+OK");
+    assert_eq!(raw.call(&["MULTI"]), "+OK");
+    assert_eq!(raw.call(&["SET", "k", "queued"]), "+QUEUED");
+    assert_eq!(raw.call(&["RESET"]), "+RESET", "not queued: RESET runs inside MULTI too");
+    assert_eq!(raw.call(&["GET", "k"]), "-NOAUTH Authentication required.", "logged out");
+    assert_eq!(raw.call(&["EXEC"]), "-NOAUTH Authentication required.");
+    assert_eq!(raw.call(&["AUTH", &user, &pass]), "+OK");
+    assert_eq!(raw.call(&["GET", "k"]), "$before", "the MULTI was discarded, and replies are RESP2");
+    assert_eq!(raw.call(&["GET", "missing"]), "$-1");
+    assert_eq!(raw.call(&["CLIENT", "GETNAME"]), "$-1", "the name is gone");
+    assert_eq!(raw.call(&["EXEC"]), "-ERR EXEC without MULTI");
+    assert_eq!(ada.browser.console("GET k").await, "\"before\"");
+}
+
+/// Redis's count of connected clients, and of connections it ever accepted.
+fn redis_clients(redis: &mut redis::Connection) -> (usize, u64) {
+    let list: String = redis::cmd("CLIENT").arg("LIST").query(redis).expect("CLIENT LIST");
+    let info: String = redis::cmd("INFO").arg("stats").query(redis).expect("INFO");
+    let accepted = info
+        .lines()
+        .find_map(|line| line.strip_prefix("total_connections_received:"))
+        .and_then(|n| n.trim().parse().ok())
+        .expect("total_connections_received");
+    (list.lines().count(), accepted)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn binary_arguments_share_one_private_redis_connection_per_client() {
+    let (redis, bolide) = start(&[]);
+    let mut ada = Student::new(&bolide).await;
+    let mut raw = Raw::connect(&ada);
+    assert_eq!(raw.call(&["AUTH", &ada.field("username"), &ada.field("password")]), "+OK");
+    assert_eq!(raw.call(&["SET", "warm", "up"]), "+OK");
+    let mut direct = common::conn(redis.port(), 0);
+    let (clients_before, accepted_before) = redis_clients(&mut direct);
+
+    // Keys and values that are not UTF-8, with CR LF and NUL inside.
+    let key = |i: usize| [b"bin:\xff\x00".as_slice(), i.to_string().as_bytes()].concat();
+    let value = |i: usize| [b"\xfe\r\n\x00v".as_slice(), &i.to_le_bytes(), b"\xc3\x28"].concat();
+    let sets: Vec<Vec<Vec<u8>>> = (0..200).map(|i| vec![b"SET".to_vec(), key(i), value(i)]).collect();
+    raw.send_all(&sets);
+    for i in 0..200 {
+        assert_eq!(raw.frame(), b"+OK\r\n", "SET {i}");
+    }
+    let gets: Vec<Vec<Vec<u8>>> = (0..200).map(|i| vec![b"GET".to_vec(), key(i)]).collect();
+    raw.send_all(&gets);
+    for i in 0..200 {
+        let want = [format!("${}\r\n", value(i).len()).into_bytes(), value(i), b"\r\n".to_vec()].concat();
+        assert_eq!(raw.frame(), want, "GET {i} is byte-exact");
+    }
+    // Binary and plain commands in one pipeline keep their order.
+    raw.send_all(&[
+        vec![b"SET".to_vec(), b"mixed".to_vec(), b"plain".to_vec()],
+        vec![b"APPEND".to_vec(), b"mixed".to_vec(), b"\xff".to_vec()],
+        vec![b"GET".to_vec(), b"mixed".to_vec()],
+    ]);
+    assert_eq!(raw.frame(), b"+OK\r\n");
+    assert_eq!(raw.frame(), b":6\r\n");
+    assert_eq!(raw.frame(), b"$6\r\nplain\xff\r\n");
+
+    let (clients_during, accepted_during) = redis_clients(&mut direct);
+    assert!(
+        clients_during <= clients_before + 1 && accepted_during <= accepted_before + 2,
+        "one private connection for 400 binary commands: {clients_before} → {clients_during} clients, \
+         {accepted_before} → {accepted_during} accepted"
+    );
+    let stored: Vec<u8> = redis::cmd("GET")
+        .arg(
+            [
+                format!("{{s:{}}}:", ada.field("username").trim_start_matches("bolide-s-")).into_bytes(),
+                key(7),
+            ]
+            .concat(),
+        )
+        .query(&mut direct)
+        .expect("GET");
+    assert_eq!(stored, value(7), "stored under the sandbox's prefix");
+    assert_eq!(ada.browser.console("EXISTS \"bin:\\xff\\x00199\"").await, "(integer) 1");
+
+    // Closing the client closes its private connection.
+    drop(raw);
+    assert!(
+        bolide_tests::wait_until(Duration::from_secs(10), || redis_clients(&mut direct).0 < clients_during),
+        "the private connection outlived its client"
+    );
 }

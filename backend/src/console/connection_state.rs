@@ -8,8 +8,20 @@
 //! for as long as it is open ([`StateHome::Connection`]), so two scripts of
 //! one sandbox (or a script and the console) never share a transaction.
 //! The relay asks this type and does not care which it is.
+//!
+//! A gateway connection also keeps one **private Redis connection** here,
+//! for commands with arguments that are not UTF-8 (which must not go down
+//! a shared connection: see `Relay::isolated_connection`): opened on the
+//! first such command, reused for the next ones (a pipeline of binary
+//! `SET`s is one connection, not one per command), replaced when the
+//! session's credentials or database change, dropped after a reply the
+//! client library could not read (it may have lost its place in the
+//! stream), and closed with the client's connection. The console, whose
+//! requests share nothing, opens one per command.
 
 use std::sync::{Arc, Mutex};
+
+use redis::aio::MultiplexedConnection;
 
 use crate::error::AppError;
 use crate::sandbox::store::{SandboxId, SandboxStore};
@@ -22,8 +34,19 @@ pub enum StateHome {
     /// The sandbox's record (the browser console).
     #[default]
     Sandbox,
-    /// This connection's memory: the lines queued since `MULTI`.
-    Connection(Arc<Mutex<Vec<String>>>),
+    /// This connection's memory.
+    Connection(Arc<ConnectionMemory>),
+}
+
+/// What a gateway connection keeps for itself.
+#[derive(Default)]
+pub struct ConnectionMemory {
+    /// The lines queued since `MULTI`.
+    queue: Mutex<Vec<String>>,
+    /// The private Redis connection and the URL it was opened with. A
+    /// tokio mutex: commands of one pipelined batch wait for the first to
+    /// open it, in order.
+    private: tokio::sync::Mutex<Option<(String, MultiplexedConnection)>>,
 }
 
 impl StateHome {
@@ -36,8 +59,8 @@ impl StateHome {
     pub async fn begin(&self, store: &SandboxStore, id: &SandboxId) -> Result<(), AppError> {
         match self {
             Self::Sandbox => store.begin(id).await,
-            Self::Connection(queue) => {
-                lock(queue)?.clear();
+            Self::Connection(memory) => {
+                lock(&memory.queue)?.clear();
                 Ok(())
             }
         }
@@ -55,8 +78,8 @@ impl StateHome {
     ) -> Result<u64, AppError> {
         match self {
             Self::Sandbox => store.queue(id, line).await,
-            Self::Connection(queue) => {
-                let mut queue = lock(queue)?;
+            Self::Connection(memory) => {
+                let mut queue = lock(&memory.queue)?;
                 let queued = queue.len() as u64;
                 let bytes: usize = queue.iter().map(String::len).sum::<usize>() + line.len();
                 if queued >= max || bytes > MAX_QUEUED_BYTES {
@@ -81,7 +104,7 @@ impl StateHome {
     pub async fn take_tx(&self, store: &SandboxStore, id: &SandboxId) -> Result<Vec<String>, AppError> {
         match self {
             Self::Sandbox => store.take_tx(id).await,
-            Self::Connection(queue) => Ok(std::mem::take(&mut *lock(queue)?)),
+            Self::Connection(memory) => Ok(std::mem::take(&mut *lock(&memory.queue)?)),
         }
     }
 
@@ -91,6 +114,33 @@ impl StateHome {
         match self {
             Self::Sandbox => store.select(id, db).await,
             Self::Connection(_) => Ok(()),
+        }
+    }
+}
+
+impl StateHome {
+    /// A Redis connection of the caller's alone, to `url`: this
+    /// connection's private one (opened on first use, or when `url`
+    /// changed), or — for the console — a new one.
+    pub async fn private_connection(&self, url: &str) -> Result<MultiplexedConnection, AppError> {
+        let open = || crate::redis_conn::private_connection(url, crate::redis_conn::RESPONSE_TIMEOUT);
+        let Self::Connection(memory) = self else { return Ok(open().await?) };
+        let mut private = memory.private.lock().await;
+        if let Some((opened_for, conn)) = private.as_ref() {
+            if opened_for == url {
+                return Ok(conn.clone());
+            }
+        }
+        *private = None;
+        let conn = open().await?;
+        *private = Some((url.to_string(), conn.clone()));
+        Ok(conn)
+    }
+
+    /// Drops the private connection (the next command opens a new one).
+    pub async fn forget_private_connection(&self) {
+        if let Self::Connection(memory) = self {
+            *memory.private.lock().await = None;
         }
     }
 }

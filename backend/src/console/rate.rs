@@ -55,9 +55,24 @@ impl RateLimits {
     }
 
     pub fn check_session(&self, session: &str) -> Result<(), AppError> {
-        match &self.per_session {
-            Some(limiter) => self.verdict(limiter.check_key(&session.to_string()), "this session"),
-            None => Ok(()),
+        self.check_session_n(session, 1)
+    }
+
+    /// `n` requests at once (the gateway accounts a pipelined batch in one
+    /// go, not command by command); more than the burst counts as the burst.
+    pub fn check_session_n(&self, session: &str, n: u32) -> Result<(), AppError> {
+        let Some(limiter) = &self.per_session else { return Ok(()) };
+        let Some(n) = NonZeroU32::new(n) else { return Ok(()) };
+        let key = session.to_string();
+        match limiter.check_key_n(&key, n) {
+            Ok(outcome) => self.verdict(outcome, "this session"),
+            Err(governor::InsufficientCapacity(most)) => {
+                let most = NonZeroU32::new(most).unwrap_or(NonZeroU32::MIN);
+                match limiter.check_key_n(&key, most) {
+                    Ok(outcome) => self.verdict(outcome, "this session"),
+                    Err(_) => Ok(()),
+                }
+            }
         }
     }
 
@@ -103,6 +118,18 @@ mod tests {
         }
         assert!(limits.check_session("b").is_ok(), "buckets are per session");
         assert!(limits.check_address(Some(IpAddr::from([127, 0, 0, 1]))).is_ok(), "no address limit set");
+    }
+
+    #[test]
+    fn a_batch_is_accounted_at_once() {
+        let limits = RateLimits::new(Some(Rate { per_second: 1, burst: 20 }), None);
+        assert!(limits.check_session_n("a", 16).is_ok());
+        assert!(limits.check_session_n("a", 16).is_err(), "16 + 16 is past the burst");
+        assert!(limits.check_session_n("a", 4).is_ok(), "a refused batch took nothing");
+        assert!(limits.check_session("a").is_err());
+        // More than the burst at once counts as the burst.
+        assert!(limits.check_session_n("b", 1000).is_ok());
+        assert!(limits.check_session("b").is_err());
     }
 
     #[test]

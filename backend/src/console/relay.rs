@@ -225,12 +225,14 @@ impl Relay {
         }
     }
 
-    /// A connection of the request's own, for commands whose reply could
+    /// A connection of the caller's own, for commands whose reply could
     /// confuse the client library: Redis may echo an argument in an error
     /// line, and an error line that is not UTF-8 makes the `redis` crate
     /// fail to parse it and lose its place in the stream — on a shared
     /// connection, for every session. Arguments that are not UTF-8 are rare
-    /// (`"\xff"` typed on purpose), so they pay for a connection.
+    /// in the console (`"\xff"` typed on purpose): each such request opens
+    /// one. A gateway connection (binary data from a program is ordinary)
+    /// keeps one private connection for all of them ([`StateHome`]).
     async fn isolated_connection(
         &self,
         session: &Session,
@@ -239,15 +241,26 @@ impl Relay {
             (Mode::Shared, Some(password)) => self.connections.url_for_session(&session.id, password),
             _ => self.connections.url_for_db(session.state.db),
         };
-        Ok(crate::redis_conn::private_connection(&url, crate::redis_conn::RESPONSE_TIMEOUT).await?)
+        self.home.private_connection(&url).await
+    }
+
+    /// After a private connection's reply: one the client library could
+    /// not read (or a failure) may have left it out of step; drop it.
+    async fn after_private(&self, result: &Result<Reply, AppError>) {
+        let unreadable = matches!(result, Ok(Reply::Error(text)) if text == UNREADABLE_ERROR);
+        if unreadable || result.is_err() {
+            self.home.forget_private_connection().await;
+        }
     }
 
     /// Runs `args` for the session. In shared mode, a connection refused for
     /// its credentials means Redis forgot the session's ACL user (it keeps
     /// ACL users in memory only): re-create it and try once more.
     async fn run_for(&self, session: &Session, args: &[Vec<u8>]) -> Result<Reply, AppError> {
-        if args.iter().any(|a| std::str::from_utf8(a).is_err()) {
-            return execute(&mut self.isolated_connection(session).await?, args).await;
+        if !all_utf8(args) {
+            let result = execute(&mut self.isolated_connection(session).await?, args).await;
+            self.after_private(&result).await;
+            return result;
         }
         let first = execute(&mut self.connection(session)?, args).await;
         let Some(password) = &session.password else { return first };
@@ -414,13 +427,16 @@ impl Relay {
         for (_, args) in &commands {
             pipe.add_command(command(args));
         }
-        let binary = commands.iter().any(|(_, args)| args.iter().any(|a| std::str::from_utf8(a).is_err()));
+        let binary = commands.iter().any(|(_, args)| !all_utf8(args));
         let result = if binary {
-            // The connection is ours alone and was just opened: a failure
-            // now is the client library choking on the reply, not an outage.
+            // The connection is ours alone: a failure now is most likely the
+            // client library choking on the reply, not an outage.
             let mut conn = self.isolated_connection(session).await?;
             match pipe.query_async(&mut conn).await {
-                Err(err) if !is_server_error(&err) => return Ok(Outcome::error(UNREADABLE_ERROR)),
+                Err(err) if !is_server_error(&err) => {
+                    self.home.forget_private_connection().await;
+                    return Ok(Outcome::error(UNREADABLE_ERROR));
+                }
                 other => other,
             }
         } else {
@@ -537,6 +553,12 @@ async fn execute(conn: &mut impl redis::aio::ConnectionLike, args: &[Vec<u8>]) -
         Err(err) if is_server_error(&err) => Ok(Reply::Error(server_error_text(&err))),
         Err(err) => Err(err.into()),
     }
+}
+
+/// Whether every argument is UTF-8 (else the command needs a connection
+/// of its caller's own: [`Relay::isolated_connection`]).
+pub fn all_utf8(args: &[Vec<u8>]) -> bool {
+    args.iter().all(|a| std::str::from_utf8(a).is_ok())
 }
 
 /// Shown when Redis's error line was not UTF-8 (it echoed a binary

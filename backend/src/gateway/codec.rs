@@ -161,10 +161,15 @@ pub enum Protocol {
     Resp3,
 }
 
-/// What a RESP3 client expects a command's RESP2 reply to become.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a RESP3 client expects a command's RESP2 reply to become: a small
+/// tree, since RESP3's types sit at different depths for different
+/// commands (a map at the top for `HGETALL`, doubles two levels down for
+/// `GEOPOS`, one element per queued command for `EXEC`). Which command has
+/// which shape is [`super::resp3`]'s table. A shape that does not fit the
+/// reply (an error, a nil, a count that is not even) leaves it as it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Shape {
-    /// The same in both protocols.
+    /// The same in both protocols (but nulls, which are `_` in RESP3).
     Plain,
     /// A flat array of pairs → a map (`HGETALL`, `CONFIG GET`, `HELLO`).
     Map,
@@ -172,69 +177,123 @@ pub enum Shape {
     Set,
     /// A bulk string holding a number → a double (`ZSCORE`, `ZINCRBY`).
     Double,
+    /// A bulk string of text → a verbatim string, `txt:` (`INFO`, `LOLWUT`).
+    Verbatim,
+    /// A flat array `[a, b, a, b, …]` → `[[a, b], [a, b], …]`, each `b`
+    /// shaped as given (`ZRANGE … WITHSCORES`: `Pairs(Double)`).
+    Pairs(Box<Shape>),
+    /// Every element shaped as given (`ZMSCORE`: `Each(Double)`).
+    Each(Box<Shape>),
+    /// Element `i` shaped by the `i`-th shape, the rest plain (`EXEC`: one
+    /// shape per queued command; `ZPOPMIN key`: `[member, Double]`).
+    Tuple(Vec<Shape>),
+    /// An array of `[key, value]` arrays → a map of key → value, each
+    /// value shaped as given (`XREAD`).
+    KeyedMap(Box<Shape>),
 }
 
 impl Shape {
-    /// The shape of `command`'s reply (`command` upper-case).
-    pub fn of(command: &str) -> Shape {
-        match command {
-            "HGETALL" | "CONFIG" | "HELLO" => Shape::Map,
-            "SMEMBERS" | "SINTER" | "SUNION" | "SDIFF" => Shape::Set,
-            "ZSCORE" | "ZINCRBY" => Shape::Double,
-            _ => Shape::Plain,
-        }
+    /// A shape wrapped in a box, for the variants that hold one.
+    pub fn boxed(self) -> Box<Shape> {
+        Box::new(self)
     }
 }
 
 /// Appends `reply` to `out` in `protocol`, shaped as `shape` for RESP3.
-pub fn encode(out: &mut Vec<u8>, reply: &Reply, shape: Shape, protocol: Protocol) {
-    if protocol == Protocol::Resp3 {
-        match (shape, reply) {
-            (Shape::Map, Reply::Array(items)) if items.len() % 2 == 0 => {
-                header(out, b'%', items.len() / 2);
-                items.iter().for_each(|item| encode(out, item, Shape::Plain, protocol));
-                return;
-            }
-            (Shape::Set, Reply::Array(items)) => {
-                header(out, b'~', items.len());
-                items.iter().for_each(|item| encode(out, item, Shape::Plain, protocol));
-                return;
-            }
-            (Shape::Double, Reply::Bulk(bytes)) if std::str::from_utf8(bytes).is_ok_and(is_double) => {
-                out.push(b',');
-                out.extend_from_slice(bytes);
-                out.extend_from_slice(b"\r\n");
-                return;
-            }
-            (_, Reply::Nil | Reply::NilArray) => {
-                out.extend_from_slice(b"_\r\n");
-                return;
-            }
-            _ => {}
-        }
+pub fn encode(out: &mut Vec<u8>, reply: &Reply, shape: &Shape, protocol: Protocol) {
+    if protocol == Protocol::Resp3 && encode_resp3(out, reply, shape) {
+        return;
     }
     match reply {
         Reply::Nil => out.extend_from_slice(b"$-1\r\n"),
         Reply::NilArray => out.extend_from_slice(b"*-1\r\n"),
         Reply::Integer(n) => {
             out.push(b':');
-            out.extend_from_slice(n.to_string().as_bytes());
+            out.extend_from_slice(itoa(*n).as_bytes());
             out.extend_from_slice(b"\r\n");
         }
         Reply::Status(text) => simple(out, b'+', text),
         Reply::Error(text) => simple(out, b'-', text),
-        Reply::Bulk(bytes) => {
-            header(out, b'$', bytes.len());
-            out.extend_from_slice(bytes);
-            out.extend_from_slice(b"\r\n");
-        }
+        Reply::Bulk(bytes) => bulk(out, b'$', bytes),
         Reply::Array(items) => {
             header(out, b'*', items.len());
             for item in items {
-                encode(out, item, Shape::Plain, protocol);
+                encode(out, item, &Shape::Plain, protocol);
             }
         }
     }
+}
+
+/// The RESP3 form of `reply` as `shape`, if it differs from RESP2's; says
+/// whether it wrote anything.
+fn encode_resp3(out: &mut Vec<u8>, reply: &Reply, shape: &Shape) -> bool {
+    const R3: Protocol = Protocol::Resp3;
+    let items = match reply {
+        Reply::Nil | Reply::NilArray => {
+            out.extend_from_slice(b"_\r\n");
+            return true;
+        }
+        Reply::Bulk(bytes) => {
+            match shape {
+                Shape::Double if std::str::from_utf8(bytes).is_ok_and(is_double) => {
+                    out.push(b',');
+                    out.extend_from_slice(bytes);
+                    out.extend_from_slice(b"\r\n");
+                }
+                Shape::Verbatim => {
+                    header(out, b'=', bytes.len() + 4);
+                    out.extend_from_slice(b"txt:");
+                    out.extend_from_slice(bytes);
+                    out.extend_from_slice(b"\r\n");
+                }
+                _ => return false,
+            }
+            return true;
+        }
+        Reply::Array(items) => items,
+        _ => return false,
+    };
+    match shape {
+        Shape::Map if items.len() % 2 == 0 => {
+            header(out, b'%', items.len() / 2);
+            items.iter().for_each(|item| encode(out, item, &Shape::Plain, R3));
+        }
+        Shape::Set => {
+            header(out, b'~', items.len());
+            items.iter().for_each(|item| encode(out, item, &Shape::Plain, R3));
+        }
+        Shape::Pairs(second) if items.len() % 2 == 0 => {
+            header(out, b'*', items.len() / 2);
+            for pair in items.chunks(2) {
+                header(out, b'*', 2);
+                encode(out, &pair[0], &Shape::Plain, R3);
+                encode(out, &pair[1], second, R3);
+            }
+        }
+        Shape::Each(each) => {
+            header(out, b'*', items.len());
+            items.iter().for_each(|item| encode(out, item, each, R3));
+        }
+        Shape::Tuple(shapes) => {
+            header(out, b'*', items.len());
+            for (i, item) in items.iter().enumerate() {
+                encode(out, item, shapes.get(i).unwrap_or(&Shape::Plain), R3);
+            }
+        }
+        Shape::KeyedMap(value)
+            if items.iter().all(|item| matches!(item, Reply::Array(pair) if pair.len() == 2)) =>
+        {
+            header(out, b'%', items.len());
+            for item in items {
+                if let Reply::Array(pair) = item {
+                    encode(out, &pair[0], &Shape::Plain, R3);
+                    encode(out, &pair[1], value, R3);
+                }
+            }
+        }
+        _ => return false,
+    }
+    true
 }
 
 fn is_double(text: &str) -> bool {
@@ -243,8 +302,46 @@ fn is_double(text: &str) -> bool {
 
 fn header(out: &mut Vec<u8>, kind: u8, len: usize) {
     out.push(kind);
-    out.extend_from_slice(len.to_string().as_bytes());
+    out.extend_from_slice(itoa(i64::try_from(len).unwrap_or(i64::MAX)).as_bytes());
     out.extend_from_slice(b"\r\n");
+}
+
+fn bulk(out: &mut Vec<u8>, kind: u8, bytes: &[u8]) {
+    header(out, kind, bytes.len());
+    out.extend_from_slice(bytes);
+    out.extend_from_slice(b"\r\n");
+}
+
+/// A number's digits without a heap allocation (one per reply header
+/// adds up on a pipelined connection).
+fn itoa(n: i64) -> ItoaBuf {
+    let mut buf = ItoaBuf { bytes: [0; 20], start: 20 };
+    let negative = n < 0;
+    let mut rest = n.unsigned_abs();
+    loop {
+        buf.start -= 1;
+        buf.bytes[buf.start] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    if negative {
+        buf.start -= 1;
+        buf.bytes[buf.start] = b'-';
+    }
+    buf
+}
+
+struct ItoaBuf {
+    bytes: [u8; 20],
+    start: usize,
+}
+
+impl ItoaBuf {
+    fn as_bytes(&self) -> &[u8] {
+        &self.bytes[self.start..]
+    }
 }
 
 /// A `+`/`-` line: a line break inside would end it early, so none is sent.
@@ -305,15 +402,41 @@ mod tests {
     fn replies_encode_in_both_protocols() {
         let pairs = Reply::Array(vec![Reply::Bulk(b"f".to_vec()), Reply::Integer(1)]);
         let mut out = Vec::new();
-        encode(&mut out, &pairs, Shape::Map, Protocol::Resp2);
+        encode(&mut out, &pairs, &Shape::Map, Protocol::Resp2);
         assert_eq!(out, b"*2\r\n$1\r\nf\r\n:1\r\n");
         out.clear();
-        encode(&mut out, &pairs, Shape::Map, Protocol::Resp3);
+        encode(&mut out, &pairs, &Shape::Map, Protocol::Resp3);
         assert_eq!(out, b"%1\r\n$1\r\nf\r\n:1\r\n");
         out.clear();
-        encode(&mut out, &Reply::Nil, Shape::Plain, Protocol::Resp3);
-        encode(&mut out, &Reply::Bulk(b"1.5".to_vec()), Shape::Double, Protocol::Resp3);
-        encode(&mut out, &Reply::Error("ERR a\r\nb".into()), Shape::Plain, Protocol::Resp3);
-        assert_eq!(out, b"_\r\n,1.5\r\n-ERR a  b\r\n");
+        encode(&mut out, &Reply::Nil, &Shape::Plain, Protocol::Resp3);
+        encode(&mut out, &Reply::Bulk(b"1.5".to_vec()), &Shape::Double, Protocol::Resp3);
+        encode(&mut out, &Reply::Error("ERR a\r\nb".into()), &Shape::Plain, Protocol::Resp3);
+        encode(&mut out, &Reply::Integer(i64::MIN), &Shape::Plain, Protocol::Resp3);
+        assert_eq!(out, b"_\r\n,1.5\r\n-ERR a  b\r\n:-9223372036854775808\r\n");
+    }
+
+    #[test]
+    fn nested_shapes_reach_their_depth() {
+        let bulk = |text: &str| Reply::Bulk(text.as_bytes().to_vec());
+        let encoded = |reply: &Reply, shape: &Shape| {
+            let mut out = Vec::new();
+            encode(&mut out, reply, shape, Protocol::Resp3);
+            String::from_utf8(out).expect("text")
+        };
+        let scores = Reply::Array(vec![bulk("a"), bulk("1.5"), bulk("b"), bulk("2")]);
+        assert_eq!(
+            encoded(&scores, &Shape::Pairs(Shape::Double.boxed())),
+            "*2\r\n*2\r\n$1\r\na\r\n,1.5\r\n*2\r\n$1\r\nb\r\n,2\r\n"
+        );
+        // An odd count is not pairs: left as it is.
+        let odd = Reply::Array(vec![bulk("a")]);
+        assert_eq!(encoded(&odd, &Shape::Pairs(Shape::Double.boxed())), "*1\r\n$1\r\na\r\n");
+        let exec = Reply::Array(vec![Reply::Integer(1), bulk("2.5"), Reply::Error("ERR x".into())]);
+        let shapes = Shape::Tuple(vec![Shape::Plain, Shape::Double, Shape::Set]);
+        assert_eq!(encoded(&exec, &shapes), "*3\r\n:1\r\n,2.5\r\n-ERR x\r\n");
+        let xread = Reply::Array(vec![Reply::Array(vec![bulk("s"), Reply::Array(vec![])])]);
+        assert_eq!(encoded(&xread, &Shape::KeyedMap(Shape::Plain.boxed())), "%1\r\n$1\r\ns\r\n*0\r\n");
+        assert_eq!(encoded(&bulk("hi"), &Shape::Verbatim), "=6\r\ntxt:hi\r\n");
+        assert_eq!(encoded(&bulk("not a number"), &Shape::Double), "$12\r\nnot a number\r\n");
     }
 }

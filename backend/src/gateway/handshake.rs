@@ -5,7 +5,10 @@
 //!
 //! - `AUTH [user] pass`, `HELLO [2|3] [AUTH user pass] [SETNAME name]`: log
 //!   in, choose RESP2 or RESP3 (redis-py `protocol=3`, `redis-cli -3`);
-//! - `PING`, `QUIT`, `RESET`;
+//! - `PING`, `QUIT`;
+//! - `RESET`, as Redis does it: logs out (shared mode: `NOAUTH` again),
+//!   discards `MULTI`, back to RESP2, database 0, no client name; also
+//!   before login and inside `MULTI` (Redis never queues it);
 //! - `CLIENT SETINFO` / `SETNAME` / `GETNAME` / `ID` (redis-py sends
 //!   `SETINFO` after every connect);
 //! - `SELECT 0` in shared mode (a sandbox has one database; redis-py sends
@@ -16,7 +19,7 @@
 //! - `CONFIG GET save` / `appendonly` in shared mode (redis-benchmark asks
 //!   before it starts): "not saving", which is what a sandbox may know.
 //!
-//! Before login only `AUTH`, `HELLO`, `PING` and `QUIT` are answered;
+//! Before login only `AUTH`, `HELLO`, `PING`, `QUIT` and `RESET` are answered;
 //! everything else gets `NOAUTH` (see [`super::session`]).
 
 use bolide_shared::cli::Reply;
@@ -53,16 +56,13 @@ pub(super) async fn answer(conn: &mut Connection, args: &[Vec<u8>], name: &str) 
             conn.closing = true;
             plain(Reply::Status("OK".into()))
         }
+        "RESET" => plain(if args.len() == 1 {
+            conn.reset();
+            Reply::Status("RESET".into())
+        } else {
+            wrong_arity("reset")
+        }),
         _ if !logged_in => None,
-        "RESET" => {
-            conn.relay = conn.gateway.relay.for_connection();
-            if let Some(session) = conn.session_mut() {
-                session.state = Default::default();
-            }
-            conn.protocol = Protocol::Resp2;
-            conn.name = None;
-            plain(Reply::Status("RESET".into()))
-        }
         "SELECT" if conn.gateway.shared && args.len() == 2 && args[1] == b"0" && !in_tx => {
             plain(Reply::Status("OK".into()))
         }

@@ -36,6 +36,7 @@ pub mod api;
 pub mod codec;
 pub mod handshake;
 pub mod limits;
+pub mod resp3;
 pub mod session;
 pub mod tls;
 

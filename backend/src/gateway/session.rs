@@ -5,7 +5,10 @@
 //! batch (at most [`MAX_BATCH`]). A run of ordinary commands in a batch
 //! runs concurrently down the sandbox's one multiplexed Redis connection,
 //! which sends them in order, so a pipelined client gets Redis's own
-//! pipelining behind the gateway; commands that change the connection's
+//! pipelining behind the gateway (commands with arguments that are not
+//! UTF-8 go down the connection's one private Redis connection instead,
+//! see [`crate::console::connection_state`]; a run is all one or all the
+//! other, so order holds); commands that change the connection's
 //! state (`MULTI`, `EXEC`, `SELECT`, `AUTH`, …) run one at a time, in order.
 //!
 //! **Back-pressure.** Each batch's replies are written before anything
@@ -27,8 +30,9 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 use super::codec::{decode, encode, Decoded, Protocol, Shape};
 use super::limits::{Slot, FAILED_LOGIN_DELAY};
+use super::resp3;
 use super::{handshake, Gateway};
-use crate::console::relay::Relay;
+use crate::console::relay::{all_utf8, Relay};
 use crate::error::AppError;
 use crate::sandbox::credentials;
 use crate::sandbox::store::{SandboxId, Session, SessionState};
@@ -49,7 +53,7 @@ const WRONGPASS: &str = "WRONGPASS invalid username-password pair or user is dis
 /// Answers `message` and closes (no room for the connection).
 pub async fn refuse(mut stream: tokio::net::TcpStream, message: &str) {
     let mut out = Vec::new();
-    encode(&mut out, &Reply::Error(message.into()), Shape::Plain, Protocol::Resp2);
+    encode(&mut out, &Reply::Error(message.into()), &Shape::Plain, Protocol::Resp2);
     let _ = tokio::time::timeout(Duration::from_secs(1), stream.write_all(&out)).await;
 }
 
@@ -88,6 +92,9 @@ pub(super) struct Connection {
     pub(super) name: Option<Vec<u8>>,
     /// Reply what is pending, then close.
     pub(super) closing: bool,
+    /// The RESP3 shape of each command queued since `MULTI`, for `EXEC`'s
+    /// reply (one element per queued command, each shaped as its own).
+    pub(super) tx_shapes: Vec<Shape>,
     connected: Instant,
 }
 
@@ -103,6 +110,7 @@ impl Connection {
             protocol: Protocol::Resp2,
             name: None,
             closing: false,
+            tx_shapes: Vec::new(),
             connected: Instant::now(),
         }
     }
@@ -133,7 +141,7 @@ impl Connection {
                 self.run_batch(batch, &mut out).await;
             }
             if let Some(message) = refused.filter(|_| !self.closing) {
-                encode(&mut out, &Reply::Error(message), Shape::Plain, self.protocol);
+                encode(&mut out, &Reply::Error(message), &Shape::Plain, self.protocol);
                 self.closing = true;
             }
             if !out.is_empty() {
@@ -173,18 +181,31 @@ impl Connection {
 
     async fn run_batch(&mut self, batch: Vec<Vec<Vec<u8>>>, out: &mut Vec<u8>) {
         self.recheck(out).await;
-        let mut run: Vec<(Vec<Vec<u8>>, String)> = Vec::new();
+        // The sandbox's command rate, accounted once for the whole batch.
+        if let Some(session) = self.session() {
+            self.wait_for_rate(&session.id, u32::try_from(batch.len()).unwrap_or(u32::MAX)).await;
+        }
+        let mut run: Vec<Vec<Vec<u8>>> = Vec::new();
+        // Whether the run goes down the connection's private Redis
+        // connection (arguments that are not UTF-8) or the sandbox's: the
+        // two are not ordered with each other, so a run is one or the other.
+        let mut run_is_private = false;
         for args in batch {
             if self.closing {
                 break;
             }
-            let name = String::from_utf8_lossy(&args[0]).to_ascii_uppercase();
-            if self.runs_alongside(&name) {
-                run.push((args, name));
+            let name = Name::of(&args[0]);
+            if self.runs_alongside(name.as_str()) {
+                let private = !all_utf8(&args);
+                if private != run_is_private && !run.is_empty() {
+                    self.run_concurrently(std::mem::take(&mut run), out).await;
+                }
+                run_is_private = private;
+                run.push(args);
                 continue;
             }
             self.run_concurrently(std::mem::take(&mut run), out).await;
-            self.run_one(args, &name, out).await;
+            self.run_one(args, name.as_str(), out).await;
         }
         self.run_concurrently(run, out).await;
     }
@@ -197,39 +218,66 @@ impl Connection {
             && !matches!(name, "MULTI" | "EXEC" | "DISCARD" | "WATCH" | "UNWATCH")
     }
 
-    async fn run_concurrently(&mut self, run: Vec<(Vec<Vec<u8>>, String)>, out: &mut Vec<u8>) {
-        let Some(session) = self.session().cloned() else { return };
-        for _ in &run {
-            self.wait_for_rate(&session.id).await;
+    async fn run_concurrently(&mut self, mut run: Vec<Vec<Vec<u8>>>, out: &mut Vec<u8>) {
+        let resp3 = self.protocol == Protocol::Resp3;
+        let shape_of = |args: &[Vec<u8>]| if resp3 { resp3::shape(args) } else { Shape::Plain };
+        let Connection { relay, login, .. } = self;
+        let (Login::Sandbox { session, .. } | Login::Local { session }) = login else { return };
+        if run.len() == 1 {
+            // Not pipelined: the connection's own session, no copies.
+            let args = run.pop().unwrap_or_default();
+            let shape = shape_of(&args);
+            let result = relay.run_command(session, args).await;
+            self.write_result(out, result, &shape);
+            return;
         }
-        let relay = &self.relay;
-        let results = join_all(run.into_iter().map(|(args, name)| {
+        let session = &*session;
+        let relay = &*relay;
+        let results = join_all(run.into_iter().map(|args| {
             let mut session = session.clone();
-            async move { (relay.run_command(&mut session, args).await, name) }
+            let shape = shape_of(&args);
+            async move { (relay.run_command(&mut session, args).await, shape) }
         }))
         .await;
-        for (result, name) in results {
-            self.write_result(out, &name, result);
+        for (result, shape) in results {
+            self.write_result(out, result, &shape);
         }
     }
 
     async fn run_one(&mut self, args: Vec<Vec<u8>>, name: &str, out: &mut Vec<u8>) {
         if let Some((reply, shape)) = handshake::answer(self, &args, name).await {
-            encode(out, &reply, shape, self.protocol);
+            encode(out, &reply, &shape, self.protocol);
             return;
         }
-        let Some(id) = self.session().map(|s| s.id.clone()) else {
-            encode(out, &Reply::Error(NOAUTH.into()), Shape::Plain, self.protocol);
+        if self.session().is_none() {
+            encode(out, &Reply::Error(NOAUTH.into()), &Shape::Plain, self.protocol);
             return;
-        };
-        self.wait_for_rate(&id).await;
+        }
         let Connection { relay, login, .. } = self;
         let (Login::Sandbox { session, .. } | Login::Local { session }) = login else { return };
+        let in_tx = session.state.in_tx;
+        let shape = if self.protocol == Protocol::Resp3 { resp3::shape(&args) } else { Shape::Plain };
         let result = relay.run_command(session, args).await;
-        self.write_result(out, name, result);
+        let shape = match name {
+            "EXEC" => Shape::Tuple(std::mem::take(&mut self.tx_shapes)),
+            "MULTI" | "DISCARD" => {
+                self.tx_shapes.clear();
+                Shape::Plain
+            }
+            // What Redis queued (a refused command is not queued: it dooms
+            // the transaction, and EXEC answers EXECABORT).
+            _ if in_tx => {
+                if matches!(&result, Ok((Reply::Status(queued), _)) if queued == "QUEUED") {
+                    self.tx_shapes.push(shape);
+                }
+                Shape::Plain
+            }
+            _ => shape,
+        };
+        self.write_result(out, result, &shape);
     }
 
-    fn write_result(&self, out: &mut Vec<u8>, name: &str, result: Result<(Reply, u64), AppError>) {
+    fn write_result(&self, out: &mut Vec<u8>, result: Result<(Reply, u64), AppError>, shape: &Shape) {
         let reply = match result {
             Ok((_, omitted)) if omitted > 0 => Reply::Error(format!(
                 "ERR reply too long: the gateway returns at most {} elements in one array; ask for less \
@@ -239,13 +287,13 @@ impl Connection {
             Ok((reply, _)) => reply,
             Err(err) => Reply::Error(format!("ERR Bolide could not run this command: {err}")),
         };
-        encode(out, &reply, Shape::of(name), self.protocol);
+        encode(out, &reply, shape, self.protocol);
     }
 
-    /// Waits while the sandbox is past its command rate.
-    async fn wait_for_rate(&self, id: &SandboxId) {
+    /// Waits while the sandbox is past its command rate for `n` more.
+    async fn wait_for_rate(&self, id: &SandboxId, n: u32) {
         loop {
-            match self.gateway.rate.check_session(id.as_str()) {
+            match self.gateway.rate.check_session_n(id.as_str(), n) {
                 Err(AppError::RateLimited { retry_after, .. }) => {
                     tokio::time::sleep(retry_after.min(Duration::from_millis(100))).await
                 }
@@ -254,15 +302,22 @@ impl Connection {
         }
     }
 
-    pub(super) fn session(&self) -> Option<&Session> {
-        match &self.login {
-            Login::Sandbox { session, .. } | Login::Local { session } => Some(session),
-            Login::Pending => None,
-        }
+    /// `RESET`: the connection as it was when it connected — logged out
+    /// in shared mode (its sandbox slot given back), no `MULTI`, RESP2,
+    /// database 0, no name.
+    pub(super) fn reset(&mut self) {
+        self.relay = self.gateway.relay.for_connection();
+        self.login =
+            if self.gateway.shared { Login::Pending } else { Login::Local { session: local_session() } };
+        // The login timeout counts from here again.
+        self.connected = Instant::now();
+        self.protocol = Protocol::Resp2;
+        self.name = None;
+        self.tx_shapes.clear();
     }
 
-    pub(super) fn session_mut(&mut self) -> Option<&mut Session> {
-        match &mut self.login {
+    pub(super) fn session(&self) -> Option<&Session> {
+        match &self.login {
             Login::Sandbox { session, .. } | Login::Local { session } => Some(session),
             Login::Pending => None,
         }
@@ -331,10 +386,34 @@ impl Connection {
             _ => {
                 let message = "ERR this sandbox has ended, or its gateway password was rotated: \
                                reconnect with the credentials its page shows";
-                encode(out, &Reply::Error(message.into()), Shape::Plain, self.protocol);
+                encode(out, &Reply::Error(message.into()), &Shape::Plain, self.protocol);
                 self.closing = true;
             }
         }
+    }
+}
+
+/// A command's name upper-cased on the stack (no allocation per command);
+/// empty for a name no command has (too long, not UTF-8), which the relay
+/// then answers as Redis does.
+struct Name {
+    buf: [u8; 24],
+    len: usize,
+}
+
+impl Name {
+    fn of(arg: &[u8]) -> Self {
+        let mut name = Self { buf: [0; 24], len: 0 };
+        if let Some(buf) = name.buf.get_mut(..arg.len()) {
+            buf.copy_from_slice(arg);
+            buf.make_ascii_uppercase();
+            name.len = arg.len();
+        }
+        name
+    }
+
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.buf[..self.len]).unwrap_or("")
     }
 }
 
