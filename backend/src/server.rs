@@ -399,6 +399,13 @@ async fn listen_and_serve(
     // The console's help table is compressed once, now, rather than on the
     // first visitor's request.
     tokio::task::spawn_blocking(crate::console::help_table::prepare);
+    // The class's user of cookieless reads, before the first one.
+    let sandboxes = state.sandboxes().store.clone();
+    tokio::spawn(async move {
+        if let Err(err) = sandboxes.prepare().await {
+            tracing::warn!(%err, "the user of cookieless reads is made at the first one instead");
+        }
+    });
     // One signal stops both the HTTP server and the in-process job worker,
     // side by side: the worker's running job finishes (or is handed back)
     // while HTTP drains, and both are done before Redis stops.

@@ -35,7 +35,9 @@
 //! - `bolide:sandbox:secret:<sha1(secret)>`, `bolide:sandbox:code:<sha1(code)>`:
 //!   string, the sandbox id;
 //! - `bolide:sandboxes`: sorted set of ids by last activity, which
-//!   housekeeping reads to end idle sandboxes.
+//!   housekeeping reads to end idle sandboxes;
+//! - `bolide:acl:nobody`: string, the password of the read-only user of
+//!   cookieless reads ([`acl::NOBODY`]), one for every Bolide process.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -227,6 +229,8 @@ pub struct SandboxStore {
     mints: Option<Arc<DefaultKeyedRateLimiter<IpAddr>>>,
     /// When this process last refreshed each sandbox's last-seen time.
     refreshed: Arc<Mutex<HashMap<SandboxId, Instant>>>,
+    /// [`acl::NOBODY`]'s password, once read.
+    nobody: Arc<tokio::sync::OnceCell<String>>,
 }
 
 impl SandboxStore {
@@ -247,6 +251,7 @@ impl SandboxStore {
             cleanups: Arc::new(cleanups),
             mints,
             refreshed: Default::default(),
+            nobody: Default::default(),
         }
     }
 
@@ -466,37 +471,57 @@ impl SandboxStore {
     }
 
     /// How a request without a sandbox (a cookieless read, shared mode)
-    /// reads: as [`acl::NOBODY`], whose user reads keys no sandbox has. Its
-    /// user is (re)made every few seconds at most, as a sandbox's refresh
-    /// does (Redis forgets users when it restarts).
+    /// reads: as [`acl::NOBODY`], whose user reads keys no sandbox has.
+    /// Its password is read (or made) once per process, and its user made
+    /// then; after a Redis restart its connections re-create it, as a
+    /// sandbox's do ([`super::connections`]).
     pub async fn nobody_access(&self) -> Result<Access, AppError> {
-        let nobody = SandboxId(acl::NOBODY.to_string());
         let owner = Owner::for_session(acl::NOBODY);
-        if self.needs_refresh(&nobody) {
-            let mut conn = self.system.clone();
-            let made = redis::cmd("ACL")
-                .arg("SETUSER")
-                .arg(acl::feature_user(&owner))
-                .arg(acl::nobody_rules())
-                .exec_async(&mut conn)
-                .await;
-            if let Err(err) = made {
-                self.forget_refresh(&nobody);
-                return Err(err.into());
-            }
+        let password = self.nobody.get_or_try_init(|| self.nobody_password(&owner)).await?;
+        self.connections.feature_access(&owner, password)
+    }
+
+    /// At start (shared mode): reads or makes [`acl::NOBODY`]'s password and
+    /// makes its user, so the first cookieless read finds them. A failure
+    /// (Redis not up yet) is tried again by that read.
+    pub async fn prepare(&self) -> Result<(), AppError> {
+        if self.shared {
+            self.nobody_access().await?;
         }
-        // A nopass user accepts any password.
-        self.connections.feature_access(&owner, "-")
+        Ok(())
+    }
+
+    /// [`acl::NOBODY`]'s password, shared by every Bolide process on this
+    /// Redis: the first one makes it (`SET NX`), every one reads it, and
+    /// (re)makes the user with it.
+    async fn nobody_password(&self, owner: &Owner) -> Result<String, AppError> {
+        let mut conn = self.system.clone();
+        let (password,): (String,) = redis::pipe()
+            .cmd("SET")
+            .arg(acl::NOBODY_PASSWORD_KEY)
+            .arg(random_hex()?)
+            .arg("NX")
+            .ignore()
+            .cmd("GET")
+            .arg(acl::NOBODY_PASSWORD_KEY)
+            .query_async(&mut conn)
+            .await?;
+        acl::recreate_feature_user(&mut conn, owner, &password).await?;
+        Ok(password)
     }
 
     /// Ends a sandbox: in shared mode every feature's cleanup runs first
     /// (its keys, data indexes, jobs, guide progress), as the sandbox's
-    /// feature user, then its record, its credentials, its console queue,
-    /// its two ACL users and its connections go.
+    /// feature user; then its record, its credentials and its console queue
+    /// go, then its two ACL users and its connections, and last its entry
+    /// in [`SANDBOXES_KEY`] (so an end cut short is tried again). The
+    /// record goes before the users: a connection re-creating its feature
+    /// user meanwhile ([`acl::recreate_feature_user`]) then leaves none
+    /// behind.
     pub async fn end(&self, id: &SandboxId) -> Result<(), AppError> {
         let mut system = self.system.clone();
+        let owner = Owner::for_session(id.as_str());
         if self.shared {
-            let owner = Owner::for_session(id.as_str());
             // The record (and the password in it) may have expired already:
             // the cleanup's user gets a password of this call's own.
             let password = random_hex()?;
@@ -514,13 +539,6 @@ impl SandboxStore {
             for cleanup in self.cleanups.iter() {
                 cleanup(ended.clone()).await?;
             }
-            redis::cmd("ACL")
-                .arg("DELUSER")
-                .arg(acl::acl_user(id))
-                .arg(acl::feature_user(&owner))
-                .exec_async(&mut system)
-                .await?;
-            self.connections.forget_session(id);
         }
         let logins: Vec<String> =
             redis::cmd("SMEMBERS").arg(id.logins_key()).query_async(&mut system).await?;
@@ -535,10 +553,18 @@ impl SandboxStore {
             .ignore()
             .del(id.logins_key())
             .ignore()
-            .zrem(SANDBOXES_KEY, id.as_str())
-            .ignore()
             .exec_async(&mut system)
             .await?;
+        if self.shared {
+            redis::cmd("ACL")
+                .arg("DELUSER")
+                .arg(acl::acl_user(id))
+                .arg(acl::feature_user(&owner))
+                .exec_async(&mut system)
+                .await?;
+            self.connections.forget_session(id);
+        }
+        redis::cmd("ZREM").arg(SANDBOXES_KEY).arg(id.as_str()).exec_async(&mut system).await?;
         self.forget_refresh(id);
         Ok(())
     }
