@@ -392,6 +392,11 @@ async fn the_first_feature_requests_after_a_redis_restart_answer() {
     assert_eq!((status, &result["passed"]), (StatusCode::OK, &json!(true)), "{result}");
     let (status, page) = passer_by.get("/api/data").await;
     assert_eq!((status, &page["total"]), (StatusCode::OK, &json!(0)), "{page}");
+    let worker = worker::spawn(&redis.url(), quick_worker()).expect("worker");
+    let (status, job) = student.json("POST", "/api/jobs", &json!({"analysis": "count_per_class"})).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{job}");
+    let ended = ended_job(&mut student, &job).await;
+    assert_eq!(ended["status"], "succeeded", "{ended}");
     // The console's user is the console's to re-create (its relay does).
     let feature_users = |redis: &RedisServer| {
         let mut users = acl_users(redis);
@@ -408,11 +413,24 @@ async fn the_first_feature_requests_after_a_redis_restart_answer() {
     assert_eq!((status, &page["total"]), (StatusCode::OK, &json!(30)), "the first read: {page}");
     let (status, result) = student.json("POST", check, &json!({})).await;
     assert_eq!((status, &result["passed"]), (StatusCode::OK, &json!(true)), "the first check: {result}");
-    let (status, job) = student.json("POST", "/api/jobs", &json!({"analysis": "hemispheres"})).await;
-    assert_eq!(status, StatusCode::ACCEPTED, "the first job: {job}");
     let (status, page) = passer_by.get("/api/data").await;
     assert_eq!((status, &page["total"]), (StatusCode::OK, &json!(0)), "the first cookieless read: {page}");
+    let (status, job) = student.json("POST", "/api/jobs", &json!({"analysis": "hemispheres"})).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "the first job: {job}");
     assert_eq!(feature_users(&redis), users, "the same users again");
+    assert_eq!(ended_job(&mut student, &job).await["status"], "succeeded");
+
+    // A job first: the worker (outside the API) makes the user itself.
+    redis.restart();
+    let (status, job) = student.json("POST", "/api/jobs", &json!({"analysis": "count_per_class"})).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{job}");
+    let ended = ended_job(&mut student, &job).await;
+    assert_eq!(ended["status"], "succeeded", "the worker read the landings as the sandbox: {ended}");
+    // Its first run, not one after a hand-back (which queues a new entry)
+    // once the sandbox's refresh made the user again.
+    assert_eq!(ended["redis"]["queue_entry"], job["redis"]["queue_entry"], "{job} {ended}");
+    let (_, results) = student.get(&format!("/api/jobs/{}/results", job["id"].as_str().expect("id"))).await;
+    assert_eq!(results["records"], 30, "{results}");
 
     // A write first: its connection of its own is refused, and recovers.
     redis.restart();
@@ -420,4 +438,19 @@ async fn the_first_feature_requests_after_a_redis_restart_answer() {
     assert_eq!(status, StatusCode::OK, "the first write: {report}");
     let (status, page) = student.get("/api/data?size=5").await;
     assert_eq!((status, &page["total"]), (StatusCode::OK, &json!(12)), "{page}");
+    worker.stop().await;
+}
+
+/// The job once it has ended (or the test fails after 30 s).
+async fn ended_job(client: &mut Client, job: &serde_json::Value) -> serde_json::Value {
+    let uri = format!("/api/jobs/{}", job["id"].as_str().expect("job id"));
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let (_, job) = client.get(&uri).await;
+        if job["status"] == "succeeded" || job["status"] == "failed" {
+            return job;
+        }
+        assert!(std::time::Instant::now() < deadline, "the job did not end: {job}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }

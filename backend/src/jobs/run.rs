@@ -180,6 +180,11 @@ fn classify(
             Some(redis) if is_transient(redis) => {
                 Err(Outcome::Interrupted(format!("lost Redis mid-run: {err}")))
             }
+            // Redis restarted between the login and a read, and forgot the
+            // feature user: the next attempt's login makes it again.
+            Some(redis) if crate::redis_conn::login_refused(redis) => {
+                Err(Outcome::Interrupted(format!("Redis refused the sandbox's login mid-run: {err}")))
+            }
             _ => Err(Outcome::Failed(err.to_string())),
         },
         Err(join) if join.is_panic() => {
