@@ -454,3 +454,31 @@ async fn ended_job(client: &mut Client, job: &serde_json::Value) -> serde_json::
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+// A connection re-creating its feature user after a refused login (or a
+// refresh re-creating both users) just as its sandbox ends must not bring
+// the users back: both check the record after making them, and the end
+// removes the record before the users.
+#[tokio::test]
+async fn an_ended_sandbox_gets_no_user_back() {
+    let redis = RedisServer::start();
+    let state = shared_state(&redis, Duration::from_secs(60), 0, None);
+    let store = &state.sandboxes().store;
+    let users = acl_users(&redis);
+    let session = store.mint().await.expect("mint");
+    let password = session.password.clone().expect("a password");
+    let access = store.access(&session).expect("access");
+    store.end(&session.id).await.expect("end");
+    assert_eq!(acl_users(&redis), users, "ended");
+
+    let owner = bolide::sandbox::Owner::for_session(session.id.as_str());
+    let made = bolide::sandbox::acl::recreate_feature_user(&mut store.system(), &owner, &password).await;
+    assert!(made.is_err(), "the feature user of an ended sandbox");
+    assert!(store.ensure_acl_user(&session.id, &password).await.is_err(), "both users of an ended sandbox");
+    // A feature's connection still held: refused, and it makes no user.
+    let mut data = access.data.clone();
+    let read: redis::RedisResult<Option<String>> =
+        redis::cmd("GET").arg(owner.student_key("k")).query_async(&mut data).await;
+    assert!(read.is_err(), "{read:?}");
+    assert_eq!(acl_users(&redis), users, "no user came back");
+}

@@ -438,11 +438,15 @@ impl SandboxStore {
 
     /// Creates (or re-creates, e.g. after a Redis restart, which forgets ACL
     /// users) the sandbox's two Redis ACL users, the console's and the
-    /// features' ([`super::acl`]), with the sandbox's password.
+    /// features' ([`super::acl`]), with the sandbox's password — unless the
+    /// sandbox has ended meanwhile: the same round trip checks its record
+    /// is still there, and removes the users again when it is not (its end
+    /// removes the record before the users, see [`Self::end`]), so none is
+    /// left behind.
     pub async fn ensure_acl_user(&self, id: &SandboxId, password: &str) -> Result<(), AppError> {
         let owner = Owner::for_session(id.as_str());
         let mut conn = self.system.clone();
-        redis::pipe()
+        let (exists,): (bool,) = redis::pipe()
             .cmd("ACL")
             .arg("SETUSER")
             .arg(acl::acl_user(id))
@@ -453,8 +457,18 @@ impl SandboxStore {
             .arg(acl::feature_user(&owner))
             .arg(acl::feature_rules(&owner, password))
             .ignore()
-            .exec_async(&mut conn)
+            .exists(id.key())
+            .query_async(&mut conn)
             .await?;
+        if !exists {
+            redis::cmd("ACL")
+                .arg("DELUSER")
+                .arg(acl::acl_user(id))
+                .arg(acl::feature_user(&owner))
+                .exec_async(&mut conn)
+                .await?;
+            return Err(AppError::NotFound("this sandbox has ended".into()));
+        }
         Ok(())
     }
 
