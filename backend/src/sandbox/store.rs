@@ -14,6 +14,9 @@
 //! names of the keys that lead from a credential to its sandbox. (A digest
 //! of 128 random bits cannot be turned back into them; no key is needed.)
 //!
+//! Codes live in [`codes`], the console's redis-cli state kept in the
+//! record in [`console_state`].
+//!
 //! An id, secret or code the server did not mint (or one whose sandbox
 //! ended) is never adopted, so nobody picks another student's namespace by
 //! forging a cookie.
@@ -57,6 +60,13 @@ use super::Owner;
 use crate::error::AppError;
 use crate::redis_conn::Connection;
 
+mod codes;
+mod console_state;
+
+use codes::code_key;
+pub use codes::{new_code, normalize_code};
+pub use console_state::SessionState;
+
 /// The cookie that carries the sandbox secret.
 pub const COOKIE: &str = "bolide_session";
 
@@ -99,50 +109,6 @@ impl SandboxId {
 /// The key that leads from a cookie secret to its sandbox.
 fn secret_key(secret: &str) -> String {
     format!("bolide:sandbox:secret:{}", sha1_smol::Sha1::from(secret).digest())
-}
-
-/// The key that leads from a sandbox code to its sandbox.
-fn code_key(code: &str) -> String {
-    format!("bolide:sandbox:code:{}", sha1_smol::Sha1::from(code).digest())
-}
-
-/// The letters of a sandbox code: Crockford's base 32 (no I, L, O, U), so
-/// a code read aloud or typed from a screen has no look-alikes.
-const CODE_ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-
-/// A fresh sandbox code: 12 symbols (60 bits) as `XXXX-XXXX-XXXX`.
-pub fn new_code() -> Result<String, AppError> {
-    let mut bytes = [0u8; 12];
-    getrandom::fill(&mut bytes).map_err(|err| AppError::Internal(format!("no randomness: {err}")))?;
-    let symbols: Vec<char> = bytes.iter().map(|b| CODE_ALPHABET[usize::from(b % 32)] as char).collect();
-    Ok(symbols.chunks(4).map(|c| c.iter().collect::<String>()).collect::<Vec<_>>().join("-"))
-}
-
-/// A code as typed (any case, spaces or dashes anywhere, look-alikes) in
-/// the form [`new_code`] makes; `None` if it cannot be one.
-pub fn normalize_code(typed: &str) -> Option<String> {
-    let symbols: Vec<char> = typed
-        .chars()
-        .filter(|c| !matches!(c, '-' | ' '))
-        .map(|c| match c.to_ascii_uppercase() {
-            'O' => '0',
-            'I' | 'L' => '1',
-            other => other,
-        })
-        .collect();
-    let valid = symbols.len() == 12 && symbols.iter().all(|c| CODE_ALPHABET.contains(&(*c as u8)));
-    valid.then(|| symbols.chunks(4).map(|c| c.iter().collect::<String>()).collect::<Vec<_>>().join("-"))
-}
-
-/// What redis-cli would remember about its connection.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct SessionState {
-    /// The database `SELECT`ed (local mode).
-    pub db: u32,
-    /// Inside `MULTI`.
-    pub in_tx: bool,
-    /// A command queued in this `MULTI` was rejected: `EXEC` must abort.
-    pub tx_failed: bool,
 }
 
 /// The sandbox's quota verdict from the last housekeeping round, if over.
@@ -377,65 +343,6 @@ impl SandboxStore {
         })
     }
 
-    /// The sandbox a code names, with a new secret for this browser (the
-    /// other browsers keep theirs); `None` if the code names none.
-    pub async fn resume(&self, code: &str) -> Result<Option<Session>, AppError> {
-        let Some(code) = normalize_code(code) else { return Ok(None) };
-        let mut conn = self.system.clone();
-        let id: Option<String> = redis::cmd("GET").arg(code_key(&code)).query_async(&mut conn).await?;
-        let Some(id) = id.as_deref().and_then(SandboxId::parse) else { return Ok(None) };
-        let Some(touched) = self.read(&id).await? else { return Ok(None) };
-        let secret = random_hex()?;
-        let key = secret_key(&secret);
-        redis::pipe()
-            .atomic()
-            .set(&key, id.as_str())
-            .ignore()
-            .sadd(id.logins_key(), &key)
-            .ignore()
-            .exec_async(&mut conn)
-            .await?;
-        Ok(Some(Session {
-            id,
-            state: touched.state,
-            is_new: false,
-            set_secret: Some(secret),
-            password: touched.password,
-            over_quota: touched.over_quota,
-        }))
-    }
-
-    /// The sandbox's code (for its owner's eyes only).
-    pub async fn code(&self, id: &SandboxId) -> Result<String, AppError> {
-        let mut conn = self.system.clone();
-        let code: Option<String> =
-            redis::cmd("HGET").arg(id.key()).arg("code").query_async(&mut conn).await?;
-        code.ok_or_else(|| AppError::NotFound("this sandbox has ended".into()))
-    }
-
-    /// A new code for the sandbox; the old one stops working at once.
-    pub async fn rotate_code(&self, id: &SandboxId) -> Result<String, AppError> {
-        let old = self.code(id).await?;
-        let code = new_code()?;
-        let (old_key, new_key) = (code_key(&old), code_key(&code));
-        let mut conn = self.system.clone();
-        redis::pipe()
-            .atomic()
-            .del(&old_key)
-            .ignore()
-            .srem(id.logins_key(), &old_key)
-            .ignore()
-            .set(&new_key, id.as_str())
-            .ignore()
-            .sadd(id.logins_key(), &new_key)
-            .ignore()
-            .hset(id.key(), "code", &code)
-            .ignore()
-            .exec_async(&mut conn)
-            .await?;
-        Ok(code)
-    }
-
     /// Creates (or re-creates, e.g. after a Redis restart, which forgets ACL
     /// users) the sandbox's two Redis ACL users, the console's and the
     /// features' ([`super::acl`]), with the sandbox's password — unless the
@@ -665,61 +572,6 @@ impl SandboxStore {
             mints.retain_recent();
         }
     }
-
-    /// `SELECT`: remembers the database for the console's next commands.
-    pub async fn select(&self, id: &SandboxId, db: u32) -> Result<(), AppError> {
-        let mut conn = self.system.clone();
-        redis::cmd("HSET").arg(id.key()).arg("db").arg(db).exec_async(&mut conn).await?;
-        Ok(())
-    }
-
-    /// `MULTI`: opens an empty queue.
-    pub async fn begin(&self, id: &SandboxId) -> Result<(), AppError> {
-        let mut conn = self.system.clone();
-        redis::pipe()
-            .atomic()
-            .del(id.tx_key())
-            .hset_multiple(id.key(), &[("tx", 1), ("txerr", 0)])
-            .exec_async(&mut conn)
-            .await?;
-        Ok(())
-    }
-
-    /// Queues one line; returns how many are queued now.
-    pub async fn queue(&self, id: &SandboxId, line: &str) -> Result<u64, AppError> {
-        let mut conn = self.system.clone();
-        let (len,): (u64,) = redis::pipe()
-            .atomic()
-            .rpush(id.tx_key(), line)
-            .pexpire(id.tx_key(), i64::try_from(self.lifetime.idle.as_millis()).unwrap_or(i64::MAX))
-            .ignore()
-            .query_async(&mut conn)
-            .await?;
-        Ok(len)
-    }
-
-    /// Marks the open transaction as doomed (`EXEC` will answer EXECABORT).
-    pub async fn fail_tx(&self, id: &SandboxId) -> Result<(), AppError> {
-        let mut conn = self.system.clone();
-        redis::cmd("HSET").arg(id.key()).arg("txerr").arg(1).exec_async(&mut conn).await?;
-        Ok(())
-    }
-
-    /// Ends the transaction and hands back what was queued (for `EXEC`;
-    /// `DISCARD` just drops it).
-    pub async fn take_tx(&self, id: &SandboxId) -> Result<Vec<String>, AppError> {
-        let mut conn = self.system.clone();
-        let (lines,): (Vec<String>,) = redis::pipe()
-            .atomic()
-            .lrange(id.tx_key(), 0, -1)
-            .del(id.tx_key())
-            .ignore()
-            .hset_multiple(id.key(), &[("tx", 0), ("txerr", 0)])
-            .ignore()
-            .query_async(&mut conn)
-            .await?;
-        Ok(lines)
-    }
 }
 
 #[cfg(test)]
@@ -746,15 +598,7 @@ mod tests {
     }
 
     #[test]
-    fn codes_read_back_however_they_are_typed() {
-        let code = new_code().expect("code");
-        assert_eq!(code.len(), 14);
-        assert_eq!(normalize_code(&code).as_deref(), Some(code.as_str()));
-        assert_eq!(normalize_code(&code.to_lowercase().replace('-', " ")).as_deref(), Some(code.as_str()));
-        assert_eq!(normalize_code("oooo-iiii-llll").as_deref(), Some("0000-1111-1111"));
-        for bad in ["", "ABCD", "ABCD-EFGH-JKLU", "ABCD-EFGH-JKLMN", "{s:x}"] {
-            assert!(normalize_code(bad).is_none(), "{bad:?}");
-        }
+    fn secrets_are_kept_as_digests() {
         assert_ne!(secret_key("a"), secret_key("b"));
         assert!(!secret_key("0123456789abcdef0123456789abcdef").contains("0123456789abcdef0123456789abcdef"));
     }
