@@ -372,7 +372,7 @@ pub async fn serve(
             let scheme = if endpoint.tls { "rediss" } else { "redis" };
             println!("Class gateway (Redis protocol) listening on {scheme}://{}", endpoint.listening);
         }
-        bound.spawn(&state)
+        bound.spawn(state.relay())
     });
     let result = listen_and_serve(&config, state, shutdown).await;
     if let Some(gateway) = gateway {
