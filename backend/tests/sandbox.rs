@@ -482,3 +482,36 @@ async fn an_ended_sandbox_gets_no_user_back() {
     assert!(read.is_err(), "{read:?}");
     assert_eq!(acl_users(&redis), users, "no user came back");
 }
+
+// A Redis restarted without persistence forgets the cookieless reads'
+// password as well as the user; a Bolide started after that makes another.
+// The older Bolide's next cookieless read adds its password back rather
+// than replacing the newer one's, so both keep logging in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bolides_of_one_class_keep_their_cookieless_logins_across_a_restart() {
+    let mut redis = RedisServer::start();
+    let old = shared_state(&redis, Duration::from_secs(60), 0, None);
+    old.sandboxes().store.prepare().await.expect("prepare");
+    let mut system = redis.connection();
+    let () = redis::cmd("SELECT").arg(15).query(&mut system).expect("select");
+    let first: String = redis::cmd("GET").arg("bolide:acl:nobody").query(&mut system).expect("password");
+    let old_router = app(old.clone(), std::path::Path::new("/x"));
+    let (status, _) = Client::new(&old_router).get("/api/data").await;
+    assert_eq!(status, StatusCode::OK);
+
+    redis.restart();
+    let new = shared_state(&redis, Duration::from_secs(60), 0, None);
+    new.sandboxes().store.prepare().await.expect("prepare");
+    let mut system = redis.connection();
+    let () = redis::cmd("SELECT").arg(15).query(&mut system).expect("select");
+    let second: String = redis::cmd("GET").arg("bolide:acl:nobody").query(&mut system).expect("password");
+    assert_ne!(first, second, "the restart forgot the first one");
+    let (status, page) = Client::new(&old_router).get("/api/data").await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    for password in [&first, &second] {
+        let mut conn = redis.connection();
+        let login: redis::RedisResult<()> =
+            redis::cmd("AUTH").arg("bolide-f-nobody").arg(password).query(&mut conn);
+        assert!(login.is_ok(), "both Bolides log in: {login:?}");
+    }
+}

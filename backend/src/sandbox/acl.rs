@@ -68,10 +68,22 @@ pub async fn recreate_feature_user<C: redis::aio::ConnectionLike + Send>(
 ) -> redis::RedisResult<()> {
     let user = feature_user(owner);
     if owner.owner == NOBODY {
-        return redis::cmd("ACL")
+        // A Redis restarted without persistence forgot the shared password
+        // too, and a Bolide started since may have made another: this one's
+        // is put back if none is kept, and *added* to the user (its rules
+        // without `reset`), so no process's login undoes another's.
+        let additive = nobody_rules(password).into_iter().filter(|rule| rule != "reset");
+        return redis::pipe()
+            .cmd("SET")
+            .arg(NOBODY_PASSWORD_KEY)
+            .arg(password)
+            .arg("NX")
+            .ignore()
+            .cmd("ACL")
             .arg("SETUSER")
             .arg(&user)
-            .arg(nobody_rules(password))
+            .arg(additive.collect::<Vec<_>>())
+            .ignore()
             .exec_async(system)
             .await;
     }

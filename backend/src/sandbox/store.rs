@@ -427,7 +427,14 @@ impl SandboxStore {
             .arg(acl::NOBODY_PASSWORD_KEY)
             .query_async(&mut conn)
             .await?;
-        acl::recreate_feature_user(&mut conn, owner, &password).await?;
+        // Made afresh (`reset`): an older user (another password, or none)
+        // gives way to the one every process reads now.
+        redis::cmd("ACL")
+            .arg("SETUSER")
+            .arg(acl::feature_user(owner))
+            .arg(acl::nobody_rules(&password))
+            .exec_async(&mut conn)
+            .await?;
         Ok(password)
     }
 
