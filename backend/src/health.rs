@@ -12,14 +12,15 @@
 
 use std::time::{Duration, Instant};
 
-use axum::extract::State;
+use axum::extract::{FromRef, State};
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
 use bolide_shared::api::{BolideInfo, ErrorDetail, Health, HealthStatus, RedisHealth};
 
-use crate::embedded::Supervision;
+use crate::embedded::{EmbeddedControl, Supervision};
 use crate::error::AppError;
+use crate::redis_conn::{Connection, RedisEndpoint};
 use crate::server::AppState;
 
 /// How long the "is it still accepting connections?" check of a probe that
@@ -29,13 +30,41 @@ const CONNECT_TIMEOUT: Duration = Duration::from_millis(300);
 /// How long the probe may take before Redis counts as down.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(1);
 
-pub fn router() -> Router<AppState> {
+/// What the health check needs of the app's state: Bolide's own
+/// connection (the probe), where Redis is, when Bolide started, and the
+/// embedded server's supervision (to tell "restarting" from "down").
+#[derive(Clone)]
+pub struct HealthState {
+    pub system: Connection,
+    pub endpoint: RedisEndpoint,
+    /// When this Bolide started (its uptime).
+    pub started: Instant,
+    pub embedded: Option<EmbeddedControl>,
+}
+
+impl FromRef<AppState> for HealthState {
+    fn from_ref(state: &AppState) -> Self {
+        HealthState {
+            system: state.redis(),
+            endpoint: state.endpoint().clone(),
+            started: state.started(),
+            embedded: state.embedded().cloned(),
+        }
+    }
+}
+
+/// The health route, on any state that provides [`HealthState`].
+pub fn router<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    HealthState: FromRef<S>,
+{
     Router::new().route("/health", get(health))
 }
 
-async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
+async fn health(State(state): State<HealthState>) -> (StatusCode, Json<Health>) {
     let started = Instant::now();
-    let mut conn = state.redis();
+    let mut conn = state.system.clone();
     let mut info = redis::cmd("INFO");
     info.arg("server");
     let probe = info.query_async::<String>(&mut conn);
@@ -46,7 +75,7 @@ async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
     };
     let timed_out =
         matches!(&outcome, Err(AppError::RedisUnavailable(m)) if m.starts_with("no answer within"));
-    let endpoint = state.endpoint();
+    let endpoint = &state.endpoint;
     let mut redis = RedisHealth {
         reachable: false,
         mode: endpoint.mode,
@@ -58,7 +87,7 @@ async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
     };
     let bolide = BolideInfo {
         version: env!("CARGO_PKG_VERSION").to_string(),
-        uptime_seconds: state.uptime().as_secs(),
+        uptime_seconds: state.started.elapsed().as_secs(),
     };
     match outcome {
         Ok(info) => {
@@ -69,7 +98,7 @@ async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
             (StatusCode::OK, Json(Health { status: HealthStatus::Ok, redis, bolide, error: None }))
         }
         Err(err) => {
-            let supervision = state.embedded().map(|control| control.supervision());
+            let supervision = state.embedded.as_ref().map(|control| control.supervision());
             let (status, error) = match supervision {
                 Some(Supervision::Restarting { reason }) => (
                     HealthStatus::Restarting,

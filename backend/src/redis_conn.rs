@@ -25,13 +25,23 @@
 //! run, and is not repeated: its caller answers `503`, and a client that
 //! retries a job's submission sends an `Idempotency-Key`.
 //!
+//! **A login Redis refused is made valid, then tried once more**, for
+//! connections made with [`connect_relogging`]: a restarted Redis forgets
+//! its ACL users, and the sandbox layer's connections log in as one
+//! (see [`crate::sandbox::connections`], which says how it is re-created).
+//! A refused login ran nothing, so the retry runs nothing twice. The
+//! manager is replaced after that: one whose reconnection was refused for
+//! its credentials keeps answering so (it reconnects after I/O errors only).
+//!
 //! Timeouts are short on purpose: the app must say "Redis down" within a
 //! second or two, not hang a student's page.
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bolide_shared::api::RedisMode;
+use futures_util::future::BoxFuture;
 use redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig, MultiplexedConnection};
 use redis::{Cmd, Pipeline, RedisFuture, RedisResult, Value};
 
@@ -54,15 +64,75 @@ pub struct RedisEndpoint {
 #[derive(Clone)]
 pub struct Connection {
     manager: ConnectionManager,
+    /// How to log in again, for a connection made with [`connect_relogging`].
+    relogin: Option<Arc<Relogging>>,
+}
+
+/// What a connection runs when Redis refuses its login, to make that login
+/// valid again (the sandbox layer re-creates the ACL user a restarted Redis
+/// forgot, see [`crate::sandbox::connections`]). An error says the login
+/// cannot be made valid (Redis is away, the sandbox ended).
+pub type Relogin = Arc<dyn Fn() -> BoxFuture<'static, RedisResult<()>> + Send + Sync>;
+
+/// A [`Connection`]'s way back after a refused login: the hook, and what
+/// a fresh manager is made of. A manager whose reconnection was refused
+/// for its credentials keeps that answer (it only reconnects after I/O
+/// errors), so after the hook the connection gets a new one, shared by
+/// every clone.
+struct Relogging {
+    relogin: Relogin,
+    client: redis::Client,
+    response_timeout: Duration,
+    fresh: std::sync::RwLock<Option<ConnectionManager>>,
+}
+
+impl Connection {
+    /// The manager commands go down now.
+    fn current(&self) -> ConnectionManager {
+        let fresh = self.relogin.as_ref().and_then(|r| r.fresh.read().ok().and_then(|f| f.clone()));
+        fresh.unwrap_or_else(|| self.manager.clone())
+    }
+
+    /// After a refused login: runs the hook, then swaps in a new manager.
+    async fn log_in_again(&self, relogging: &Relogging) -> RedisResult<()> {
+        (relogging.relogin)().await?;
+        let manager = manager_of(relogging.client.clone(), relogging.response_timeout)?;
+        if let Ok(mut fresh) = relogging.fresh.write() {
+            *fresh = Some(manager);
+        }
+        Ok(())
+    }
+
+    /// Sends with `send`; for a relogging connection whose login Redis
+    /// refused, logs in again and sends once more (a refused login ran
+    /// nothing, so nothing runs twice).
+    async fn send<T, F, Fut>(&self, send: F) -> RedisResult<T>
+    where
+        F: Fn(ConnectionManager) -> Fut,
+        Fut: Future<Output = RedisResult<T>>,
+    {
+        let result = once_more_if_unsent(|| send(self.current())).await;
+        match (&self.relogin, &result) {
+            (Some(relogging), Err(err)) if login_refused(err) => {
+                tracing::debug!(%err, "Redis refused a login; making it valid again");
+                self.log_in_again(relogging).await?;
+                once_more_if_unsent(|| send(self.current())).await
+            }
+            _ => result,
+        }
+    }
+}
+
+/// Whether Redis refused the connection's credentials (a user it does not
+/// know, or a wrong password).
+pub fn login_refused(err: &redis::RedisError) -> bool {
+    err.kind() == redis::ErrorKind::AuthenticationFailed || matches!(err.code(), Some("WRONGPASS" | "NOAUTH"))
 }
 
 impl ConnectionLike for Connection {
     fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
-        let manager = &self.manager;
-        Box::pin(once_more_if_unsent(move || {
-            let mut manager = manager.clone();
-            async move { manager.send_packed_command(cmd).await }
-        }))
+        let this = &*self;
+        Box::pin(this.send(move |mut manager| async move { manager.send_packed_command(cmd).await }))
     }
 
     fn req_packed_commands<'a>(
@@ -71,10 +141,9 @@ impl ConnectionLike for Connection {
         offset: usize,
         count: usize,
     ) -> RedisFuture<'a, Vec<Value>> {
-        let manager = &self.manager;
-        Box::pin(once_more_if_unsent(move || {
-            let mut manager = manager.clone();
-            async move { manager.send_packed_commands(pipeline, offset, count).await }
+        let this = &*self;
+        Box::pin(this.send(move |mut manager| async move {
+            manager.send_packed_commands(pipeline, offset, count).await
         }))
     }
 
@@ -138,13 +207,32 @@ pub fn connect_with_timeout(url: &str, response_timeout: Duration) -> redis::Red
 }
 
 fn managed(client: redis::Client, response_timeout: Duration) -> redis::RedisResult<Connection> {
+    Ok(Connection { manager: manager_of(client, response_timeout)?, relogin: None })
+}
+
+/// A self-healing connection to `url` (a URL with a login), which runs
+/// `relogin` and tries once more when Redis refuses that login (see
+/// [`Relogin`]); no I/O until first use.
+pub fn connect_relogging(url: &str, relogin: Relogin) -> redis::RedisResult<Connection> {
+    let client = redis::Client::open(url)?;
+    let manager = manager_of(client.clone(), RESPONSE_TIMEOUT)?;
+    let relogging = Relogging {
+        relogin,
+        client,
+        response_timeout: RESPONSE_TIMEOUT,
+        fresh: std::sync::RwLock::new(None),
+    };
+    Ok(Connection { manager, relogin: Some(Arc::new(relogging)) })
+}
+
+fn manager_of(client: redis::Client, response_timeout: Duration) -> redis::RedisResult<ConnectionManager> {
     let config = ConnectionManagerConfig::new()
         .set_response_timeout(Some(response_timeout))
         .set_connection_timeout(Some(CONNECT_TIMEOUT))
         .set_min_delay(Duration::from_millis(50))
         .set_max_delay(Duration::from_millis(500))
         .set_number_of_retries(3);
-    Ok(Connection { manager: ConnectionManager::new_lazy_with_config(client, config)? })
+    ConnectionManager::new_lazy_with_config(client, config)
 }
 
 /// A plain connection of the caller's own to `url`, opened now: its

@@ -97,9 +97,13 @@ pub enum StartError {
     Gateway(String),
 }
 
-/// What every handler can reach. Cheap to clone. Built once
-/// ([`AppState::build`]), before serving; each feature takes the part it
-/// needs (`FromRef`, e.g. [`Sandboxes`]).
+/// The app's state. Cheap to clone. Built once ([`AppState::build`]),
+/// before serving. No handler takes it whole: each feature takes the part
+/// it needs, made from it with `FromRef` ([`Sandboxes`],
+/// [`crate::console::ConsoleState`], [`crate::health::HealthState`],
+/// [`crate::gateway::api::GatewayApiState`], [`crate::jobs::api::JobsState`],
+/// [`crate::guides::GuidesState`]), and its routes serve on any state that
+/// provides those (a test below builds them on the sub-states alone).
 #[derive(Clone)]
 pub struct AppState {
     inner: Arc<Inner>,
@@ -235,8 +239,9 @@ impl AppState {
         &self.inner.sandboxes
     }
 
-    pub fn uptime(&self) -> Duration {
-        self.inner.started.elapsed()
+    /// When this Bolide started.
+    pub fn started(&self) -> Instant {
+        self.inner.started
     }
 
     /// What new analysis jobs get.
@@ -367,7 +372,7 @@ pub async fn serve(
             let scheme = if endpoint.tls { "rediss" } else { "redis" };
             println!("Class gateway (Redis protocol) listening on {scheme}://{}", endpoint.listening);
         }
-        bound.spawn(&state)
+        bound.spawn(state.relay())
     });
     let result = listen_and_serve(&config, state, shutdown).await;
     if let Some(gateway) = gateway {
@@ -394,6 +399,13 @@ async fn listen_and_serve(
     // The console's help table is compressed once, now, rather than on the
     // first visitor's request.
     tokio::task::spawn_blocking(crate::console::help_table::prepare);
+    // The class's user of cookieless reads, before the first one.
+    let sandboxes = state.sandboxes().store.clone();
+    tokio::spawn(async move {
+        if let Err(err) = sandboxes.prepare().await {
+            tracing::warn!(%err, "the user of cookieless reads is made at the first one instead");
+        }
+    });
     // One signal stops both the HTTP server and the in-process job worker,
     // side by side: the worker's running job finishes (or is handed back)
     // while HTTP drains, and both are done before Redis stops.
@@ -489,5 +501,82 @@ fn start_worker(state: &AppState, options: WorkerOptions) -> Option<crate::jobs:
             tracing::error!(%err, "cannot start the in-process job worker");
             None
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use axum::extract::FromRef;
+    use axum::http::{Request, StatusCode};
+    use tower::ServiceExt;
+
+    use super::*;
+    use crate::console::ConsoleState;
+    use crate::gateway::api::GatewayApiState;
+    use crate::guides::GuidesState;
+    use crate::health::HealthState;
+    use crate::jobs::api::JobsState;
+
+    /// A state made of the features' sub-states only, no `AppState`: every
+    /// router must serve on it, so no handler can take the whole state.
+    #[derive(Clone)]
+    struct SubStates {
+        console: ConsoleState,
+        health: HealthState,
+        gateway: GatewayApiState,
+        jobs: JobsState,
+        guides: GuidesState,
+        sandboxes: Sandboxes,
+    }
+
+    macro_rules! part {
+        ($field:ident: $ty:ty) => {
+            impl FromRef<SubStates> for $ty {
+                fn from_ref(state: &SubStates) -> Self {
+                    state.$field.clone()
+                }
+            }
+        };
+    }
+    part!(console: ConsoleState);
+    part!(health: HealthState);
+    part!(gateway: GatewayApiState);
+    part!(jobs: JobsState);
+    part!(guides: GuidesState);
+    part!(sandboxes: Sandboxes);
+
+    #[tokio::test]
+    async fn every_router_serves_on_sub_states_alone() {
+        // Nothing listens on port 1: the health check says so with a 503.
+        let state = AppState::connect("redis://127.0.0.1:1").expect("state");
+        let parts = SubStates {
+            console: FromRef::from_ref(&state),
+            health: FromRef::from_ref(&state),
+            gateway: FromRef::from_ref(&state),
+            jobs: FromRef::from_ref(&state),
+            guides: FromRef::from_ref(&state),
+            sandboxes: FromRef::from_ref(&state),
+        };
+        let router: Router = Router::new()
+            .merge(crate::health::router())
+            .merge(crate::console::router())
+            .merge(crate::data::api::router())
+            .merge(crate::jobs::router())
+            .merge(crate::guides::router())
+            .merge(crate::sandbox::api::router())
+            .merge(crate::gateway::api::router())
+            .with_state(parts);
+        let health = router
+            .clone()
+            .oneshot(Request::get("/health").body(Body::empty()).expect("request"))
+            .await
+            .expect("response");
+        assert_eq!(health.status(), StatusCode::SERVICE_UNAVAILABLE);
+        let gateway = router
+            .oneshot(Request::get("/gateway").body(Body::empty()).expect("request"))
+            .await
+            .expect("response");
+        assert_eq!(gateway.status(), StatusCode::NOT_FOUND, "this Bolide has no gateway");
     }
 }

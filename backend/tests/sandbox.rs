@@ -37,12 +37,10 @@ fn quick_worker() -> WorkerOptions {
     }
 }
 
-/// `ACL USERS`, without the one user of every cookieless read (made once,
-/// not per request: see `bolide::sandbox::acl::NOBODY`).
+/// `ACL USERS`, sorted.
 fn acl_users(redis: &RedisServer) -> Vec<String> {
     let mut users: Vec<String> =
         redis::cmd("ACL").arg("USERS").query(&mut redis.connection()).expect("users");
-    users.retain(|user| user != "bolide-f-nobody");
     users.sort();
     users
 }
@@ -82,9 +80,14 @@ async fn the_cookie_lives_as_long_as_the_idle_timeout_and_is_secure_over_https()
 #[tokio::test]
 async fn cookieless_reads_create_nothing() {
     let redis = RedisServer::start();
-    let router = app(shared_state(&redis, Duration::from_secs(60), 0, None), std::path::Path::new("/x"));
+    let state = shared_state(&redis, Duration::from_secs(60), 0, None);
+    let router = app(state.clone(), std::path::Path::new("/x"));
+    // What `bolide serve` makes at start, once per class: the read-only
+    // user of cookieless reads, with its password in database 15.
+    state.sandboxes().store.prepare().await.expect("prepare");
     let before = redis.snapshot(|_, _| false);
     let users = acl_users(&redis);
+    assert!(users.contains(&"bolide-f-nobody".to_string()), "{users:?}");
     for uri in
         ["/api/jobs", "/api/data", "/api/guides", "/api/jobs/workers", "/api/data/verify", "/api/sandbox"]
     {
@@ -93,6 +96,20 @@ async fn cookieless_reads_create_nothing() {
     }
     assert_eq!(redis.snapshot(|_, _| false), before);
     assert_eq!(acl_users(&redis), users);
+
+    // That user has a password, the same for every Bolide of the class.
+    let mut conn = redis.connection();
+    let guessed: redis::RedisResult<()> = redis::cmd("AUTH").arg("bolide-f-nobody").arg("x").query(&mut conn);
+    assert!(guessed.expect_err("refused").to_string().contains("WRONGPASS"));
+    let mut system = redis.connection();
+    let () = redis::cmd("SELECT").arg(15).query(&mut system).expect("select");
+    let password: String = redis::cmd("GET").arg("bolide:acl:nobody").query(&mut system).expect("password");
+    assert_eq!(password.len(), 32);
+    let other = shared_state(&redis, Duration::from_secs(60), 0, None);
+    other.sandboxes().store.prepare().await.expect("prepare");
+    let again: String = redis::cmd("GET").arg("bolide:acl:nobody").query(&mut system).expect("password");
+    assert_eq!(again, password, "one password for the class");
+    let () = redis::cmd("AUTH").arg("bolide-f-nobody").arg(&password).query(&mut conn).expect("its login");
 }
 
 #[tokio::test]
@@ -288,11 +305,16 @@ async fn a_sandboxs_feature_connections_reach_only_its_own_keys() {
 #[tokio::test]
 async fn no_cookie_value_shows_in_redis_the_log_or_any_console_output() {
     let redis = RedisServer::start();
-    let users_before = acl_users(&redis);
     let bolide = BolideProcess::serve(
         &["--redis-url", &redis.url(), "--shared", "--dist", "/nonexistent-dist", "--session-idle", "2s"],
         &[("RUST_LOG", "debug")],
     );
+    // A shared Bolide makes the class's user of cookieless reads at start.
+    let made = bolide_tests::wait_until(Duration::from_secs(10), || {
+        acl_users(&redis).contains(&"bolide-f-nobody".to_string())
+    });
+    assert!(made, "{:?}", acl_users(&redis));
+    let users_before = acl_users(&redis);
     let mut student = Client::of_process(&bolide);
     let mut outputs = vec![student.console("SET k v").await];
     for line in [
@@ -343,4 +365,153 @@ async fn no_cookie_value_shows_in_redis_the_log_or_any_console_output() {
     let ended = bolide_tests::wait_until(Duration::from_secs(20), || acl_users(&redis) == users_before);
     assert!(ended, "the sandbox did not end: {:?}", acl_users(&redis));
     assert_nowhere("ended");
+}
+
+// Redis keeps ACL users in memory only: a restarted Redis refuses every
+// sandbox's feature user (and the cookieless reads' one) until it is made
+// again. The connections the sandbox layer hands every feature re-create it
+// when Redis refuses their login, and send once more; without that, each
+// first request below answers 500 until the sandbox's next refresh (up to
+// 10 s later), and the one after a private connection's refusal too.
+// Two threads, as a served Bolide has: the connections' tasks see the
+// restart close their sockets while this thread waits for it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_first_feature_requests_after_a_redis_restart_answer() {
+    let mut redis = RedisServer::start_persistent();
+    let state = shared_state(&redis, Duration::from_secs(600), 0, None);
+    let router = app(state.clone(), std::path::Path::new("/x"));
+    let mut student = Client::new(&router);
+    let mut passer_by = Client::new(&router);
+    let (status, report) = student.send("POST", "/api/data/generate?n=30&seed=4", None, Vec::new()).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    let check = "/api/guides/exercise-2-verify/steps/0/check";
+    // Every connection the requests below use is opened first.
+    let (status, page) = student.get("/api/data?size=5").await;
+    assert_eq!((status, &page["total"]), (StatusCode::OK, &json!(30)), "{page}");
+    let (status, result) = student.json("POST", check, &json!({})).await;
+    assert_eq!((status, &result["passed"]), (StatusCode::OK, &json!(true)), "{result}");
+    let (status, page) = passer_by.get("/api/data").await;
+    assert_eq!((status, &page["total"]), (StatusCode::OK, &json!(0)), "{page}");
+    let worker = worker::spawn(&redis.url(), quick_worker()).expect("worker");
+    let (status, job) = student.json("POST", "/api/jobs", &json!({"analysis": "count_per_class"})).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{job}");
+    let ended = ended_job(&mut student, &job).await;
+    assert_eq!(ended["status"], "succeeded", "{ended}");
+    // The console's user is the console's to re-create (its relay does).
+    let feature_users = |redis: &RedisServer| {
+        let mut users = acl_users(redis);
+        users.retain(|user| !user.starts_with("bolide-s-"));
+        users
+    };
+    let users = feature_users(&redis);
+    assert!(users.contains(&"bolide-f-nobody".to_string()), "{users:?}");
+
+    // The AOF keeps the data; the ACL users are gone.
+    redis.restart();
+    assert!(acl_users(&redis).iter().all(|u| !u.starts_with("bolide-")), "Redis forgot the users");
+    let (status, page) = student.get("/api/data?size=5").await;
+    assert_eq!((status, &page["total"]), (StatusCode::OK, &json!(30)), "the first read: {page}");
+    let (status, result) = student.json("POST", check, &json!({})).await;
+    assert_eq!((status, &result["passed"]), (StatusCode::OK, &json!(true)), "the first check: {result}");
+    let (status, page) = passer_by.get("/api/data").await;
+    assert_eq!((status, &page["total"]), (StatusCode::OK, &json!(0)), "the first cookieless read: {page}");
+    let (status, job) = student.json("POST", "/api/jobs", &json!({"analysis": "hemispheres"})).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "the first job: {job}");
+    assert_eq!(feature_users(&redis), users, "the same users again");
+    assert_eq!(ended_job(&mut student, &job).await["status"], "succeeded");
+
+    // A job first: the worker (outside the API) makes the user itself.
+    redis.restart();
+    let (status, job) = student.json("POST", "/api/jobs", &json!({"analysis": "count_per_class"})).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{job}");
+    let ended = ended_job(&mut student, &job).await;
+    assert_eq!(ended["status"], "succeeded", "the worker read the landings as the sandbox: {ended}");
+    // Its first run, not one after a hand-back (which queues a new entry)
+    // once the sandbox's refresh made the user again.
+    assert_eq!(ended["redis"]["queue_entry"], job["redis"]["queue_entry"], "{job} {ended}");
+    let (_, results) = student.get(&format!("/api/jobs/{}/results", job["id"].as_str().expect("id"))).await;
+    assert_eq!(results["records"], 30, "{results}");
+
+    // A write first: its connection of its own is refused, and recovers.
+    redis.restart();
+    let (status, report) = student.send("POST", "/api/data/generate?n=12&seed=5", None, Vec::new()).await;
+    assert_eq!(status, StatusCode::OK, "the first write: {report}");
+    let (status, page) = student.get("/api/data?size=5").await;
+    assert_eq!((status, &page["total"]), (StatusCode::OK, &json!(12)), "{page}");
+    worker.stop().await;
+}
+
+/// The job once it has ended (or the test fails after 30 s).
+async fn ended_job(client: &mut Client, job: &serde_json::Value) -> serde_json::Value {
+    let uri = format!("/api/jobs/{}", job["id"].as_str().expect("job id"));
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let (_, job) = client.get(&uri).await;
+        if job["status"] == "succeeded" || job["status"] == "failed" {
+            return job;
+        }
+        assert!(std::time::Instant::now() < deadline, "the job did not end: {job}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+// A connection re-creating its feature user after a refused login (or a
+// refresh re-creating both users) just as its sandbox ends must not bring
+// the users back: both check the record after making them, and the end
+// removes the record before the users.
+#[tokio::test]
+async fn an_ended_sandbox_gets_no_user_back() {
+    let redis = RedisServer::start();
+    let state = shared_state(&redis, Duration::from_secs(60), 0, None);
+    let store = &state.sandboxes().store;
+    let users = acl_users(&redis);
+    let session = store.mint().await.expect("mint");
+    let password = session.password.clone().expect("a password");
+    let access = store.access(&session).expect("access");
+    store.end(&session.id).await.expect("end");
+    assert_eq!(acl_users(&redis), users, "ended");
+
+    let owner = bolide::sandbox::Owner::for_session(session.id.as_str());
+    let made = bolide::sandbox::acl::recreate_feature_user(&mut store.system(), &owner, &password).await;
+    assert!(made.is_err(), "the feature user of an ended sandbox");
+    assert!(store.ensure_acl_user(&session.id, &password).await.is_err(), "both users of an ended sandbox");
+    // A feature's connection still held: refused, and it makes no user.
+    let mut data = access.data.clone();
+    let read: redis::RedisResult<Option<String>> =
+        redis::cmd("GET").arg(owner.student_key("k")).query_async(&mut data).await;
+    assert!(read.is_err(), "{read:?}");
+    assert_eq!(acl_users(&redis), users, "no user came back");
+}
+
+// A Redis restarted without persistence forgets the cookieless reads'
+// password as well as the user; a Bolide started after that makes another.
+// The older Bolide's next cookieless read adds its password back rather
+// than replacing the newer one's, so both keep logging in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bolides_of_one_class_keep_their_cookieless_logins_across_a_restart() {
+    let mut redis = RedisServer::start();
+    let old = shared_state(&redis, Duration::from_secs(60), 0, None);
+    old.sandboxes().store.prepare().await.expect("prepare");
+    let mut system = redis.connection();
+    let () = redis::cmd("SELECT").arg(15).query(&mut system).expect("select");
+    let first: String = redis::cmd("GET").arg("bolide:acl:nobody").query(&mut system).expect("password");
+    let old_router = app(old.clone(), std::path::Path::new("/x"));
+    let (status, _) = Client::new(&old_router).get("/api/data").await;
+    assert_eq!(status, StatusCode::OK);
+
+    redis.restart();
+    let new = shared_state(&redis, Duration::from_secs(60), 0, None);
+    new.sandboxes().store.prepare().await.expect("prepare");
+    let mut system = redis.connection();
+    let () = redis::cmd("SELECT").arg(15).query(&mut system).expect("select");
+    let second: String = redis::cmd("GET").arg("bolide:acl:nobody").query(&mut system).expect("password");
+    assert_ne!(first, second, "the restart forgot the first one");
+    let (status, page) = Client::new(&old_router).get("/api/data").await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    for password in [&first, &second] {
+        let mut conn = redis.connection();
+        let login: redis::RedisResult<()> =
+            redis::cmd("AUTH").arg("bolide-f-nobody").arg(password).query(&mut conn);
+        assert!(login.is_ok(), "both Bolides log in: {login:?}");
+    }
 }

@@ -33,7 +33,7 @@ pub mod relay;
 use axum::extract::rejection::JsonRejection;
 use std::net::{IpAddr, SocketAddr};
 
-use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequestParts, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRef, FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -44,7 +44,7 @@ pub use limits::Limits;
 
 use crate::error::AppError;
 use crate::sandbox::store::Session;
-use crate::sandbox::Tenancy;
+use crate::sandbox::{Sandboxes, Tenancy};
 use crate::server::AppState;
 
 /// The databases the console may `SELECT` in local mode: the student's.
@@ -63,7 +63,27 @@ pub fn command_mode(tenancy: Tenancy) -> Mode {
     }
 }
 
-pub fn router() -> Router<AppState> {
+/// What the console needs of the app's state: its relay (limits, rate
+/// limits, connections, the sandbox store), nothing else.
+#[derive(Clone)]
+pub struct ConsoleState {
+    pub relay: relay::Relay,
+}
+
+impl FromRef<AppState> for ConsoleState {
+    fn from_ref(state: &AppState) -> Self {
+        ConsoleState { relay: state.relay().clone() }
+    }
+}
+
+/// The console's routes, on any state that provides [`ConsoleState`] and
+/// the sandbox layer's.
+pub fn router<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    ConsoleState: FromRef<S>,
+    Sandboxes: FromRef<S>,
+{
     Router::new()
         .route("/console", post(console))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
@@ -73,12 +93,12 @@ pub fn router() -> Router<AppState> {
 /// Runs one line. `200` with redis-cli's text for every line read (refusals
 /// included); JSON errors only for transport problems.
 async fn console(
-    State(state): State<AppState>,
+    State(state): State<ConsoleState>,
     client: ClientAddress,
     mut session: Session,
     body: Result<Json<ConsoleRequest>, JsonRejection>,
 ) -> Result<Json<ConsoleResponse>, AppError> {
-    let relay = state.relay();
+    let relay = &state.relay;
     relay.rate.check_address(client.0)?;
     let Json(request) = body?;
     relay.rate.check_session(session.id.as_str())?;

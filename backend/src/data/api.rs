@@ -93,8 +93,7 @@ async fn load(
         .and_then(|v| v.to_str().ok())
         .and_then(super::Format::from_content_type);
     let report =
-        parse_and_replace(&sandbox.access.base_url, scope, body, format, |shape| format!("upload ({shape})"))
-            .await?;
+        parse_and_replace(&sandbox.access, scope, body, format, |shape| format!("upload ({shape})")).await?;
     Ok(Json(report))
 }
 
@@ -104,7 +103,7 @@ async fn load(
 /// bad file is a 400 and changes nothing). `source_name` names the source
 /// for the report, given the shape found.
 async fn parse_and_replace(
-    base_url: &str,
+    base: &crate::sandbox::Access,
     scope: &Owner,
     bytes: impl AsRef<[u8]> + Send + 'static,
     format: Option<super::Format>,
@@ -113,7 +112,7 @@ async fn parse_and_replace(
     // Held for the whole load, whose parsed dataset lives until the
     // transaction is done: one such dataset in memory at a time.
     let _turn = PARSING.acquire().await.map_err(|err| AppError::Internal(err.to_string()))?;
-    Ok(store::load_file_bytes(base_url, scope, bytes, format, source_name).await?)
+    Ok(store::load_file_bytes(base, scope, bytes, format, source_name).await?)
 }
 
 /// `POST /api/data/fetch`: exactly one of the two.
@@ -162,8 +161,7 @@ async fn fetch_file(
     let _turn = FETCHING.acquire().await.map_err(|err| AppError::Internal(err.to_string()))?;
     let download = fetch::fetch(&checked, |_, _| {}).await?;
     let report =
-        parse_and_replace(&sandbox.access.base_url, scope, download.bytes, download.format, move |_| url)
-            .await?;
+        parse_and_replace(&sandbox.access, scope, download.bytes, download.format, move |_| url).await?;
     Ok(Json(report))
 }
 
@@ -187,15 +185,15 @@ async fn generate_set(
         .await
         .map_err(|err| AppError::Internal(format!("generator task failed: {err}")))?;
     let source_name = format!("generated n={n} seed={seed}");
-    let report = store::replace(&sandbox.access.base_url, scope, &dataset, &source_name).await?;
+    let report = store::replace(&sandbox.access, scope, &dataset, &source_name).await?;
     Ok(Json(report))
 }
 
 async fn remove(sandbox: Sandbox) -> Result<Json<store::LoadReport>, AppError> {
     let scope = &sandbox.owner;
     let empty = Dataset::from_landings(Vec::new(), super::Shape::Generated);
-    let report = store::replace(&sandbox.access.base_url, scope, &empty, "deleted").await?;
-    store::forget(&sandbox.access.base_url, scope).await?;
+    let report = store::replace(&sandbox.access, scope, &empty, "deleted").await?;
+    store::forget(&sandbox.access, scope).await?;
     Ok(Json(report))
 }
 
@@ -215,7 +213,7 @@ struct Reindexed {
 /// from the console or a script).
 async fn reindex(sandbox: Sandbox) -> Result<Json<Reindexed>, AppError> {
     let scope = &sandbox.owner;
-    let indexed = store::reindex(&sandbox.access.base_url, scope).await?;
+    let indexed = store::reindex(&sandbox.access, scope).await?;
     Ok(Json(Reindexed { indexed }))
 }
 
@@ -262,7 +260,7 @@ async fn write_record(
     let body = body.map_err(body_error)?;
     let fields = edit::parse_fields(&body, &id)?;
     let scope = &sandbox.owner;
-    let record = store::write_record(&sandbox.access.base_url, scope, &id, &fields, mode).await?;
+    let record = store::write_record(&sandbox.access, scope, &id, &fields, mode).await?;
     // What a student would type for the same change (Bolide's index
     // updates, in its own database, ride in the same transaction).
     let commands = match mode {
@@ -284,7 +282,7 @@ async fn delete_record(sandbox: Sandbox, Path(id): Path<String>) -> Result<Json<
     edit::check_id(&id)?;
     let scope = &sandbox.owner;
     let key = Owner::local().record_key(&id);
-    if !store::delete_record(&sandbox.access.base_url, scope, &id).await? {
+    if !store::delete_record(&sandbox.access, scope, &id).await? {
         return Err(AppError::NotFound(format!("no landing with id {id} ({key} does not exist)")));
     }
     let commands = vec![edit::del_command(&id)];

@@ -41,6 +41,7 @@ pub use crate::sandbox::Owner;
 
 use crate::error::AppError;
 use crate::redis_conn::Connection;
+pub use crate::sandbox::connections::PrivateConnections;
 
 pub mod follow;
 pub mod indexes;
@@ -74,10 +75,10 @@ pub struct Readers {
 /// A connection of the caller's own (its `SELECT` and `WATCH` affect no one
 /// else), with a reply timeout long enough for a whole-dataset transaction.
 async fn private_connection(
-    base_url: &str,
+    base: &(impl PrivateConnections + ?Sized),
     timeout: std::time::Duration,
 ) -> Result<MultiplexedConnection, AppError> {
-    Ok(crate::redis_conn::private_connection(&format!("{base_url}/0"), timeout).await?)
+    base.private(timeout).await
 }
 
 /// An index of another type than the layout's — kept by an older Bolide

@@ -7,7 +7,7 @@
 //!   locally): the old password stops working, and connections logged in
 //!   with it are closed within seconds.
 
-use axum::extract::State;
+use axum::extract::{FromRef, State};
 use axum::http::{header, HeaderMap};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -17,29 +17,51 @@ use super::GatewayEndpoint;
 use crate::error::AppError;
 use crate::sandbox::credentials::{self, Credentials};
 use crate::sandbox::store::{SandboxId, SandboxStore, Session};
+use crate::sandbox::Sandboxes;
 use crate::server::AppState;
 
-pub fn router() -> Router<AppState> {
+/// What the gateway's API needs of the app's state: the sandbox store
+/// (credentials) and where students reach the gateway, if it is on.
+#[derive(Clone)]
+pub struct GatewayApiState {
+    pub store: SandboxStore,
+    pub gateway: Option<GatewayEndpoint>,
+}
+
+impl FromRef<AppState> for GatewayApiState {
+    fn from_ref(state: &AppState) -> Self {
+        GatewayApiState { store: state.sandboxes().store.clone(), gateway: state.gateway().cloned() }
+    }
+}
+
+/// The gateway's routes, on any state that provides [`GatewayApiState`]
+/// and the sandbox layer's.
+pub fn router<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    GatewayApiState: FromRef<S>,
+    Sandboxes: FromRef<S>,
+{
     Router::new().route("/gateway", get(info)).route("/gateway/rotate", post(rotate))
 }
 
 async fn info(
-    State(state): State<AppState>,
+    State(state): State<GatewayApiState>,
     headers: HeaderMap,
     session: Result<Session, AppError>,
 ) -> Result<Json<GatewayInfo>, AppError> {
     let endpoint = endpoint(&state)?;
-    let id = if state.sandboxes().store.is_shared() { Some(session?.id) } else { None };
-    Ok(Json(describe(&state.sandboxes().store, endpoint, id.as_ref(), request_host(&headers)).await?))
+    let id = if state.store.is_shared() { Some(session?.id) } else { None };
+    Ok(Json(describe(&state.store, endpoint, id.as_ref(), request_host(&headers)).await?))
 }
 
 async fn rotate(
-    State(state): State<AppState>,
+    State(state): State<GatewayApiState>,
     headers: HeaderMap,
     session: Session,
 ) -> Result<Json<GatewayInfo>, AppError> {
     let endpoint = endpoint(&state)?;
-    let store = &state.sandboxes().store;
+    let store = &state.store;
     if !store.is_shared() {
         return Err(AppError::Conflict("a local Bolide's gateway has no password to rotate".into()));
     }
@@ -47,8 +69,8 @@ async fn rotate(
     Ok(Json(info_of(endpoint, request_host(&headers), credentials)))
 }
 
-fn endpoint(state: &AppState) -> Result<&GatewayEndpoint, AppError> {
-    state.gateway().ok_or_else(|| {
+fn endpoint(state: &GatewayApiState) -> Result<&GatewayEndpoint, AppError> {
+    state.gateway.as_ref().ok_or_else(|| {
         AppError::NotFound("this Bolide has no gateway (start it with --gateway-listen ADDR)".into())
     })
 }

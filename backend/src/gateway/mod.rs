@@ -52,7 +52,7 @@ use self::limits::{FailedLogins, GatewayLimits, Slots};
 use crate::console::rate::RateLimits;
 use crate::console::relay::Relay;
 use crate::sandbox::store::{SandboxId, SandboxStore};
-use crate::server::{AppState, StartError};
+use crate::server::StartError;
 
 /// `bolide serve --gateway-*`, parsed.
 #[derive(Debug, Clone)]
@@ -115,9 +115,10 @@ impl BoundGateway {
         self.listener.local_addr()
     }
 
-    /// Accepts connections until the task is aborted.
-    pub fn spawn(self, state: &AppState) -> tokio::task::JoinHandle<()> {
-        let gateway = Arc::new(Gateway::new(state, self.config.limits));
+    /// Accepts connections until the task is aborted, running their
+    /// commands through the console's `relay` (all it needs of the app).
+    pub fn spawn(self, relay: &Relay) -> tokio::task::JoinHandle<()> {
+        let gateway = Arc::new(Gateway::new(relay, self.config.limits));
         tokio::spawn(accept_loop(self.listener, self.tls, gateway))
     }
 }
@@ -138,15 +139,15 @@ pub struct Gateway {
 }
 
 impl Gateway {
-    fn new(state: &AppState, limits: GatewayLimits) -> Self {
-        let mut relay = state.relay().clone();
+    fn new(relay: &Relay, limits: GatewayLimits) -> Self {
+        let mut relay = relay.clone();
         relay.limits.max_reply_elements = limits.max_reply_elements;
         relay.limits.max_tx_commands = limits.max_tx_commands;
         let console = relay.limits;
         let shared = relay.sessions.is_shared();
         Self {
             shared,
-            store: state.sandboxes().store.clone(),
+            store: relay.sessions.clone(),
             requests: RequestLimits {
                 max_args: console.max_args,
                 max_arg_bytes: console.max_arg_bytes,

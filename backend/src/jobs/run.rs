@@ -25,6 +25,7 @@ use tokio::task::{JoinError, JoinHandle};
 use super::analysis::{self, AnalysisError};
 use super::transitions::{self, Lease, Verdict};
 use super::worker::{is_transient, Worker};
+use crate::sandbox::acl::LoginError;
 use crate::sandbox::clock::now_ms;
 use crate::sandbox::Owner;
 
@@ -97,7 +98,7 @@ impl Worker {
         // the job any other sandbox's keys.
         match crate::sandbox::acl::feature_login(&mut self.control, &scope).await {
             Ok(login) => self.records.log_in(&scope, login),
-            Err(err) => return Outcome::Failed(format!("cannot read the sandbox's data: {err}")),
+            Err(err) => return login_failed(err),
         }
         // The slower of the worker's pace and the one the job asked for.
         let pace = self.options.pace.max(Duration::from_millis(u64::from(params.pace_ms.unwrap_or(0))));
@@ -160,6 +161,18 @@ impl Worker {
     }
 }
 
+/// A run that could not log in as the sandbox's feature user: handed back
+/// when Redis is away for now (the job runs again once it is back), failed
+/// when the sandbox has ended or Redis refused.
+fn login_failed(err: LoginError) -> Outcome {
+    match err {
+        LoginError::Redis(err) if is_transient(&err) => {
+            Outcome::Interrupted(format!("cannot read the sandbox's password for now: {err}"))
+        }
+        err => Outcome::Failed(format!("cannot read the sandbox's data: {err}")),
+    }
+}
+
 /// What the analysis task ended with.
 fn classify(
     joined: Result<Result<(u64, AnalysisResult), AnalysisError>, JoinError>,
@@ -169,6 +182,11 @@ fn classify(
         Ok(Err(err)) => match redis_cause(&err) {
             Some(redis) if is_transient(redis) => {
                 Err(Outcome::Interrupted(format!("lost Redis mid-run: {err}")))
+            }
+            // Redis restarted between the login and a read, and forgot the
+            // feature user: the next attempt's login makes it again.
+            Some(redis) if crate::redis_conn::login_refused(redis) => {
+                Err(Outcome::Interrupted(format!("Redis refused the sandbox's login mid-run: {err}")))
             }
             _ => Err(Outcome::Failed(err.to_string())),
         },
@@ -194,6 +212,17 @@ fn redis_cause(err: &AnalysisError) -> Option<&redis::RedisError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // Without the transient case, the job failed for good on Redis's hiccup.
+    #[tokio::test]
+    async fn a_password_unread_while_redis_is_away_hands_the_job_back() {
+        // Nothing listens on port 1.
+        let (mut system, _) = crate::redis_conn::connect("redis://127.0.0.1:1/15").expect("url");
+        let owner = Owner::for_session("0123456789abcdef0123456789abcdef");
+        let err = crate::sandbox::acl::feature_login(&mut system, &owner).await.expect_err("no Redis");
+        assert!(matches!(login_failed(err), Outcome::Interrupted(_)));
+        assert!(matches!(login_failed(LoginError::Ended), Outcome::Failed(_)));
+    }
 
     #[test]
     fn pace_allows_ten_percent_per_step() {

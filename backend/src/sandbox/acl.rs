@@ -27,7 +27,10 @@
 //!
 //! A request without a sandbox (a cookieless read) goes through
 //! [`NOBODY`], a read-only user for an owner no sandbox can be: it sees an
-//! empty sandbox, and writes nothing.
+//! empty sandbox, and writes nothing. It has a password all the same
+//! (random, made once per Redis and kept in [`NOBODY_PASSWORD_KEY`], which
+//! every Bolide process of the class reads), so that no client of the
+//! class's Redis but Bolide logs in as it.
 
 use super::store::SandboxId;
 use super::Owner;
@@ -35,6 +38,10 @@ use super::Owner;
 /// The owner tag of cookieless reads: not the shape of any [`SandboxId`],
 /// so no sandbox's keys match its patterns.
 pub const NOBODY: &str = "nobody";
+
+/// The system database's string that holds [`NOBODY`]'s password, made
+/// with `SET NX` by whichever Bolide process needs it first.
+pub const NOBODY_PASSWORD_KEY: &str = "bolide:acl:nobody";
 
 /// The console's Redis ACL user of a sandbox.
 pub fn acl_user(id: &SandboxId) -> String {
@@ -47,6 +54,56 @@ pub fn feature_user(owner: &Owner) -> String {
     format!("bolide-f-{}", owner.owner)
 }
 
+/// Makes `owner`'s feature user valid again with `password` after Redis
+/// refused its login (a restarted Redis forgets ACL users): [`NOBODY`]'s
+/// with its rules, a sandbox's with [`feature_rules`] — unless that
+/// sandbox has ended, which leaves no user behind: its end removes its
+/// record before its users ([`super::store::SandboxStore::end`]), so either
+/// that removal finds the user made here, or the check here finds the
+/// record gone and removes the user itself.
+pub async fn recreate_feature_user<C: redis::aio::ConnectionLike + Send>(
+    system: &mut C,
+    owner: &Owner,
+    password: &str,
+) -> redis::RedisResult<()> {
+    let user = feature_user(owner);
+    if owner.owner == NOBODY {
+        // A Redis restarted without persistence forgot the shared password
+        // too, and a Bolide started since may have made another: this one's
+        // is put back if none is kept, and *added* to the user (its rules
+        // without `reset`), so no process's login undoes another's.
+        let additive = nobody_rules(password).into_iter().filter(|rule| rule != "reset");
+        return redis::pipe()
+            .cmd("SET")
+            .arg(NOBODY_PASSWORD_KEY)
+            .arg(password)
+            .arg("NX")
+            .ignore()
+            .cmd("ACL")
+            .arg("SETUSER")
+            .arg(&user)
+            .arg(additive.collect::<Vec<_>>())
+            .ignore()
+            .exec_async(system)
+            .await;
+    }
+    let Some(id) = SandboxId::parse(&owner.owner) else {
+        return Err((redis::ErrorKind::AuthenticationFailed, "not a sandbox's feature user").into());
+    };
+    redis::cmd("ACL")
+        .arg("SETUSER")
+        .arg(&user)
+        .arg(feature_rules(owner, password))
+        .exec_async(system)
+        .await?;
+    let exists: bool = redis::cmd("EXISTS").arg(id.key()).query_async(system).await?;
+    if !exists {
+        redis::cmd("ACL").arg("DELUSER").arg(&user).exec_async(system).await?;
+        return Err((redis::ErrorKind::AuthenticationFailed, "this sandbox has ended").into());
+    }
+    Ok(())
+}
+
 /// How a process that is not the API (the job worker) logs in as a
 /// sandbox's feature user.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,17 +112,41 @@ pub struct FeatureLogin {
     pub password: String,
 }
 
+/// Why [`feature_login`] has no login for a job.
+#[derive(Debug)]
+pub enum LoginError {
+    /// The sandbox has ended (its record, with the password, is gone).
+    Ended,
+    /// Redis did not answer (see [`crate::redis_conn::is_transient`]: a
+    /// worker hands such a job back rather than failing it).
+    Redis(redis::RedisError),
+}
+
+impl std::fmt::Display for LoginError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LoginError::Ended => f.write_str("the job's sandbox has ended"),
+            LoginError::Redis(err) => write!(f, "cannot read the sandbox's password: {err}"),
+        }
+    }
+}
+
 /// The feature user's login of `owner`'s sandbox, read from its record
-/// (`None` for the local owner; an error when the sandbox has ended).
+/// (`None` for the local owner). The user is made valid too (the worker
+/// runs outside the API, whose connections re-create it after a Redis
+/// restart), with [`recreate_feature_user`].
 pub async fn feature_login<C: redis::aio::ConnectionLike + Send>(
     system: &mut C,
     owner: &Owner,
-) -> Result<Option<FeatureLogin>, crate::error::AppError> {
+) -> Result<Option<FeatureLogin>, LoginError> {
     let Some(id) = SandboxId::parse(&owner.owner) else { return Ok(None) };
-    let password: Option<String> = redis::cmd("HGET").arg(id.key()).arg("pass").query_async(system).await?;
-    match password.filter(|p| !p.is_empty()) {
-        Some(password) => Ok(Some(FeatureLogin { user: feature_user(owner), password })),
-        None => Err(crate::error::AppError::NotFound("the job's sandbox has ended".into())),
+    let password: Option<String> =
+        redis::cmd("HGET").arg(id.key()).arg("pass").query_async(system).await.map_err(LoginError::Redis)?;
+    let Some(password) = password.filter(|p| !p.is_empty()) else { return Err(LoginError::Ended) };
+    match recreate_feature_user(system, owner, &password).await {
+        Ok(()) => Ok(Some(FeatureLogin { user: feature_user(owner), password })),
+        Err(err) if crate::redis_conn::login_refused(&err) => Err(LoginError::Ended),
+        Err(err) => Err(LoginError::Redis(err)),
     }
 }
 
@@ -155,11 +236,11 @@ pub fn feature_rules(owner: &Owner, password: &str) -> Vec<String> {
     rules
 }
 
-/// The rules of [`NOBODY`]'s user: no password (it can do nothing worth
-/// hiding), reads only, keys no sandbox has.
-pub fn nobody_rules() -> Vec<String> {
+/// The rules of [`NOBODY`]'s user: its password, reads only, keys no
+/// sandbox has.
+pub fn nobody_rules(password: &str) -> Vec<String> {
     let owner = Owner::for_session(NOBODY);
-    let mut rules: Vec<String> = vec!["reset".into(), "on".into(), "nopass".into()];
+    let mut rules: Vec<String> = vec!["reset".into(), "on".into(), format!(">{password}")];
     rules.extend(feature_patterns(&owner));
     rules.extend(
         [

@@ -17,7 +17,7 @@
 //! student and nothing to resume or end).
 
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequestParts, State};
+use axum::extract::{FromRef, FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
@@ -27,9 +27,13 @@ use bolide_shared::api::{ResumeRequest, SandboxInfo};
 use super::store::Session;
 use super::{client_address, CookieSlot, Sandboxes};
 use crate::error::AppError;
-use crate::server::AppState;
 
-pub fn router() -> Router<AppState> {
+/// The sandbox routes, on any state that provides the sandbox layer's.
+pub fn router<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    Sandboxes: FromRef<S>,
+{
     Router::new()
         .route("/sandbox", get(info).delete(end))
         .route("/sandbox/resume", post(resume))

@@ -19,15 +19,31 @@
 //!   [`super::acl`]), so a bug in how a feature builds key names meets
 //!   Redis's `NOPERM`, not another student's keys. Locally an `Access` is
 //!   Bolide's own connections to databases 0 and 15.
+//!
+//! **After a Redis restart.** Redis keeps ACL users in memory only, so a
+//! restarted Redis refuses every feature user's login until its sandbox's
+//! next refresh re-creates it (up to 10 s). Rather than let every feature
+//! answer `500` meanwhile, an [`Access`]'s connections do it themselves, in
+//! one place: when Redis refuses their login they re-create the feature
+//! user ([`super::acl::recreate_feature_user`], which leaves no user behind
+//! for a sandbox that ended) and send once more — a refused login ran
+//! nothing, so nothing runs twice. Its shared connections do so per command
+//! ([`redis_conn::connect_relogging`]), its private ones when they open
+//! ([`Access::private`]). If Redis is really away, the re-creation fails
+//! with a transient error, which the API answers `503`. The console's own
+//! connections recover the same way in its relay (`run_for`).
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use redis::aio::MultiplexedConnection;
+
 use crate::error::AppError;
 use crate::redis_conn;
-use crate::redis_conn::Connection;
-use crate::sandbox::acl::{acl_user, feature_user};
+use crate::redis_conn::{Connection, Relogin};
+use crate::sandbox::acl::{acl_user, feature_user, recreate_feature_user};
 use crate::sandbox::store::SandboxId;
 use crate::sandbox::{Owner, SYSTEM_DB};
 
@@ -41,12 +57,74 @@ const MAX_OPEN_SESSIONS: usize = 4096;
 #[derive(Clone)]
 pub struct Access {
     /// Redis's URL without a database (with the feature user's credentials
-    /// in shared mode), for a connection of one's own (a load's transaction).
+    /// in shared mode), for more connections of one's own once
+    /// [`Access::private`] opened the first (a load's lock and writer).
     pub base_url: String,
     /// Database 0: the sandbox's keys.
     pub data: Connection,
     /// The system database: Bolide's bookkeeping about the sandbox.
     pub system: Connection,
+    /// Shared mode: makes the feature user's login valid again (see the
+    /// module docs).
+    relogin: Option<Relogin>,
+}
+
+/// Where a caller's connections of its own go: a sandbox's [`Access`]
+/// (whose first one re-creates its feature user when Redis refuses its
+/// login, see the module docs), or a plain URL (Bolide's own login: the
+/// CLI, benches, tests).
+pub trait PrivateConnections: Sync {
+    /// Redis's URL without a database, with the login, for the further
+    /// connections of an operation whose first one [`Self::private`] opened.
+    fn base_url(&self) -> &str;
+
+    /// A connection of the caller's own to database 0 (its `SELECT` and
+    /// `WATCH` affect no one else), opened now, with replies up to `timeout`.
+    fn private(
+        &self,
+        timeout: Duration,
+    ) -> impl Future<Output = Result<MultiplexedConnection, AppError>> + Send;
+}
+
+impl PrivateConnections for Access {
+    fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    async fn private(&self, timeout: Duration) -> Result<MultiplexedConnection, AppError> {
+        let url = format!("{}/0", self.base_url);
+        match (redis_conn::private_connection(&url, timeout).await, &self.relogin) {
+            (Err(err), Some(relogin)) if redis_conn::login_refused(&err) => {
+                tracing::debug!(%err, "Redis refused a feature user's login; making it valid again");
+                relogin().await?;
+                Ok(redis_conn::private_connection(&url, timeout).await?)
+            }
+            (result, _) => Ok(result?),
+        }
+    }
+}
+
+impl PrivateConnections for str {
+    fn base_url(&self) -> &str {
+        self
+    }
+
+    async fn private(&self, timeout: Duration) -> Result<MultiplexedConnection, AppError> {
+        Ok(redis_conn::private_connection(&format!("{self}/0"), timeout).await?)
+    }
+}
+
+impl PrivateConnections for String {
+    fn base_url(&self) -> &str {
+        self
+    }
+
+    fn private(
+        &self,
+        timeout: Duration,
+    ) -> impl Future<Output = Result<MultiplexedConnection, AppError>> + Send {
+        self.as_str().private(timeout)
+    }
 }
 
 /// Open connections by sandbox, with when each was last used.
@@ -75,7 +153,12 @@ impl Connections {
 
     /// Bolide's own connections to databases 0 and 15 (local mode).
     pub fn local_access(&self) -> Result<Access, AppError> {
-        Ok(Access { base_url: self.base_url.clone(), data: self.for_db(0)?, system: self.for_db(SYSTEM_DB)? })
+        Ok(Access {
+            base_url: self.base_url.clone(),
+            data: self.for_db(0)?,
+            system: self.for_db(SYSTEM_DB)?,
+            relogin: None,
+        })
     }
 
     /// The connections of `owner`'s feature user (shared mode), kept open
@@ -85,12 +168,25 @@ impl Connections {
     }
 
     /// Connections of `owner`'s feature user that nobody else holds
-    /// (connected at first use).
+    /// (connected at first use), which re-create that user when Redis
+    /// refuses their login (see the module docs).
     pub fn private_access(&self, owner: &Owner, password: &str) -> Result<Access, AppError> {
         let base_url = with_credentials(&self.base_url, &feature_user(owner), password);
-        let (data, _) = redis_conn::connect(&format!("{base_url}/0"))?;
-        let (system, _) = redis_conn::connect(&format!("{base_url}/{SYSTEM_DB}"))?;
-        Ok(Access { base_url, data, system })
+        let relogin = self.relogin_of(owner, password)?;
+        let data = redis_conn::connect_relogging(&format!("{base_url}/0"), relogin.clone())?;
+        let system = redis_conn::connect_relogging(&format!("{base_url}/{SYSTEM_DB}"), relogin.clone())?;
+        Ok(Access { base_url, data, system, relogin: Some(relogin) })
+    }
+
+    /// Re-creates `owner`'s feature user with `password`, on Bolide's own
+    /// connection.
+    fn relogin_of(&self, owner: &Owner, password: &str) -> Result<Relogin, AppError> {
+        let system = self.for_db(SYSTEM_DB)?;
+        let (owner, password) = (owner.clone(), password.to_string());
+        Ok(Arc::new(move || {
+            let (mut system, owner, password) = (system.clone(), owner.clone(), password.clone());
+            Box::pin(async move { recreate_feature_user(&mut system, &owner, &password).await })
+        }))
     }
 
     /// The connection to database `db` (local mode; also Bolide's own work).

@@ -14,6 +14,9 @@
 //! names of the keys that lead from a credential to its sandbox. (A digest
 //! of 128 random bits cannot be turned back into them; no key is needed.)
 //!
+//! Codes live in [`codes`], the console's redis-cli state kept in the
+//! record in [`console_state`].
+//!
 //! An id, secret or code the server did not mint (or one whose sandbox
 //! ended) is never adopted, so nobody picks another student's namespace by
 //! forging a cookie.
@@ -35,7 +38,9 @@
 //! - `bolide:sandbox:secret:<sha1(secret)>`, `bolide:sandbox:code:<sha1(code)>`:
 //!   string, the sandbox id;
 //! - `bolide:sandboxes`: sorted set of ids by last activity, which
-//!   housekeeping reads to end idle sandboxes.
+//!   housekeeping reads to end idle sandboxes;
+//! - `bolide:acl:nobody`: string, the password of the read-only user of
+//!   cookieless reads ([`acl::NOBODY`]), one for every Bolide process.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -54,6 +59,13 @@ use super::ids::{is_hex, random_hex};
 use super::Owner;
 use crate::error::AppError;
 use crate::redis_conn::Connection;
+
+mod codes;
+mod console_state;
+
+use codes::code_key;
+pub use codes::{new_code, normalize_code};
+pub use console_state::SessionState;
 
 /// The cookie that carries the sandbox secret.
 pub const COOKIE: &str = "bolide_session";
@@ -97,50 +109,6 @@ impl SandboxId {
 /// The key that leads from a cookie secret to its sandbox.
 fn secret_key(secret: &str) -> String {
     format!("bolide:sandbox:secret:{}", sha1_smol::Sha1::from(secret).digest())
-}
-
-/// The key that leads from a sandbox code to its sandbox.
-fn code_key(code: &str) -> String {
-    format!("bolide:sandbox:code:{}", sha1_smol::Sha1::from(code).digest())
-}
-
-/// The letters of a sandbox code: Crockford's base 32 (no I, L, O, U), so
-/// a code read aloud or typed from a screen has no look-alikes.
-const CODE_ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-
-/// A fresh sandbox code: 12 symbols (60 bits) as `XXXX-XXXX-XXXX`.
-pub fn new_code() -> Result<String, AppError> {
-    let mut bytes = [0u8; 12];
-    getrandom::fill(&mut bytes).map_err(|err| AppError::Internal(format!("no randomness: {err}")))?;
-    let symbols: Vec<char> = bytes.iter().map(|b| CODE_ALPHABET[usize::from(b % 32)] as char).collect();
-    Ok(symbols.chunks(4).map(|c| c.iter().collect::<String>()).collect::<Vec<_>>().join("-"))
-}
-
-/// A code as typed (any case, spaces or dashes anywhere, look-alikes) in
-/// the form [`new_code`] makes; `None` if it cannot be one.
-pub fn normalize_code(typed: &str) -> Option<String> {
-    let symbols: Vec<char> = typed
-        .chars()
-        .filter(|c| !matches!(c, '-' | ' '))
-        .map(|c| match c.to_ascii_uppercase() {
-            'O' => '0',
-            'I' | 'L' => '1',
-            other => other,
-        })
-        .collect();
-    let valid = symbols.len() == 12 && symbols.iter().all(|c| CODE_ALPHABET.contains(&(*c as u8)));
-    valid.then(|| symbols.chunks(4).map(|c| c.iter().collect::<String>()).collect::<Vec<_>>().join("-"))
-}
-
-/// What redis-cli would remember about its connection.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct SessionState {
-    /// The database `SELECT`ed (local mode).
-    pub db: u32,
-    /// Inside `MULTI`.
-    pub in_tx: bool,
-    /// A command queued in this `MULTI` was rejected: `EXEC` must abort.
-    pub tx_failed: bool,
 }
 
 /// The sandbox's quota verdict from the last housekeeping round, if over.
@@ -227,6 +195,8 @@ pub struct SandboxStore {
     mints: Option<Arc<DefaultKeyedRateLimiter<IpAddr>>>,
     /// When this process last refreshed each sandbox's last-seen time.
     refreshed: Arc<Mutex<HashMap<SandboxId, Instant>>>,
+    /// [`acl::NOBODY`]'s password, once read.
+    nobody: Arc<tokio::sync::OnceCell<String>>,
 }
 
 impl SandboxStore {
@@ -247,6 +217,7 @@ impl SandboxStore {
             cleanups: Arc::new(cleanups),
             mints,
             refreshed: Default::default(),
+            nobody: Default::default(),
         }
     }
 
@@ -372,72 +343,17 @@ impl SandboxStore {
         })
     }
 
-    /// The sandbox a code names, with a new secret for this browser (the
-    /// other browsers keep theirs); `None` if the code names none.
-    pub async fn resume(&self, code: &str) -> Result<Option<Session>, AppError> {
-        let Some(code) = normalize_code(code) else { return Ok(None) };
-        let mut conn = self.system.clone();
-        let id: Option<String> = redis::cmd("GET").arg(code_key(&code)).query_async(&mut conn).await?;
-        let Some(id) = id.as_deref().and_then(SandboxId::parse) else { return Ok(None) };
-        let Some(touched) = self.read(&id).await? else { return Ok(None) };
-        let secret = random_hex()?;
-        let key = secret_key(&secret);
-        redis::pipe()
-            .atomic()
-            .set(&key, id.as_str())
-            .ignore()
-            .sadd(id.logins_key(), &key)
-            .ignore()
-            .exec_async(&mut conn)
-            .await?;
-        Ok(Some(Session {
-            id,
-            state: touched.state,
-            is_new: false,
-            set_secret: Some(secret),
-            password: touched.password,
-            over_quota: touched.over_quota,
-        }))
-    }
-
-    /// The sandbox's code (for its owner's eyes only).
-    pub async fn code(&self, id: &SandboxId) -> Result<String, AppError> {
-        let mut conn = self.system.clone();
-        let code: Option<String> =
-            redis::cmd("HGET").arg(id.key()).arg("code").query_async(&mut conn).await?;
-        code.ok_or_else(|| AppError::NotFound("this sandbox has ended".into()))
-    }
-
-    /// A new code for the sandbox; the old one stops working at once.
-    pub async fn rotate_code(&self, id: &SandboxId) -> Result<String, AppError> {
-        let old = self.code(id).await?;
-        let code = new_code()?;
-        let (old_key, new_key) = (code_key(&old), code_key(&code));
-        let mut conn = self.system.clone();
-        redis::pipe()
-            .atomic()
-            .del(&old_key)
-            .ignore()
-            .srem(id.logins_key(), &old_key)
-            .ignore()
-            .set(&new_key, id.as_str())
-            .ignore()
-            .sadd(id.logins_key(), &new_key)
-            .ignore()
-            .hset(id.key(), "code", &code)
-            .ignore()
-            .exec_async(&mut conn)
-            .await?;
-        Ok(code)
-    }
-
     /// Creates (or re-creates, e.g. after a Redis restart, which forgets ACL
     /// users) the sandbox's two Redis ACL users, the console's and the
-    /// features' ([`super::acl`]), with the sandbox's password.
+    /// features' ([`super::acl`]), with the sandbox's password — unless the
+    /// sandbox has ended meanwhile: the same round trip checks its record
+    /// is still there, and removes the users again when it is not (its end
+    /// removes the record before the users, see [`Self::end`]), so none is
+    /// left behind.
     pub async fn ensure_acl_user(&self, id: &SandboxId, password: &str) -> Result<(), AppError> {
         let owner = Owner::for_session(id.as_str());
         let mut conn = self.system.clone();
-        redis::pipe()
+        let (exists,): (bool,) = redis::pipe()
             .cmd("ACL")
             .arg("SETUSER")
             .arg(acl::acl_user(id))
@@ -448,8 +364,18 @@ impl SandboxStore {
             .arg(acl::feature_user(&owner))
             .arg(acl::feature_rules(&owner, password))
             .ignore()
-            .exec_async(&mut conn)
+            .exists(id.key())
+            .query_async(&mut conn)
             .await?;
+        if !exists {
+            redis::cmd("ACL")
+                .arg("DELUSER")
+                .arg(acl::acl_user(id))
+                .arg(acl::feature_user(&owner))
+                .exec_async(&mut conn)
+                .await?;
+            return Err(AppError::NotFound("this sandbox has ended".into()));
+        }
         Ok(())
     }
 
@@ -466,37 +392,64 @@ impl SandboxStore {
     }
 
     /// How a request without a sandbox (a cookieless read, shared mode)
-    /// reads: as [`acl::NOBODY`], whose user reads keys no sandbox has. Its
-    /// user is (re)made every few seconds at most, as a sandbox's refresh
-    /// does (Redis forgets users when it restarts).
+    /// reads: as [`acl::NOBODY`], whose user reads keys no sandbox has.
+    /// Its password is read (or made) once per process, and its user made
+    /// then; after a Redis restart its connections re-create it, as a
+    /// sandbox's do ([`super::connections`]).
     pub async fn nobody_access(&self) -> Result<Access, AppError> {
-        let nobody = SandboxId(acl::NOBODY.to_string());
         let owner = Owner::for_session(acl::NOBODY);
-        if self.needs_refresh(&nobody) {
-            let mut conn = self.system.clone();
-            let made = redis::cmd("ACL")
-                .arg("SETUSER")
-                .arg(acl::feature_user(&owner))
-                .arg(acl::nobody_rules())
-                .exec_async(&mut conn)
-                .await;
-            if let Err(err) = made {
-                self.forget_refresh(&nobody);
-                return Err(err.into());
-            }
+        let password = self.nobody.get_or_try_init(|| self.nobody_password(&owner)).await?;
+        self.connections.feature_access(&owner, password)
+    }
+
+    /// At start (shared mode): reads or makes [`acl::NOBODY`]'s password and
+    /// makes its user, so the first cookieless read finds them. A failure
+    /// (Redis not up yet) is tried again by that read.
+    pub async fn prepare(&self) -> Result<(), AppError> {
+        if self.shared {
+            self.nobody_access().await?;
         }
-        // A nopass user accepts any password.
-        self.connections.feature_access(&owner, "-")
+        Ok(())
+    }
+
+    /// [`acl::NOBODY`]'s password, shared by every Bolide process on this
+    /// Redis: the first one makes it (`SET NX`), every one reads it, and
+    /// (re)makes the user with it.
+    async fn nobody_password(&self, owner: &Owner) -> Result<String, AppError> {
+        let mut conn = self.system.clone();
+        let (password,): (String,) = redis::pipe()
+            .cmd("SET")
+            .arg(acl::NOBODY_PASSWORD_KEY)
+            .arg(random_hex()?)
+            .arg("NX")
+            .ignore()
+            .cmd("GET")
+            .arg(acl::NOBODY_PASSWORD_KEY)
+            .query_async(&mut conn)
+            .await?;
+        // Made afresh (`reset`): an older user (another password, or none)
+        // gives way to the one every process reads now.
+        redis::cmd("ACL")
+            .arg("SETUSER")
+            .arg(acl::feature_user(owner))
+            .arg(acl::nobody_rules(&password))
+            .exec_async(&mut conn)
+            .await?;
+        Ok(password)
     }
 
     /// Ends a sandbox: in shared mode every feature's cleanup runs first
     /// (its keys, data indexes, jobs, guide progress), as the sandbox's
-    /// feature user, then its record, its credentials, its console queue,
-    /// its two ACL users and its connections go.
+    /// feature user; then its record, its credentials and its console queue
+    /// go, then its two ACL users and its connections, and last its entry
+    /// in [`SANDBOXES_KEY`] (so an end cut short is tried again). The
+    /// record goes before the users: a connection re-creating its feature
+    /// user meanwhile ([`acl::recreate_feature_user`]) then leaves none
+    /// behind.
     pub async fn end(&self, id: &SandboxId) -> Result<(), AppError> {
         let mut system = self.system.clone();
+        let owner = Owner::for_session(id.as_str());
         if self.shared {
-            let owner = Owner::for_session(id.as_str());
             // The record (and the password in it) may have expired already:
             // the cleanup's user gets a password of this call's own.
             let password = random_hex()?;
@@ -514,13 +467,6 @@ impl SandboxStore {
             for cleanup in self.cleanups.iter() {
                 cleanup(ended.clone()).await?;
             }
-            redis::cmd("ACL")
-                .arg("DELUSER")
-                .arg(acl::acl_user(id))
-                .arg(acl::feature_user(&owner))
-                .exec_async(&mut system)
-                .await?;
-            self.connections.forget_session(id);
         }
         let logins: Vec<String> =
             redis::cmd("SMEMBERS").arg(id.logins_key()).query_async(&mut system).await?;
@@ -535,10 +481,18 @@ impl SandboxStore {
             .ignore()
             .del(id.logins_key())
             .ignore()
-            .zrem(SANDBOXES_KEY, id.as_str())
-            .ignore()
             .exec_async(&mut system)
             .await?;
+        if self.shared {
+            redis::cmd("ACL")
+                .arg("DELUSER")
+                .arg(acl::acl_user(id))
+                .arg(acl::feature_user(&owner))
+                .exec_async(&mut system)
+                .await?;
+            self.connections.forget_session(id);
+        }
+        redis::cmd("ZREM").arg(SANDBOXES_KEY).arg(id.as_str()).exec_async(&mut system).await?;
         self.forget_refresh(id);
         Ok(())
     }
@@ -625,61 +579,6 @@ impl SandboxStore {
             mints.retain_recent();
         }
     }
-
-    /// `SELECT`: remembers the database for the console's next commands.
-    pub async fn select(&self, id: &SandboxId, db: u32) -> Result<(), AppError> {
-        let mut conn = self.system.clone();
-        redis::cmd("HSET").arg(id.key()).arg("db").arg(db).exec_async(&mut conn).await?;
-        Ok(())
-    }
-
-    /// `MULTI`: opens an empty queue.
-    pub async fn begin(&self, id: &SandboxId) -> Result<(), AppError> {
-        let mut conn = self.system.clone();
-        redis::pipe()
-            .atomic()
-            .del(id.tx_key())
-            .hset_multiple(id.key(), &[("tx", 1), ("txerr", 0)])
-            .exec_async(&mut conn)
-            .await?;
-        Ok(())
-    }
-
-    /// Queues one line; returns how many are queued now.
-    pub async fn queue(&self, id: &SandboxId, line: &str) -> Result<u64, AppError> {
-        let mut conn = self.system.clone();
-        let (len,): (u64,) = redis::pipe()
-            .atomic()
-            .rpush(id.tx_key(), line)
-            .pexpire(id.tx_key(), i64::try_from(self.lifetime.idle.as_millis()).unwrap_or(i64::MAX))
-            .ignore()
-            .query_async(&mut conn)
-            .await?;
-        Ok(len)
-    }
-
-    /// Marks the open transaction as doomed (`EXEC` will answer EXECABORT).
-    pub async fn fail_tx(&self, id: &SandboxId) -> Result<(), AppError> {
-        let mut conn = self.system.clone();
-        redis::cmd("HSET").arg(id.key()).arg("txerr").arg(1).exec_async(&mut conn).await?;
-        Ok(())
-    }
-
-    /// Ends the transaction and hands back what was queued (for `EXEC`;
-    /// `DISCARD` just drops it).
-    pub async fn take_tx(&self, id: &SandboxId) -> Result<Vec<String>, AppError> {
-        let mut conn = self.system.clone();
-        let (lines,): (Vec<String>,) = redis::pipe()
-            .atomic()
-            .lrange(id.tx_key(), 0, -1)
-            .del(id.tx_key())
-            .ignore()
-            .hset_multiple(id.key(), &[("tx", 0), ("txerr", 0)])
-            .ignore()
-            .query_async(&mut conn)
-            .await?;
-        Ok(lines)
-    }
 }
 
 #[cfg(test)]
@@ -706,15 +605,7 @@ mod tests {
     }
 
     #[test]
-    fn codes_read_back_however_they_are_typed() {
-        let code = new_code().expect("code");
-        assert_eq!(code.len(), 14);
-        assert_eq!(normalize_code(&code).as_deref(), Some(code.as_str()));
-        assert_eq!(normalize_code(&code.to_lowercase().replace('-', " ")).as_deref(), Some(code.as_str()));
-        assert_eq!(normalize_code("oooo-iiii-llll").as_deref(), Some("0000-1111-1111"));
-        for bad in ["", "ABCD", "ABCD-EFGH-JKLU", "ABCD-EFGH-JKLMN", "{s:x}"] {
-            assert!(normalize_code(bad).is_none(), "{bad:?}");
-        }
+    fn secrets_are_kept_as_digests() {
         assert_ne!(secret_key("a"), secret_key("b"));
         assert!(!secret_key("0123456789abcdef0123456789abcdef").contains("0123456789abcdef0123456789abcdef"));
     }

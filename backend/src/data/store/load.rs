@@ -73,7 +73,7 @@ use tokio::task::JoinHandle;
 use super::indexes::{Indexes, CHUNK};
 use super::layout::{category_values, dataset_keys};
 use super::stream::{self, Outcome, Part, Resp};
-use super::{private_connection, LoadReport, Owner};
+use super::{private_connection, LoadReport, Owner, PrivateConnections};
 use crate::data::source::{self, LoadError};
 use crate::data::{Dataset, Format, Landing, Shape};
 use crate::error::AppError;
@@ -149,7 +149,7 @@ type Parsed = (Dataset, String);
 /// touched. Refuses (409) while another load of the same owner runs. The
 /// report's `millis` counts the parse, which overlaps the sending.
 pub async fn load_file_bytes<B>(
-    base_url: &str,
+    base: &(impl PrivateConnections + ?Sized),
     scope: &Owner,
     bytes: B,
     hint: Option<Format>,
@@ -167,8 +167,9 @@ where
         let scope = scope.clone();
         tokio::task::spawn_blocking(move || produce(bytes.as_ref(), hint, &scope, &parts, old, name))
     };
+    let base_url = base.base_url();
     let locked = async {
-        let mut conn = private_connection(base_url, STALL_TIMEOUT).await?;
+        let mut conn = private_connection(base, STALL_TIMEOUT).await?;
         let lock = lock(&mut conn, base_url, scope).await?;
         Ok::<_, AppError>((conn, lock))
     }
@@ -309,16 +310,18 @@ async fn file_first(parser: JoinHandle<Result<Parsed, LoadError>>, err: AppError
 /// Replaces `scope`'s dataset with `dataset` (generated, or empty to
 /// delete it), atomically, through the same stream as a file's load.
 ///
-/// `base_url` is Redis's URL without a database. Refuses (409) while another
-/// load of the same owner runs.
+/// `base` is where the connections go (a sandbox's [`crate::sandbox::Access`],
+/// or Redis's URL without a database). Refuses (409) while another load of
+/// the same owner runs.
 pub async fn replace(
-    base_url: &str,
+    base: &(impl PrivateConnections + ?Sized),
     scope: &Owner,
     dataset: &Dataset,
     source: &str,
 ) -> Result<LoadReport, AppError> {
     let started = Instant::now();
-    let mut conn = private_connection(base_url, STALL_TIMEOUT).await?;
+    let mut conn = private_connection(base, STALL_TIMEOUT).await?;
+    let base_url = base.base_url();
     let lock = lock(&mut conn, base_url, scope).await?;
     let result = swap(&mut conn, base_url, scope, dataset, source, lock.lost_flag()).await;
     lock.release().await;
@@ -518,9 +521,9 @@ fn finish(
 ///
 /// A key whose id could not be typed in a URL (`meteorite:a b`, made in the
 /// console) is left out: the browser could not open it.
-pub async fn reindex(base_url: &str, scope: &Owner) -> Result<u64, AppError> {
-    let mut conn = private_connection(base_url, STALL_TIMEOUT).await?;
-    let lock = lock(&mut conn, base_url, scope).await?;
+pub async fn reindex(base: &(impl PrivateConnections + ?Sized), scope: &Owner) -> Result<u64, AppError> {
+    let mut conn = private_connection(base, STALL_TIMEOUT).await?;
+    let lock = lock(&mut conn, base.base_url(), scope).await?;
     let result = rebuild(&mut conn, scope, &lock).await;
     lock.release().await;
     result
@@ -584,8 +587,8 @@ async fn rebuild(conn: &mut MultiplexedConnection, scope: &Owner, lock: &LoadLoc
 
 /// Removes what is left of a dataset's bookkeeping after it was emptied
 /// (its `meta`: "no dataset loaded").
-pub async fn forget(base_url: &str, scope: &Owner) -> Result<(), AppError> {
-    let mut conn = private_connection(base_url, STALL_TIMEOUT).await?;
+pub async fn forget(base: &(impl PrivateConnections + ?Sized), scope: &Owner) -> Result<(), AppError> {
+    let mut conn = private_connection(base, STALL_TIMEOUT).await?;
     redis::cmd("SELECT").arg(SYSTEM_DB).exec_async(&mut conn).await?;
     let values = category_values(&mut conn, scope).await?;
     let mut pipe = redis::pipe();

@@ -40,7 +40,7 @@ use super::indexes::Entry;
 use super::layout::Category;
 use super::order::{self, compare, Order, Reads};
 use super::search;
-use super::{private_connection, wrongtype_is_none, Owner, Readers, Record};
+use super::{private_connection, wrongtype_is_none, Owner, PrivateConnections, Readers, Record};
 use crate::data::Landing;
 use crate::error::AppError;
 use crate::sandbox::SYSTEM_DB;
@@ -78,17 +78,17 @@ pub async fn get(readers: &Readers, scope: &Owner, id: &str) -> Result<Option<Re
 /// the store anyway: a bad id, an empty field name, a field given twice, or
 /// an `id` field that is not `id`.
 pub async fn write_record(
-    base_url: &str,
+    base: &(impl PrivateConnections + ?Sized),
     scope: &Owner,
     id: &str,
     fields: &[(String, String)],
     mode: WriteMode,
 ) -> Result<Record, AppError> {
-    write(base_url, scope, id, fields, mode).await.map_err(super::layout_changed)
+    write(base, scope, id, fields, mode).await.map_err(super::layout_changed)
 }
 
 async fn write(
-    base_url: &str,
+    base: &(impl PrivateConnections + ?Sized),
     scope: &Owner,
     id: &str,
     fields: &[(String, String)],
@@ -96,7 +96,7 @@ async fn write(
 ) -> Result<Record, AppError> {
     check_id(id)?;
     check_fields(id, fields)?;
-    let mut conn = private_connection(base_url, WRITE_TIMEOUT).await?;
+    let mut conn = private_connection(base, WRITE_TIMEOUT).await?;
     for _ in 0..ATTEMPTS {
         let seen = watch(&mut conn, scope, id).await?;
         if let (Some(kind), WriteMode::Merge) = (&seen.other_type, mode) {
@@ -147,13 +147,21 @@ async fn write(
 
 /// Deletes landing `id`'s hash and its index entries, atomically. `false`
 /// when there was no such hash (entries it left behind are removed anyway).
-pub async fn delete_record(base_url: &str, scope: &Owner, id: &str) -> Result<bool, AppError> {
-    delete(base_url, scope, id).await.map_err(super::layout_changed)
+pub async fn delete_record(
+    base: &(impl PrivateConnections + ?Sized),
+    scope: &Owner,
+    id: &str,
+) -> Result<bool, AppError> {
+    delete(base, scope, id).await.map_err(super::layout_changed)
 }
 
-async fn delete(base_url: &str, scope: &Owner, id: &str) -> Result<bool, AppError> {
+async fn delete(
+    base: &(impl PrivateConnections + ?Sized),
+    scope: &Owner,
+    id: &str,
+) -> Result<bool, AppError> {
     check_id(id)?;
-    let mut conn = private_connection(base_url, WRITE_TIMEOUT).await?;
+    let mut conn = private_connection(base, WRITE_TIMEOUT).await?;
     for _ in 0..ATTEMPTS {
         let seen = watch(&mut conn, scope, id).await?;
         if seen.old.is_none() && !seen.indexed {
