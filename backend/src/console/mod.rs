@@ -23,6 +23,7 @@
 //! can never select (see [`crate::sandbox`]).
 
 pub mod connection_state;
+pub mod cost;
 pub mod help_table;
 pub mod housekeeping;
 pub mod limits;

@@ -141,8 +141,14 @@ impl Gateway {
         let mut relay = state.relay().clone();
         relay.limits.max_reply_elements = limits.max_reply_elements;
         relay.limits.max_tx_commands = limits.max_tx_commands;
-        let console = relay.limits;
+        // A program gets a whole reply or an error naming the limit, never
+        // a cut one (see `console::cost`).
+        relay.limits.truncate_replies = false;
         let shared = relay.sessions.is_shared();
+        if shared {
+            relay.limits.max_reply_bytes = limits.max_reply_bytes;
+        }
+        let console = relay.limits;
         Self {
             shared,
             store: state.sandboxes().store.clone(),
