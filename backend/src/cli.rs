@@ -10,10 +10,10 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::console::rate::Rate;
 use crate::console::Limits;
 use crate::embedded::EmbeddedOptions;
 use crate::jobs::config::{parse_duration, JobsConfig, WorkerOptions, MIN_VISIBILITY_TIMEOUT};
+use crate::sandbox::rate::Rate;
 use crate::sandbox::Tenancy;
 use crate::server::{ServeConfig, StartError};
 

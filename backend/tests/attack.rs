@@ -322,3 +322,106 @@ async fn the_bounds_are_the_hosts_flags() {
     let err = redis::cmd("GET").arg("a").query::<Vec<u8>>(&mut gateway).expect_err("over 30 bytes");
     assert!(err.to_string().contains("at most 30 bytes"), "{err}");
 }
+
+/// `count` requests per endpoint as fast as the server answers, from
+/// `student`'s browser; their statuses and the first 429's message.
+async fn flood(bolide: &BolideProcess, cookie: &str, seconds: u64) -> (usize, usize, String) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(seconds);
+    let mut tasks = Vec::new();
+    for worker in 0..4 {
+        let base = bolide.base_url.clone();
+        let cookie = cookie.to_string();
+        tasks.push(tokio::spawn(async move {
+            let (mut passed, mut refused, mut message) = (0, 0, String::new());
+            let body = serde_json::to_vec(&json!({ "line": "PING" })).expect("json");
+            while std::time::Instant::now() < deadline {
+                let headers = [("cookie", cookie.as_str()), ("content-type", "application/json")];
+                let answer = match worker {
+                    0 | 1 => {
+                        bolide_tests::http::request("POST", &format!("{base}/api/console"), &headers, &body)
+                            .await
+                    }
+                    2 => {
+                        bolide_tests::http::request("GET", &format!("{base}/api/data?size=1"), &headers, &[])
+                            .await
+                    }
+                    _ => {
+                        bolide_tests::http::request("GET", &format!("{base}/api/guides"), &headers, &[]).await
+                    }
+                }
+                .expect("an answer");
+                match answer.status {
+                    429 => {
+                        refused += 1;
+                        if message.is_empty() {
+                            message = answer.text();
+                        }
+                    }
+                    status => {
+                        assert!(status < 500, "the flood got {status}: {}", answer.text());
+                        passed += 1;
+                    }
+                }
+            }
+            (passed, refused, message)
+        }));
+    }
+    let mut total = (0, 0, String::new());
+    for task in tasks {
+        let (passed, refused, message) = task.await.expect("flood");
+        total.0 += passed;
+        total.1 += refused;
+        if total.2.is_empty() {
+            total.2 = message;
+        }
+    }
+    total
+}
+
+/// The victim's other endpoints answer too (no 429) while it reads its key.
+async fn victim_uses_every_endpoint(bolide: &BolideProcess) -> Victim {
+    let victim = Victim::start(bolide).await;
+    let mut browser = Client::of_process(bolide);
+    for uri in ["/api/data?size=1", "/api/guides", "/api/jobs"] {
+        let (status, json) = browser.get(uri).await;
+        assert!(status.as_u16() < 400 || status.as_u16() == 404, "{uri}: {status} {json}");
+    }
+    victim
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_sandbox_flooding_never_uses_up_another_sandbox_at_the_same_address() {
+    let (_redis, bolide) = start(&[]);
+    let victim = victim_uses_every_endpoint(&bolide).await;
+    let attacker = Student::new(&bolide).await;
+    let cookie = attacker.browser.cookie().expect("cookie").to_string();
+    let (passed, refused, message) = flood(&bolide, &cookie, 3).await;
+    assert!(refused > 0, "the flood was never refused ({passed} passed)");
+    assert!(message.contains("at most 20 per second"), "{message}");
+    // Its own bucket: about 20 a second after a burst of 60, across endpoints.
+    assert!(passed <= 60 + 20 * 4 + 20, "{passed} passed");
+    victim.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_address_budget_is_shared_fairly_among_its_sandboxes() {
+    // A generous per-sandbox rate: here the address's budget is what the
+    // attackers run into.
+    let (_redis, bolide) = start(&["--rate-session", "1000", "--rate-address", "60"]);
+    let victim = victim_uses_every_endpoint(&bolide).await;
+    let mut attackers = Vec::new();
+    for _ in 0..3 {
+        attackers.push(Student::new(&bolide).await);
+    }
+    let floods = attackers.iter().map(|a| {
+        let cookie = a.browser.cookie().expect("cookie").to_string();
+        let bolide = &bolide;
+        async move { flood(bolide, &cookie, 3).await }
+    });
+    let results = futures_util::future::join_all(floods).await;
+    for (passed, refused, message) in results {
+        assert!(refused > 0, "a flooder was never refused ({passed} passed)");
+        assert!(message.contains("shared among its"), "{message}");
+    }
+    victim.finish().await;
+}

@@ -50,7 +50,6 @@ pub async fn run(relay: Relay) {
 
 /// One round (public for tests, which cannot wait a minute).
 pub async fn round(relay: &Relay) -> Result<(), AppError> {
-    relay.rate.shrink();
     relay.sessions.shrink();
     let mut system = relay.sessions.system();
     let done: bool = redis::cmd("EXISTS").arg(DONE_KEY).query_async(&mut system).await?;

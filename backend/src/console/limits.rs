@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use super::rate::Rate;
+use crate::sandbox::rate::Rate;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {

@@ -39,7 +39,6 @@ pub struct Relay {
     pub sessions: SandboxStore,
     /// `host:port` as the prompt shows it.
     pub address: String,
-    pub rate: std::sync::Arc<super::rate::RateLimits>,
     /// Where the caller's `SELECT` and `MULTI` state lives: the sandbox's
     /// record (the console) or one gateway connection's memory.
     pub home: StateHome,

@@ -48,8 +48,8 @@ use tokio::net::TcpListener;
 
 use self::codec::RequestLimits;
 use self::limits::{FailedLogins, GatewayLimits, Slots};
-use crate::console::rate::RateLimits;
 use crate::console::relay::Relay;
+use crate::sandbox::rate::RateLimits;
 use crate::sandbox::store::{SandboxId, SandboxStore};
 use crate::server::{AppState, StartError};
 
