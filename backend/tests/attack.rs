@@ -425,3 +425,66 @@ async fn an_address_budget_is_shared_fairly_among_its_sandboxes() {
     }
     victim.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writes_that_grow_are_checked_against_the_quota_before_they_run() {
+    let (redis, bolide) = start(&["--rate-session", "500"]);
+    let victim = Victim::start(&bolide).await;
+    let mut attacker = Student::new(&bolide).await;
+    let quota = "67108864-byte quota";
+    attacker.refused("SETRANGE big 536870000 x", quota).await;
+    attacker.refused("SETBIT big 4294967295 1", quota).await;
+    attacker.refused("BITFIELD big SET u8 #100000000 1", quota).await;
+    attacker.refused("BITFIELD big INCRBY i64 4000000000 1", quota).await;
+    assert_eq!(attacker.browser.console("EXISTS big").await, "(integer) 0", "nothing was written");
+    // The headroom is used up by what was let through, before any measurement.
+    let thirty_mib = 30 << 20;
+    assert_eq!(
+        attacker.browser.console(&format!("SETRANGE k1 {} x", thirty_mib - 1)).await,
+        "(integer) 31457280"
+    );
+    assert_eq!(
+        attacker.browser.console(&format!("SETRANGE k2 {} x", thirty_mib - 1)).await,
+        "(integer) 31457280"
+    );
+    attacker.refused(&format!("SETRANGE k3 {} x", thirty_mib - 1), "4194304 bytes left").await;
+    attacker.refused(&format!("SETBIT k3 {} 1", 8 * thirty_mib), "4194304 bytes left").await;
+    // Inside MULTI the growth is summed over the transaction.
+    assert_eq!(attacker.browser.console("MULTI").await, "OK");
+    for i in 0..3 {
+        assert_eq!(attacker.browser.console(&format!("SETRANGE m{i} 2000000 x")).await, "QUEUED");
+    }
+    let refusal = attacker.refused("EXEC", "bytes left").await;
+    assert!(refusal.contains("EXECABORT") && refusal.contains("this transaction"), "{refusal}");
+    assert_eq!(attacker.browser.console("EXISTS m0").await, "(integer) 0");
+    // BITOP writes as much as its longest source.
+    attacker.refused("BITOP NOT k3 k1", "bytes left").await;
+
+    // A MULTI queue is bounded before a line is stored.
+    let value = "v".repeat(60_000);
+    assert_eq!(attacker.browser.console("MULTI").await, "OK");
+    let mut queued = 0;
+    loop {
+        let (_, answer) = attacker.line(&format!("MSET a {value} b {value}")).await;
+        if answer["error"] == true {
+            let output = answer["output"].as_str().unwrap_or_default();
+            assert!(output.contains("at most 4194304 bytes"), "{output}");
+            break;
+        }
+        queued += 1;
+        assert!(queued <= 40, "the queue kept growing");
+    }
+    let id = attacker.namespace.trim_start_matches("{s:").trim_end_matches("}:").to_string();
+    let mut system = common::conn(redis.port(), 15);
+    let stored: Vec<Vec<u8>> = redis::cmd("LRANGE")
+        .arg(format!("bolide:sandbox:{{{id}}}:tx"))
+        .arg(0)
+        .arg(-1)
+        .query(&mut system)
+        .expect("LRANGE");
+    let bytes: usize = stored.iter().map(Vec::len).sum();
+    assert_eq!(stored.len(), queued);
+    assert!(bytes <= 4 << 20, "{bytes} bytes queued");
+    attacker.refused("EXEC", "EXECABORT").await;
+    victim.finish().await;
+}

@@ -21,6 +21,9 @@ pub struct Limits {
     pub max_pattern_bytes: usize,
     /// Commands queued in one MULTI.
     pub max_tx_commands: u64,
+    /// Bytes of the commands queued in one MULTI (checked before a line is
+    /// stored).
+    pub max_tx_bytes: u64,
     /// Requests per second per session (`per_second: 0` = unlimited).
     pub session_rate: Rate,
     /// Requests per second per client address (0 = unlimited).
@@ -67,6 +70,7 @@ impl Limits {
         max_random_count: 10_000,
         max_pattern_bytes: 1024,
         max_tx_commands: 1000,
+        max_tx_bytes: 64 * 1024 * 1024,
         session_rate: Rate { per_second: 2000, burst: 4000 },
         address_rate: Rate { per_second: 0, burst: 0 },
         max_session_keys: 0,
@@ -88,6 +92,7 @@ impl Limits {
         max_random_count: 1000,
         max_pattern_bytes: 256,
         max_tx_commands: 100,
+        max_tx_bytes: 4 * 1024 * 1024,
         session_rate: Rate { per_second: 20, burst: 60 },
         address_rate: Rate { per_second: 200, burst: 400 },
         max_session_keys: 100_000,

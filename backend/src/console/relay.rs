@@ -28,7 +28,7 @@ use super::Limits;
 use crate::error::AppError;
 use crate::redis_conn::Connection;
 use crate::sandbox::connections::Connections;
-use crate::sandbox::store::{SandboxStore, Session};
+use crate::sandbox::store::{Queued, SandboxStore, Session};
 
 /// Everything a line needs: where Redis is, how to reach it, the rules.
 #[derive(Clone)]
@@ -243,17 +243,21 @@ impl Relay {
     /// refused.
     async fn plan(
         &self,
-        session: &Session,
+        session: &mut Session,
         spec: &CommandSpec,
         args: &[Vec<u8>],
     ) -> Result<Result<Plan, String>, AppError> {
         let needs = cost::needs(&self.limits, spec, args);
         let sizes = self.measure(session, &needs).await?;
         let plan = cost::plan(&self.limits, spec, args, &sizes, self.limits.truncate_replies);
-        Ok(match plan.cost.refusal(&self.limits, spec.name) {
-            Some(refusal) => Err(refusal),
-            None => Ok(plan),
-        })
+        if let Some(refusal) = plan.cost.refusal(&self.limits, spec.name, session.used_bytes) {
+            return Ok(Err(refusal));
+        }
+        if plan.cost.grow_bytes > 0 && self.limits.max_session_bytes > 0 {
+            self.sessions.add_used(&session.id, plan.cost.grow_bytes).await?;
+            session.used_bytes = session.used_bytes.saturating_add(plan.cost.grow_bytes);
+        }
+        Ok(Ok(plan))
     }
 
     /// The cost of a whole transaction, or why it is refused: each queued
@@ -261,16 +265,22 @@ impl Relay {
     /// queued before it can add to its keys (see [`cost`]).
     async fn plan_transaction(
         &self,
-        session: &Session,
+        session: &mut Session,
         commands: &[(&'static CommandSpec, Vec<Vec<u8>>)],
     ) -> Result<Option<String>, AppError> {
         let needs: Vec<_> =
             commands.iter().flat_map(|(spec, args)| cost::needs(&self.limits, spec, args)).collect();
-        if needs.is_empty() {
-            return Ok(None);
-        }
         let measured = self.measure(session, &needs).await?;
-        Ok(cost::transaction_refusal(&self.limits, commands, &measured))
+        match cost::transaction_cost(&self.limits, commands, &measured, session.used_bytes) {
+            Err(refusal) => Ok(Some(refusal)),
+            Ok(total) => {
+                if total.grow_bytes > 0 && self.limits.max_session_bytes > 0 {
+                    self.sessions.add_used(&session.id, total.grow_bytes).await?;
+                    session.used_bytes = session.used_bytes.saturating_add(total.grow_bytes);
+                }
+                Ok(None)
+            }
+        }
     }
 
     /// An error reply; inside `MULTI` it also dooms the transaction, as
@@ -343,7 +353,7 @@ impl Relay {
 
     async fn forward(
         &self,
-        session: &Session,
+        session: &mut Session,
         spec: &CommandSpec,
         mut args: Vec<Vec<u8>>,
     ) -> Result<Outcome, AppError> {
@@ -411,20 +421,17 @@ impl Relay {
         }
         // Stored as a line redis-cli's parser reads back byte for byte.
         let line = args.iter().map(|a| quote_arg(a)).collect::<Vec<_>>().join(" ");
-        let max = self.limits.max_tx_commands;
-        let queued = self.home.queue(&self.sessions, &session.id, &line, max).await?;
-        if queued > max {
-            return self
-                .refuse_in_tx(
-                    session,
-                    format!(
-                        "ERR too many commands in MULTI (the console queues at most {})",
-                        self.limits.max_tx_commands
-                    ),
+        let (max, max_bytes) = (self.limits.max_tx_commands, self.limits.max_tx_bytes);
+        let refusal = match self.home.queue(&self.sessions, &session.id, &line, max, max_bytes).await? {
+            Queued::Queued(_) => return Ok(Outcome::status("QUEUED")),
+            Queued::TooMany => format!("ERR too many commands in MULTI (the console queues at most {max})"),
+            Queued::TooLarge => {
+                format!(
+                    "ERR MULTI queue too large (the console queues at most {max_bytes} bytes of commands)"
                 )
-                .await;
-        }
-        Ok(Outcome::status("QUEUED"))
+            }
+        };
+        self.refuse_in_tx(session, refusal).await
     }
 
     async fn emulate(

@@ -141,6 +141,7 @@ impl Gateway {
         let mut relay = state.relay().clone();
         relay.limits.max_reply_elements = limits.max_reply_elements;
         relay.limits.max_tx_commands = limits.max_tx_commands;
+        relay.limits.max_tx_bytes = crate::console::connection_state::MAX_QUEUED_BYTES as u64;
         // A program gets a whole reply or an error naming the limit, never
         // a cut one (see `console::cost`).
         relay.limits.truncate_replies = false;

@@ -356,6 +356,7 @@ fn local_session() -> Session {
         set_secret: None,
         password: None,
         over_quota: None,
+        used_bytes: 0,
     }
 }
 

@@ -161,6 +161,10 @@ pub struct Session {
     pub password: Option<String>,
     /// Why the sandbox may not grow (set by housekeeping), if it may not.
     pub over_quota: OverQuota,
+    /// Bytes it holds, as housekeeping last measured them plus what the
+    /// writes checked before running ([`crate::console::cost`]) added
+    /// since: its remaining quota is the quota minus this.
+    pub used_bytes: u64,
 }
 
 /// What a read of an existing sandbox found.
@@ -169,6 +173,7 @@ struct Touched {
     state: SessionState,
     password: Option<String>,
     over_quota: OverQuota,
+    used_bytes: u64,
     refreshed: bool,
 }
 
@@ -185,10 +190,35 @@ impl Touched {
             },
             password: text(3),
             over_quota: text(4),
+            used_bytes: fields.get(6).and_then(|v| v.as_deref()).and_then(|v| v.parse().ok()).unwrap_or(0),
             refreshed,
         }
     }
 }
+
+/// What queueing a `MULTI` line did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Queued {
+    /// Queued; this many lines are queued now.
+    Queued(u64),
+    /// Refused: the queue holds its most lines already.
+    TooMany,
+    /// Refused: the line would take the queue past its most bytes.
+    TooLarge,
+}
+
+/// `KEYS[1]` the queue, `KEYS[2]` the record (its `txbytes`); `ARGV`: the
+/// line, the most lines, the most bytes, the queue's lifetime in ms.
+const QUEUE_SCRIPT: &str = r"
+local n = redis.call('LLEN', KEYS[1])
+if n >= tonumber(ARGV[2]) then return -1 end
+local bytes = tonumber(redis.call('HGET', KEYS[2], 'txbytes') or '0')
+if bytes + string.len(ARGV[1]) > tonumber(ARGV[3]) then return -2 end
+redis.call('RPUSH', KEYS[1], ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+redis.call('HINCRBY', KEYS[2], 'txbytes', string.len(ARGV[1]))
+return n + 1
+";
 
 /// How often one process refreshes a sandbox's last-seen time, at most.
 const REFRESH_EVERY: Duration = Duration::from_secs(10);
@@ -296,6 +326,7 @@ impl SandboxStore {
             set_secret: touched.refreshed.then(|| secret.to_string()),
             password: touched.password,
             over_quota: touched.over_quota,
+            used_bytes: touched.used_bytes,
         }))
     }
 
@@ -311,6 +342,7 @@ impl SandboxStore {
             set_secret: None,
             password: touched.password,
             over_quota: touched.over_quota,
+            used_bytes: touched.used_bytes,
         }))
     }
 
@@ -369,6 +401,7 @@ impl SandboxStore {
             set_secret: Some(secret),
             password,
             over_quota: None,
+            used_bytes: 0,
         })
     }
 
@@ -397,6 +430,7 @@ impl SandboxStore {
             set_secret: Some(secret),
             password: touched.password,
             over_quota: touched.over_quota,
+            used_bytes: touched.used_bytes,
         }))
     }
 
@@ -573,7 +607,7 @@ impl SandboxStore {
     async fn read(&self, id: &SandboxId) -> Result<Option<Touched>, AppError> {
         let refresh = self.needs_refresh(id);
         let mut pipe = redis::pipe();
-        pipe.cmd("HMGET").arg(id.key()).arg(&["db", "tx", "txerr", "pass", "quota", "created"]);
+        pipe.cmd("HMGET").arg(id.key()).arg(&["db", "tx", "txerr", "pass", "quota", "created", "used"]);
         if refresh {
             let now = now_ms();
             pipe.cmd("HSET").arg(id.key()).arg("seen").arg(now).ignore();
@@ -639,23 +673,52 @@ impl SandboxStore {
         redis::pipe()
             .atomic()
             .del(id.tx_key())
-            .hset_multiple(id.key(), &[("tx", 1), ("txerr", 0)])
+            .hset_multiple(id.key(), &[("tx", 1), ("txerr", 0), ("txbytes", 0)])
             .exec_async(&mut conn)
             .await?;
         Ok(())
     }
 
-    /// Queues one line; returns how many are queued now.
-    pub async fn queue(&self, id: &SandboxId, line: &str) -> Result<u64, AppError> {
+    /// Counts `bytes` a write is about to add to the sandbox (until the next
+    /// housekeeping round measures it again).
+    pub async fn add_used(&self, id: &SandboxId, bytes: u64) -> Result<(), AppError> {
         let mut conn = self.system.clone();
-        let (len,): (u64,) = redis::pipe()
-            .atomic()
-            .rpush(id.tx_key(), line)
-            .pexpire(id.tx_key(), i64::try_from(self.lifetime.idle.as_millis()).unwrap_or(i64::MAX))
-            .ignore()
-            .query_async(&mut conn)
+        // Only a sandbox that still exists (HINCRBY would recreate it).
+        redis::cmd("EVAL")
+            .arg("if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HINCRBY', KEYS[1], 'used', ARGV[1]) end")
+            .arg(1)
+            .arg(id.key())
+            .arg(bytes)
+            .exec_async(&mut conn)
             .await?;
-        Ok(len)
+        Ok(())
+    }
+
+    /// Queues one line unless the queue holds `max_lines` already or the
+    /// line would take it past `max_bytes` — checked before it is stored,
+    /// in one script, so nothing past the bounds ever reaches Redis's memory.
+    pub async fn queue(
+        &self,
+        id: &SandboxId,
+        line: &str,
+        max_lines: u64,
+        max_bytes: u64,
+    ) -> Result<Queued, AppError> {
+        let mut conn = self.system.clone();
+        let answer: i64 = redis::Script::new(QUEUE_SCRIPT)
+            .key(id.tx_key())
+            .key(id.key())
+            .arg(line)
+            .arg(max_lines)
+            .arg(max_bytes)
+            .arg(u64::try_from(self.lifetime.idle.as_millis()).unwrap_or(u64::MAX))
+            .invoke_async(&mut conn)
+            .await?;
+        Ok(match answer {
+            -1 => Queued::TooMany,
+            -2 => Queued::TooLarge,
+            n => Queued::Queued(n.unsigned_abs()),
+        })
     }
 
     /// Marks the open transaction as doomed (`EXEC` will answer EXECABORT).
@@ -674,7 +737,7 @@ impl SandboxStore {
             .lrange(id.tx_key(), 0, -1)
             .del(id.tx_key())
             .ignore()
-            .hset_multiple(id.key(), &[("tx", 0), ("txerr", 0)])
+            .hset_multiple(id.key(), &[("tx", 0), ("txerr", 0), ("txbytes", 0)])
             .ignore()
             .query_async(&mut conn)
             .await?;

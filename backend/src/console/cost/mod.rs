@@ -29,6 +29,12 @@
 //! not get a silently cut value, so there the same replies are refused with
 //! an error naming the limit (read it in parts: `GETRANGE`, `SCAN`, ranges).
 //!
+//! Writes that can grow a string far beyond their own arguments
+//! (`SETRANGE`, `SETBIT`, `BITFIELD`, `APPEND`, `BITOP`) are costed in bytes
+//! added and checked against the sandbox's remaining quota (its quota minus
+//! [`crate::sandbox::store::Session::used_bytes`]); what is let through is
+//! added to that count at once, so a series of them stops at the quota.
+//!
 //! Rules that need no sizes (patterns, `COUNT`s) are checked by
 //! [`check_static`], on every path, the emulated `KEYS`/`SCAN` included.
 //!
@@ -38,158 +44,15 @@
 //! offset ([`GROWS_UNBOUNDED`]): a costed read of a key one of those writes
 //! earlier in the same transaction is refused.
 
-use std::collections::HashMap;
+mod probe;
+mod table;
 
 use bolide_shared::commands::CommandSpec;
 
+pub use probe::{probe_pipeline, read_sizes, Probe, Sizes};
+pub use table::{family, Combined, Family, Growth, GROWS_UNBOUNDED, RULES};
+
 use super::Limits;
-
-/// The families of commands whose cost is bounded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Family {
-    /// `KEYS pattern`: the pattern's length.
-    Keys,
-    /// `SCAN`/`SSCAN`/`HSCAN`/`ZSCAN`: `MATCH` pattern length, `COUNT`.
-    Scan,
-    /// A count argument at this index (random members, pops): `|count|`.
-    Count(usize),
-    /// A `COUNT n` option (`LMPOP`, `ZMPOP`).
-    CountOption,
-    /// `MEMORY USAGE key SAMPLES n`: `0` walks the whole value.
-    MemorySamples,
-    /// `LCS a b`: the product of the lengths.
-    Lcs,
-    /// Set and sorted-set algebra (`SUNION`, `ZINTERSTORE`, …), `SORT`: the
-    /// sum of the inputs' cardinalities; the reply (when not stored) is
-    /// bounded as `shape` says.
-    Combine(Combined),
-    /// The whole collection in the reply (`HGETALL`, `SMEMBERS`, …);
-    /// `per_element` reply entries per element (2 for field and value).
-    Whole { per_element: u64 },
-    /// A range of a collection: by index (`LRANGE`, `ZRANGE`) or with an
-    /// optional `LIMIT`/`COUNT`; `store`: the range is stored, not replied.
-    Range { by_index: bool, store: bool },
-    /// A string in the reply: `GET`, `GETRANGE` (`cut`: the console may
-    /// read a prefix instead), `GETDEL`, `GETSET`, …
-    StringRead { cut: bool, ranged: bool },
-    /// `SET … GET`: the old value in the reply.
-    SetGet,
-    /// `MGET`: every string in the reply.
-    Mget,
-    /// `BITCOUNT`/`BITPOS`: the bytes of the range (`range_at`: where the
-    /// range starts).
-    BitScan { range_at: usize },
-    /// `BITOP op dest src…`: the sources' bytes.
-    Bitop,
-}
-
-/// How big the reply of a [`Family::Combine`] can be, from its inputs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Combined {
-    /// A union: all inputs.
-    Union,
-    /// An intersection: the smallest input.
-    Inter,
-    /// A difference: the first input.
-    Diff,
-    /// Stored or counted: no elements in the reply.
-    Stored,
-}
-
-/// The table: every command whose cost is bounded, sorted by name.
-pub const RULES: &[(&str, Family)] = &[
-    ("BITCOUNT", Family::BitScan { range_at: 2 }),
-    ("BITOP", Family::Bitop),
-    ("BITPOS", Family::BitScan { range_at: 3 }),
-    ("GEORADIUS", Family::Range { by_index: false, store: false }),
-    ("GEORADIUSBYMEMBER", Family::Range { by_index: false, store: false }),
-    ("GEORADIUSBYMEMBER_RO", Family::Range { by_index: false, store: false }),
-    ("GEORADIUS_RO", Family::Range { by_index: false, store: false }),
-    ("GEOSEARCH", Family::Range { by_index: false, store: false }),
-    ("GEOSEARCHSTORE", Family::Range { by_index: false, store: true }),
-    ("GET", Family::StringRead { cut: true, ranged: false }),
-    ("GETDEL", Family::StringRead { cut: false, ranged: false }),
-    ("GETEX", Family::StringRead { cut: false, ranged: false }),
-    ("GETRANGE", Family::StringRead { cut: true, ranged: true }),
-    ("GETSET", Family::StringRead { cut: false, ranged: false }),
-    ("HGETALL", Family::Whole { per_element: 2 }),
-    ("HKEYS", Family::Whole { per_element: 1 }),
-    ("HRANDFIELD", Family::Count(2)),
-    ("HSCAN", Family::Scan),
-    ("HVALS", Family::Whole { per_element: 1 }),
-    ("KEYS", Family::Keys),
-    ("LCS", Family::Lcs),
-    ("LMPOP", Family::CountOption),
-    ("LPOP", Family::Count(2)),
-    ("LRANGE", Family::Range { by_index: true, store: false }),
-    ("MEMORY USAGE", Family::MemorySamples),
-    ("MGET", Family::Mget),
-    ("RPOP", Family::Count(2)),
-    ("SCAN", Family::Scan),
-    ("SDIFF", Family::Combine(Combined::Diff)),
-    ("SDIFFSTORE", Family::Combine(Combined::Stored)),
-    ("SET", Family::SetGet),
-    ("SINTER", Family::Combine(Combined::Inter)),
-    ("SINTERCARD", Family::Combine(Combined::Stored)),
-    ("SINTERSTORE", Family::Combine(Combined::Stored)),
-    ("SMEMBERS", Family::Whole { per_element: 1 }),
-    ("SORT", Family::Combine(Combined::Union)),
-    ("SORT_RO", Family::Combine(Combined::Union)),
-    ("SPOP", Family::Count(2)),
-    ("SRANDMEMBER", Family::Count(2)),
-    ("SSCAN", Family::Scan),
-    ("SUBSTR", Family::StringRead { cut: true, ranged: true }),
-    ("SUNION", Family::Combine(Combined::Union)),
-    ("SUNIONSTORE", Family::Combine(Combined::Stored)),
-    ("XRANGE", Family::Range { by_index: false, store: false }),
-    ("XREVRANGE", Family::Range { by_index: false, store: false }),
-    ("ZDIFF", Family::Combine(Combined::Diff)),
-    ("ZDIFFSTORE", Family::Combine(Combined::Stored)),
-    ("ZINTER", Family::Combine(Combined::Inter)),
-    ("ZINTERCARD", Family::Combine(Combined::Stored)),
-    ("ZINTERSTORE", Family::Combine(Combined::Stored)),
-    ("ZMPOP", Family::CountOption),
-    ("ZPOPMAX", Family::Count(2)),
-    ("ZPOPMIN", Family::Count(2)),
-    ("ZRANDMEMBER", Family::Count(2)),
-    ("ZRANGE", Family::Range { by_index: true, store: false }),
-    ("ZRANGEBYLEX", Family::Range { by_index: false, store: false }),
-    ("ZRANGEBYSCORE", Family::Range { by_index: false, store: false }),
-    ("ZRANGESTORE", Family::Range { by_index: true, store: true }),
-    ("ZREVRANGE", Family::Range { by_index: true, store: false }),
-    ("ZREVRANGEBYLEX", Family::Range { by_index: false, store: false }),
-    ("ZREVRANGEBYSCORE", Family::Range { by_index: false, store: false }),
-    ("ZSCAN", Family::Scan),
-    ("ZUNION", Family::Combine(Combined::Union)),
-    ("ZUNIONSTORE", Family::Combine(Combined::Stored)),
-];
-
-/// Writes that can make a key much larger than their own arguments.
-pub const GROWS_UNBOUNDED: &[&str] = &[
-    "BITFIELD",
-    "BITOP",
-    "COPY",
-    "GEORADIUS",
-    "GEORADIUSBYMEMBER",
-    "GEOSEARCHSTORE",
-    "RENAME",
-    "RENAMENX",
-    "SDIFFSTORE",
-    "SETBIT",
-    "SETRANGE",
-    "SINTERSTORE",
-    "SORT",
-    "SUNIONSTORE",
-    "ZDIFFSTORE",
-    "ZINTERSTORE",
-    "ZRANGESTORE",
-    "ZUNIONSTORE",
-];
-
-/// The rule of a command, if its cost is bounded.
-pub fn family(spec: &CommandSpec) -> Option<Family> {
-    RULES.binary_search_by(|(name, _)| name.cmp(&spec.name)).ok().map(|i| RULES[i].1)
-}
 
 /// What a command costs, in the units the limits bound.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -204,6 +67,9 @@ pub struct Cost {
     pub reply_bytes: u64,
     /// Elements of the reply.
     pub reply_elements: u64,
+    /// Bytes a write may add to the sandbox (`SETRANGE`, `SETBIT`,
+    /// `BITFIELD`, `APPEND`, `BITOP`'s destination).
+    pub grow_bytes: u64,
 }
 
 impl Cost {
@@ -214,14 +80,26 @@ impl Cost {
             scan_bytes: self.scan_bytes.saturating_add(other.scan_bytes),
             reply_bytes: self.reply_bytes.saturating_add(other.reply_bytes),
             reply_elements: self.reply_elements.saturating_add(other.reply_elements),
+            grow_bytes: self.grow_bytes.saturating_add(other.grow_bytes),
         }
     }
 
     /// Why a command (`what`: its name, or "this transaction") costing
-    /// this much is refused, naming the bound it passes.
-    pub fn refusal(&self, limits: &Limits, what: &str) -> Option<String> {
+    /// this much is refused for a sandbox holding `used` bytes, naming the
+    /// bound it passes.
+    pub fn refusal(&self, limits: &Limits, what: &str, used: u64) -> Option<String> {
         let over = |value: u64, max: u64| max > 0 && value > max;
         let per = if what == TRANSACTION { "in one transaction" } else { "per command" };
+        let quota = limits.max_session_bytes;
+        if quota > 0 && self.grow_bytes > quota.saturating_sub(used) {
+            return Some(format!(
+                "ERR {what} is refused: it would add up to {} bytes, and this sandbox has about {} bytes left of its \
+                 {quota}-byte quota; delete keys (DEL, FLUSHDB) to make room (they count at the next \
+                 measurement, within a minute)",
+                self.grow_bytes,
+                quota.saturating_sub(used)
+            ));
+        }
         if over(self.lcs_cells, limits.max_lcs_cells) {
             return Some(format!(
                 "ERR {what} is refused: LCS would compare {} pairs of characters; Bolide allows at most {} {per}",
@@ -281,20 +159,6 @@ pub struct Plan {
     pub args: Option<Vec<Vec<u8>>>,
     pub cut: Cut,
 }
-
-/// A size Bolide measures before a command runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Probe {
-    /// `STRLEN`.
-    Length,
-    /// The cardinality, whatever the type.
-    Cardinality,
-    /// `MEMORY USAGE … SAMPLES 5`.
-    Memory,
-}
-
-/// The sizes measured, by key and probe.
-pub type Sizes = HashMap<(Vec<u8>, Probe), u64>;
 
 fn int(arg: Option<&Vec<u8>>) -> Option<i64> {
     std::str::from_utf8(arg?).ok()?.parse().ok()
@@ -360,6 +224,7 @@ fn bounded(limits: &Limits) -> bool {
         || limits.max_input_elements > 0
         || limits.max_scan_bytes > 0
         || limits.max_reply_bytes > 0
+        || limits.max_session_bytes > 0
 }
 
 /// The sizes a command's rule needs, for `args` as they go to Redis (keys
@@ -383,6 +248,8 @@ pub fn needs(limits: &Limits, spec: &CommandSpec, args: &[Vec<u8>]) -> Vec<(Vec<
         Family::SetGet if has(args, b"GET") => key(1, Probe::Length).into_iter().collect(),
         Family::Mget => (1..args.len()).filter_map(|i| key(i, Probe::Length)).collect(),
         Family::Bitop => (3..args.len()).filter_map(|i| key(i, Probe::Length)).collect(),
+        Family::Grow(Growth::Append) => Vec::new(),
+        Family::Grow(_) => key(1, Probe::Length).into_iter().collect(),
         _ => Vec::new(),
     }
 }
@@ -524,20 +391,39 @@ pub fn plan(limits: &Limits, spec: &CommandSpec, args: &[Vec<u8>], sizes: &Sizes
         Family::Bitop => {
             plan.cost.scan_bytes =
                 (3..args.len()).fold(0u64, |a, i| a.saturating_add(size(i, Probe::Length)));
+            plan.cost.grow_bytes = (3..args.len()).map(|i| size(i, Probe::Length)).max().unwrap_or(0);
+        }
+        Family::Grow(growth) => {
+            let len = size(1, Probe::Length);
+            let end = match growth {
+                Growth::Append => len.saturating_add(args.get(2).map_or(0, |v| v.len() as u64)),
+                Growth::SetRange => match (int(args.get(2)), args.get(3)) {
+                    (Some(offset), Some(value)) if offset >= 0 && !value.is_empty() => {
+                        offset.unsigned_abs().saturating_add(value.len() as u64)
+                    }
+                    _ => 0,
+                },
+                Growth::SetBit => {
+                    int(args.get(2)).filter(|o| *o >= 0).map_or(0, |o| o.unsigned_abs() / 8 + 1)
+                }
+                Growth::Bitfield => bitfield_end(args),
+            };
+            plan.cost.grow_bytes = end.saturating_sub(len);
         }
         Family::Keys | Family::Scan | Family::Count(_) | Family::CountOption | Family::MemorySamples => {}
     }
     plan
 }
 
-/// Why a whole transaction is refused, if it is: each queued command's
+/// What a whole transaction costs, or why it is refused: each queued command's
 /// cost from the sizes `measured` before it runs, plus what the writes
 /// queued before it can add to its keys (see the module docs), summed.
-pub fn transaction_refusal(
+pub fn transaction_cost(
     limits: &Limits,
     commands: &[(&'static CommandSpec, Vec<Vec<u8>>)],
     measured: &Sizes,
-) -> Option<String> {
+    used: u64,
+) -> Result<Cost, String> {
     let mut grown = Sizes::new();
     let mut unbounded: std::collections::HashSet<Vec<u8>> = Default::default();
     let mut total = Cost::default();
@@ -546,17 +432,23 @@ pub fn transaction_refusal(
         if let Some((key, _)) = needs.iter().find(|(key, _)| unbounded.contains(key)) {
             let key = String::from_utf8_lossy(key);
             let key = key.split_once("}:").map_or(&*key, |(_, k)| k);
-            return Some(format!(
+            return Err(format!(
                     "ERR {} of {key} is refused inside this MULTI: an earlier command of the transaction can grow \
                      it without bound, and Bolide bounds {} by its size before the transaction runs",
                     spec.name, spec.name
                 ));
         }
-        let mut sizes = measured.clone();
-        for (slot, added) in &grown {
-            *sizes.entry(slot.clone()).or_insert(0) += added;
+        if family(spec).is_some() {
+            // Only this command's sizes: a transaction may hold 50,000 writes.
+            let sizes: Sizes = needs
+                .iter()
+                .map(|slot| {
+                    let size = measured.get(slot).copied().unwrap_or(0);
+                    (slot.clone(), size.saturating_add(grown.get(slot).copied().unwrap_or(0)))
+                })
+                .collect();
+            total = total.plus(plan(limits, spec, args, &sizes, false).cost);
         }
-        total = total.plus(plan(limits, spec, args, &sizes, false).cost);
         if spec.has_flag("write") {
             let keys = spec.key_positions(args).unwrap_or_default();
             let bytes = args.iter().map(|a| a.len() as u64).sum::<u64>();
@@ -570,52 +462,42 @@ pub fn transaction_refusal(
             }
         }
     }
-    total.refusal(limits, TRANSACTION)
+    match total.refusal(limits, TRANSACTION, used) {
+        Some(refusal) => Err(refusal),
+        None => Ok(total),
+    }
 }
 
-/// The pipeline that measures `needs` (one or more commands per probe, in
-/// order); read it back with [`read_sizes`].
-pub fn probe_pipeline(needs: &[(Vec<u8>, Probe)]) -> redis::Pipeline {
-    let mut pipe = redis::pipe();
-    pipe.ignore_errors();
-    for (key, probe) in needs {
-        match probe {
-            Probe::Length => {
-                pipe.cmd("STRLEN").arg(key.as_slice());
+/// The bytes a `BITFIELD`'s `SET`s and `INCRBY`s reach (`GET` past the
+/// end reads zeros and writes nothing).
+fn bitfield_end(args: &[Vec<u8>]) -> u64 {
+    let mut end = 0u64;
+    let mut i = 2;
+    while i < args.len() {
+        let word = args[i].to_ascii_uppercase();
+        match word.as_slice() {
+            b"SET" | b"INCRBY" => {
+                let width = args
+                    .get(i + 1)
+                    .and_then(|t| std::str::from_utf8(t.get(1..)?).ok()?.parse::<u64>().ok())
+                    .unwrap_or(64);
+                let offset = args.get(i + 2).and_then(|o| {
+                    let text = std::str::from_utf8(o).ok()?;
+                    match text.strip_prefix('#') {
+                        Some(n) => n.parse::<u64>().ok()?.checked_mul(width),
+                        None => text.parse::<u64>().ok(),
+                    }
+                });
+                let bits = offset.map_or(u64::MAX, |o| o.saturating_add(width));
+                end = end.max(bits.div_ceil(8));
+                i += 4;
             }
-            Probe::Cardinality => {
-                for command in CARDINALITY {
-                    pipe.cmd(command).arg(key.as_slice());
-                }
-            }
-            Probe::Memory => {
-                pipe.cmd("MEMORY").arg("USAGE").arg(key.as_slice()).arg("SAMPLES").arg(5);
-            }
+            b"GET" => i += 3,
+            b"OVERFLOW" => i += 2,
+            _ => i += 1,
         }
     }
-    pipe
-}
-
-/// One of these answers for a key of each collection type; the others
-/// fail with `WRONGTYPE` (and all answer 0 for a missing key).
-const CARDINALITY: [&str; 5] = ["SCARD", "ZCARD", "LLEN", "HLEN", "XLEN"];
-
-/// The sizes from [`probe_pipeline`]'s replies.
-pub fn read_sizes(needs: &[(Vec<u8>, Probe)], replies: &[redis::Value]) -> Sizes {
-    let mut sizes = Sizes::new();
-    let mut at = 0;
-    let number = |v: Option<&redis::Value>| match v {
-        Some(redis::Value::Int(n)) => n.unsigned_abs(),
-        _ => 0,
-    };
-    for (key, probe) in needs {
-        let width = if *probe == Probe::Cardinality { CARDINALITY.len() } else { 1 };
-        let value = (at..at + width).map(|i| number(replies.get(i))).max().unwrap_or(0);
-        at += width;
-        let slot = sizes.entry((key.clone(), *probe)).or_insert(0);
-        *slot = (*slot).max(value);
-    }
-    sizes
+    end
 }
 
 #[cfg(test)]
@@ -664,7 +546,7 @@ mod tests {
         assert_eq!(plan.cost.lcs_cells, 121_000_000);
         assert!(plan
             .cost
-            .refusal(&limits, "LCS")
+            .refusal(&limits, "LCS", 0)
             .is_some_and(|m| m.contains(&limits.max_lcs_cells.to_string())));
 
         let get = lookup("GET").expect("known");
@@ -677,7 +559,26 @@ mod tests {
         );
         assert_eq!(cut.cut, Cut::Bytes((64 << 20) - limits.max_reply_bytes));
         let whole = super::plan(&limits, get, &args(&["GET", "big"]), &sizes, false);
-        assert!(whole.cost.refusal(&limits, "GET").is_some());
+        assert!(whole.cost.refusal(&limits, "GET", 0).is_some());
+    }
+
+    #[test]
+    fn growth_is_checked_against_the_quota_left() {
+        let limits = Limits::SHARED;
+        let cost = |words: &[&str]| {
+            let spec = lookup(words[0]).expect("known");
+            super::plan(&limits, spec, &args(words), &Sizes::new(), true).cost
+        };
+        assert_eq!(cost(&["SETRANGE", "k", "536870000", "x"]).grow_bytes, 536_870_001);
+        assert_eq!(cost(&["SETBIT", "k", "4294967295", "1"]).grow_bytes, 536_870_912);
+        assert_eq!(cost(&["BITFIELD", "k", "SET", "u8", "#1000", "1"]).grow_bytes, 1001);
+        assert_eq!(cost(&["BITFIELD", "k", "GET", "u8", "#100000000"]).grow_bytes, 0);
+        assert_eq!(cost(&["APPEND", "k", "abc"]).grow_bytes, 3);
+        let big = cost(&["SETRANGE", "k", "536870000", "x"]);
+        assert!(big.refusal(&limits, "SETRANGE", 0).is_some_and(|m| m.contains("67108864-byte quota")));
+        let small = cost(&["SETRANGE", "k", "1000", "x"]);
+        assert!(small.refusal(&limits, "SETRANGE", 0).is_none());
+        assert!(small.refusal(&limits, "SETRANGE", limits.max_session_bytes).is_some(), "no room left");
     }
 
     #[test]
