@@ -488,3 +488,27 @@ async fn writes_that_grow_are_checked_against_the_quota_before_they_run() {
     attacker.refused("EXEC", "EXECABORT").await;
     victim.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_growing_writes_cannot_all_take_the_same_room() {
+    let (redis, bolide) = start(&[]);
+    let attacker = Student::new(&bolide).await;
+    // A pipeline through the gateway runs its commands concurrently.
+    let mut gateway = attacker.gateway_client();
+    let mut pipe = redis::pipe();
+    pipe.ignore_errors();
+    for i in 0..8 {
+        pipe.cmd("SETRANGE").arg(format!("g{i}")).arg((20 << 20) - 1).arg("x");
+    }
+    let replies: Vec<redis::Value> = pipe.query(&mut gateway).expect("pipeline");
+    let written = replies.iter().filter(|r| matches!(r, redis::Value::Int(_))).count();
+    assert!((1..=3).contains(&written), "{written} of 8 writes of 20 MiB fit a 64 MiB quota: {replies:?}");
+    for reply in &replies {
+        if let redis::Value::ServerError(err) = reply {
+            assert!(err.details().unwrap_or_default().contains("67108864-byte quota"), "{err:?}");
+        }
+    }
+    let mut direct = redis.connection();
+    let used: u64 = redis::cmd("DBSIZE").query(&mut direct).expect("DBSIZE");
+    assert!(used <= 3, "{used} keys");
+}

@@ -253,11 +253,34 @@ impl Relay {
         if let Some(refusal) = plan.cost.refusal(&self.limits, spec.name, session.used_bytes) {
             return Ok(Err(refusal));
         }
-        if plan.cost.grow_bytes > 0 && self.limits.max_session_bytes > 0 {
-            self.sessions.add_used(&session.id, plan.cost.grow_bytes).await?;
-            session.used_bytes = session.used_bytes.saturating_add(plan.cost.grow_bytes);
+        if let Err(refusal) = self.reserve(session, plan.cost.grow_bytes, spec.name).await? {
+            return Ok(Err(refusal));
         }
         Ok(Ok(plan))
+    }
+
+    /// Reserves the bytes a write may add in the sandbox's quota, or says
+    /// why there is no room (see [`SandboxStore::reserve`]).
+    async fn reserve(
+        &self,
+        session: &mut Session,
+        bytes: u64,
+        what: &str,
+    ) -> Result<Result<(), String>, AppError> {
+        let quota = self.limits.max_session_bytes;
+        if bytes == 0 || quota == 0 {
+            return Ok(Ok(()));
+        }
+        Ok(match self.sessions.reserve(&session.id, bytes, quota).await? {
+            Ok(used) => {
+                session.used_bytes = used;
+                Ok(())
+            }
+            Err(used) => {
+                session.used_bytes = used;
+                Err(cost::quota_refusal(what, bytes, quota, used))
+            }
+        })
     }
 
     /// The cost of a whole transaction, or why it is refused: each queued
@@ -273,13 +296,7 @@ impl Relay {
         let measured = self.measure(session, &needs).await?;
         match cost::transaction_cost(&self.limits, commands, &measured, session.used_bytes) {
             Err(refusal) => Ok(Some(refusal)),
-            Ok(total) => {
-                if total.grow_bytes > 0 && self.limits.max_session_bytes > 0 {
-                    self.sessions.add_used(&session.id, total.grow_bytes).await?;
-                    session.used_bytes = session.used_bytes.saturating_add(total.grow_bytes);
-                }
-                Ok(None)
-            }
+            Ok(total) => Ok(self.reserve(session, total.grow_bytes, cost::TRANSACTION).await?.err()),
         }
     }
 

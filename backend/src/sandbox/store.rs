@@ -207,6 +207,15 @@ pub enum Queued {
     TooLarge,
 }
 
+/// `KEYS[1]` the record (its `used`); `ARGV`: the bytes, the quota. Only a
+/// sandbox that still exists (HINCRBY would recreate its record).
+const RESERVE_SCRIPT: &str = r"
+if redis.call('EXISTS', KEYS[1]) == 0 then return {0, 0} end
+local used = tonumber(redis.call('HGET', KEYS[1], 'used') or '0')
+if used + tonumber(ARGV[1]) > tonumber(ARGV[2]) then return {0, used} end
+return {1, redis.call('HINCRBY', KEYS[1], 'used', ARGV[1])}
+";
+
 /// `KEYS[1]` the queue, `KEYS[2]` the record (its `txbytes`); `ARGV`: the
 /// line, the most lines, the most bytes, the queue's lifetime in ms.
 const QUEUE_SCRIPT: &str = r"
@@ -679,19 +688,25 @@ impl SandboxStore {
         Ok(())
     }
 
-    /// Counts `bytes` a write is about to add to the sandbox (until the next
-    /// housekeeping round measures it again).
-    pub async fn add_used(&self, id: &SandboxId, bytes: u64) -> Result<(), AppError> {
+    /// Reserves `bytes` a write is about to add to the sandbox, if its
+    /// count stays within `quota` (until the next housekeeping round measures
+    /// it again): `Ok(used)` the count now, or `Err(used)` the count that
+    /// left no room. One script, so concurrent writes (a gateway pipeline,
+    /// several processes) cannot all take the same room.
+    pub async fn reserve(
+        &self,
+        id: &SandboxId,
+        bytes: u64,
+        quota: u64,
+    ) -> Result<Result<u64, u64>, AppError> {
         let mut conn = self.system.clone();
-        // Only a sandbox that still exists (HINCRBY would recreate it).
-        redis::cmd("EVAL")
-            .arg("if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HINCRBY', KEYS[1], 'used', ARGV[1]) end")
-            .arg(1)
-            .arg(id.key())
+        let (granted, used): (i64, u64) = redis::Script::new(RESERVE_SCRIPT)
+            .key(id.key())
             .arg(bytes)
-            .exec_async(&mut conn)
+            .arg(quota)
+            .invoke_async(&mut conn)
             .await?;
-        Ok(())
+        Ok(if granted == 1 { Ok(used) } else { Err(used) })
     }
 
     /// Queues one line unless the queue holds `max_lines` already or the

@@ -92,13 +92,7 @@ impl Cost {
         let per = if what == TRANSACTION { "in one transaction" } else { "per command" };
         let quota = limits.max_session_bytes;
         if quota > 0 && self.grow_bytes > quota.saturating_sub(used) {
-            return Some(format!(
-                "ERR {what} is refused: it would add up to {} bytes, and this sandbox has about {} bytes left of its \
-                 {quota}-byte quota; delete keys (DEL, FLUSHDB) to make room (they count at the next \
-                 measurement, within a minute)",
-                self.grow_bytes,
-                quota.saturating_sub(used)
-            ));
+            return Some(quota_refusal(what, self.grow_bytes, quota, used));
         }
         if over(self.lcs_cells, limits.max_lcs_cells) {
             return Some(format!(
@@ -135,6 +129,17 @@ impl Cost {
         }
         None
     }
+}
+
+/// Why a write adding `bytes` to a sandbox holding `used` of its `quota`
+/// is refused.
+pub fn quota_refusal(what: &str, bytes: u64, quota: u64, used: u64) -> String {
+    format!(
+        "ERR {what} is refused: it would add up to {bytes} bytes, and this sandbox has about {} bytes left of its \
+         {quota}-byte quota; delete keys (DEL, FLUSHDB) to make room (they count at the next measurement, \
+         within a minute)",
+        quota.saturating_sub(used)
+    )
 }
 
 /// What [`Cost::refusal`] calls a whole transaction.
