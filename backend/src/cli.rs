@@ -10,10 +10,10 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::console::rate::Rate;
 use crate::console::Limits;
 use crate::embedded::EmbeddedOptions;
 use crate::jobs::config::{parse_duration, JobsConfig, WorkerOptions, MIN_VISIBILITY_TIMEOUT};
+use crate::sandbox::rate::Rate;
 use crate::sandbox::Tenancy;
 use crate::server::{ServeConfig, StartError};
 
@@ -184,6 +184,39 @@ pub struct ServeArgs {
     /// A gateway connection silent this long is closed (e.g. 5m) [default: 5m].
     #[arg(long, env = "BOLIDE_GATEWAY_IDLE", value_parser = session_idle)]
     pub gateway_idle: Option<Duration>,
+
+    /// Bytes of one gateway reply (shared mode); a longer one is refused
+    /// with an error naming this limit [default: 8388608].
+    #[arg(long, env = "BOLIDE_GATEWAY_MAX_REPLY_BYTES")]
+    pub gateway_max_reply_bytes: Option<u64>,
+
+    /// Pairs of characters one LCS may compare: the product of the two
+    /// strings' lengths, summed over a MULTI (0 = unlimited)
+    /// [default: 10000000 shared, unlimited local].
+    #[arg(long, env = "BOLIDE_MAX_LCS_CELLS")]
+    pub max_lcs_cells: Option<u64>,
+
+    /// Largest COUNT of SCAN/SSCAN/HSCAN/ZSCAN (0 = unlimited)
+    /// [default: 1000 shared, unlimited local].
+    #[arg(long, env = "BOLIDE_MAX_SCAN_COUNT")]
+    pub max_scan_count: Option<u64>,
+
+    /// Elements in the inputs of one set/sorted-set operation or SORT
+    /// (SUNIONSTORE, ZINTER, ...), summed over a MULTI (0 = unlimited)
+    /// [default: 100000 shared, unlimited local].
+    #[arg(long, env = "BOLIDE_MAX_INPUT_ELEMENTS")]
+    pub max_input_elements: Option<u64>,
+
+    /// Bytes of strings one BITCOUNT/BITPOS range or BITOP may scan
+    /// (0 = unlimited) [default: 16777216 shared, unlimited local].
+    #[arg(long, env = "BOLIDE_MAX_SCAN_BYTES")]
+    pub max_scan_bytes: Option<u64>,
+
+    /// Bytes of one console reply: a longer string or range is shown cut,
+    /// saying how much is left out (0 = unlimited)
+    /// [default: 1048576 shared, 16777216 local].
+    #[arg(long, env = "BOLIDE_MAX_REPLY_BYTES")]
+    pub max_reply_bytes: Option<u64>,
 
     /// Do not run a job worker in this process (run `bolide worker`s instead).
     #[arg(long, env = "BOLIDE_NO_WORKER")]
@@ -359,6 +392,18 @@ fn console_policy(args: &ServeArgs) -> Limits {
     if let Some(per_second) = args.rate_address {
         policy.address_rate = Rate { per_second, burst: per_second.saturating_mul(2) };
     }
+    let bounds = [
+        (args.max_lcs_cells, &mut policy.max_lcs_cells),
+        (args.max_scan_count, &mut policy.max_scan_count),
+        (args.max_input_elements, &mut policy.max_input_elements),
+        (args.max_scan_bytes, &mut policy.max_scan_bytes),
+        (args.max_reply_bytes, &mut policy.max_reply_bytes),
+    ];
+    for (given, bound) in bounds {
+        if let Some(value) = given {
+            *bound = value;
+        }
+    }
     policy
 }
 
@@ -374,6 +419,9 @@ fn gateway_config(args: &ServeArgs) -> Option<crate::gateway::GatewayConfig> {
     }
     if let Some(idle) = args.gateway_idle {
         limits.idle = idle;
+    }
+    if let Some(bytes) = args.gateway_max_reply_bytes {
+        limits.max_reply_bytes = bytes;
     }
     let tls = match (&args.gateway_tls_cert, &args.gateway_tls_key) {
         (Some(cert), Some(key)) => {

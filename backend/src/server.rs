@@ -14,7 +14,6 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::trace::TraceLayer;
 
-use crate::console::rate::RateLimits;
 use crate::console::relay::Relay;
 use crate::console::Limits;
 use crate::embedded::{EmbeddedControl, EmbeddedError, EmbeddedOptions, EmbeddedRedis};
@@ -23,6 +22,7 @@ use crate::gateway::{BoundGateway, GatewayConfig, GatewayEndpoint};
 use crate::jobs::{JobsConfig, WorkerOptions};
 use crate::redis_conn::{self, Connection, RedisEndpoint};
 use crate::sandbox::connections::Connections;
+use crate::sandbox::rate::RateLimits;
 use crate::sandbox::store::{Lifetime, SandboxStore};
 use crate::sandbox::SYSTEM_DB;
 use crate::sandbox::{PublicUrl, Sandboxes, Tenancy};
@@ -198,7 +198,6 @@ impl AppState {
             connections,
             sessions: store.clone(),
             address: format!("{}:{}", endpoint.host, endpoint.port),
-            rate: Arc::new(RateLimits::new(Some(console.session_rate), Some(console.address_rate))),
             home: Default::default(),
         };
         Ok(Self {
@@ -208,7 +207,11 @@ impl AppState {
                 base_url: base,
                 started: Instant::now(),
                 relay,
-                sandboxes: Sandboxes { store, public_url: options.public_url },
+                sandboxes: Sandboxes {
+                    store,
+                    public_url: options.public_url,
+                    rate: Arc::new(RateLimits::new(Some(console.session_rate), Some(console.address_rate))),
+                },
                 embedded: options.embedded,
                 jobs: options.jobs.unwrap_or(JobsConfig::for_mode(shared)),
                 gateway: options.gateway,
@@ -265,12 +268,20 @@ impl AppState {
 /// request; a guide's or a page of landings is ~4× smaller so), except
 /// those already compressed once (the console's help table).
 pub fn api_router(state: AppState) -> Router {
-    Router::new()
-        .merge(crate::health::router())
+    // What a sandbox uses is rate-limited per sandbox and address, fairly
+    // (`sandbox::rate`), before anything else runs.
+    let rated = Router::new()
         .merge(crate::console::router())
         .merge(crate::data::api::router())
         .merge(crate::jobs::router())
         .merge(crate::guides::router())
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.sandboxes().clone(),
+            crate::sandbox::rate::limit,
+        ));
+    Router::new()
+        .merge(crate::health::router())
+        .merge(rated)
         .merge(crate::sandbox::api::router())
         .merge(crate::gateway::api::router())
         .fallback(api_not_found)

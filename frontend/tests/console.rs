@@ -41,6 +41,7 @@ fn answer(output: &str, prompt: &str, args: &[&str], reply: Reply) -> ConsoleRes
         args: args.iter().map(|arg| arg.to_string()).collect(),
         clear: false,
         omitted: None,
+        omitted_bytes: None,
     }
 }
 

@@ -149,6 +149,10 @@ pub struct ConsoleResponse {
     /// was longer than the console shows (the output says so too).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub omitted: Option<u64>,
+    /// How many bytes of a string reply were not read because the value is
+    /// longer than the console shows (the output says so too).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub omitted_bytes: Option<u64>,
 }
 
 /// `GET /api/sandbox`, and the answer of `POST /api/sandbox/resume` and

@@ -24,7 +24,7 @@ use std::sync::{Arc, Mutex};
 use redis::aio::MultiplexedConnection;
 
 use crate::error::AppError;
-use crate::sandbox::store::{SandboxId, SandboxStore};
+use crate::sandbox::store::{Queued, SandboxId, SandboxStore};
 
 /// Bytes one connection may queue inside `MULTI` (the lines as stored).
 pub const MAX_QUEUED_BYTES: usize = 32 * 1024 * 1024;
@@ -66,27 +66,31 @@ impl StateHome {
         }
     }
 
-    /// Queues one line and says how many are queued now. A connection's
-    /// queue never holds more than `max` lines nor [`MAX_QUEUED_BYTES`]
-    /// (past either it answers `max + 1`: the relay refuses the rest).
+    /// Queues one line unless the queue holds `max` lines already or the
+    /// line would take it past `max_bytes`: checked before it is stored,
+    /// so a refused line costs no memory.
     pub async fn queue(
         &self,
         store: &SandboxStore,
         id: &SandboxId,
         line: &str,
         max: u64,
-    ) -> Result<u64, AppError> {
+        max_bytes: u64,
+    ) -> Result<Queued, AppError> {
         match self {
-            Self::Sandbox => store.queue(id, line).await,
+            Self::Sandbox => store.queue(id, line, max, max_bytes).await,
             Self::Connection(memory) => {
                 let mut queue = lock(&memory.queue)?;
                 let queued = queue.len() as u64;
                 let bytes: usize = queue.iter().map(String::len).sum::<usize>() + line.len();
-                if queued >= max || bytes > MAX_QUEUED_BYTES {
-                    return Ok(max.max(queued) + 1);
+                if queued >= max {
+                    return Ok(Queued::TooMany);
+                }
+                if bytes as u64 > max_bytes {
+                    return Ok(Queued::TooLarge);
                 }
                 queue.push(line.to_string());
-                Ok(queued + 1)
+                Ok(Queued::Queued(queued + 1))
             }
         }
     }

@@ -50,7 +50,6 @@ pub async fn run(relay: Relay) {
 
 /// One round (public for tests, which cannot wait a minute).
 pub async fn round(relay: &Relay) -> Result<(), AppError> {
-    relay.rate.shrink();
     relay.sessions.shrink();
     let mut system = relay.sessions.system();
     let done: bool = redis::cmd("EXISTS").arg(DONE_KEY).query_async(&mut system).await?;
@@ -145,7 +144,7 @@ async fn measure_quotas(relay: &Relay, system: &mut Connection) -> Result<(), Ap
         let estimate = if sample.is_empty() { 0 } else { sampled_bytes * count / sample.len() as u64 };
         let verdict = quota_verdict(count, estimate, limits.max_session_keys, limits.max_session_bytes);
         let mut cmd = redis::cmd("HSET");
-        cmd.arg(id.key()).arg("quota").arg(verdict.unwrap_or_default());
+        cmd.arg(id.key()).arg("quota").arg(verdict.unwrap_or_default()).arg("used").arg(estimate);
         // Only sessions that still exist are updated (HSET would recreate).
         let exists: bool = redis::cmd("EXISTS").arg(id.key()).query_async(system).await?;
         if exists {

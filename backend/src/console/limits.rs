@@ -5,9 +5,7 @@
 
 use std::time::Duration;
 
-use bolide_shared::commands::CommandSpec;
-
-use super::rate::Rate;
+use crate::sandbox::rate::Rate;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
@@ -23,6 +21,9 @@ pub struct Limits {
     pub max_pattern_bytes: usize,
     /// Commands queued in one MULTI.
     pub max_tx_commands: u64,
+    /// Bytes of the commands queued in one MULTI (checked before a line is
+    /// stored).
+    pub max_tx_bytes: u64,
     /// Requests per second per session (`per_second: 0` = unlimited).
     pub session_rate: Rate,
     /// Requests per second per client address (0 = unlimited).
@@ -36,6 +37,29 @@ pub struct Limits {
     pub max_session_bytes: u64,
     /// A session unused this long is removed, in shared mode with its keys.
     pub session_idle: Duration,
+    /// Pairs of characters one `LCS` may compare (the product of the two
+    /// lengths; inside `MULTI`, summed over the transaction; 0 = unlimited).
+    pub max_lcs_cells: u64,
+    /// `COUNT` of `SCAN`/`SSCAN`/`HSCAN`/`ZSCAN` (0 = unlimited).
+    pub max_scan_count: u64,
+    /// Elements in the inputs of one `SUNION`/`SINTER`/`SDIFF`/`Z…STORE`/
+    /// `SORT`/`ZRANGESTORE` (their cardinalities, measured first; 0 =
+    /// unlimited).
+    pub max_input_elements: u64,
+    /// Bytes of strings one `BITCOUNT`/`BITPOS` range or `BITOP` may scan
+    /// (0 = unlimited).
+    pub max_scan_bytes: u64,
+    /// Bytes of one reply (estimated before it runs: `STRLEN`, `MEMORY
+    /// USAGE`). The console reads a longer string or range only up to it
+    /// and says how much is not shown; where replies are not cut, a longer
+    /// one is refused (0 = unlimited).
+    pub max_reply_bytes: u64,
+    /// `SAMPLES` of `MEMORY USAGE` (`0`, which reads the whole value, is
+    /// refused too; 0 here = unlimited).
+    pub max_memory_samples: u64,
+    /// Whether a reply longer than the limits is shown cut (the console) or
+    /// refused (the gateway: a program must not get a silently cut value).
+    pub truncate_replies: bool,
 }
 
 impl Limits {
@@ -46,11 +70,19 @@ impl Limits {
         max_random_count: 10_000,
         max_pattern_bytes: 1024,
         max_tx_commands: 1000,
+        max_tx_bytes: 64 * 1024 * 1024,
         session_rate: Rate { per_second: 2000, burst: 4000 },
         address_rate: Rate { per_second: 0, burst: 0 },
         max_session_keys: 0,
         max_session_bytes: 0,
         session_idle: Duration::from_secs(7 * 24 * 3600),
+        max_lcs_cells: 0,
+        max_scan_count: 0,
+        max_input_elements: 0,
+        max_scan_bytes: 0,
+        max_reply_bytes: 16 * 1024 * 1024,
+        max_memory_samples: 0,
+        truncate_replies: true,
     };
 
     pub const SHARED: Limits = Limits {
@@ -60,14 +92,21 @@ impl Limits {
         max_random_count: 1000,
         max_pattern_bytes: 256,
         max_tx_commands: 100,
+        max_tx_bytes: 4 * 1024 * 1024,
         session_rate: Rate { per_second: 20, burst: 60 },
         address_rate: Rate { per_second: 200, burst: 400 },
         max_session_keys: 100_000,
         max_session_bytes: 64 * 1024 * 1024,
         session_idle: Duration::from_secs(2 * 3600),
+        max_lcs_cells: 10_000_000,
+        max_scan_count: 1000,
+        max_input_elements: 100_000,
+        max_scan_bytes: 16 * 1024 * 1024,
+        max_reply_bytes: 1024 * 1024,
+        max_memory_samples: 100,
+        truncate_replies: true,
     };
 
-    /// Bounds that hold whatever the command: argument count and sizes.
     /// The mode's limits.
     pub fn for_tenancy(tenancy: crate::sandbox::Tenancy) -> Limits {
         if tenancy.is_shared() {
@@ -77,6 +116,8 @@ impl Limits {
         }
     }
 
+    /// Bounds that hold whatever the command: argument count and sizes
+    /// (what depends on the command is [`super::cost`]'s).
     pub fn check(&self, args: &[Vec<u8>]) -> Option<String> {
         if args.len() > self.max_args {
             return Some(format!(
@@ -93,46 +134,11 @@ impl Limits {
             )
         })
     }
-
-    /// Bounds that depend on the command: random-member counts, patterns.
-    pub fn check_counts(&self, spec: &CommandSpec, args: &[Vec<u8>]) -> Option<String> {
-        let arg = |i: usize| args.get(i).map(Vec::as_slice);
-        match spec.name {
-            "SRANDMEMBER" | "HRANDFIELD" | "ZRANDMEMBER" => {
-                let count =
-                    arg(2).and_then(|a| std::str::from_utf8(a).ok()).and_then(|s| s.parse::<i64>().ok());
-                match count {
-                    Some(n) if n.checked_abs().is_none_or(|n| n > self.max_random_count) => Some(format!(
-                        "ERR count too large: the console returns at most {} random elements",
-                        self.max_random_count
-                    )),
-                    _ => None,
-                }
-            }
-            "KEYS" => self.check_pattern(arg(1)),
-            "SCAN" | "SSCAN" | "HSCAN" | "ZSCAN" => {
-                let at = args.iter().position(|a| a.eq_ignore_ascii_case(b"MATCH"));
-                self.check_pattern(at.and_then(|i| arg(i + 1)))
-            }
-            _ => None,
-        }
-    }
-
-    fn check_pattern(&self, pattern: Option<&[u8]>) -> Option<String> {
-        let len = pattern.map_or(0, <[u8]>::len);
-        (len > self.max_pattern_bytes).then(|| {
-            format!(
-                "ERR pattern too long ({len} bytes): the console accepts at most {}",
-                self.max_pattern_bytes
-            )
-        })
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use bolide_shared::commands::lookup;
 
     fn args(words: &[&str]) -> Vec<Vec<u8>> {
         words.iter().map(|w| w.as_bytes().to_vec()).collect()
@@ -144,11 +150,5 @@ mod tests {
         assert!(limits.check(&vec![b"x".to_vec(); 10_000]).is_some());
         assert!(limits.check(&[b"SET".to_vec(), b"k".to_vec(), vec![b'v'; 70_000]]).is_some());
         assert!(limits.check(&args(&["SET", "k", "v"])).is_none());
-        let srand = lookup("SRANDMEMBER").expect("known");
-        assert!(limits.check_counts(srand, &args(&["SRANDMEMBER", "s", "-9223372036854775808"])).is_some());
-        assert!(limits.check_counts(srand, &args(&["SRANDMEMBER", "s", "-5000"])).is_some());
-        assert!(limits.check_counts(srand, &args(&["SRANDMEMBER", "s", "5"])).is_none());
-        let keys = lookup("KEYS").expect("known");
-        assert!(limits.check_counts(keys, &args(&["KEYS", &"*a".repeat(200)])).is_some());
     }
 }

@@ -23,23 +23,22 @@
 //! can never select (see [`crate::sandbox`]).
 
 pub mod connection_state;
+pub mod cost;
 pub mod help_table;
 pub mod housekeeping;
 pub mod limits;
 pub mod namespace;
-pub mod rate;
 pub mod relay;
 
 use axum::extract::rejection::JsonRejection;
-use std::net::{IpAddr, SocketAddr};
-
-use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRef, FromRequestParts, State};
-use axum::http::request::Parts;
+use axum::extract::{DefaultBodyLimit, FromRef, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use bolide_shared::api::{ConsoleRequest, ConsoleResponse};
 use bolide_shared::commands::policy::{Databases, Mode};
 
+/// The rates live in the sandbox layer now (they are every endpoint's).
+pub use crate::sandbox::rate;
 pub use limits::Limits;
 
 use crate::error::AppError;
@@ -94,28 +93,14 @@ where
 /// included); JSON errors only for transport problems.
 async fn console(
     State(state): State<ConsoleState>,
-    client: ClientAddress,
     mut session: Session,
     body: Result<Json<ConsoleRequest>, JsonRejection>,
 ) -> Result<Json<ConsoleResponse>, AppError> {
+    // The rates were checked before (the sandbox layer's `rate::limit`).
     let relay = &state.relay;
-    relay.rate.check_address(client.0)?;
     let Json(request) = body?;
-    relay.rate.check_session(session.id.as_str())?;
     let response = relay.run_line(&mut session, &request.line).await?;
     Ok(Json(response))
-}
-
-/// The peer address of the request, when the server knows it (tests that
-/// call the router directly have none).
-pub struct ClientAddress(pub Option<IpAddr>);
-
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(Self(parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip())))
-    }
 }
 
 /// When a sandbox ends: its keys in the student database (its MULTI queue

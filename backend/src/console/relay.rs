@@ -8,7 +8,11 @@
 //! 3. decide with the command table's policy: forward, emulate, or refuse
 //!    with a reason (`bolide_shared::commands::policy::decide`);
 //! 4. in shared mode, rewrite keys into the session's namespace;
-//! 5. run it — or queue it, inside `MULTI` — and turn Redis's reply into
+//! 5. bound its cost before it runs ([`super::cost`]: patterns and counts
+//!    first, then the sizes of its keys; inside `MULTI`, the sum over the
+//!    transaction at `EXEC`), reading only the part of a long reply the
+//!    console shows;
+//! 6. run it — or queue it, inside `MULTI` — and turn Redis's reply into
 //!    redis-cli's text, shortening replies too long to show.
 
 use bolide_shared::api::ConsoleResponse;
@@ -18,12 +22,13 @@ use bolide_shared::commands::{help, CommandSpec};
 use redis::Value;
 
 use super::connection_state::StateHome;
+use super::cost::{self, Cut, Plan, Sizes};
 use super::namespace::Namespace;
 use super::Limits;
 use crate::error::AppError;
 use crate::redis_conn::Connection;
 use crate::sandbox::connections::Connections;
-use crate::sandbox::store::{SandboxStore, Session};
+use crate::sandbox::store::{Queued, SandboxStore, Session};
 
 /// Everything a line needs: where Redis is, how to reach it, the rules.
 #[derive(Clone)]
@@ -34,7 +39,6 @@ pub struct Relay {
     pub sessions: SandboxStore,
     /// `host:port` as the prompt shows it.
     pub address: String,
-    pub rate: std::sync::Arc<super::rate::RateLimits>,
     /// Where the caller's `SELECT` and `MULTI` state lives: the sandbox's
     /// record (the console) or one gateway connection's memory.
     pub home: StateHome,
@@ -54,6 +58,8 @@ struct Outcome {
     command: Option<&'static str>,
     clear: bool,
     omitted: Option<u64>,
+    /// Bytes of a string reply not read (the console read a prefix).
+    omitted_bytes: Option<u64>,
 }
 
 impl Outcome {
@@ -94,6 +100,9 @@ impl Outcome {
                 if let Some(omitted) = self.omitted {
                     text.push_str(&format!("\n(… {omitted} more elements not shown)"));
                 }
+                if let Some(omitted) = self.omitted_bytes {
+                    text.push_str(&format!("\n(… {omitted} more bytes not shown)"));
+                }
                 text
             }
         }
@@ -101,6 +110,16 @@ impl Outcome {
 
     fn status(text: &str) -> Self {
         Self::reply(Reply::Status(text.to_string()), usize::MAX)
+    }
+
+    /// Counts what the console chose not to read ([`Cut`]).
+    fn with_cut(mut self, cut: Cut) -> Self {
+        match cut {
+            Cut::None => {}
+            Cut::Bytes(n) => self.omitted_bytes = Some(n),
+            Cut::Elements(n) => self.omitted = Some(self.omitted.unwrap_or(0) + n),
+        }
+        self
     }
 }
 
@@ -126,6 +145,7 @@ impl Relay {
             args: args_shown,
             clear: outcome.clear,
             omitted: outcome.omitted,
+            omitted_bytes: outcome.omitted_bytes,
         })
     }
 
@@ -164,6 +184,9 @@ impl Relay {
         match decide(&args, self.mode()) {
             Decision::Refuse(refusal) => self.refuse_in_tx(session, refusal.message()).await,
             Decision::Emulate(spec) => {
+                if let Some(refusal) = cost::check_static(&self.limits, spec, &args) {
+                    return self.refuse_in_tx(session, refusal).await;
+                }
                 let mut outcome = self.emulate(session, spec, &args).await?;
                 outcome.command = Some(spec.name);
                 Ok(outcome)
@@ -193,7 +216,88 @@ impl Relay {
                 "ERR session quota exceeded: {why}; delete keys (DEL, FLUSHDB) to continue"
             ));
         }
-        self.limits.check_counts(spec, args)
+        cost::check_static(&self.limits, spec, args)
+    }
+
+    /// Measures the sizes `needs` names, in one pipeline, as the session.
+    async fn measure(&self, session: &Session, needs: &[(Vec<u8>, cost::Probe)]) -> Result<Sizes, AppError> {
+        if needs.is_empty() {
+            return Ok(Sizes::new());
+        }
+        let pipe = cost::probe_pipeline(needs);
+        let first: Result<Vec<Value>, redis::RedisError> =
+            pipe.query_async(&mut self.connection(session)?).await;
+        let replies = match (first, &session.password) {
+            (Ok(replies), _) => replies,
+            (Err(err), Some(password)) if err.kind() == redis::ErrorKind::AuthenticationFailed => {
+                self.sessions.ensure_acl_user(&session.id, password).await?;
+                self.connections.forget_session(&session.id);
+                pipe.query_async(&mut self.connection(session)?).await?
+            }
+            (Err(err), _) => return Err(err.into()),
+        };
+        Ok(cost::read_sizes(needs, &replies))
+    }
+
+    /// What one command (keys already namespaced) will cost, or why it is
+    /// refused.
+    async fn plan(
+        &self,
+        session: &mut Session,
+        spec: &CommandSpec,
+        args: &[Vec<u8>],
+    ) -> Result<Result<Plan, String>, AppError> {
+        let needs = cost::needs(&self.limits, spec, args);
+        let sizes = self.measure(session, &needs).await?;
+        let plan = cost::plan(&self.limits, spec, args, &sizes, self.limits.truncate_replies);
+        if let Some(refusal) = plan.cost.refusal(&self.limits, spec.name, session.used_bytes) {
+            return Ok(Err(refusal));
+        }
+        if let Err(refusal) = self.reserve(session, plan.cost.grow_bytes, spec.name).await? {
+            return Ok(Err(refusal));
+        }
+        Ok(Ok(plan))
+    }
+
+    /// Reserves the bytes a write may add in the sandbox's quota, or says
+    /// why there is no room (see [`SandboxStore::reserve`]).
+    async fn reserve(
+        &self,
+        session: &mut Session,
+        bytes: u64,
+        what: &str,
+    ) -> Result<Result<(), String>, AppError> {
+        let quota = self.limits.max_session_bytes;
+        if bytes == 0 || quota == 0 {
+            return Ok(Ok(()));
+        }
+        Ok(match self.sessions.reserve(&session.id, bytes, quota).await? {
+            Ok(used) => {
+                session.used_bytes = used;
+                Ok(())
+            }
+            Err(used) => {
+                session.used_bytes = used;
+                Err(cost::quota_refusal(what, bytes, quota, used))
+            }
+        })
+    }
+
+    /// The cost of a whole transaction, or why it is refused: each queued
+    /// command's cost from the sizes before it runs, plus what the writes
+    /// queued before it can add to its keys (see [`cost`]).
+    async fn plan_transaction(
+        &self,
+        session: &mut Session,
+        commands: &[(&'static CommandSpec, Vec<Vec<u8>>)],
+    ) -> Result<Option<String>, AppError> {
+        let needs: Vec<_> =
+            commands.iter().flat_map(|(spec, args)| cost::needs(&self.limits, spec, args)).collect();
+        let measured = self.measure(session, &needs).await?;
+        match cost::transaction_cost(&self.limits, commands, &measured, session.used_bytes) {
+            Err(refusal) => Ok(Some(refusal)),
+            Ok(total) => Ok(self.reserve(session, total.grow_bytes, cost::TRANSACTION).await?.err()),
+        }
     }
 
     /// An error reply; inside `MULTI` it also dooms the transaction, as
@@ -279,7 +383,7 @@ impl Relay {
 
     async fn forward(
         &self,
-        session: &Session,
+        session: &mut Session,
         spec: &CommandSpec,
         mut args: Vec<Vec<u8>>,
     ) -> Result<Outcome, AppError> {
@@ -292,11 +396,18 @@ impl Relay {
                 )));
             }
         }
+        let plan = match self.plan(session, spec, &args).await? {
+            Ok(plan) => plan,
+            Err(refusal) => return Ok(Outcome::error(refusal)),
+        };
+        if let Some(instead) = plan.args {
+            args = instead;
+        }
         let mut reply = self.run_for(session, &args).await?;
         if let Some(ns) = &namespace {
             ns.strip_reply(spec.name, &mut reply);
         }
-        let outcome = Outcome::reply(reply, self.limits.max_reply_elements);
+        let outcome = Outcome::reply(reply, self.limits.max_reply_elements).with_cut(plan.cut);
         Ok(if prints_raw(&args) { outcome.raw() } else { outcome })
     }
 
@@ -340,20 +451,17 @@ impl Relay {
         }
         // Stored as a line redis-cli's parser reads back byte for byte.
         let line = args.iter().map(|a| quote_arg(a)).collect::<Vec<_>>().join(" ");
-        let max = self.limits.max_tx_commands;
-        let queued = self.home.queue(&self.sessions, &session.id, &line, max).await?;
-        if queued > max {
-            return self
-                .refuse_in_tx(
-                    session,
-                    format!(
-                        "ERR too many commands in MULTI (the console queues at most {})",
-                        self.limits.max_tx_commands
-                    ),
+        let (max, max_bytes) = (self.limits.max_tx_commands, self.limits.max_tx_bytes);
+        let refusal = match self.home.queue(&self.sessions, &session.id, &line, max, max_bytes).await? {
+            Queued::Queued(_) => return Ok(Outcome::status("QUEUED")),
+            Queued::TooMany => format!("ERR too many commands in MULTI (the console queues at most {max})"),
+            Queued::TooLarge => {
+                format!(
+                    "ERR MULTI queue too large (the console queues at most {max_bytes} bytes of commands)"
                 )
-                .await;
-        }
-        Ok(Outcome::status("QUEUED"))
+            }
+        };
+        self.refuse_in_tx(session, refusal).await
     }
 
     async fn emulate(
@@ -421,6 +529,10 @@ impl Relay {
         }
         if commands.is_empty() {
             return Ok(Outcome::reply(Reply::Array(Vec::new()), usize::MAX));
+        }
+        if let Some(refusal) = self.plan_transaction(session, &commands).await? {
+            let reason = refusal.strip_prefix("ERR ").unwrap_or(&refusal);
+            return Ok(Outcome::error(format!("EXECABORT Transaction discarded: {reason}")));
         }
         let mut pipe = redis::pipe();
         pipe.atomic().ignore_errors();

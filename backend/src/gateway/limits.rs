@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota};
 
-use crate::console::rate::Rate;
+use crate::sandbox::rate::Rate;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct GatewayLimits {
@@ -52,6 +52,11 @@ pub struct GatewayLimits {
     /// error (a program must not get a silently cut list), as `SCAN` and
     /// ranges can always ask for less.
     pub max_reply_elements: usize,
+    /// Bytes of one reply (shared mode), estimated before the command runs
+    /// (`STRLEN`, `MEMORY USAGE`): a longer one is refused with an error, as
+    /// a program must not get a cut value; `GETRANGE` and ranges read it in
+    /// parts. Bolide never holds much more than this for one command.
+    pub max_reply_bytes: u64,
 }
 
 /// How long a wrong password waits for its answer: a script that guesses
@@ -70,6 +75,7 @@ impl GatewayLimits {
         failed_logins_per_minute: 10,
         max_tx_commands: 50_000,
         max_reply_elements: 100_000,
+        max_reply_bytes: 8 * 1024 * 1024,
     };
 }
 

@@ -49,8 +49,8 @@ use tokio::net::TcpListener;
 
 use self::codec::RequestLimits;
 use self::limits::{FailedLogins, GatewayLimits, Slots};
-use crate::console::rate::RateLimits;
 use crate::console::relay::Relay;
+use crate::sandbox::rate::RateLimits;
 use crate::sandbox::store::{SandboxId, SandboxStore};
 use crate::server::StartError;
 
@@ -143,8 +143,15 @@ impl Gateway {
         let mut relay = relay.clone();
         relay.limits.max_reply_elements = limits.max_reply_elements;
         relay.limits.max_tx_commands = limits.max_tx_commands;
-        let console = relay.limits;
+        relay.limits.max_tx_bytes = crate::console::connection_state::MAX_QUEUED_BYTES as u64;
+        // A program gets a whole reply or an error naming the limit, never
+        // a cut one (see `console::cost`).
+        relay.limits.truncate_replies = false;
         let shared = relay.sessions.is_shared();
+        if shared {
+            relay.limits.max_reply_bytes = limits.max_reply_bytes;
+        }
+        let console = relay.limits;
         Self {
             shared,
             store: relay.sessions.clone(),

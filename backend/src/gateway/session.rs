@@ -435,6 +435,7 @@ fn local_session() -> Session {
         set_secret: None,
         password: None,
         over_quota: None,
+        used_bytes: 0,
     }
 }
 

@@ -20,6 +20,8 @@
 //!   its browser (the gateway's scripts, `curl -u`), which [`Sandbox`]
 //!   also accepts as HTTP Basic credentials;
 //! - [`cross_site`]: the one middleware that refuses cross-site writes;
+//! - [`rate`]: request rates per sandbox and per address, the address's
+//!   budget shared fairly among its sandboxes (the features' middleware);
 //! - [`ids`] and [`clock`]: randomness and time, for every feature;
 //! - [`Tenancy`]: the mode (local or shared), configuration read here by
 //!   every feature (the console included);
@@ -35,6 +37,7 @@ pub mod cross_site;
 pub mod ended;
 pub mod ids;
 pub mod owner;
+pub mod rate;
 pub mod store;
 
 use std::net::{IpAddr, SocketAddr};
@@ -85,6 +88,8 @@ pub struct Sandboxes {
     pub store: store::SandboxStore,
     /// `--public-url`, when given.
     pub public_url: Option<PublicUrl>,
+    /// Request rates per sandbox and address ([`rate::limit`]).
+    pub rate: Arc<rate::RateLimits>,
 }
 
 impl FromRef<AppState> for Sandboxes {
@@ -261,16 +266,30 @@ async fn resolve(
     read_only: bool,
 ) -> Result<Option<store::Session>, AppError> {
     let jar = CookieJar::from_headers(&parts.headers);
-    let found = match sandboxes.store.find(jar.get(store::COOKIE).map(Cookie::value)).await? {
-        Some(session) => Some(session),
-        None => basic_login(parts, sandboxes).await?,
+    let secret = jar.get(store::COOKIE).map(Cookie::value);
+    let found = match sandboxes.store.find(secret).await? {
+        Some(session) => {
+            sandboxes.rate.remember(secret.unwrap_or_default(), session.id.as_str())?;
+            Some(session)
+        }
+        None => {
+            let session = basic_login(parts, sandboxes).await?;
+            if let (Some(session), Some(credential)) = (&session, rate::credential(&parts.headers)) {
+                sandboxes.rate.remember(&credential, session.id.as_str())?;
+            }
+            session
+        }
     };
     let session = match found {
         Some(session) => session,
         None if read_only => return Ok(None),
         None => {
             sandboxes.store.check_mint(client_address(parts))?;
-            sandboxes.store.mint().await?
+            let session = sandboxes.store.mint().await?;
+            if let Some(secret) = &session.set_secret {
+                sandboxes.rate.remember(secret, session.id.as_str())?;
+            }
+            session
         }
     };
     if let (Some(secret), Some(slot)) = (&session.set_secret, parts.extensions.get::<CookieSlot>()) {

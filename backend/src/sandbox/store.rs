@@ -65,7 +65,7 @@ mod console_state;
 
 use codes::code_key;
 pub use codes::{new_code, normalize_code};
-pub use console_state::SessionState;
+pub use console_state::{Queued, SessionState};
 
 /// The cookie that carries the sandbox secret.
 pub const COOKIE: &str = "bolide_session";
@@ -129,6 +129,10 @@ pub struct Session {
     pub password: Option<String>,
     /// Why the sandbox may not grow (set by housekeeping), if it may not.
     pub over_quota: OverQuota,
+    /// Bytes it holds, as housekeeping last measured them plus what the
+    /// writes checked before running ([`crate::console::cost`]) added
+    /// since: its remaining quota is the quota minus this.
+    pub used_bytes: u64,
 }
 
 /// What a read of an existing sandbox found.
@@ -137,6 +141,7 @@ struct Touched {
     state: SessionState,
     password: Option<String>,
     over_quota: OverQuota,
+    used_bytes: u64,
     refreshed: bool,
 }
 
@@ -153,10 +158,20 @@ impl Touched {
             },
             password: text(3),
             over_quota: text(4),
+            used_bytes: fields.get(6).and_then(|v| v.as_deref()).and_then(|v| v.parse().ok()).unwrap_or(0),
             refreshed,
         }
     }
 }
+
+/// `KEYS[1]` the record (its `used`); `ARGV`: the bytes, the quota. Only a
+/// sandbox that still exists (HINCRBY would recreate its record).
+const RESERVE_SCRIPT: &str = r"
+if redis.call('EXISTS', KEYS[1]) == 0 then return {0, 0} end
+local used = tonumber(redis.call('HGET', KEYS[1], 'used') or '0')
+if used + tonumber(ARGV[1]) > tonumber(ARGV[2]) then return {0, used} end
+return {1, redis.call('HINCRBY', KEYS[1], 'used', ARGV[1])}
+";
 
 /// How often one process refreshes a sandbox's last-seen time, at most.
 const REFRESH_EVERY: Duration = Duration::from_secs(10);
@@ -267,6 +282,7 @@ impl SandboxStore {
             set_secret: touched.refreshed.then(|| secret.to_string()),
             password: touched.password,
             over_quota: touched.over_quota,
+            used_bytes: touched.used_bytes,
         }))
     }
 
@@ -282,6 +298,7 @@ impl SandboxStore {
             set_secret: None,
             password: touched.password,
             over_quota: touched.over_quota,
+            used_bytes: touched.used_bytes,
         }))
     }
 
@@ -340,6 +357,7 @@ impl SandboxStore {
             set_secret: Some(secret),
             password,
             over_quota: None,
+            used_bytes: 0,
         })
     }
 
@@ -527,7 +545,7 @@ impl SandboxStore {
     async fn read(&self, id: &SandboxId) -> Result<Option<Touched>, AppError> {
         let refresh = self.needs_refresh(id);
         let mut pipe = redis::pipe();
-        pipe.cmd("HMGET").arg(id.key()).arg(&["db", "tx", "txerr", "pass", "quota", "created"]);
+        pipe.cmd("HMGET").arg(id.key()).arg(&["db", "tx", "txerr", "pass", "quota", "created", "used"]);
         if refresh {
             let now = now_ms();
             pipe.cmd("HSET").arg(id.key()).arg("seen").arg(now).ignore();
@@ -578,6 +596,27 @@ impl SandboxStore {
         if let Some(mints) = &self.mints {
             mints.retain_recent();
         }
+    }
+
+    /// Reserves `bytes` a write is about to add to the sandbox, if its
+    /// count stays within `quota` (until the next housekeeping round measures
+    /// it again): `Ok(used)` the count now, or `Err(used)` the count that
+    /// left no room. One script, so concurrent writes (a gateway pipeline,
+    /// several processes) cannot all take the same room.
+    pub async fn reserve(
+        &self,
+        id: &SandboxId,
+        bytes: u64,
+        quota: u64,
+    ) -> Result<Result<u64, u64>, AppError> {
+        let mut conn = self.system.clone();
+        let (granted, used): (i64, u64) = redis::Script::new(RESERVE_SCRIPT)
+            .key(id.key())
+            .arg(bytes)
+            .arg(quota)
+            .invoke_async(&mut conn)
+            .await?;
+        Ok(if granted == 1 { Ok(used) } else { Err(used) })
     }
 }
 

@@ -65,6 +65,7 @@ impl SandboxStore {
             set_secret: Some(secret),
             password: touched.password,
             over_quota: touched.over_quota,
+            used_bytes: touched.used_bytes,
         }))
     }
 

@@ -1,0 +1,597 @@
+//! What a command will cost, known before it runs: one cost rule per
+//! command family, in one table ([`RULES`]).
+//!
+//! # Why
+//! On a shared server one student's command can keep Redis busy for
+//! seconds (`LCS` of two long strings, `SUNIONSTORE` of huge sets), make it
+//! write gigabytes (`BITOP` over a long string) or make Bolide hold a reply
+//! many times a value's size (`GET` of a 64 MiB string). So every command
+//! whose cost depends on its arguments or on the size of its keys has a
+//! rule here, and the relay asks the rule before forwarding — for the
+//! console and the gateway alike, as both run through
+//! [`super::relay::Relay`].
+//!
+//! # How
+//! A rule first says what it must know ([`needs`]): a string's length
+//! (`STRLEN`), a collection's cardinality (`SCARD`/`ZCARD`/`LLEN`/`HLEN`/
+//! `XLEN`: the one of the key's type answers, the others fail with
+//! `WRONGTYPE`), an estimate of its memory (`MEMORY USAGE … SAMPLES 5`). All
+//! of these are O(1) and are sent in one pipeline. Then the rule turns the
+//! sizes into a [`Cost`] ([`plan`]) — pairs of characters compared, input
+//! elements, bytes scanned, reply bytes and elements — and the cost is
+//! checked against the [`Limits`]. Inside `MULTI` the costs of the queued
+//! commands are summed over the transaction and checked at `EXEC`.
+//!
+//! A console reply longer than the console shows is not read whole: `GET`
+//! of a long string becomes `GETRANGE` up to the byte limit, `LRANGE` and
+//! index `ZRANGE` up to the element limit, and the console says how much
+//! was left out ([`Cut`]). The gateway hands replies to programs, which must
+//! not get a silently cut value, so there the same replies are refused with
+//! an error naming the limit (read it in parts: `GETRANGE`, `SCAN`, ranges).
+//!
+//! Writes that can grow a string far beyond their own arguments
+//! (`SETRANGE`, `SETBIT`, `BITFIELD`, `APPEND`, `BITOP`) are costed in bytes
+//! added and checked against the sandbox's remaining quota (its quota minus
+//! [`crate::sandbox::store::Session::used_bytes`]); what is let through is
+//! added to that count at once, so a series of them stops at the quota.
+//!
+//! Rules that need no sizes (patterns, `COUNT`s) are checked by
+//! [`check_static`], on every path, the emulated `KEYS`/`SCAN` included.
+//!
+//! Sizes are measured just before the command runs; inside `MULTI`, a key
+//! an earlier queued command writes may have grown by then. A write adds at
+//! most its arguments, except for the commands that copy or grow by an
+//! offset ([`GROWS_UNBOUNDED`]): a costed read of a key one of those writes
+//! earlier in the same transaction is refused.
+
+mod probe;
+mod table;
+
+use bolide_shared::commands::CommandSpec;
+
+pub use probe::{probe_pipeline, read_sizes, Probe, Sizes};
+pub use table::{family, Combined, Family, Growth, GROWS_UNBOUNDED, RULES};
+
+use super::Limits;
+
+/// What a command costs, in the units the limits bound.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Cost {
+    /// Pairs of characters `LCS` compares.
+    pub lcs_cells: u64,
+    /// Elements of the inputs of set algebra and `SORT`.
+    pub input_elements: u64,
+    /// Bytes of strings scanned (`BITCOUNT`, `BITPOS`, `BITOP`).
+    pub scan_bytes: u64,
+    /// Estimated bytes of the reply.
+    pub reply_bytes: u64,
+    /// Elements of the reply.
+    pub reply_elements: u64,
+    /// Bytes a write may add to the sandbox (`SETRANGE`, `SETBIT`,
+    /// `BITFIELD`, `APPEND`, `BITOP`'s destination).
+    pub grow_bytes: u64,
+}
+
+impl Cost {
+    pub fn plus(self, other: Cost) -> Cost {
+        Cost {
+            lcs_cells: self.lcs_cells.saturating_add(other.lcs_cells),
+            input_elements: self.input_elements.saturating_add(other.input_elements),
+            scan_bytes: self.scan_bytes.saturating_add(other.scan_bytes),
+            reply_bytes: self.reply_bytes.saturating_add(other.reply_bytes),
+            reply_elements: self.reply_elements.saturating_add(other.reply_elements),
+            grow_bytes: self.grow_bytes.saturating_add(other.grow_bytes),
+        }
+    }
+
+    /// Why a command (`what`: its name, or "this transaction") costing
+    /// this much is refused for a sandbox holding `used` bytes, naming the
+    /// bound it passes.
+    pub fn refusal(&self, limits: &Limits, what: &str, used: u64) -> Option<String> {
+        let over = |value: u64, max: u64| max > 0 && value > max;
+        let per = if what == TRANSACTION { "in one transaction" } else { "per command" };
+        let quota = limits.max_session_bytes;
+        if quota > 0 && self.grow_bytes > quota.saturating_sub(used) {
+            return Some(quota_refusal(what, self.grow_bytes, quota, used));
+        }
+        if over(self.lcs_cells, limits.max_lcs_cells) {
+            return Some(format!(
+                "ERR {what} is refused: LCS would compare {} pairs of characters; Bolide allows at most {} {per}",
+                self.lcs_cells, limits.max_lcs_cells
+            ));
+        }
+        if over(self.input_elements, limits.max_input_elements) {
+            return Some(format!(
+                "ERR {what} is refused: its inputs hold {} elements; Bolide allows at most {} {per}",
+                self.input_elements, limits.max_input_elements
+            ));
+        }
+        if over(self.scan_bytes, limits.max_scan_bytes) {
+            return Some(format!(
+                "ERR {what} is refused: it would scan {} bytes of strings; Bolide allows at most {} {per}",
+                self.scan_bytes, limits.max_scan_bytes
+            ));
+        }
+        if over(self.reply_bytes, limits.max_reply_bytes) {
+            return Some(format!(
+                "ERR reply too large: {what} would return about {} bytes; Bolide returns at most {} bytes in \
+                 one reply; read it in parts (GETRANGE, SCAN, HSCAN, SSCAN, a smaller range)",
+                self.reply_bytes, limits.max_reply_bytes
+            ));
+        }
+        let max_elements = u64::try_from(limits.max_reply_elements).unwrap_or(u64::MAX);
+        if !limits.truncate_replies && self.reply_elements > max_elements {
+            return Some(format!(
+                "ERR reply too long: {what} would return {} elements; Bolide returns at most {} elements in one \
+                 array; ask for less (SCAN, HSCAN, LRANGE with a range)",
+                self.reply_elements, max_elements
+            ));
+        }
+        None
+    }
+}
+
+/// Why a write adding `bytes` to a sandbox holding `used` of its `quota`
+/// is refused.
+pub fn quota_refusal(what: &str, bytes: u64, quota: u64, used: u64) -> String {
+    format!(
+        "ERR {what} is refused: it would add up to {bytes} bytes, and this sandbox has about {} bytes left of its \
+         {quota}-byte quota; delete keys (DEL, FLUSHDB) to make room (they count at the next measurement, \
+         within a minute)",
+        quota.saturating_sub(used)
+    )
+}
+
+/// What [`Cost::refusal`] calls a whole transaction.
+pub const TRANSACTION: &str = "this transaction";
+
+/// What part of a reply the console leaves out.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Cut {
+    #[default]
+    None,
+    /// Bytes of a string not read.
+    Bytes(u64),
+    /// Elements of an array not read.
+    Elements(u64),
+}
+
+/// What the relay does with a command: what it costs, the arguments to
+/// send instead (a prefix of a long reply), and what that leaves out.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Plan {
+    pub cost: Cost,
+    pub args: Option<Vec<Vec<u8>>>,
+    pub cut: Cut,
+}
+
+fn int(arg: Option<&Vec<u8>>) -> Option<i64> {
+    std::str::from_utf8(arg?).ok()?.parse().ok()
+}
+
+fn position(args: &[Vec<u8>], word: &[u8]) -> Option<usize> {
+    args.iter().skip(1).position(|a| a.eq_ignore_ascii_case(word)).map(|i| i + 1)
+}
+
+fn has(args: &[Vec<u8>], word: &[u8]) -> bool {
+    position(args, word).is_some()
+}
+
+/// Checks that need no sizes: pattern lengths, `COUNT`s, random counts.
+pub fn check_static(limits: &Limits, spec: &CommandSpec, args: &[Vec<u8>]) -> Option<String> {
+    let too_many = |what: &str, n: i64, max: u64| {
+        (max > 0 && n.unsigned_abs() > max)
+            .then(|| format!("ERR {what} too large ({n}): Bolide allows at most {max}"))
+    };
+    let random = u64::try_from(limits.max_random_count).unwrap_or(0);
+    match family(spec)? {
+        Family::Keys => check_pattern(limits, args.get(1)),
+        Family::Scan => {
+            let pattern = position(args, b"MATCH").and_then(|i| args.get(i + 1));
+            check_pattern(limits, pattern).or_else(|| {
+                let count = position(args, b"COUNT").and_then(|i| int(args.get(i + 1)))?;
+                too_many("COUNT", count, limits.max_scan_count)
+            })
+        }
+        Family::Count(at) => {
+            let count = int(args.get(at))?;
+            too_many("count", count, random)
+        }
+        Family::CountOption => {
+            let count = position(args, b"COUNT").and_then(|i| int(args.get(i + 1)))?;
+            too_many("COUNT", count, random)
+        }
+        Family::MemorySamples => {
+            let samples = position(args, b"SAMPLES").and_then(|i| int(args.get(i + 1)))?;
+            let max = limits.max_memory_samples;
+            (max > 0 && (samples == 0 || samples.unsigned_abs() > max)).then(|| {
+                format!("ERR SAMPLES {samples} is refused: Bolide allows 1 to {max} samples (0 reads the whole value)")
+            })
+        }
+        _ => None,
+    }
+}
+
+fn check_pattern(limits: &Limits, pattern: Option<&Vec<u8>>) -> Option<String> {
+    let len = pattern.map_or(0, Vec::len);
+    (len > limits.max_pattern_bytes).then(|| {
+        format!(
+            "ERR pattern too long ({len} bytes): the console accepts at most {}",
+            limits.max_pattern_bytes
+        )
+    })
+}
+
+/// Whether any size-based bound is set (local mode sets none but the
+/// reply's bytes).
+fn bounded(limits: &Limits) -> bool {
+    limits.max_lcs_cells > 0
+        || limits.max_input_elements > 0
+        || limits.max_scan_bytes > 0
+        || limits.max_reply_bytes > 0
+        || limits.max_session_bytes > 0
+}
+
+/// The sizes a command's rule needs, for `args` as they go to Redis (keys
+/// already in the namespace).
+pub fn needs(limits: &Limits, spec: &CommandSpec, args: &[Vec<u8>]) -> Vec<(Vec<u8>, Probe)> {
+    let Some(family) = family(spec).filter(|_| bounded(limits)) else { return Vec::new() };
+    let key = |i: usize, probe| args.get(i).map(|k| (k.clone(), probe));
+    match family {
+        Family::Lcs => [key(1, Probe::Length), key(2, Probe::Length)].into_iter().flatten().collect(),
+        Family::Combine(_) => spec
+            .key_positions(args)
+            .unwrap_or_default()
+            .into_iter()
+            .flat_map(|i| [key(i, Probe::Cardinality), key(i, Probe::Memory)])
+            .flatten()
+            .collect(),
+        Family::Whole { .. } | Family::Range { .. } => {
+            [key(1, Probe::Cardinality), key(1, Probe::Memory)].into_iter().flatten().collect()
+        }
+        Family::StringRead { .. } | Family::BitScan { .. } => key(1, Probe::Length).into_iter().collect(),
+        Family::SetGet if has(args, b"GET") => key(1, Probe::Length).into_iter().collect(),
+        Family::Mget => (1..args.len()).filter_map(|i| key(i, Probe::Length)).collect(),
+        Family::Bitop => (3..args.len()).filter_map(|i| key(i, Probe::Length)).collect(),
+        Family::Grow(Growth::Append) => Vec::new(),
+        Family::Grow(_) => key(1, Probe::Length).into_iter().collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Resolves Redis's `start`/`end` (negative: from the end) over `len`;
+/// `(first, count)`.
+fn resolve_range(start: i64, end: i64, len: u64) -> (u64, u64) {
+    let len = i64::try_from(len).unwrap_or(i64::MAX);
+    let start = if start < 0 { (len + start).max(0) } else { start };
+    let end = if end < 0 { len + end } else { end.min(len - 1) };
+    if start > end || start >= len {
+        return (0, 0);
+    }
+    (start.unsigned_abs(), (end - start + 1).unsigned_abs())
+}
+
+/// The cost of a command from the sizes measured, and what to send instead
+/// when the console reads a prefix of a long reply (`cut`: the console
+/// shows replies cut, outside `MULTI`).
+pub fn plan(limits: &Limits, spec: &CommandSpec, args: &[Vec<u8>], sizes: &Sizes, cut: bool) -> Plan {
+    let Some(family) = family(spec).filter(|_| bounded(limits)) else { return Plan::default() };
+    let size =
+        |i: usize, probe| args.get(i).and_then(|k| sizes.get(&(k.clone(), probe))).copied().unwrap_or(0);
+    let max_bytes = limits.max_reply_bytes;
+    let max_elements = u64::try_from(limits.max_reply_elements).unwrap_or(u64::MAX);
+    let mut plan = Plan::default();
+    match family {
+        Family::Lcs => {
+            let (a, b) = (size(1, Probe::Length), size(2, Probe::Length));
+            plan.cost.lcs_cells = a.saturating_mul(b);
+            if !has(args, b"LEN") {
+                plan.cost.reply_bytes = a.min(b);
+            }
+        }
+        Family::Combine(shape) => {
+            let keys = spec.key_positions(args).unwrap_or_default();
+            let cards: Vec<u64> = keys.iter().map(|&i| size(i, Probe::Cardinality)).collect();
+            let memory: Vec<u64> = keys.iter().map(|&i| size(i, Probe::Memory)).collect();
+            plan.cost.input_elements = cards.iter().fold(0, |a, b| a.saturating_add(*b));
+            let stored = matches!(spec.name, "SORT" | "SORT_RO") && has(args, b"STORE");
+            let sum = |v: &[u64]| v.iter().fold(0u64, |a, b| a.saturating_add(*b));
+            let (elements, bytes) = match shape {
+                _ if stored => (0, 0),
+                Combined::Union => (sum(&cards), sum(&memory)),
+                Combined::Inter => {
+                    (cards.iter().copied().min().unwrap_or(0), memory.iter().copied().min().unwrap_or(0))
+                }
+                Combined::Diff => (cards.first().copied().unwrap_or(0), memory.first().copied().unwrap_or(0)),
+                Combined::Stored => (0, 0),
+            };
+            plan.cost.reply_elements = elements;
+            plan.cost.reply_bytes = bytes;
+        }
+        Family::Whole { per_element } => {
+            plan.cost.reply_elements = size(1, Probe::Cardinality).saturating_mul(per_element);
+            plan.cost.reply_bytes = size(1, Probe::Memory);
+        }
+        Family::Range { by_index, store } => {
+            let card = size(1, Probe::Cardinality);
+            let each = size(1, Probe::Memory).checked_div(card).unwrap_or(0);
+            let per = if has(args, b"WITHSCORES") { 2 } else { 1 };
+            let by_index = by_index && !has(args, b"BYSCORE") && !has(args, b"BYLEX");
+            // ZRANGESTORE dst src start stop: the source is the second key.
+            let (at, card, each) = if spec.name == "ZRANGESTORE" {
+                let card = size(2, Probe::Cardinality);
+                (3, card, size(2, Probe::Memory).checked_div(card).unwrap_or(0))
+            } else {
+                (2, card, each)
+            };
+            let (first, mut count) = match (by_index, int(args.get(at)), int(args.get(at + 1))) {
+                (true, Some(start), Some(end)) => resolve_range(start, end, card),
+                _ => (0, card),
+            };
+            if !by_index {
+                let limit = position(args, b"LIMIT")
+                    .and_then(|i| int(args.get(i + 2)))
+                    .or_else(|| position(args, b"COUNT").and_then(|i| int(args.get(i + 1))));
+                if let Some(n) = limit.filter(|n| *n >= 0) {
+                    count = count.min(n.unsigned_abs());
+                }
+            }
+            if store {
+                plan.cost.input_elements = count;
+            } else {
+                let keep = (max_elements / per).max(1);
+                if cut && by_index && count > keep {
+                    let mut rewritten = args.to_vec();
+                    let start = i64::try_from(first).unwrap_or(i64::MAX);
+                    let stop = i64::try_from(first + keep - 1).unwrap_or(i64::MAX);
+                    rewritten[at] = start.to_string().into_bytes();
+                    rewritten[at + 1] = stop.to_string().into_bytes();
+                    plan.args = Some(rewritten);
+                    plan.cut = Cut::Elements((count - keep) * per);
+                    count = keep;
+                }
+                plan.cost.reply_elements = count.saturating_mul(per);
+                plan.cost.reply_bytes = count.saturating_mul(each);
+            }
+        }
+        Family::StringRead { cut: may_cut, ranged } => {
+            let len = size(1, Probe::Length);
+            let (first, count) = match (ranged, int(args.get(2)), int(args.get(3))) {
+                (true, Some(start), Some(end)) => resolve_range(start, end, len),
+                _ => (0, len),
+            };
+            if cut && may_cut && max_bytes > 0 && count > max_bytes {
+                let start = i64::try_from(first).unwrap_or(i64::MAX);
+                let stop = i64::try_from(first + max_bytes - 1).unwrap_or(i64::MAX);
+                plan.args = Some(vec![
+                    b"GETRANGE".to_vec(),
+                    args[1].clone(),
+                    start.to_string().into_bytes(),
+                    stop.to_string().into_bytes(),
+                ]);
+                plan.cut = Cut::Bytes(count - max_bytes);
+                plan.cost.reply_bytes = max_bytes;
+            } else {
+                plan.cost.reply_bytes = count;
+            }
+        }
+        Family::SetGet => plan.cost.reply_bytes = size(1, Probe::Length),
+        Family::Mget => {
+            plan.cost.reply_bytes =
+                (1..args.len()).fold(0u64, |a, i| a.saturating_add(size(i, Probe::Length)));
+        }
+        Family::BitScan { range_at } => {
+            let len = size(1, Probe::Length);
+            let bits = args.get(range_at + 2).is_some_and(|u| u.eq_ignore_ascii_case(b"BIT"));
+            let (start, end) = (int(args.get(range_at)), int(args.get(range_at + 1)));
+            plan.cost.scan_bytes = match (start, end) {
+                (Some(start), end) if bits => {
+                    let (_, count) = resolve_range(start, end.unwrap_or(-1), len.saturating_mul(8));
+                    count.div_ceil(8)
+                }
+                (Some(start), end) => resolve_range(start, end.unwrap_or(-1), len).1,
+                (None, _) => len,
+            };
+        }
+        Family::Bitop => {
+            plan.cost.scan_bytes =
+                (3..args.len()).fold(0u64, |a, i| a.saturating_add(size(i, Probe::Length)));
+            plan.cost.grow_bytes = (3..args.len()).map(|i| size(i, Probe::Length)).max().unwrap_or(0);
+        }
+        Family::Grow(growth) => {
+            let len = size(1, Probe::Length);
+            let end = match growth {
+                Growth::Append => len.saturating_add(args.get(2).map_or(0, |v| v.len() as u64)),
+                Growth::SetRange => match (int(args.get(2)), args.get(3)) {
+                    (Some(offset), Some(value)) if offset >= 0 && !value.is_empty() => {
+                        offset.unsigned_abs().saturating_add(value.len() as u64)
+                    }
+                    _ => 0,
+                },
+                Growth::SetBit => {
+                    int(args.get(2)).filter(|o| *o >= 0).map_or(0, |o| o.unsigned_abs() / 8 + 1)
+                }
+                Growth::Bitfield => bitfield_end(args),
+            };
+            plan.cost.grow_bytes = end.saturating_sub(len);
+        }
+        Family::Keys | Family::Scan | Family::Count(_) | Family::CountOption | Family::MemorySamples => {}
+    }
+    plan
+}
+
+/// What a whole transaction costs, or why it is refused: each queued command's
+/// cost from the sizes `measured` before it runs, plus what the writes
+/// queued before it can add to its keys (see the module docs), summed.
+pub fn transaction_cost(
+    limits: &Limits,
+    commands: &[(&'static CommandSpec, Vec<Vec<u8>>)],
+    measured: &Sizes,
+    used: u64,
+) -> Result<Cost, String> {
+    let mut grown = Sizes::new();
+    let mut unbounded: std::collections::HashSet<Vec<u8>> = Default::default();
+    let mut total = Cost::default();
+    for (spec, args) in commands {
+        let needs = needs(limits, spec, args);
+        if let Some((key, _)) = needs.iter().find(|(key, _)| unbounded.contains(key)) {
+            let key = String::from_utf8_lossy(key);
+            let key = key.split_once("}:").map_or(&*key, |(_, k)| k);
+            return Err(format!(
+                    "ERR {} of {key} is refused inside this MULTI: an earlier command of the transaction can grow \
+                     it without bound, and Bolide bounds {} by its size before the transaction runs",
+                    spec.name, spec.name
+                ));
+        }
+        if family(spec).is_some() {
+            // Only this command's sizes: a transaction may hold 50,000 writes.
+            let sizes: Sizes = needs
+                .iter()
+                .map(|slot| {
+                    let size = measured.get(slot).copied().unwrap_or(0);
+                    (slot.clone(), size.saturating_add(grown.get(slot).copied().unwrap_or(0)))
+                })
+                .collect();
+            total = total.plus(plan(limits, spec, args, &sizes, false).cost);
+        }
+        if spec.has_flag("write") {
+            let keys = spec.key_positions(args).unwrap_or_default();
+            let bytes = args.iter().map(|a| a.len() as u64).sum::<u64>();
+            for key in keys.iter().filter_map(|&i| args.get(i)) {
+                if GROWS_UNBOUNDED.contains(&spec.name) {
+                    unbounded.insert(key.clone());
+                }
+                *grown.entry((key.clone(), Probe::Length)).or_insert(0) += bytes;
+                *grown.entry((key.clone(), Probe::Memory)).or_insert(0) += bytes;
+                *grown.entry((key.clone(), Probe::Cardinality)).or_insert(0) += args.len() as u64;
+            }
+        }
+    }
+    match total.refusal(limits, TRANSACTION, used) {
+        Some(refusal) => Err(refusal),
+        None => Ok(total),
+    }
+}
+
+/// The bytes a `BITFIELD`'s `SET`s and `INCRBY`s reach (`GET` past the
+/// end reads zeros and writes nothing).
+fn bitfield_end(args: &[Vec<u8>]) -> u64 {
+    let mut end = 0u64;
+    let mut i = 2;
+    while i < args.len() {
+        let word = args[i].to_ascii_uppercase();
+        match word.as_slice() {
+            b"SET" | b"INCRBY" => {
+                let width = args
+                    .get(i + 1)
+                    .and_then(|t| std::str::from_utf8(t.get(1..)?).ok()?.parse::<u64>().ok())
+                    .unwrap_or(64);
+                let offset = args.get(i + 2).and_then(|o| {
+                    let text = std::str::from_utf8(o).ok()?;
+                    match text.strip_prefix('#') {
+                        Some(n) => n.parse::<u64>().ok()?.checked_mul(width),
+                        None => text.parse::<u64>().ok(),
+                    }
+                });
+                let bits = offset.map_or(u64::MAX, |o| o.saturating_add(width));
+                end = end.max(bits.div_ceil(8));
+                i += 4;
+            }
+            b"GET" => i += 3,
+            b"OVERFLOW" => i += 2,
+            _ => i += 1,
+        }
+    }
+    end
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bolide_shared::commands::lookup;
+
+    fn args(words: &[&str]) -> Vec<Vec<u8>> {
+        words.iter().map(|w| w.as_bytes().to_vec()).collect()
+    }
+
+    #[test]
+    fn the_table_is_sorted_and_names_known_commands() {
+        assert!(RULES.windows(2).all(|w| w[0].0 < w[1].0), "RULES must be sorted");
+        for (name, _) in RULES {
+            let spec = match name.split_once(' ') {
+                Some((c, s)) => bolide_shared::commands::lookup_sub(c, s),
+                None => lookup(name),
+            };
+            assert!(spec.is_some_and(|s| s.name == *name), "{name} is not in the command table");
+        }
+    }
+
+    #[test]
+    fn static_bounds() {
+        let limits = Limits::SHARED;
+        let scan = lookup("SCAN").expect("known");
+        assert!(check_static(&limits, scan, &args(&["SCAN", "0", "COUNT", "100000000"])).is_some());
+        assert!(check_static(&limits, scan, &args(&["SCAN", "0", "COUNT", "10"])).is_none());
+        let keys = lookup("KEYS").expect("known");
+        assert!(check_static(&limits, keys, &args(&["KEYS", &"*a".repeat(200)])).is_some());
+        let srand = lookup("SRANDMEMBER").expect("known");
+        assert!(check_static(&limits, srand, &args(&["SRANDMEMBER", "s", "-9223372036854775808"])).is_some());
+        assert!(check_static(&limits, srand, &args(&["SRANDMEMBER", "s", "5"])).is_none());
+    }
+
+    #[test]
+    fn lcs_is_bounded_by_the_product_and_get_is_cut() {
+        let limits = Limits::SHARED;
+        let lcs = lookup("LCS").expect("known");
+        let a = args(&["LCS", "a", "b", "LEN"]);
+        let mut sizes = Sizes::new();
+        sizes.insert((b"a".to_vec(), Probe::Length), 11_000);
+        sizes.insert((b"b".to_vec(), Probe::Length), 11_000);
+        let plan = plan(&limits, lcs, &a, &sizes, true);
+        assert_eq!(plan.cost.lcs_cells, 121_000_000);
+        assert!(plan
+            .cost
+            .refusal(&limits, "LCS", 0)
+            .is_some_and(|m| m.contains(&limits.max_lcs_cells.to_string())));
+
+        let get = lookup("GET").expect("known");
+        let mut sizes = Sizes::new();
+        sizes.insert((b"big".to_vec(), Probe::Length), 64 << 20);
+        let cut = super::plan(&limits, get, &args(&["GET", "big"]), &sizes, true);
+        assert_eq!(
+            cut.args,
+            Some(args(&["GETRANGE", "big", "0", &(limits.max_reply_bytes - 1).to_string()]))
+        );
+        assert_eq!(cut.cut, Cut::Bytes((64 << 20) - limits.max_reply_bytes));
+        let whole = super::plan(&limits, get, &args(&["GET", "big"]), &sizes, false);
+        assert!(whole.cost.refusal(&limits, "GET", 0).is_some());
+    }
+
+    #[test]
+    fn growth_is_checked_against_the_quota_left() {
+        let limits = Limits::SHARED;
+        let cost = |words: &[&str]| {
+            let spec = lookup(words[0]).expect("known");
+            super::plan(&limits, spec, &args(words), &Sizes::new(), true).cost
+        };
+        assert_eq!(cost(&["SETRANGE", "k", "536870000", "x"]).grow_bytes, 536_870_001);
+        assert_eq!(cost(&["SETBIT", "k", "4294967295", "1"]).grow_bytes, 536_870_912);
+        assert_eq!(cost(&["BITFIELD", "k", "SET", "u8", "#1000", "1"]).grow_bytes, 1001);
+        assert_eq!(cost(&["BITFIELD", "k", "GET", "u8", "#100000000"]).grow_bytes, 0);
+        assert_eq!(cost(&["APPEND", "k", "abc"]).grow_bytes, 3);
+        let big = cost(&["SETRANGE", "k", "536870000", "x"]);
+        assert!(big.refusal(&limits, "SETRANGE", 0).is_some_and(|m| m.contains("67108864-byte quota")));
+        let small = cost(&["SETRANGE", "k", "1000", "x"]);
+        assert!(small.refusal(&limits, "SETRANGE", 0).is_none());
+        assert!(small.refusal(&limits, "SETRANGE", limits.max_session_bytes).is_some(), "no room left");
+    }
+
+    #[test]
+    fn ranges_resolve_like_redis() {
+        assert_eq!(resolve_range(0, -1, 10), (0, 10));
+        assert_eq!(resolve_range(-3, -1, 10), (7, 3));
+        assert_eq!(resolve_range(5, 2, 10), (0, 0));
+        assert_eq!(resolve_range(0, 100, 10), (0, 10));
+        assert_eq!(resolve_range(0, -1, 0), (0, 0));
+    }
+}

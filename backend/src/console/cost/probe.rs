@@ -1,0 +1,63 @@
+//! Measuring the sizes a cost rule needs: O(1) commands in one pipeline,
+//! sent as the sandbox's own user (so only its keys can be measured).
+
+use std::collections::HashMap;
+
+/// A size Bolide measures before a command runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Probe {
+    /// `STRLEN`.
+    Length,
+    /// The cardinality, whatever the type.
+    Cardinality,
+    /// `MEMORY USAGE … SAMPLES 5`.
+    Memory,
+}
+
+/// The sizes measured, by key and probe.
+pub type Sizes = HashMap<(Vec<u8>, Probe), u64>;
+
+/// The pipeline that measures `needs` (one or more commands per probe, in
+/// order); read it back with [`read_sizes`].
+pub fn probe_pipeline(needs: &[(Vec<u8>, Probe)]) -> redis::Pipeline {
+    let mut pipe = redis::pipe();
+    pipe.ignore_errors();
+    for (key, probe) in needs {
+        match probe {
+            Probe::Length => {
+                pipe.cmd("STRLEN").arg(key.as_slice());
+            }
+            Probe::Cardinality => {
+                for command in CARDINALITY {
+                    pipe.cmd(command).arg(key.as_slice());
+                }
+            }
+            Probe::Memory => {
+                pipe.cmd("MEMORY").arg("USAGE").arg(key.as_slice()).arg("SAMPLES").arg(5);
+            }
+        }
+    }
+    pipe
+}
+
+/// One of these answers for a key of each collection type; the others
+/// fail with `WRONGTYPE` (and all answer 0 for a missing key).
+const CARDINALITY: [&str; 5] = ["SCARD", "ZCARD", "LLEN", "HLEN", "XLEN"];
+
+/// The sizes from [`probe_pipeline`]'s replies.
+pub fn read_sizes(needs: &[(Vec<u8>, Probe)], replies: &[redis::Value]) -> Sizes {
+    let mut sizes = Sizes::new();
+    let mut at = 0;
+    let number = |v: Option<&redis::Value>| match v {
+        Some(redis::Value::Int(n)) => n.unsigned_abs(),
+        _ => 0,
+    };
+    for (key, probe) in needs {
+        let width = if *probe == Probe::Cardinality { CARDINALITY.len() } else { 1 };
+        let value = (at..at + width).map(|i| number(replies.get(i))).max().unwrap_or(0);
+        at += width;
+        let slot = sizes.entry((key.clone(), *probe)).or_insert(0);
+        *slot = (*slot).max(value);
+    }
+    sizes
+}
