@@ -265,6 +265,7 @@ pub fn api_router(state: AppState) -> Router {
         .merge(crate::console::router())
         .merge(crate::data::api::router())
         .merge(crate::jobs::router())
+        .merge(crate::keys::router())
         .merge(crate::guides::router())
         .merge(crate::sandbox::api::router())
         .merge(crate::gateway::api::router())
