@@ -33,7 +33,7 @@ use crate::error::AppError;
 /// Most slots one page makes Redis visit (its `COUNT`s summed).
 pub const MAX_VISITS: u64 = 200_000;
 /// Default and largest `count` (keys at this level per page).
-pub const DEFAULT_COUNT: usize = 200;
+pub const DEFAULT_COUNT: usize = 100;
 pub const MAX_COUNT: usize = 1000;
 /// Longest delimiter.
 pub const MAX_DELIMITER_BYTES: usize = 16;

@@ -103,7 +103,7 @@ async fn main() {
     let large = measure(&router, &mut conn, &args).await;
 
     println!(
-        "keys bench: GET /api/keys (first page, count 200), {} samples each; {landings} meteorite:* landings",
+        "keys bench: GET /api/keys (first page, default count 100), {} samples each; {landings} meteorite:* landings",
         args.samples
     );
     println!(
