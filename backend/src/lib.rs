@@ -18,6 +18,7 @@
 //! - [`data`]: NASA's Meteorite Landings: parsing, generating, storing, `/api/data`;
 //! - [`guides`]: the guided walkthroughs: lessons whose steps check the student's Redis, `/api/guides`;
 //! - [`jobs`]: analysis jobs: the queue in Redis, the worker, `/api/jobs`;
+//! - [`keys`]: the keys browser: a tree of the student's keys, a value per type, edits, `/api/keys`;
 //! - [`assets`]: serving `dist/` with cache headers and compression;
 //! - [`gateway`]: the class gateway, a Redis-protocol endpoint in front of the console's relay;
 //! - [`error`]: the one error type every endpoint answers with.
@@ -32,6 +33,7 @@ pub mod gateway;
 pub mod guides;
 pub mod health;
 pub mod jobs;
+pub mod keys;
 pub mod lease;
 pub mod precompressed;
 pub mod redis_conn;

@@ -274,6 +274,7 @@ pub fn api_router(state: AppState) -> Router {
         .merge(crate::console::router())
         .merge(crate::data::api::router())
         .merge(crate::jobs::router())
+        .merge(crate::keys::router())
         .merge(crate::guides::router())
         .route_layer(axum::middleware::from_fn_with_state(
             state.sandboxes().clone(),

@@ -448,6 +448,77 @@ async fn post_json<B: serde::Serialize, T: serde::de::DeserializeOwned>(
     decode(response).await
 }
 
+// ---- Keys (`/api/keys`) -------------------------------------------------
+
+pub use bolide_shared::keys::{Blob, EditResult, KeyEdit, KeyPage, KeyValue, RanCommand};
+
+/// `name=` for a UTF-8 name, `name_base64=` for any other (a query value
+/// must be UTF-8 once decoded).
+fn blob_param(name: &str, blob: &Blob) -> (String, String) {
+    match blob {
+        Blob::Text(text) => (name.to_owned(), text.clone()),
+        Blob::Binary { base64 } => (format!("{name}_base64"), base64.clone()),
+    }
+}
+
+/// What one page of the keys tree asks for.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TreeQuery {
+    /// The folder's prefix (empty: the root).
+    pub prefix: Option<Blob>,
+    /// `:` when empty.
+    pub delimiter: String,
+    /// A glob on the whole key name (`meteorite:1*`); empty: none.
+    pub pattern: String,
+    /// `string`, `hash`, …; empty: every type.
+    pub kind: String,
+}
+
+/// `GET /api/keys?prefix=&delimiter=&cursor=&type=&pattern=`: one page of
+/// the tree under the prefix — the folders one level down with how many of
+/// their keys the page saw, this level's keys with type and TTL, the
+/// cursor of the next page (`"0"`: the last), and the `SCAN` commands that
+/// made it. A bad parameter is a `400` naming it.
+pub async fn keys_page(query: &TreeQuery, cursor: &str) -> Result<KeyPage, ApiError> {
+    let mut params: Vec<(String, String)> = vec![("cursor".into(), cursor.to_owned())];
+    if let Some(prefix) = &query.prefix {
+        params.push(blob_param("prefix", prefix));
+    }
+    for (name, value) in [("delimiter", &query.delimiter), ("pattern", &query.pattern), ("type", &query.kind)]
+    {
+        if !value.is_empty() {
+            params.push((name.into(), value.clone()));
+        }
+    }
+    let request = Request::get("/api/keys").query(params.iter().map(|(n, v)| (n.as_str(), v.as_str())));
+    let response = request.send().await.map_err(|err| ApiError::Unreachable(err.to_string()))?;
+    decode(response).await
+}
+
+/// `GET /api/keys/value?key=&offset=&count=`: one key's type, encoding,
+/// TTL, `MEMORY USAGE`, length and a page of its value (from `offset`),
+/// with the commands that read it; `404` when the key is gone.
+pub async fn key_value(key: &Blob, offset: u64, count: u64) -> Result<KeyValue, ApiError> {
+    let params =
+        [blob_param("key", key), ("offset".into(), offset.to_string()), ("count".into(), count.to_string())];
+    let request = Request::get("/api/keys/value").query(params.iter().map(|(n, v)| (n.as_str(), v.as_str())));
+    let response = request.send().await.map_err(|err| ApiError::Unreachable(err.to_string()))?;
+    decode(response).await
+}
+
+/// `POST /api/keys/{op}`: one edit (`hash_set`, `expire`, `rename`, …, the
+/// route named by the edit, its fields the body), which runs one command
+/// through the console's rules; answers the command with Redis's reply.
+/// Redis's refusal is the error (`409` `WRONGTYPE`, `400` otherwise), and
+/// then nothing changed.
+pub async fn edit_key(edit: &KeyEdit) -> Result<EditResult, ApiError> {
+    let mut body = serde_json::to_value(edit).map_err(|err| ApiError::BadResponse(err.to_string()))?;
+    if let Some(fields) = body.as_object_mut() {
+        fields.remove("op");
+    }
+    post_json(&format!("/api/keys/{}", edit.op()), &body).await
+}
+
 /// `GET /api/sandbox`: this browser's sandbox in a shared Bolide (its code,
 /// for the owner's eyes only, and its idle timeout); `shared: false` in a
 /// local one. `None` when this browser has none yet (a `404`: reading never

@@ -7,7 +7,7 @@ use yew_router::prelude::*;
 use crate::health::HealthProvider;
 use crate::route::Route;
 use crate::widgets::top_nav::TopNav;
-use crate::{console, data, guides, home, jobs, not_found};
+use crate::{console, data, guides, home, jobs, keys, not_found};
 
 #[function_component(App)]
 pub fn app() -> Html {
@@ -30,6 +30,7 @@ pub fn switch(route: Route) -> Html {
         Route::Console => html! { <console::ConsolePage /> },
         Route::Data => html! { <data::DataPage /> },
         Route::Jobs => html! { <jobs::JobsPage /> },
+        Route::Keys => html! { <keys::KeysPage /> },
         Route::Guides => html! { <guides::GuidesPage /> },
         Route::Guide { id } => html! { <guides::GuidePage {id} /> },
         Route::NotFound => html! { <not_found::NotFound /> },

@@ -130,6 +130,7 @@ fn gateway_lines(props: &GatewayLinesProps) -> Html {
 fn tile_text(route: &Route) -> &'static str {
     match route {
         Route::Console => "Type SET, GET, HSET… and see what redis-cli prints.",
+        Route::Keys => "Every key you made, as a tree: type, TTL, memory, value, edits.",
         Route::Data => "Load, verify and browse 45,716 meteorite landings.",
         Route::Jobs => "Queue an analysis; a worker computes it from Redis.",
         Route::Guides => "Step-by-step lessons that check your Redis.",

@@ -3,9 +3,8 @@
 //! Layout, by feature (as in Yew's `function_router` example, pages use
 //! components and never the reverse):
 //!
-//! - one folder per feature, [`console`], [`data`], [`jobs`], [`guides`],
-//!   [`sandbox`] (the home page's "Your sandbox" panel; and `keys/` when
-//!   it lands): its page(s), its own components (one per
+//! - one folder per feature, [`console`], [`data`], [`jobs`], [`keys`],
+//!   [`guides`], [`sandbox`] (the home page's "Your sandbox" panel): its page(s), its own components (one per
 //!   file, no feature prefix in the name), its state (reducers) and its
 //!   `hooks.rs` (`use_…`: the API calls and polling; components take
 //!   props and callbacks). A feature's `mod.rs` says what it holds and
@@ -31,6 +30,7 @@ pub mod guides;
 pub mod health;
 pub mod home;
 pub mod jobs;
+pub mod keys;
 pub mod not_found;
 pub mod route;
 pub mod sandbox;

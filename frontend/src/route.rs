@@ -17,6 +17,8 @@ pub enum Route {
     Data,
     #[at("/jobs")]
     Jobs,
+    #[at("/keys")]
+    Keys,
     #[at("/guides")]
     Guides,
     /// One guide, on the step the student is at.
@@ -29,8 +31,9 @@ pub enum Route {
 
 impl Route {
     /// The sections in the top navigation, in order, with their labels.
-    pub const NAV: [(Route, &'static str); 4] = [
+    pub const NAV: [(Route, &'static str); 5] = [
         (Route::Console, "Console"),
+        (Route::Keys, "Keys"),
         (Route::Data, "Data"),
         (Route::Jobs, "Jobs"),
         (Route::Guides, "Guides"),

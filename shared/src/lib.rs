@@ -16,4 +16,5 @@ pub mod commands;
 pub mod data;
 pub mod guides;
 pub mod jobs;
+pub mod keys;
 pub mod snippets;

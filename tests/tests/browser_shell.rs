@@ -66,6 +66,7 @@ async fn shell_renders_navigates_and_shows_connection_state() {
     // Every section is one click away, and the URL follows.
     for (label, path, heading) in [
         ("Console", "/console", "Console"),
+        ("Keys", "/keys", "Keys"),
         ("Data", "/data", "Meteorite data"),
         ("Jobs", "/jobs", "Analysis jobs"),
         ("Guides", "/guides", "Guides"),
