@@ -43,7 +43,6 @@ use axum::{Json, Router};
 use bolide_shared::keys::{Blob, EditResult, KeyEdit, KeyPage, KeyValue};
 
 use crate::console::relay::Relay;
-use crate::console::ClientAddress;
 use crate::error::AppError;
 use crate::sandbox::store::Session;
 use crate::sandbox::Sandboxes;
@@ -105,10 +104,9 @@ where
     }
 }
 
-/// A runner for the caller, once the request passed the rate limits.
-fn runner_for(state: &KeysState, client: &ClientAddress, session: Session) -> Result<Runner, AppError> {
-    state.relay.rate.check_address(client.0)?;
-    state.relay.rate.check_session(session.id.as_str())?;
+/// A runner for the caller (the rates were checked before, by the sandbox
+/// layer's `rate::limit` over these routes).
+fn runner_for(state: &KeysState, session: Session) -> Result<Runner, AppError> {
     Ok(Runner::new(&state.relay, session))
 }
 
@@ -170,7 +168,6 @@ fn check_query(raw: Option<&str>) -> Result<(), AppError> {
 
 async fn list(
     State(state): State<KeysState>,
-    client: ClientAddress,
     Caller(session): Caller,
     RawQuery(raw): RawQuery,
     query: Result<Query<tree::ListQuery>, QueryRejection>,
@@ -180,13 +177,12 @@ async fn list(
         query.map_err(|r| AppError::BadRequest { code: "bad_parameter", message: r.body_text() })?;
     let params = tree::ListParams::parse(query, &state.relay.limits)?;
     let Some(session) = session else { return Ok(Json(tree::empty(&params))) };
-    let mut runner = runner_for(&state, &client, session)?;
+    let mut runner = runner_for(&state, session)?;
     Ok(Json(tree::list(&mut runner, &params).await?))
 }
 
 async fn read(
     State(state): State<KeysState>,
-    client: ClientAddress,
     Caller(session): Caller,
     RawQuery(raw): RawQuery,
     query: Result<Query<value::ValueQuery>, QueryRejection>,
@@ -196,13 +192,12 @@ async fn read(
         query.map_err(|r| AppError::BadRequest { code: "bad_parameter", message: r.body_text() })?;
     let params = value::ValueParams::parse(query, &state.relay.limits)?;
     let Some(session) = session else { return Err(value::no_such_key(&params.key)) };
-    let mut runner = runner_for(&state, &client, session)?;
+    let mut runner = runner_for(&state, session)?;
     Ok(Json(value::read(&mut runner, &params).await?))
 }
 
 async fn change(
     State(state): State<KeysState>,
-    client: ClientAddress,
     Path(op): Path<String>,
     Caller(session): Caller,
     body: Result<Json<serde_json::Value>, JsonRejection>,
@@ -229,6 +224,6 @@ async fn change(
     let Some(session) = session else {
         return Err(AppError::Internal("an edit without a sandbox".into()));
     };
-    let mut runner = runner_for(&state, &client, session)?;
+    let mut runner = runner_for(&state, session)?;
     Ok(Json(edit::apply(&mut runner, &edit).await?))
 }

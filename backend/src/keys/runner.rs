@@ -30,6 +30,7 @@ pub fn local_session() -> Session {
         set_secret: None,
         password: None,
         over_quota: None,
+        used_bytes: 0,
     }
 }
 
