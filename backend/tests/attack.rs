@@ -459,6 +459,9 @@ async fn writes_that_grow_are_checked_against_the_quota_before_they_run() {
     assert_eq!(attacker.browser.console("EXISTS m0").await, "(integer) 0");
     // BITOP writes as much as its longest source.
     attacker.refused("BITOP NOT k3 k1", "bytes left").await;
+    // Copies count too: COPY and SORT … STORE write as much as they read.
+    attacker.refused("COPY k1 k4", "bytes left").await;
+    assert_eq!(attacker.browser.console("EXISTS k4").await, "(integer) 0");
 
     // A MULTI queue is bounded before a line is stored.
     let value = "v".repeat(60_000);
