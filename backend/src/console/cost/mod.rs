@@ -310,6 +310,16 @@ pub fn plan(limits: &Limits, spec: &CommandSpec, args: &[Vec<u8>], sizes: &Sizes
                 Combined::Diff => (cards.first().copied().unwrap_or(0), memory.first().copied().unwrap_or(0)),
                 Combined::Stored => (0, 0),
             };
+            // `SORT … LIMIT offset count` replies with `count` of them.
+            let limit = matches!(spec.name, "SORT" | "SORT_RO")
+                .then(|| position(args, b"LIMIT").and_then(|i| int(args.get(i + 2))))
+                .flatten()
+                .filter(|n| *n >= 0)
+                .map(i64::unsigned_abs);
+            let (elements, bytes) = match limit {
+                Some(n) if n < elements => (n, bytes.checked_div(elements).unwrap_or(0).saturating_mul(n)),
+                _ => (elements, bytes),
+            };
             plan.cost.reply_elements = elements;
             plan.cost.reply_bytes = bytes;
             // What a store writes is at most its sources (not its destination).
@@ -601,6 +611,15 @@ mod tests {
         assert_eq!(store(&["SUNIONSTORE", "dst", "a", "b"]), 1500, "the sources, not the destination");
         assert_eq!(store(&["COPY", "a", "dst"]), 1000);
         assert_eq!(store(&["SORT", "a", "STORE", "dst"]), 1000);
+        let mut sizes = Sizes::new();
+        sizes.insert((b"l".to_vec(), Probe::Cardinality), 50_000);
+        sizes.insert((b"l".to_vec(), Probe::Memory), 5 << 20);
+        let sort = lookup("SORT").expect("known");
+        let whole = super::plan(&limits, sort, &args(&["SORT", "l"]), &sizes, true).cost;
+        assert!(whole.refusal(&limits, "SORT", 0).is_some(), "5 MiB of reply");
+        let some = super::plan(&limits, sort, &args(&["SORT", "l", "LIMIT", "0", "10"]), &sizes, true).cost;
+        assert_eq!((some.reply_elements, some.input_elements), (10, 50_000));
+        assert!(some.refusal(&limits, "SORT", 0).is_none(), "{some:?}");
         let big = cost(&["SETRANGE", "k", "536870000", "x"]);
         assert!(big.refusal(&limits, "SETRANGE", 0).is_some_and(|m| m.contains("67108864-byte quota")));
         let small = cost(&["SETRANGE", "k", "1000", "x"]);
