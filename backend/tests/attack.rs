@@ -289,6 +289,9 @@ async fn a_64_mib_value_costs_bolide_a_few_mib() {
 
     let after = bolide_peak_rss_kib(&bolide);
     let grown_mib = after.saturating_sub(before) / 1024;
+    println!(
+        "Bolide's peak RSS: {before} KiB before, {after} KiB after three GETs of 64 MiB (+{grown_mib} MiB)"
+    );
     assert!(grown_mib < 64, "Bolide's peak RSS grew by {grown_mib} MiB ({before} → {after} KiB)");
     victim.finish().await;
 }
