@@ -126,12 +126,13 @@ pub struct ServeArgs {
     #[arg(long, env = "BOLIDE_SHARED")]
     pub shared: bool,
 
-    /// Console requests per second per session (0 = unlimited)
-    /// [default: 20 shared, 2000 local].
+    /// Requests per second per sandbox to the console, data, jobs and guides
+    /// APIs (0 = unlimited) [default: 20 shared, 2000 local].
     #[arg(long, env = "BOLIDE_RATE_SESSION")]
     pub rate_session: Option<u32>,
 
-    /// Console requests per second per client address (0 = unlimited)
+    /// Requests per second per client address to the same APIs, shared
+    /// fairly among the address's active sandboxes (0 = unlimited)
     /// [default: 200 shared, unlimited local].
     #[arg(long, env = "BOLIDE_RATE_ADDRESS")]
     pub rate_address: Option<u32>,

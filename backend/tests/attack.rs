@@ -289,6 +289,9 @@ async fn a_64_mib_value_costs_bolide_a_few_mib() {
 
     let after = bolide_peak_rss_kib(&bolide);
     let grown_mib = after.saturating_sub(before) / 1024;
+    println!(
+        "Bolide's peak RSS: {before} KiB before, {after} KiB after three GETs of 64 MiB (+{grown_mib} MiB)"
+    );
     assert!(grown_mib < 64, "Bolide's peak RSS grew by {grown_mib} MiB ({before} → {after} KiB)");
     victim.finish().await;
 }
@@ -459,6 +462,9 @@ async fn writes_that_grow_are_checked_against_the_quota_before_they_run() {
     assert_eq!(attacker.browser.console("EXISTS m0").await, "(integer) 0");
     // BITOP writes as much as its longest source.
     attacker.refused("BITOP NOT k3 k1", "bytes left").await;
+    // Copies count too: COPY and SORT … STORE write as much as they read.
+    attacker.refused("COPY k1 k4", "bytes left").await;
+    assert_eq!(attacker.browser.console("EXISTS k4").await, "(integer) 0");
 
     // A MULTI queue is bounded before a line is stored.
     let value = "v".repeat(60_000);

@@ -24,9 +24,11 @@ pub struct Limits {
     /// Bytes of the commands queued in one MULTI (checked before a line is
     /// stored).
     pub max_tx_bytes: u64,
-    /// Requests per second per session (`per_second: 0` = unlimited).
+    /// Requests per second per sandbox to the console, data, jobs and
+    /// guides APIs (`per_second: 0` = unlimited; see [`crate::sandbox::rate`]).
     pub session_rate: Rate,
-    /// Requests per second per client address (0 = unlimited).
+    /// Requests per second per client address to the same APIs, shared
+    /// fairly among the address's active sandboxes (0 = unlimited).
     pub address_rate: Rate,
     /// Keys one session may hold (shared mode; 0 = unlimited). Checked by
     /// housekeeping about once a minute: past it, commands that can grow

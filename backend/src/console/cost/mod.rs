@@ -29,8 +29,9 @@
 //! not get a silently cut value, so there the same replies are refused with
 //! an error naming the limit (read it in parts: `GETRANGE`, `SCAN`, ranges).
 //!
-//! Writes that can grow a string far beyond their own arguments
-//! (`SETRANGE`, `SETBIT`, `BITFIELD`, `APPEND`, `BITOP`) are costed in bytes
+//! Writes that can grow a key far beyond their own arguments (`SETRANGE`,
+//! `SETBIT`, `BITFIELD`, `APPEND`, `BITOP`, and the copies: `COPY`,
+//! `*STORE`, `SORT … STORE`, by their sources' memory) are costed in bytes
 //! added and checked against the sandbox's remaining quota (its quota minus
 //! [`crate::sandbox::store::Session::used_bytes`]); what is let through is
 //! added to that count at once, so a series of them stops at the quota.
@@ -246,6 +247,10 @@ pub fn needs(limits: &Limits, spec: &CommandSpec, args: &[Vec<u8>]) -> Vec<(Vec<
             .flat_map(|i| [key(i, Probe::Cardinality), key(i, Probe::Memory)])
             .flatten()
             .collect(),
+        Family::Range { store: true, .. } => {
+            [key(2, Probe::Cardinality), key(2, Probe::Memory)].into_iter().flatten().collect()
+        }
+        Family::Copy => key(1, Probe::Memory).into_iter().collect(),
         Family::Whole { .. } | Family::Range { .. } => {
             [key(1, Probe::Cardinality), key(1, Probe::Memory)].into_iter().flatten().collect()
         }
@@ -305,25 +310,40 @@ pub fn plan(limits: &Limits, spec: &CommandSpec, args: &[Vec<u8>], sizes: &Sizes
                 Combined::Diff => (cards.first().copied().unwrap_or(0), memory.first().copied().unwrap_or(0)),
                 Combined::Stored => (0, 0),
             };
+            // `SORT … LIMIT offset count` replies with `count` of them.
+            let limit = matches!(spec.name, "SORT" | "SORT_RO")
+                .then(|| position(args, b"LIMIT").and_then(|i| int(args.get(i + 2))))
+                .flatten()
+                .filter(|n| *n >= 0)
+                .map(i64::unsigned_abs);
+            let (elements, bytes) = match limit {
+                Some(n) if n < elements => (n, bytes.checked_div(elements).unwrap_or(0).saturating_mul(n)),
+                _ => (elements, bytes),
+            };
             plan.cost.reply_elements = elements;
             plan.cost.reply_bytes = bytes;
+            // What a store writes is at most its sources (not its destination).
+            if stored {
+                plan.cost.grow_bytes = size(1, Probe::Memory);
+            } else if spec.name.ends_with("STORE") {
+                plan.cost.grow_bytes =
+                    keys.iter().filter(|&&i| i != 1).map(|&i| size(i, Probe::Memory)).sum();
+            }
         }
+        Family::Copy => plan.cost.grow_bytes = size(1, Probe::Memory),
         Family::Whole { per_element } => {
             plan.cost.reply_elements = size(1, Probe::Cardinality).saturating_mul(per_element);
             plan.cost.reply_bytes = size(1, Probe::Memory);
         }
         Family::Range { by_index, store } => {
-            let card = size(1, Probe::Cardinality);
-            let each = size(1, Probe::Memory).checked_div(card).unwrap_or(0);
+            // A stored range (`ZRANGESTORE dst src …`, `GEOSEARCHSTORE dst
+            // src …`) reads its second key.
+            let source = if store { 2 } else { 1 };
+            let card = size(source, Probe::Cardinality);
+            let each = size(source, Probe::Memory).checked_div(card).unwrap_or(0);
             let per = if has(args, b"WITHSCORES") { 2 } else { 1 };
             let by_index = by_index && !has(args, b"BYSCORE") && !has(args, b"BYLEX");
-            // ZRANGESTORE dst src start stop: the source is the second key.
-            let (at, card, each) = if spec.name == "ZRANGESTORE" {
-                let card = size(2, Probe::Cardinality);
-                (3, card, size(2, Probe::Memory).checked_div(card).unwrap_or(0))
-            } else {
-                (2, card, each)
-            };
+            let at = source + 1;
             let (first, mut count) = match (by_index, int(args.get(at)), int(args.get(at + 1))) {
                 (true, Some(start), Some(end)) => resolve_range(start, end, card),
                 _ => (0, card),
@@ -338,6 +358,7 @@ pub fn plan(limits: &Limits, spec: &CommandSpec, args: &[Vec<u8>], sizes: &Sizes
             }
             if store {
                 plan.cost.input_elements = count;
+                plan.cost.grow_bytes = count.saturating_mul(each);
             } else {
                 let keep = (max_elements / per).max(1);
                 if cut && by_index && count > keep {
@@ -579,6 +600,26 @@ mod tests {
         assert_eq!(cost(&["BITFIELD", "k", "SET", "u8", "#1000", "1"]).grow_bytes, 1001);
         assert_eq!(cost(&["BITFIELD", "k", "GET", "u8", "#100000000"]).grow_bytes, 0);
         assert_eq!(cost(&["APPEND", "k", "abc"]).grow_bytes, 3);
+        let mut sizes = Sizes::new();
+        sizes.insert((b"a".to_vec(), Probe::Memory), 1000);
+        sizes.insert((b"b".to_vec(), Probe::Memory), 500);
+        sizes.insert((b"dst".to_vec(), Probe::Memory), 1 << 30);
+        let store = |words: &[&str]| {
+            let spec = lookup(words[0]).expect("known");
+            super::plan(&limits, spec, &args(words), &sizes, true).cost.grow_bytes
+        };
+        assert_eq!(store(&["SUNIONSTORE", "dst", "a", "b"]), 1500, "the sources, not the destination");
+        assert_eq!(store(&["COPY", "a", "dst"]), 1000);
+        assert_eq!(store(&["SORT", "a", "STORE", "dst"]), 1000);
+        let mut sizes = Sizes::new();
+        sizes.insert((b"l".to_vec(), Probe::Cardinality), 50_000);
+        sizes.insert((b"l".to_vec(), Probe::Memory), 5 << 20);
+        let sort = lookup("SORT").expect("known");
+        let whole = super::plan(&limits, sort, &args(&["SORT", "l"]), &sizes, true).cost;
+        assert!(whole.refusal(&limits, "SORT", 0).is_some(), "5 MiB of reply");
+        let some = super::plan(&limits, sort, &args(&["SORT", "l", "LIMIT", "0", "10"]), &sizes, true).cost;
+        assert_eq!((some.reply_elements, some.input_elements), (10, 50_000));
+        assert!(some.refusal(&limits, "SORT", 0).is_none(), "{some:?}");
         let big = cost(&["SETRANGE", "k", "536870000", "x"]);
         assert!(big.refusal(&limits, "SETRANGE", 0).is_some_and(|m| m.contains("67108864-byte quota")));
         let small = cost(&["SETRANGE", "k", "1000", "x"]);

@@ -40,6 +40,8 @@ pub enum Family {
     BitScan { range_at: usize },
     /// `BITOP op dest src…`: the sources' bytes (and the longest, written).
     Bitop,
+    /// `COPY src dst`: as many bytes as the source, written.
+    Copy,
     /// A write that can make a string longer than its arguments: checked
     /// against the sandbox's remaining quota before it runs.
     Grow(Growth),
@@ -78,6 +80,7 @@ pub const RULES: &[(&str, Family)] = &[
     ("BITFIELD", Family::Grow(Growth::Bitfield)),
     ("BITOP", Family::Bitop),
     ("BITPOS", Family::BitScan { range_at: 3 }),
+    ("COPY", Family::Copy),
     ("GEORADIUS", Family::Range { by_index: false, store: false }),
     ("GEORADIUSBYMEMBER", Family::Range { by_index: false, store: false }),
     ("GEORADIUSBYMEMBER_RO", Family::Range { by_index: false, store: false }),
