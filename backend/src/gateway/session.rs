@@ -11,6 +11,11 @@
 //! other, so order holds); commands that change the connection's
 //! state (`MULTI`, `EXEC`, `SELECT`, `AUTH`, …) run one at a time, in order.
 //!
+//! **Per batch, not per command.** The sandbox's command rate is
+//! accounted once for the batch; a lone command (no pipelining) runs on
+//! the connection's own session, without copies; command names are
+//! upper-cased on the stack and reply headers written without allocating.
+//!
 //! **Back-pressure.** Each batch's replies are written before anything
 //! more is read. A client that sends without reading fills its socket,
 //! Bolide's write waits, and Bolide reads nothing more from it: memory
