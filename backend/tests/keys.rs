@@ -594,7 +594,8 @@ async fn cost_of_a_hash_equals_a_plain_clients_measure_and_leaves_nothing() {
     }
     // A value past `hash-max-listpack-value`: a hashtable whatever the config's entries.
     let long = "n".repeat(2000);
-    let _: () = redis::cmd("HSET").arg("meteorite:big").arg("note").arg(&long).query(&mut conn).expect("HSET");
+    let _: () =
+        redis::cmd("HSET").arg("meteorite:big").arg("note").arg(&long).query(&mut conn).expect("HSET");
     let _: () = redis::cmd("SET").arg("plain").arg("x").query(&mut conn).expect("SET");
     let app = router(&redis, Tenancy::Local);
     let mut client = Client::new(&app);

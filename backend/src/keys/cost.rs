@@ -259,18 +259,7 @@ pub async fn prefix(runner: &mut Runner, prefix: &[u8]) -> Result<PrefixCost, Ap
     }
     let complete = cursor == 0;
     let keys = seen.len() as u64;
-    // The SCAN lines are many and alike: the answer keeps the first few.
-    let scans = runner.commands.len();
     let mut commands = std::mem::take(&mut runner.commands);
-    if scans > 5 {
-        let skipped = scans - 5;
-        commands.truncate(5);
-        commands.push(RanCommand {
-            cli: format!("# … {skipped} more SCAN calls"),
-            args: Vec::new(),
-            reply: None,
-        });
-    }
     let (mut measured, mut measured_bytes) = (0u64, 0u64);
     for chunk in sample.chunks(BATCH) {
         let replies = runner.run_all(chunk.iter().map(|k| args!["MEMORY", "USAGE", k]).collect()).await?;
