@@ -626,6 +626,21 @@ async fn cost_of_a_hash_equals_a_plain_clients_measure_and_leaves_nothing() {
     }
     assert_eq!(snapshot(&redis), before, "the scratch key is gone, nothing else changed");
 
+    // Past half a reply of fields: the hash's figure, no comparison, and why.
+    for i in 0..600 {
+        let _: () =
+            redis::cmd("HSET").arg("wide").arg(format!("f{i}")).arg(i).query(&mut conn).expect("HSET");
+    }
+    let (status, json) = client.get("/api/keys/cost?key=wide").await;
+    assert_eq!(status, StatusCode::OK, "{json}");
+    let KeyCost::Hash(cost) = serde_json::from_value(json.clone()).expect("a KeyCost") else {
+        panic!("{json}")
+    };
+    assert_eq!((cost.fields, cost.hash_bytes), (600, memory_usage(&mut conn, b"wide")));
+    assert!(cost.json.is_none(), "{json}");
+    assert!(cost.json_note.as_deref().is_some_and(|n| n.contains("at most 500")), "{json}");
+    let _: () = redis::cmd("DEL").arg("wide").query(&mut conn).expect("DEL");
+
     for (uri, status, words) in [
         ("/api/keys/cost", 400, "key"),
         ("/api/keys/cost?key=a&prefix=b", 400, "key"),

@@ -119,6 +119,8 @@ async fn a_landing_shows_what_it_costs_as_a_hash_and_as_json() {
     let json = text_becomes(client, ".keys-panel .keys-cost-json", "JSON string").await;
     assert!(json.split_whitespace().any(|w| w.parse::<u64>().is_ok_and(|n| n > 50)), "{json}");
     text_becomes(client, ".keys-panel .keys-cost-meaning", "HGET").await;
+    text_becomes(client, ".keys-panel .keys-cost-names", "(11 bytes for yours)").await;
+    save_screenshot(client, "keys-cost").await;
     text_becomes(client, ".keys-panel .keys-cost .keys-commands", "MEMORY USAGE meteorite:1").await;
     // Nothing of the measurement is left in the student's database.
     assert_eq!(run_console_line(client, "DBSIZE").await, "(integer) 2");

@@ -74,8 +74,15 @@ pub fn cost_view(props: &CostViewProps) -> Html {
                             { json_row }
                         </tbody>
                     </table>
+                    if let Some(json) = &hash.json {
+                        <p class="muted keys-cost-names">{ format!(
+                            "The JSON string was measured under Bolide's scratch key, a {}-byte name ({} bytes for yours): its figure carries the difference.",
+                            json.scratch_key.len(),
+                            hash.key.to_bytes().map(|k| k.len()).unwrap_or_default(),
+                        ) }</p>
+                    }
                     <p class="keys-cost-meaning">
-                        { "Both include the key's name and Redis's per-key overhead (the JSON one was measured under Bolide's scratch key, whose longer name adds a few bytes). \
+                        { "Both include the key's name and Redis's per-key overhead. \
                            A small hash is one compact listpack, so it costs about what the JSON text does; \
                            past 128 fields or 64-byte values it becomes a hashtable and costs more. \
                            What the hash buys is access: HGET reads or HSET changes one field, while a JSON string must be read, parsed and written back whole." }
