@@ -640,6 +640,35 @@ async fn cost_of_a_hash_equals_a_plain_clients_measure_and_leaves_nothing() {
     assert!(cost.json.is_none(), "{json}");
     assert!(cost.json_note.as_deref().is_some_and(|n| n.contains("at most 500")), "{json}");
     let _: () = redis::cmd("DEL").arg("wide").query(&mut conn).expect("DEL");
+    // Past a mebibyte: no scratch copy of it, whether MEMORY USAGE sees it
+    // (one big value) or its sample misses it (a hashtable's 300th value).
+    let _: () =
+        redis::cmd("HSET").arg("heavy").arg("f").arg("v".repeat(1_100_000)).query(&mut conn).expect("HSET");
+    for i in 0..300 {
+        let _: () =
+            redis::cmd("HSET").arg("sampled").arg(format!("f{i}")).arg(i).query(&mut conn).expect("HSET");
+    }
+    let _: () = redis::cmd("HSET")
+        .arg("sampled")
+        .arg("zz")
+        .arg("w".repeat(1_100_000))
+        .query(&mut conn)
+        .expect("HSET");
+    for key in ["heavy", "sampled"] {
+        let (status, json) = client.get(&format!("/api/keys/cost?key={key}")).await;
+        assert_eq!(status, StatusCode::OK, "{json}");
+        let KeyCost::Hash(cost) = serde_json::from_value(json.clone()).expect("a KeyCost") else {
+            panic!("{json}")
+        };
+        assert_eq!(cost.hash_bytes, memory_usage(&mut conn, key.as_bytes()), "{key}");
+        assert!(cost.json.is_none(), "{key}");
+        assert!(
+            cost.json_note.as_deref().is_some_and(|n| n.contains("at most 1048576 bytes")),
+            "{key}: {:?}",
+            cost.json_note
+        );
+        let _: () = redis::cmd("DEL").arg(key).query(&mut conn).expect("DEL");
+    }
 
     for (uri, status, words) in [
         ("/api/keys/cost", 400, "key"),

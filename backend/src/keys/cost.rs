@@ -35,6 +35,9 @@ use crate::sandbox::Owner;
 
 /// Most slots a prefix's `SCAN` makes Redis visit.
 pub const MAX_VISITS: u64 = 2_000_000;
+/// Largest hash (its `MEMORY USAGE`) and largest JSON text the comparison
+/// writes to a scratch key: past that the hash gets its figure alone.
+pub const MAX_JSON_BYTES: u64 = 1024 * 1024;
 /// `MEMORY USAGE` commands pipelined at once.
 const BATCH: usize = 200;
 
@@ -114,15 +117,24 @@ pub async fn hash(
     let encoding = bytes(&facts[1]).map(|e| String::from_utf8_lossy(e).into_owned());
     let hash_bytes = count(&checked("MEMORY USAGE", facts[2].clone())?);
     let max_fields = (runner.limits().max_reply_elements / 2) as u64;
+    let too_big = format!("the JSON comparison takes hashes of at most {MAX_JSON_BYTES} bytes");
     let (json, json_note) = if fields > max_fields {
         (None, Some(format!("{fields} fields: the JSON comparison reads hashes of at most {max_fields}")))
+    } else if hash_bytes > MAX_JSON_BYTES {
+        (None, Some(format!("{hash_bytes} bytes: {too_big}")))
     } else {
         let (reply, omitted) = runner.run_counted(args!["HGETALL", key]).await?;
         let reply = checked("HGETALL", reply)?;
         if omitted > 0 {
             (None, Some("the hash grew past one reply while it was read".to_string()))
         } else {
-            (Some(json_cost(access, owner, &reply).await?), None)
+            match json_text(&reply) {
+                // MEMORY USAGE samples a big hash's values: the text is checked too.
+                text if text.len() as u64 > MAX_JSON_BYTES => {
+                    (None, Some(format!("{} bytes of JSON: {too_big}", text.len())))
+                }
+                text => (Some(json_cost(access, owner, text).await?), None),
+            }
         }
     };
     Ok(HashCost {
@@ -137,8 +149,8 @@ pub async fn hash(
 }
 
 /// `HGETALL`'s pairs as one JSON object (values that are not UTF-8 are
-/// replaced lossily: JSON holds text), measured under a scratch key.
-async fn json_cost(access: &Access, owner: &Owner, reply: &Reply) -> Result<JsonCost, AppError> {
+/// replaced lossily: JSON holds text).
+fn json_text(reply: &Reply) -> String {
     let flat: Vec<&[u8]> = items(reply).iter().filter_map(bytes).collect();
     let object: serde_json::Map<String, serde_json::Value> = flat
         .chunks_exact(2)
@@ -149,7 +161,11 @@ async fn json_cost(access: &Access, owner: &Owner, reply: &Reply) -> Result<Json
             )
         })
         .collect();
-    let text = serde_json::Value::Object(object).to_string();
+    serde_json::Value::Object(object).to_string()
+}
+
+/// `text` measured under a scratch key of Bolide's own.
+async fn json_cost(access: &Access, owner: &Owner, text: String) -> Result<JsonCost, AppError> {
     let scratch_key = owner.key(&format!("cost:{}", crate::sandbox::ids::random_hex()?));
     let mut system = access.system.clone();
     // One MULTI: the scratch key exists only inside it, whatever happens
