@@ -11,7 +11,8 @@
 //!   touches the student's database. It goes through the sandbox's feature
 //!   connection ([`crate::sandbox::store::SandboxStore::access`]), whose
 //!   ACL user may write only there. The hash itself is read through the
-//!   relay like every other keys command.
+//!   relay like every other keys command. A hash of more than half a
+//!   reply's fields or over [`MAX_JSON_BYTES`] gets its own figure alone.
 //! - **A prefix**: the keys under it (`SCAN`, at most [`MAX_VISITS`] slots
 //!   visited) and their `MEMORY USAGE` summed, each measured up to
 //!   [`MAX_COST_MEASURED`] keys; past that the measured ones are a sample

@@ -18,6 +18,11 @@
 //! `SELECT` it. Locally the browser follows the database the console has
 //! selected (the sandbox's record, [`Session`]), but keeps its own
 //! `MULTI` state: it never queues into the student's open transaction.
+//! One exception, and it is not the student's keyspace: [`cost`] measures
+//! a JSON string under a scratch key of Bolide's own in the system
+//! database, through the sandbox's feature connection (whose ACL user may
+//! write only Bolide's keys about that sandbox), deleted in the same
+//! `MULTI`.
 //!
 //! The caller is the sandbox's record ([`Session`], the sandbox layer's
 //! extractor the relay needs: ACL password, quota, selected database). A
