@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use axum::http::StatusCode;
 use bolide::sandbox::Tenancy;
-use bolide_shared::keys::{base64_decode, Blob, KeyPage, KeyValue, StreamEntry, Value};
+use bolide_shared::keys::{base64_decode, Blob, KeyCost, KeyPage, KeyValue, PrefixCost, StreamEntry, Value};
 use bolide_tests::RedisServer;
 use common::{message, router, Client};
 use serde_json::json;
@@ -529,4 +529,275 @@ async fn shared_mode_shows_a_sandbox_only_its_own_keys() {
     assert_eq!(json["folders"], json!([]));
     let (status, _) = nobody.get("/api/keys/value?key=top").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+/// Every key of every database with its `DUMP` (the test's before/after).
+fn snapshot(redis: &RedisServer) -> BTreeMap<(u32, Vec<u8>), Vec<u8>> {
+    let mut all = BTreeMap::new();
+    for db in 0..16 {
+        let mut conn = common::conn(redis.port(), db);
+        let keys: Vec<Vec<u8>> = redis::cmd("KEYS").arg("*").query(&mut conn).expect("KEYS");
+        for key in keys {
+            let dump: Vec<u8> = redis::cmd("DUMP").arg(&key).query(&mut conn).expect("DUMP");
+            all.insert((db, key), dump);
+        }
+    }
+    all
+}
+
+fn memory_usage(conn: &mut redis::Connection, key: &[u8]) -> u64 {
+    redis::cmd("MEMORY").arg("USAGE").arg(key).query(conn).expect("MEMORY USAGE")
+}
+
+/// The hash as one JSON object string, as a plain client would write it.
+fn as_json(conn: &mut redis::Connection, key: &[u8]) -> String {
+    let pairs: Vec<(String, String)> = redis::cmd("HGETALL").arg(key).query(conn).expect("HGETALL");
+    let object: serde_json::Map<String, serde_json::Value> =
+        pairs.into_iter().map(|(f, v)| (f, serde_json::Value::String(v))).collect();
+    serde_json::Value::Object(object).to_string()
+}
+
+/// What the same string costs written by a plain client under `name` in
+/// database `db` (deleted again).
+fn string_cost(redis: &RedisServer, db: u32, name: &str, text: &str) -> u64 {
+    let mut conn = common::conn(redis.port(), db);
+    let _: () = redis::cmd("SET").arg(name).arg(text).query(&mut conn).expect("SET");
+    let bytes = memory_usage(&mut conn, name.as_bytes());
+    let _: () = redis::cmd("DEL").arg(name).query(&mut conn).expect("DEL");
+    bytes
+}
+
+const LANDING: &[(&str, &str)] = &[
+    ("name", "Aachen"),
+    ("id", "1"),
+    ("nametype", "Valid"),
+    ("recclass", "L5"),
+    ("mass", "21"),
+    ("fall", "Fell"),
+    ("year", "1880"),
+    ("reclat", "50.775000"),
+    ("reclong", "6.083330"),
+];
+
+#[tokio::test]
+async fn cost_of_a_hash_equals_a_plain_clients_measure_and_leaves_nothing() {
+    let redis = RedisServer::start();
+    let mut conn = redis.connection();
+    let _: () = redis::cmd("HSET").arg("meteorite:1").arg(LANDING).query(&mut conn).expect("HSET");
+    for i in 0..200 {
+        let _: () = redis::cmd("HSET")
+            .arg("meteorite:big")
+            .arg(format!("f{i}"))
+            .arg(i)
+            .query(&mut conn)
+            .expect("HSET");
+    }
+    // A value past `hash-max-listpack-value`: a hashtable whatever the config's entries.
+    let long = "n".repeat(2000);
+    let _: () =
+        redis::cmd("HSET").arg("meteorite:big").arg("note").arg(&long).query(&mut conn).expect("HSET");
+    let _: () = redis::cmd("SET").arg("plain").arg("x").query(&mut conn).expect("SET");
+    let app = router(&redis, Tenancy::Local);
+    let mut client = Client::new(&app);
+    let before = snapshot(&redis);
+
+    for (key, encoding) in [("meteorite:1", "listpack"), ("meteorite:big", "hashtable")] {
+        let (status, json) = client.get(&format!("/api/keys/cost?key={}", encode(key.as_bytes()))).await;
+        assert_eq!(status, StatusCode::OK, "{json}");
+        let cost: KeyCost = serde_json::from_value(json.clone()).expect("a KeyCost");
+        let KeyCost::Hash(cost) = cost else { panic!("a hash's cost: {json}") };
+        assert_eq!(cost.hash_bytes, memory_usage(&mut conn, key.as_bytes()), "{key}");
+        assert_eq!(cost.encoding.as_deref(), Some(encoding));
+        let fields: u64 = redis::cmd("HLEN").arg(key).query(&mut conn).expect("HLEN");
+        assert_eq!(cost.fields, fields);
+        let json_cost = cost.json.expect("the JSON comparison");
+        assert_eq!(json_cost.text, as_json(&mut conn, key.as_bytes()));
+        assert_eq!(json_cost.string_bytes, json_cost.text.len() as u64);
+        assert!(json_cost.scratch_key.starts_with("bolide:data:{local}:cost:"), "{}", json_cost.scratch_key);
+        assert_eq!(
+            json_cost.bytes,
+            string_cost(&redis, 15, &json_cost.scratch_key, &json_cost.text),
+            "{key}"
+        );
+        assert_eq!(json_cost.commands.last().map(|c| c.cli.as_str()), Some("EXEC"));
+        let clis: Vec<&str> = cost.commands.iter().map(|c| c.cli.as_str()).collect();
+        assert!(clis.contains(&format!("MEMORY USAGE {key}").as_str()), "{clis:?}");
+        assert!(clis.contains(&format!("HGETALL {key}").as_str()), "{clis:?}");
+    }
+    assert_eq!(snapshot(&redis), before, "the scratch key is gone, nothing else changed");
+
+    // Past half a reply of fields: the hash's figure, no comparison, and why.
+    for i in 0..600 {
+        let _: () =
+            redis::cmd("HSET").arg("wide").arg(format!("f{i}")).arg(i).query(&mut conn).expect("HSET");
+    }
+    let (status, json) = client.get("/api/keys/cost?key=wide").await;
+    assert_eq!(status, StatusCode::OK, "{json}");
+    let KeyCost::Hash(cost) = serde_json::from_value(json.clone()).expect("a KeyCost") else {
+        panic!("{json}")
+    };
+    assert_eq!((cost.fields, cost.hash_bytes), (600, memory_usage(&mut conn, b"wide")));
+    assert!(cost.json.is_none(), "{json}");
+    assert!(cost.json_note.as_deref().is_some_and(|n| n.contains("at most 500")), "{json}");
+    let _: () = redis::cmd("DEL").arg("wide").query(&mut conn).expect("DEL");
+    // Past a mebibyte: no scratch copy of it, whether MEMORY USAGE sees it
+    // (one big value) or its sample misses it (a hashtable's 300th value).
+    let _: () =
+        redis::cmd("HSET").arg("heavy").arg("f").arg("v".repeat(1_100_000)).query(&mut conn).expect("HSET");
+    for i in 0..300 {
+        let _: () =
+            redis::cmd("HSET").arg("sampled").arg(format!("f{i}")).arg(i).query(&mut conn).expect("HSET");
+    }
+    let _: () = redis::cmd("HSET")
+        .arg("sampled")
+        .arg("zz")
+        .arg("w".repeat(1_100_000))
+        .query(&mut conn)
+        .expect("HSET");
+    for key in ["heavy", "sampled"] {
+        let (status, json) = client.get(&format!("/api/keys/cost?key={key}")).await;
+        assert_eq!(status, StatusCode::OK, "{json}");
+        let KeyCost::Hash(cost) = serde_json::from_value(json.clone()).expect("a KeyCost") else {
+            panic!("{json}")
+        };
+        assert_eq!(cost.hash_bytes, memory_usage(&mut conn, key.as_bytes()), "{key}");
+        assert!(cost.json.is_none(), "{key}");
+        assert!(
+            cost.json_note.as_deref().is_some_and(|n| n.contains("at most 1048576 bytes")),
+            "{key}: {:?}",
+            cost.json_note
+        );
+        let _: () = redis::cmd("DEL").arg(key).query(&mut conn).expect("DEL");
+    }
+
+    for (uri, status, words) in [
+        ("/api/keys/cost", 400, "key"),
+        ("/api/keys/cost?key=a&prefix=b", 400, "key"),
+        ("/api/keys/cost?key=nope", 404, "no key"),
+        ("/api/keys/cost?key=plain", 400, "a string"),
+        ("/api/keys/cost?key=%FF", 400, "key_base64"),
+        ("/api/keys/cost?bogus=1", 400, "bogus"),
+    ] {
+        let (got, json) = client.get(uri).await;
+        assert_eq!(got.as_u16(), status, "{uri}: {json}");
+        assert!(message(&json).contains(words), "{uri}: {json}");
+    }
+    let (status, json) = client.get(&format!("/api/keys/cost?prefix={}", "a".repeat(2000))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{json}");
+    assert_eq!(snapshot(&redis), before);
+}
+
+#[tokio::test]
+async fn cost_of_a_prefix_sums_every_key_then_estimates_past_the_bound() {
+    let redis = RedisServer::start();
+    let mut conn = redis.connection();
+    for i in 0..50 {
+        let _: () =
+            redis::cmd("HSET").arg(format!("meteorite:{i}")).arg(LANDING).query(&mut conn).expect("HSET");
+    }
+    for i in 0..1500 {
+        let _: () =
+            redis::cmd("SET").arg(format!("big:{i}")).arg("x".repeat(i % 90)).query(&mut conn).expect("SET");
+    }
+    let _: () = redis::cmd("SET").arg("meteoriteX").arg("1").query(&mut conn).expect("SET");
+    let app = router(&redis, Tenancy::Local);
+    let mut client = Client::new(&app);
+    let before = snapshot(&redis);
+
+    let prefix_cost = |json: serde_json::Value| -> PrefixCost {
+        match serde_json::from_value::<KeyCost>(json.clone()).expect("a KeyCost") {
+            KeyCost::Prefix(cost) => cost,
+            other => panic!("a prefix's cost: {other:?}"),
+        }
+    };
+    let (status, json) = client.get("/api/keys/cost?prefix=meteorite%3A").await;
+    assert_eq!(status, StatusCode::OK, "{json}");
+    let cost = prefix_cost(json);
+    let want: u64 = (0..50).map(|i| memory_usage(&mut conn, format!("meteorite:{i}").as_bytes())).sum();
+    assert_eq!((cost.keys, cost.measured, cost.complete, cost.estimated), (50, 50, true, false));
+    assert_eq!((cost.measured_bytes, cost.total_bytes), (want, want));
+    assert!(
+        cost.commands.iter().any(|c| c.cli.starts_with("SCAN 0 MATCH meteorite:*")),
+        "{:?}",
+        cost.commands
+    );
+
+    let (status, json) = client.get("/api/keys/cost?prefix=big%3A").await;
+    assert_eq!(status, StatusCode::OK, "{json}");
+    let cost = prefix_cost(json);
+    assert_eq!((cost.keys, cost.measured, cost.complete, cost.estimated), (1500, 1000, true, true));
+    let all: u64 = (0..1500).map(|i| memory_usage(&mut conn, format!("big:{i}").as_bytes())).sum();
+    assert!(cost.measured_bytes < all);
+    let mean = cost.measured_bytes as f64 / 1000.0;
+    assert_eq!(cost.total_bytes, (mean * 1500.0).round() as u64);
+    // A sample of a thousand out of 1500 is within a few percent.
+    assert!(
+        (cost.total_bytes as f64 - all as f64).abs() < all as f64 * 0.05,
+        "{} vs {all}",
+        cost.total_bytes
+    );
+    assert_eq!(snapshot(&redis), before);
+}
+
+#[tokio::test]
+async fn cost_in_shared_mode_measures_only_the_callers_keys() {
+    let redis = RedisServer::start();
+    let app = router(&redis, Tenancy::Shared);
+    let (mut alice, mut bob) = (Client::new(&app), Client::new(&app));
+    alice.console("HSET meteorite:1 name Aachen mass 21").await;
+    alice.console("HSET meteorite:2 name Aarhus mass 720").await;
+    bob.console("HSET meteorite:1 name Abee mass 107000 fall Fell").await;
+    let mut conn = redis.connection();
+    let names: Vec<Vec<u8>> = redis::cmd("KEYS").arg("*meteorite:1").query(&mut conn).expect("KEYS");
+    let alices = names
+        .iter()
+        .find(|k| {
+            let name: String =
+                redis::cmd("HGET").arg(k.as_slice()).arg("name").query(&mut conn).expect("HGET");
+            name == "Aachen"
+        })
+        .expect("alice's landing")
+        .clone();
+    let alice_id = String::from_utf8_lossy(&alices[3..alices.len() - "}:meteorite:1".len()]).into_owned();
+    let data_keys = |redis: &RedisServer| -> BTreeMap<(u32, Vec<u8>), Vec<u8>> {
+        snapshot(redis)
+            .into_iter()
+            .filter(|((db, key), _)| *db == 0 || key.starts_with(b"bolide:data:"))
+            .collect()
+    };
+    let before = data_keys(&redis);
+
+    let (status, json) = alice.get("/api/keys/cost?key=meteorite%3A1").await;
+    assert_eq!(status, StatusCode::OK, "{json}");
+    let KeyCost::Hash(cost) = serde_json::from_value(json.clone()).expect("a KeyCost") else {
+        panic!("{json}")
+    };
+    assert_eq!(cost.fields, 2);
+    assert_eq!(cost.hash_bytes, memory_usage(&mut conn, &alices));
+    let json_cost = cost.json.expect("the JSON comparison");
+    assert_eq!(json_cost.text, r#"{"mass":"21","name":"Aachen"}"#);
+    assert!(json_cost.scratch_key.starts_with(&format!("bolide:data:{{{alice_id}}}:cost:")), "{json}");
+    assert_eq!(json_cost.bytes, string_cost(&redis, 15, &json_cost.scratch_key, &json_cost.text));
+    assert!(!cost.commands.iter().any(|c| c.cli.contains("{s:")), "{json}");
+
+    let (_, json) = bob.get("/api/keys/cost?prefix=meteorite%3A").await;
+    let KeyCost::Prefix(cost) = serde_json::from_value(json.clone()).expect("a KeyCost") else {
+        panic!("{json}")
+    };
+    assert_eq!((cost.keys, cost.estimated), (1, false), "{json}");
+    let (_, json) = alice.get("/api/keys/cost?prefix=meteorite%3A").await;
+    let KeyCost::Prefix(cost) = serde_json::from_value(json.clone()).expect("a KeyCost") else {
+        panic!("{json}")
+    };
+    assert_eq!(cost.keys, 2, "{json}");
+    let (status, _) = bob.get("/api/keys/cost?key=meteorite%3A2").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let mut nobody = Client::new(&app);
+    let (status, _) = nobody.get("/api/keys/cost?key=meteorite%3A1").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, json) = nobody.get("/api/keys/cost?prefix=meteorite%3A").await;
+    assert_eq!(status, StatusCode::OK, "{json}");
+    assert_eq!(json["prefix"]["keys"], 0, "{json}");
+    assert_eq!(data_keys(&redis), before, "nothing left behind");
 }

@@ -450,7 +450,7 @@ async fn post_json<B: serde::Serialize, T: serde::de::DeserializeOwned>(
 
 // ---- Keys (`/api/keys`) -------------------------------------------------
 
-pub use bolide_shared::keys::{Blob, EditResult, KeyEdit, KeyPage, KeyValue, RanCommand};
+pub use bolide_shared::keys::{Blob, EditResult, KeyCost, KeyEdit, KeyPage, KeyValue, RanCommand};
 
 /// `name=` for a UTF-8 name, `name_base64=` for any other (a query value
 /// must be UTF-8 once decoded).
@@ -502,6 +502,29 @@ pub async fn key_value(key: &Blob, offset: u64, count: u64) -> Result<KeyValue, 
     let params =
         [blob_param("key", key), ("offset".into(), offset.to_string()), ("count".into(), count.to_string())];
     let request = Request::get("/api/keys/value").query(params.iter().map(|(n, v)| (n.as_str(), v.as_str())));
+    let response = request.send().await.map_err(|err| ApiError::Unreachable(err.to_string()))?;
+    decode(response).await
+}
+
+/// What "What does it cost?" measures: one hash, or the keys under a prefix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CostTarget {
+    Key(Blob),
+    Prefix(Blob),
+}
+
+/// `GET /api/keys/cost?key=` or `?prefix=`: a hash's `MEMORY USAGE` beside
+/// the same fields as one JSON string (measured by Redis under a scratch key
+/// of Bolide's, deleted at once), or the keys under a prefix with their
+/// `MEMORY USAGE` summed (an estimate past 1000 keys, labelled so); with
+/// the commands that measured them. `404` when the key is gone, `400` when
+/// it is not a hash.
+pub async fn key_cost(target: &CostTarget) -> Result<KeyCost, ApiError> {
+    let param = match target {
+        CostTarget::Key(key) => blob_param("key", key),
+        CostTarget::Prefix(prefix) => blob_param("prefix", prefix),
+    };
+    let request = Request::get("/api/keys/cost").query([(param.0.as_str(), param.1.as_str())]);
     let response = request.send().await.map_err(|err| ApiError::Unreachable(err.to_string()))?;
     decode(response).await
 }

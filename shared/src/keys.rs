@@ -206,6 +206,79 @@ pub struct StreamEntry {
     pub fields: Vec<(Blob, Blob)>,
 }
 
+/// `GET /api/keys/cost?key=K` or `?prefix=P`: what keys cost in memory.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyCost {
+    /// One hash, and the same fields as one JSON string.
+    Hash(HashCost),
+    /// Every key under a prefix.
+    Prefix(PrefixCost),
+}
+
+/// One hash's `MEMORY USAGE` beside the same fields stored as one JSON
+/// string (both measured by Redis, key name and per-key overhead included).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HashCost {
+    pub key: Blob,
+    /// `HLEN`.
+    pub fields: u64,
+    /// `OBJECT ENCODING` (`listpack` for a small hash, else `hashtable`).
+    pub encoding: Option<String>,
+    /// `MEMORY USAGE key`.
+    pub hash_bytes: u64,
+    /// The same fields as one JSON string; `None` when the hash has more
+    /// fields than one reply may carry (`json_note` says so).
+    pub json: Option<JsonCost>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub json_note: Option<String>,
+    pub commands: Vec<RanCommand>,
+}
+
+/// The hash's fields as one JSON object string, written to a scratch key
+/// of Bolide's own (never the student's database), measured and deleted
+/// in one `MULTI`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JsonCost {
+    /// `MEMORY USAGE` of the scratch key.
+    pub bytes: u64,
+    /// Length of the JSON text.
+    pub string_bytes: u64,
+    /// `OBJECT ENCODING` of the string (`embstr` or `raw`).
+    pub encoding: Option<String>,
+    /// The scratch key's name (its length counts in `bytes`, as the
+    /// student's key name counts in `hash_bytes`).
+    pub scratch_key: String,
+    /// The JSON text measured.
+    pub text: String,
+    /// What Bolide ran in its own database, with the replies.
+    pub commands: Vec<RanCommand>,
+}
+
+/// Most keys a prefix's cost measures one by one (`MEMORY USAGE`).
+pub const MAX_COST_MEASURED: u64 = 1000;
+
+/// The keys under a prefix: how many, and their `MEMORY USAGE` summed —
+/// exact up to [`MAX_COST_MEASURED`] keys, an estimate past that.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrefixCost {
+    pub prefix: Blob,
+    /// Keys under the prefix `SCAN` found.
+    pub keys: u64,
+    /// Whether `SCAN` went through the whole keyspace (else `keys` is a
+    /// lower bound: the scan stopped at its bound).
+    pub complete: bool,
+    /// Keys measured (`MEMORY USAGE` each).
+    pub measured: u64,
+    /// Their `MEMORY USAGE` summed.
+    pub measured_bytes: u64,
+    /// All of them: `measured_bytes` when every key was measured, else
+    /// the sample's mean times `keys` (`estimated`).
+    pub total_bytes: u64,
+    pub estimated: bool,
+    pub commands: Vec<RanCommand>,
+}
+
 /// Which end of a list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

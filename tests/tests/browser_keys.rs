@@ -2,7 +2,8 @@
 //! Redis: keys made in the console show in the tree (folders by `:`, with
 //! counts, opened lazily); a hash field and a TTL edited on the page are
 //! what the console then reads; a change made in the console shows on the
-//! page without a reload.
+//! page without a reload; a landing's panel shows what it costs as a hash
+//! and as one JSON string, its folder how many keys and bytes.
 
 use bolide_tests::browser::{run_console_line, save_screenshot, serve_app, text_becomes, wait_for};
 use bolide_tests::Browser;
@@ -89,6 +90,40 @@ async fn keys_made_in_the_console_are_browsed_and_edited() {
     click(client, ".keys-delete-yes").await;
     text_becomes(client, ".keys-hint", "Pick a key").await;
     assert_eq!(run_console_line(client, "EXISTS user:1").await, "(integer) 0");
+
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn a_landing_shows_what_it_costs_as_a_hash_and_as_json() {
+    let (bolide, _data) = serve_app();
+    let browser = Browser::start().await;
+    let client = &browser.client;
+
+    client.goto(&bolide.url("/console")).await.expect("open console");
+    let line = "HSET meteorite:1 name Aachen id 1 nametype Valid recclass L5 mass 21 fall Fell year 1880";
+    assert_eq!(run_console_line(client, line).await, "(integer) 7");
+    assert_eq!(run_console_line(client, "HSET meteorite:2 name Aarhus id 2").await, "(integer) 2");
+    let memory = run_console_line(client, "MEMORY USAGE meteorite:1").await;
+    let hash_bytes = memory.trim_start_matches("(integer) ").to_string();
+
+    client.find(Locator::LinkText("Keys")).await.expect("nav link").click().await.expect("click");
+    click(client, ".keys-folder[data-prefix=\"meteorite:\"] > button").await;
+    // The folder: measured on request.
+    click(client, ".keys-folder[data-prefix=\"meteorite:\"] .keys-cost-measure").await;
+    text_becomes(client, ".keys-cost-keys", "2").await;
+    // The hash: at once, beside the JSON string.
+    click(client, ".keys-key[data-key=\"meteorite:1\"] > button").await;
+    text_becomes(client, ".keys-panel .keys-cost-hash", &hash_bytes).await;
+    text_becomes(client, ".keys-panel .keys-cost-hash", "listpack").await;
+    let json = text_becomes(client, ".keys-panel .keys-cost-json", "JSON string").await;
+    assert!(json.split_whitespace().any(|w| w.parse::<u64>().is_ok_and(|n| n > 50)), "{json}");
+    text_becomes(client, ".keys-panel .keys-cost-meaning", "HGET").await;
+    text_becomes(client, ".keys-panel .keys-cost-names", "(11 bytes for yours)").await;
+    save_screenshot(client, "keys-cost").await;
+    text_becomes(client, ".keys-panel .keys-cost .keys-commands", "MEMORY USAGE meteorite:1").await;
+    // Nothing of the measurement is left in the student's database.
+    assert_eq!(run_console_line(client, "DBSIZE").await, "(integer) 2");
 
     browser.close().await;
 }

@@ -18,6 +18,11 @@
 //! `SELECT` it. Locally the browser follows the database the console has
 //! selected (the sandbox's record, [`Session`]), but keeps its own
 //! `MULTI` state: it never queues into the student's open transaction.
+//! One exception, and it is not the student's keyspace: [`cost`] measures
+//! a JSON string under a scratch key of Bolide's own in the system
+//! database, through the sandbox's feature connection (whose ACL user may
+//! write only Bolide's keys about that sandbox), deleted in the same
+//! `MULTI`.
 //!
 //! The caller is the sandbox's record ([`Session`], the sandbox layer's
 //! extractor the relay needs: ACL password, quota, selected database). A
@@ -27,8 +32,12 @@
 //! - [`tree`]: `GET /api/keys`, one page of `SCAN` folded into folders;
 //! - [`value`]: `GET /api/keys/value`, one key and a page of its value;
 //! - [`edit`]: `POST /api/keys/{op}`, one edit, answering what it ran;
+//! - [`cost`]: `GET /api/keys/cost`, a hash's memory beside the same fields
+//!   as one JSON string (measured under a scratch key of Bolide's own), or
+//!   the keys under a prefix summed;
 //! - [`runner`]: running commands through the relay and recording them.
 
+pub mod cost;
 pub mod edit;
 pub mod runner;
 pub mod tree;
@@ -40,12 +49,12 @@ use axum::http::request::Parts;
 use axum::http::Method;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use bolide_shared::keys::{Blob, EditResult, KeyEdit, KeyPage, KeyValue};
+use bolide_shared::keys::{Blob, EditResult, KeyCost, KeyEdit, KeyPage, KeyValue};
 
 use crate::console::relay::Relay;
 use crate::error::AppError;
 use crate::sandbox::store::Session;
-use crate::sandbox::Sandboxes;
+use crate::sandbox::{Owner, Sandboxes};
 use crate::server::AppState;
 use runner::Runner;
 
@@ -77,6 +86,7 @@ where
     Router::new()
         .route("/keys", get(list))
         .route("/keys/value", get(read))
+        .route("/keys/cost", get(cost))
         .route("/keys/{op}", post(change))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
 }
@@ -194,6 +204,34 @@ async fn read(
     let Some(session) = session else { return Err(value::no_such_key(&params.key)) };
     let mut runner = runner_for(&state, session)?;
     Ok(Json(value::read(&mut runner, &params).await?))
+}
+
+async fn cost(
+    State(state): State<KeysState>,
+    State(sandboxes): State<Sandboxes>,
+    client: ClientAddress,
+    Caller(session): Caller,
+    RawQuery(raw): RawQuery,
+    query: Result<Query<cost::CostQuery>, QueryRejection>,
+) -> Result<Json<KeyCost>, AppError> {
+    check_query(raw.as_deref())?;
+    let Query(query) =
+        query.map_err(|r| AppError::BadRequest { code: "bad_parameter", message: r.body_text() })?;
+    let params = cost::CostParams::parse(query, state.relay.limits.max_pattern_bytes)?;
+    let Some(session) = session else {
+        return match params {
+            cost::CostParams::Key(key) => Err(value::no_such_key(&key)),
+            cost::CostParams::Prefix(prefix) => Ok(Json(KeyCost::Prefix(cost::empty(&prefix)))),
+        };
+    };
+    let store = &sandboxes.store;
+    let owner = if store.is_shared() { Owner::for_session(session.id.as_str()) } else { Owner::local() };
+    let access = store.access(&session)?;
+    let mut runner = runner_for(&state, &client, session)?;
+    Ok(Json(match params {
+        cost::CostParams::Key(key) => KeyCost::Hash(cost::hash(&mut runner, &access, &owner, &key).await?),
+        cost::CostParams::Prefix(prefix) => KeyCost::Prefix(cost::prefix(&mut runner, &prefix).await?),
+    }))
 }
 
 async fn change(

@@ -3,7 +3,10 @@
 //! first page of the folder of NASA's 45,716 `meteorite:*` landings (plus
 //! a few hundred other keys, as a student has), then again with the
 //! keyspace grown to a million keys (synthetic `bench:*` strings), in the
-//! same run.
+//! same run. Also `GET /api/keys/cost`: one landing (its hash beside the
+//! same fields as a JSON string, measured under a scratch key) and the
+//! whole meteorite folder (every key scanned, 1000 measured), with a plain
+//! client's `MEMORY USAGE` of one key as the reference.
 //!
 //! Prints p50/p99 of each, and p50(1M)/p50(45k); also how long reading the
 //! meteorite folder to its end takes (every page), once. As a reference,
@@ -24,7 +27,7 @@ use bolide::sandbox::Tenancy;
 use bolide::server::{app, AppState, StateOptions};
 use bolide_bench::{ms, Latencies};
 use bolide_shared::api::RedisMode;
-use bolide_shared::keys::KeyPage;
+use bolide_shared::keys::{KeyCost, KeyPage};
 use bolide_tests::RedisServer;
 use clap::Parser;
 use http_body_util::BodyExt;
@@ -56,6 +59,9 @@ struct Figures {
     /// Reading the meteorite folder to its end: time and pages.
     whole_folder: (Duration, usize),
     keys_command: Latencies,
+    landing_cost: Latencies,
+    folder_cost: Latencies,
+    memory_usage: Latencies,
 }
 
 #[tokio::main]
@@ -115,6 +121,9 @@ async fn main() {
         ("the tree's first page (the root)", small.root, large.root),
         ("the meteorite: folder's first page", small.folder, large.folder),
         ("reference: KEYS * (a browser without paging)", small.keys_command, large.keys_command),
+        ("cost of one landing (hash vs JSON string)", small.landing_cost, large.landing_cost),
+        ("cost of the meteorite: folder (1000 measured)", small.folder_cost, large.folder_cost),
+        ("reference: MEMORY USAGE meteorite:1, plain client", small.memory_usage, large.memory_usage),
     ];
     for (name, a, b) in rows {
         println!(
@@ -145,14 +154,15 @@ async fn measure(
     let mut root = Vec::with_capacity(args.samples);
     let mut folder = Vec::with_capacity(args.samples);
     for _ in 0..args.samples {
-        root.push(get(router, "/api/keys").await.1);
-        folder.push(get(router, "/api/keys?prefix=meteorite%3A").await.1);
+        root.push(get::<KeyPage>(router, "/api/keys").await.1);
+        folder.push(get::<KeyPage>(router, "/api/keys?prefix=meteorite%3A").await.1);
     }
     let started = Instant::now();
     let (mut cursor, mut pages, mut seen) = ("0".to_string(), 0usize, 0usize);
     loop {
         let (page, _) =
-            get(router, &format!("/api/keys?prefix=meteorite%3A&count=1000&cursor={cursor}")).await;
+            get::<KeyPage>(router, &format!("/api/keys?prefix=meteorite%3A&count=1000&cursor={cursor}"))
+                .await;
         pages += 1;
         seen += page.keys.len();
         cursor = page.cursor;
@@ -169,8 +179,26 @@ async fn measure(
         reference.push(started.elapsed());
         assert_eq!(all.len() as u64, keys);
     }
+    let (mut landing_cost, mut folder_cost, mut memory_usage) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..args.samples {
+        let (cost, took) = get::<KeyCost>(router, "/api/keys/cost?key=meteorite%3A1").await;
+        assert!(matches!(cost, KeyCost::Hash(ref h) if h.json.is_some()), "{cost:?}");
+        landing_cost.push(took);
+        let started = Instant::now();
+        let _: u64 =
+            redis::cmd("MEMORY").arg("USAGE").arg("meteorite:1").query_async(conn).await.expect("MEMORY");
+        memory_usage.push(started.elapsed());
+    }
+    for _ in 0..(args.samples / 40).max(3) {
+        let (cost, took) = get::<KeyCost>(router, "/api/keys/cost?prefix=meteorite%3A").await;
+        assert!(matches!(cost, KeyCost::Prefix(ref p) if p.keys >= 45_000 && p.estimated), "{cost:?}");
+        folder_cost.push(took);
+    }
     Figures {
         keys,
+        landing_cost: Latencies::of(&mut landing_cost),
+        folder_cost: Latencies::of(&mut folder_cost),
+        memory_usage: Latencies::of(&mut memory_usage),
         root: Latencies::of(&mut root),
         folder: Latencies::of(&mut folder),
         whole_folder: (whole, pages),
@@ -178,8 +206,8 @@ async fn measure(
     }
 }
 
-/// One request: the page, and how long the answer took (body included).
-async fn get(router: &axum::Router, uri: &str) -> (KeyPage, Duration) {
+/// One request: the answer, and how long it took (body included).
+async fn get<T: serde::de::DeserializeOwned>(router: &axum::Router, uri: &str) -> (T, Duration) {
     let started = Instant::now();
     let request = Request::builder().uri(uri).body(Body::empty()).expect("request");
     let response = router.clone().oneshot(request).await.expect("response");

@@ -1,6 +1,7 @@
 //! The Keys page's I/O, as hooks: when to look again ([`use_refresh`]),
 //! one level of the tree ([`use_tree_level`]), the selected key
-//! ([`use_key_value`]) and the edits ([`use_key_edit`]). The components
+//! ([`use_key_value`]), the edits ([`use_key_edit`]) and what keys cost
+//! ([`use_key_cost`]). The components
 //! take what these return as props and callbacks.
 //!
 //! The page follows what the console and the student's scripts do without
@@ -17,7 +18,9 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-use crate::api::{self, failure_message, Blob, EditResult, KeyEdit, KeyValue, RanCommand, TreeQuery};
+use crate::api::{
+    self, failure_message, Blob, CostTarget, EditResult, KeyCost, KeyEdit, KeyValue, RanCommand, TreeQuery,
+};
 use bolide_shared::keys::{Folder, KeyEntry};
 
 /// How often open levels and the open key are read again.
@@ -246,4 +249,54 @@ pub fn use_key_edit(on_done: Callback<KeyEdit>) -> (Callback<KeyEdit>, Option<Ou
         })
     };
     (run, (*last).clone())
+}
+
+/// What a cost measurement came to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cost {
+    Measuring,
+    Measured(Rc<KeyCost>),
+    Failed(String),
+}
+
+/// `GET /api/keys/cost` for `target`: at once when `auto` (a hash: a few
+/// commands), else when `measure` is called (a folder may be big). A new
+/// target forgets the last figures; a late answer for an old one is dropped.
+#[hook]
+pub fn use_key_cost(target: CostTarget, auto: bool) -> (Option<Cost>, Callback<()>) {
+    let cost = use_state(|| None::<Cost>);
+    let latest = use_mut_ref(|| 0u64);
+    let measure = {
+        let (cost, latest, target) = (cost.clone(), latest.clone(), target.clone());
+        Callback::from(move |()| {
+            let ticket = {
+                let mut latest = latest.borrow_mut();
+                *latest += 1;
+                *latest
+            };
+            cost.set(Some(Cost::Measuring));
+            let (cost, latest, target) = (cost.clone(), latest.clone(), target.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                let result = api::key_cost(&target).await;
+                if *latest.borrow() != ticket {
+                    return;
+                }
+                cost.set(Some(match result {
+                    Ok(found) => Cost::Measured(Rc::new(found)),
+                    Err(err) => Cost::Failed(failure_message(&err)),
+                }));
+            });
+        })
+    };
+    {
+        let (cost, latest, measure) = (cost.clone(), latest.clone(), measure.clone());
+        use_effect_with(target, move |_| {
+            *latest.borrow_mut() += 1;
+            cost.set(None);
+            if auto {
+                measure.emit(());
+            }
+        });
+    }
+    ((*cost).clone(), measure)
 }

@@ -1,17 +1,18 @@
 //! The selected key: its type, encoding, TTL (set, persist), `MEMORY
 //! USAGE` and length; its value ([`ValueView`], paged); the element editors
-//! ([`ElementEditor`]); rename and delete (which asks first); and the
+//! ([`ElementEditor`]); for a hash, what it costs ([`CostView`]); rename and delete (which asks first); and the
 //! commands that read it and that the last edit ran.
 
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use super::commands::CommandList;
+use super::cost_view::CostView;
 use super::element_editor::ElementEditor;
 use super::hooks::{Outcome, Selected, VALUE_PAGE};
 use super::tree_level::ttl_text;
 use super::value_view::ValueView;
-use crate::api::{Blob, KeyEdit};
+use crate::api::{Blob, CostTarget, KeyEdit};
 
 #[derive(Properties, PartialEq)]
 pub struct KeyPanelProps {
@@ -123,6 +124,9 @@ pub fn key_panel(props: &KeyPanelProps) -> Html {
                 { pages.clone() }
                 <ValueView value={value.clone()} />
                 { pages }
+                if value.kind == "hash" {
+                    <CostView target={CostTarget::Key(props.key_name.clone())} on_run={props.on_run.clone()} />
+                }
                 <CommandList commands={value.commands.clone()} title="Read with" on_run={props.on_run.clone()} />
             </> }
         }

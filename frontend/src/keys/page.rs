@@ -72,7 +72,8 @@ pub fn keys_page() -> Html {
             <TreeFilters query={(*query).clone()} on_change={on_query} />
             <div class="keys-layout">
                 <nav class="keys-tree card" aria-label="Keys">
-                    <TreeLevel query={(*query).clone()} {tick} selected={(*selected_key).clone()} {on_select} />
+                    <TreeLevel query={(*query).clone()} {tick} selected={(*selected_key).clone()} {on_select}
+                        on_run={on_run.clone()} />
                 </nav>
                 if let Some(key) = (*selected_key).clone() {
                     <KeyPanel key_name={key} selected={value} {last_edit} {on_edit} on_run={on_run.clone()}

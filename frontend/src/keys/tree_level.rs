@@ -1,14 +1,16 @@
 //! One level of the keys tree: its folders (with how many keys each holds,
 //! opened lazily: a folder's level is read when it is opened) and its keys
 //! (type and TTL). A level shown while its pages are still being read says
-//! so (`12+`), with a button to read more.
+//! so (`12+`), with a button to read more. An open folder offers what its
+//! keys cost in memory ([`CostView`], measured on request).
 
 use std::collections::BTreeSet;
 
 use yew::prelude::*;
 
+use super::cost_view::CostView;
 use super::hooks::use_tree_level;
-use crate::api::{Blob, TreeQuery};
+use crate::api::{Blob, CostTarget, TreeQuery};
 
 #[derive(Properties, PartialEq)]
 pub struct TreeLevelProps {
@@ -17,6 +19,8 @@ pub struct TreeLevelProps {
     pub tick: u32,
     pub selected: Option<Blob>,
     pub on_select: Callback<Blob>,
+    /// Runs a line in the page's console.
+    pub on_run: Callback<String>,
 }
 
 /// A TTL as people read it.
@@ -67,8 +71,9 @@ pub fn tree_level(props: &TreeLevelProps) -> Html {
                             <span class="keys-count">{ format!("{}{plus}", folder.keys) }</span>
                         </button>
                         if is_open {
+                            <CostView target={CostTarget::Prefix(folder.prefix.clone())} on_run={props.on_run.clone()} />
                             <TreeLevel query={inner} tick={props.tick} selected={props.selected.clone()}
-                                on_select={props.on_select.clone()} />
+                                on_select={props.on_select.clone()} on_run={props.on_run.clone()} />
                         }
                     </li>
                 }
