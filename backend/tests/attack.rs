@@ -13,28 +13,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use bolide_tests::{BolideProcess, RedisServer};
-use common::Client;
+use bolide_tests::BolideProcess;
+use common::{shared_with_gateway as start, Client};
 use serde_json::{json, Value};
-
-/// A shared-mode Bolide with the gateway, on its own Redis.
-fn start(extra: &[&str]) -> (RedisServer, BolideProcess) {
-    let redis = RedisServer::start();
-    let url = redis.url();
-    let mut args = vec![
-        "--redis-url",
-        &url,
-        "--shared",
-        "--dist",
-        "/nonexistent-dist",
-        "--no-worker",
-        "--gateway-listen",
-        "127.0.0.1:0",
-    ];
-    args.extend_from_slice(extra);
-    let bolide = BolideProcess::serve(&args, &[]);
-    (redis, bolide)
-}
 
 /// A student: a browser with a sandbox, its gateway credentials and its
 /// namespace (to write to Redis directly, as a plain client of the

@@ -15,27 +15,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use bolide_tests::{BolideProcess, RedisServer};
-use common::Client;
+use common::{shared_with_gateway as start, Client};
 use serde_json::Value;
-
-/// A shared-mode Bolide with the gateway on a free port, on its own Redis.
-fn start(extra: &[&str]) -> (RedisServer, BolideProcess) {
-    let redis = RedisServer::start();
-    let url = redis.url();
-    let mut args = vec![
-        "--redis-url",
-        &url,
-        "--shared",
-        "--dist",
-        "/nonexistent-dist",
-        "--no-worker",
-        "--gateway-listen",
-        "127.0.0.1:0",
-    ];
-    args.extend_from_slice(extra);
-    let bolide = BolideProcess::serve(&args, &[]);
-    (redis, bolide)
-}
 
 /// A student: a browser with a sandbox, and its gateway credentials.
 struct Student {

@@ -40,7 +40,7 @@ use super::{handshake, Gateway};
 use crate::console::relay::{all_utf8, Relay};
 use crate::error::AppError;
 use crate::sandbox::credentials;
-use crate::sandbox::store::{SandboxId, Session, SessionState};
+use crate::sandbox::store::{SandboxId, Session};
 
 /// Requests taken from the read buffer at once: enough for a `-P 16`
 /// pipeline in one go, few enough that one batch of large replies stays
@@ -105,7 +105,7 @@ pub(super) struct Connection {
 
 impl Connection {
     fn new(gateway: Arc<Gateway>, peer: IpAddr, id: u64) -> Self {
-        let login = if gateway.shared { Login::Pending } else { Login::Local { session: local_session() } };
+        let login = if gateway.shared { Login::Pending } else { Login::Local { session: Session::local() } };
         Self {
             relay: gateway.relay.for_connection(),
             gateway,
@@ -313,7 +313,7 @@ impl Connection {
     pub(super) fn reset(&mut self) {
         self.relay = self.gateway.relay.for_connection();
         self.login =
-            if self.gateway.shared { Login::Pending } else { Login::Local { session: local_session() } };
+            if self.gateway.shared { Login::Pending } else { Login::Local { session: Session::local() } };
         // The login timeout counts from here again.
         self.connected = Instant::now();
         self.protocol = Protocol::Resp2;
@@ -428,20 +428,3 @@ fn too_many_failures(wait: Duration) -> Reply {
         wait.as_secs().max(1)
     ))
 }
-
-/// Local mode's session: the one student, database 0, a state of its own.
-fn local_session() -> Session {
-    Session {
-        // Names nothing in local mode (no namespace, no ACL user): the
-        // connection keeps its SELECT/MULTI state itself.
-        id: SandboxId::parse(LOCAL_ID).expect("32 hex digits are an id"),
-        state: SessionState::default(),
-        is_new: false,
-        set_secret: None,
-        password: None,
-        over_quota: None,
-        used_bytes: 0,
-    }
-}
-
-const LOCAL_ID: &str = "00000000000000000000000000000000";

@@ -106,7 +106,7 @@ where
         match Session::from_request_parts(parts, state).await {
             Ok(session) => Ok(Caller(Some(session))),
             Err(AppError::NotFound(_)) if parts.method == Method::GET && !shared => {
-                Ok(Caller(Some(runner::local_session())))
+                Ok(Caller(Some(Session::local())))
             }
             Err(AppError::NotFound(_)) if parts.method == Method::GET => Ok(Caller(None)),
             Err(err) => Err(err),
@@ -209,7 +209,6 @@ async fn read(
 async fn cost(
     State(state): State<KeysState>,
     State(sandboxes): State<Sandboxes>,
-    client: ClientAddress,
     Caller(session): Caller,
     RawQuery(raw): RawQuery,
     query: Result<Query<cost::CostQuery>, QueryRejection>,
@@ -227,7 +226,7 @@ async fn cost(
     let store = &sandboxes.store;
     let owner = if store.is_shared() { Owner::for_session(session.id.as_str()) } else { Owner::local() };
     let access = store.access(&session)?;
-    let mut runner = runner_for(&state, &client, session)?;
+    let mut runner = runner_for(&state, session)?;
     Ok(Json(match params {
         cost::CostParams::Key(key) => KeyCost::Hash(cost::hash(&mut runner, &access, &owner, &key).await?),
         cost::CostParams::Prefix(prefix) => KeyCost::Prefix(cost::prefix(&mut runner, &prefix).await?),

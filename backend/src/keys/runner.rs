@@ -8,7 +8,7 @@ use futures_util::future::join_all;
 use crate::console::relay::Relay;
 use crate::console::Limits;
 use crate::error::AppError;
-use crate::sandbox::store::{SandboxId, Session, SessionState};
+use crate::sandbox::store::Session;
 
 /// One request's commands: the relay with a connection's own `MULTI` state
 /// (never the console's open transaction), the caller, what ran.
@@ -18,20 +18,6 @@ pub struct Runner {
     /// Keep Redis's replies in [`Runner::commands`] (edits do, reads not).
     pub keep_replies: bool,
     pub commands: Vec<RanCommand>,
-}
-
-/// The caller of a local-mode read without a sandbox record yet: database 0.
-pub fn local_session() -> Session {
-    Session {
-        // Names nothing in local mode (no namespace, no ACL user).
-        id: SandboxId::parse("00000000000000000000000000000000").expect("32 hex digits are an id"),
-        state: SessionState::default(),
-        is_new: false,
-        set_secret: None,
-        password: None,
-        over_quota: None,
-        used_bytes: 0,
-    }
 }
 
 impl Runner {

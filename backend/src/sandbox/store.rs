@@ -135,6 +135,24 @@ pub struct Session {
     pub used_bytes: u64,
 }
 
+impl Session {
+    /// Local mode's caller without a sandbox record (the gateway's clients,
+    /// the keys page's reads): database 0, no namespace, no ACL user; its
+    /// id names nothing. A connection keeps its `SELECT`/`MULTI` state
+    /// itself.
+    pub fn local() -> Session {
+        Session {
+            id: SandboxId::parse("00000000000000000000000000000000").expect("32 hex digits are an id"),
+            state: SessionState::default(),
+            is_new: false,
+            set_secret: None,
+            password: None,
+            over_quota: None,
+            used_bytes: 0,
+        }
+    }
+}
+
 /// What a read of an existing sandbox found.
 #[derive(Debug)]
 struct Touched {

@@ -230,3 +230,24 @@ pub fn p50(mut times: Vec<f64>) -> f64 {
     times.sort_by(f64::total_cmp);
     times[times.len() / 2]
 }
+
+/// A real shared-mode `bolide serve` with the class gateway on a free port
+/// (no worker, no browser app), on a `redis-server` of its own; `extra`
+/// flags are added.
+pub fn shared_with_gateway(extra: &[&str]) -> (bolide_tests::RedisServer, bolide_tests::BolideProcess) {
+    let redis = bolide_tests::RedisServer::start();
+    let url = redis.url();
+    let mut args = vec![
+        "--redis-url",
+        &url,
+        "--shared",
+        "--dist",
+        "/nonexistent-dist",
+        "--no-worker",
+        "--gateway-listen",
+        "127.0.0.1:0",
+    ];
+    args.extend_from_slice(extra);
+    let bolide = bolide_tests::BolideProcess::serve(&args, &[]);
+    (redis, bolide)
+}
