@@ -495,12 +495,25 @@ pub async fn keys_page(query: &TreeQuery, cursor: &str) -> Result<KeyPage, ApiEr
     decode(response).await
 }
 
-/// `GET /api/keys/value?key=&offset=&count=`: one key's type, encoding,
-/// TTL, `MEMORY USAGE`, length and a page of its value (from `offset`),
-/// with the commands that read it; `404` when the key is gone.
-pub async fn key_value(key: &Blob, offset: u64, count: u64) -> Result<KeyValue, ApiError> {
-    let params =
-        [blob_param("key", key), ("offset".into(), offset.to_string()), ("count".into(), count.to_string())];
+/// `GET /api/keys/value?key=&offset=&count=` (and `&min=&max=` for a
+/// sorted set by score): one key's type, encoding, TTL, `MEMORY USAGE`,
+/// length and a page of its value (from `offset`), with the commands that
+/// read it; `404` when the key is gone.
+pub async fn key_value(
+    key: &Blob,
+    offset: u64,
+    count: u64,
+    by_score: Option<&(String, String)>,
+) -> Result<KeyValue, ApiError> {
+    let mut params = vec![
+        blob_param("key", key),
+        ("offset".into(), offset.to_string()),
+        ("count".into(), count.to_string()),
+    ];
+    if let Some((min, max)) = by_score {
+        params.push(("min".into(), min.clone()));
+        params.push(("max".into(), max.clone()));
+    }
     let request = Request::get("/api/keys/value").query(params.iter().map(|(n, v)| (n.as_str(), v.as_str())));
     let response = request.send().await.map_err(|err| ApiError::Unreachable(err.to_string()))?;
     decode(response).await

@@ -180,14 +180,20 @@ pub enum Selected {
     Failed(String),
 }
 
-/// `GET /api/keys/value` for `key` from `offset`, again on every `tick`.
+/// `GET /api/keys/value` for `key` from `offset` (a sorted set by score
+/// when `by_score` says so), again on every `tick`.
 #[hook]
-pub fn use_key_value(key: Option<Blob>, offset: u64, tick: u32) -> Option<Selected> {
+pub fn use_key_value(
+    key: Option<Blob>,
+    offset: u64,
+    by_score: Option<(String, String)>,
+    tick: u32,
+) -> Option<Selected> {
     let selected = use_state(|| None::<Selected>);
     let latest = use_mut_ref(|| 0u64);
     {
         let (selected, latest) = (selected.clone(), latest.clone());
-        use_effect_with((key, offset, tick), move |(key, offset, _)| {
+        use_effect_with((key, offset, by_score, tick), move |(key, offset, by_score, _)| {
             let ticket = {
                 let mut latest = latest.borrow_mut();
                 *latest += 1;
@@ -200,9 +206,9 @@ pub fn use_key_value(key: Option<Blob>, offset: u64, tick: u32) -> Option<Select
                     if !same_key {
                         selected.set(Some(Selected::Loading));
                     }
-                    let offset = *offset;
+                    let (offset, by_score) = (*offset, by_score.clone());
                     wasm_bindgen_futures::spawn_local(async move {
-                        let result = api::key_value(&key, offset, VALUE_PAGE).await;
+                        let result = api::key_value(&key, offset, VALUE_PAGE, by_score.as_ref()).await;
                         if *latest.borrow() != ticket {
                             return;
                         }

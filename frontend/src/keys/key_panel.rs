@@ -1,5 +1,6 @@
 //! The selected key: its type, encoding, TTL (set, persist), `MEMORY
-//! USAGE` and length; its value ([`ValueView`], paged); the element editors
+//! USAGE` and length; its value ([`ValueView`], paged; a sorted set by rank
+//! or by score, [`ScoreRange`]); the element editors
 //! ([`ElementEditor`]); for a hash, what it costs ([`CostView`]); rename and delete (which asks first); and the
 //! commands that read it and that the last edit ran.
 
@@ -10,6 +11,7 @@ use super::commands::CommandList;
 use super::cost_view::CostView;
 use super::element_editor::ElementEditor;
 use super::hooks::{Outcome, Selected, VALUE_PAGE};
+use super::score_range::ScoreRange;
 use super::tree_level::ttl_text;
 use super::value_view::ValueView;
 use crate::api::{Blob, CostTarget, KeyEdit};
@@ -24,6 +26,9 @@ pub struct KeyPanelProps {
     /// Moves the value's page.
     pub on_offset: Callback<u64>,
     pub on_close: Callback<()>,
+    /// A sorted set read by score (`None`: by rank).
+    pub by_score: Option<(String, String)>,
+    pub on_by_score: Callback<Option<(String, String)>>,
 }
 
 #[function_component(KeyPanel)]
@@ -121,8 +126,11 @@ pub fn key_panel(props: &KeyPanelProps) -> Html {
                     }
                 </div>
                 <ElementEditor key_name={props.key_name.clone()} kind={AttrValue::from(value.kind.clone())} on_edit={props.on_edit.clone()} />
+                if value.kind == "zset" {
+                    <ScoreRange range={props.by_score.clone()} on_change={props.on_by_score.clone()} />
+                }
                 { pages.clone() }
-                <ValueView value={value.clone()} />
+                <ValueView value={value.clone()} by_score={props.by_score.is_some()} />
                 { pages }
                 if value.kind == "hash" {
                     <CostView target={CostTarget::Key(props.key_name.clone())} on_run={props.on_run.clone()} />

@@ -18,6 +18,7 @@ pub mod filters;
 pub mod hooks;
 pub mod key_panel;
 pub mod page;
+pub mod score_range;
 pub mod tree_level;
 pub mod value_view;
 

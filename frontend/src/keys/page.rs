@@ -16,6 +16,7 @@ pub fn keys_page() -> Html {
     let query = use_state(TreeQuery::default);
     let selected_key = use_state(|| None::<Blob>);
     let offset = use_state(|| 0u64);
+    let by_score = use_state(|| None::<(String, String)>);
     let (tick, bump) = use_refresh();
     let console = use_console_session(TutorialOptions::default());
     // Every line the console ran may have changed keys: read again.
@@ -35,12 +36,20 @@ pub fn keys_page() -> Html {
         })
     };
     let (on_edit, last_edit) = use_key_edit(on_done);
-    let value = use_key_value((*selected_key).clone(), *offset, tick);
+    let value = use_key_value((*selected_key).clone(), *offset, (*by_score).clone(), tick);
     let on_select = {
-        let (selected_key, offset) = (selected_key.clone(), offset.clone());
+        let (selected_key, offset, by_score) = (selected_key.clone(), offset.clone(), by_score.clone());
         Callback::from(move |key: Blob| {
             offset.set(0);
+            by_score.set(None);
             selected_key.set(Some(key));
+        })
+    };
+    let on_by_score = {
+        let (offset, by_score) = (offset.clone(), by_score.clone());
+        Callback::from(move |range: Option<(String, String)>| {
+            offset.set(0);
+            by_score.set(range);
         })
     };
     let on_query = {
@@ -77,7 +86,7 @@ pub fn keys_page() -> Html {
                 </nav>
                 if let Some(key) = (*selected_key).clone() {
                     <KeyPanel key_name={key} selected={value} {last_edit} {on_edit} on_run={on_run.clone()}
-                        {on_offset} {on_close} />
+                        {on_offset} {on_close} by_score={(*by_score).clone()} {on_by_score} />
                 } else {
                     <p class="muted keys-hint">{ "Pick a key to see its value." }</p>
                 }

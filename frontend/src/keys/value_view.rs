@@ -12,6 +12,9 @@ use crate::api::{Blob, KeyValue};
 #[derive(Properties, PartialEq)]
 pub struct ValueViewProps {
     pub value: std::rc::Rc<KeyValue>,
+    /// A sorted set read by score: its rows have no rank to show.
+    #[prop_or_default]
+    pub by_score: bool,
 }
 
 /// Bytes as hex, 16 a line.
@@ -53,7 +56,7 @@ fn cell(blob: &Blob) -> Html {
 #[function_component(ValueView)]
 pub fn value_view(props: &ValueViewProps) -> Html {
     let value = &props.value;
-    let offset = value.offset;
+    let (offset, by_score) = (value.offset, props.by_score);
     match (&value.value, value.kind.as_str()) {
         (Value::String(s), _) => {
             let bytes = base64_decode(&s.base64).unwrap_or_default();
@@ -96,12 +99,12 @@ pub fn value_view(props: &ValueViewProps) -> Html {
             html! {
                 <table class="keys-table">
                     <thead><tr>
-                        if kind == "zset" { <th>{ "rank" }</th> }
+                        if kind == "zset" && !by_score { <th>{ "rank" }</th> }
                         <th>{ left }</th><th>{ right }</th>
                     </tr></thead>
                     <tbody>{ for pairs.iter().enumerate().map(|(i, (a, b))| html! {
                         <tr data-field={a.display()}>
-                            if kind == "zset" { <td>{ offset + i as u64 }</td> }
+                            if kind == "zset" && !by_score { <td>{ offset + i as u64 }</td> }
                             <td>{ cell(a) }</td><td class="keys-cell-value">{ cell(b) }</td>
                         </tr>
                     }) }</tbody>
