@@ -26,7 +26,8 @@ use bolide_shared::cli::{quote_arg, Reply};
 use bolide_shared::keys::{Blob, HashCost, JsonCost, PrefixCost, RanCommand, MAX_COST_MEASURED};
 use serde::Deserialize;
 
-use super::runner::{bytes, integer, items, reply_error, Runner};
+use super::runner::{bytes, checked, integer, items, Runner};
+use super::scan::Scan;
 use super::tree::escape_glob;
 use super::value::no_such_key;
 use super::{bad, bytes_param};
@@ -76,13 +77,6 @@ impl CostParams {
             }
             _ => Err(bad("key", "give `key` (a hash) or `prefix` (a folder), one of them")),
         }
-    }
-}
-
-fn checked(command: &str, reply: Reply) -> Result<Reply, AppError> {
-    match reply {
-        Reply::Error(message) => Err(reply_error(command, &message)),
-        other => Ok(other),
     }
 }
 
@@ -233,32 +227,14 @@ pub fn empty(prefix: &[u8]) -> PrefixCost {
 pub async fn prefix(runner: &mut Runner, prefix: &[u8]) -> Result<PrefixCost, AppError> {
     let mut matching = escape_glob(prefix);
     matching.push(b'*');
-    let target = (runner.limits().max_reply_elements.max(20) / 2) as u64;
-    let mut scan_count = target;
-    let (mut cursor, mut visited) = (0u64, 0u64);
+    let mut scan = Scan::new(runner.limits(), &matching, None, 0, 100_000);
     // SCAN may name a key twice (a rehash between calls): names are counted
     // once, by a 64-bit hash of each (a million names in about 16 MB).
     let hasher = RandomState::new();
     let mut seen: HashSet<u64> = HashSet::new();
     let mut sample: Vec<Vec<u8>> = Vec::new();
     loop {
-        let args = args!["SCAN", cursor.to_string(), "MATCH", matching, "COUNT", scan_count.to_string()];
-        let (reply, omitted) = runner.run_counted(args).await?;
-        let reply = checked("SCAN", reply)?;
-        if omitted > 0 {
-            if scan_count <= 10 {
-                return Err(AppError::Internal("SCAN keeps answering more than a reply may carry".into()));
-            }
-            scan_count = (scan_count / 4).max(10);
-            continue;
-        }
-        let parts = items(&reply);
-        let next =
-            parts.first().and_then(bytes).and_then(|c| std::str::from_utf8(c).ok()?.parse::<u64>().ok());
-        let (Some(next), Some(names)) = (next, parts.get(1)) else {
-            return Err(AppError::Internal("SCAN answered something that is not a cursor and names".into()));
-        };
-        let names = items(names);
+        let names = scan.next(runner).await?;
         for name in names.iter().filter_map(bytes) {
             if name.starts_with(prefix)
                 && seen.insert(hasher.hash_one(name))
@@ -267,18 +243,11 @@ pub async fn prefix(runner: &mut Runner, prefix: &[u8]) -> Result<PrefixCost, Ap
                 sample.push(name.to_vec());
             }
         }
-        visited += scan_count;
-        cursor = next;
-        if cursor == 0 || visited >= MAX_VISITS {
+        if scan.cursor == 0 || scan.visited >= MAX_VISITS {
             break;
         }
-        let got = names.len() as u64;
-        scan_count = (scan_count * target)
-            .checked_div(got)
-            .map_or(scan_count * 4, |aimed| aimed.clamp(scan_count / 2, scan_count * 4))
-            .clamp(10, 100_000);
     }
-    let complete = cursor == 0;
+    let complete = scan.cursor == 0;
     let keys = seen.len() as u64;
     let mut commands = std::mem::take(&mut runner.commands);
     let (mut measured, mut measured_bytes) = (0u64, 0u64);

@@ -40,6 +40,7 @@
 pub mod cost;
 pub mod edit;
 pub mod runner;
+pub mod scan;
 pub mod tree;
 pub mod value;
 

@@ -93,6 +93,15 @@ pub fn reply_error(command: &str, message: &str) -> AppError {
     }
 }
 
+/// `reply`, unless it is an error: then the answer's error for `command`
+/// ([`reply_error`]).
+pub fn checked(command: &str, reply: Reply) -> Result<Reply, AppError> {
+    match reply {
+        Reply::Error(message) => Err(reply_error(command, &message)),
+        other => Ok(other),
+    }
+}
+
 /// An integer reply, or `None`.
 pub fn integer(reply: &Reply) -> Option<i64> {
     match reply {

@@ -6,7 +6,7 @@
 //! costs about the same at 45 thousand keys as at a million. The stretch
 //! ends once it holds `count` keys at this level, or has looked at
 //! `max(5·count, 1000)` names, or has made Redis visit [`MAX_VISITS`]
-//! slots, or the scan is done (`cursor` `"0"`). `SCAN`'s `COUNT` adapts
+//! slots, or the scan is done (`cursor` `"0"`). `SCAN`'s `COUNT` adapts ([`super::scan`])
 //! to how many names come back (a sparse `MATCH` over a big keyspace asks
 //! Redis to visit more per call; a reply over the limit is asked again
 //! with less), so the first page of a 45 thousand key folder among a
@@ -20,11 +20,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use bolide_shared::cli::Reply;
 use bolide_shared::keys::{Blob, Folder, KeyEntry, KeyPage};
 use serde::Deserialize;
 
-use super::runner::{bytes, integer, items, reply_error, Runner};
+use super::runner::{bytes, integer, Runner};
+use super::scan::Scan;
 use super::{bad, bytes_param};
 use crate::args;
 use crate::console::Limits;
@@ -132,41 +132,15 @@ pub fn empty(params: &ListParams) -> KeyPage {
 
 /// One page of the tree (see the module doc).
 pub async fn list(runner: &mut Runner, params: &ListParams) -> Result<KeyPage, AppError> {
-    let reply_limit = runner.limits().max_reply_elements.max(20) as u64;
-    let target = reply_limit / 2;
     let names_cap = (params.count as u64 * 5).max(1000);
-    let mut scan_count = target;
-    let mut cursor = params.cursor;
-    let (mut scanned, mut visited) = (0u64, 0u64);
+    let mut scan =
+        Scan::new(runner.limits(), &params.matching, params.kind.as_deref(), params.cursor, MAX_VISITS / 4);
+    let mut scanned = 0u64;
     let mut folders: BTreeMap<Vec<u8>, u64> = BTreeMap::new();
     let mut level: BTreeSet<Vec<u8>> = BTreeSet::new();
     let mut seen: BTreeSet<Vec<u8>> = BTreeSet::new();
     loop {
-        let mut args =
-            args!["SCAN", cursor.to_string(), "MATCH", params.matching, "COUNT", scan_count.to_string()];
-        if let Some(kind) = &params.kind {
-            args.extend(args!["TYPE", kind]);
-        }
-        let (reply, omitted) = runner.run_counted(args).await?;
-        if let Reply::Error(message) = &reply {
-            return Err(reply_error("SCAN", message));
-        }
-        if omitted > 0 {
-            // More names than one reply may carry: the same cursor, less.
-            if scan_count <= 10 {
-                return Err(AppError::Internal("SCAN keeps answering more than a reply may carry".into()));
-            }
-            scan_count = (scan_count / 4).max(10);
-            continue;
-        }
-        let parts = items(&reply);
-        let next =
-            parts.first().and_then(bytes).and_then(|c| std::str::from_utf8(c).ok()?.parse::<u64>().ok());
-        let (Some(next), Some(names)) = (next, parts.get(1)) else {
-            return Err(AppError::Internal("SCAN answered something that is not a cursor and names".into()));
-        };
-        let names = items(names);
-        visited += scan_count;
+        let names = scan.next(runner).await?;
         scanned += names.len() as u64;
         for name in names.iter().filter_map(bytes) {
             let Some(rest) = name.strip_prefix(params.prefix.as_slice()) else { continue };
@@ -180,16 +154,13 @@ pub async fn list(runner: &mut Runner, params: &ListParams) -> Result<KeyPage, A
                 }
             }
         }
-        cursor = next;
-        if cursor == 0 || level.len() >= params.count || scanned >= names_cap || visited >= MAX_VISITS {
+        if scan.cursor == 0
+            || level.len() >= params.count
+            || scanned >= names_cap
+            || scan.visited >= MAX_VISITS
+        {
             break;
         }
-        // Aim at about half a reply's worth of names per call.
-        let got = names.len() as u64;
-        scan_count = (scan_count * target)
-            .checked_div(got)
-            .map_or(scan_count * 4, |aimed| aimed.clamp(scan_count / 2, scan_count * 4))
-            .clamp(10, MAX_VISITS / 4);
     }
     let keys = describe(runner, level.into_iter().collect(), params.kind.as_deref()).await?;
     let folders = folders
@@ -206,7 +177,7 @@ pub async fn list(runner: &mut Runner, params: &ListParams) -> Result<KeyPage, A
         delimiter: Blob::from_bytes(&params.delimiter),
         folders,
         keys,
-        cursor: cursor.to_string(),
+        cursor: scan.cursor.to_string(),
         scanned,
         commands: std::mem::take(&mut runner.commands),
     })

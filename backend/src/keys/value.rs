@@ -16,7 +16,7 @@ use bolide_shared::cli::Reply;
 use bolide_shared::keys::{base64_encode, Blob, KeyValue, StreamEntry, StringValue, Value, MAX_STRING_BYTES};
 use serde::Deserialize;
 
-use super::runner::{bytes, integer, items, reply_error, Runner};
+use super::runner::{bytes, checked, integer, items, reply_error, Runner};
 use super::{bad, bytes_param};
 use crate::args;
 use crate::console::Limits;
@@ -167,13 +167,6 @@ pub async fn read(runner: &mut Runner, params: &ValueParams) -> Result<KeyValue,
         value,
         commands: std::mem::take(&mut runner.commands),
     })
-}
-
-fn checked(command: &str, reply: Reply) -> Result<Reply, AppError> {
-    match reply {
-        Reply::Error(message) => Err(reply_error(command, &message)),
-        other => Ok(other),
-    }
 }
 
 fn blobs(reply: &Reply) -> Vec<Blob> {
