@@ -114,13 +114,16 @@ pub fn e2e_dist() -> std::path::PathBuf {
 /// `bolide serve` on the built app, with its embedded Redis in a fresh
 /// data dir (dropped with the returned dir).
 pub fn serve_app() -> (crate::BolideProcess, tempfile::TempDir) {
-    let dist = e2e_dist();
-    let data = tempfile::tempdir().expect("data dir");
-    let bolide = crate::BolideProcess::serve(
-        &["--dist", &dist.display().to_string(), "--data-dir", &data.path().display().to_string()],
-        &[],
-    );
-    (bolide, data)
+    serve_app_with(&[])
+}
+
+/// [`serve_app`] with `extra` flags (`--shared`, `--no-worker`, …).
+pub fn serve_app_with(extra: &[&str]) -> (crate::BolideProcess, tempfile::TempDir) {
+    let (dist, data) = (e2e_dist(), tempfile::tempdir().expect("data dir"));
+    let (dist, dir) = (dist.display().to_string(), data.path().display().to_string());
+    let mut args = vec!["--dist", &dist, "--data-dir", &dir];
+    args.extend_from_slice(extra);
+    (crate::BolideProcess::serve(&args, &[]), data)
 }
 
 /// Waits (20 s at most) for an element matching `css`.

@@ -3,26 +3,13 @@
 //! lets a program in as the browser's own sandbox — what the program
 //! writes, the browser's console reads.
 
-use bolide_tests::browser::{e2e_dist, run_console_line, text_becomes, wait_for};
-use bolide_tests::{BolideProcess, Browser};
+use bolide_tests::browser::{run_console_line, serve_app_with, text_becomes, wait_for};
+use bolide_tests::Browser;
 use fantoccini::Locator;
 
 #[tokio::test]
 async fn the_home_page_url_lets_a_script_into_the_browsers_own_sandbox() {
-    let data = tempfile::tempdir().expect("data dir");
-    let bolide = BolideProcess::serve(
-        &[
-            "--shared",
-            "--dist",
-            &e2e_dist().display().to_string(),
-            "--data-dir",
-            &data.path().display().to_string(),
-            "--no-worker",
-            "--gateway-listen",
-            "127.0.0.1:0",
-        ],
-        &[],
-    );
+    let (bolide, _data) = serve_app_with(&["--shared", "--no-worker", "--gateway-listen", "127.0.0.1:0"]);
     let browser = Browser::start().await;
     let page = &browser.client;
 

@@ -8,8 +8,8 @@
 
 use std::time::Duration;
 
-use bolide_tests::browser::{e2e_dist, save_screenshot, serve_app, wait_for};
-use bolide_tests::{http, BolideProcess, Browser};
+use bolide_tests::browser::{save_screenshot, serve_app, serve_app_with, wait_for};
+use bolide_tests::{http, Browser};
 use fantoccini::{Client, Locator};
 use serde_json::Value;
 
@@ -301,18 +301,7 @@ async fn row_status(client: &Client, id: &str) -> Option<String> {
 
 #[tokio::test]
 async fn without_a_worker_a_queued_job_is_cancelled_then_deleted() {
-    let dist = e2e_dist();
-    let data = tempfile::tempdir().expect("data dir");
-    let bolide = BolideProcess::serve(
-        &[
-            "--dist",
-            &dist.display().to_string(),
-            "--data-dir",
-            &data.path().display().to_string(),
-            "--no-worker",
-        ],
-        &[],
-    );
+    let (bolide, _data) = serve_app_with(&["--no-worker"]);
     let browser = Browser::start_with_size(1400, 1200).await;
     let client = &browser.client;
     client.goto(&bolide.url("/jobs")).await.expect("open jobs page");

@@ -3,8 +3,8 @@
 //! in a second browser; a new code makes the old one useless; ending the
 //! sandbox asks first. Locally the panel is not there.
 
-use bolide_tests::browser::{e2e_dist, run_console_line, text_becomes, wait_for};
-use bolide_tests::{BolideProcess, Browser};
+use bolide_tests::browser::{run_console_line, serve_app_with, text_becomes, wait_for};
+use bolide_tests::Browser;
 use fantoccini::key::Key;
 use fantoccini::{Client, Locator};
 
@@ -17,17 +17,7 @@ async fn shown_code(client: &Client) -> String {
 
 #[tokio::test]
 async fn a_sandbox_code_opens_the_same_sandbox_in_another_browser() {
-    let data = tempfile::tempdir().expect("data dir");
-    let bolide = BolideProcess::serve(
-        &[
-            "--shared",
-            "--dist",
-            &e2e_dist().display().to_string(),
-            "--data-dir",
-            &data.path().display().to_string(),
-        ],
-        &[],
-    );
+    let (bolide, _data) = serve_app_with(&["--shared"]);
     let first = Browser::start().await;
     let alice = &first.client;
 
