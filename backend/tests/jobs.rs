@@ -730,3 +730,135 @@ fn bolide_now() -> u64 {
         .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
         .unwrap_or(0)
 }
+
+/// `started_at` of a job, once it ran.
+/// A connection to Bolide's system database, as the workers have.
+async fn system_async(redis: &RedisServer) -> redis::aio::MultiplexedConnection {
+    let client = redis::Client::open(format!("redis://127.0.0.1:{}/15", redis.port())).expect("url");
+    client.get_multiplexed_async_connection().await.expect("connect")
+}
+
+fn started_at(job: &Value) -> u64 {
+    job["started_at"].as_u64().unwrap_or_else(|| panic!("never started: {job}"))
+}
+
+#[tokio::test]
+async fn one_sessions_many_jobs_do_not_hold_back_anothers_one() {
+    let redis = RedisServer::start();
+    let router = router(&redis, Tenancy::Shared);
+    let mut alice = Client::new(&router);
+    let mut bob = Client::new(&router);
+    alice.generate(60, 2).await;
+    bob.generate(30, 3).await;
+    // Alice queues ten jobs, then Bob one, before any worker runs: a plain
+    // FIFO would run all of Alice's first.
+    let mut alices = Vec::new();
+    for _ in 0..10 {
+        alices.push(alice.submit(json!({"analysis": "count_per_class"})).await);
+    }
+    let bobs = bob.submit(json!({"analysis": "count_per_class"})).await;
+    let length: u64 = redis::cmd("XLEN").arg(keys::QUEUE).query(&mut system(&redis)).expect("XLEN");
+    assert_eq!(length, 2, "one waiting entry per session; Alice's others are held");
+
+    let worker = start_worker(&redis, options(2000, 0, 1000));
+    let bob_started = started_at(&bob.wait_for_status(&bobs, "succeeded").await);
+    let mut before_bob = 0;
+    for id in &alices {
+        // Every held job still runs, in its turn.
+        let job = alice.wait_for_status(id, "succeeded").await;
+        if started_at(&job) < bob_started {
+            before_bob += 1;
+        }
+    }
+    assert!(before_bob <= 1, "{before_bob} of Alice's jobs ran before Bob's, which came after her first");
+    let mut system = system(&redis);
+    let length: u64 = redis::cmd("XLEN").arg(keys::QUEUE).query(&mut system).expect("XLEN");
+    assert_eq!(length, 0, "the queue is empty once all ran");
+    let owner: String =
+        redis::cmd("HGET").arg(keys::job(&alices[0])).arg("owner").query(&mut system).expect("owner");
+    for owner_key in [keys::owner_held, keys::owner_turn] {
+        let left: u64 = redis::cmd("EXISTS").arg(owner_key(&owner)).query(&mut system).expect("EXISTS");
+        assert_eq!(left, 0, "no turn or held job left behind");
+    }
+    worker.stop().await;
+}
+
+#[tokio::test]
+async fn cancelling_a_waiting_or_held_job_passes_the_turn_on() {
+    let redis = RedisServer::start();
+    let router = router(&redis, Tenancy::Local);
+    let mut client = Client::new(&router);
+    client.generate(40, 5).await;
+    let first = client.submit(json!({"analysis": "hemispheres"})).await;
+    let second = client.submit(json!({"analysis": "hemispheres"})).await;
+    let third = client.submit(json!({"analysis": "hemispheres"})).await;
+    let mut system = system(&redis);
+    let queued_entries = |system: &mut redis::Connection| -> Vec<String> {
+        let entries: Vec<(String, Vec<(String, String)>)> =
+            redis::cmd("XRANGE").arg(keys::QUEUE).arg("-").arg("+").query(system).expect("XRANGE");
+        entries
+            .into_iter()
+            .flat_map(|(_, fields)| fields)
+            .filter(|(k, _)| k == "job")
+            .map(|(_, v)| v)
+            .collect()
+    };
+    assert_eq!(queued_entries(&mut system), vec![first.clone()]);
+    // The held third goes without a trace; the waiting first hands the
+    // turn to the second.
+    for id in [&third, &first] {
+        let (status, job) = client.send("POST", &format!("/api/jobs/{id}/cancel"), None, Vec::new()).await;
+        assert_eq!(status, StatusCode::OK, "{job}");
+    }
+    assert_eq!(queued_entries(&mut system), vec![second.clone()]);
+    // A reconcile pass leaves it as it is.
+    assert_eq!(
+        queue::reconcile_all(&mut system_async(&redis).await, bolide_now(), Duration::from_secs(5))
+            .await
+            .expect("reconcile"),
+        0
+    );
+    assert_eq!(queued_entries(&mut system), vec![second.clone()]);
+
+    let worker = start_worker(&redis, options(1000, 0, 1000));
+    client.wait_for_status(&second, "succeeded").await;
+    for id in [&first, &third] {
+        let job = client.job(id).await;
+        assert_eq!(job["status"], "cancelled", "{job}");
+        assert_eq!(job["started_at"], Value::Null, "{job}");
+    }
+    worker.stop().await;
+}
+
+#[tokio::test]
+async fn a_held_job_whose_owner_lost_its_turn_is_queued_by_reconcile() {
+    let redis = RedisServer::start();
+    let router = router(&redis, Tenancy::Local);
+    let mut client = Client::new(&router);
+    client.generate(40, 6).await;
+    let first = client.submit(json!({"analysis": "hemispheres"})).await;
+    let second = client.submit(json!({"analysis": "hemispheres"})).await;
+    // The waiting entry and the turn vanish (a hand edit; a Redis that came
+    // back without them): the held job must not wait forever.
+    let mut system = system(&redis);
+    let entry = client.job(&first).await["redis"]["queue_entry"].as_str().expect("entry").to_string();
+    let _: () = redis::pipe()
+        .cmd("XDEL")
+        .arg(keys::QUEUE)
+        .arg(&entry)
+        .ignore()
+        .cmd("DEL")
+        .arg(keys::owner_turn("local"))
+        .ignore()
+        .query(&mut system)
+        .expect("lose them");
+    let changed = queue::reconcile_all(&mut system_async(&redis).await, bolide_now(), Duration::from_secs(5))
+        .await
+        .expect("reconcile");
+    assert_eq!(changed, 2, "both back in the queue");
+    let worker = start_worker(&redis, options(1000, 0, 1000));
+    for id in [&first, &second] {
+        client.wait_for_status(id, "succeeded").await;
+    }
+    worker.stop().await;
+}

@@ -8,6 +8,8 @@
 //! | `bolide:jobs:result:<id>` | string (JSON), `PX` TTL | a succeeded job's result |
 //! | `bolide:jobs:owner:<owner>` | sorted set | the owner's jobs by submission time (newest first in the list) |
 //! | `bolide:jobs:active:<owner>` | set | the owner's queued and running jobs (the per-owner limit) |
+//! | `bolide:jobs:turn:<owner>` | string | the owner's one job waiting in the queue (its turn; see `scripts/turns.lua`) |
+//! | `bolide:jobs:held:<owner>` | list | the owner's other queued jobs, oldest first, not in the queue yet |
 //! | `bolide:jobs:workers` | sorted set | worker id → last heartbeat (ms since the epoch) |
 //! | `bolide:jobs:working` | hash | worker id → the job it is running |
 //! | `bolide:jobs:idem:<owner>:<key>` | string, `PX` result TTL | an `Idempotency-Key` → the job it submitted |
@@ -39,6 +41,16 @@ pub fn owner_index(owner: &str) -> String {
 /// An owner's queued and running jobs.
 pub fn owner_active(owner: &str) -> String {
     format!("bolide:jobs:active:{owner}")
+}
+
+/// The owner's one job waiting in the queue stream: its turn.
+pub fn owner_turn(owner: &str) -> String {
+    format!("bolide:jobs:turn:{owner}")
+}
+
+/// The owner's queued jobs that wait for its turn, oldest first.
+pub fn owner_held(owner: &str) -> String {
+    format!("bolide:jobs:held:{owner}")
 }
 
 /// The job an owner's `Idempotency-Key` submitted.

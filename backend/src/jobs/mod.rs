@@ -55,6 +55,23 @@
 //! hand-back, or a group re-created from the start of the stream) is
 //! recognised by the `start` script and dropped.
 //!
+//! # Fair shares: one waiting job per owner in the stream
+//! A consumer group hands out entries in stream order, so one owner who
+//! queues twenty long jobs would make everyone behind them wait for all
+//! twenty. Instead the stream holds at most one *waiting* entry per owner,
+//! the owner's turn; the owner's other queued jobs wait in its held list,
+//! without an entry, and the next one is appended to the stream when the
+//! one before it stops waiting (a worker starts it, it is cancelled, found
+//! gone). Workers still read one stream in order, which now goes round the
+//! owners: a job waits behind at most one waiting job of every other owner
+//! (plus the jobs already running), however many those owners queued — a
+//! class's jobs are served round robin, and an owner alone still keeps
+//! every worker busy (each start lets its next job in). The turn is kept by
+//! the same scripts that change a job's state (`scripts/turns.lua` is put
+//! in front of them), so it is never out of step with the jobs; a held job
+//! whose owner lost its turn (a Redis restart without the turn key, a hand
+//! edit) is given it by `reconcile`.
+//!
 //! # Delivery and failure
 //! At least once, with the check above making the *effect* exactly once:
 //! one result per job, whatever dies when. A job whose workers keep dying is
@@ -108,6 +125,10 @@ pub fn on_sandbox_end() -> crate::sandbox::ended::Cleanup {
             .del(keys::owner_index(&owner))
             .ignore()
             .del(keys::owner_active(&owner))
+            .ignore()
+            .del(keys::owner_held(&owner))
+            .ignore()
+            .del(keys::owner_turn(&owner))
             .ignore()
             .exec_async(&mut ended.system)
             .await?;

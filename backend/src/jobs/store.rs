@@ -74,7 +74,7 @@ pub async fn submit(
                     max_attempts: config.max_attempts,
                     error: None,
                     result_expires_at: None,
-                    redis: record::job_redis(&id, JobStatus::Queued, Some(&entry)),
+                    redis: record::job_redis(&id, JobStatus::Queued, entry.as_deref()),
                     id,
                 })));
             }

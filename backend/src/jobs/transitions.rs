@@ -23,15 +23,27 @@ use redis::{RedisResult, Script};
 use super::config::{millis, RECORD_TTL_FLOOR};
 use super::keys;
 
-static SUBMIT: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("scripts/submit.lua")));
-static START: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("scripts/start.lua")));
+static SUBMIT: LazyLock<Script> = LazyLock::new(|| with_turns(include_str!("scripts/submit.lua")));
+static START: LazyLock<Script> = LazyLock::new(|| with_turns(include_str!("scripts/start.lua")));
 static HEARTBEAT: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("scripts/heartbeat.lua")));
 static FINISH: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("scripts/finish.lua")));
 static FAIL: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("scripts/fail.lua")));
-static CANCEL: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("scripts/cancel.lua")));
+static CANCEL: LazyLock<Script> = LazyLock::new(|| with_turns(include_str!("scripts/cancel.lua")));
 static DELETE: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("scripts/delete.lua")));
-static HAND_BACK: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("scripts/hand_back.lua")));
-static RECONCILE: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("scripts/reconcile.lua")));
+static HAND_BACK: LazyLock<Script> = LazyLock::new(|| with_turns(include_str!("scripts/hand_back.lua")));
+static RECONCILE: LazyLock<Script> = LazyLock::new(|| with_turns(include_str!("scripts/reconcile.lua")));
+
+/// A script that takes turns between owners: `scripts/turns.lua`'s
+/// functions put in front of it (Redis has no `require`).
+fn with_turns(script: &str) -> Script {
+    Script::new(&format!("{}\n{script}", include_str!("scripts/turns.lua")))
+}
+
+/// The prefix of every job's hash key, for the scripts that find jobs by
+/// id in an owner's held list.
+fn job_prefix() -> String {
+    keys::job("")
+}
 
 /// Puts a job whose queue entry is gone back in the queue (or fails it,
 /// attempts used up); see `scripts/reconcile.lua`. Its reply's first word.
@@ -48,12 +60,15 @@ pub async fn reconcile(
         .key(keys::QUEUE)
         .key(keys::owner_active(owner))
         .key(keys::WORKING)
+        .key(keys::owner_held(owner))
+        .key(keys::owner_turn(owner))
         .arg(keys::GROUP)
         .arg(job_id)
         .arg(now)
         .arg(millis(visibility_timeout))
         .arg(millis(RECORD_TTL_FLOOR))
         .arg(if force { "1" } else { "0" })
+        .arg(job_prefix())
         .invoke_async(conn)
         .await?;
     Ok(reply.into_iter().next().unwrap_or_default())
@@ -80,8 +95,9 @@ pub struct NewJob<'a> {
 /// What `submit` did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Submitted {
-    /// Recorded and queued under this stream entry.
-    Queued { entry: String },
+    /// Recorded and queued: under this stream entry, or (`None`) held until
+    /// its owner's turn (`scripts/turns.lua`).
+    Queued { entry: Option<String> },
     /// The id is taken (pick another).
     IdTaken,
     /// The owner has this many unfinished jobs already.
@@ -97,6 +113,8 @@ pub async fn submit(conn: &mut impl ConnectionLike, job: &NewJob<'_>) -> RedisRe
         .key(keys::owner_active(job.owner))
         .key(keys::QUEUE)
         .key(job.idempotency_key.map(|key| keys::idempotency(job.owner, key)).unwrap_or_default())
+        .key(keys::owner_held(job.owner))
+        .key(keys::owner_turn(job.owner))
         .arg(job.id)
         .arg(job.owner)
         .arg(job.analysis)
@@ -107,10 +125,13 @@ pub async fn submit(conn: &mut impl ConnectionLike, job: &NewJob<'_>) -> RedisRe
         .arg(millis(job.result_ttl))
         .arg(job.max_unfinished)
         .arg(millis(job.index_ttl))
+        .arg(job_prefix())
         .invoke_async(conn)
         .await?;
     Ok(match reply.as_slice() {
-        [queued, entry] if queued == "queued" => Submitted::Queued { entry: entry.clone() },
+        [queued, entry] if queued == "queued" => {
+            Submitted::Queued { entry: Some(entry.clone()).filter(|entry| !entry.is_empty()) }
+        }
         [busy, count] if busy == "busy" => Submitted::Busy { unfinished: count.parse().unwrap_or(0) },
         [repeat, id] if repeat == "repeat" => Submitted::Repeat { job_id: id.clone() },
         _ => Submitted::IdTaken,
@@ -161,6 +182,8 @@ pub async fn start(
         .key(keys::QUEUE)
         .key(keys::owner_active(&delivery.owner))
         .key(keys::WORKING)
+        .key(keys::owner_held(&delivery.owner))
+        .key(keys::owner_turn(&delivery.owner))
         .arg(keys::GROUP)
         .arg(&delivery.entry)
         .arg(worker)
@@ -168,6 +191,8 @@ pub async fn start(
         .arg(now)
         .arg(millis(visibility_timeout))
         .arg(millis(RECORD_TTL_FLOOR))
+        .arg(&delivery.owner)
+        .arg(job_prefix())
         .invoke_async(conn)
         .await?;
     let mut reply = reply.into_iter();
@@ -292,11 +317,14 @@ pub async fn hand_back(conn: &mut impl ConnectionLike, lease: &Lease) -> RedisRe
         .key(keys::job(id))
         .key(keys::QUEUE)
         .key(keys::WORKING)
+        .key(keys::owner_held(&lease.delivery.owner))
+        .key(keys::owner_turn(&lease.delivery.owner))
         .arg(keys::GROUP)
         .arg(&lease.delivery.entry)
         .arg(&lease.worker)
         .arg(lease.attempt)
         .arg(id)
+        .arg(job_prefix())
         .invoke_async(conn)
         .await?;
     Ok(match reply.first().map(String::as_str) {
@@ -327,11 +355,14 @@ pub async fn cancel(
         .key(keys::QUEUE)
         .key(keys::owner_active(owner))
         .key(keys::WORKING)
+        .key(keys::owner_held(owner))
+        .key(keys::owner_turn(owner))
         .arg(keys::GROUP)
         .arg(owner)
         .arg(id)
         .arg(now)
         .arg(millis(RECORD_TTL_FLOOR))
+        .arg(job_prefix())
         .invoke_async(conn)
         .await?;
     Ok(match reply.as_slice() {

@@ -4,11 +4,16 @@
 -- the unfinished jobs, about once a visibility timeout.
 --
 -- KEYS[1] the job's hash   KEYS[2] the queue (stream)   KEYS[3] the owner's unfinished jobs (set)
--- KEYS[4] who works on what (hash)
+-- KEYS[4] who works on what (hash)   KEYS[5] the owner's held jobs (list)   KEYS[6] the owner's turn (string)
 -- ARGV[1] consumer group   ARGV[2] job id   ARGV[3] now (ms)   ARGV[4] visibility timeout (ms)
 -- ARGV[5] TTL floor of finished records (ms)
 -- ARGV[6] '1': also a running job whose entry is still there, once its worker has been silent for
 --         the visibility timeout (the API asks so; no worker may be alive to take it over)
+-- ARGV[7] the job key prefix (bolide:jobs:job:)
+--
+-- A queued job with no entry is held for its owner's turn (turns.lua), not lost: it is left
+-- alone while another job of its owner holds the turn (put back in the held list if it fell
+-- out of it), and given the turn if none does.
 --
 -- Returns {'ok'} (nothing to do) | {'requeued', new entry id} | {'failed'} | {'forgotten'} (no such job)
 local job = redis.call('HMGET', KEYS[1], 'status', 'entry', 'attempts', 'max_attempts', 'worker',
@@ -20,6 +25,20 @@ end
 if job[1] ~= 'queued' and job[1] ~= 'running' then
   redis.call('SREM', KEYS[3], ARGV[2])
   return {'ok'}
+end
+if job[1] == 'queued' and not job[2] then
+  local turn = redis.call('GET', KEYS[6])
+  if turn ~= ARGV[2] and holds_turn(ARGV[7], turn) then
+    if not redis.call('LPOS', KEYS[5], ARGV[2]) then
+      redis.call('RPUSH', KEYS[5], ARGV[2])
+    end
+    return {'ok'}
+  end
+  redis.call('LREM', KEYS[5], 0, ARGV[2])
+  local entry = redis.call('XADD', KEYS[2], '*', 'job', ARGV[2], 'owner', job[7] or '')
+  redis.call('HSET', KEYS[1], 'entry', entry)
+  redis.call('SET', KEYS[6], ARGV[2], 'KEEPTTL')
+  return {'requeued', entry}
 end
 local in_stream = job[2] and #redis.call('XRANGE', KEYS[2], job[2], job[2]) > 0
 local silent = job[1] == 'running' and tonumber(ARGV[3]) - (tonumber(job[6]) or 0) >= tonumber(ARGV[4])

@@ -3,8 +3,12 @@
 --
 -- KEYS[1] the job's hash                     KEYS[2] the queue (stream)
 -- KEYS[3] the owner's unfinished jobs (set)  KEYS[4] who works on what (hash worker -> job)
+-- KEYS[5] the owner's held jobs (list)       KEYS[6] the owner's turn (string)
 -- ARGV[1] consumer group   ARGV[2] queue entry id   ARGV[3] worker id   ARGV[4] job id
 -- ARGV[5] now (ms)         ARGV[6] visibility timeout (ms)             ARGV[7] TTL floor of finished records (ms)
+-- ARGV[8] owner            ARGV[9] the job key prefix (bolide:jobs:job:)
+--
+-- Whatever it finds, a job that stops waiting passes its owner's turn on (turns.lua).
 --
 -- Returns
 --   {'started', attempt, analysis, params, data_prefix}  running now under this worker, attempts + 1
@@ -15,6 +19,7 @@
 local function drop_entry()
   redis.call('XACK', KEYS[2], ARGV[1], ARGV[2])
   redis.call('XDEL', KEYS[2], ARGV[2])
+  pass_turn_if_free(KEYS[2], KEYS[5], KEYS[6], ARGV[8], ARGV[9])
 end
 local job = redis.call('HMGET', KEYS[1], 'status', 'entry', 'attempts', 'max_attempts', 'worker',
   'heartbeat_at', 'analysis', 'params', 'data_prefix', 'result_ttl_ms')
@@ -54,4 +59,5 @@ local attempt = string.format('%d', attempts + 1)
 redis.call('HSET', KEYS[1], 'status', 'running', 'worker', ARGV[3], 'attempts', attempt,
   'started_at', ARGV[5], 'heartbeat_at', ARGV[5], 'progress', '0', 'visibility_ms', ARGV[6])
 redis.call('HSET', KEYS[4], ARGV[3], ARGV[4])
+pass_turn_if_free(KEYS[2], KEYS[5], KEYS[6], ARGV[8], ARGV[9])
 return {'started', attempt, job[7] or '', job[8] or '', job[9] or ''}
