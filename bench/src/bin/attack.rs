@@ -113,7 +113,7 @@ impl Tally {
     fn timed(&self, what: &str, took: Duration, status: u16) {
         let mut slowest = self.slowest.lock().unwrap_or_else(|p| p.into_inner());
         slowest.push((took, what.chars().take(48).collect(), status));
-        slowest.sort_by(|a, b| b.0.cmp(&a.0));
+        slowest.sort_by_key(|entry| std::cmp::Reverse(entry.0));
         slowest.truncate(5);
     }
 
