@@ -219,6 +219,12 @@ pub struct ServeArgs {
     #[arg(long, env = "BOLIDE_MAX_REPLY_BYTES")]
     pub max_reply_bytes: Option<u64>,
 
+    /// Estimated bytes one sandbox may hold (shared mode): past it the
+    /// console's growing commands and the data API's loads, generator and
+    /// edits are refused (0 = unlimited) [default: 67108864].
+    #[arg(long, env = "BOLIDE_MAX_SESSION_BYTES")]
+    pub max_session_bytes: Option<u64>,
+
     /// Do not run a job worker in this process (run `bolide worker`s instead).
     #[arg(long, env = "BOLIDE_NO_WORKER")]
     pub no_worker: bool,
@@ -399,6 +405,7 @@ fn console_policy(args: &ServeArgs) -> Limits {
         (args.max_input_elements, &mut policy.max_input_elements),
         (args.max_scan_bytes, &mut policy.max_scan_bytes),
         (args.max_reply_bytes, &mut policy.max_reply_bytes),
+        (args.max_session_bytes, &mut policy.max_session_bytes),
     ];
     for (given, bound) in bounds {
         if let Some(value) = given {

@@ -211,6 +211,8 @@ impl AppState {
                     store,
                     public_url: options.public_url,
                     rate: Arc::new(RateLimits::new(Some(console.session_rate), Some(console.address_rate))),
+                    quota_bytes: if shared { console.max_session_bytes } else { 0 },
+                    quota_keys: if shared { console.max_session_keys } else { 0 },
                 },
                 embedded: options.embedded,
                 jobs: options.jobs.unwrap_or(JobsConfig::for_mode(shared)),

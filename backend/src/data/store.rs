@@ -43,6 +43,7 @@ use crate::error::AppError;
 use crate::redis_conn::Connection;
 pub use crate::sandbox::connections::PrivateConnections;
 
+pub mod budget;
 pub mod follow;
 pub mod indexes;
 pub mod layout;
@@ -55,7 +56,7 @@ pub mod stream;
 pub mod verify;
 
 pub use follow::{follow, Followed};
-pub use load::{forget, load_file_bytes, reindex, replace, LoadFailure};
+pub use load::{forget, load_file_bytes, load_file_within, reindex, replace, replace_within, LoadFailure};
 pub use page::{page, PageQuery};
 pub use records::{delete_record, get, write_record, WriteMode};
 pub use verify::verify;
