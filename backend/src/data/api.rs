@@ -12,7 +12,9 @@
 //! - `POST /api/data/generate?n=N&seed=S` — a synthetic set instead.
 //! - `GET /api/data/verify` — the module's Exercise 2: key count against
 //!   the loaded file's object count, and every hash's fields.
-//! - `GET /api/data` — a page of landings (sort, filters), `GET
+//! - `GET /api/data` — a page of landings (sort, filters: a new filter is
+//!   computed one at a time per sandbox, `429` past the wait, and its
+//!   kept results are bounded, [`store::results`]), `GET
 //!   /api/data/{id}` one landing, `DELETE /api/data` the whole set.
 //! - `PUT /api/data/{id}` — a JSON object of string fields: the landing
 //!   becomes exactly those (plus its `id`); `PATCH` sets the given fields
@@ -36,14 +38,16 @@
 
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, JsonRejection};
-use axum::extract::{DefaultBodyLimit, Path, Query};
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{header, HeaderMap};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use bolide_shared::data::presets::{preset, PRESETS};
 use bolide_shared::data::{DeletedLanding, LandingRecord};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
+use super::store::results::{Bounds, Filters};
 use super::store::{self, Owner, WriteMode};
 use super::{edit, fetch, generate, source, Dataset};
 use crate::error::AppError;
@@ -65,12 +69,32 @@ static PARSING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
 /// Downloads at once (each holds up to 32 MiB in memory).
 static FETCHING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
 
-/// The data routes: they need only the sandbox layer's state (the caller
-/// and its connections), whatever state the app has.
+/// The data API's own state: every sandbox's turns at computing a new
+/// filter, and the bounds of its kept results ([`store::results`]).
+#[derive(Clone)]
+pub struct DataState {
+    pub filters: Arc<Filters>,
+}
+
+impl DataState {
+    pub fn new(bounds: Bounds) -> Self {
+        Self { filters: Arc::new(Filters::new(bounds)) }
+    }
+}
+
+impl axum::extract::FromRef<crate::server::AppState> for DataState {
+    fn from_ref(state: &crate::server::AppState) -> Self {
+        state.data().clone()
+    }
+}
+
+/// The data routes: they need the sandbox layer's state (the caller and
+/// its connections) and their own, whatever state the app has.
 pub fn router<S>() -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
     Sandboxes: axum::extract::FromRef<S>,
+    DataState: axum::extract::FromRef<S>,
 {
     Router::new()
         .route("/data", post(load).get(list).delete(remove))
@@ -366,7 +390,11 @@ struct ListParams {
     q: Option<String>,
 }
 
-async fn list(sandbox: Sandbox, Query(params): Query<ListParams>) -> Result<Json<store::Page>, AppError> {
+async fn list(
+    sandbox: Sandbox,
+    State(data): State<DataState>,
+    Query(params): Query<ListParams>,
+) -> Result<Json<store::Page>, AppError> {
     let query = store::PageQuery {
         page: parse_param::<usize>("page", params.page.as_deref(), 1)?.max(1),
         size: match parse_param::<usize>("size", params.size.as_deref(), 50)? {
@@ -403,7 +431,7 @@ async fn list(sandbox: Sandbox, Query(params): Query<ListParams>) -> Result<Json
     } else {
         store::follow(&readers, &sandbox.access.base_url, scope).await?
     };
-    let mut page = store::page(&readers, scope, &query).await?;
+    let mut page = store::page_within(&readers, scope, &query, Some(&data.filters)).await?;
     if let store::Followed::Reindexed(count) = followed {
         page.reindexed = Some(count);
         page.commands.insert(
