@@ -359,11 +359,15 @@ async fn filtered(
             };
             // Computed meanwhile by the request whose turn this waited for?
             let (kept, ids) = match turn {
-                Some(_) => read_result(readers, &key, (start, stop), query, &mut Vec::new()).await?,
+                Some(_) => read_result(readers, &key, (start, stop), query, commands).await?,
                 None => (None, Vec::new()),
             };
             match kept {
-                Some(kept) => (kept, ids),
+                Some(kept) => {
+                    commands
+                        .insert(before, format!("HGETALL {stats_key}   (a result kept from a page before)"));
+                    (kept, ids)
+                }
                 None => {
                     let bytes = build(readers, scope, query, &key, &stats_key, commands).await?;
                     if let Some(filters) = filters {
