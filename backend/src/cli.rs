@@ -219,6 +219,33 @@ pub struct ServeArgs {
     #[arg(long, env = "BOLIDE_MAX_REPLY_BYTES")]
     pub max_reply_bytes: Option<u64>,
 
+    /// Estimated bytes one sandbox may hold (shared mode): past it the
+    /// console's growing commands and the data API's loads, generator and
+    /// edits are refused (0 = unlimited) [default: 67108864].
+    #[arg(long, env = "BOLIDE_MAX_SESSION_BYTES")]
+    pub max_session_bytes: Option<u64>,
+
+    /// New data-browser filters one sandbox may compute at once (shared
+    /// mode; 0 = unlimited): another waits --data-filter-wait, then gets a
+    /// 429 [default: 1].
+    #[arg(long, env = "BOLIDE_DATA_FILTERS_IN_FLIGHT")]
+    pub data_filters_in_flight: Option<usize>,
+
+    /// How long a sandbox's new filter waits for its turn (e.g. 0s, 2s)
+    /// [default: 2s].
+    #[arg(long, env = "BOLIDE_DATA_FILTER_WAIT", value_parser = parse_duration)]
+    pub data_filter_wait: Option<Duration>,
+
+    /// Filtered results one sandbox keeps in Redis (its oldest go first;
+    /// 0 = unlimited) [default: 8 shared, unlimited local].
+    #[arg(long, env = "BOLIDE_DATA_RESULTS_PER_SANDBOX")]
+    pub data_results_per_sandbox: Option<usize>,
+
+    /// Estimated bytes of the filtered results one sandbox keeps (0 =
+    /// unlimited) [default: 16777216 shared, unlimited local].
+    #[arg(long, env = "BOLIDE_DATA_RESULT_BYTES_PER_SANDBOX")]
+    pub data_result_bytes_per_sandbox: Option<u64>,
+
     /// Do not run a job worker in this process (run `bolide worker`s instead).
     #[arg(long, env = "BOLIDE_NO_WORKER")]
     pub no_worker: bool,
@@ -322,6 +349,7 @@ async fn serve(args: ServeArgs) -> Result<(), StartError> {
     let console = console_policy(&args);
     let gateway = gateway_config(&args);
     let public_host = args.public_host.clone();
+    let data_results = data_results(&args);
     let config = ServeConfig {
         listen: args.listen,
         redis: match args.redis_url {
@@ -354,6 +382,7 @@ async fn serve(args: ServeArgs) -> Result<(), StartError> {
         worker: (!args.no_worker).then(|| args.worker.options()),
         gateway,
         public_host,
+        data_results,
     };
     crate::server::serve(config, shutdown).await
 }
@@ -399,6 +428,7 @@ fn console_policy(args: &ServeArgs) -> Limits {
         (args.max_input_elements, &mut policy.max_input_elements),
         (args.max_scan_bytes, &mut policy.max_scan_bytes),
         (args.max_reply_bytes, &mut policy.max_reply_bytes),
+        (args.max_session_bytes, &mut policy.max_session_bytes),
     ];
     for (given, bound) in bounds {
         if let Some(value) = given {
@@ -406,6 +436,26 @@ fn console_policy(args: &ServeArgs) -> Limits {
         }
     }
     policy
+}
+
+/// The mode's bounds on the data browser's filtered results, with the
+/// `--data-*` flags given.
+fn data_results(args: &ServeArgs) -> crate::data::store::results::Bounds {
+    let tenancy = if args.shared { Tenancy::Shared } else { Tenancy::Local };
+    let mut bounds = crate::data::store::results::Bounds::for_tenancy(tenancy);
+    if let Some(n) = args.data_filters_in_flight {
+        bounds.in_flight = n;
+    }
+    if let Some(wait) = args.data_filter_wait {
+        bounds.wait = wait;
+    }
+    if let Some(n) = args.data_results_per_sandbox {
+        bounds.kept = n;
+    }
+    if let Some(bytes) = args.data_result_bytes_per_sandbox {
+        bounds.kept_bytes = bytes;
+    }
+    bounds
 }
 
 /// `--gateway-*`, when the gateway is on.

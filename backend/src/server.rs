@@ -49,6 +49,8 @@ pub struct ServeConfig {
     pub gateway: Option<GatewayConfig>,
     /// `--public-host`, when given.
     pub public_host: Option<String>,
+    /// The data browser's bounds on filtered results per sandbox.
+    pub data_results: crate::data::store::results::Bounds,
 }
 
 impl ServeConfig {
@@ -67,6 +69,7 @@ impl ServeConfig {
             public_url: self.public_url.clone(),
             jobs: Some(self.jobs),
             embedded,
+            data_results: self.data_results,
         }
     }
 }
@@ -125,6 +128,8 @@ struct Inner {
     jobs: JobsConfig,
     /// Where students reach the gateway, when it is on.
     gateway: Option<GatewayEndpoint>,
+    /// The data API's own state.
+    data: crate::data::api::DataState,
 }
 
 /// What [`AppState::build`] needs besides the Redis URL.
@@ -145,6 +150,8 @@ pub struct StateOptions {
     pub embedded: Option<EmbeddedControl>,
     /// Where students reach the gateway, when it is on.
     pub gateway: Option<GatewayEndpoint>,
+    /// The data browser's bounds on filtered results per sandbox.
+    pub data_results: crate::data::store::results::Bounds,
 }
 
 impl StateOptions {
@@ -160,6 +167,7 @@ impl StateOptions {
             jobs: None,
             embedded: None,
             gateway: None,
+            data_results: crate::data::store::results::Bounds::for_tenancy(tenancy),
         }
     }
 }
@@ -211,10 +219,13 @@ impl AppState {
                     store,
                     public_url: options.public_url,
                     rate: Arc::new(RateLimits::new(Some(console.session_rate), Some(console.address_rate))),
+                    quota_bytes: if shared { console.max_session_bytes } else { 0 },
+                    quota_keys: if shared { console.max_session_keys } else { 0 },
                 },
                 embedded: options.embedded,
                 jobs: options.jobs.unwrap_or(JobsConfig::for_mode(shared)),
                 gateway: options.gateway,
+                data: crate::data::api::DataState::new(options.data_results),
             }),
         })
     }
@@ -240,6 +251,11 @@ impl AppState {
     /// The sandbox layer's state.
     pub fn sandboxes(&self) -> &Sandboxes {
         &self.inner.sandboxes
+    }
+
+    /// The data API's state.
+    pub fn data(&self) -> &crate::data::api::DataState {
+        &self.inner.data
     }
 
     /// When this Bolide started.
@@ -540,6 +556,7 @@ mod tests {
         jobs: JobsState,
         guides: GuidesState,
         sandboxes: Sandboxes,
+        data: crate::data::api::DataState,
     }
 
     macro_rules! part {
@@ -557,6 +574,7 @@ mod tests {
     part!(jobs: JobsState);
     part!(guides: GuidesState);
     part!(sandboxes: Sandboxes);
+    part!(data: crate::data::api::DataState);
 
     #[tokio::test]
     async fn every_router_serves_on_sub_states_alone() {
@@ -569,6 +587,7 @@ mod tests {
             jobs: FromRef::from_ref(&state),
             guides: FromRef::from_ref(&state),
             sandboxes: FromRef::from_ref(&state),
+            data: FromRef::from_ref(&state),
         };
         let router: Router = Router::new()
             .merge(crate::health::router())

@@ -499,3 +499,33 @@ async fn concurrent_growing_writes_cannot_all_take_the_same_room() {
     let used: u64 = redis::cmd("DBSIZE").query(&mut direct).expect("DBSIZE");
     assert!(used <= 3, "{used} keys");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn data_loads_are_bounded_by_the_quota_and_weigh_more_in_the_rate() {
+    let (_redis, bolide) = start(&["--max-session-bytes", "4194304"]);
+    let victim = victim_uses_every_endpoint(&bolide).await;
+    let mut attacker = Student::new(&bolide).await;
+    // A million landings: refused before one is made, naming the quota.
+    let (status, json) = attacker.browser.send("POST", "/api/data/generate?n=1000000", None, vec![]).await;
+    assert_eq!(status.as_u16(), 413, "{json}");
+    assert!(common::message(&json).contains("4 MiB quota"), "{json}");
+    let (status, page) = attacker.browser.get("/api/data?size=1").await;
+    assert_eq!((status.as_u16(), page["total"].as_u64()), (200, Some(0)), "nothing was loaded: {page}");
+
+    // Loads weigh ten requests each: a burst of 60 holds about six.
+    let (mut passed, mut refused) = (0, 0);
+    for _ in 0..10 {
+        let (status, json) = attacker.browser.send("POST", "/api/data/generate?n=10", None, vec![]).await;
+        match status.as_u16() {
+            200 => passed += 1,
+            429 => {
+                assert!(common::message(&json).contains("too many requests from this sandbox"), "{json}");
+                refused += 1;
+            }
+            other => panic!("{other}: {json}"),
+        }
+    }
+    assert!(refused > 0 && passed <= 7, "{passed} loads passed, {refused} refused");
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    victim.finish().await;
+}

@@ -12,7 +12,9 @@
 //! - `POST /api/data/generate?n=N&seed=S` — a synthetic set instead.
 //! - `GET /api/data/verify` — the module's Exercise 2: key count against
 //!   the loaded file's object count, and every hash's fields.
-//! - `GET /api/data` — a page of landings (sort, filters), `GET
+//! - `GET /api/data` — a page of landings (sort, filters: a new filter is
+//!   computed one at a time per sandbox, `429` past the wait, and its
+//!   kept results are bounded, [`store::results`]), `GET
 //!   /api/data/{id}` one landing, `DELETE /api/data` the whole set.
 //! - `PUT /api/data/{id}` — a JSON object of string fields: the landing
 //!   becomes exactly those (plus its `id`); `PATCH` sets the given fields
@@ -23,20 +25,34 @@
 //!
 //! Every answer names the Redis commands behind it: the lesson is Redis,
 //! not magic.
+//!
+//! **Within the sandbox's quota** (shared mode): every write that grows the
+//! sandbox — a file, a preset, a generated set, a record's edit — reserves
+//! its estimated bytes ([`store::budget`]) in the sandbox's memory quota
+//! before anything is written, the console's quota and count
+//! ([`crate::sandbox::quota`]); one that does not fit is a `413` naming the
+//! quota, and the dataset stays as it was. The generator's `n` is bounded
+//! by the quota before a landing is made. Loads, fetches, the generator and
+//! reindexing count [`crate::sandbox::rate::HEAVY`] requests against the
+//! sandbox's rate ([`crate::sandbox::rate::Heavy`]).
 
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, JsonRejection};
-use axum::extract::{DefaultBodyLimit, Path, Query};
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{header, HeaderMap};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use bolide_shared::data::presets::{preset, PRESETS};
 use bolide_shared::data::{DeletedLanding, LandingRecord};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
+use super::store::results::{Bounds, Filters};
 use super::store::{self, Owner, WriteMode};
 use super::{edit, fetch, generate, source, Dataset};
 use crate::error::AppError;
+use crate::sandbox::quota::Quota;
+use crate::sandbox::rate::Heavy;
 use crate::sandbox::{Sandbox, Sandboxes};
 
 /// Largest synthetic set the API makes (the CLI makes any size).
@@ -53,12 +69,32 @@ static PARSING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
 /// Downloads at once (each holds up to 32 MiB in memory).
 static FETCHING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
 
-/// The data routes: they need only the sandbox layer's state (the caller
-/// and its connections), whatever state the app has.
+/// The data API's own state: every sandbox's turns at computing a new
+/// filter, and the bounds of its kept results ([`store::results`]).
+#[derive(Clone)]
+pub struct DataState {
+    pub filters: Arc<Filters>,
+}
+
+impl DataState {
+    pub fn new(bounds: Bounds) -> Self {
+        Self { filters: Arc::new(Filters::new(bounds)) }
+    }
+}
+
+impl axum::extract::FromRef<crate::server::AppState> for DataState {
+    fn from_ref(state: &crate::server::AppState) -> Self {
+        state.data().clone()
+    }
+}
+
+/// The data routes: they need the sandbox layer's state (the caller and
+/// its connections) and their own, whatever state the app has.
 pub fn router<S>() -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
     Sandboxes: axum::extract::FromRef<S>,
+    DataState: axum::extract::FromRef<S>,
 {
     Router::new()
         .route("/data", post(load).get(list).delete(remove))
@@ -83,6 +119,7 @@ fn readers(sandbox: &Sandbox) -> store::Readers {
 }
 
 async fn load(
+    _: Heavy,
     sandbox: Sandbox,
     headers: HeaderMap,
     body: Bytes,
@@ -93,7 +130,7 @@ async fn load(
         .and_then(|v| v.to_str().ok())
         .and_then(super::Format::from_content_type);
     let report =
-        parse_and_replace(&sandbox.access, scope, body, format, |shape| format!("upload ({shape})")).await?;
+        parse_and_replace(&sandbox, scope, body, format, |shape| format!("upload ({shape})")).await?;
     Ok(Json(report))
 }
 
@@ -103,7 +140,7 @@ async fn load(
 /// bad file is a 400 and changes nothing). `source_name` names the source
 /// for the report, given the shape found.
 async fn parse_and_replace(
-    base: &crate::sandbox::Access,
+    sandbox: &Sandbox,
     scope: &Owner,
     bytes: impl AsRef<[u8]> + Send + 'static,
     format: Option<super::Format>,
@@ -112,7 +149,8 @@ async fn parse_and_replace(
     // Held for the whole load, whose parsed dataset lives until the
     // transaction is done: one such dataset in memory at a time.
     let _turn = PARSING.acquire().await.map_err(|err| AppError::Internal(err.to_string()))?;
-    Ok(store::load_file_bytes(base, scope, bytes, format, source_name).await?)
+    let quota = sandbox.quota.clone();
+    Ok(store::load_file_within(&sandbox.access, scope, quota, bytes, format, source_name).await?)
 }
 
 /// `POST /api/data/fetch`: exactly one of the two.
@@ -131,6 +169,7 @@ struct FetchRequest {
 /// that fetched any URL it is given would be a proxy into whatever network
 /// it sits in (server-side request forgery).
 async fn fetch_file(
+    _: Heavy,
     sandbox: Sandbox,
     request: Result<Json<FetchRequest>, JsonRejection>,
 ) -> Result<Json<store::LoadReport>, AppError> {
@@ -160,8 +199,7 @@ async fn fetch_file(
     // Each download holds up to 32 MiB until it is parsed.
     let _turn = FETCHING.acquire().await.map_err(|err| AppError::Internal(err.to_string()))?;
     let download = fetch::fetch(&checked, |_, _| {}).await?;
-    let report =
-        parse_and_replace(&sandbox.access, scope, download.bytes, download.format, move |_| url).await?;
+    let report = parse_and_replace(&sandbox, scope, download.bytes, download.format, move |_| url).await?;
     Ok(Json(report))
 }
 
@@ -172,6 +210,7 @@ struct GenerateParams {
 }
 
 async fn generate_set(
+    _: Heavy,
     sandbox: Sandbox,
     Query(params): Query<GenerateParams>,
 ) -> Result<Json<store::LoadReport>, AppError> {
@@ -181,12 +220,39 @@ async fn generate_set(
     }
     let seed = parse_param::<u64>("seed", params.seed.as_deref(), 1)?;
     let scope = &sandbox.owner;
+    if let Some(quota) = &sandbox.quota {
+        check_generated_fits(quota, scope, n, seed)?;
+    }
     let dataset = tokio::task::spawn_blocking(move || generate::generate(n, seed))
         .await
         .map_err(|err| AppError::Internal(format!("generator task failed: {err}")))?;
     let source_name = format!("generated n={n} seed={seed}");
-    let report = store::replace(&sandbox.access, scope, &dataset, &source_name).await?;
+    let report =
+        store::replace_within(&sandbox.access, scope, sandbox.quota.as_ref(), &dataset, &source_name).await?;
     Ok(Json(report))
+}
+
+/// Landings of a generated set whose estimate stands for all of them.
+const GENERATED_SAMPLE: usize = 256;
+
+/// Refuses (413) a generated set that could not fit the sandbox's whole
+/// quota even once its old set is gone, before a landing of it is made
+/// (a million landings take Bolide about a gigabyte to make): estimated
+/// from the first landings of the same seed. The exact estimate is
+/// reserved when the set is written ([`store::replace_within`]).
+fn check_generated_fits(quota: &Quota, scope: &Owner, n: usize, seed: u64) -> Result<(), AppError> {
+    let sample = generate::generate(n.min(GENERATED_SAMPLE), seed);
+    let key_prefix = scope.record_key("");
+    let sampled: u64 = sample.landings.iter().map(|l| store::budget::landing_bytes(&key_prefix, l)).sum();
+    let per_landing = sampled.div_ceil(sample.len().max(1) as u64).max(1);
+    let fits = quota.max_bytes() / per_landing;
+    if (n as u64) > fits {
+        return Err(AppError::PayloadTooLarge(format!(
+            "n={n} is too many for this sandbox: generated landings take ~{per_landing} bytes each, so at most              {fits} fit its {} MiB quota",
+            quota.max_bytes() >> 20
+        )));
+    }
+    Ok(())
 }
 
 async fn remove(sandbox: Sandbox) -> Result<Json<store::LoadReport>, AppError> {
@@ -211,7 +277,7 @@ struct Reindexed {
 
 /// Rebuilds the indexes from the records as they are now (after edits made
 /// from the console or a script).
-async fn reindex(sandbox: Sandbox) -> Result<Json<Reindexed>, AppError> {
+async fn reindex(_: Heavy, sandbox: Sandbox) -> Result<Json<Reindexed>, AppError> {
     let scope = &sandbox.owner;
     let indexed = store::reindex(&sandbox.access, scope).await?;
     Ok(Json(Reindexed { indexed }))
@@ -260,6 +326,14 @@ async fn write_record(
     let body = body.map_err(body_error)?;
     let fields = edit::parse_fields(&body, &id)?;
     let scope = &sandbox.owner;
+    if let Some(quota) = &sandbox.quota {
+        // What the record's hash and index entries may add (all of it, as
+        // if new: conservative for an edit of a record that exists).
+        let landing = crate::data::Landing::new(
+            std::iter::once(("id".to_string(), id.clone())).chain(fields.iter().cloned()).collect(),
+        );
+        quota.reserve("this edit", store::budget::landing_bytes(&scope.record_key(""), &landing), 1).await?;
+    }
     let record = store::write_record(&sandbox.access, scope, &id, &fields, mode).await?;
     // What a student would type for the same change (Bolide's index
     // updates, in its own database, ride in the same transaction).
@@ -316,7 +390,11 @@ struct ListParams {
     q: Option<String>,
 }
 
-async fn list(sandbox: Sandbox, Query(params): Query<ListParams>) -> Result<Json<store::Page>, AppError> {
+async fn list(
+    sandbox: Sandbox,
+    State(data): State<DataState>,
+    Query(params): Query<ListParams>,
+) -> Result<Json<store::Page>, AppError> {
     let query = store::PageQuery {
         page: parse_param::<usize>("page", params.page.as_deref(), 1)?.max(1),
         size: match parse_param::<usize>("size", params.size.as_deref(), 50)? {
@@ -353,7 +431,7 @@ async fn list(sandbox: Sandbox, Query(params): Query<ListParams>) -> Result<Json
     } else {
         store::follow(&readers, &sandbox.access.base_url, scope).await?
     };
-    let mut page = store::page(&readers, scope, &query).await?;
+    let mut page = store::page_within(&readers, scope, &query, Some(&data.filters)).await?;
     if let store::Followed::Reindexed(count) = followed {
         page.reindexed = Some(count);
         page.commands.insert(

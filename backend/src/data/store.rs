@@ -31,7 +31,8 @@
 //! Module map: [`layout`] (the keys), [`indexes`] (what a dataset puts in
 //! them), [`load`] (replace, reindex, forget), [`records`] (one landing:
 //! read, write, delete), [`order`] (the sort orders and searching them),
-//! [`page`] and [`search`] (browsing), [`verify`].
+//! [`page`] and [`search`] (browsing), [`results`] (their bounds per
+//! sandbox), [`budget`] (a load's bytes against the quota), [`verify`].
 
 use redis::aio::MultiplexedConnection;
 
@@ -43,6 +44,7 @@ use crate::error::AppError;
 use crate::redis_conn::Connection;
 pub use crate::sandbox::connections::PrivateConnections;
 
+pub mod budget;
 pub mod follow;
 pub mod indexes;
 pub mod layout;
@@ -50,13 +52,14 @@ pub mod load;
 pub mod order;
 pub mod page;
 pub mod records;
+pub mod results;
 pub mod search;
 pub mod stream;
 pub mod verify;
 
 pub use follow::{follow, Followed};
-pub use load::{forget, load_file_bytes, reindex, replace, LoadFailure};
-pub use page::{page, PageQuery};
+pub use load::{forget, load_file_bytes, load_file_within, reindex, replace, replace_within, LoadFailure};
+pub use page::{page, page_within, PageQuery};
 pub use records::{delete_record, get, write_record, WriteMode};
 pub use verify::verify;
 

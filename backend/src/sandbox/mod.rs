@@ -20,6 +20,8 @@
 //!   its browser (the gateway's scripts, `curl -u`), which [`Sandbox`]
 //!   also accepts as HTTP Basic credentials;
 //! - [`cross_site`]: the one middleware that refuses cross-site writes;
+//! - [`quota`]: a sandbox's memory quota as the features that write for
+//!   it (the data API) reserve room in it;
 //! - [`rate`]: request rates per sandbox and per address, the address's
 //!   budget shared fairly among its sandboxes (the features' middleware);
 //! - [`ids`] and [`clock`]: randomness and time, for every feature;
@@ -37,6 +39,7 @@ pub mod cross_site;
 pub mod ended;
 pub mod ids;
 pub mod owner;
+pub mod quota;
 pub mod rate;
 pub mod store;
 
@@ -90,6 +93,11 @@ pub struct Sandboxes {
     pub public_url: Option<PublicUrl>,
     /// Request rates per sandbox and address ([`rate::limit`]).
     pub rate: Arc<rate::RateLimits>,
+    /// Bytes and keys a sandbox may hold (shared mode; 0 = unlimited): the
+    /// console's `max_session_bytes` and `max_session_keys`, one quota for
+    /// every feature ([`quota`]).
+    pub quota_bytes: u64,
+    pub quota_keys: u64,
 }
 
 impl FromRef<AppState> for Sandboxes {
@@ -188,6 +196,9 @@ pub struct Sandbox {
     /// The connections to read and write the owner's keys through
     /// (restricted to this sandbox by Redis in shared mode).
     pub access: Access,
+    /// Its memory quota, which writes that grow it reserve room in first
+    /// (`None`: unlimited, as locally).
+    pub quota: Option<quota::Quota>,
 }
 
 /// Where the extractor leaves the `Set-Cookie` header for [`set_cookie`]
@@ -219,19 +230,21 @@ where
         let store = &sandboxes.store;
         if !store.is_shared() {
             let access = store.connections().local_access()?;
-            return Ok(Sandbox { owner: Owner::local(), shared: false, access });
+            return Ok(Sandbox { owner: Owner::local(), shared: false, access, quota: None });
         }
         Ok(match resolve(parts, &sandboxes, is_read(parts)).await? {
             Some(session) => Sandbox {
                 owner: Owner::for_session(session.id.as_str()),
                 shared: true,
                 access: store.access(&session)?,
+                quota: quota::Quota::of(store, &session, sandboxes.quota_bytes, sandboxes.quota_keys),
             },
             // A read without a sandbox: one that owns nothing, stored nowhere.
             None => Sandbox {
                 owner: Owner::for_session(acl::NOBODY),
                 shared: true,
                 access: store.nobody_access().await?,
+                quota: None,
             },
         })
     }

@@ -15,6 +15,11 @@
 //!   keep their share. `governor`'s quotas are fixed per limiter, and this
 //!   share follows `n`, so it is a small GCRA of its own ([`FairShare`]).
 //!
+//! # Heavy requests weigh more
+//! A data load or a generated set costs Redis and Bolide far more than a
+//! console line, so its handler takes [`Heavy`], which charges the sandbox
+//! [`HEAVY`] requests in all.
+//!
 //! # Before any Redis work
 //! Both checks run before the request touches Redis: the sandbox is known
 //! from the request's credential (its cookie secret, or its `Authorization`
@@ -269,6 +274,34 @@ pub async fn limit(State(sandboxes): State<Sandboxes>, request: Request, next: N
     match sandboxes.rate.check(address, caller.as_deref()) {
         Ok(()) => next.run(request).await,
         Err(refusal) => refusal.into_response(),
+    }
+}
+
+/// What one heavy request (a data load, fetch, generated set or reindex:
+/// seconds of Redis and hundreds of MiB of Bolide at worst) counts against
+/// its sandbox's rate, in requests: with the shared default of 20 a second
+/// in bursts of 60, six at once and two a second after that.
+pub const HEAVY: u32 = 10;
+
+/// Taken by a heavy handler ([`HEAVY`]): charges the request's sandbox the
+/// rest of its weight (the [`limit`] middleware charged one), before the
+/// handler runs; `429` past the sandbox's rate. A stranger's request (no
+/// sandbox yet) pays only the middleware's share: its sandbox is minted
+/// by the handler and bounded by the mint limit.
+pub struct Heavy;
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Heavy
+where
+    Sandboxes: axum::extract::FromRef<S>,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, AppError> {
+        let sandboxes = <Sandboxes as axum::extract::FromRef<S>>::from_ref(state);
+        if let Some(caller) = sandboxes.rate.caller(credential(&parts.headers).as_deref()) {
+            sandboxes.rate.check_session_n(&caller, HEAVY - 1)?;
+        }
+        Ok(Heavy)
     }
 }
 

@@ -76,6 +76,12 @@ impl Client {
         self.cookie.as_deref()
     }
 
+    /// Sends `cookie` (`name=value`, another client's [`Client::cookie`])
+    /// from now on: the same browser, for concurrent requests.
+    pub fn set_cookie(&mut self, cookie: &str) {
+        self.cookie = Some(cookie.to_string());
+    }
+
     /// `method uri` with `body`, sent as `content_type` when given.
     pub async fn send(
         &mut self,

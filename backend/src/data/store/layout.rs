@@ -19,6 +19,7 @@
 //! | `version` | string | bumped by every write: cached page results name it |
 //! | `lock` | string | held by a running load |
 //! | `result:<version>:<hash>` (+ `:nulls`, `:stats`) | lists, hash | a filtered page's ids in order (those without the sorted value apart), and its total and ranges, kept a minute |
+//! | `results`, `results:bytes` | sorted set, hash | the results kept, by when each was made, and their estimated bytes: a sandbox's oldest are evicted past its bounds ([`super::results`]) |
 //!
 //! **Why every index holds ids.** The value sets intersect (`SINTER`), and
 //! what they leave is looked up in the sort orders by id: a page "class

@@ -54,6 +54,17 @@
 //! a few seconds. A load whose lease expired under it (paused, or cut off
 //! from Redis, past it) sends no `EXEC`: its transaction is discarded.
 //!
+//! **Within the sandbox's quota** (shared mode, [`super::budget`]): the
+//! parser adds up each landing's estimated bytes as it goes, and once the
+//! whole file is good and the old set's size is known, the load reserves
+//! what it adds (its estimate minus what the old records hold) in the
+//! sandbox's count before it sends the transaction's end. No room: no end,
+//! the writer discards what was queued, and the answer is a `413` naming
+//! the quota. A file that could not fit even an empty sandbox stops sending
+//! records as soon as its estimate passes the quota, so Redis never queues
+//! much more than a quota's worth for it. [`replace`] (a generated set)
+//! reserves the same way before it sends anything.
+//!
 //! **A stalled Redis costs seconds, not a hung request.** Every command of
 //! a load but its `EXEC` gets [`STALL_TIMEOUT`] to be taken and answered:
 //! a Redis stopped (`SIGSTOP`) mid-load ends the load with a `503` that
@@ -70,6 +81,7 @@ use std::time::{Duration, Instant};
 use redis::aio::MultiplexedConnection;
 use tokio::task::JoinHandle;
 
+use super::budget;
 use super::indexes::{Indexes, CHUNK};
 use super::layout::{category_values, dataset_keys};
 use super::stream::{self, Outcome, Part, Resp};
@@ -78,6 +90,7 @@ use crate::data::source::{self, LoadError};
 use crate::data::{Dataset, Format, Landing, Shape};
 use crate::error::AppError;
 use crate::lease::Lease;
+use crate::sandbox::quota::Quota;
 use crate::sandbox::SYSTEM_DB;
 
 /// How long the owner's lock outlives a load that stopped renewing it.
@@ -132,12 +145,29 @@ struct OldSet {
     ids: Vec<String>,
     /// Its categories' values (the sets to remove), see [`dataset_keys`].
     values: Vec<Vec<String>>,
+    /// Bytes its records hold now ([`budget::held`]; 0 without a quota).
+    held: u64,
     /// True once the load's lock expired under it: no `EXEC` then.
     lost: Arc<AtomicBool>,
 }
 
 /// A file parsed whole, and the source name the report gives it.
 type Parsed = (Dataset, String);
+
+/// What the parser answers for a good file: the file, and whether it sent
+/// the transaction's end (or why not: no room in the quota, a lost lock).
+type Produced = (Parsed, Result<(), AppError>);
+
+/// What a load does about the quota, given its estimate and the old set's
+/// bytes: reserves what it adds, or says why not (`Ok` without a quota).
+fn approve(quota: Option<Quota>) -> impl FnOnce(u64, u64, u64) -> Result<(), AppError> + Send + 'static {
+    let handle = tokio::runtime::Handle::current();
+    move |needed, held, records| match quota {
+        // Called on the parser's (blocking) thread, which may wait here.
+        Some(quota) => handle.block_on(quota.reserve("this load", needed.saturating_sub(held), records)),
+        None => Ok(()),
+    }
+}
 
 /// Parses a file (see [`source::parse`]) and replaces `scope`'s dataset with
 /// it, atomically, sending the landings to Redis while the rest of the file
@@ -158,14 +188,36 @@ pub async fn load_file_bytes<B>(
 where
     B: AsRef<[u8]> + Send + 'static,
 {
+    load_file_within(base, scope, None, bytes, hint, name).await
+}
+
+/// [`load_file_bytes`] within a sandbox's `quota` (`None`: unlimited): a
+/// file that does not fit is refused (413) with nothing changed (see the
+/// module docs).
+pub async fn load_file_within<B>(
+    base: &(impl PrivateConnections + ?Sized),
+    scope: &Owner,
+    quota: Option<Quota>,
+    bytes: B,
+    hint: Option<Format>,
+    name: impl FnOnce(Shape) -> String + Send + 'static,
+) -> Result<LoadReport, LoadFailure>
+where
+    B: AsRef<[u8]> + Send + 'static,
+{
     let started = Instant::now();
     let (parts, queued) = mpsc::sync_channel(PARTS_AHEAD);
     let (old_sender, old) = mpsc::sync_channel(1);
     // Parsing starts at once; the lock and the old set's ids are read
     // meanwhile (its first parts wait in the channel for the writer).
+    let measure = quota.is_some();
     let parser = {
         let scope = scope.clone();
-        tokio::task::spawn_blocking(move || produce(bytes.as_ref(), hint, &scope, &parts, old, name))
+        let limit = quota.as_ref().map(Quota::max_bytes);
+        let approve = approve(quota);
+        tokio::task::spawn_blocking(move || {
+            produce(bytes.as_ref(), hint, &scope, &parts, old, name, limit, approve)
+        })
     };
     let base_url = base.base_url();
     let locked = async {
@@ -181,7 +233,8 @@ where
             return Err(file_first(parser, err).await);
         }
     };
-    let result = stream_file(&mut conn, base_url, scope, parser, old_sender, queued, lock.lost_flag()).await;
+    let result =
+        stream_file(&mut conn, base_url, scope, parser, old_sender, queued, lock.lost_flag(), measure).await;
     lock.release().await;
     let ((dataset, source_name), replaced) = result?;
     Ok(report(started, &dataset, replaced, &source_name))
@@ -190,8 +243,12 @@ where
 /// The parser's side of a file's load: parses `bytes`, handing every
 /// [`BATCH`] landings to the writer as commands; once the whole file is
 /// good, computes the indexes and (once the old set is known) sends the
-/// transaction's end. A bad file's answer is its error, and no end: the
-/// writer then discards what it queued.
+/// transaction's end — once `approve` (given the file's estimated bytes,
+/// the old records' and the file's count) let it. A bad file's answer is
+/// its error, and no end: the writer then discards what it queued. Past
+/// `limit` estimated bytes no more records are sent (the file can never
+/// fit then).
+#[allow(clippy::too_many_arguments)]
 fn produce(
     bytes: &[u8],
     hint: Option<Format>,
@@ -199,16 +256,29 @@ fn produce(
     parts: &SyncSender<Part>,
     old: Receiver<OldSet>,
     name: impl FnOnce(Shape) -> String,
-) -> Result<Parsed, LoadError> {
+    limit: Option<u64>,
+    approve: impl FnOnce(u64, u64, u64) -> Result<(), AppError>,
+) -> Result<Produced, LoadError> {
     let key_prefix = scope.record_key("");
     let records = parts.clone();
+    let estimate = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let counted = estimate.clone();
     let dataset = source::parse_in_batches(bytes, hint, BATCH, move |landings| {
-        send_records(&key_prefix, landings, &mut |part| {
-            // A writer that failed reads no more; the parse goes on all
-            // the same, for its verdict on the file.
-            let _ = records.send(part);
-        });
+        let Some(limit) = limit else {
+            return send_records(&key_prefix, landings, &mut |part| {
+                // A writer that failed reads no more; the parse goes on all
+                // the same, for its verdict on the file.
+                let _ = records.send(part);
+            });
+        };
+        let batch: u64 = landings.iter().map(|l| budget::landing_bytes(&key_prefix, l)).sum();
+        if counted.fetch_add(batch, Ordering::Relaxed) + batch <= limit {
+            send_records(&key_prefix, landings, &mut |part| {
+                let _ = records.send(part);
+            });
+        }
     })?;
+    let estimate = estimate.load(Ordering::Relaxed);
     let source_name = name(dataset.shape);
     let landings = &dataset;
     let ended = std::thread::scope(|threads| {
@@ -219,6 +289,7 @@ fn produce(
         let indexes = Indexes::of(landings);
         match gone.join() {
             Ok(Some((gone, old))) => {
+                approve(estimate, old.held, landings.len() as u64)?;
                 finish(
                     scope,
                     landings,
@@ -237,26 +308,26 @@ fn produce(
             Err(_) => Err(AppError::Internal("listing the old records failed".into())),
         }
     });
-    if let Err(err) = ended {
-        // No end sent: the writer discards, and the load answers an error.
-        tracing::error!(%err, "a load's transaction could not be ended");
-    }
-    Ok((dataset, source_name))
+    // No end sent (an error): the writer discards, and the load answers it.
+    Ok(((dataset, source_name), ended))
 }
 
-/// With the lock held: reads the old set, starts the writer, and waits for
-/// both sides. Answers the parsed file and how many old records went.
+/// With the lock held: reads the old set (and, to `measure` it for the
+/// quota, what its records hold), starts the writer, and waits for both
+/// sides. Answers the parsed file and how many old records went.
+#[allow(clippy::too_many_arguments)]
 async fn stream_file(
     conn: &mut MultiplexedConnection,
     base_url: &str,
     scope: &Owner,
-    parser: JoinHandle<Result<Parsed, LoadError>>,
+    parser: JoinHandle<Result<Produced, LoadError>>,
     old_sender: SyncSender<OldSet>,
     queued: Receiver<Part>,
     lost: Arc<AtomicBool>,
+    measure: bool,
 ) -> Result<(Parsed, u64), LoadFailure> {
     let fence = lost.clone();
-    let old = match read_old(conn, scope, lost).await {
+    let old = match read_old(conn, scope, lost, measure).await {
         Ok(old) => old,
         Err(err) => {
             drop((old_sender, queued));
@@ -281,7 +352,10 @@ async fn stream_file(
     // what was queued.
     let written = writer.await.map_err(|err| AppError::Internal(format!("the load's writer failed: {err}")));
     let parsed = match parsed {
-        Ok(Ok(parsed)) => parsed,
+        Ok(Ok((parsed, Ok(())))) => parsed,
+        // Refused at its end (no room in the quota, a lost lock): the writer
+        // discarded what was queued.
+        Ok(Ok((_, Err(ended)))) => return Err(LoadFailure::Store(ended)),
         Ok(Err(file)) => return Err(LoadFailure::File(file)),
         Err(err) => return Err(LoadFailure::Store(AppError::Internal(format!("parser task failed: {err}")))),
     };
@@ -300,7 +374,7 @@ async fn stream_file(
 
 /// A load that failed before its transaction was written: the file's own
 /// problem, if it has one, else `err`.
-async fn file_first(parser: JoinHandle<Result<Parsed, LoadError>>, err: AppError) -> LoadFailure {
+async fn file_first(parser: JoinHandle<Result<Produced, LoadError>>, err: AppError) -> LoadFailure {
     match parser.await {
         Ok(Err(file)) => LoadFailure::File(file),
         _ => LoadFailure::Store(err),
@@ -319,11 +393,23 @@ pub async fn replace(
     dataset: &Dataset,
     source: &str,
 ) -> Result<LoadReport, AppError> {
+    replace_within(base, scope, None, dataset, source).await
+}
+
+/// [`replace`] within a sandbox's `quota` (`None`: unlimited): a set that
+/// does not fit is refused (413) before anything is sent.
+pub async fn replace_within(
+    base: &(impl PrivateConnections + ?Sized),
+    scope: &Owner,
+    quota: Option<&Quota>,
+    dataset: &Dataset,
+    source: &str,
+) -> Result<LoadReport, AppError> {
     let started = Instant::now();
     let mut conn = private_connection(base, STALL_TIMEOUT).await?;
     let base_url = base.base_url();
     let lock = lock(&mut conn, base_url, scope).await?;
-    let result = swap(&mut conn, base_url, scope, dataset, source, lock.lost_flag()).await;
+    let result = swap(&mut conn, base_url, scope, quota, dataset, source, lock.lost_flag()).await;
     lock.release().await;
     Ok(report(started, dataset, result?, source))
 }
@@ -362,11 +448,13 @@ async fn lock(conn: &mut MultiplexedConnection, base_url: &str, scope: &Owner) -
     }
 }
 
-/// What the old dataset owns (the connection is on the system db).
+/// What the old dataset owns (the connection is on the system db, and is
+/// left there), and what its records hold when `measure`d.
 async fn read_old(
     conn: &mut MultiplexedConnection,
     scope: &Owner,
     lost: Arc<AtomicBool>,
+    measure: bool,
 ) -> Result<OldSet, AppError> {
     let ids: Vec<String> = redis::cmd("LRANGE")
         .arg(scope.key("ids"))
@@ -376,7 +464,14 @@ async fn read_old(
         .await
         .map_err(stream::stalled(STALL_TIMEOUT))?;
     let values = category_values(conn, scope).await.map_err(stream::stalled(STALL_TIMEOUT))?;
-    Ok(OldSet { ids, values, lost })
+    let held = if measure {
+        let held = budget::held(conn, scope, &ids).await?;
+        redis::cmd("SELECT").arg(SYSTEM_DB).exec_async(&mut *conn).await?;
+        held
+    } else {
+        0
+    };
+    Ok(OldSet { ids, values, held, lost })
 }
 
 /// Reads the old set's keys, then deletes it and writes `dataset` in one
@@ -385,11 +480,17 @@ async fn swap(
     conn: &mut MultiplexedConnection,
     base_url: &str,
     scope: &Owner,
+    quota: Option<&Quota>,
     dataset: &Dataset,
     source: &str,
     lost: Arc<AtomicBool>,
 ) -> Result<u64, AppError> {
-    let old = read_old(conn, scope, lost).await?;
+    let old = read_old(conn, scope, lost, quota.is_some()).await?;
+    if let Some(quota) = quota {
+        let key_prefix = scope.record_key("");
+        let needed: u64 = dataset.landings.iter().map(|l| budget::landing_bytes(&key_prefix, l)).sum();
+        quota.reserve("this load", needed.saturating_sub(old.held), dataset.len() as u64).await?;
+    }
     // Unbounded: this (async) thread must never wait for Redis.
     let (parts, queued) = mpsc::channel();
     let url = format!("{base_url}/0");

@@ -41,6 +41,9 @@
 //! write makes a new version, so a page never shows a result computed from
 //! older data.
 //!
+//! A sandbox computes one new result at a time, and keeps a bounded number
+//! and size of them ([`super::results`]).
+//!
 //! A landing deleted from the console leaves its index entries behind
 //! until a reindex; its `HGETALL` is empty and the page skips it.
 
@@ -48,6 +51,7 @@ use std::collections::{HashMap, HashSet};
 
 use super::layout::Category;
 use super::order::{self, compare, ends_within, Order, Reads, SortValue};
+use super::results::{self, Filters};
 use super::{search, Owner, Page, PageStats, Readers, Record};
 use crate::error::AppError;
 
@@ -151,17 +155,33 @@ struct Window {
 #[derive(Default)]
 struct EndReads([Option<(Order, String)>; 4]);
 
-/// A page of the dataset (see the module docs).
+/// A page of the dataset (see the module docs), its new results unbounded.
 pub async fn page(readers: &Readers, scope: &Owner, query: &PageQuery) -> Result<Page, AppError> {
-    read_page(readers, scope, query).await.map_err(super::layout_changed)
+    page_within(readers, scope, query, None).await
 }
 
-async fn read_page(readers: &Readers, scope: &Owner, query: &PageQuery) -> Result<Page, AppError> {
+/// [`page`], a new result computed only in `scope`'s turn and kept within
+/// its bounds ([`results`]) when `filters` are given.
+pub async fn page_within(
+    readers: &Readers,
+    scope: &Owner,
+    query: &PageQuery,
+    filters: Option<&Filters>,
+) -> Result<Page, AppError> {
+    read_page(readers, scope, query, filters).await.map_err(super::layout_changed)
+}
+
+async fn read_page(
+    readers: &Readers,
+    scope: &Owner,
+    query: &PageQuery,
+    filters: Option<&Filters>,
+) -> Result<Page, AppError> {
     let mut commands = Vec::new();
     let start = query.page.saturating_sub(1).saturating_mul(query.size);
     let stop = start.saturating_add(query.size.max(1) - 1);
     let window = if query.is_filtered() {
-        filtered(readers, scope, query, start, stop, &mut commands).await?
+        filtered(readers, scope, query, (start, stop), filters, &mut commands).await?
     } else {
         unfiltered(readers, scope, query, start, stop, &mut commands).await?
     };
@@ -315,8 +335,8 @@ async fn filtered(
     readers: &Readers,
     scope: &Owner,
     query: &PageQuery,
-    start: usize,
-    stop: usize,
+    (start, stop): (usize, usize),
+    filters: Option<&Filters>,
     commands: &mut Vec<String>,
 ) -> Result<Window, AppError> {
     // A result is kept for the next pages of the same query on the same
@@ -333,9 +353,31 @@ async fn filtered(
             (kept, ids)
         }
         None => {
-            build(readers, scope, query, &key, &stats_key, commands).await?;
-            let (kept, ids) = read_result(readers, &key, (start, stop), query, commands).await?;
-            (kept.unwrap_or_default(), ids)
+            let turn = match filters {
+                Some(filters) => Some(filters.turn(scope).await?),
+                None => None,
+            };
+            // Computed meanwhile by the request whose turn this waited for?
+            let (kept, ids) = match turn {
+                Some(_) => read_result(readers, &key, (start, stop), query, commands).await?,
+                None => (None, Vec::new()),
+            };
+            match kept {
+                Some(kept) => {
+                    commands
+                        .insert(before, format!("HGETALL {stats_key}   (a result kept from a page before)"));
+                    (kept, ids)
+                }
+                None => {
+                    let bytes = build(readers, scope, query, &key, &stats_key, commands).await?;
+                    if let Some(filters) = filters {
+                        results::keep(&mut conn, scope, &key, bytes, &filters.bounds).await?;
+                    }
+                    drop(turn);
+                    let (kept, ids) = read_result(readers, &key, (start, stop), query, commands).await?;
+                    (kept.unwrap_or_default(), ids)
+                }
+            }
         }
     };
     Ok(Window { total: kept.0, ids, stats: kept.1, ends: EndReads::default() })
@@ -404,7 +446,8 @@ impl Filter {
 }
 
 /// Computes the result of `query` into `key` and its summary into
-/// `stats_key`, both kept [`RESULT_TTL_SECONDS`].
+/// `stats_key`, both kept [`RESULT_TTL_SECONDS`]; answers its estimated
+/// bytes.
 async fn build(
     readers: &Readers,
     scope: &Owner,
@@ -412,7 +455,7 @@ async fn build(
     key: &str,
     stats_key: &str,
     commands: &mut Vec<String>,
-) -> Result<(), AppError> {
+) -> Result<u64, AppError> {
     let mut conn = readers.system.clone();
     let mut reads = Reads::Shared(readers);
     let order = query.order();
@@ -600,7 +643,7 @@ async fn build(
     tx.exec_async(&mut conn).await?;
     commands
         .push(format!("RPUSH {key} <the ids, in order>   (kept {RESULT_TTL_SECONDS} s for the next pages)"));
-    Ok(())
+    Ok(results::estimate(&matched, &nulls))
 }
 
 /// The lowest and highest of the values `ids` (in `order`, ascending) are

@@ -1,0 +1,102 @@
+//! What a dataset costs the sandbox's memory quota, estimated from its
+//! records before any of it is written (shared mode; see
+//! [`crate::sandbox::quota`] for the quota and its reservations).
+//!
+//! **The estimate is conservative**, from the records alone: for each
+//! landing its hash (key name, field names and values, plus Redis's
+//! per-key and per-field overhead) and its entries in Bolide's indexes
+//! (the four sort orders, the value sets, the name log, the file digest:
+//! [`super::layout`]). The overheads were measured once on Redis 7.0
+//! (jemalloc) with `MEMORY USAGE` and `INFO memory` around a load of
+//! 20,000 generated landings: a hash costs about 60 bytes beside its
+//! contents, 2–5 bytes per field while it is a listpack (up to 128 fields
+//! of at most 64 bytes each) and about 64 in a hashtable; the indexes cost
+//! about 170 bytes per landing. The constants below round each of those
+//! up, so a generated landing is estimated at ~520 bytes where it takes
+//! ~410: a load that is let through stays within the quota.
+//!
+//! **A load replaces the old set**, so what it needs is its estimate minus
+//! what the old records hold now: `MEMORY USAGE` of a sample of them (a
+//! record deleted from the console since counts 0), scaled to their count
+//! — the same way housekeeping measures a sandbox.
+
+use redis::aio::MultiplexedConnection;
+
+use super::Owner;
+use crate::data::Landing;
+use crate::error::AppError;
+
+/// A hash's bytes beside its fields (key object, dict entry, allocation
+/// rounding).
+pub const KEY_OVERHEAD: u64 = 96;
+/// Per field of a small hash (listpack: two entries' headers).
+pub const LISTPACK_FIELD: u64 = 6;
+/// Per field of a hash Redis keeps as a hashtable (two strings, an entry).
+pub const HASHTABLE_FIELD: u64 = 80;
+/// Redis's listpack bounds (`hash-max-listpack-entries`, `-value`).
+const LISTPACK_ENTRIES: usize = 128;
+const LISTPACK_VALUE: usize = 64;
+/// Bolide's index entries per landing, beside its id and name (which
+/// several indexes repeat: see [`index_bytes`]).
+pub const INDEX_OVERHEAD: u64 = 192;
+/// Old records whose memory is measured, to estimate the rest.
+const SAMPLES: usize = 20;
+
+/// The estimated bytes of one landing's hash under `key_prefix`.
+pub fn record_bytes(key_prefix: &str, landing: &Landing) -> u64 {
+    let fields = &landing.fields;
+    let hashtable = fields.len() > LISTPACK_ENTRIES
+        || fields.iter().any(|(name, value)| name.len() > LISTPACK_VALUE || value.len() > LISTPACK_VALUE);
+    let per_field = if hashtable { HASHTABLE_FIELD } else { LISTPACK_FIELD };
+    let contents: usize = fields.iter().map(|(name, value)| name.len() + value.len()).sum();
+    KEY_OVERHEAD
+        + (key_prefix.len() + "meteorite:".len() + landing.id().len()) as u64
+        + contents as u64
+        + per_field * fields.len() as u64
+}
+
+/// The estimated bytes of one landing's index entries: its id in the four
+/// orders, the value sets and the file digest, its name in the name order
+/// and the name log.
+pub fn index_bytes(landing: &Landing) -> u64 {
+    INDEX_OVERHEAD + 6 * landing.id().len() as u64 + 2 * landing.name().map_or(0, str::len) as u64
+}
+
+/// A landing's whole estimate: its hash and its index entries.
+pub fn landing_bytes(key_prefix: &str, landing: &Landing) -> u64 {
+    record_bytes(key_prefix, landing) + index_bytes(landing)
+}
+
+/// What `ids` (the old set's records, in database 0) hold now, estimated
+/// from a sample's `MEMORY USAGE`. Leaves `conn` on database 0.
+pub async fn held(conn: &mut MultiplexedConnection, scope: &Owner, ids: &[String]) -> Result<u64, AppError> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let step = ids.len().div_ceil(SAMPLES).max(1);
+    let sample: Vec<&String> = ids.iter().step_by(step).collect();
+    let mut pipe = redis::pipe();
+    pipe.cmd("SELECT").arg(0).ignore();
+    for id in &sample {
+        pipe.cmd("MEMORY").arg("USAGE").arg(scope.record_key(id));
+    }
+    let sizes: Vec<Option<u64>> = pipe.query_async(conn).await?;
+    let sampled: u64 = sizes.iter().map(|s| s.unwrap_or(0)).sum();
+    Ok(sampled * ids.len() as u64 / sample.len() as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn small_and_large_hashes_are_estimated_by_their_encoding() {
+        let small = Landing::of_pairs(&[("id", "17"), ("name", "Aachen"), ("recclass", "L5")]);
+        let contents = (2 + 2 + 4 + 6 + 8 + 2) as u64;
+        assert_eq!(record_bytes("", &small), KEY_OVERHEAD + 12 + contents + 3 * LISTPACK_FIELD);
+        let long = "x".repeat(65);
+        let large = Landing::of_pairs(&[("id", "17"), ("note", &long)]);
+        assert_eq!(record_bytes("", &large), KEY_OVERHEAD + 12 + (2 + 2 + 4 + 65) + 2 * HASHTABLE_FIELD);
+        assert!(landing_bytes("{s:0}:", &small) > record_bytes("{s:0}:", &small) + INDEX_OVERHEAD);
+    }
+}

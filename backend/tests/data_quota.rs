@@ -1,0 +1,130 @@
+//! The data API within a sandbox's memory quota (shared mode, a real
+//! Redis, a 4 MiB quota): loads, the generator and record edits that would
+//! pass it are refused whole with a JSON 413 naming it, leaving the dataset
+//! exactly as it was; one that fits is accepted, and what the sandbox then
+//! holds, as housekeeping measures it, stays within the quota.
+
+mod common;
+
+use axum::http::StatusCode;
+use axum::Router;
+use bolide::data::generate;
+use bolide::sandbox::Tenancy;
+use bolide::server::{app, AppState, StateOptions};
+use bolide_shared::api::RedisMode;
+use bolide_tests::RedisServer;
+use common::{message, page_ids, Client, JSON};
+use serde_json::Value;
+
+const QUOTA: u64 = 4 << 20;
+
+fn shared_app(redis: &RedisServer) -> (AppState, Router) {
+    let mut options = StateOptions::new(RedisMode::External, Tenancy::Shared);
+    options.console.max_session_bytes = QUOTA;
+    let state = AppState::build(&redis.url(), options).expect("url");
+    let router = app(state.clone(), std::path::Path::new("/nonexistent-dist"));
+    (state, router)
+}
+
+/// What a student sees of the dataset: the key count and the first page.
+async fn seen(redis: &RedisServer, client: &mut Client) -> (u64, Vec<String>, Value) {
+    let mut conn = common::conn(redis.port(), 0);
+    let keys: u64 = redis::cmd("DBSIZE").query(&mut conn).expect("dbsize");
+    let (status, page) = client.get("/api/data?size=20&sort=mass&order=desc").await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    (keys, page_ids(&page), page["total"].clone())
+}
+
+/// The sandbox's `used` count and its id (from its keys' namespace).
+fn used(redis: &RedisServer) -> u64 {
+    let mut data = common::conn(redis.port(), 0);
+    let keys: Vec<String> = redis::cmd("KEYS").arg("{s:*").query(&mut data).expect("keys");
+    let id =
+        keys.first().and_then(|k| k.strip_prefix("{s:")).and_then(|k| k.split('}').next()).expect("a key");
+    let mut system = common::conn(redis.port(), 15);
+    let used: Option<u64> = redis::cmd("HGET")
+        .arg(format!("bolide:sandbox:{{{id}}}"))
+        .arg("used")
+        .query(&mut system)
+        .expect("hget");
+    used.unwrap_or(0)
+}
+
+fn assert_quota_refusal(status: StatusCode, json: &Value, needle: &str) {
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{json}");
+    let text = message(json);
+    assert!(text.contains(needle), "the refusal does not say {needle:?}: {text}");
+    assert!(text.contains("4.0 MiB") || text.contains("4 MiB"), "the refusal names no quota: {text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn loads_past_the_quota_are_refused_whole_and_change_nothing() {
+    let redis = RedisServer::start();
+    let (_state, router) = shared_app(&redis);
+    let mut student = Client::new(&router);
+    let (status, report) = student.send("POST", "/api/data/generate?n=1000&seed=3", None, vec![]).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    let before = seen(&redis, &mut student).await;
+    assert_eq!(before.0, 1000);
+
+    // The generator: far past the quota, refused before a landing is made.
+    let (status, json) = student.send("POST", "/api/data/generate?n=1000000", None, vec![]).await;
+    assert_quota_refusal(status, &json, "at most");
+    assert_eq!(seen(&redis, &mut student).await, before);
+
+    // An upload several times the quota: it stops being sent at the quota
+    // and is discarded whole.
+    let big = generate::to_nasa_json(&generate::generate(30_000, 9));
+    let (status, json) = student.send("POST", "/api/data", Some(JSON), big).await;
+    assert_quota_refusal(status, &json, "this load needs ~");
+    assert_eq!(seen(&redis, &mut student).await, before);
+
+    // A file that fits an empty sandbox but not the room left: 2 MiB
+    // reserved by the console first.
+    assert_eq!(student.console("SETRANGE pad 2000000 x").await, "(integer) 2000001");
+    let (keys, ids, total) = seen(&redis, &mut student).await;
+    let middling = generate::to_csv(&generate::generate(5_000, 11));
+    let (status, json) = student.send("POST", "/api/data", Some("text/csv"), middling).await;
+    assert_quota_refusal(status, &json, "this load needs ~");
+    assert_eq!(seen(&redis, &mut student).await, (keys, ids.clone(), total.clone()));
+    let (status, json) = student.send("POST", "/api/data/generate?n=5000&seed=11", None, vec![]).await;
+    assert_quota_refusal(status, &json, "this load needs ~");
+    assert_eq!(seen(&redis, &mut student).await, (keys, ids, total));
+
+    // An edit that would grow past it: refused, the record unchanged.
+    let huge = serde_json::json!({ "note": "x".repeat(60_000) });
+    for _ in 0..40 {
+        let (status, json) = student.json("PATCH", "/api/data/1", &huge).await;
+        if status != StatusCode::OK {
+            assert_quota_refusal(status, &json, "this edit needs ~");
+            return;
+        }
+    }
+    panic!("40 edits of 60 KB each all fitted a 4 MiB quota");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_load_that_fits_is_accepted_and_stays_within_the_quota() {
+    let redis = RedisServer::start();
+    let (state, router) = shared_app(&redis);
+    let mut student = Client::new(&router);
+    // About 3.3 MiB by the estimate.
+    let file = generate::to_nasa_json(&generate::generate(6_000, 5));
+    let (status, report) = student.send("POST", "/api/data", Some(JSON), file.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(report["loaded"], 6000);
+    let reserved = used(&redis);
+    assert!(reserved > 2 << 20 && reserved <= QUOTA, "the load reserved {reserved} bytes");
+
+    bolide::console::housekeeping::round(state.relay()).await.expect("housekeeping");
+    let measured = used(&redis);
+    assert!(measured > 0 && measured <= QUOTA + (1 << 20), "measured {measured} bytes");
+    assert!(measured < reserved, "the estimate ({reserved}) is not below what Redis holds ({measured})");
+
+    // Loading it again replaces the old set: what the old records hold is
+    // not counted twice.
+    let (status, report) = student.send("POST", "/api/data", Some(JSON), file).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(report["replaced"], 6000);
+    assert!(used(&redis) <= QUOTA);
+}
