@@ -16,7 +16,7 @@
 
 use std::time::Duration;
 
-use bolide_tests::browser::{emulate_color_scheme, emulate_viewport, serve_app, wait_for};
+use bolide_tests::browser::{emulate_color_scheme, emulate_viewport, save_screenshot, serve_app, wait_for};
 use bolide_tests::{http, workspace_root, BolideProcess, Browser};
 use fantoccini::Client;
 use serde_json::Value;
@@ -91,7 +91,7 @@ async fn click(client: &Client, css: &str) {
     // click at the top.
     client
         .execute(
-            "arguments[0].scrollIntoView({ block: 'center' })",
+            "arguments[0].scrollIntoView({ block: 'center', inline: 'start' })",
             vec![serde_json::to_value(&element).expect("el")],
         )
         .await
@@ -184,6 +184,10 @@ async fn visit_every_page(
     wait_for(client, ".record-panel .record-fields").await;
     wait_for(client, "#data-map circle.landing").await;
     assert_accessible(client, axe, &page("/data with a record open")).await;
+    if theme == "dark" {
+        // The README's dark-theme picture (BOLIDE_UPDATE_SCREENSHOTS=1).
+        save_screenshot(client, "data-dark").await;
+    }
 
     client.goto(&bolide.url("/jobs")).await.expect("jobs");
     click(client, &format!("tr.job-row[data-id='{job}']")).await;
@@ -376,6 +380,7 @@ async fn a_phone_sees_every_page_without_sideways_scrolling_and_tapped_details()
     wait_for(client, ".guide-console .console-entry pre.console-output").await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(in_view(client, ".guide-console .console-terminal").await, "Run's output is in view");
+    save_screenshot(client, "phone-guide").await;
 
     browser.close().await;
 }
