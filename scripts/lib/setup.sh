@@ -127,6 +127,21 @@ ensure_lighthouse() {
   fi
 }
 
+# axe-core, for tests/tests/browser_a11y.rs (it injects axe.min.js into
+# every page and fails on any violation), at the version
+# tools/axe/package.json pins, from its lock file. A plain script: no
+# browser, no install scripts.
+ensure_axe() {
+  command -v npm >/dev/null 2>&1 || apt_install npm
+  local want have
+  want=$(node -p "require('./tools/axe/package.json').dependencies['axe-core']")
+  have=$(node -p "require('./tools/axe/node_modules/axe-core/package.json').version" 2>/dev/null || true)
+  if [ "$have" != "$want" ]; then
+    say "installing axe-core $want (npm ci in tools/axe, once)"
+    npm ci --prefix tools/axe --no-audit --no-fund --ignore-scripts >&2
+  fi
+}
+
 # Everything `bolide serve` needs to build and run.
 ensure_run_tools() {
   ensure_rust
@@ -140,5 +155,6 @@ ensure_run_tools() {
 ensure_test_tools() {
   ensure_run_tools
   ensure_browser
+  ensure_axe
   ensure_python_redis
 }

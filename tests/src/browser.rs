@@ -96,6 +96,57 @@ impl Drop for Browser {
     }
 }
 
+/// A Chrome DevTools Protocol command, through chromedriver's
+/// `goog/cdp/execute` (what WebDriver itself cannot do: emulate
+/// `prefers-color-scheme`, say).
+#[derive(Debug)]
+struct CdpCommand {
+    method: String,
+    params: serde_json::Value,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for CdpCommand {
+    fn endpoint(&self, base_url: &url::Url, session_id: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!("session/{}/goog/cdp/execute", session_id.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _url: &url::Url) -> (hyper::Method, Option<String>) {
+        let body = serde_json::json!({ "cmd": self.method, "params": self.params });
+        (hyper::Method::POST, Some(body.to_string()))
+    }
+}
+
+/// Runs the DevTools command `method` with `params` and returns its result.
+pub async fn cdp(client: &Client, method: &str, params: serde_json::Value) -> serde_json::Value {
+    client
+        .issue_cmd(CdpCommand { method: method.to_owned(), params })
+        .await
+        .unwrap_or_else(|err| panic!("DevTools {method}: {err}"))
+}
+
+/// Makes the page see `prefers-color-scheme: <scheme>` (`light`, `dark`),
+/// as a student's system setting would, until changed again.
+pub async fn emulate_color_scheme(client: &Client, scheme: &str) {
+    cdp(
+        client,
+        "Emulation.setEmulatedMedia",
+        serde_json::json!({ "features": [{ "name": "prefers-color-scheme", "value": scheme }] }),
+    )
+    .await;
+}
+
+/// Makes the page a `width`×`height` CSS-pixel viewport, as a phone's
+/// (headless Chromium's window is never narrower than 500 px, so a phone
+/// needs this rather than a window size), until changed again.
+pub async fn emulate_viewport(client: &Client, width: u32, height: u32, mobile: bool) {
+    cdp(
+        client,
+        "Emulation.setDeviceMetricsOverride",
+        serde_json::json!({ "width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile }),
+    )
+    .await;
+}
+
 /// The app built for the browser tests: `$BOLIDE_E2E_DIST`, else
 /// `target/e2e-dist` (the README's test command builds it there with
 /// `trunk build --dist target/e2e-dist`).

@@ -184,12 +184,15 @@ async fn guide_three_is_walked_through_with_run_buttons() {
                 answered_in_console = true;
             } else {
                 // The right answer with the keyboard: Enter on the choice. The
-                // focus stays on it, not back at the top of the page.
+                // focus goes to the verdict, not back at the top of the page.
                 choices[right].send_keys(&fantoccini::key::Key::Enter.to_string()).await.expect("answer");
                 wait_for(client, &step_css(index, ".guide-quiz__result--passed")).await;
                 let focused = client.active_element().await.expect("focus");
                 let class = focused.attr("class").await.expect("class").unwrap_or_default();
-                assert!(class.contains("guide-choice__button"), "focus after answering is on {class:?}");
+                assert!(
+                    class.contains("guide-quiz__result--passed"),
+                    "focus after answering is on {class:?}"
+                );
             }
         } else if step.check.is_some() {
             // The Run buttons' lines are checked as they finish: ✓ appears

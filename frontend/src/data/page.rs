@@ -153,7 +153,7 @@ pub fn data_page() -> Html {
                             </details>
                         }
                     </div>
-                    <aside class="data-aside">
+                    <div class="data-aside">
                         if let Some(current) = selected.as_ref() {
                             <RecordPanel
                                 selected={current.clone()}
@@ -166,7 +166,7 @@ pub fn data_page() -> Html {
                         if let Some(p) = page.as_ref() {
                             <LandingMap items={p.clone()} selected={selected_id.map(AttrValue::from)} on_select={on_select} />
                         }
-                    </aside>
+                    </div>
                 </div>
             </section>
         </section>

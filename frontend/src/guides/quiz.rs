@@ -3,6 +3,10 @@
 //! A wrong answer shows why that choice does not fit and lets the student
 //! try again; a right one (or a quiz done before) shows every choice with
 //! its reasoning, right ones marked: the reasoning is the lesson.
+//!
+//! When an answer's verdict arrives, the focus moves to it (it has
+//! `tabindex="-1"`), so a keyboard or screen-reader user lands on the
+//! feedback and Tab goes on from the quiz, not from the top of the page.
 
 use bolide_shared::guides::Quiz;
 use yew::prelude::*;
@@ -25,6 +29,21 @@ pub struct GuideQuizProps {
 #[function_component(GuideQuiz)]
 pub fn guide_quiz(props: &GuideQuizProps) -> Html {
     let checking = matches!(props.status, Some(CheckStatus::Checking));
+    let answered = matches!(props.status, Some(CheckStatus::Done(_) | CheckStatus::Failed(_)));
+    let result_ref = use_node_ref();
+    {
+        // Only a verdict that arrives while the quiz is shown takes the
+        // focus, not one already there when the step opens.
+        let (result_ref, before) = (result_ref.clone(), use_mut_ref(|| answered));
+        use_effect_with((answered, props.answer), move |&(answered, _)| {
+            if answered && !*before.borrow() {
+                if let Some(result) = result_ref.cast::<web_sys::HtmlElement>() {
+                    let _ = result.focus();
+                }
+            }
+            *before.borrow_mut() = answered;
+        });
+    }
     let reveal = props.done;
     let choices = props.quiz.choices.iter().enumerate().map(|(index, choice)| {
         // While an answer is checked the buttons ignore clicks but stay
@@ -62,7 +81,7 @@ pub fn guide_quiz(props: &GuideQuizProps) -> Html {
     });
     let result = match &props.status {
         Some(CheckStatus::Done(result)) => html! {
-            <div role="status" class={classes!("guide-quiz__result", if result.passed { "guide-quiz__result--passed" } else { "guide-quiz__result--failed" })}>
+            <div role="status" tabindex="-1" ref={result_ref.clone()} class={classes!("guide-quiz__result", if result.passed { "guide-quiz__result--passed" } else { "guide-quiz__result--failed" })}>
                 <p>
                     <span class="guide-check__mark" aria-hidden="true">{ if result.passed { "✓ " } else { "✗ " } }</span>
                     { inline_code(&result.message) }
@@ -73,7 +92,9 @@ pub fn guide_quiz(props: &GuideQuizProps) -> Html {
             </div>
         },
         Some(CheckStatus::Failed(message)) => html! {
-            <p class="guide-quiz__result guide-check__result--error" role="alert">{ message.clone() }</p>
+            <p class="guide-quiz__result guide-check__result--error" role="alert" tabindex="-1" ref={result_ref.clone()}>
+                { message.clone() }
+            </p>
         },
         Some(CheckStatus::Checking) => {
             html! { <p class="guide-quiz__result muted" role="status">{ "Checking…" }</p> }

@@ -22,6 +22,7 @@ use super::html::GuideHtml;
 use super::outline::GuideOutline;
 use super::step::GuideStep;
 use crate::route::Route;
+use crate::widgets::reveal::reveal_selector;
 use crate::widgets::terminal::ConsoleTerminal;
 
 #[derive(Properties, PartialEq)]
@@ -60,9 +61,14 @@ pub fn guide_page(props: &GuidePageProps) -> Html {
     };
     let on_next = Callback::from(move |_: MouseEvent| go.emit(current + 1));
     let on_finish = Callback::from(move |_: MouseEvent| finish.emit(()));
+    // Run types the line into the console; where the console sits below
+    // the step (a phone), it comes into view so its output is seen.
     let on_run = {
         let on_submit = console.on_submit.clone();
-        Callback::from(move |line: String| on_submit.emit(vec![line]))
+        Callback::from(move |line: String| {
+            on_submit.emit(vec![line]);
+            reveal_selector(".guide-console .console-terminal");
+        })
     };
     let on_check = {
         let check = check.clone();

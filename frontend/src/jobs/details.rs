@@ -15,6 +15,7 @@ use crate::jobs::results::JobResultsView;
 use crate::jobs::status::JobStatusView;
 use crate::jobs::timing::{clock, duration, now_ms, phases};
 use crate::widgets::copy_button::CopyButton;
+use crate::widgets::reveal::reveal;
 
 #[derive(Properties, PartialEq)]
 pub struct JobDetailsProps {
@@ -40,6 +41,17 @@ pub fn job_details(props: &JobDetailsProps) -> Html {
         let on_close = props.on_close.clone();
         Callback::from(move |_: MouseEvent| on_close.emit(()))
     };
+    // A job opened from the list comes into view when it is out of sight
+    // (on a phone the details sit below the whole list).
+    let panel_ref = use_node_ref();
+    {
+        let panel_ref = panel_ref.clone();
+        use_effect_with(job.id.clone(), move |_| {
+            if let Some(panel) = panel_ref.cast::<web_sys::Element>() {
+                reveal(&panel);
+            }
+        });
+    }
     let phases = phases(job, now_ms());
     let result = match (job.status, &props.result) {
         (JobStatus::Succeeded, Some(ResultState::Loaded(results))) => {
@@ -57,7 +69,7 @@ pub fn job_details(props: &JobDetailsProps) -> Html {
         },
     };
     html! {
-        <section id="job-details" class="card job-details" data-id={job.id.clone()} data-status={job.status.name()}
+        <section id="job-details" ref={panel_ref} class="card job-details" data-id={job.id.clone()} data-status={job.status.name()}
             aria-labelledby="job-details-title">
             <div class="job-details__head">
                 <h2 id="job-details-title">{ job.analysis.title() }</h2>

@@ -64,7 +64,7 @@ pub fn cost_view(props: &CostViewProps) -> Html {
                 });
                 html! { <>
                     <table class="keys-cost-table">
-                        <thead><tr><th></th><th>{ "bytes (MEMORY USAGE)" }</th><th>{ format!("per field ({})", hash.fields) }</th></tr></thead>
+                        <thead><tr><th><span class="visually-hidden">{ "what" }</span></th><th>{ "bytes (MEMORY USAGE)" }</th><th>{ format!("per field ({})", hash.fields) }</th></tr></thead>
                         <tbody>
                             <tr class="keys-cost-hash">
                                 <th scope="row">{ format!("this hash ({})", hash.encoding.clone().unwrap_or_default()) }</th>
@@ -120,9 +120,9 @@ pub fn cost_view(props: &CostViewProps) -> Html {
         },
     };
     html! {
-        <section class="keys-cost" aria-label="What does it cost?">
-            <h4>{ "What does it cost? " }{ measure_button }</h4>
+        <div class="keys-cost">
+            <h3>{ "What does it cost? " }{ measure_button }</h3>
             { body }
-        </section>
+        </div>
     }
 }

@@ -80,7 +80,10 @@ pub fn keys_page() -> Html {
             </header>
             <TreeFilters query={(*query).clone()} on_change={on_query} />
             <div class="keys-layout">
-                <nav class="keys-tree card" aria-label="Keys">
+                <nav class="keys-tree card" aria-labelledby="keys-tree-title">
+                    // Heading the tree keeps the headings in order (a
+                    // folder's cost has an h3), for screen readers' outline.
+                    <h2 id="keys-tree-title" class="visually-hidden">{ "Your keys" }</h2>
                     <TreeLevel query={(*query).clone()} {tick} selected={(*selected_key).clone()} {on_select}
                         on_run={on_run.clone()} />
                 </nav>

@@ -48,7 +48,7 @@ pub fn tree_level(props: &TreeLevelProps) -> Html {
     let prefix_len = props.query.prefix.as_ref().map(|p| p.display().chars().count()).unwrap_or(0);
     let plus = if level.done { "" } else { "+" };
     html! {
-        <ul class="keys-level" role="group">
+        <ul class="keys-level">
             { for level.folders.iter().map(|folder| {
                 let is_open = open.contains(&folder.prefix);
                 let toggle = {

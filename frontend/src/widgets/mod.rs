@@ -15,13 +15,16 @@
 //! - [`terminal`]: the redis-cli screen and input line (the Console page's
 //!   and every guide's).
 //! - [`code_panel`]: a command as a Python and a Rust program.
-//! - [`copy_button`], [`inline_code`] (a sentence's `code` spans), [`status_badge`], [`top_nav`], [`upcoming`].
+//! - [`copy_button`], [`inline_code`] (a sentence's `code` spans), [`status_badge`], [`theme_toggle`], [`top_nav`], [`upcoming`],
+//!   and [`reveal`] (bring a panel opened from a list into view).
 
 pub mod charts;
 pub mod code_panel;
 pub mod copy_button;
 pub mod inline_code;
+pub mod reveal;
 pub mod status_badge;
 pub mod terminal;
+pub mod theme_toggle;
 pub mod top_nav;
 pub mod upcoming;

@@ -45,7 +45,7 @@ pub fn status_badge() -> Html {
     html! {
         <span class={classes!("badge", format!("badge--{modifier}"))} title={title} role="status" aria-live="polite" data-status={modifier}>
             <span class="badge__dot" aria-hidden="true"></span>
-            { label }
+            <span class="badge__label">{ label }</span>
         </span>
     }
 }

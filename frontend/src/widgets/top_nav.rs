@@ -1,10 +1,15 @@
-//! The top bar: brand, the four sections, the status badge.
+//! The top bar: brand, the sections, the status badge, the theme toggle.
+//!
+//! One row at every width (style.css): on a phone the sections scroll
+//! sideways inside the bar and the badge shows its dot only, so the sticky
+//! bar stays under 60 px and never pushes the page wider than the screen.
 
 use yew::prelude::*;
 use yew_router::prelude::*;
 
 use crate::route::Route;
 use crate::widgets::status_badge::StatusBadge;
+use crate::widgets::theme_toggle::ThemeToggle;
 
 #[function_component(TopNav)]
 pub fn top_nav() -> Html {
@@ -12,7 +17,7 @@ pub fn top_nav() -> Html {
     html! {
         <header class="topbar">
             <Link<Route> to={Route::Home} classes="brand">
-                <span class="brand__mark" aria-hidden="true">{ "☄" }</span>{ "Bolide" }
+                <span class="brand__mark" aria-hidden="true">{ "☄" }</span><span class="brand__name">{ "Bolide" }</span>
             </Link<Route>>
             <nav class="topnav" aria-label="Sections">
                 { for Route::NAV.iter().map(|(route, label)| {
@@ -25,6 +30,7 @@ pub fn top_nav() -> Html {
                 }) }
             </nav>
             <StatusBadge />
+            <ThemeToggle />
         </header>
     }
 }
