@@ -14,6 +14,8 @@
 //!   the loaded file's object count, and every hash's fields.
 //! - `GET /api/data` — a page of landings (sort, filters), `GET
 //!   /api/data/{id}` one landing, `DELETE /api/data` the whole set.
+//! - `GET /api/data/classes` — the classes with their counts, for the
+//!   class filter ([`super::classes`]).
 //! - `PUT /api/data/{id}` — a JSON object of string fields: the landing
 //!   becomes exactly those (plus its `id`); `PATCH` sets the given fields
 //!   and leaves the others (`HSET`); `DELETE` removes the one landing (404
@@ -66,6 +68,7 @@ where
         .route("/data/fetch", post(fetch_file).layer(DefaultBodyLimit::max(MAX_SMALL_BODY)))
         .route("/data/verify", get(verify))
         .route("/data/reindex", post(reindex))
+        .route("/data/classes", get(super::classes::classes))
         .route(
             "/data/{id}",
             get(one)
