@@ -88,7 +88,7 @@ fn error_from(status: u16, text: &str) -> ApiError {
 
 // The data API's JSON shapes are the server's own, from `bolide-shared`.
 pub use bolide_shared::data::{
-    DeletedLanding, LandingRecord, LoadReport, Page, PageStats, Record, Verification,
+    ClassCount, ClassCounts, DeletedLanding, LandingRecord, LoadReport, Page, PageStats, Record, Verification,
 };
 
 /// The `Content-Type` an upload is sent with: from the file's name, then
@@ -183,6 +183,17 @@ pub async fn verify_data() -> Result<Verification, ApiError> {
 pub async fn data_page(params: &[(&str, String)]) -> Result<Page, ApiError> {
     let request = Request::get("/api/data").query(params.iter().map(|(name, value)| (*name, value.as_str())));
     let response = request.send().await.map_err(|err| ApiError::Unreachable(err.to_string()))?;
+    decode(response).await
+}
+
+/// `GET /api/data/classes`: the loaded set's classes with their counts,
+/// most common first (at most 1,000; `distinct` says how many there are),
+/// for the class filter.
+pub async fn data_classes() -> Result<ClassCounts, ApiError> {
+    let response = Request::get("/api/data/classes")
+        .send()
+        .await
+        .map_err(|err| ApiError::Unreachable(err.to_string()))?;
     decode(response).await
 }
 

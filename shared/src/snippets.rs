@@ -1,5 +1,6 @@
 //! The console's last command, as the same call from a program: Python with
-//! redis-py, and Rust with the `redis` crate.
+//! redis-py, and Rust with the `redis` crate; [`python_program`] and
+//! [`rust_program`] make each a whole program to run.
 //!
 //! # Why
 //!
@@ -49,17 +50,28 @@
 //! from `std::collections` (`BTreeMap`, `BTreeSet`) are written unqualified:
 //! the page adds the `use` lines.
 //!
+//! Arguments are bytes, as Redis gets them: one that is not UTF-8
+//! (redis-cli's `"\x00\xff"`) is written as `b'\x00\xff'` in Python and
+//! `b"\x00\xff"` in Rust, so the program stores exactly what the console
+//! did.
+//!
 //! Commands Bolide's console handles itself get a comment instead of a call:
-//! `HELP` and `CLEAR` (console commands), `MULTI`/`EXEC`/`DISCARD` and the
-//! commands queued between them (a pipeline in both libraries), and
-//! commands the console refused (a script is not bound by the console's
-//! rules).
+//! `HELP` and `CLEAR` (console commands), and commands the console refused
+//! (a script is not bound by the console's rules). `MULTI`/`EXEC`/`DISCARD`
+//! and the commands queued between them are a pipeline in both libraries;
+//! each of their snippets makes the pipeline and runs it, so that it is a
+//! whole program too (the panel shows one command, not the transaction).
 
+mod program;
 mod python;
 mod rust;
 mod values;
+mod word;
+
+pub use program::{python_program, rust_program, Target};
 
 use crate::cli::Reply;
+use word::Word;
 
 /// One call in one language, and what it prints.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,8 +91,9 @@ pub struct Snippet {
 /// The command as redis-py 5.x code, and what `print()` shows of the value
 /// it returns for `reply` (see the module doc).
 ///
-/// `args` is the command as typed, name first (as in
-/// [`ConsoleResponse::args`](crate::api::ConsoleResponse::args)).
+/// `args` is the command as typed, name first: its bytes after redis-cli's
+/// unquoting ([`split_args`](crate::cli::split_args)), so that an argument
+/// that is not UTF-8 (`"\x00\xff"`) is written as `bytes` (`b'\x00\xff'`).
 ///
 /// ```
 /// use bolide_shared::cli::Reply;
@@ -92,12 +105,14 @@ pub struct Snippet {
 /// assert_eq!(snippet.code, "rd.hgetall('k2')");
 /// assert_eq!(snippet.output.as_deref(), Some("{b'name': b'Joe'}"));
 /// ```
-pub fn python(args: &[String], reply: Option<&Reply>) -> Snippet {
-    python::snippet(args, reply)
+pub fn python<A: AsRef<[u8]>>(args: &[A], reply: Option<&Reply>) -> Snippet {
+    python::snippet(&words(args), reply)
 }
 
 /// The command with the `redis` crate, its result bound to `v`, and what
-/// `println!("{v:?}")` shows for `reply` (see the module doc).
+/// `println!("{v:?}")` shows for `reply` (see the module doc). `args` as
+/// for [`python`]: an argument that is not UTF-8 is a byte string
+/// (`b"\x00\xff"`).
 ///
 /// ```
 /// use bolide_shared::cli::Reply;
@@ -108,8 +123,12 @@ pub fn python(args: &[String], reply: Option<&Reply>) -> Snippet {
 /// assert_eq!(snippet.code, "let v: String = con.get(\"my_key\")?;");
 /// assert_eq!(snippet.output.as_deref(), Some("\"my_value\""));
 /// ```
-pub fn rust(args: &[String], reply: Option<&Reply>) -> Snippet {
-    rust::snippet(args, reply)
+pub fn rust<A: AsRef<[u8]>>(args: &[A], reply: Option<&Reply>) -> Snippet {
+    rust::snippet(&words(args), reply)
+}
+
+fn words<A: AsRef<[u8]>>(args: &[A]) -> Vec<Word> {
+    args.iter().map(|arg| Word::new(arg.as_ref())).collect()
 }
 
 /// What Bolide's console answers itself, so a snippet gives a comment
@@ -151,7 +170,7 @@ fn is_refusal(message: &str) -> bool {
 
 /// The command's name as the table knows it (`"CONFIG GET"`), or the first
 /// argument in upper case for a command the table does not know.
-fn command_name(args: &[String]) -> String {
+fn command_name(args: &[Word]) -> String {
     match crate::commands::resolve_name(args) {
         Some(name) => name.to_owned(),
         None => args.first().map(|name| name.to_ascii_uppercase()).unwrap_or_default(),
@@ -192,7 +211,7 @@ mod tests {
 
     #[test]
     fn names_and_numbers() {
-        let args = |words: &[&str]| words.iter().map(|w| w.to_string()).collect::<Vec<_>>();
+        let args = |words: &[&str]| words.iter().map(|w| Word::from(*w)).collect::<Vec<_>>();
         assert_eq!(command_name(&args(&["config", "get", "x"])), "CONFIG GET");
         assert_eq!(command_name(&args(&["nosuch", "x"])), "NOSUCH");
         assert_eq!(command_name(&[]), "");

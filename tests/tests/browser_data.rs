@@ -1,5 +1,7 @@
 //! The Data page in a real browser: generate a set, sort by mass, filter by
-//! class, open a record, see the map — each checked against the API; and
+//! class (typed in lower case, applied as it is typed, offered with its
+//! count), open a record, see the map — each checked against the API; a
+//! wrong year range shows its error instead of the table; and
 //! load a file from a URL (served by this test on 127.0.0.1), see an edit
 //! made in the console show up, then edit and delete a record from the
 //! record panel and see it in the console.
@@ -76,13 +78,24 @@ async fn data_page_generates_sorts_filters_and_maps() {
     let heaviest = api_ids(&bolide.base_url, "sort=mass&order=desc&size=25").await;
     rows_become(client, &heaviest).await;
 
-    // Filter by the heaviest landing's class.
+    // Filter by the heaviest landing's class: offered with its count, and
+    // typed in lower case it applies as it is typed (no Enter).
     let first =
         http::get(&format!("{}/api/data/{}", bolide.base_url, heaviest[0])).await.expect("record").json();
     let class = first["record"]["recclass"].as_str().expect("class").to_string();
+    let classes = http::get(&format!("{}/api/data/classes", bolide.base_url)).await.expect("classes").json();
+    let count = classes["classes"]
+        .as_array()
+        .expect("classes")
+        .iter()
+        .find(|c| c["class"] == class.as_str())
+        .and_then(|c| c["count"].as_u64())
+        .expect("the class is listed");
+    let option = wait_for(client, &format!("#data-class-options option[value='{class}']")).await;
+    let label = option.prop("textContent").await.expect("label").unwrap_or_default();
+    assert_eq!(label, format!("{count} landings"));
     let filter = wait_for(client, "#data-filter-class").await;
-    filter.send_keys(&class).await.expect("type class");
-    filter.send_keys(&Key::Enter.to_string()).await.expect("enter");
+    filter.send_keys(&class.to_lowercase()).await.expect("type class");
     let filtered = api_ids(
         &bolide.base_url,
         &format!("sort=mass&order=desc&size=25&class={}", bolide_tests::http::urlencode(&class)),
@@ -117,6 +130,37 @@ async fn data_page_generates_sorts_filters_and_maps() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert!(closed, "Esc closes the record panel");
+
+    // A year range from 2000 to 1900: its error, in the page's words, and
+    // no table of the last answer beside it; a fixed range brings it back.
+    let from = wait_for(client, "#data-filter-year-min").await;
+    from.send_keys("2000").await.expect("type");
+    from.send_keys(&Key::Tab.to_string()).await.expect("tab");
+    let to = wait_for(client, "#data-filter-year-max").await;
+    to.send_keys("1900").await.expect("type");
+    to.send_keys(&Key::Enter.to_string()).await.expect("enter");
+    let error = text_becomes(client, ".data-error", "Year from (2000) is after Year to (1900)").await;
+    assert!(!error.contains("year_"), "{error}");
+    assert!(client.find_all(Locator::Css("#data-table")).await.expect("find").is_empty(), "no stale table");
+    from.clear().await.expect("clear");
+    from.send_keys("1x").await.expect("type");
+    from.send_keys(&Key::Enter.to_string()).await.expect("enter");
+    text_becomes(client, ".data-error", "Year from must be a number").await;
+    from.clear().await.expect("clear");
+    from.send_keys(&Key::Enter.to_string()).await.expect("enter");
+    rows_become(
+        client,
+        &api_ids(
+            &bolide.base_url,
+            &format!(
+                "sort=mass&order=desc&size=25&year_max=1900&class={}",
+                bolide_tests::http::urlencode(&class)
+            ),
+        )
+        .await,
+    )
+    .await;
+    assert!(client.find_all(Locator::Css(".data-error")).await.expect("find").is_empty());
     browser.close().await;
 }
 

@@ -16,6 +16,8 @@
 //!   computed one at a time per sandbox, `429` past the wait, and its
 //!   kept results are bounded, [`store::results`]), `GET
 //!   /api/data/{id}` one landing, `DELETE /api/data` the whole set.
+//! - `GET /api/data/classes` — the classes with their counts, for the
+//!   class filter ([`super::classes`]).
 //! - `PUT /api/data/{id}` — a JSON object of string fields: the landing
 //!   becomes exactly those (plus its `id`); `PATCH` sets the given fields
 //!   and leaves the others (`HSET`); `DELETE` removes the one landing (404
@@ -102,6 +104,7 @@ where
         .route("/data/fetch", post(fetch_file).layer(DefaultBodyLimit::max(MAX_SMALL_BODY)))
         .route("/data/verify", get(verify))
         .route("/data/reindex", post(reindex))
+        .route("/data/classes", get(super::classes::classes))
         .route(
             "/data/{id}",
             get(one)

@@ -6,7 +6,8 @@
 //! - [`generate`] makes realistic synthetic landings (deterministic for a
 //!   seed), and writes any dataset back out in each of the three shapes;
 //! - [`store`] puts a dataset into Redis atomically and reads pages and
-//!   verify reports back; [`api`] serves it as `/api/data`, [`command`] as
+//!   verify reports back; [`api`] serves it as `/api/data` ([`classes`] the
+//!   class filter's list), [`command`] as
 //!   `bolide load` and `bolide generate`;
 //! - [`fetch`] downloads a file from a URL (bounded in size and time) for
 //!   both, to go down the same path as an upload;
@@ -47,6 +48,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
 pub mod api;
+pub mod classes;
 pub mod command;
 pub mod edit;
 pub mod fetch;

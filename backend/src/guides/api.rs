@@ -96,12 +96,15 @@ async fn check(
     let result = match (quiz_result, &step.check) {
         (Some(quiz), _) if !quiz.passed => quiz,
         (quiz, Some(check)) => {
-            let mut result = checks::evaluate(&state, &sandbox, check).await?;
+            let mut result = checks::evaluate(&state, &sandbox, check, step.hint.as_deref()).await?;
             if let Some(quiz) = quiz.filter(|_| result.passed) {
                 result.message = format!("{} {}", quiz.message, result.message);
             }
             if !result.passed {
+                // The check may have used the step's hint already (as how to
+                // make the value): never twice.
                 result.hint = match (result.hint.take(), &step.hint) {
+                    (Some(found), Some(author)) if found.contains(author.as_str()) => Some(found),
                     (Some(found), Some(author)) => Some(format!("{found} {author}")),
                     (found, author) => found.or_else(|| author.clone()),
                 };

@@ -45,10 +45,9 @@ pub fn all() -> Result<&'static [Guide], AppError> {
 
 /// The guide called `id`, or a 404.
 pub fn find(id: &str) -> Result<&'static Guide, AppError> {
-    all()?
-        .iter()
-        .find(|guide| guide.id == id)
-        .ok_or_else(|| AppError::NotFound(format!("no guide called `{id}` (GET /api/guides lists them)")))
+    all()?.iter().find(|guide| guide.id == id).ok_or_else(|| {
+        AppError::NotFound(format!("There is no guide called `{id}`: the guides page lists every guide."))
+    })
 }
 
 #[cfg(test)]

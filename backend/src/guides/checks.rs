@@ -9,6 +9,11 @@
 //! A failed check says what it found and, in a `hint`, what to do about it,
 //! worded for someone who just typed a command: "`k2` exists but is a
 //! string: you used SET; try HSET".
+//!
+//! Where the hint would say how to make the value ("Create it with `SET
+//! visits 12`"), the step's own hint replaces that part when the guide has
+//! one: the author knows how the step gets there (`SET visits 10`, then
+//! `INCR` twice), and a generic command beside it would contradict it.
 
 use bolide_shared::cli::quote_arg;
 use bolide_shared::guides::{Check, CheckResult, CountTarget, KeyKind, Persistence};
@@ -37,14 +42,17 @@ pub fn restart_key(sandbox: &Sandbox) -> String {
 
 /// Evaluates `check`: every part must hold; the first that does not is
 /// the answer.
+/// `author_hint` is the step's own hint (see the module doc).
 pub async fn evaluate(
     state: &GuidesState,
     sandbox: &Sandbox,
     check: &Check,
+    author_hint: Option<&str>,
 ) -> Result<CheckResult, AppError> {
     let mut probe = Probe {
         state,
         sandbox,
+        author_hint,
         data: sandbox.access.data.clone(),
         bookkeeping: sandbox.access.system.clone(),
         system: state.redis(),
@@ -80,6 +88,8 @@ fn can_restart(state: &GuidesState, sandbox: &Sandbox) -> bool {
 struct Probe<'a> {
     state: &'a GuidesState,
     sandbox: &'a Sandbox,
+    /// The step's own hint, which says how to make the value.
+    author_hint: Option<&'a str>,
     /// The student's keys (database 0; namespaced by hand, and restricted
     /// to the sandbox by Redis in shared mode).
     data: Connection,
@@ -92,6 +102,17 @@ struct Probe<'a> {
 }
 
 impl Probe<'_> {
+    /// How to make the value: `with_command` (which names the command
+    /// that writes it), or, when the step has its own hint, `lead` (what to
+    /// know first, if anything) followed by that hint.
+    fn how(&self, with_command: String, lead: &str) -> String {
+        match self.author_hint {
+            Some(author) if lead.is_empty() => author.to_string(),
+            Some(author) => format!("{lead} {author}"),
+            None => with_command,
+        }
+    }
+
     async fn one(&mut self, check: &Check) -> Result<CheckResult, AppError> {
         match check {
             Check::KeyEquals { key, value } => self.key_equals(key, value).await,
@@ -148,7 +169,10 @@ impl Probe<'_> {
     ) -> Result<Result<(), CheckResult>, AppError> {
         Ok(match self.type_of(key).await? {
             Some(found) if found == kind.name() => Ok(()),
-            None => Err(fail(format!("`{key}` does not exist yet."), &format!("Create it with `{writer}`."))),
+            None => Err(fail(
+                format!("`{key}` does not exist yet."),
+                &self.how(format!("Create it with `{writer}`."), ""),
+            )),
             Some(found) => {
                 let used = KeyKind::from_name(&found).map_or("another command", KeyKind::writer);
                 Err(fail(
@@ -157,9 +181,12 @@ impl Probe<'_> {
                         kind.name(),
                         kind.writer()
                     ),
-                    &format!(
-                        "Redis does not change a key's type: `DEL {}` first, then `{writer}`.",
-                        quote(key)
+                    &self.how(
+                        format!(
+                            "Redis does not change a key's type: `DEL {}` first, then `{writer}`.",
+                            quote(key)
+                        ),
+                        &format!("Redis does not change a key's type: `DEL {}` first.", quote(key)),
                     ),
                 ))
             }
@@ -178,7 +205,10 @@ impl Probe<'_> {
         } else {
             fail(
                 format!("`{key}` is `{}`, not `{value}`.", shown(&found)),
-                &format!("Values are compared exactly (case and spaces too): `{writer}`."),
+                &self.how(
+                    format!("Values are compared exactly (case and spaces too): `{writer}`."),
+                    "Values are compared exactly (case and spaces too).",
+                ),
             )
         })
     }
@@ -226,9 +256,9 @@ impl Probe<'_> {
             Some(found) if found == value.as_bytes() => pass(format!("`{key}`'s `{field}` is `{value}`.")),
             Some(found) => fail(
                 format!("`{key}`'s `{field}` is `{}`, not `{value}`.", shown(&found)),
-                &format!("`{writer}`."),
+                &self.how(format!("`{writer}`."), ""),
             ),
-            None => fail(format!("`{key}` has no `{field}` field."), &format!("`{writer}`.")),
+            None => fail(format!("`{key}` has no `{field}` field."), &self.how(format!("`{writer}`."), "")),
         })
     }
 
@@ -252,7 +282,10 @@ impl Probe<'_> {
             let shown_items: Vec<String> = found.iter().map(|f| shown(f)).collect();
             fail(
                 format!("`{key}` holds {}, not {}.", list(&shown_items), list(values)),
-                &format!("Order matters in a list: `DEL {}` then `{writer}`.", quote(key)),
+                &self.how(
+                    format!("Order matters in a list: `DEL {}` then `{writer}`.", quote(key)),
+                    &format!("Order matters in a list: `DEL {}` first.", quote(key)),
+                ),
             )
         })
     }

@@ -173,7 +173,7 @@ impl ConsoleState {
                     return;
                 };
                 self.last = Some(Rc::new(LastCall {
-                    args: args.iter().map(|arg| String::from_utf8_lossy(arg).into_owned()).collect(),
+                    args: args.clone(),
                     reply: None,
                     omitted: None,
                     prompt: prompt.clone(),
@@ -209,16 +209,22 @@ impl ConsoleState {
         match result {
             Ok(response) => {
                 self.answered += 1;
-                let prompt =
-                    self.entries.iter().find(|entry| entry.id == id).map(|entry| entry.prompt.clone());
+                let entry = self.entries.iter().find(|entry| entry.id == id);
+                let prompt = entry.map(|entry| entry.prompt.clone());
+                // The line's own bytes: the answer's `args` are decoded
+                // lossily, and the code panel must write what Redis got.
+                let typed = entry.and_then(|entry| split_args(&entry.line).ok());
                 if response.clear {
                     self.entries.clear();
                 } else {
                     self.set_status(id, EntryStatus::Done { output: response.output, error: response.error });
                 }
                 if !response.args.is_empty() {
+                    let args = typed
+                        .filter(|typed| typed.len() == response.args.len())
+                        .unwrap_or_else(|| response.args.into_iter().map(String::into_bytes).collect());
                     self.last = Some(Rc::new(LastCall {
-                        args: response.args,
+                        args,
                         reply: response.reply,
                         omitted: response.omitted,
                         prompt: prompt.unwrap_or_else(|| response.prompt.clone()),

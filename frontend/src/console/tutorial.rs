@@ -27,6 +27,7 @@ use web_sys::Storage;
 
 use crate::api::failure_message;
 use crate::api::{self, ApiError};
+use crate::widgets::inline_code::plain_text;
 
 /// The `localStorage` key of the guide the console's words drive.
 pub const CURRENT_GUIDE_KEY: &str = "bolide.guides.current";
@@ -305,9 +306,10 @@ async fn answer(view: &GuideView, step: usize, choice: usize) -> Result<Tutorial
     let result = api::check_guide_step(&guide.id, step, Some(choice - 1))
         .await
         .map_err(|error| failure_message(&error))?;
-    let mut text = format!("{} {}", if result.passed { "✓" } else { "✗" }, result.message);
+    // The console's screen is plain text: the messages' code marks go.
+    let mut text = format!("{} {}", if result.passed { "✓" } else { "✗" }, plain_text(&result.message));
     if let Some(hint) = result.hint.filter(|_| !result.passed) {
-        text.push_str(&format!("\n{hint}"));
+        text.push_str(&format!("\n{}", plain_text(&hint)));
     }
     text.push_str(if result.passed { "\nNEXT: next step" } else { "\nTry another: ANSWER <n>" });
     // The page follows the progress a right answer recorded.

@@ -1,14 +1,23 @@
-//! The data table's filters: name search (as you type; the page debounces
-//! it), class, fall, name type, coordinates, year and mass ranges, page
-//! size.
+//! The data table's filters: name search and class (both as you type; the
+//! page debounces them), fall, name type, coordinates, year and mass
+//! ranges, page size.
 //!
-//! Text filters other than the search apply on `change` (Enter or leaving
-//! the field), so typing a year does not send a request per digit.
+//! The class box offers the loaded set's classes with their counts (a
+//! `<datalist>`: pick one, or type any, in any case). The ranges apply on
+//! `change` (Enter or leaving the field), so typing a year does not send a
+//! request per digit; they are text boxes, not `type="number"`, so what the
+//! student typed is what the page checks and names in its error (a number
+//! box would hand over an empty value for `19a0`, silently dropping the
+//! filter).
+
+use std::rc::Rc;
 
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
+use crate::api::ClassCount;
 use crate::data::query::{DataQuery, QueryUpdate, PAGE_SIZES};
+use crate::widgets::charts::scale::thousands;
 
 #[derive(Properties, PartialEq)]
 pub struct DataFiltersProps {
@@ -16,6 +25,11 @@ pub struct DataFiltersProps {
     /// The search box's text as typed (ahead of `query.q` while debounced).
     pub search_text: AttrValue,
     pub on_search: Callback<String>,
+    /// The class box's text as typed (ahead of `query.class`).
+    pub class_text: AttrValue,
+    pub on_class: Callback<String>,
+    /// The loaded set's classes, most common first, to pick from.
+    pub classes: Rc<Vec<ClassCount>>,
     pub on_update: Callback<QueryUpdate>,
 }
 
@@ -48,12 +62,13 @@ fn select_change(on_update: &Callback<QueryUpdate>, set: fn(&mut DataQuery, Stri
 #[function_component(DataFilters)]
 pub fn data_filters(props: &DataFiltersProps) -> Html {
     let q = &props.query;
-    let on_search = {
-        let on_search = props.on_search.clone();
+    let typed = |callback: &Callback<String>| {
+        let callback = callback.clone();
         Callback::from(move |event: InputEvent| {
-            on_search.emit(event.target_unchecked_into::<HtmlInputElement>().value());
+            callback.emit(event.target_unchecked_into::<HtmlInputElement>().value());
         })
     };
+    let (on_search, on_class) = (typed(&props.on_search), typed(&props.on_class));
     let on_fall = select_change(&props.on_update, |q, v| q.fall = v);
     let on_nametype = select_change(&props.on_update, |q, v| q.nametype = v);
     let on_size = {
@@ -79,9 +94,11 @@ pub fn data_filters(props: &DataFiltersProps) -> Html {
         })
     };
     let on_clear = {
-        let (on_update, on_search) = (props.on_update.clone(), props.on_search.clone());
+        let (on_update, on_search, on_class) =
+            (props.on_update.clone(), props.on_search.clone(), props.on_class.clone());
         Callback::from(move |_: MouseEvent| {
             on_search.emit(String::new());
+            on_class.emit(String::new());
             on_update.emit(QueryUpdate::new(|q| {
                 *q = DataQuery {
                     size: q.size,
@@ -102,8 +119,13 @@ pub fn data_filters(props: &DataFiltersProps) -> Html {
             </label>
             <label class="data-filter">
                 <span>{ "Class" }</span>
-                <input id="data-filter-class" type="text" placeholder="e.g. L6" size="8"
-                    value={q.class.clone()} onchange={text_change(&props.on_update, |q, v| q.class = v)} />
+                <input id="data-filter-class" type="text" placeholder="e.g. L6" size="10" autocomplete="off"
+                    list="data-class-options" value={props.class_text.clone()} oninput={on_class} />
+                <datalist id="data-class-options">
+                    { for props.classes.iter().map(|c| html! {
+                        <option value={c.class.clone()}>{ format!("{} landings", thousands(c.count)) }</option>
+                    }) }
+                </datalist>
             </label>
             <label class="data-filter">
                 <span>{ "Fall" }</span>
@@ -123,22 +145,22 @@ pub fn data_filters(props: &DataFiltersProps) -> Html {
             </label>
             <label class="data-filter">
                 <span>{ "Year from" }</span>
-                <input id="data-filter-year-min" type="number" inputmode="numeric" size="6"
+                <input id="data-filter-year-min" type="text" inputmode="numeric" size="6"
                     value={q.year_min.clone()} onchange={text_change(&props.on_update, |q, v| q.year_min = v)} />
             </label>
             <label class="data-filter">
                 <span>{ "to" }</span>
-                <input id="data-filter-year-max" type="number" inputmode="numeric" size="6"
+                <input id="data-filter-year-max" type="text" inputmode="numeric" size="6"
                     value={q.year_max.clone()} onchange={text_change(&props.on_update, |q, v| q.year_max = v)} />
             </label>
             <label class="data-filter">
                 <span>{ "Mass (g) from" }</span>
-                <input id="data-filter-mass-min" type="number" min="0" step="any" size="8"
+                <input id="data-filter-mass-min" type="text" inputmode="decimal" size="8"
                     value={q.mass_min.clone()} onchange={text_change(&props.on_update, |q, v| q.mass_min = v)} />
             </label>
             <label class="data-filter">
                 <span>{ "to" }</span>
-                <input id="data-filter-mass-max" type="number" min="0" step="any" size="8"
+                <input id="data-filter-mass-max" type="text" inputmode="decimal" size="8"
                     value={q.mass_max.clone()} onchange={text_change(&props.on_update, |q, v| q.mass_max = v)} />
             </label>
             <label class="data-filter data-filter--check">

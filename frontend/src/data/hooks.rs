@@ -1,6 +1,7 @@
 //! The Data page's I/O, as hooks: the page of landings for a query
-//! ([`use_landings_page`]), the debounced name search
-//! ([`use_search_text`]), the clicked landing ([`use_selected_landing`]),
+//! ([`use_landings_page`]), the filters that follow what is typed (name
+//! and class, debounced: [`use_typed_filter`]), the classes to offer
+//! ([`use_class_counts`]), the clicked landing ([`use_selected_landing`]),
 //! the load panel's actions on the whole set ([`use_dataset_actions`]) and
 //! the record panel's edit and delete ([`use_record_actions`]). The
 //! components take what these return as props and callbacks.
@@ -8,6 +9,11 @@
 //! Every fetch whose answer can be overtaken (a page, a landing) takes a
 //! ticket; an answer that is not the latest request's is dropped, so a
 //! slow old answer never replaces a new one.
+//!
+//! A query the form can tell is wrong (a year that is not a number, a
+//! range from 2000 to 1900) is not sent: the page shows why, and no table
+//! — old rows beside an error would look like the answer to it. A request
+//! the server refuses clears the table the same way.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -15,12 +21,13 @@ use std::rc::Rc;
 use gloo_timers::callback::Timeout;
 use yew::prelude::*;
 
-use super::query::{DataQuery, QueryUpdate};
+use super::query::{resolve_class, DataQuery, QueryUpdate};
 use crate::api::{
-    self, failure_message, ApiError, FetchSource, LandingRecord, LoadReport, Page, Verification,
+    self, failure_message, ApiError, ClassCount, FetchSource, LandingRecord, LoadReport, Page, Verification,
 };
 
-/// Milliseconds of quiet typing before the name search is sent.
+/// Milliseconds of quiet typing before the name search (or the class) is
+/// sent.
 pub const SEARCH_DEBOUNCE_MS: u32 = 300;
 
 /// The clicked landing, while it loads and once it has.
@@ -44,9 +51,10 @@ impl Selected {
 /// One page of landings and how its request went.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LandingsPage {
-    /// The last page that came; kept while the next one loads.
+    /// The last page that came; kept while the next one loads, gone when
+    /// the query is wrong or was refused.
     pub page: Option<Rc<Page>>,
-    /// Why the last request failed.
+    /// Why the query is wrong, or why the last request failed.
     pub error: Option<String>,
     pub loading: bool,
 }
@@ -63,6 +71,13 @@ pub fn use_landings_page(query: &DataQuery, reload: u32) -> LandingsPage {
             (page.clone(), page_error.clone(), loading.clone(), latest_request.clone());
         use_effect_with((query.clone(), reload), move |(query, _)| {
             let ticket = next_ticket(&latest);
+            if let Some(problem) = query.form_error() {
+                // The ticket drops any answer still on its way.
+                page.set(None);
+                page_error.set(Some(problem));
+                loading.set(false);
+                return;
+            }
             let params = query.params();
             loading.set(true);
             wasm_bindgen_futures::spawn_local(async move {
@@ -76,7 +91,10 @@ pub fn use_landings_page(query: &DataQuery, reload: u32) -> LandingsPage {
                         page.set(Some(Rc::new(answer)));
                         page_error.set(None);
                     }
-                    Err(err) => page_error.set(Some(failure_message(&err))),
+                    Err(err) => {
+                        page.set(None);
+                        page_error.set(Some(failure_message(&err)));
+                    }
                 }
             });
         });
@@ -84,19 +102,59 @@ pub fn use_landings_page(query: &DataQuery, reload: u32) -> LandingsPage {
     LandingsPage { page: (*page).clone(), error: (*page_error).clone(), loading: *loading }
 }
 
-/// The search box's text as typed, and its setter; the query's `q` follows
-/// it [`SEARCH_DEBOUNCE_MS`] after the last key (back on page 1).
+/// The filters that follow what is typed rather than waiting for Enter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TypedFilter {
+    /// The name search (`q`).
+    Name,
+    /// The class, matched whatever the case ([`resolve_class`]).
+    Class,
+}
+
+impl TypedFilter {
+    /// What the query asks for now.
+    fn current(self, query: &DataQuery) -> &str {
+        match self {
+            TypedFilter::Name => &query.q,
+            TypedFilter::Class => &query.class,
+        }
+    }
+
+    /// What the query should ask for when `text` is typed.
+    fn wanted(self, text: &str, classes: &[ClassCount]) -> String {
+        match self {
+            TypedFilter::Name => text.to_owned(),
+            TypedFilter::Class => resolve_class(text, classes),
+        }
+    }
+
+    fn set(self, query: &mut DataQuery, value: String) {
+        match self {
+            TypedFilter::Name => query.q = value,
+            TypedFilter::Class => query.class = value,
+        }
+    }
+}
+
+/// A filter box's text as typed, and its setter; the query follows it
+/// [`SEARCH_DEBOUNCE_MS`] after the last key (back on page 1). `classes`
+/// resolves a typed class; when they arrive after the typing, the class
+/// is resolved again.
 #[hook]
-pub fn use_search_text(query: &UseReducerHandle<DataQuery>) -> (String, Callback<String>) {
-    let search_text = use_state(String::new);
+pub fn use_typed_filter(
+    query: &UseReducerHandle<DataQuery>,
+    filter: TypedFilter,
+    classes: Rc<Vec<ClassCount>>,
+) -> (String, Callback<String>) {
+    let text = use_state(String::new);
     {
         let query = query.clone();
-        use_effect_with((*search_text).clone(), move |text| {
-            let text = text.clone();
-            let timeout = (text != query.q).then(|| {
+        use_effect_with(((*text).clone(), classes), move |(text, classes)| {
+            let wanted = filter.wanted(text, classes);
+            let timeout = (wanted != filter.current(&query)).then(|| {
                 Timeout::new(SEARCH_DEBOUNCE_MS, move || {
                     query.dispatch(QueryUpdate::new(move |q| {
-                        q.q = text;
+                        filter.set(q, wanted);
                         q.page = 1;
                     }))
                 })
@@ -104,11 +162,30 @@ pub fn use_search_text(query: &UseReducerHandle<DataQuery>) -> (String, Callback
             move || drop(timeout)
         });
     }
-    let on_search = {
-        let search_text = search_text.clone();
-        Callback::from(move |text: String| search_text.set(text))
+    let on_text = {
+        let text = text.clone();
+        Callback::from(move |typed: String| text.set(typed))
     };
-    ((*search_text).clone(), on_search)
+    ((*text).clone(), on_text)
+}
+
+/// The loaded set's classes with their counts (`GET /api/data/classes`),
+/// again whenever `reload` changes (a load, an edit). Empty until they
+/// come; a failure keeps the last list (the filter still works as typed).
+#[hook]
+pub fn use_class_counts(reload: u32) -> Rc<Vec<ClassCount>> {
+    let classes = use_state(|| Rc::new(Vec::<ClassCount>::new()));
+    {
+        let classes = classes.clone();
+        use_effect_with(reload, move |_| {
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Ok(answer) = api::data_classes().await {
+                    classes.set(Rc::new(answer.classes));
+                }
+            });
+        });
+    }
+    (*classes).clone()
 }
 
 /// The clicked landing: `selected` to show (and to set after an edit or

@@ -12,6 +12,11 @@ use bolide_shared::data::presets::PRESETS;
 use super::hooks::{use_dataset_actions, Busy, DatasetActions, FetchTarget, Outcome};
 use crate::api::LoadReport;
 use crate::data::verify_report::VerifyReport;
+use crate::widgets::charts::scale::thousands;
+
+/// The largest set the server generates (its `MAX_GENERATE`, in
+/// `backend/src/data/api.rs`; the `max` of the form's box too).
+const MAX_GENERATE: u64 = 1_000_000;
 
 #[derive(Properties, PartialEq)]
 pub struct DataLoadPanelProps {
@@ -86,7 +91,13 @@ pub fn data_load_panel(props: &DataLoadPanelProps) -> Html {
             event.prevent_default();
             let value =
                 |node: &NodeRef| node.cast::<HtmlInputElement>().map(|i| i.value()).unwrap_or_default();
+            // Checked here, so the message is in the form's words (the
+            // server's own names its parameter, `n`).
             match (value(&n_ref).trim().parse::<u64>(), value(&seed_ref).trim().parse::<u64>()) {
+                (Ok(n), Ok(_)) if n > MAX_GENERATE => refuse.emit(format!(
+                    "The page generates at most {} landings at a time (bolide generate, on the command line, makes any number).",
+                    thousands(MAX_GENERATE)
+                )),
                 (Ok(n), Ok(seed)) => generate.emit((n, seed)),
                 _ => refuse.emit("How many, and the seed, are whole numbers.".to_owned()),
             }

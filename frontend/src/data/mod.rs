@@ -13,10 +13,12 @@
 //! carries the Redis commands behind it, and the page shows them: the
 //! lesson is Redis, not magic.
 //!
-//! The name search updates as the student types, 300 ms after the last
-//! key; every page request gets a number, and an answer that is not the
-//! latest request's is dropped, so a slow old answer never replaces a new
-//! one.
+//! The name search and the class filter update as the student types,
+//! 300 ms after the last key (the class whatever its case, picked from the
+//! loaded set's classes with their counts, or typed); a range the form can
+//! tell is wrong is not sent, and shows its error instead of the table.
+//! Every page request gets a number, and an answer that is not the latest
+//! request's is dropped, so a slow old answer never replaces a new one.
 
 pub mod filters;
 pub mod hooks;

@@ -9,7 +9,8 @@ use yew::prelude::*;
 
 use super::filters::DataFilters;
 use super::hooks::{
-    use_landings_page, use_search_text, use_selected_landing, LandingsPage, Selected, SelectedLanding,
+    use_class_counts, use_landings_page, use_selected_landing, use_typed_filter, LandingsPage, Selected,
+    SelectedLanding, TypedFilter,
 };
 use super::landing_map::LandingMap;
 use super::load_panel::DataLoadPanel;
@@ -25,7 +26,9 @@ pub fn data_page() -> Html {
     let query = use_reducer(DataQuery::default);
     let reload = use_state(|| 0u32);
     let LandingsPage { page, error: page_error, loading } = use_landings_page(&query, *reload);
-    let (search_text, on_search) = use_search_text(&query);
+    let classes = use_class_counts(*reload);
+    let (search_text, on_search) = use_typed_filter(&query, TypedFilter::Name, classes.clone());
+    let (class_text, on_class) = use_typed_filter(&query, TypedFilter::Class, classes.clone());
     let SelectedLanding { selected, select: on_select } = use_selected_landing();
 
     let on_update = {
@@ -99,15 +102,20 @@ pub fn data_page() -> Html {
                     query={(*query).clone()}
                     search_text={AttrValue::from(search_text)}
                     on_search={on_search}
+                    class_text={AttrValue::from(class_text)}
+                    on_class={on_class}
+                    classes={classes}
                     on_update={on_update}
                 />
-                <DataSummary
-                    total={total}
-                    shown={shown}
-                    stats={page.as_ref().map(|p| p.stats).unwrap_or_default()}
-                    sorted_by={AttrValue::from(format!("{} {}", query.sort, if query.descending { "↓" } else { "↑" }))}
-                    loading={loading}
-                />
+                if page_error.is_none() {
+                    <DataSummary
+                        total={total}
+                        shown={shown}
+                        stats={page.as_ref().map(|p| p.stats).unwrap_or_default()}
+                        sorted_by={AttrValue::from(format!("{} {}", query.sort, if query.descending { "↓" } else { "↑" }))}
+                        loading={loading}
+                    />
+                }
                 if let Some(count) = page.as_ref().and_then(|p| p.reindexed) {
                     <p class="load-report data-reindexed" role="status">
                         { format!(
@@ -134,6 +142,8 @@ pub fn data_page() -> Html {
                                         on_select={on_select.clone()}
                                     />
                                 },
+                                // The error above says why there is no table.
+                                None if page_error.is_some() => html! {},
                                 None => html! { <p class="muted">{ "Loading the first page…" }</p> },
                             }
                         }

@@ -1,12 +1,20 @@
 //! What the table asks `GET /api/data` for: page, size, sort and filters.
 //!
-//! Filter inputs keep the text the student typed; the backend checks every
-//! parameter and names a bad one in its `400`, which the page shows.
+//! Filter inputs keep the text the student typed. The ranges are checked
+//! here first ([`DataQuery::form_error`]), so a bad one is named as the page
+//! labels it ("Year from must be a number"), not by its API parameter
+//! (`year_min`), and no request is sent; the backend checks every parameter
+//! again anyway.
+//!
+//! The class filter matches whatever the case: what is typed is looked up
+//! in the loaded set's classes ([`resolve_class`]: `l6` is `L6`), and the
+//! request names the class as the data spells it.
 
 use std::rc::Rc;
 
 use yew::Reducible;
 
+use crate::api::ClassCount;
 use crate::state::Edit;
 
 /// The columns the backend can sort by.
@@ -22,7 +30,8 @@ pub struct DataQuery {
     /// One of [`SORT_KEYS`].
     pub sort: String,
     pub descending: bool,
-    /// Exact class (`recclass`), e.g. `L6`; empty: any.
+    /// Class (`recclass`) as the data spells it ([`resolve_class`]), e.g.
+    /// `L6`; empty: any.
     pub class: String,
     /// `Fell`, `Found` or empty (any).
     pub fall: String,
@@ -89,6 +98,13 @@ impl DataQuery {
         params
     }
 
+    /// What is wrong with the year or mass range as typed, worded with the
+    /// page's labels; `None` when both can be sent.
+    pub fn form_error(&self) -> Option<String> {
+        range_error("Year from", "Year to", &self.year_min, &self.year_max)
+            .or_else(|| range_error("Mass (g) from", "Mass (g) to", &self.mass_min, &self.mass_max))
+    }
+
     /// A click on a sortable header: the same column flips the order, a
     /// new column sorts ascending. Back to the first page either way.
     pub fn sorted_by(&self, key: &str) -> DataQuery {
@@ -114,6 +130,46 @@ impl Reducible for DataQuery {
     fn reduce(self: Rc<Self>, edit: QueryUpdate) -> Rc<Self> {
         edit.apply(self)
     }
+}
+
+/// A range's problem: a bound that is not a number, or a low bound above
+/// the high one. Empty bounds are open ends.
+fn range_error(from_label: &str, to_label: &str, from: &str, to: &str) -> Option<String> {
+    let number = |label: &str, text: &str| -> Result<Option<f64>, String> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Ok(None);
+        }
+        match text.parse::<f64>() {
+            Ok(value) if value.is_finite() => Ok(Some(value)),
+            _ => Err(format!("{label} must be a number (it is \u{201c}{text}\u{201d}).")),
+        }
+    };
+    match (number(from_label, from), number(to_label, to)) {
+        (Err(message), _) | (_, Err(message)) => Some(message),
+        (Ok(Some(low)), Ok(Some(high))) if low > high => Some(format!(
+            "{from_label} ({}) is after {to_label} ({}): swap them, or clear one.",
+            from.trim(),
+            to.trim()
+        )),
+        _ => None,
+    }
+}
+
+/// The class to ask for when the student typed `typed`: the loaded set's
+/// own spelling of it when one matches whatever the case (the most common
+/// one, should two differ only in case), else the text as typed (a class
+/// the list does not have finds nothing, which the table says).
+pub fn resolve_class(typed: &str, classes: &[ClassCount]) -> String {
+    let typed = typed.trim();
+    if typed.is_empty() || classes.iter().any(|c| c.class == typed) {
+        return typed.to_owned();
+    }
+    let lower = typed.to_lowercase();
+    classes
+        .iter()
+        .find(|c| c.class.to_lowercase() == lower)
+        .map_or_else(|| typed.to_owned(), |c| c.class.clone())
 }
 
 /// How many pages `total` landings make (at least one, for "page 1 of 1").
@@ -177,6 +233,46 @@ mod tests {
         let flipped = by_mass.sorted_by("mass");
         assert!(flipped.descending);
         assert!(!flipped.sorted_by("mass").descending);
+    }
+
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    fn range_errors_use_the_page_labels() {
+        let query = |year_min: &str, year_max: &str| DataQuery {
+            year_min: year_min.into(),
+            year_max: year_max.into(),
+            ..DataQuery::default()
+        };
+        assert_eq!(query("", "").form_error(), None);
+        assert_eq!(query("1900", "").form_error(), None);
+        assert_eq!(query(" 1900 ", "1900").form_error(), None);
+        let error = query("abc", "").form_error().expect("an error");
+        assert!(error.starts_with("Year from must be a number"), "{error}");
+        let error = query("", "inf").form_error().expect("an error");
+        assert!(error.starts_with("Year to must be a number"), "{error}");
+        let error = query("2000", "1900").form_error().expect("an error");
+        assert!(error.starts_with("Year from (2000) is after Year to (1900)"), "{error}");
+        let mass = DataQuery { mass_min: "heavy".into(), ..DataQuery::default() };
+        assert!(mass.form_error().expect("an error").starts_with("Mass (g) from must be a number"));
+        for error in [query("x", "").form_error(), query("3", "1").form_error(), mass.form_error()] {
+            let error = error.expect("an error");
+            assert!(!error.contains("year_") && !error.contains("mass_"), "{error}");
+        }
+    }
+
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    fn classes_match_whatever_the_case() {
+        let classes: Vec<ClassCount> = [("L6", 80), ("H5", 40), ("Iron, IIAB", 3), ("h5", 1)]
+            .map(|(class, count)| ClassCount { class: class.into(), count })
+            .into();
+        assert_eq!(resolve_class("l6", &classes), "L6");
+        assert_eq!(resolve_class(" iron, iiab ", &classes), "Iron, IIAB");
+        assert_eq!(resolve_class("h5", &classes), "h5", "an exact spelling wins");
+        assert_eq!(resolve_class("H5", &classes), "H5");
+        assert_eq!(resolve_class("nosuch", &classes), "nosuch");
+        assert_eq!(resolve_class("", &classes), "");
+        assert_eq!(resolve_class("l6", &[]), "l6", "before the list came");
     }
 
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]

@@ -50,7 +50,7 @@ pub fn guide_check(props: &GuideCheckProps) -> Html {
             }
         }
         Some(CheckStatus::Failed(message)) => html! {
-            <p class="guide-check__result guide-check__result--error" role="alert">{ message.clone() }</p>
+            <p class="guide-check__result guide-check__result--error" role="alert">{ inline_code(message) }</p>
         },
         Some(CheckStatus::Checking) => {
             html! { <p class="guide-check__result muted" role="status">{ "Checking…" }</p> }

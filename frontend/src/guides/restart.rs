@@ -11,6 +11,7 @@ use bolide_shared::guides::GuideEnvironment;
 use yew::prelude::*;
 
 use crate::guides::state::RestartStatus;
+use crate::widgets::inline_code::inline_code;
 
 #[derive(Properties, PartialEq)]
 pub struct GuideRestartProps {
@@ -56,11 +57,11 @@ pub fn guide_restart(props: &GuideRestartProps) -> Html {
                 <p class="muted">
                     { format!("redis-server process {} stopped; process {} now listens on port {}.", report.pid_before, report.pid_after, report.port) }
                 </p>
-                <p>{ report.message.clone() }</p>
+                <p>{ inline_code(&report.message) }</p>
             </div>
         },
         RestartStatus::Failed(message) => {
-            html! { <p class="guide-check__result--error" role="alert">{ message.clone() }</p> }
+            html! { <p class="guide-check__result--error" role="alert">{ inline_code(message) }</p> }
         }
     };
     html! {

@@ -22,6 +22,7 @@ use super::html::GuideHtml;
 use super::outline::GuideOutline;
 use super::step::GuideStep;
 use crate::route::Route;
+use crate::widgets::inline_code::inline_code;
 use crate::widgets::reveal::reveal_selector;
 use crate::widgets::terminal::ConsoleTerminal;
 
@@ -40,7 +41,10 @@ pub fn guide_page(props: &GuidePageProps) -> Html {
             <section class="guide-page">
                 <p><Link<Route> to={Route::Guides}>{ "← All guides" }</Link<Route>></p>
                 if let Some(message) = &state.load_error {
-                    <p class="guide-error" role="alert">{ message.clone() }</p>
+                    <p class="guide-error" role="alert">
+                        { inline_code(message) }{ " " }
+                        <Link<Route> to={Route::Guides}>{ "See all the guides" }</Link<Route>>
+                    </p>
                 } else {
                     <p class="muted" role="status">{ "Loading the guide…" }</p>
                 }

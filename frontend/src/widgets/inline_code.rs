@@ -22,6 +22,12 @@ pub fn code_spans(text: &str) -> Vec<(bool, &str)> {
         .collect()
 }
 
+/// `text` without the backticks of its code spans, for plain text (the
+/// console's screen): "`visits` is `12`." reads "visits is 12.".
+pub fn plain_text(text: &str) -> String {
+    code_spans(text).into_iter().map(|(_, part)| part).collect()
+}
+
 /// `text` with its code spans in `<code>`.
 pub fn inline_code(text: &str) -> Html {
     html! {
@@ -37,7 +43,14 @@ pub fn inline_code(text: &str) -> Html {
 
 #[cfg(test)]
 mod tests {
-    use super::code_spans;
+    use super::{code_spans, plain_text};
+
+    #[test]
+    fn plain_text_drops_the_marks() {
+        assert_eq!(plain_text("`visits` is `12`, not `11`."), "visits is 12, not 11.");
+        assert_eq!(plain_text("one ` alone"), "one ` alone");
+        assert_eq!(plain_text("no code"), "no code");
+    }
 
     #[test]
     fn backticks_become_code() {

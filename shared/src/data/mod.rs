@@ -59,6 +59,27 @@ pub struct Page {
     pub reindexed: Option<u64>,
 }
 
+/// `GET /api/data/classes`: the classes (`recclass`) of the loaded set,
+/// each with its number of landings, most common first (then by name), for
+/// the class filter to offer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClassCounts {
+    pub classes: Vec<ClassCount>,
+    /// How many distinct classes the set has: more than `classes.len()`
+    /// when the list was cut at its limit (the rarest left out).
+    pub distinct: u64,
+    /// The Redis commands that read them.
+    #[serde(default)]
+    pub commands: Vec<String>,
+}
+
+/// One class and how many landings have it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClassCount {
+    pub class: String,
+    pub count: u64,
+}
+
 /// The range of mass and year over the landings matching a filter. `None`
 /// when no matching landing has a readable value (or none matches).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]

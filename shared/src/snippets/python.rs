@@ -22,6 +22,7 @@
 //! error code (`ERR` is stripped from the message, as redis-py does).
 
 use super::values::{float_literal, parse_float, parse_int, str_literal, Py, MAX_DEPTH};
+use super::word::Word;
 use super::{command_name, float_arg, int_arg, special, Snippet, Special};
 use crate::cli::Reply;
 
@@ -45,7 +46,11 @@ struct Options {
     as_score: bool,
 }
 
-pub(super) fn snippet(args: &[String], reply: Option<&Reply>) -> Snippet {
+/// The end of every transaction snippet: `EXEC`.
+const PY_EXEC: &str =
+    "print(pipe.execute())  # EXEC: runs the queued commands, prints the list of their results";
+
+pub(super) fn snippet(args: &[Word], reply: Option<&Reply>) -> Snippet {
     let Some(first) = args.first() else {
         return Snippet { code: String::new(), output: None, error: false };
     };
@@ -59,20 +64,31 @@ pub(super) fn snippet(args: &[String], reply: Option<&Reply>) -> Snippet {
                 first.to_ascii_uppercase()
             ))
         }
+        // A transaction is a pipeline in redis-py. Each block is a whole
+        // program, so each makes its own pipeline and runs it: the console's
+        // MULTI … EXEC, in one go.
         Some(Special::Multi) => {
-            return comment(
-                "pipe = rd.pipeline()  # MULTI: queue commands on pipe, run them with pipe.execute()",
-            )
+            return comment(&format!(
+                "pipe = rd.pipeline()  # MULTI: a transaction; queue commands on pipe\n\
+                 # pipe.incr('counter') …: one call for each command you queue\n{PY_EXEC}"
+            ))
         }
         Some(Special::Exec) => {
+            return comment(&format!(
+                "pipe = rd.pipeline()  # MULTI\n# pipe.incr('counter') …: the commands queued since MULTI\n{PY_EXEC}"
+            ))
+        }
+        Some(Special::Discard) => {
             return comment(
-                "pipe.execute()  # EXEC: runs the queued commands, returns the list of their results",
+                "pipe = rd.pipeline()  # MULTI\n# pipe.incr('counter') …: the commands queued since MULTI\n\
+                 pipe.reset()  # DISCARD: forget the queued commands",
             )
         }
-        Some(Special::Discard) => return comment("pipe.reset()  # DISCARD: forget the queued commands"),
         Some(Special::Queued) => {
             let code = call().code.replacen("rd.", "pipe.", 1);
-            return comment(&format!("{code}  # queued: runs at pipe.execute()"));
+            return comment(&format!(
+                "pipe = rd.pipeline()  # MULTI\n{code}  # queued: runs at pipe.execute()\n{PY_EXEC}"
+            ));
         }
         Some(Special::Refused) => {
             let code = call().code;
@@ -94,11 +110,15 @@ pub(super) fn snippet(args: &[String], reply: Option<&Reply>) -> Snippet {
 /// `rd.execute_command('NAME', 'arg', ...)`: the command as typed (a known
 /// command's name in upper case, as scripts usually write it; an unknown
 /// one as typed, since Redis's error quotes it).
-fn execute_command(args: &[String]) -> Call {
+fn execute_command(args: &[Word]) -> Call {
     let known = crate::commands::resolve_name(args).is_some();
     let mut parts = Vec::with_capacity(args.len());
     for (i, arg) in args.iter().enumerate() {
-        parts.push(if i == 0 && known { str_literal(&arg.to_ascii_uppercase()) } else { str_literal(arg) });
+        parts.push(if i == 0 && known {
+            str_literal(&arg.to_ascii_uppercase())
+        } else {
+            arg.python_literal()
+        });
     }
     Call {
         code: format!("rd.execute_command({})", parts.join(", ")),
@@ -201,10 +221,10 @@ const PLAIN: &[(&str, &str, &[Arg], bool)] = {
 
 /// The redis-py method for the command, when one fits the arguments.
 /// `name` is the table's name (`"CONFIG GET"`); `args` the whole command.
-fn method_call(name: &str, args: &[String]) -> Option<Call> {
+fn method_call(name: &str, args: &[Word]) -> Option<Call> {
     let words = name.split(' ').count();
     let rest = args.get(words..)?;
-    let s = |i: usize| rest.get(i).map(|arg| str_literal(arg));
+    let s = |i: usize| rest.get(i).map(|arg| arg.python_literal());
     let call = |code: String, options: Options| Some(Call { code, callback: name.to_owned(), options });
     if let Ok(i) = PLAIN.binary_search_by(|(n, ..)| (*n).cmp(name)) {
         let (_, method, kinds, variadic) = PLAIN.get(i)?;
@@ -216,7 +236,7 @@ fn method_call(name: &str, args: &[String]) -> Option<Call> {
         for (i, arg) in rest.iter().enumerate() {
             let kind = kinds.get(i).or(kinds.last())?;
             parts.push(match kind {
-                Arg::Str => str_literal(arg),
+                Arg::Str => arg.python_literal(),
                 Arg::Int => int_arg(arg)?.to_string(),
                 Arg::Float => float_literal(float_arg(arg)?),
             });
@@ -227,11 +247,11 @@ fn method_call(name: &str, args: &[String]) -> Option<Call> {
     match name {
         "SET" => set_call(rest).and_then(|(code, options)| call(code, options)),
         "HSET" if rest.len() >= 3 && !rest.len().is_multiple_of(2) => {
-            let pairs = dict_literal(&rest[1..], |v| Some(str_literal(v)))?;
+            let pairs = dict_literal(&rest[1..], |v| Some(v.python_literal()))?;
             call(format!("rd.hset({}, mapping={pairs})", s(0)?), Options::default())
         }
         "MSET" | "MSETNX" if !rest.is_empty() && rest.len().is_multiple_of(2) => {
-            let pairs = dict_literal(rest, |v| Some(str_literal(v)))?;
+            let pairs = dict_literal(rest, |v| Some(v.python_literal()))?;
             call(format!("rd.{}({pairs})", name.to_ascii_lowercase()), Options::default())
         }
         "MGET" if !rest.is_empty() => call(format!("rd.mget({})", list_literal(rest)), Options::default()),
@@ -292,7 +312,7 @@ fn method_call(name: &str, args: &[String]) -> Option<Call> {
             call(code, Options::default())
         }
         "CONFIG GET" if !rest.is_empty() => {
-            let parts: Vec<String> = rest.iter().map(|arg| str_literal(arg)).collect();
+            let parts: Vec<String> = rest.iter().map(|arg| arg.python_literal()).collect();
             call(format!("rd.config_get({})", parts.join(", ")), Options::default())
         }
         "INFO" if rest.len() <= 1 => {
@@ -303,7 +323,7 @@ fn method_call(name: &str, args: &[String]) -> Option<Call> {
             call("rd.flushdb(asynchronous=True)".to_owned(), Options::default())
         }
         "XADD" if rest.len() >= 4 && rest.len().is_multiple_of(2) => {
-            let fields = dict_literal(&rest[2..], |v| Some(str_literal(v)))?;
+            let fields = dict_literal(&rest[2..], |v| Some(v.python_literal()))?;
             let id = if rest[1] == "*" { String::new() } else { format!(", id={}", s(1)?) };
             if rest[1].starts_with(|c: char| c.is_ascii_alphabetic()) {
                 return None; // an option such as MAXLEN or NOMKSTREAM
@@ -333,7 +353,7 @@ fn method_call(name: &str, args: &[String]) -> Option<Call> {
                     "{}, {}, {}",
                     float_literal(float_arg(lon)?),
                     float_literal(float_arg(lat)?),
-                    str_literal(member)
+                    member.python_literal()
                 ));
             }
             call(format!("rd.geoadd({}, [{}])", s(0)?, values.join(", ")), Options::default())
@@ -346,7 +366,7 @@ fn method_call(name: &str, args: &[String]) -> Option<Call> {
             call(format!("rd.geodist({}, {}, {}{unit})", s(0)?, s(1)?, s(2)?), Options::default())
         }
         "GEOPOS" | "GEOHASH" if rest.len() >= 2 => {
-            let parts: Vec<String> = rest.iter().map(|arg| str_literal(arg)).collect();
+            let parts: Vec<String> = rest.iter().map(|arg| arg.python_literal()).collect();
             call(format!("rd.{}({})", name.to_ascii_lowercase(), parts.join(", ")), Options::default())
         }
         _ => None,
@@ -355,7 +375,7 @@ fn method_call(name: &str, args: &[String]) -> Option<Call> {
 
 /// `rd.set('k', 'v', ex=10, nx=True, get=True)`, keyword arguments in
 /// redis-py's order; `None` for options it cannot express.
-fn set_call(rest: &[String]) -> Option<(String, Options)> {
+fn set_call(rest: &[Word]) -> Option<(String, Options)> {
     let [key, value, options @ ..] = rest else { return None };
     let mut ex = None;
     let mut px = None;
@@ -378,7 +398,7 @@ fn set_call(rest: &[String]) -> Option<(String, Options)> {
         }
         i += 1;
     }
-    let mut code = format!("rd.set({}, {}", str_literal(key), str_literal(value));
+    let mut code = format!("rd.set({}, {}", key.python_literal(), value.python_literal());
     let numbers = [("ex", ex), ("px", px)];
     for (keyword, number) in numbers {
         if let Some(number) = number {
@@ -400,7 +420,7 @@ fn set_call(rest: &[String]) -> Option<(String, Options)> {
 }
 
 /// `rd.zadd('z', {'a': 1.0}, nx=True)`.
-fn zadd_call(rest: &[String]) -> Option<(String, Options)> {
+fn zadd_call(rest: &[Word]) -> Option<(String, Options)> {
     let (key, mut rest) = rest.split_first()?;
     let mut flags = Vec::new();
     let mut incr = false;
@@ -419,9 +439,9 @@ fn zadd_call(rest: &[String]) -> Option<(String, Options)> {
     let mut pairs = Vec::new();
     for pair in rest.chunks(2) {
         let [score, member] = pair else { return None };
-        pairs.push(format!("{}: {}", str_literal(member), float_literal(float_arg(score)?)));
+        pairs.push(format!("{}: {}", member.python_literal(), float_literal(float_arg(score)?)));
     }
-    let mut code = format!("rd.zadd({}, {{{}}}", str_literal(key), pairs.join(", "));
+    let mut code = format!("rd.zadd({}, {{{}}}", key.python_literal(), pairs.join(", "));
     for flag in ["NX", "XX", "CH", "INCR", "GT", "LT"] {
         if flags.iter().any(|f| f == flag) || (flag == "INCR" && incr) {
             code.push_str(&format!(", {}=True", flag.to_ascii_lowercase()));
@@ -433,12 +453,12 @@ fn zadd_call(rest: &[String]) -> Option<(String, Options)> {
 
 /// `rd.scan(cursor=0, match='user:*', count=100)` (and `sscan`, `hscan`,
 /// `zscan` with their key first).
-fn scan_call(keyed: Option<(&str, &String)>, rest: &[String]) -> Option<String> {
+fn scan_call(keyed: Option<(&str, &Word)>, rest: &[Word]) -> Option<String> {
     let (cursor, options) = rest.split_first()?;
     let mut parts = Vec::new();
     let method = match keyed {
         Some((method, key)) => {
-            parts.push(str_literal(key));
+            parts.push(key.python_literal());
             method
         }
         None => "scan",
@@ -452,9 +472,9 @@ fn scan_call(keyed: Option<(&str, &String)>, rest: &[String]) -> Option<String> 
             return None;
         }
         match option.as_str() {
-            "MATCH" => parts.push(format!("match={}", str_literal(value))),
+            "MATCH" => parts.push(format!("match={}", value.python_literal())),
             "COUNT" => parts.push(format!("count={}", int_arg(value)?)),
-            "TYPE" if keyed.is_none() => parts.push(format!("_type={}", str_literal(value))),
+            "TYPE" if keyed.is_none() => parts.push(format!("_type={}", value.python_literal())),
             _ => return None,
         }
         seen.push(option);
@@ -463,7 +483,7 @@ fn scan_call(keyed: Option<(&str, &String)>, rest: &[String]) -> Option<String> 
 }
 
 /// `rd.xread({'s': '0'}, count=2)`.
-fn xread_call(rest: &[String]) -> Option<String> {
+fn xread_call(rest: &[Word]) -> Option<String> {
     let mut count = None;
     let mut i = 0;
     loop {
@@ -482,28 +502,31 @@ fn xread_call(rest: &[String]) -> Option<String> {
         return None;
     }
     let (keys, ids) = streams.split_at(streams.len() / 2);
-    let pairs: Vec<String> =
-        keys.iter().zip(ids).map(|(key, id)| format!("{}: {}", str_literal(key), str_literal(id))).collect();
+    let pairs: Vec<String> = keys
+        .iter()
+        .zip(ids)
+        .map(|(key, id)| format!("{}: {}", key.python_literal(), id.python_literal()))
+        .collect();
     let count = count.map(|n| format!(", count={n}")).unwrap_or_default();
     Some(format!("rd.xread({{{}}}{count})", pairs.join(", ")))
 }
 
 /// `{'f': 'v', ...}` from alternating fields and values.
-fn dict_literal(pairs: &[String], value: impl Fn(&str) -> Option<String>) -> Option<String> {
+fn dict_literal(pairs: &[Word], value: impl Fn(&Word) -> Option<String>) -> Option<String> {
     if !pairs.len().is_multiple_of(2) {
         return None;
     }
     let mut items = Vec::new();
     for pair in pairs.chunks(2) {
         let [field, v] = pair else { return None };
-        items.push(format!("{}: {}", str_literal(field), value(v)?));
+        items.push(format!("{}: {}", field.python_literal(), value(v)?));
     }
     Some(format!("{{{}}}", items.join(", ")))
 }
 
 /// `['a', 'b']`.
-fn list_literal(items: &[String]) -> String {
-    let items: Vec<String> = items.iter().map(|item| str_literal(item)).collect();
+fn list_literal(items: &[Word]) -> String {
+    let items: Vec<String> = items.iter().map(|item| item.python_literal()).collect();
     format!("[{}]", items.join(", "))
 }
 
@@ -887,8 +910,8 @@ fn parse_info(text: &str) -> Py {
 mod tests {
     use super::*;
 
-    fn args(line: &str) -> Vec<String> {
-        line.split(' ').map(str::to_owned).collect()
+    fn args(line: &str) -> Vec<Word> {
+        line.split(' ').map(Word::from).collect()
     }
 
     fn bulk(text: &str) -> Reply {
@@ -1195,7 +1218,7 @@ mod tests {
         check("OBJECT HELP", bulks(&["x"]), "rd.execute_command('OBJECT', 'HELP')", "[b'x']");
         // Arguments are Python literals, whatever they contain.
         check("GET it's", Reply::Nil, "rd.get(\"it's\")", "None");
-        let xss = vec!["GET".to_owned(), "<img src=x onerror=alert(1)>".to_owned()];
+        let xss = vec![Word::from("GET"), Word::from("<img src=x onerror=alert(1)>")];
         assert_eq!(snippet(&xss, Some(&Reply::Nil)).code, "rd.get('<img src=x onerror=alert(1)>')");
         check("GET a\\b", Reply::Nil, "rd.get('a\\\\b')", "None");
     }
@@ -1236,20 +1259,44 @@ mod tests {
         let console = snippet(&args("HELP SET"), None);
         assert!(console.code.starts_with("# HELP is a command of Bolide's console"));
         assert_eq!(console.output, None);
-        assert_eq!(
-            snippet(&args("MULTI"), Some(&ok())).code,
-            "pipe = rd.pipeline()  # MULTI: queue commands on pipe, run them with pipe.execute()"
-        );
+        // Each transaction snippet is a whole program: its own pipeline, run.
+        let multi = snippet(&args("MULTI"), Some(&ok())).code;
+        assert!(multi.starts_with("pipe = rd.pipeline()  # MULTI"), "{multi}");
+        assert!(multi.ends_with(PY_EXEC), "{multi}");
         let queued = snippet(&args("SET k v"), Some(&Reply::Status("QUEUED".into())));
-        assert_eq!(queued.code, "pipe.set('k', 'v')  # queued: runs at pipe.execute()");
+        assert_eq!(
+            queued.code,
+            format!("pipe = rd.pipeline()  # MULTI\npipe.set('k', 'v')  # queued: runs at pipe.execute()\n{PY_EXEC}")
+        );
         assert_eq!(queued.output, None);
-        assert!(snippet(&args("EXEC"), Some(&Reply::Array(vec![ok()]))).code.starts_with("pipe.execute()"));
-        assert!(snippet(&args("DISCARD"), Some(&ok())).code.starts_with("pipe.reset()"));
+        let exec = snippet(&args("EXEC"), Some(&Reply::Array(vec![ok()]))).code;
+        assert!(exec.starts_with("pipe = rd.pipeline()") && exec.ends_with(PY_EXEC), "{exec}");
+        let discard = snippet(&args("DISCARD"), Some(&ok())).code;
+        assert!(
+            discard.starts_with("pipe = rd.pipeline()") && discard.contains("\npipe.reset()"),
+            "{discard}"
+        );
         let refused = Reply::Error("ERR EVAL is refused: scripting is disabled in Bolide's console".into());
         let eval = snippet(&args("EVAL return 0"), Some(&refused));
         assert_eq!(eval.code, "rd.execute_command('EVAL', 'return', '0')\n# Bolide's console refused this command; a script sends it straight to Redis");
         assert_eq!(eval.output, None);
         assert!(!eval.error);
+    }
+
+    #[test]
+    fn arguments_that_are_not_utf8_are_bytes() {
+        let set: Vec<Vec<u8>> = vec![b"SET".to_vec(), b"bin".to_vec(), b"\x00\xff".to_vec()];
+        let words: Vec<Word> = set.iter().map(|arg| Word::new(arg)).collect();
+        assert_eq!(snippet(&words, Some(&ok())).code, "rd.set('bin', b'\\x00\\xff')");
+        let hset: Vec<Word> =
+            [&b"HSET"[..], b"h", b"f", b"caf\xe9"].iter().map(|arg| Word::new(arg)).collect();
+        assert_eq!(snippet(&hset, Some(&Reply::Integer(1))).code, "rd.hset('h', mapping={'f': b'caf\\xe9'})");
+        let odd: Vec<Word> =
+            [&b"XADD"[..], b"s", b"*", b"\xff", b"v"].iter().map(|arg| Word::new(arg)).collect();
+        assert_eq!(snippet(&odd, None).code, "rd.xadd('s', {b'\\xff': 'v'})",);
+        // Valid UTF-8 stays a str, whatever it contains.
+        let text: Vec<Word> = ["SET", "k", "café\u{0}"].map(Word::from).into();
+        assert_eq!(snippet(&text, Some(&ok())).code, "rd.set('k', 'café\\x00')");
     }
 
     #[test]

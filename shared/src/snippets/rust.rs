@@ -24,6 +24,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use super::values::MAX_DEPTH;
+use super::word::Word;
 use super::{command_name, float_arg, int_arg, special, Snippet, Special};
 use crate::cli::Reply;
 
@@ -55,7 +56,12 @@ const SET_COMMANDS: &[&str] = &["SDIFF", "SINTER", "SMEMBERS", "SUNION"];
 /// Commands whose array reply alternates fields and values.
 const MAP_COMMANDS: &[&str] = &["CONFIG GET", "HGETALL"];
 
-pub(super) fn snippet(args: &[String], reply: Option<&Reply>) -> Snippet {
+/// The start and the end of every transaction snippet: `MULTI`, `EXEC`.
+const RS_MULTI: &str = "let mut pipe = redis::pipe();\npipe.atomic();";
+const RS_EXEC: &str =
+    "let v: redis::Value = pipe.query(&mut con)?; // EXEC: runs the queued commands\nprintln!(\"{v:?}\");";
+
+pub(super) fn snippet(args: &[Word], reply: Option<&Reply>) -> Snippet {
     let Some(first) = args.first() else {
         return Snippet { code: String::new(), output: None, error: false };
     };
@@ -73,24 +79,33 @@ pub(super) fn snippet(args: &[String], reply: Option<&Reply>) -> Snippet {
                 first.to_ascii_uppercase()
             ))
         }
+        // A transaction is an atomic pipeline. Each block is a whole
+        // program, so each makes its own pipeline and runs it.
         Some(Special::Multi) => {
-            return comment(
-                "let mut pipe = redis::pipe();\npipe.atomic(); // MULTI: add commands to pipe, run them with pipe.query"
-                    .to_owned(),
-            )
+            return comment(format!(
+                "{RS_MULTI} // MULTI: add commands to pipe\n\
+                 // pipe.incr(\"counter\", 1); …: one call for each command you queue\n{RS_EXEC}"
+            ))
         }
         Some(Special::Exec) => {
-            return comment(
-                "let v: redis::Value = pipe.query(&mut con)?; // EXEC: runs the queued commands".to_owned(),
-            )
+            return comment(format!(
+                "{RS_MULTI} // MULTI\n// pipe.incr(\"counter\", 1); …: the commands queued since MULTI\n{RS_EXEC}"
+            ))
         }
-        Some(Special::Discard) => return comment("pipe.clear(); // DISCARD: forget the queued commands".to_owned()),
+        Some(Special::Discard) => {
+            return comment(format!(
+                "{RS_MULTI} // MULTI\n// pipe.incr(\"counter\", 1); …: the commands queued since MULTI\n\
+                 pipe.clear(); // DISCARD: forget the queued commands"
+            ))
+        }
         Some(Special::Queued) => {
             let code = match method_call(&name, args, "()") {
                 Some(code) => pipe_form(&code),
                 None => cmd_chain(args).replacen("redis::cmd(", "pipe.cmd(", 1),
             };
-            return comment(format!("{code}; // queued: runs when the pipeline is queried"));
+            return comment(format!(
+                "{RS_MULTI} // MULTI\n{code}; // queued: runs when the pipeline is queried\n{RS_EXEC}"
+            ));
         }
         Some(Special::Refused) => {
             let code = call();
@@ -110,7 +125,7 @@ pub(super) fn snippet(args: &[String], reply: Option<&Reply>) -> Snippet {
 }
 
 /// `let v: T = redis::cmd("NAME").arg("a")...query(&mut con)?;`
-fn cmd_call(args: &[String], ty: &str) -> String {
+fn cmd_call(args: &[Word], ty: &str) -> String {
     format!("{} = {}.query(&mut con)?;", binding(ty), cmd_chain(args))
 }
 
@@ -125,13 +140,16 @@ fn binding(ty: &str) -> String {
 
 /// `redis::cmd("NAME").arg("a").arg("b")` (a known command's name in
 /// upper case, an unknown one as typed, since Redis's error quotes it).
-fn cmd_chain(args: &[String]) -> String {
+fn cmd_chain(args: &[Word]) -> String {
     let known = crate::commands::resolve_name(args).is_some();
     let mut code = String::from("redis::cmd(");
     for (i, arg) in args.iter().enumerate() {
         if i == 0 {
-            let name = if known { arg.to_ascii_uppercase() } else { arg.clone() };
-            let _ = write!(code, "{name:?})");
+            let _ = if known {
+                write!(code, "{:?})", arg.to_ascii_uppercase())
+            } else {
+                write!(code, "{arg:?})")
+            };
         } else {
             let _ = write!(code, ".arg({arg:?})");
         }
@@ -148,15 +166,17 @@ fn pipe_form(code: &str) -> String {
 
 /// The `Commands` method for the command, when one fits, bound to `v` with
 /// type `ty`.
-fn method_call(name: &str, args: &[String], ty: &str) -> Option<String> {
+fn method_call(name: &str, args: &[Word], ty: &str) -> Option<String> {
     let words = name.split(' ').count();
     let rest = args.get(words..)?;
     let s = |i: usize| rest.get(i).map(|arg| format!("{arg:?}"));
     let int = |i: usize| rest.get(i).and_then(|arg| int_arg(arg));
-    // One key or a slice of several: `"k"` or `&["a", "b"]`.
-    let one_or_many = |items: &[String]| match items {
-        [one] => format!("{one:?}"),
-        many => format!("&{:?}", many),
+    // One key or a slice of several: `"k"` or `&["a", "b"]` (a slice has one
+    // element type: with bytes among strings, `redis::cmd` instead).
+    let one_or_many = |items: &[Word]| match items {
+        [one] => Some(format!("{one:?}")),
+        many if many.iter().any(Word::is_binary) => None,
+        many => Some(format!("&{:?}", many)),
     };
     let call = match (name, rest.len()) {
         ("GET", 1) => format!("get({})", s(0)?),
@@ -166,11 +186,11 @@ fn method_call(name: &str, args: &[String], ty: &str) -> Option<String> {
         ("SETNX", 2) => format!("set_nx({}, {})", s(0)?, s(1)?),
         ("MSET" | "MSETNX", n) if n >= 2 && n.is_multiple_of(2) => {
             let method = if name == "MSET" { "mset" } else { "mset_nx" };
-            format!("{method}(&{})", pairs(rest))
+            format!("{method}(&{})", pairs(rest)?)
         }
-        ("MGET", n) if n >= 1 => format!("mget({})", one_or_many(rest)),
+        ("MGET", n) if n >= 1 => format!("mget({})", one_or_many(rest)?),
         ("DEL" | "EXISTS" | "UNLINK", n) if n >= 1 => {
-            format!("{}({})", name.to_ascii_lowercase(), one_or_many(rest))
+            format!("{}({})", name.to_ascii_lowercase(), one_or_many(rest)?)
         }
         ("EXPIRE", 2) => format!("expire({}, {})", s(0)?, int(1)?),
         ("PEXPIRE", 2) => format!("pexpire({}, {})", s(0)?, int(1)?),
@@ -193,14 +213,14 @@ fn method_call(name: &str, args: &[String], ty: &str) -> Option<String> {
         ("HSET", 3) => format!("hset({}, {}, {})", s(0)?, s(1)?, s(2)?),
         ("HSETNX", 3) => format!("hset_nx({}, {}, {})", s(0)?, s(1)?, s(2)?),
         ("HGET" | "HEXISTS", 2) => format!("{}({}, {})", name.to_ascii_lowercase(), s(0)?, s(1)?),
-        ("HMGET", n) if n >= 2 => format!("hmget({}, {})", s(0)?, one_or_many(&rest[1..])),
-        ("HDEL", n) if n >= 2 => format!("hdel({}, {})", s(0)?, one_or_many(&rest[1..])),
+        ("HMGET", n) if n >= 2 => format!("hmget({}, {})", s(0)?, one_or_many(&rest[1..])?),
+        ("HDEL", n) if n >= 2 => format!("hdel({}, {})", s(0)?, one_or_many(&rest[1..])?),
         ("HINCRBY", 3) => format!("hincr({}, {}, {})", s(0)?, s(1)?, int(2)?),
         ("HINCRBYFLOAT", 3) => {
             format!("hincr({}, {}, {})", s(0)?, s(1)?, float_literal(float_arg(&rest[2])?)?)
         }
         ("LPUSH" | "RPUSH" | "SADD" | "SREM" | "ZREM" | "PFADD", n) if n >= 2 => {
-            format!("{}({}, {})", name.to_ascii_lowercase(), s(0)?, one_or_many(&rest[1..]))
+            format!("{}({}, {})", name.to_ascii_lowercase(), s(0)?, one_or_many(&rest[1..])?)
         }
         ("LRANGE" | "LTRIM", 3) => {
             format!("{}({}, {}, {})", name.to_ascii_lowercase(), s(0)?, int(1)?, int(2)?)
@@ -211,11 +231,15 @@ fn method_call(name: &str, args: &[String], ty: &str) -> Option<String> {
         ("LPOP" | "RPOP", 1) => format!("{}({}, None)", name.to_ascii_lowercase(), s(0)?),
         ("SISMEMBER", 2) => format!("sismember({}, {})", s(0)?, s(1)?),
         ("SINTER" | "SUNION" | "SDIFF" | "PFCOUNT", n) if n >= 1 => {
-            format!("{}({})", name.to_ascii_lowercase(), one_or_many(rest))
+            format!("{}({})", name.to_ascii_lowercase(), one_or_many(rest)?)
         }
         ("ZADD", 3) => format!("zadd({}, {}, {})", s(0)?, s(2)?, score_literal(&rest[1])?),
         ("ZADD", n) if n >= 5 && !n.is_multiple_of(2) => {
-            // One element type for the slice: all integers, or all `f64`.
+            // One element type for the slice: all integers, or all `f64`;
+            // members all strings (with bytes among them, `redis::cmd`).
+            if rest[2..].iter().step_by(2).any(Word::is_binary) {
+                return None;
+            }
             let all_int = rest[1..].iter().step_by(2).all(|score| int_arg(score).is_some());
             let mut items = Vec::new();
             for pair in rest[1..].chunks(2) {
@@ -242,10 +266,14 @@ fn method_call(name: &str, args: &[String], ty: &str) -> Option<String> {
     Some(format!("{} = con.{call}?;", binding(ty)))
 }
 
-/// `[("a", "1"), ("b", "2")]` from alternating words.
-fn pairs(items: &[String]) -> String {
+/// `[("a", "1"), ("b", "2")]` from alternating words; `None` when bytes
+/// are among them (an array has one element type).
+fn pairs(items: &[Word]) -> Option<String> {
+    if items.iter().any(Word::is_binary) {
+        return None;
+    }
     let pairs: Vec<String> = items.chunks(2).map(|pair| format!("({:?}, {:?})", pair[0], pair[1])).collect();
-    format!("[{}]", pairs.join(", "))
+    Some(format!("[{}]", pairs.join(", ")))
 }
 
 /// A number literal for a score: an integer as typed, else an `f64`.
@@ -305,7 +333,7 @@ fn error_line(message: &str) -> String {
 }
 
 /// The type to ask for, and `{:?}` of the reply converted to it.
-fn rust_type(name: &str, args: &[String], reply: &Reply) -> (String, String) {
+fn rust_type(name: &str, args: &[Word], reply: &Reply) -> (String, String) {
     let value = || (String::from("redis::Value"), value_debug(reply));
     let withscores = args.iter().skip(1).any(|arg| arg.eq_ignore_ascii_case("WITHSCORES"));
     match reply {
@@ -440,8 +468,8 @@ fn write_value(out: &mut String, reply: &Reply, depth: usize) {
 mod tests {
     use super::*;
 
-    fn args(line: &str) -> Vec<String> {
-        line.split(' ').map(str::to_owned).collect()
+    fn args(line: &str) -> Vec<Word> {
+        line.split(' ').map(Word::from).collect()
     }
 
     fn bulk(text: &str) -> Reply {
@@ -601,7 +629,7 @@ mod tests {
             "let v: redis::Value = redis::cmd(\"SCAN\").arg(\"0\").query(&mut con)?;",
             Some("array([bulk-string('\"0\"'), array([bulk-string('\"a\"')])])"),
         );
-        let xss = vec!["GET".to_owned(), "<img src=x onerror=alert(1)>".to_owned()];
+        let xss = vec![Word::from("GET"), Word::from("<img src=x onerror=alert(1)>")];
         assert_eq!(
             snippet(&xss, Some(&Reply::Nil)).code,
             "let v: Option<String> = con.get(\"<img src=x onerror=alert(1)>\")?;"
@@ -637,23 +665,44 @@ mod tests {
     #[test]
     fn console_transactions_and_refusals() {
         assert!(snippet(&args("CLEAR"), None).code.starts_with("// CLEAR is a command of Bolide's console"));
-        assert!(snippet(&args("MULTI"), Some(&Reply::Status("OK".into())))
-            .code
-            .starts_with("let mut pipe = redis::pipe();"));
+        // Each transaction snippet is a whole program: its own pipeline, run.
+        for line in ["MULTI", "EXEC", "DISCARD"] {
+            let code = snippet(&args(line), Some(&Reply::Status("OK".into()))).code;
+            assert!(code.starts_with(RS_MULTI), "{code}");
+        }
+        let exec = snippet(&args("EXEC"), Some(&Reply::Array(vec![]))).code;
+        assert!(exec.ends_with(RS_EXEC), "{exec}");
         let queued = snippet(&args("SET k v"), Some(&Reply::Status("QUEUED".into())));
-        assert_eq!(queued.code, "pipe.set(\"k\", \"v\"); // queued: runs when the pipeline is queried");
+        assert_eq!(
+            queued.code,
+            format!("{RS_MULTI} // MULTI\npipe.set(\"k\", \"v\"); // queued: runs when the pipeline is queried\n{RS_EXEC}")
+        );
         let queued = snippet(&args("XADD s * f v"), Some(&Reply::Status("QUEUED".into())));
-        assert_eq!(queued.code, "pipe.cmd(\"XADD\").arg(\"s\").arg(\"*\").arg(\"f\").arg(\"v\"); // queued: runs when the pipeline is queried");
-        assert!(snippet(&args("EXEC"), Some(&Reply::Array(vec![])))
+        assert!(queued
             .code
-            .starts_with("let v: redis::Value = pipe.query(&mut con)?;"));
-        assert!(snippet(&args("DISCARD"), Some(&Reply::Status("OK".into())))
-            .code
-            .starts_with("pipe.clear();"));
+            .contains("\npipe.cmd(\"XADD\").arg(\"s\").arg(\"*\").arg(\"f\").arg(\"v\"); // queued"));
         let refused = Reply::Error("ERR FLUSHALL is refused: no".into());
         let flushall = snippet(&args("FLUSHALL"), Some(&refused));
         assert_eq!(flushall.code, "let v: redis::Value = redis::cmd(\"FLUSHALL\").query(&mut con)?;\n// Bolide's console refused this command; a program sends it straight to Redis");
         assert_eq!(flushall.output, None);
+    }
+
+    #[test]
+    fn arguments_that_are_not_utf8_are_byte_strings() {
+        let words = |args: &[&[u8]]| args.iter().map(|arg| Word::new(arg)).collect::<Vec<_>>();
+        let ok = Reply::Status("OK".into());
+        assert_eq!(
+            snippet(&words(&[b"SET", b"bin", b"\x00\xff"]), Some(&ok)).code,
+            "let _: () = con.set(\"bin\", b\"\\x00\\xff\")?;"
+        );
+        // A slice has one element type: bytes among strings go through redis::cmd.
+        let code = snippet(&words(&[b"RPUSH", b"l", b"a", b"\xff"]), Some(&Reply::Integer(2))).code;
+        assert_eq!(
+            code,
+            "let v: i64 = redis::cmd(\"RPUSH\").arg(\"l\").arg(\"a\").arg(b\"\\xff\").query(&mut con)?;"
+        );
+        let code = snippet(&words(&[b"MSET", b"a", b"1", b"b", b"\xff"]), Some(&ok)).code;
+        assert!(code.contains("redis::cmd(\"MSET\")") && code.contains(".arg(b\"\\xff\")"), "{code}");
     }
 
     #[test]
