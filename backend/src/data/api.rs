@@ -58,7 +58,7 @@ use crate::sandbox::rate::Heavy;
 use crate::sandbox::{Sandbox, Sandboxes};
 
 /// Largest synthetic set the API makes (the CLI makes any size).
-pub const MAX_GENERATE: usize = 1_000_000;
+pub const MAX_GENERATE: usize = bolide_shared::data::MAX_GENERATE as usize;
 /// Largest page.
 pub const MAX_PAGE_SIZE: usize = 500;
 /// Largest body of a request that is not a file (a URL, a record's fields).

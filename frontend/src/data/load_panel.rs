@@ -8,15 +8,13 @@ use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use bolide_shared::data::presets::PRESETS;
+use bolide_shared::data::MAX_GENERATE;
 
 use super::hooks::{use_dataset_actions, Busy, DatasetActions, FetchTarget, Outcome};
 use crate::api::LoadReport;
 use crate::data::verify_report::VerifyReport;
 use crate::widgets::charts::scale::thousands;
 
-/// The largest set the server generates (its `MAX_GENERATE`, in
-/// `backend/src/data/api.rs`; the `max` of the form's box too).
-const MAX_GENERATE: u64 = 1_000_000;
 
 #[derive(Properties, PartialEq)]
 pub struct DataLoadPanelProps {

@@ -15,6 +15,10 @@ use serde::{Deserialize, Serialize};
 
 pub use record::Record;
 
+/// Largest synthetic set `POST /api/data/generate` makes (the CLI makes
+/// any size): the server's limit and the load form's.
+pub const MAX_GENERATE: u64 = 1_000_000;
+
 /// What a load did: `POST /api/data`, `POST /api/data/generate` and
 /// `DELETE /api/data` (which loads the empty set) all answer this.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
