@@ -1,18 +1,23 @@
 //! Shared mode's `KEYS`, `SCAN`, `DBSIZE`, `FLUSHDB` and `RANDOMKEY`: the
-//! same answers as Redis's, restricted to the session's namespace.
+//! same answers as Redis's, restricted to the session's namespace — read
+//! from the sandbox's key index ([`crate::sandbox::key_index`]), so that
+//! they cost O(the sandbox's keys), never a walk of the whole database.
+//!
+//! They run as the sandbox's feature user (the console's user may not
+//! list), whose key patterns are the sandbox's alone: what they read or
+//! delete can only be the sandbox's.
 
 use bolide_shared::cli::Reply;
 use bolide_shared::commands::CommandSpec;
 
-use super::{execute, Outcome, Relay};
+use super::{Outcome, Relay};
 use crate::console::namespace::Namespace;
 use crate::error::AppError;
-use crate::redis_conn::Connection;
+use crate::sandbox::key_index::KeyIndex;
 use crate::sandbox::store::Session;
 
 impl Relay {
-    /// Shared mode's `KEYS`, `SCAN`, `DBSIZE`, `FLUSHDB`, `RANDOMKEY`: the
-    /// same answers, restricted to the session's keys.
+    /// Shared mode's listings (see the module docs).
     pub(super) async fn emulate_in_namespace(
         &self,
         session: &mut Session,
@@ -28,55 +33,46 @@ impl Relay {
                 )
                 .await;
         }
-        // The session's ACL user may not list keys (ACL key patterns cannot
-        // narrow a listing); Bolide lists them, only ever with its prefix, and
-        // filters the result by prefix again — as the sandbox's feature user,
-        // so what it deletes or reads can only be the sandbox's.
+        let Some(index) = KeyIndex::of_prefix(ns.prefix()) else {
+            return Err(AppError::Internal("a namespace without a key index".into()));
+        };
         let mut conn = self.sessions.access(session)?.data;
         let limit = self.limits.max_reply_elements;
+        let strip = |keys: Vec<Vec<u8>>| -> Vec<Reply> {
+            keys.into_iter().filter_map(|k| ns.strip(&k).map(|name| Reply::Bulk(name.to_vec()))).collect()
+        };
         match spec.name {
             "KEYS" => {
-                let mut rewritten = args.to_vec();
-                rewritten[1] = ns.pattern(&args[1]);
-                let mut reply = execute(&mut conn, &rewritten).await?;
-                ns.strip_reply("KEYS", &mut reply);
-                Ok(Outcome::reply(reply, limit))
+                Ok(Outcome::reply(Reply::Array(strip(index.keys(&mut conn, &args[1], None).await?)), limit))
             }
             "SCAN" => {
-                let mut rewritten = args.to_vec();
-                match rewritten.iter().position(|a| a.eq_ignore_ascii_case(b"MATCH")) {
-                    Some(i) if i + 1 < rewritten.len() => rewritten[i + 1] = ns.pattern(&args[i + 1]),
-                    _ => {
-                        rewritten.push(b"MATCH".to_vec());
-                        rewritten.push(ns.pattern(b"*"));
-                    }
-                }
-                let mut reply = execute(&mut conn, &rewritten).await?;
-                ns.strip_reply("SCAN", &mut reply);
-                Ok(Outcome::reply(reply, limit))
+                let options = match ScanOptions::parse(args) {
+                    Ok(options) => options,
+                    Err(message) => return Ok(Outcome::error(message)),
+                };
+                let step = index
+                    .scan(&mut conn, &args[1], options.pattern, options.count, options.kind.as_deref())
+                    .await?;
+                Ok(match step {
+                    Ok((cursor, keys)) => Outcome::reply(
+                        Reply::Array(vec![Reply::Bulk(cursor), Reply::Array(strip(keys))]),
+                        limit,
+                    ),
+                    Err(message) => Outcome::error(message),
+                })
             }
             "DBSIZE" => {
-                let keys = scan_namespace(&mut conn, ns).await?;
+                let keys = index.keys(&mut conn, b"*", None).await?;
                 Ok(Outcome::reply(Reply::Integer(i64::try_from(keys.len()).unwrap_or(i64::MAX)), limit))
             }
             "FLUSHDB" => {
-                let keys = scan_namespace(&mut conn, ns).await?;
-                for chunk in keys.chunks(500) {
-                    redis::cmd("UNLINK").arg(chunk).exec_async(&mut conn).await?;
-                }
+                index.flush(&mut conn).await?;
                 Ok(Outcome::status("OK"))
             }
             "RANDOMKEY" => {
-                let keys = scan_namespace(&mut conn, ns).await?;
-                let reply = if keys.is_empty() {
-                    Reply::Nil
-                } else {
-                    let mut pick = [0u8; 8];
-                    getrandom::fill(&mut pick).map_err(|e| AppError::Internal(e.to_string()))?;
-                    let index = usize::try_from(u64::from_le_bytes(pick) % keys.len() as u64).unwrap_or(0);
-                    let mut key = Reply::Bulk(keys[index].clone());
-                    ns.strip_reply("RANDOMKEY", &mut key);
-                    key
+                let reply = match index.random(&mut conn).await? {
+                    Some(key) => strip(vec![key]).pop().unwrap_or(Reply::Nil),
+                    None => Reply::Nil,
                 };
                 Ok(Outcome::reply(reply, limit))
             }
@@ -85,10 +81,47 @@ impl Relay {
     }
 }
 
-/// Every key of a namespace (for the commands that must count or visit
-/// them all; O(N) like the commands they stand in for).
-pub(crate) async fn scan_namespace(conn: &mut Connection, ns: &Namespace) -> Result<Vec<Vec<u8>>, AppError> {
-    let keys = crate::redis_conn::scan_keys(conn, &ns.pattern(b"*"), None).await?;
-    // Only keys with the prefix, whatever the pattern matched.
-    Ok(keys.into_iter().filter(|k| k.starts_with(ns.prefix())).collect())
+/// `SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]`, read as Redis
+/// reads it (options in any order, the last of each wins).
+#[derive(Debug, PartialEq, Eq)]
+struct ScanOptions<'a> {
+    pattern: &'a [u8],
+    count: Option<&'a [u8]>,
+    kind: Option<String>,
+}
+
+impl<'a> ScanOptions<'a> {
+    fn parse(args: &'a [Vec<u8>]) -> Result<Self, String> {
+        let mut options = ScanOptions { pattern: b"*", count: None, kind: None };
+        let mut rest = args.get(2..).unwrap_or_default().iter();
+        while let Some(option) = rest.next() {
+            let value = rest.next().ok_or("ERR syntax error")?;
+            match option.to_ascii_uppercase().as_slice() {
+                b"MATCH" => options.pattern = value,
+                b"COUNT" => options.count = Some(value),
+                b"TYPE" => options.kind = Some(String::from_utf8_lossy(value).into_owned()),
+                _ => return Err("ERR syntax error".into()),
+            }
+        }
+        Ok(options)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(words: &[&str]) -> Vec<Vec<u8>> {
+        words.iter().map(|w| w.as_bytes().to_vec()).collect()
+    }
+
+    #[test]
+    fn scan_options_are_read_as_redis_reads_them() {
+        let argv = args(&["SCAN", "0", "count", "5", "MATCH", "a*", "TYPE", "hash"]);
+        let options = ScanOptions::parse(&argv).expect("valid");
+        assert_eq!(options, ScanOptions { pattern: b"a*", count: Some(b"5"), kind: Some("hash".into()) });
+        assert_eq!(ScanOptions::parse(&args(&["SCAN", "0"])).expect("valid").pattern, b"*");
+        assert!(ScanOptions::parse(&args(&["SCAN", "0", "MATCH"])).is_err());
+        assert!(ScanOptions::parse(&args(&["SCAN", "0", "NOVALUES", "x"])).is_err());
+    }
 }

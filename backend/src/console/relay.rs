@@ -12,7 +12,9 @@
 //!    first, then the sizes of its keys; inside `MULTI`, the sum over the
 //!    transaction at `EXEC`), reading only the part of a long reply the
 //!    console shows;
-//! 6. run it — or queue it, inside `MULTI` — and turn Redis's reply into
+//! 6. in shared mode, announce the keys it may create in the sandbox's key
+//!    index ([`key_index::track`]; at `EXEC`, the whole transaction's);
+//! 7. run it — or queue it, inside `MULTI` — and turn Redis's reply into
 //!    redis-cli's text, shortening replies too long to show.
 
 use bolide_shared::api::ConsoleResponse;
@@ -28,6 +30,7 @@ use super::Limits;
 use crate::error::AppError;
 use crate::redis_conn::Connection;
 use crate::sandbox::connections::Connections;
+use crate::sandbox::key_index;
 use crate::sandbox::store::{Queued, SandboxStore, Session};
 
 // Shared mode's listings, a child module so that they answer with this
@@ -408,6 +411,9 @@ impl Relay {
         if let Some(instead) = plan.args {
             args = instead;
         }
+        if let Some(ns) = &namespace {
+            key_index::track(&mut self.sessions.access(session)?.data, ns.prefix(), &[(spec, &args)]).await?;
+        }
         let mut reply = self.run_for(session, &args).await?;
         if let Some(ns) = &namespace {
             ns.strip_reply(spec.name, &mut reply);
@@ -538,6 +544,10 @@ impl Relay {
         if let Some(refusal) = self.plan_transaction(session, &commands).await? {
             let reason = refusal.strip_prefix("ERR ").unwrap_or(&refusal);
             return Ok(Outcome::error(format!("EXECABORT Transaction discarded: {reason}")));
+        }
+        if let Some(ns) = &namespace {
+            let queued: Vec<_> = commands.iter().map(|(spec, args)| (*spec, args.as_slice())).collect();
+            key_index::track(&mut self.sessions.access(session)?.data, ns.prefix(), &queued).await?;
         }
         let mut pipe = redis::pipe();
         pipe.atomic().ignore_errors();
