@@ -201,3 +201,71 @@ async fn listing_a_sandbox_never_walks_the_others_keys() {
     assert_eq!((calls(&redis, "scan"), calls(&redis, "keys")), before, "no SCAN or KEYS of the database");
     assert!(calls(&redis, "zscan") > 0, "the index was read");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_quota_is_measured_over_the_index_which_it_prunes_and_counts() {
+    use bolide::sandbox::Tenancy;
+    use bolide::server::{app, AppState, StateOptions};
+    use bolide_shared::api::RedisMode;
+
+    let redis = RedisServer::start();
+    let state = AppState::build(&redis.url(), StateOptions::new(RedisMode::External, Tenancy::Shared))
+        .expect("state");
+    let router = app(state.clone(), std::path::Path::new("/nonexistent-dist"));
+    let mut student = Client::new(&router);
+    assert_eq!(student.console("MSET a 1 b 2 c 3").await, "OK");
+    let secret =
+        student.cookie().and_then(|c| c.split_once('=')).map(|(_, s)| s.to_string()).expect("cookie");
+    let mut system = common::conn(redis.port(), 15);
+    let id: String = redis::cmd("EVAL")
+        .arg("return redis.call('GET', 'bolide:sandbox:secret:' .. redis.sha1hex(ARGV[1]))")
+        .arg(0)
+        .arg(&secret)
+        .query(&mut system)
+        .expect("sandbox id");
+    let index = format!("{{s:{id}}}!keys");
+    let mut direct = redis.connection();
+    // Two members without a key: one announced long ago (a key deleted
+    // since), one just now (a write on its way).
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_millis();
+    redis::cmd("ZADD")
+        .arg(&index)
+        .arg(0)
+        .arg(format!("{{s:{id}}}:long-gone"))
+        .arg(now as u64)
+        .arg(format!("{{s:{id}}}:on-its-way"))
+        .exec(&mut direct)
+        .expect("ZADD");
+    for chunk in 0..50 {
+        let mut mset = redis::cmd("MSET");
+        for i in 0..1000 {
+            mset.arg(format!("{{s:eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee}}:k:{chunk}:{i}")).arg(i);
+        }
+        mset.exec(&mut direct).expect("MSET");
+    }
+    let before = (calls(&redis, "scan"), calls(&redis, "keys"));
+
+    bolide::console::housekeeping::round(state.relay()).await.expect("round");
+
+    assert_eq!((calls(&redis, "scan"), calls(&redis, "keys")), before, "no SCAN or KEYS of the database");
+    let members: Vec<String> =
+        redis::cmd("ZRANGE").arg(&index).arg(0).arg(-1).query(&mut direct).expect("ZRANGE");
+    let names: BTreeSet<String> =
+        members.iter().map(|m| m.split_once("}:").expect("prefixed").1.to_string()).collect();
+    assert_eq!(
+        names,
+        ["a", "b", "c", "on-its-way"].map(String::from).into(),
+        "the long-gone member was pruned"
+    );
+    let index_bytes: u64 = redis::cmd("MEMORY").arg("USAGE").arg(&index).query(&mut direct).expect("MEMORY");
+    let used: u64 = redis::cmd("HGET")
+        .arg(format!("bolide:sandbox:{{{id}}}"))
+        .arg("used")
+        .query(&mut system)
+        .expect("used");
+    assert!(
+        used >= index_bytes && index_bytes > 0,
+        "the index counts in the sandbox's usage: {used} < {index_bytes}"
+    );
+    assert_eq!(student.console("DBSIZE").await, "(integer) 3", "the member on its way is no key");
+}
