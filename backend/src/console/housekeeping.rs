@@ -5,12 +5,16 @@
 //! Several API processes may run it; one of them does each round: it holds
 //! a [`Lease`] on [`LOCK_KEY`] while the round runs (so a process killed
 //! mid-round blocks the others for seconds, not a minute), and marks the
-//! round done ([`DONE_KEY`], for most of an interval) when it ends. Measuring is one `SCAN` pass over database 0, bucketing keys
-//! by their session prefix, plus `MEMORY USAGE` on a sample of each
-//! session's keys (an estimate: exact accounting would cost a command per
-//! key). A session over quota may still read and delete, but not grow.
+//! round done ([`DONE_KEY`], for most of an interval) when it ends.
+//!
+//! Measuring walks each sandbox's key index
+//! ([`crate::sandbox::key_index`]), never the database: O(the sandboxes'
+//! own keys), pruning members whose key is gone, plus `MEMORY USAGE` on a
+//! sample of each sandbox's keys (an estimate: exact accounting would cost
+//! a command per key) and on the index itself, which counts as the
+//! sandbox's memory. A session over quota may still read and delete, but
+//! not grow.
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use super::relay::Relay;
@@ -18,7 +22,9 @@ use crate::error::AppError;
 use crate::lease::Lease;
 use crate::redis_conn::Connection;
 use crate::sandbox::clock::now_ms;
+use crate::sandbox::key_index::KeyIndex;
 use crate::sandbox::store::{SandboxId, SANDBOXES_KEY};
+use crate::sandbox::Owner;
 
 /// How often a round runs, at most.
 pub const INTERVAL: Duration = Duration::from_secs(60);
@@ -101,47 +107,25 @@ async fn reap_idle(relay: &Relay, system: &mut Connection) -> Result<(), AppErro
 
 async fn measure_quotas(relay: &Relay, system: &mut Connection) -> Result<(), AppError> {
     let limits = relay.limits;
-    // Bolide's own connection, not a sandbox's: this one pass counts every
-    // namespace at once (key names and `MEMORY USAGE` only; it reads and
-    // writes no sandbox's values).
+    // Bolide's own connection, not a sandbox's: it reads every sandbox's
+    // index (key names, `TYPE` and `MEMORY USAGE` only; no values).
     let mut data = relay.connections.for_db(0)?;
-    // One pass over the keyspace: key count and a sample of keys per session.
-    let mut per_session: HashMap<String, (u64, Vec<Vec<u8>>)> = HashMap::new();
-    let mut cursor: u64 = 0;
-    loop {
-        let (next, batch): (u64, Vec<Vec<u8>>) = redis::cmd("SCAN")
-            .arg(cursor)
-            .arg("MATCH")
-            .arg("{s:*")
-            .arg("COUNT")
-            .arg(2000)
-            .query_async(&mut data)
-            .await?;
-        for key in batch {
-            let Some(id) = session_of(&key) else { continue };
-            let entry = per_session.entry(id.to_string()).or_default();
-            entry.0 += 1;
-            if entry.1.len() < MEMORY_SAMPLES {
-                entry.1.push(key);
-            }
-        }
-        if next == 0 {
-            break;
-        }
-        cursor = next;
-    }
     let active: Vec<String> =
         redis::cmd("ZRANGE").arg(SANDBOXES_KEY).arg(0).arg(-1).query_async(system).await?;
     for raw in active {
         let Some(id) = SandboxId::parse(&raw) else { continue };
-        let (count, sample) = per_session.remove(id.as_str()).unwrap_or_default();
+        let Some(index) = KeyIndex::of(&Owner::for_session(id.as_str())) else { continue };
+        // Over the sandbox's own keys only, pruning its index as it goes.
+        let (count, sample, index_bytes) = index.measure(&mut data, MEMORY_SAMPLES).await?;
         let mut sampled_bytes: u64 = 0;
         for key in &sample {
             let bytes: Option<u64> =
                 redis::cmd("MEMORY").arg("USAGE").arg(key).query_async(&mut data).await?;
             sampled_bytes += bytes.unwrap_or(0);
         }
-        let estimate = if sample.is_empty() { 0 } else { sampled_bytes * count / sample.len() as u64 };
+        let keys_bytes = if sample.is_empty() { 0 } else { sampled_bytes * count / sample.len() as u64 };
+        // The index is the sandbox's memory too (see `key_index`).
+        let estimate = keys_bytes + index_bytes;
         let verdict = quota_verdict(count, estimate, limits.max_session_keys, limits.max_session_bytes);
         let mut cmd = redis::cmd("HSET");
         cmd.arg(id.key()).arg("quota").arg(verdict.unwrap_or_default()).arg("used").arg(estimate);
@@ -152,13 +136,6 @@ async fn measure_quotas(relay: &Relay, system: &mut Connection) -> Result<(), Ap
         }
     }
     Ok(())
-}
-
-/// `{s:<id>}:rest` → `<id>`.
-fn session_of(key: &[u8]) -> Option<&str> {
-    let rest = key.strip_prefix(b"{s:")?;
-    let end = rest.iter().position(|&b| b == b'}')?;
-    std::str::from_utf8(&rest[..end]).ok()
 }
 
 /// Why a session with `keys` keys and about `bytes` bytes may not grow.
@@ -175,13 +152,6 @@ pub fn quota_verdict(keys: u64, bytes: u64, max_keys: u64, max_bytes: u64) -> Op
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn session_of_reads_the_prefix() {
-        assert_eq!(session_of(b"{s:abc}:k"), Some("abc"));
-        assert_eq!(session_of(b"plain"), None);
-        assert_eq!(session_of(b"{s:abc"), None);
-    }
 
     #[test]
     fn quota_verdicts() {

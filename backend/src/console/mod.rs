@@ -103,10 +103,15 @@ async fn console(
     Ok(Json(response))
 }
 
-/// When a sandbox ends: its keys in the student database (its MULTI queue
-/// is the sandbox layer's and goes with the sandbox's record).
+/// When a sandbox ends: its keys in the student database, found by its
+/// key index (every key of its namespace is listed there), and the index
+/// (its MULTI queue is the sandbox layer's and goes with the sandbox's
+/// record).
 pub fn on_sandbox_end() -> crate::sandbox::ended::Cleanup {
     crate::sandbox::ended::cleanup(|mut ended| async move {
-        crate::sandbox::ended::unlink_matching(&mut ended.access.data, &ended.owner.data_prefix).await
+        match crate::sandbox::key_index::KeyIndex::of(&ended.owner) {
+            Some(index) => index.remove(&mut ended.access.data).await,
+            None => Ok(()),
+        }
     })
 }

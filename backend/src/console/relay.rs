@@ -12,7 +12,9 @@
 //!    first, then the sizes of its keys; inside `MULTI`, the sum over the
 //!    transaction at `EXEC`), reading only the part of a long reply the
 //!    console shows;
-//! 6. run it — or queue it, inside `MULTI` — and turn Redis's reply into
+//! 6. in shared mode, announce the keys it may create in the sandbox's key
+//!    index ([`key_index::track`]; at `EXEC`, the whole transaction's);
+//! 7. run it — or queue it, inside `MULTI` — and turn Redis's reply into
 //!    redis-cli's text, shortening replies too long to show.
 
 use bolide_shared::api::ConsoleResponse;
@@ -28,7 +30,13 @@ use super::Limits;
 use crate::error::AppError;
 use crate::redis_conn::Connection;
 use crate::sandbox::connections::Connections;
+use crate::sandbox::key_index;
 use crate::sandbox::store::{Queued, SandboxStore, Session};
+
+// Shared mode's listings, a child module so that they answer with this
+// module's `Outcome` and refusals.
+#[path = "listing.rs"]
+mod listing;
 
 /// Everything a line needs: where Redis is, how to reach it, the rules.
 #[derive(Clone)]
@@ -403,6 +411,9 @@ impl Relay {
         if let Some(instead) = plan.args {
             args = instead;
         }
+        if let Some(ns) = &namespace {
+            key_index::track(&mut self.sessions.access(session)?.data, ns.prefix(), &[(spec, &args)]).await?;
+        }
         let mut reply = self.run_for(session, &args).await?;
         if let Some(ns) = &namespace {
             ns.strip_reply(spec.name, &mut reply);
@@ -534,6 +545,10 @@ impl Relay {
             let reason = refusal.strip_prefix("ERR ").unwrap_or(&refusal);
             return Ok(Outcome::error(format!("EXECABORT Transaction discarded: {reason}")));
         }
+        if let Some(ns) = &namespace {
+            let queued: Vec<_> = commands.iter().map(|(spec, args)| (*spec, args.as_slice())).collect();
+            key_index::track(&mut self.sessions.access(session)?.data, ns.prefix(), &queued).await?;
+        }
         let mut pipe = redis::pipe();
         pipe.atomic().ignore_errors();
         for (_, args) in &commands {
@@ -568,87 +583,6 @@ impl Relay {
         }
         Ok(Outcome::reply(Reply::Array(replies), self.limits.max_reply_elements))
     }
-
-    /// Shared mode's `KEYS`, `SCAN`, `DBSIZE`, `FLUSHDB`, `RANDOMKEY`: the
-    /// same answers, restricted to the session's keys.
-    async fn emulate_in_namespace(
-        &self,
-        session: &mut Session,
-        ns: &Namespace,
-        spec: &CommandSpec,
-        args: &[Vec<u8>],
-    ) -> Result<Outcome, AppError> {
-        if session.state.in_tx {
-            return self
-                .refuse_in_tx(
-                    session,
-                    format!("ERR {} inside MULTI is not supported by Bolide's console", spec.name),
-                )
-                .await;
-        }
-        // The session's ACL user may not list keys (ACL key patterns cannot
-        // narrow a listing); Bolide lists them, only ever with its prefix, and
-        // filters the result by prefix again — as the sandbox's feature user,
-        // so what it deletes or reads can only be the sandbox's.
-        let mut conn = self.sessions.access(session)?.data;
-        let limit = self.limits.max_reply_elements;
-        match spec.name {
-            "KEYS" => {
-                let mut rewritten = args.to_vec();
-                rewritten[1] = ns.pattern(&args[1]);
-                let mut reply = execute(&mut conn, &rewritten).await?;
-                ns.strip_reply("KEYS", &mut reply);
-                Ok(Outcome::reply(reply, limit))
-            }
-            "SCAN" => {
-                let mut rewritten = args.to_vec();
-                match rewritten.iter().position(|a| a.eq_ignore_ascii_case(b"MATCH")) {
-                    Some(i) if i + 1 < rewritten.len() => rewritten[i + 1] = ns.pattern(&args[i + 1]),
-                    _ => {
-                        rewritten.push(b"MATCH".to_vec());
-                        rewritten.push(ns.pattern(b"*"));
-                    }
-                }
-                let mut reply = execute(&mut conn, &rewritten).await?;
-                ns.strip_reply("SCAN", &mut reply);
-                Ok(Outcome::reply(reply, limit))
-            }
-            "DBSIZE" => {
-                let keys = scan_namespace(&mut conn, ns).await?;
-                Ok(Outcome::reply(Reply::Integer(i64::try_from(keys.len()).unwrap_or(i64::MAX)), limit))
-            }
-            "FLUSHDB" => {
-                let keys = scan_namespace(&mut conn, ns).await?;
-                for chunk in keys.chunks(500) {
-                    redis::cmd("UNLINK").arg(chunk).exec_async(&mut conn).await?;
-                }
-                Ok(Outcome::status("OK"))
-            }
-            "RANDOMKEY" => {
-                let keys = scan_namespace(&mut conn, ns).await?;
-                let reply = if keys.is_empty() {
-                    Reply::Nil
-                } else {
-                    let mut pick = [0u8; 8];
-                    getrandom::fill(&mut pick).map_err(|e| AppError::Internal(e.to_string()))?;
-                    let index = usize::try_from(u64::from_le_bytes(pick) % keys.len() as u64).unwrap_or(0);
-                    let mut key = Reply::Bulk(keys[index].clone());
-                    ns.strip_reply("RANDOMKEY", &mut key);
-                    key
-                };
-                Ok(Outcome::reply(reply, limit))
-            }
-            other => Ok(Outcome::error(format!("ERR {other} is not available here"))),
-        }
-    }
-}
-
-/// Every key of a namespace (for the commands that must count or visit
-/// them all; O(N) like the commands they stand in for).
-pub(crate) async fn scan_namespace(conn: &mut Connection, ns: &Namespace) -> Result<Vec<Vec<u8>>, AppError> {
-    let keys = crate::redis_conn::scan_keys(conn, &ns.pattern(b"*"), None).await?;
-    // Only keys with the prefix, whatever the pattern matched.
-    Ok(keys.into_iter().filter(|k| k.starts_with(ns.prefix())).collect())
 }
 
 /// Sends one command and returns Redis's reply — an error reply is a reply

@@ -23,8 +23,8 @@ use super::GuidesState;
 use crate::data::store;
 use crate::error::AppError;
 use crate::jobs;
-use crate::redis_conn::scan_keys;
 use crate::redis_conn::Connection;
+use crate::sandbox::key_index::owner_keys;
 use crate::sandbox::Sandbox;
 
 /// Longest value quoted back in a message.
@@ -352,12 +352,8 @@ impl Probe<'_> {
         key_type: Option<KeyKind>,
         equals: CountTarget,
     ) -> Result<CheckResult, AppError> {
-        let keys = scan_keys(
-            &mut self.data,
-            self.sandbox.owner.student_key(pattern).as_bytes(),
-            key_type.map(KeyKind::name),
-        )
-        .await?;
+        let keys =
+            owner_keys(&mut self.data, &self.sandbox.owner, pattern, key_type.map(KeyKind::name)).await?;
         let found = keys.len() as u64;
         // "There is 1 hash key matching …", "There are 2 hash keys …".
         let there = {

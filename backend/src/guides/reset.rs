@@ -8,7 +8,7 @@ use bolide_shared::guides::{Check, Guide, GuideProgress, ResetReport};
 
 use super::{checks, progress};
 use crate::error::AppError;
-use crate::redis_conn::scan_keys;
+use crate::sandbox::key_index::owner_keys;
 use crate::sandbox::Sandbox;
 
 /// Keys per `UNLINK`.
@@ -19,8 +19,7 @@ pub async fn reset(sandbox: &Sandbox, guide: &Guide) -> Result<ResetReport, AppE
     let mut found: Vec<Vec<u8>> = Vec::new();
     for declared in &guide.creates {
         match declared.strip_suffix('*') {
-            Some(_) => found
-                .extend(scan_keys(&mut data, sandbox.owner.student_key(declared).as_bytes(), None).await?),
+            Some(_) => found.extend(owner_keys(&mut data, &sandbox.owner, declared, None).await?),
             None => {
                 let key = sandbox.owner.student_key(declared);
                 let exists: bool = redis::cmd("EXISTS").arg(&key).query_async(&mut data).await?;

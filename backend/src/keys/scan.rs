@@ -8,6 +8,10 @@
 //! at half a reply's worth per call: a sparse `MATCH` over a big keyspace
 //! asks Redis to visit more slots per call, a dense one fewer. The caller
 //! decides when a walk has gone far enough ([`Scan::visited`]).
+//!
+//! In shared mode the relay answers `SCAN` from the sandbox's key index
+//! ([`crate::sandbox::key_index`]): a walk visits the sandbox's keys only,
+//! never the other sandboxes'.
 
 use bolide_shared::cli::Reply;
 

@@ -14,7 +14,8 @@
 //! atomic). They go through a second user (`bolide-f-<id>`) that may
 //! `SELECT` and `SCAN`, and whose key patterns are exactly that sandbox's:
 //! `{s:<id>}:*` (its namespace) and `bolide:data:{<id>}:*`,
-//! `bolide:guides:{<id>}:*` (Bolide's bookkeeping about it). ACL key
+//! `bolide:guides:{<id>}:*` (Bolide's bookkeeping about it), and the
+//! sandbox's key index `{s:<id>}!keys` (both users: see [`super::key_index`]). ACL key
 //! patterns hold in every database, so `SELECT` opens no other sandbox's
 //! keys, nor the sandbox records, credentials or jobs queue. Giving the
 //! console that user would let a student's `SELECT 15` see Bolide's
@@ -160,8 +161,9 @@ pub async fn feature_login<C: redis::aio::ConnectionLike + Send>(
 /// Bolide answers them itself, within the namespace.
 pub fn acl_rules(owner: &Owner, password: &str) -> Vec<String> {
     let pattern = format!("~{}*", owner.data_prefix);
-    let mut rules: Vec<String> =
-        vec!["reset".into(), "on".into(), format!(">{password}"), pattern, "resetchannels".into()];
+    let mut rules: Vec<String> = vec!["reset".into(), "on".into(), format!(">{password}"), pattern];
+    rules.extend(index_pattern(owner));
+    rules.push("resetchannels".into());
     rules.extend(
         [
             "+@all",
@@ -196,11 +198,19 @@ pub fn acl_rules(owner: &Owner, password: &str) -> Vec<String> {
 /// The key patterns of a sandbox's feature user: its namespace and Bolide's
 /// bookkeeping about it, nothing else.
 fn feature_patterns(owner: &Owner) -> Vec<String> {
-    vec![
-        format!("~{}*", owner.data_prefix),
-        format!("~{}*", owner.key("")),
-        format!("~{}*", owner.guides_key("")),
-    ]
+    let mut patterns = vec![format!("~{}*", owner.data_prefix)];
+    patterns.extend(index_pattern(owner));
+    patterns.push(format!("~{}*", owner.key("")));
+    patterns.push(format!("~{}*", owner.guides_key("")));
+    patterns
+}
+
+/// The exact name of the sandbox's key index ([`super::key_index`]): the
+/// feature user keeps and reads it; the console's user may too, so that a
+/// command and its index entry can share one pipeline (a student can never
+/// name it: every key they name is rewritten into the namespace).
+fn index_pattern(owner: &Owner) -> Option<String> {
+    super::key_index::KeyIndex::of(owner).map(|index| format!("~{}", String::from_utf8_lossy(index.key())))
 }
 
 /// The `ACL SETUSER` rules of a sandbox's feature user (see the module
@@ -284,6 +294,7 @@ mod tests {
             patterns,
             [
                 "~{s:0123456789abcdef0123456789abcdef}:*",
+                "~{s:0123456789abcdef0123456789abcdef}!keys",
                 "~bolide:data:{0123456789abcdef0123456789abcdef}:*",
                 "~bolide:guides:{0123456789abcdef0123456789abcdef}:*",
             ]

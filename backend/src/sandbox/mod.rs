@@ -19,6 +19,8 @@
 //! - [`credentials`]: its username and password for clients that are not
 //!   its browser (the gateway's scripts, `curl -u`), which [`Sandbox`]
 //!   also accepts as HTTP Basic credentials;
+//! - [`key_index`]: the names of a shared-mode sandbox's keys, so that its
+//!   listings and quota cost O(its own keys), not O(the server's);
 //! - [`cross_site`]: the one middleware that refuses cross-site writes;
 //! - [`quota`]: a sandbox's memory quota as the features that write for
 //!   it (the data API) reserve room in it;
@@ -38,6 +40,7 @@ pub mod credentials;
 pub mod cross_site;
 pub mod ended;
 pub mod ids;
+pub mod key_index;
 pub mod owner;
 pub mod quota;
 pub mod rate;

@@ -31,7 +31,6 @@ use redis::aio::ConnectionLike;
 
 use super::{load, Owner, Readers};
 use crate::error::AppError;
-use crate::redis_conn;
 
 /// What following the keyspace did before a page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,7 +86,7 @@ pub async fn follow(readers: &Readers, base_url: &str, scope: &Owner) -> Result<
 
 /// The number of `meteorite:*` hashes of `scope` in database 0.
 async fn count_hashes(conn: &mut impl ConnectionLike, scope: &Owner) -> Result<u64, AppError> {
-    let mut keys = redis_conn::scan_keys(conn, scope.record_pattern().as_bytes(), Some("hash")).await?;
+    let mut keys = crate::sandbox::key_index::owner_keys(conn, scope, "meteorite:*", Some("hash")).await?;
     // SCAN may return a key twice (when Redis resizes its table meanwhile).
     keys.sort_unstable();
     keys.dedup();

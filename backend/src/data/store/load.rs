@@ -633,8 +633,7 @@ pub async fn reindex(base: &(impl PrivateConnections + ?Sized), scope: &Owner) -
 async fn rebuild(conn: &mut MultiplexedConnection, scope: &Owner, lock: &LoadLock) -> Result<u64, AppError> {
     redis::cmd("SELECT").arg(0).exec_async(conn).await?;
     let prefix_len = scope.record_key("").len();
-    let mut keys =
-        crate::redis_conn::scan_keys(conn, scope.record_pattern().as_bytes(), Some("hash")).await?;
+    let mut keys = crate::sandbox::key_index::owner_keys(conn, scope, "meteorite:*", Some("hash")).await?;
     // SCAN may return a key twice (when Redis resizes its table meanwhile).
     keys.sort_unstable();
     keys.dedup();

@@ -13,7 +13,8 @@
 //!    each sort order whose value changed, the new place: a search of the
 //!    list that reads the probed landings' values from their hashes
 //!    ([`super::order`]), ending at the entry to insert before;
-//! 3. `MULTI`, the `HSET` (or `UNLINK` + `HSET` for a replacement), the
+//! 3. `MULTI`, in shared mode the record's entry in the sandbox's key index
+//!    (`crate::sandbox::key_index`), the `HSET` (or `UNLINK` + `HSET` for a replacement), the
 //!    index changes (`LREM` + `LINSERT … BEFORE` in the orders, `ZADD`/`ZREM`
 //!    in the sets of landings without a mass or a year, `SREM`/`SADD` in the
 //!    value sets), `INCR version`, `HGETALL`, `EXEC`.
@@ -43,6 +44,7 @@ use super::search;
 use super::{private_connection, wrongtype_is_none, Owner, PrivateConnections, Readers, Record};
 use crate::data::Landing;
 use crate::error::AppError;
+use crate::sandbox::key_index::KeyIndex;
 use crate::sandbox::SYSTEM_DB;
 
 /// How a write treats the fields the record already has.
@@ -120,6 +122,11 @@ async fn write(
         tx.atomic();
         tx.cmd("SELECT").arg(0).ignore();
         let key = scope.record_key(id);
+        // Announced in the sandbox's key index with the write, atomically
+        // (see `crate::sandbox::key_index`).
+        if let Some(announce) = KeyIndex::of(scope).and_then(|index| index.add_cmd(&[&key])) {
+            tx.add_command(announce).ignore();
+        }
         if mode == WriteMode::Replace || seen.old.is_none() {
             tx.cmd("UNLINK").arg(&key).ignore();
             let mut hset = redis::cmd("HSET");

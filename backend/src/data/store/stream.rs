@@ -44,6 +44,8 @@ use redis::Value;
 
 use crate::data::Landing;
 use crate::error::AppError;
+use crate::sandbox::clock::now_ms;
+use crate::sandbox::key_index::KeyIndex;
 
 /// A producer's part of the stream.
 pub enum Part {
@@ -139,6 +141,19 @@ impl Resp {
             return;
         }
         self.bytes.reserve(32 + landings.iter().map(|l| record_bytes(key_prefix, l)).sum::<usize>());
+        // In shared mode the records are announced in the sandbox's key
+        // index, in the same transaction as their writes (see
+        // `crate::sandbox::key_index`): a load's keys are listed and counted.
+        if let Some(index) = KeyIndex::of_key(key_prefix.as_bytes()) {
+            let now = now_ms().to_string();
+            self.command(2 + 2 * landings.len());
+            self.arg(b"ZADD");
+            self.arg(index.key());
+            for landing in landings {
+                self.arg(now.as_bytes());
+                self.key(key_prefix.as_bytes(), landing.id().as_bytes());
+            }
+        }
         self.command(1 + landings.len());
         self.arg(b"UNLINK");
         for landing in landings {
@@ -303,15 +318,27 @@ mod tests {
         let landings =
             [Landing::of_pairs(&[("id", "7"), ("name", "Aïr"), ("mass (g)", "")]), Landing::of_pairs(&[])];
         let mut resp = Resp::default();
-        resp.records("{s:ab}:meteorite:", &landings);
+        resp.records("meteorite:", &landings);
         let mut expected = redis::cmd("UNLINK");
-        expected.arg("{s:ab}:meteorite:7").arg("{s:ab}:meteorite:");
+        expected.arg("meteorite:7").arg("meteorite:");
         let mut hset = redis::cmd("HSET");
-        hset.arg("{s:ab}:meteorite:7").arg("id").arg("7").arg("name").arg("Aïr").arg("mass (g)").arg("");
+        hset.arg("meteorite:7").arg("id").arg("7").arg("name").arg("Aïr").arg("mass (g)").arg("");
         let mut want = expected.get_packed_command();
         want.extend(hset.get_packed_command());
         assert_eq!(String::from_utf8_lossy(&resp.bytes), String::from_utf8_lossy(&want));
         assert_eq!(resp.commands, 2, "a landing without fields gets no HSET");
+    }
+
+    #[test]
+    fn a_sandbox_s_records_are_announced_in_its_key_index_first() {
+        let landings = [Landing::of_pairs(&[("id", "7"), ("name", "Aïr")])];
+        let mut resp = Resp::default();
+        resp.records("{s:ab}:meteorite:", &landings);
+        assert_eq!(resp.commands, 3, "ZADD, UNLINK, HSET");
+        let text = String::from_utf8_lossy(&resp.bytes);
+        let zadd = text.find("ZADD\r\n$11\r\n{s:ab}!keys\r\n").expect("the index entry");
+        assert!(zadd < text.find("UNLINK").expect("the unlink"), "{text}");
+        assert!(text[..text.find("UNLINK").expect("unlink")].contains("{s:ab}:meteorite:7"), "{text}");
     }
 
     #[test]

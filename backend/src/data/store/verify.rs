@@ -31,8 +31,7 @@ const REPORT_LIMIT: usize = 100;
 pub async fn verify(readers: &Readers, scope: &Owner) -> Result<Verification, AppError> {
     let mut conn = readers.data.clone();
     let prefix_len = scope.record_key("").len();
-    let keys =
-        crate::redis_conn::scan_keys(&mut conn, scope.record_pattern().as_bytes(), Some("hash")).await?;
+    let keys = crate::sandbox::key_index::owner_keys(&mut conn, scope, "meteorite:*", Some("hash")).await?;
     let found_ids: BTreeSet<String> = keys
         .iter()
         .filter_map(|k| k.get(prefix_len..))
