@@ -13,6 +13,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use bolide::data::{generate, Dataset, Landing};
 use bolide::jobs::analysis::{compute, AnalysisError};
 use bolide::redis_conn::Connection;
+use bolide::sandbox::key_index::KeyIndex;
 use bolide::sandbox::Owner;
 use bolide_shared::jobs::*;
 use bolide_tests::RedisServer;
@@ -46,6 +47,13 @@ impl Model {
             cmd.arg(*field).arg(*value);
         }
         let _: u64 = cmd.query(redis).expect("HSET");
+        // In shared mode every writer (the console, the gateway, the data
+        // API) announces a key in the sandbox's key index first: so here.
+        if let Some(announce) =
+            KeyIndex::of(&self.scope).and_then(|index| index.add_cmd(&[self.scope.record_key(id)]))
+        {
+            let _: () = announce.query(redis).expect("ZADD");
+        }
         let landing = self.records.entry(id.to_string()).or_default();
         for (field, value) in pairs {
             match landing.fields.iter_mut().find(|(name, _)| name == field) {

@@ -15,7 +15,6 @@ use crate::api::LoadReport;
 use crate::data::verify_report::VerifyReport;
 use crate::widgets::charts::scale::thousands;
 
-
 #[derive(Properties, PartialEq)]
 pub struct DataLoadPanelProps {
     /// After the set changed (loaded, generated or deleted).

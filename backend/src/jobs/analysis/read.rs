@@ -36,7 +36,13 @@
 //! for its own `HMGET` only (the pipeline ignores per-command errors) and is
 //! skipped.
 //!
-//! **Progress.** `SCAN`'s cursor walks the hash table in reverse-binary
+//! **Only the sandbox's keys.** In shared mode the walk is `ZSCAN` of the
+//! sandbox's key index (`crate::sandbox::key_index`) with the same
+//! `MATCH`, not `SCAN` of database 0, which would visit every other
+//! sandbox's keys too: a job costs O(its owner's keys). Index members whose
+//! key is gone answer nils and are skipped as keys deleted mid-scan are.
+//!
+//! **Progress.** `SCAN`'s (and `ZSCAN`'s) cursor walks the hash table in reverse-binary
 //! order, so the cursor's bits, reversed, are the fraction of the table
 //! already visited: a progress estimate for free, without counting keys
 //! first (a `DBSIZE` would count other sessions' keys too in shared mode).
@@ -55,6 +61,7 @@ use tokio::task::{JoinError, JoinHandle};
 
 use super::record::{Field, RecordView};
 use super::AnalysisError;
+use crate::sandbox::key_index::KeyIndex;
 use crate::sandbox::Owner;
 
 /// `SCAN`'s `COUNT` hint: hash-table buckets visited per call (about as
@@ -113,7 +120,8 @@ pub async fn for_each_record_by_id<C: Connection>(
     // The scanner sends requests ahead while this task decodes replies;
     // the channel's bound is how far ahead it may get.
     let (sender, mut fetched) = mpsc::channel(MAX_IN_FLIGHT);
-    let scanner = Task(tokio::spawn(scan(data.clone(), scope.record_pattern(), fields, sender)));
+    let index = KeyIndex::of(scope).map(|index| index.key().to_vec());
+    let scanner = Task(tokio::spawn(scan(data.clone(), index, scope.record_pattern(), fields, sender)));
     while let Some(batch) = fetched.recv().await {
         decoder.decode(batch.await??, progress, &mut visit);
     }
@@ -124,24 +132,45 @@ pub async fn for_each_record_by_id<C: Connection>(
     Ok(())
 }
 
-/// Walks the keys with `SCAN` and sends out one `fetch` per batch of keys,
-/// in order, without waiting for their replies.
+/// Walks the keys with `SCAN` (in shared mode `ZSCAN` of the sandbox's
+/// key index, which lists only its keys: see [`KeyIndex`]) and sends out
+/// one `fetch` per batch of keys, in order, without waiting for their
+/// replies. An index member whose key is gone answers nils, as a key
+/// deleted mid-scan does, and is skipped the same way.
 async fn scan<C: Connection>(
     mut conn: C,
+    index: Option<Vec<u8>>,
     pattern: String,
     fields: Arc<[Field]>,
     fetches: mpsc::Sender<Task<redis::RedisResult<Batch>>>,
 ) -> redis::RedisResult<()> {
     let mut cursor: u64 = 0;
     loop {
-        let (next, keys): (u64, Vec<Vec<u8>>) = redis::cmd("SCAN")
-            .arg(cursor)
-            .arg("MATCH")
-            .arg(&pattern)
-            .arg("COUNT")
-            .arg(SCAN_COUNT)
-            .query_async(&mut conn)
-            .await?;
+        let (next, keys): (u64, Vec<Vec<u8>>) = match &index {
+            None => {
+                redis::cmd("SCAN")
+                    .arg(cursor)
+                    .arg("MATCH")
+                    .arg(&pattern)
+                    .arg("COUNT")
+                    .arg(SCAN_COUNT)
+                    .query_async(&mut conn)
+                    .await?
+            }
+            Some(index) => {
+                let (next, pairs): (u64, Vec<Vec<u8>>) = redis::cmd("ZSCAN")
+                    .arg(index)
+                    .arg(cursor)
+                    .arg("MATCH")
+                    .arg(&pattern)
+                    .arg("COUNT")
+                    .arg(SCAN_COUNT)
+                    .query_async(&mut conn)
+                    .await?;
+                // Members and scores alternate: keep the members.
+                (next, pairs.into_iter().step_by(2).collect())
+            }
+        };
         let percent = scanned_percent(next);
         let mut keys = keys.into_iter();
         loop {
