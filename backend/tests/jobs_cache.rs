@@ -13,6 +13,7 @@ use std::time::Instant;
 use bolide::data::generate;
 use bolide::jobs::analysis::{compute, compute_cached, CacheLimits, RecordCache};
 use bolide::redis_conn::Connection;
+use bolide::sandbox::key_index::KeyIndex;
 use bolide::sandbox::Owner;
 use bolide_shared::jobs::*;
 use bolide_tests::RedisServer;
@@ -33,14 +34,28 @@ fn exec(conn: &mut redis::Connection, args: &[&str]) {
     let _: redis::Value = cmd.query(conn).unwrap_or_else(|err| panic!("{args:?}: {err}"));
 }
 
-/// How many `SCAN`s Redis has served: a cold read scans, a warm one not.
+/// Adds to `pipe` what every shared-mode writer (the console, the gateway,
+/// the data API) sends before it writes keys into a sandbox: their names
+/// in the sandbox's key index.
+fn announce(pipe: &mut redis::Pipeline, scope: &Owner, keys: impl IntoIterator<Item = String>) {
+    let keys: Vec<String> = keys.into_iter().collect();
+    if let Some(add) = KeyIndex::of(scope).and_then(|index| index.add_cmd(&keys)) {
+        pipe.add_command(add).ignore();
+    }
+}
+
+/// How many walks of keys Redis has served: `SCAN`s (local mode) and
+/// `ZSCAN`s (shared mode reads a sandbox's key index).
 fn scans(conn: &mut redis::Connection) -> u64 {
     let info: String = redis::cmd("INFO").arg("commandstats").query(conn).expect("INFO");
-    info.lines()
-        .find_map(|line| line.strip_prefix("cmdstat_scan:calls="))
-        .and_then(|rest| rest.split(',').next())
-        .and_then(|calls| calls.parse().ok())
-        .unwrap_or(0)
+    let calls = |command: &str| -> u64 {
+        info.lines()
+            .find_map(|line| line.strip_prefix(&format!("cmdstat_{command}:calls=")))
+            .and_then(|rest| rest.split(',').next())
+            .and_then(|calls| calls.parse().ok())
+            .unwrap_or(0)
+    };
+    calls("scan") + calls("zscan")
 }
 
 /// How close a cached sum of floats must come to a fresh one, relatively:
@@ -265,6 +280,9 @@ async fn shared_mode_scopes_are_cached_apart() {
     let mut c = redis.connection();
     exec(&mut c, &["HSET", &ours.record_key("1"), "recclass", "Only ours"]);
     exec(&mut c, &["HSET", &ours.record_key("new"), "recclass", "Only ours"]);
+    let mut new = redis::pipe();
+    announce(&mut new, &ours, [ours.record_key("new")]);
+    let () = new.query(&mut c).expect("ZADD");
     exec(&mut c, &["DEL", &theirs.record_key("1")]);
     for scope in [&ours, &theirs, &local] {
         let ((_, result), scanned) = both(&redis, &mut conn, &cache, scope, count, &all).await;
@@ -365,6 +383,7 @@ async fn limits_bound_what_is_cached_least_recently_used_first() {
     for id in 0..450 {
         grow.cmd("HSET").arg(d.record_key(&format!("grown{id}"))).arg("recclass").arg("L6").ignore();
     }
+    announce(&mut grow, &d, (0..450).map(|id| d.record_key(&format!("grown{id}"))));
     let () = grow.query(&mut redis.connection()).expect("HSET");
     let ((records, _), scanned) = both(&redis, &mut conn, &cache, &d, count, &all).await;
     assert!(!scanned, "the new records came as invalidations");
