@@ -916,3 +916,46 @@ async fn binary_arguments_share_one_private_redis_connection_per_client() {
         "the private connection outlived its client"
     );
 }
+
+/// A pipelined batch goes to Redis as one pipeline of probes and one of
+/// commands, but each command is costed from its keys' sizes just before
+/// it runs, as if sent alone: a `GET` after an `APPEND` that grows its key
+/// in the same batch sees the grown size.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pipelined_commands_are_checked_and_costed_as_if_sent_one_by_one() {
+    let (_redis, bolide) = start(&["--gateway-max-reply-bytes", "100"]);
+    let ada = Student::new(&bolide).await;
+    let mut raw = Raw::connect(&ada);
+    assert_eq!(raw.call(&["AUTH", &ada.field("username"), &ada.field("password")]), "+OK");
+    let sixty = "x".repeat(60);
+    let words = |line: &[&str]| line.iter().map(|w| w.as_bytes().to_vec()).collect::<Vec<_>>();
+    raw.send_all(&[
+        words(&["SET", "grow", &sixty]),
+        words(&["GET", "grow"]),
+        words(&["CONFIG", "SET", "maxmemory", "1"]),
+        words(&["APPEND", "grow", &sixty]),
+        words(&["GET", "grow"]),
+        words(&["STRLEN", "grow"]),
+        words(&["SELECT", "0"]),
+        words(&["SET", "small", "1"]),
+        words(&["INCR", "small"]),
+        words(&["GET", "small"]),
+        words(&["KEYS", "*"]),
+    ]);
+    assert_eq!(raw.frame(), b"+OK\r\n");
+    assert_eq!(raw.frame(), format!("$60\r\n{sixty}\r\n").into_bytes(), "60 bytes: within the bound");
+    assert!(raw.frame().starts_with(b"-"), "CONFIG SET is refused in its place");
+    assert_eq!(raw.frame(), b":120\r\n");
+    let refused = String::from_utf8(raw.frame()).expect("text");
+    assert!(
+        refused.starts_with("-ERR reply too large") && refused.contains("about 120 bytes"),
+        "measured after the APPEND before it: {refused}"
+    );
+    assert_eq!(raw.frame(), b":120\r\n");
+    assert_eq!(raw.frame(), b"+OK\r\n", "SELECT 0");
+    assert_eq!(raw.frame(), b"+OK\r\n");
+    assert_eq!(raw.frame(), b":2\r\n");
+    assert_eq!(raw.frame(), b"$1\r\n2\r\n");
+    let keys = String::from_utf8(raw.frame()).expect("text");
+    assert!(keys.starts_with("*2\r\n") && keys.contains("grow") && keys.contains("small"), "{keys}");
+}

@@ -8,14 +8,13 @@ use bolide_frontend::api::failure_message;
 use bolide_frontend::api::ApiError;
 use bolide_frontend::console::state::{classify, ConsoleAction, ConsoleState, LocalLine, MAX_ENTRIES};
 use bolide_frontend::console::tutorial::TutorialWord;
-use bolide_frontend::widgets::code_panel::{python_text, rust_text, Target};
 use bolide_frontend::widgets::terminal::entry::EntryStatus;
 use bolide_frontend::widgets::terminal::input::{split_paste, utf16_to_byte};
 use bolide_frontend::widgets::terminal::{help_table, history};
 use bolide_shared::api::ConsoleResponse;
 use bolide_shared::cli::Reply;
 use bolide_shared::commands::help::HelpTable;
-use bolide_shared::snippets;
+use bolide_shared::snippets::{self, python_program, rust_program, Target};
 use wasm_bindgen_test::*;
 use yew::Reducible;
 
@@ -67,7 +66,7 @@ fn lines_run_one_at_a_time_in_order() {
     assert!(state.in_flight.is_none());
     assert_eq!(state.entries[0].status, EntryStatus::Done { output: "OK".into(), error: false });
     let last = state.last.clone().expect("the code panel's command");
-    assert_eq!(last.args, ["SET", "a", "1"]);
+    assert_eq!(last.args, [b"SET".to_vec(), b"a".to_vec(), b"1".to_vec()]);
 
     // The next line gets the prompt the server sent back.
     let state = start(state);
@@ -116,7 +115,7 @@ fn help_clear_and_blank_lines_are_answered_locally() {
     }
     assert_eq!(
         state.last.as_ref().map(|last| last.args.clone()),
-        Some(vec!["HELP".to_owned(), "GET".to_owned()])
+        Some(vec![b"HELP".to_vec(), b"GET".to_vec()])
     );
     let state = start(state);
     assert!(state.entries.is_empty());
@@ -300,12 +299,12 @@ fn the_code_panel_shows_whole_programs() {
     let target = Target { host: "127.0.0.1".into(), port: 40123, db: 0 };
     let args: Vec<String> = ["HGETALL", "k2"].map(String::from).into();
     let reply = Reply::Array(vec![Reply::Bulk(b"name".to_vec()), Reply::Bulk(b"Joe".to_vec())]);
-    let python = python_text(&snippets::python(&args, Some(&reply)), &target, false);
+    let python = python_program(&snippets::python(&args, Some(&reply)), &target, false);
     assert_eq!(
         python,
         "import redis\n\nrd = redis.Redis(host='127.0.0.1', port=40123, db=0)\nprint(rd.hgetall('k2'))\n# {b'name': b'Joe'}"
     );
-    let rust = rust_text(&snippets::rust(&args, Some(&reply)), &target, false);
+    let rust = rust_program(&snippets::rust(&args, Some(&reply)), &target, false);
     assert_eq!(
         rust,
         "use redis::Commands;\nuse std::collections::BTreeMap;\n\nfn main() -> redis::RedisResult<()> {\n    \
@@ -315,16 +314,16 @@ fn the_code_panel_shows_whole_programs() {
 
     let error = Reply::Error("WRONGTYPE Operation against a key holding the wrong kind of value".into());
     let args: Vec<String> = ["GET", "k2"].map(String::from).into();
-    let python = python_text(&snippets::python(&args, Some(&error)), &target, false);
+    let python = python_program(&snippets::python(&args, Some(&error)), &target, false);
     assert!(python.ends_with(
         "rd.get('k2')\n# raises redis.exceptions.ResponseError: WRONGTYPE Operation against a key holding the wrong kind of value"
     ));
-    let rust = rust_text(&snippets::rust(&args, Some(&error)), &target, false);
+    let rust = rust_program(&snippets::rust(&args, Some(&error)), &target, false);
     assert!(rust.contains("    // fails, and main returns Error: \"WRONGTYPE\": Operation against"));
 
     // A reply the server shortened is not printed as if it were complete.
     let keys = Reply::Array(vec![Reply::Bulk(b"a".to_vec())]);
     let args: Vec<String> = ["KEYS", "*"].map(String::from).into();
-    let python = python_text(&snippets::python(&args, Some(&keys)), &target, true);
+    let python = python_program(&snippets::python(&args, Some(&keys)), &target, true);
     assert!(python.ends_with("print(rd.keys('*'))\n# (a long reply: the console shows only part of it)"));
 }

@@ -13,29 +13,45 @@
 //!    transaction at `EXEC`), reading only the part of a long reply the
 //!    console shows;
 //! 6. in shared mode, announce the keys it may create in the sandbox's key
-//!    index ([`key_index::track`]; at `EXEC`, the whole transaction's);
+//!    index ([`crate::sandbox::key_index::track`]; at `EXEC`, the whole transaction's);
 //! 7. run it — or queue it, inside `MULTI` — and turn Redis's reply into
 //!    redis-cli's text, shortening replies too long to show.
+//!
+//! A line is a batch of one: the gateway hands the relay a pipelined
+//! client's whole batch ([`Relay::run_commands`]), which takes the same
+//! steps for each command with the Redis work of many commands in one
+//! pipeline ([`batch`]). Every forwarded command reaches Redis through
+//! one function, `Relay::send` (in [`batch`]).
+//!
+//! Where the parts live: this file holds the relay, the order of the
+//! steps, the connections and the emulated commands; [`batch`] the
+//! forwarding (segments, costing, sending); [`transaction`] `MULTI` …
+//! `EXEC`; [`reply`] Redis's replies as the console shows them.
+
+mod batch;
+mod reply;
+mod transaction;
+
+pub use reply::{all_utf8, shorten, to_reply};
 
 use bolide_shared::api::ConsoleResponse;
-use bolide_shared::cli::{format_reply, format_reply_raw, prints_raw, quote_arg, split_args, Reply};
+use bolide_shared::cli::{split_args, Reply};
 use bolide_shared::commands::policy::{decide, Decision, Mode};
 use bolide_shared::commands::{help, CommandSpec};
 use redis::Value;
 
+use self::reply::{execute, Outcome, UNREADABLE_ERROR};
 use super::connection_state::StateHome;
-use super::cost::{self, Cut, Plan, Sizes};
+use super::cost::{self, Sizes};
 use super::namespace::Namespace;
 use super::Limits;
 use crate::error::AppError;
 use crate::redis_conn::Connection;
 use crate::sandbox::connections::Connections;
-use crate::sandbox::key_index;
-use crate::sandbox::store::{Queued, SandboxStore, Session};
+use crate::sandbox::store::{SandboxStore, Session};
 
 // Shared mode's listings, a child module so that they answer with this
 // module's `Outcome` and refusals.
-#[path = "listing.rs"]
 mod listing;
 
 /// Everything a line needs: where Redis is, how to reach it, the rules.
@@ -50,85 +66,6 @@ pub struct Relay {
     /// Where the caller's `SELECT` and `MULTI` state lives: the sandbox's
     /// record (the console) or one gateway connection's memory.
     pub home: StateHome,
-}
-
-/// What a line produced, before it becomes a [`ConsoleResponse`].
-#[derive(Debug, Default)]
-struct Outcome {
-    /// The text of an outcome that is not a reply (`HELP`); a reply's text
-    /// is made only when the console prints it ([`Outcome::printed`]): the
-    /// gateway hands the reply itself to its client.
-    output: String,
-    /// Printed as redis-cli prints `INFO` ([`prints_raw`]).
-    raw: bool,
-    error: bool,
-    reply: Option<Reply>,
-    command: Option<&'static str>,
-    clear: bool,
-    omitted: Option<u64>,
-    /// Bytes of a string reply not read (the console read a prefix).
-    omitted_bytes: Option<u64>,
-}
-
-impl Outcome {
-    fn text(output: impl Into<String>) -> Self {
-        Self { output: output.into(), ..Self::default() }
-    }
-
-    fn error(message: impl Into<String>) -> Self {
-        let reply = Reply::Error(message.into());
-        Self { error: true, reply: Some(reply), ..Self::default() }
-    }
-
-    fn reply(reply: Reply, limit: usize) -> Self {
-        let (shown, omitted) = shorten(reply, limit);
-        Self {
-            error: matches!(shown, Reply::Error(_)),
-            reply: Some(shown),
-            omitted: (omitted > 0).then_some(omitted),
-            ..Self::default()
-        }
-    }
-
-    /// The same reply as redis-cli prints it for `INFO` and the other
-    /// commands of [`prints_raw`]: as it is, not quoted.
-    fn raw(mut self) -> Self {
-        self.raw = true;
-        self
-    }
-
-    /// What the console prints: the reply as redis-cli prints it (with how
-    /// many elements were not shown), or the text.
-    fn printed(&self) -> String {
-        match &self.reply {
-            None => self.output.clone(),
-            Some(reply) if self.raw => format_reply_raw(reply),
-            Some(reply) => {
-                let mut text = format_reply(reply);
-                if let Some(omitted) = self.omitted {
-                    text.push_str(&format!("\n(… {omitted} more elements not shown)"));
-                }
-                if let Some(omitted) = self.omitted_bytes {
-                    text.push_str(&format!("\n(… {omitted} more bytes not shown)"));
-                }
-                text
-            }
-        }
-    }
-
-    fn status(text: &str) -> Self {
-        Self::reply(Reply::Status(text.to_string()), usize::MAX)
-    }
-
-    /// Counts what the console chose not to read ([`Cut`]).
-    fn with_cut(mut self, cut: Cut) -> Self {
-        match cut {
-            Cut::None => {}
-            Cut::Bytes(n) => self.omitted_bytes = Some(n),
-            Cut::Elements(n) => self.omitted = Some(self.omitted.unwrap_or(0) + n),
-        }
-        self
-    }
 }
 
 impl Relay {
@@ -173,9 +110,7 @@ impl Relay {
         session: &mut Session,
         args: Vec<Vec<u8>>,
     ) -> Result<(Reply, u64), AppError> {
-        let outcome = self.run_args(session, args).await?;
-        let reply = outcome.reply.unwrap_or_else(|| Reply::Bulk(outcome.output.into_bytes()));
-        Ok((reply, outcome.omitted.unwrap_or(0)))
+        Ok(self.run_args(session, args).await?.into_reply())
     }
 
     /// redis-cli's prompt: `host:port`, `[db]` when not 0, `(TX)` in MULTI.
@@ -185,7 +120,15 @@ impl Relay {
         format!("{}{db}{tx}>", self.address)
     }
 
+    /// One command: a batch of one ([`batch`]).
     async fn run_args(&self, session: &mut Session, args: Vec<Vec<u8>>) -> Result<Outcome, AppError> {
+        let mut outcomes = self.run_outcomes(session, vec![args]).await;
+        outcomes.pop().unwrap_or_else(|| Err(AppError::Internal("the command got no reply".into())))
+    }
+
+    /// A command that is not plainly forwarded (see [`Relay::step`]), or
+    /// one inside `MULTI`: each step in turn, state changes included.
+    async fn run_alone(&self, session: &mut Session, args: Vec<Vec<u8>>) -> Result<Outcome, AppError> {
         if let Some(refusal) = self.limits.check(&args) {
             return self.refuse_in_tx(session, refusal).await;
         }
@@ -238,33 +181,12 @@ impl Relay {
         let replies = match (first, &session.password) {
             (Ok(replies), _) => replies,
             (Err(err), Some(password)) if err.kind() == redis::ErrorKind::AuthenticationFailed => {
-                self.sessions.ensure_acl_user(&session.id, password).await?;
-                self.connections.forget_session(&session.id);
+                self.recreate_acl_user(session, password).await?;
                 pipe.query_async(&mut self.connection(session)?).await?
             }
             (Err(err), _) => return Err(err.into()),
         };
         Ok(cost::read_sizes(needs, &replies))
-    }
-
-    /// What one command (keys already namespaced) will cost, or why it is
-    /// refused.
-    async fn plan(
-        &self,
-        session: &mut Session,
-        spec: &CommandSpec,
-        args: &[Vec<u8>],
-    ) -> Result<Result<Plan, String>, AppError> {
-        let needs = cost::needs(&self.limits, spec, args);
-        let sizes = self.measure(session, &needs).await?;
-        let plan = cost::plan(&self.limits, spec, args, &sizes, self.limits.truncate_replies);
-        if let Some(refusal) = plan.cost.refusal(&self.limits, spec.name, session.used_bytes) {
-            return Ok(Err(refusal));
-        }
-        if let Err(refusal) = self.reserve(session, plan.cost.grow_bytes, spec.name).await? {
-            return Ok(Err(refusal));
-        }
-        Ok(Ok(plan))
     }
 
     /// Reserves the bytes a write may add in the sandbox's quota, or says
@@ -289,33 +211,6 @@ impl Relay {
                 Err(cost::quota_refusal(what, bytes, quota, used))
             }
         })
-    }
-
-    /// The cost of a whole transaction, or why it is refused: each queued
-    /// command's cost from the sizes before it runs, plus what the writes
-    /// queued before it can add to its keys (see [`cost`]).
-    async fn plan_transaction(
-        &self,
-        session: &mut Session,
-        commands: &[(&'static CommandSpec, Vec<Vec<u8>>)],
-    ) -> Result<Option<String>, AppError> {
-        let needs: Vec<_> =
-            commands.iter().flat_map(|(spec, args)| cost::needs(&self.limits, spec, args)).collect();
-        let measured = self.measure(session, &needs).await?;
-        match cost::transaction_cost(&self.limits, commands, &measured, session.used_bytes) {
-            Err(refusal) => Ok(Some(refusal)),
-            Ok(total) => Ok(self.reserve(session, total.grow_bytes, cost::TRANSACTION).await?.err()),
-        }
-    }
-
-    /// An error reply; inside `MULTI` it also dooms the transaction, as
-    /// Redis does for a command it rejects while queueing.
-    async fn refuse_in_tx(&self, session: &mut Session, message: String) -> Result<Outcome, AppError> {
-        if session.state.in_tx && !session.state.tx_failed {
-            self.home.fail_tx(&self.sessions, &session.id).await?;
-            session.state.tx_failed = true;
-        }
-        Ok(Outcome::error(message))
     }
 
     /// The command table's mode, from the sandbox layer's configuration.
@@ -378,48 +273,23 @@ impl Relay {
         let Some(password) = &session.password else { return first };
         let auth_failed = match &first {
             Err(AppError::AuthFailed(_)) => true,
-            Ok(Reply::Error(text)) => text.starts_with("WRONGPASS") || text.starts_with("NOAUTH"),
+            Ok(reply) => batch::is_auth_error(reply),
             _ => false,
         };
         if !auth_failed {
             return first;
         }
-        self.sessions.ensure_acl_user(&session.id, password).await?;
-        self.connections.forget_session(&session.id);
+        self.recreate_acl_user(session, password).await?;
         execute(&mut self.connection(session)?, args).await
     }
 
-    async fn forward(
-        &self,
-        session: &mut Session,
-        spec: &CommandSpec,
-        mut args: Vec<Vec<u8>>,
-    ) -> Result<Outcome, AppError> {
-        let namespace = self.namespace(session);
-        if let Some(ns) = &namespace {
-            if ns.rewrite(spec, &mut args).is_err() {
-                return Ok(Outcome::error(format!(
-                    "ERR {} is refused: Bolide cannot tell which of its arguments are keys",
-                    spec.name
-                )));
-            }
-        }
-        let plan = match self.plan(session, spec, &args).await? {
-            Ok(plan) => plan,
-            Err(refusal) => return Ok(Outcome::error(refusal)),
-        };
-        if let Some(instead) = plan.args {
-            args = instead;
-        }
-        if let Some(ns) = &namespace {
-            key_index::track(&mut self.sessions.access(session)?.data, ns.prefix(), &[(spec, &args)]).await?;
-        }
-        let mut reply = self.run_for(session, &args).await?;
-        if let Some(ns) = &namespace {
-            ns.strip_reply(spec.name, &mut reply);
-        }
-        let outcome = Outcome::reply(reply, self.limits.max_reply_elements).with_cut(plan.cut);
-        Ok(if prints_raw(&args) { outcome.raw() } else { outcome })
+    /// Redis keeps ACL users in memory only: after a restart it no longer
+    /// knows the session's. Re-create it, and drop the connections opened
+    /// with the old credentials.
+    async fn recreate_acl_user(&self, session: &Session, password: &str) -> Result<(), AppError> {
+        self.sessions.ensure_acl_user(&session.id, password).await?;
+        self.connections.forget_session(&session.id);
+        Ok(())
     }
 
     async fn select(&self, session: &mut Session, args: &[Vec<u8>]) -> Result<Outcome, AppError> {
@@ -438,41 +308,6 @@ impl Relay {
         self.home.select(&self.sessions, &session.id, db).await?;
         session.state.db = db;
         Ok(Outcome::status("OK"))
-    }
-
-    async fn queue(
-        &self,
-        session: &mut Session,
-        spec: &CommandSpec,
-        args: Vec<Vec<u8>>,
-    ) -> Result<Outcome, AppError> {
-        if let Some(ns) = self.namespace(session) {
-            let mut check = args.clone();
-            if ns.rewrite(spec, &mut check).is_err() {
-                return self
-                    .refuse_in_tx(
-                        session,
-                        format!(
-                            "ERR {} is refused: Bolide cannot tell which of its arguments are keys",
-                            spec.name
-                        ),
-                    )
-                    .await;
-            }
-        }
-        // Stored as a line redis-cli's parser reads back byte for byte.
-        let line = args.iter().map(|a| quote_arg(a)).collect::<Vec<_>>().join(" ");
-        let (max, max_bytes) = (self.limits.max_tx_commands, self.limits.max_tx_bytes);
-        let refusal = match self.home.queue(&self.sessions, &session.id, &line, max, max_bytes).await? {
-            Queued::Queued(_) => return Ok(Outcome::status("QUEUED")),
-            Queued::TooMany => format!("ERR too many commands in MULTI (the console queues at most {max})"),
-            Queued::TooLarge => {
-                format!(
-                    "ERR MULTI queue too large (the console queues at most {max_bytes} bytes of commands)"
-                )
-            }
-        };
-        self.refuse_in_tx(session, refusal).await
     }
 
     async fn emulate(
@@ -507,206 +342,5 @@ impl Relay {
                 None => Ok(Outcome::error(format!("ERR {} is not available here", spec.name))),
             },
         }
-    }
-
-    async fn exec(&self, session: &mut Session) -> Result<Outcome, AppError> {
-        if !session.state.in_tx {
-            return Ok(Outcome::error("ERR EXEC without MULTI"));
-        }
-        let failed = session.state.tx_failed;
-        let lines = self.home.take_tx(&self.sessions, &session.id).await?;
-        session.state.in_tx = false;
-        session.state.tx_failed = false;
-        if failed {
-            return Ok(Outcome::error("EXECABORT Transaction discarded because of previous errors."));
-        }
-        let namespace = self.namespace(session);
-        let mut commands = Vec::with_capacity(lines.len());
-        for line in &lines {
-            // Queued lines were checked when queued; check again anyway, as
-            // they come back from storage.
-            let Ok(mut args) = split_args(line) else {
-                return Ok(Outcome::error("EXECABORT Transaction discarded because of previous errors."));
-            };
-            let Decision::Forward(spec) = decide(&args, self.mode()) else {
-                return Ok(Outcome::error("EXECABORT Transaction discarded because of previous errors."));
-            };
-            if let Some(ns) = &namespace {
-                if ns.rewrite(spec, &mut args).is_err() {
-                    return Ok(Outcome::error("EXECABORT Transaction discarded because of previous errors."));
-                }
-            }
-            commands.push((spec, args));
-        }
-        if commands.is_empty() {
-            return Ok(Outcome::reply(Reply::Array(Vec::new()), usize::MAX));
-        }
-        if let Some(refusal) = self.plan_transaction(session, &commands).await? {
-            let reason = refusal.strip_prefix("ERR ").unwrap_or(&refusal);
-            return Ok(Outcome::error(format!("EXECABORT Transaction discarded: {reason}")));
-        }
-        if let Some(ns) = &namespace {
-            let queued: Vec<_> = commands.iter().map(|(spec, args)| (*spec, args.as_slice())).collect();
-            key_index::track(&mut self.sessions.access(session)?.data, ns.prefix(), &queued).await?;
-        }
-        let mut pipe = redis::pipe();
-        pipe.atomic().ignore_errors();
-        for (_, args) in &commands {
-            pipe.add_command(command(args));
-        }
-        let binary = commands.iter().any(|(_, args)| !all_utf8(args));
-        let result = if binary {
-            // The connection is ours alone: a failure now is most likely the
-            // client library choking on the reply, not an outage.
-            let mut conn = self.isolated_connection(session).await?;
-            match pipe.query_async(&mut conn).await {
-                Err(err) if !is_server_error(&err) => {
-                    self.home.forget_private_connection().await;
-                    return Ok(Outcome::error(UNREADABLE_ERROR));
-                }
-                other => other,
-            }
-        } else {
-            pipe.query_async(&mut self.connection(session)?).await
-        };
-        let values: Vec<Value> = match result {
-            Ok(values) => values,
-            Err(err) if err.kind() == redis::ErrorKind::Parse => return Ok(Outcome::error(UNREADABLE_ERROR)),
-            Err(err) if is_server_error(&err) => return Ok(Outcome::error(server_error_text(&err))),
-            Err(err) => return Err(err.into()),
-        };
-        let mut replies: Vec<Reply> = values.into_iter().map(to_reply).collect();
-        if let Some(ns) = &namespace {
-            for ((spec, _), reply) in commands.iter().zip(replies.iter_mut()) {
-                ns.strip_reply(spec.name, reply);
-            }
-        }
-        Ok(Outcome::reply(Reply::Array(replies), self.limits.max_reply_elements))
-    }
-}
-
-/// Sends one command and returns Redis's reply — an error reply is a reply
-/// too, not a failure.
-async fn execute(conn: &mut impl redis::aio::ConnectionLike, args: &[Vec<u8>]) -> Result<Reply, AppError> {
-    match command(args).query_async::<Value>(conn).await {
-        Ok(value) => Ok(to_reply(value)),
-        Err(err) if err.kind() == redis::ErrorKind::AuthenticationFailed => {
-            Err(AppError::AuthFailed(err.to_string()))
-        }
-        // Redis's reply was not something the client library can read (an
-        // error line with bytes that are not UTF-8).
-        Err(err) if err.kind() == redis::ErrorKind::Parse => Ok(Reply::Error(UNREADABLE_ERROR.into())),
-        Err(err) if is_server_error(&err) => Ok(Reply::Error(server_error_text(&err))),
-        Err(err) => Err(err.into()),
-    }
-}
-
-/// Whether every argument is UTF-8 (else the command needs a connection
-/// of its caller's own: [`Relay::isolated_connection`]).
-pub fn all_utf8(args: &[Vec<u8>]) -> bool {
-    args.iter().all(|a| std::str::from_utf8(a).is_ok())
-}
-
-/// Shown when Redis's error line was not UTF-8 (it echoed a binary
-/// argument), which the `redis` crate cannot parse.
-const UNREADABLE_ERROR: &str =
-    "ERR Redis answered with an error message Bolide cannot read (it is not UTF-8)";
-
-/// A command made of raw byte arguments, name first.
-fn command(args: &[Vec<u8>]) -> redis::Cmd {
-    let mut cmd = redis::Cmd::new();
-    for arg in args {
-        cmd.arg(arg.as_slice());
-    }
-    cmd
-}
-
-fn is_server_error(err: &redis::RedisError) -> bool {
-    !(err.is_io_error() || err.is_timeout() || err.is_connection_dropped() || err.is_connection_refusal())
-        && err.code().is_some()
-}
-
-/// The error line exactly as Redis sent it: `CODE detail`.
-fn server_error_text(err: &redis::RedisError) -> String {
-    match (err.code(), err.detail()) {
-        (Some(code), Some(detail)) => format!("{code} {detail}"),
-        (Some(code), None) => code.to_string(),
-        _ => err.to_string(),
-    }
-}
-
-/// Redis's reply as the console's reply model (RESP2 shapes; RESP3-only
-/// types, which a RESP2 connection never sends, are mapped the way Redis
-/// would send them over RESP2).
-pub fn to_reply(value: Value) -> Reply {
-    match value {
-        Value::Nil => Reply::Nil,
-        Value::Int(n) => Reply::Integer(n),
-        Value::BulkString(bytes) => Reply::Bulk(bytes),
-        Value::Array(items) | Value::Set(items) => Reply::Array(items.into_iter().map(to_reply).collect()),
-        Value::Push { data, .. } => Reply::Array(data.into_iter().map(to_reply).collect()),
-        Value::SimpleString(text) => Reply::Status(text),
-        Value::Okay => Reply::Status("OK".into()),
-        Value::Map(pairs) => {
-            Reply::Array(pairs.into_iter().flat_map(|(k, v)| [to_reply(k), to_reply(v)]).collect())
-        }
-        Value::Attribute { data, .. } => to_reply(*data),
-        Value::Double(d) => Reply::Bulk(d.to_string().into_bytes()),
-        Value::Boolean(b) => Reply::Integer(i64::from(b)),
-        Value::VerbatimString { text, .. } => Reply::Bulk(text.into_bytes()),
-        Value::BigNumber(n) => Reply::Bulk(n),
-        Value::ServerError(err) => Reply::Error(match err.details() {
-            Some(detail) => format!("{} {detail}", err.code()),
-            None => err.code().to_string(),
-        }),
-        other => Reply::Error(format!("ERR Bolide cannot show this reply: {other:?}")),
-    }
-}
-
-/// Keeps at most `limit` elements in every array of the reply; returns the
-/// shortened reply and how many elements were left out in all.
-pub fn shorten(reply: Reply, limit: usize) -> (Reply, u64) {
-    match reply {
-        Reply::Array(items) => {
-            let total = items.len();
-            let mut omitted = total.saturating_sub(limit) as u64;
-            let kept = items
-                .into_iter()
-                .take(limit)
-                .map(|item| {
-                    let (item, inner) = shorten(item, limit);
-                    omitted += inner;
-                    item
-                })
-                .collect();
-            (Reply::Array(kept), omitted)
-        }
-        other => (other, 0),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn long_replies_are_shortened_and_counted() {
-        let items = (0..10).map(Reply::Integer).collect();
-        let (shown, omitted) = shorten(Reply::Array(items), 3);
-        assert_eq!(shown, Reply::Array(vec![Reply::Integer(0), Reply::Integer(1), Reply::Integer(2)]));
-        assert_eq!(omitted, 7);
-        let outcome = Outcome::reply(Reply::Array((0..5).map(Reply::Integer).collect()), 2);
-        assert!(outcome.printed().ends_with("(… 3 more elements not shown)"), "{}", outcome.printed());
-        assert_eq!(outcome.omitted, Some(3));
-    }
-
-    #[test]
-    fn resp_values_map_to_replies() {
-        assert_eq!(to_reply(Value::Okay), Reply::Status("OK".into()));
-        assert_eq!(to_reply(Value::Nil), Reply::Nil);
-        assert_eq!(
-            to_reply(Value::Array(vec![Value::Int(1), Value::BulkString(b"a".to_vec())])),
-            Reply::Array(vec![Reply::Integer(1), Reply::Bulk(b"a".to_vec())])
-        );
     }
 }

@@ -3,17 +3,16 @@
 //!
 //! **Pipelining.** Requests already in the read buffer are taken as one
 //! batch (at most [`MAX_BATCH`]). A run of ordinary commands in a batch
-//! runs concurrently down the sandbox's one multiplexed Redis connection,
-//! which sends them in order, so a pipelined client gets Redis's own
-//! pipelining behind the gateway (commands with arguments that are not
-//! UTF-8 go down the connection's one private Redis connection instead,
-//! see [`crate::console::connection_state`]; a run is all one or all the
-//! other, so order holds); commands that change the connection's
-//! state (`MULTI`, `EXEC`, `SELECT`, `AUTH`, …) run one at a time, in order.
+//! goes to the relay as one batch ([`Relay::run_commands`]): their cost
+//! probes in one Redis pipeline, then the commands in one more, so a
+//! pipelined client gets Redis's own pipelining behind the gateway, with
+//! each command checked, costed and answered as the console's line would
+//! be; commands that change the connection's state (`MULTI`, `EXEC`,
+//! `SELECT`, `AUTH`, …) run one at a time, in order.
 //!
 //! **Per batch, not per command.** The sandbox's command rate is
-//! accounted once for the batch; a lone command (no pipelining) runs on
-//! the connection's own session, without copies; command names are
+//! accounted once for the batch; the batch runs on the connection's own
+//! session, without copies; command names are
 //! upper-cased on the stack and reply headers written without allocating.
 //!
 //! **Back-pressure.** Each batch's replies are written before anything
@@ -30,14 +29,13 @@ use std::time::{Duration, Instant};
 
 use bolide_shared::cli::Reply;
 use bytes::{Buf, BytesMut};
-use futures_util::future::join_all;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 use super::codec::{decode, encode, Decoded, Protocol, Shape};
 use super::limits::{Slot, FAILED_LOGIN_DELAY};
 use super::resp3;
 use super::{handshake, Gateway};
-use crate::console::relay::{all_utf8, Relay};
+use crate::console::relay::Relay;
 use crate::error::AppError;
 use crate::sandbox::credentials;
 use crate::sandbox::store::{SandboxId, Session};
@@ -191,61 +189,43 @@ impl Connection {
             self.wait_for_rate(&session.id, u32::try_from(batch.len()).unwrap_or(u32::MAX)).await;
         }
         let mut run: Vec<Vec<Vec<u8>>> = Vec::new();
-        // Whether the run goes down the connection's private Redis
-        // connection (arguments that are not UTF-8) or the sandbox's: the
-        // two are not ordered with each other, so a run is one or the other.
-        let mut run_is_private = false;
         for args in batch {
             if self.closing {
                 break;
             }
             let name = Name::of(&args[0]);
             if self.runs_alongside(name.as_str()) {
-                let private = !all_utf8(&args);
-                if private != run_is_private && !run.is_empty() {
-                    self.run_concurrently(std::mem::take(&mut run), out).await;
-                }
-                run_is_private = private;
                 run.push(args);
                 continue;
             }
-            self.run_concurrently(std::mem::take(&mut run), out).await;
+            self.run_pipelined(std::mem::take(&mut run), out).await;
             self.run_one(args, name.as_str(), out).await;
         }
-        self.run_concurrently(run, out).await;
+        self.run_pipelined(run, out).await;
     }
 
-    /// Whether `name` may run concurrently with its neighbours: an
-    /// ordinary command of a logged-in connection outside `MULTI`.
+    /// Whether `name` may go to the relay in one batch with its
+    /// neighbours: an ordinary command of a logged-in connection outside
+    /// `MULTI`.
     fn runs_alongside(&self, name: &str) -> bool {
         self.session().is_some_and(|session| !session.state.in_tx)
             && !handshake::is_connection_command(name)
             && !matches!(name, "MULTI" | "EXEC" | "DISCARD" | "WATCH" | "UNWATCH")
     }
 
-    async fn run_concurrently(&mut self, mut run: Vec<Vec<Vec<u8>>>, out: &mut Vec<u8>) {
-        let resp3 = self.protocol == Protocol::Resp3;
-        let shape_of = |args: &[Vec<u8>]| if resp3 { resp3::shape(args) } else { Shape::Plain };
-        let Connection { relay, login, .. } = self;
-        let (Login::Sandbox { session, .. } | Login::Local { session }) = login else { return };
-        if run.len() == 1 {
-            // Not pipelined: the connection's own session, no copies.
-            let args = run.pop().unwrap_or_default();
-            let shape = shape_of(&args);
-            let result = relay.run_command(session, args).await;
-            self.write_result(out, result, &shape);
+    /// A run of ordinary commands, as one batch of the relay's.
+    async fn run_pipelined(&mut self, run: Vec<Vec<Vec<u8>>>, out: &mut Vec<u8>) {
+        if run.is_empty() {
             return;
         }
-        let session = &*session;
-        let relay = &*relay;
-        let results = join_all(run.into_iter().map(|args| {
-            let mut session = session.clone();
-            let shape = shape_of(&args);
-            async move { (relay.run_command(&mut session, args).await, shape) }
-        }))
-        .await;
-        for (result, shape) in results {
-            self.write_result(out, result, &shape);
+        let resp3 = self.protocol == Protocol::Resp3;
+        let shapes: Vec<Shape> =
+            run.iter().map(|args| if resp3 { resp3::shape(args) } else { Shape::Plain }).collect();
+        let Connection { relay, login, .. } = self;
+        let (Login::Sandbox { session, .. } | Login::Local { session }) = login else { return };
+        let results = relay.run_commands(session, run).await;
+        for (result, shape) in results.into_iter().zip(&shapes) {
+            self.write_result(out, result, shape);
         }
     }
 

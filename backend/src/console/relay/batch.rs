@@ -1,0 +1,453 @@
+//! Forwarded commands, one or many: a pipelined client's batch in about
+//! two Redis round trips, not two per command.
+//!
+//! # Why
+//! A costed command is measured before it runs ([`crate::console::cost`]:
+//! `GET` needs its string's `STRLEN`), so run one by one a batch of `n`
+//! commands costs up to `2n` round trips, plus `n` of everything else a
+//! command does. A pipelining client (`redis-benchmark -P 16`, redis-py's
+//! `pipeline()`) sends many at once and expects them answered at Redis's
+//! pipelined speed.
+//!
+//! # How
+//! [`Relay::run_commands`] takes a batch in order. Each command gets the
+//! checks the console's line gets, without Redis ([`Relay::step`]: limits,
+//! policy, quota verdict, namespace rewrite); a refusal is answered in its
+//! place. Plain forwarded commands gather into a *segment*; the segment's
+//! probes go to Redis in one pipeline, then each command is costed in order
+//! (with the same rules, refusals and quota reservations as alone), then
+//! the commands let through go in one pipeline ([`Relay::send`]), and the
+//! replies come back in order.
+//!
+//! Measuring a whole segment before any of it runs must not change a
+//! verdict: a command that measures a key an earlier command of the
+//! segment writes (or after a write whose keys cannot be told) starts a new
+//! segment, so its sizes are read after that write, as they would be
+//! alone. Everything else — `SELECT`, `MULTI`/`EXEC`, commands inside
+//! `MULTI`, the emulated keyless commands, arguments that are not UTF-8
+//! (they go down a private connection, one at a time: see
+//! `Relay::isolated_connection`) — runs on its own, after the segment
+//! before it has run, exactly as the console's line does.
+//!
+//! The console's line is a batch of one, through the same functions.
+
+use std::collections::HashSet;
+
+use bolide_shared::cli::{prints_raw, Reply};
+use bolide_shared::commands::policy::{decide, Decision};
+use bolide_shared::commands::CommandSpec;
+use redis::Value;
+
+use super::reply::{
+    all_utf8, command, is_server_error, server_error_text, to_reply, Outcome, UNREADABLE_ERROR,
+};
+use super::Relay;
+use crate::console::cost::{self, Cut, Plan, Probe, Sizes};
+use crate::error::AppError;
+use crate::sandbox::key_index::{written_keys, KeyIndex};
+use crate::sandbox::store::Session;
+
+/// A forwarded command, checked, its keys in the session's namespace.
+pub(super) struct Forwarded {
+    spec: &'static CommandSpec,
+    args: Vec<Vec<u8>>,
+    /// The sizes its cost rule needs measured.
+    needs: Vec<(Vec<u8>, Probe)>,
+}
+
+/// What the relay does with one command, before asking Redis anything.
+pub(super) enum Step {
+    /// Answered already: a refusal.
+    Done(Outcome),
+    /// Forwarded with others (a segment).
+    Forward(Forwarded),
+    /// Runs on its own, in order ([`Relay::run_alone`]).
+    Alone(Vec<Vec<u8>>),
+}
+
+/// How commands go to Redis ([`Relay::send`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Delivery {
+    /// Each its own command, pipelined: one reply each.
+    Each,
+    /// As one `MULTI`/`EXEC`: all or nothing.
+    Transaction,
+}
+
+/// What Redis answered.
+pub(super) enum Sent {
+    /// One reply per command, in order.
+    Replies(Vec<Reply>),
+    /// The transaction as a whole failed (`EXECABORT`, or a reply the
+    /// client library could not read); the text to answer `EXEC` with.
+    Failed(String),
+}
+
+/// Commands gathered to be measured together, then sent together.
+#[derive(Default)]
+struct Segment {
+    commands: Vec<(usize, Forwarded)>,
+    /// Keys the segment's writes touch.
+    written: HashSet<Vec<u8>>,
+    /// A write whose keys the command table cannot tell.
+    unknown_writes: bool,
+}
+
+impl Segment {
+    /// Whether `next` must wait for the segment to have run: it measures a
+    /// key that an earlier command of the segment may write.
+    fn must_wait(&self, next: &Forwarded) -> bool {
+        !next.needs.is_empty()
+            && (self.unknown_writes || next.needs.iter().any(|(key, _)| self.written.contains(key)))
+    }
+
+    fn push(&mut self, index: usize, command: Forwarded) {
+        if command.spec.has_flag("write") {
+            match command.spec.key_positions(&command.args) {
+                Ok(keys) => {
+                    self.written.extend(keys.into_iter().filter_map(|i| command.args.get(i).cloned()))
+                }
+                Err(_) => self.unknown_writes = true,
+            }
+        }
+        self.commands.push((index, command));
+    }
+}
+
+impl Relay {
+    /// Runs a batch of commands (each its arguments as sent, name first)
+    /// for `session`, in order, and returns each one's reply as
+    /// [`Relay::run_command`] would — in about two Redis round trips for a
+    /// batch of plain keyed commands (see the module docs).
+    pub async fn run_commands(
+        &self,
+        session: &mut Session,
+        batch: Vec<Vec<Vec<u8>>>,
+    ) -> Vec<Result<(Reply, u64), AppError>> {
+        let outcomes = self.run_outcomes(session, batch).await;
+        outcomes.into_iter().map(|outcome| outcome.map(Outcome::into_reply)).collect()
+    }
+
+    /// The batch's outcomes, in order (the console's line: a batch of one).
+    pub(super) async fn run_outcomes(
+        &self,
+        session: &mut Session,
+        batch: Vec<Vec<Vec<u8>>>,
+    ) -> Vec<Result<Outcome, AppError>> {
+        let mut outcomes: Vec<Option<Result<Outcome, AppError>>> = batch.iter().map(|_| None).collect();
+        let mut segment = Segment::default();
+        for (index, args) in batch.into_iter().enumerate() {
+            match self.step(session, args) {
+                Step::Done(outcome) => outcomes[index] = Some(Ok(outcome)),
+                Step::Forward(forwarded) => {
+                    if segment.must_wait(&forwarded) {
+                        self.run_segment(session, std::mem::take(&mut segment), &mut outcomes).await;
+                    }
+                    segment.push(index, forwarded);
+                }
+                Step::Alone(args) => {
+                    self.run_segment(session, std::mem::take(&mut segment), &mut outcomes).await;
+                    outcomes[index] = Some(self.run_alone(session, args).await);
+                }
+            }
+        }
+        self.run_segment(session, segment, &mut outcomes).await;
+        outcomes
+            .into_iter()
+            .map(|outcome| {
+                outcome.unwrap_or_else(|| Err(AppError::Internal("a command got no reply".into())))
+            })
+            .collect()
+    }
+
+    /// The checks that need no Redis, as the console's line gets them:
+    /// the limits, the policy, the quota verdict, the namespace.
+    pub(super) fn step(&self, session: &Session, args: Vec<Vec<u8>>) -> Step {
+        // Inside MULTI a refusal also dooms the transaction; binary
+        // arguments take the private connection.
+        if session.state.in_tx || !all_utf8(&args) {
+            return Step::Alone(args);
+        }
+        if let Some(refusal) = self.limits.check(&args) {
+            return Step::Done(Outcome::error(refusal));
+        }
+        match decide(&args, self.mode()) {
+            Decision::Refuse(refusal) => Step::Done(Outcome::error(refusal.message())),
+            Decision::Forward(spec) if spec.name != "SELECT" => {
+                if let Some(refusal) = self.forward_refusal(session, spec, &args) {
+                    return Step::Done(Outcome::error(refusal));
+                }
+                match self.forwarded(session, spec, args) {
+                    Ok(forwarded) => Step::Forward(forwarded),
+                    Err(outcome) => Step::Done(outcome),
+                }
+            }
+            Decision::Forward(_) | Decision::Emulate(_) => Step::Alone(args),
+        }
+    }
+
+    /// `args` with its keys in the session's namespace, or the refusal
+    /// when the command table cannot tell which arguments are keys.
+    pub(super) fn forwarded(
+        &self,
+        session: &Session,
+        spec: &'static CommandSpec,
+        mut args: Vec<Vec<u8>>,
+    ) -> Result<Forwarded, Outcome> {
+        if let Some(ns) = self.namespace(session) {
+            if ns.rewrite(spec, &mut args).is_err() {
+                let mut outcome = Outcome::error(format!(
+                    "ERR {} is refused: Bolide cannot tell which of its arguments are keys",
+                    spec.name
+                ));
+                outcome.command = Some(spec.name);
+                return Err(outcome);
+            }
+        }
+        let needs = cost::needs(&self.limits, spec, &args);
+        Ok(Forwarded { spec, args, needs })
+    }
+
+    /// Runs one forwarded command: a segment of one.
+    pub(super) async fn forward(
+        &self,
+        session: &mut Session,
+        spec: &'static CommandSpec,
+        args: Vec<Vec<u8>>,
+    ) -> Result<Outcome, AppError> {
+        let forwarded = match self.forwarded(session, spec, args) {
+            Ok(forwarded) => forwarded,
+            Err(refusal) => return Ok(refusal),
+        };
+        let mut outcomes = vec![None];
+        let segment = Segment { commands: vec![(0, forwarded)], ..Segment::default() };
+        self.run_segment(session, segment, &mut outcomes).await;
+        outcomes.pop().flatten().unwrap_or_else(|| Err(AppError::Internal("the command got no reply".into())))
+    }
+
+    /// Measures a segment in one pipeline, costs each command in order,
+    /// sends those let through in one more, and puts each outcome in its
+    /// place in `outcomes`.
+    async fn run_segment(
+        &self,
+        session: &mut Session,
+        segment: Segment,
+        outcomes: &mut [Option<Result<Outcome, AppError>>],
+    ) {
+        if segment.commands.is_empty() {
+            return;
+        }
+        let needs: Vec<_> = segment.commands.iter().flat_map(|(_, c)| c.needs.iter().cloned()).collect();
+        let sizes = match self.measure(session, &needs).await {
+            Ok(sizes) => sizes,
+            Err(err) => {
+                for (index, _) in &segment.commands {
+                    outcomes[*index] = Some(Err(same_error(&err)));
+                }
+                return;
+            }
+        };
+        let mut ready: Vec<(usize, &'static CommandSpec, Vec<Vec<u8>>, Cut)> = Vec::new();
+        for (index, Forwarded { spec, args, .. }) in segment.commands {
+            match self.plan(session, spec, &args, &sizes).await {
+                Ok(Ok(plan)) => ready.push((index, spec, plan.args.unwrap_or(args), plan.cut)),
+                Ok(Err(refusal)) => {
+                    let mut outcome = Outcome::error(refusal);
+                    outcome.command = Some(spec.name);
+                    outcomes[index] = Some(Ok(outcome));
+                }
+                Err(err) => outcomes[index] = Some(Err(err)),
+            }
+        }
+        if ready.is_empty() {
+            return;
+        }
+        let commands: Vec<(&'static CommandSpec, Vec<Vec<u8>>)> =
+            ready.iter_mut().map(|(_, spec, args, _)| (*spec, std::mem::take(args))).collect();
+        let replies = match self.send(session, &commands, Delivery::Each).await {
+            Ok(Sent::Replies(replies)) if replies.len() == commands.len() => replies,
+            other => {
+                let err = match other {
+                    Err(err) => err,
+                    Ok(_) => AppError::Internal("Redis answered a pipeline with too few replies".into()),
+                };
+                for (index, ..) in &ready {
+                    outcomes[*index] = Some(Err(same_error(&err)));
+                }
+                return;
+            }
+        };
+        let namespace = self.namespace(session);
+        for (((index, _, _, cut), (spec, args)), mut reply) in ready.into_iter().zip(commands).zip(replies) {
+            if let Some(ns) = &namespace {
+                ns.strip_reply(spec.name, &mut reply);
+            }
+            let mut outcome = Outcome::reply(reply, self.limits.max_reply_elements).with_cut(cut);
+            if prints_raw(&args) {
+                outcome = outcome.raw();
+            }
+            outcome.command = Some(spec.name);
+            outcomes[index] = Some(Ok(outcome));
+        }
+    }
+
+    /// What one command (keys already namespaced) costs from the sizes
+    /// measured, or why it is refused; reserves the bytes a write may add.
+    async fn plan(
+        &self,
+        session: &mut Session,
+        spec: &CommandSpec,
+        args: &[Vec<u8>],
+        sizes: &Sizes,
+    ) -> Result<Result<Plan, String>, AppError> {
+        let plan = cost::plan(&self.limits, spec, args, sizes, self.limits.truncate_replies);
+        if let Some(refusal) = plan.cost.refusal(&self.limits, spec.name, session.used_bytes) {
+            return Ok(Err(refusal));
+        }
+        if let Err(refusal) = self.reserve(session, plan.cost.grow_bytes, spec.name).await? {
+            return Ok(Err(refusal));
+        }
+        Ok(Ok(plan))
+    }
+
+    /// **The one place forwarded commands go to Redis** — a line, a
+    /// pipelined batch, a transaction's `EXEC` — with their keys already
+    /// in the namespace (what is to be noted about the keys a write
+    /// touches is noted here). One command goes as the console's line
+    /// always went ([`Relay::run_for`]); several as one pipeline, as the
+    /// session, re-creating its ACL user once if Redis forgot it.
+    pub(super) async fn send(
+        &self,
+        session: &Session,
+        commands: &[(&'static CommandSpec, Vec<Vec<u8>>)],
+        delivery: Delivery,
+    ) -> Result<Sent, AppError> {
+        // In shared mode, the keys a write may create are announced in the
+        // sandbox's key index before it runs (`crate::sandbox::key_index`):
+        // first in the same pipeline, so it costs no round trip of its own.
+        let announce = self.namespace(session).and_then(|ns| {
+            let index = KeyIndex::of_prefix(ns.prefix())?;
+            let written: Vec<&[u8]> =
+                commands.iter().flat_map(|(spec, args)| written_keys(spec, args)).collect();
+            index.add_cmd(&written)
+        });
+        match (delivery, commands) {
+            (_, []) => Ok(Sent::Replies(Vec::new())),
+            (Delivery::Each, [(_, args)]) if announce.is_none() || !all_utf8(args) => {
+                if let Some(announce) = &announce {
+                    // Arguments that are not UTF-8 go down a private
+                    // connection of their own: announce first, apart.
+                    announce.exec_async(&mut self.sessions.access(session)?.data).await?;
+                }
+                Ok(Sent::Replies(vec![self.run_for(session, args).await?]))
+            }
+            (Delivery::Each, many) => self.send_pipeline(session, many, announce).await.map(Sent::Replies),
+            (Delivery::Transaction, all) => self.send_transaction(session, all, announce).await,
+        }
+    }
+
+    /// Plain commands (UTF-8 arguments: see [`Relay::step`]) in one
+    /// pipeline down the session's connection.
+    async fn send_pipeline(
+        &self,
+        session: &Session,
+        commands: &[(&'static CommandSpec, Vec<Vec<u8>>)],
+        announce: Option<redis::Cmd>,
+    ) -> Result<Vec<Reply>, AppError> {
+        // The announcement goes first, its reply dropped (`ignore`), so the
+        // replies are the commands' own.
+        let pipeline = |which: &mut dyn Iterator<Item = &Vec<Vec<u8>>>| {
+            let mut pipe = redis::pipe();
+            pipe.ignore_errors();
+            if let Some(announce) = &announce {
+                pipe.add_command(announce.clone()).ignore();
+            }
+            for args in which {
+                pipe.add_command(command(args));
+            }
+            pipe
+        };
+        let pipe = pipeline(&mut commands.iter().map(|(_, args)| args));
+        let first: Result<Vec<Value>, redis::RedisError> =
+            pipe.query_async(&mut self.connection(session)?).await;
+        let values = match (first, &session.password) {
+            (Ok(values), _) => values,
+            // Nothing ran: the connection was refused its credentials.
+            (Err(err), Some(password)) if err.kind() == redis::ErrorKind::AuthenticationFailed => {
+                self.recreate_acl_user(session, password).await?;
+                pipe.query_async(&mut self.connection(session)?).await?
+            }
+            (Err(err), _) => return Err(err.into()),
+        };
+        let mut replies: Vec<Reply> = values.into_iter().map(to_reply).collect();
+        // Commands Redis refused for the user's credentials (it forgot the
+        // user meanwhile): again, those only, as a line would be.
+        let refused: Vec<usize> = (0..replies.len()).filter(|&i| is_auth_error(&replies[i])).collect();
+        if let (false, Some(password)) = (refused.is_empty(), &session.password) {
+            self.recreate_acl_user(session, password).await?;
+            let pipe = pipeline(&mut refused.iter().map(|&i| &commands[i].1));
+            let again: Vec<Value> = pipe.query_async(&mut self.connection(session)?).await?;
+            for (i, value) in refused.into_iter().zip(again) {
+                replies[i] = to_reply(value);
+            }
+        }
+        Ok(replies)
+    }
+
+    /// A transaction's commands as one `MULTI`/`EXEC` pipeline.
+    async fn send_transaction(
+        &self,
+        session: &Session,
+        commands: &[(&'static CommandSpec, Vec<Vec<u8>>)],
+        announce: Option<redis::Cmd>,
+    ) -> Result<Sent, AppError> {
+        let mut pipe = redis::pipe();
+        pipe.atomic().ignore_errors();
+        // Inside the transaction: announced exactly when the writes run.
+        if let Some(announce) = announce {
+            pipe.add_command(announce).ignore();
+        }
+        for (_, args) in commands {
+            pipe.add_command(command(args));
+        }
+        let binary = commands.iter().any(|(_, args)| !all_utf8(args));
+        let result = if binary {
+            // The connection is ours alone: a failure now is most likely the
+            // client library choking on the reply, not an outage.
+            let mut conn = self.isolated_connection(session).await?;
+            match pipe.query_async(&mut conn).await {
+                Err(err) if !is_server_error(&err) => {
+                    self.home.forget_private_connection().await;
+                    return Ok(Sent::Failed(UNREADABLE_ERROR.into()));
+                }
+                other => other,
+            }
+        } else {
+            pipe.query_async(&mut self.connection(session)?).await
+        };
+        let values: Vec<Value> = match result {
+            Ok(values) => values,
+            Err(err) if err.kind() == redis::ErrorKind::Parse => {
+                return Ok(Sent::Failed(UNREADABLE_ERROR.into()))
+            }
+            Err(err) if is_server_error(&err) => return Ok(Sent::Failed(server_error_text(&err))),
+            Err(err) => return Err(err.into()),
+        };
+        Ok(Sent::Replies(values.into_iter().map(to_reply).collect()))
+    }
+}
+
+/// Redis refused the session's user (see [`Relay::run_for`]).
+pub(super) fn is_auth_error(reply: &Reply) -> bool {
+    matches!(reply, Reply::Error(text) if text.starts_with("WRONGPASS") || text.starts_with("NOAUTH"))
+}
+
+/// The same failure again, for each command of a segment that shared it.
+fn same_error(err: &AppError) -> AppError {
+    match err {
+        AppError::RedisUnavailable(text) => AppError::RedisUnavailable(text.clone()),
+        AppError::AuthFailed(text) => AppError::AuthFailed(text.clone()),
+        AppError::Internal(text) => AppError::Internal(text.clone()),
+        other => AppError::Internal(other.to_string()),
+    }
+}
