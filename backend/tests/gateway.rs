@@ -180,6 +180,12 @@ print(len(landings), 'landings written')
     assert_eq!(ada.browser.console("DBSIZE").await, "(integer) 10004");
     assert_eq!(ada.browser.console("HGET meteorite:9999 name").await, "\"Rock 9999\"");
     assert_eq!(bob.browser.console("EXISTS meteorite:1").await, "(integer) 0");
+    // The Data page shows them without a Reindex, and Bob's shows none.
+    let (status, page) = ada.browser.get("/api/data?size=1").await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!((page["total"].as_u64(), page["reindexed"].as_u64()), (Some(10_000), Some(10_000)), "{page}");
+    let (_, page) = bob.browser.get("/api/data?size=1").await;
+    assert_eq!(page["total"].as_u64(), Some(0), "{page}");
 
     // The console's refusals hold here too.
     let out = python(

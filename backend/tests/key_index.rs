@@ -243,6 +243,20 @@ async fn the_quota_is_measured_over_the_index_which_it_prunes_and_counts() {
         }
         mset.exec(&mut direct).expect("MSET");
     }
+    // A thousand small keys of the sandbox and one large one (written as
+    // the gateway would: announced first): all of them are measured.
+    let mut own = redis::pipe();
+    let small: Vec<String> = (0..1000).map(|i| format!("{{s:{id}}}:small:{i}")).collect();
+    let large = format!("{{s:{id}}}:large");
+    let mut announce = redis::cmd("ZADD");
+    announce.arg(&index);
+    for key in small.iter().chain(std::iter::once(&large)) {
+        announce.arg(now as u64).arg(key);
+        own.cmd("SET").arg(key).arg("v").ignore();
+    }
+    own.cmd("SET").arg(&large).arg(vec![b'x'; 3 << 20]).ignore();
+    announce.exec(&mut direct).expect("ZADD");
+    own.exec(&mut direct).expect("SET");
     let before = (calls(&redis, "scan"), calls(&redis, "keys"));
 
     bolide::console::housekeeping::round(state.relay()).await.expect("round");
@@ -252,9 +266,10 @@ async fn the_quota_is_measured_over_the_index_which_it_prunes_and_counts() {
         redis::cmd("ZRANGE").arg(&index).arg(0).arg(-1).query(&mut direct).expect("ZRANGE");
     let names: BTreeSet<String> =
         members.iter().map(|m| m.split_once("}:").expect("prefixed").1.to_string()).collect();
+    let names: BTreeSet<String> = names.into_iter().filter(|name| !name.starts_with("small:")).collect();
     assert_eq!(
         names,
-        ["a", "b", "c", "on-its-way"].map(String::from).into(),
+        ["a", "b", "c", "large", "on-its-way"].map(String::from).into(),
         "the long-gone member was pruned"
     );
     let index_bytes: u64 = redis::cmd("MEMORY").arg("USAGE").arg(&index).query(&mut direct).expect("MEMORY");
@@ -267,5 +282,6 @@ async fn the_quota_is_measured_over_the_index_which_it_prunes_and_counts() {
         used >= index_bytes && index_bytes > 0,
         "the index counts in the sandbox's usage: {used} < {index_bytes}"
     );
-    assert_eq!(student.console("DBSIZE").await, "(integer) 3", "the member on its way is no key");
+    assert!(used >= (3 << 20) + index_bytes, "the one large key among a thousand small ones counts: {used}");
+    assert_eq!(student.console("DBSIZE").await, "(integer) 1004", "the member on its way is no key");
 }

@@ -9,10 +9,10 @@
 //!
 //! Measuring walks each sandbox's key index
 //! ([`crate::sandbox::key_index`]), never the database: O(the sandboxes'
-//! own keys), pruning members whose key is gone, plus `MEMORY USAGE` on a
-//! sample of each sandbox's keys (an estimate: exact accounting would cost
-//! a command per key) and on the index itself, which counts as the
-//! sandbox's memory. A session over quota may still read and delete, but
+//! own keys), pruning members whose key is gone, plus `MEMORY USAGE` of
+//! every one of its keys (pipelined per batch of the walk; a sample would
+//! miss one large key among many small ones) and of the index itself,
+//! which counts as the sandbox's memory. A session over quota may still read and delete, but
 //! not grow.
 
 use std::time::Duration;
@@ -39,8 +39,6 @@ const LOCK_KEY: &str = "bolide:housekeeping:lock";
 const DONE_KEY: &str = "bolide:housekeeping:done";
 /// How long the round's lock outlives a process that stopped renewing it.
 const LOCK_LEASE: Duration = Duration::from_secs(10);
-/// Keys per session whose memory is measured, to estimate the rest.
-const MEMORY_SAMPLES: usize = 20;
 
 /// Runs rounds until the returned future is dropped.
 pub async fn run(relay: Relay) {
@@ -116,14 +114,7 @@ async fn measure_quotas(relay: &Relay, system: &mut Connection) -> Result<(), Ap
         let Some(id) = SandboxId::parse(&raw) else { continue };
         let Some(index) = KeyIndex::of(&Owner::for_session(id.as_str())) else { continue };
         // Over the sandbox's own keys only, pruning its index as it goes.
-        let (count, sample, index_bytes) = index.measure(&mut data, MEMORY_SAMPLES).await?;
-        let mut sampled_bytes: u64 = 0;
-        for key in &sample {
-            let bytes: Option<u64> =
-                redis::cmd("MEMORY").arg("USAGE").arg(key).query_async(&mut data).await?;
-            sampled_bytes += bytes.unwrap_or(0);
-        }
-        let keys_bytes = if sample.is_empty() { 0 } else { sampled_bytes * count / sample.len() as u64 };
+        let (count, keys_bytes, index_bytes) = index.measure(&mut data).await?;
         // The index is the sandbox's memory too (see `key_index`).
         let estimate = keys_bytes + index_bytes;
         let verdict = quota_verdict(count, estimate, limits.max_session_keys, limits.max_session_bytes);

@@ -13,7 +13,8 @@
 //!    transaction at `EXEC`), reading only the part of a long reply the
 //!    console shows;
 //! 6. in shared mode, announce the keys it may create in the sandbox's key
-//!    index ([`crate::sandbox::key_index::track`]; at `EXEC`, the whole transaction's);
+//!    index, first in the same pipeline ([`crate::sandbox::key_index::announce`];
+//!    at `EXEC`, the whole transaction's, inside it);
 //! 7. run it — or queue it, inside `MULTI` — and turn Redis's reply into
 //!    redis-cli's text, shortening replies too long to show.
 //!

@@ -428,8 +428,9 @@ async fn list(
         name: text_param("q", params.q)?.map(|q| q.to_lowercase()),
     };
     let (scope, readers) = (&sandbox.owner, readers(&sandbox));
-    // A local student's own script writes past Bolide: catch up first.
-    let followed = if sandbox.shared {
+    // A student's own script writes past Bolide's indexes (on a laptop
+    // straight to Redis, in a class through the gateway): catch up first.
+    let followed = if sandbox.owns_nothing() {
         store::Followed::InStep
     } else {
         store::follow(&readers, &sandbox.access.base_url, scope).await?
@@ -439,11 +440,17 @@ async fn list(
         page.reindexed = Some(count);
         page.commands.insert(
             0,
-            format!(
-                "DBSIZE, then SCAN 0 MATCH {} TYPE hash   (database 0 changed size since the indexes were \
-                 built: the meteorite:* hashes were counted, and the indexes rebuilt from them)",
-                scope.record_pattern()
-            ),
+            if sandbox.shared {
+                "ZCARD of the sandbox's key index, then its meteorite:* hashes   (the sandbox's keys changed \
+                 since the indexes were built: the hashes were counted, and the indexes rebuilt from them)"
+                    .to_string()
+            } else {
+                format!(
+                    "DBSIZE, then SCAN 0 MATCH {} TYPE hash   (database 0 changed size since the indexes were \
+                     built: the meteorite:* hashes were counted, and the indexes rebuilt from them)",
+                    scope.record_pattern()
+                )
+            },
         );
     }
     Ok(Json(page))

@@ -49,8 +49,8 @@
 //! **Who writes it.** A new path that writes into a sandbox's namespace
 //! must call [`KeyIndex::add`] (or put [`KeyIndex::add_cmd`] in its
 //! pipeline or transaction) before the write. Today: the relay's forwarded
-//! commands and `EXEC` ([`KeyIndex::track`], from the command table's key
-//! specs: [`written_keys`]), the data store's loads and generator
+//! commands and `EXEC` ([`announce`], first in the same pipeline or
+//! transaction, from the command table's key specs: [`written_keys`]), the data store's loads and generator
 //! (`data::store::stream`) and record edits (`data::store::records`); the
 //! keys browser's edits and the gateway go through the relay. Local mode
 //! has no index: the student owns the database, and `KEYS`/`SCAN` are
@@ -161,16 +161,12 @@ impl KeyIndex {
         Ok(())
     }
 
-    /// Announces every key that `commands` (namespaced already) may create,
-    /// in one `ZADD`: what the relay calls before it sends a command or a
-    /// transaction.
-    pub async fn track(
-        &self,
-        conn: &mut impl ConnectionLike,
-        commands: &[(&CommandSpec, &[Vec<u8>])],
-    ) -> Result<(), AppError> {
-        let keys: Vec<&[u8]> = commands.iter().flat_map(|(spec, args)| written_keys(spec, args)).collect();
-        self.add(conn, &keys).await
+    /// The `ZADD` announcing every key that `commands` (namespaced
+    /// already) may create, or `None` if they create none.
+    pub fn announce<A: AsRef<[Vec<u8>]>>(&self, commands: &[(&CommandSpec, A)]) -> Option<redis::Cmd> {
+        let keys: Vec<&[u8]> =
+            commands.iter().flat_map(|(spec, args)| written_keys(spec, args.as_ref())).collect();
+        self.add_cmd(&keys)
     }
 
     /// One `SCAN` step over the namespace: `ZSCAN` from `cursor` with
@@ -269,30 +265,35 @@ impl KeyIndex {
         }
     }
 
-    /// The housekeeping's measure: how many keys exist, and the first
-    /// `samples` of them (for `MEMORY USAGE`), pruning as it walks; plus the
-    /// index's own memory.
-    pub async fn measure(
-        &self,
-        conn: &mut impl ConnectionLike,
-        samples: usize,
-    ) -> Result<(u64, Vec<Vec<u8>>, u64), AppError> {
+    /// The housekeeping's measure, pruning as it walks: how many keys
+    /// exist, the `MEMORY USAGE` of every one of them (one pipeline per
+    /// walked batch; Redis's default sampling of 5 elements per collection),
+    /// and the index's own memory. Every key, not a sample: one large key
+    /// among many small ones must not go unseen.
+    pub async fn measure(&self, conn: &mut impl ConnectionLike) -> Result<(u64, u64, u64), AppError> {
         let mut cursor = b"0".to_vec();
-        let (mut count, mut sample) = (0u64, Vec::new());
+        let (mut count, mut bytes) = (0u64, 0u64);
         loop {
             let (next, batch) = self
                 .scan(conn, &cursor, b"*", Some(WALK_COUNT.to_string().as_bytes()), None)
                 .await?
                 .map_err(AppError::Internal)?;
             count += batch.len() as u64;
-            sample.extend(batch.into_iter().take(samples.saturating_sub(sample.len())));
+            if !batch.is_empty() {
+                let mut pipe = redis::pipe();
+                for key in &batch {
+                    pipe.cmd("MEMORY").arg("USAGE").arg(key);
+                }
+                let usages: Vec<Option<u64>> = pipe.query_async(conn).await?;
+                bytes = usages.into_iter().flatten().fold(bytes, u64::saturating_add);
+            }
             if next == b"0" {
                 break;
             }
             cursor = next;
         }
         let own: Option<u64> = redis::cmd("MEMORY").arg("USAGE").arg(&self.key).query_async(conn).await?;
-        Ok((count, sample, own.unwrap_or(0)))
+        Ok((count, bytes, own.unwrap_or(0)))
     }
 
     /// When the sandbox ends: unlinks every key it lists, then the index.
@@ -346,20 +347,12 @@ impl KeyIndex {
     }
 }
 
-/// What the relay calls before it sends `commands` (a command, or a
-/// transaction's at `EXEC`; keys namespaced already) in namespace
-/// `prefix`: announces every key they may create, on the sandbox's
-/// feature connection (`Access::data`). Nothing for a prefix without an
-/// index (local mode).
-pub async fn track(
-    conn: &mut impl ConnectionLike,
-    prefix: &[u8],
-    commands: &[(&CommandSpec, &[Vec<u8>])],
-) -> Result<(), AppError> {
-    match KeyIndex::of_prefix(prefix) {
-        Some(index) => index.track(conn, commands).await,
-        None => Ok(()),
-    }
+/// What the relay sends first, in the same pipeline (or transaction), when
+/// it sends `commands` (keys namespaced already) in namespace `prefix`: the
+/// `ZADD` announcing every key they may create. `None` when they create
+/// none, or for a prefix without an index (local mode).
+pub fn announce<A: AsRef<[Vec<u8>]>>(prefix: &[u8], commands: &[(&CommandSpec, A)]) -> Option<redis::Cmd> {
+    KeyIndex::of_prefix(prefix)?.announce(commands)
 }
 
 /// Every key of `owner` matching `pattern` (a glob of the student's names)

@@ -204,6 +204,14 @@ pub struct Sandbox {
     pub quota: Option<quota::Quota>,
 }
 
+impl Sandbox {
+    /// A shared-mode read without a sandbox: it owns nothing, and its
+    /// connections may only read (its indexes are nobody's to rebuild).
+    pub fn owns_nothing(&self) -> bool {
+        self.shared && self.owner.owner == acl::NOBODY
+    }
+}
+
 /// Where the extractor leaves the `Set-Cookie` header for [`set_cookie`]
 /// to add to the response (an extractor cannot touch the response), with
 /// the sandbox the request minted, if it did.

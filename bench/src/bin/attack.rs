@@ -105,12 +105,20 @@ struct Tally {
     failed: AtomicU64,
     /// The slowest attacks: (time, what, status).
     slowest: std::sync::Mutex<Vec<(Duration, String, u16)>>,
+    /// The first attacks that got a 5xx or no answer: (what, status).
+    failures: std::sync::Mutex<Vec<(String, u16)>>,
 }
 
 impl Tally {
     /// Keeps the five slowest attacks (what the victim's worst moments
     /// line up with).
     fn timed(&self, what: &str, took: Duration, status: u16) {
+        if status == 0 || status >= 500 {
+            let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+            if failures.len() < 5 {
+                failures.push((what.chars().take(48).collect(), status));
+            }
+        }
         let mut slowest = self.slowest.lock().unwrap_or_else(|p| p.into_inner());
         slowest.push((took, what.chars().take(48).collect(), status));
         slowest.sort_by_key(|entry| std::cmp::Reverse(entry.0));
@@ -176,6 +184,9 @@ async fn main() {
         tally.refused.load(Ordering::Relaxed),
         tally.failed.load(Ordering::Relaxed)
     );
+    for (what, status) in tally.failures.lock().unwrap_or_else(|p| p.into_inner()).iter() {
+        println!("  failed attack: {what} ({status})");
+    }
     for (took, what, status) in tally.slowest.lock().unwrap_or_else(|p| p.into_inner()).iter() {
         println!("  slowest attack: {} {what} ({status})", ms(*took));
     }
@@ -294,9 +305,10 @@ async fn attack(me: Browser, tally: Arc<Tally>, stop: Arc<AtomicBool>) {
         .chain(std::iter::repeat_n("LCS l1 l2 LEN".to_string(), 100))
         .chain(std::iter::once("EXEC".to_string()))
         .collect();
+    // As large as a console line may be (its body limit is 768 KiB).
     let big_mset = format!(
         "MSET {}",
-        (0..200).map(|i| format!("m{i} {}", "v".repeat(4000))).collect::<Vec<_>>().join(" ")
+        (0..150).map(|i| format!("m{i} {}", "v".repeat(4000))).collect::<Vec<_>>().join(" ")
     );
     let slow = tokio::spawn(slow_connections(me.base.clone(), stop.clone()));
     let gateway = tokio::spawn(gateway_flood(me.gateway_url().await, stop.clone(), tally.clone()));
@@ -343,21 +355,27 @@ async fn attack(me: Browser, tally: Arc<Tally>, stop: Arc<AtomicBool>) {
                 let me = me.clone();
                 tokio::spawn(async move {
                     let path = format!("/api/data?size=1&mass_min={}", round * 1000 + i);
-                    me.send("GET", &path, &[]).await.map_or(0, |a| a.status)
+                    let started = Instant::now();
+                    let status = me.send("GET", &path, &[]).await.map_or(0, |a| a.status);
+                    (path, started.elapsed(), status)
                 })
             })
             .collect();
         for filter in filters {
-            tally.count(filter.await.unwrap_or(0), false);
+            let (path, took, status) = filter.await.unwrap_or_default();
+            tally.timed(&format!("GET {path}"), took, status);
+            tally.count(status, false);
         }
         // Twenty heavy jobs, and a PING flood at the rate limit.
         for _ in 0..20 {
             let body = serde_json::to_vec(&json!({"analysis": "count_per_class"})).expect("json");
             let status = me.send("POST", "/api/jobs", &body).await.map_or(0, |a| a.status);
+            tally.timed("POST /api/jobs count_per_class", Duration::ZERO, status);
             tally.count(status, false);
         }
         for _ in 0..100 {
             let status = me.line("PING").await;
+            tally.timed("PING flood", Duration::ZERO, status);
             tally.count(status, false);
         }
     }
@@ -403,6 +421,7 @@ async fn gateway_flood(url: String, stop: Arc<AtomicBool>, tally: Arc<Tally>) {
             }
             Err(err) if err.code().is_some() => tally.count(200, true),
             Err(_) => {
+                tally.timed("gateway KEYS/SCAN pipeline", Duration::ZERO, 0);
                 tally.count(0, false);
                 return;
             }

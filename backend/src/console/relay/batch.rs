@@ -44,7 +44,7 @@ use super::reply::{
 use super::Relay;
 use crate::console::cost::{self, Cut, Plan, Probe, Sizes};
 use crate::error::AppError;
-use crate::sandbox::key_index::{written_keys, KeyIndex};
+use crate::sandbox::key_index;
 use crate::sandbox::store::Session;
 
 /// A forwarded command, checked, its keys in the session's namespace.
@@ -325,19 +325,14 @@ impl Relay {
         // In shared mode, the keys a write may create are announced in the
         // sandbox's key index before it runs (`crate::sandbox::key_index`):
         // first in the same pipeline, so it costs no round trip of its own.
-        let announce = self.namespace(session).and_then(|ns| {
-            let index = KeyIndex::of_prefix(ns.prefix())?;
-            let written: Vec<&[u8]> =
-                commands.iter().flat_map(|(spec, args)| written_keys(spec, args)).collect();
-            index.add_cmd(&written)
-        });
+        let announce = self.namespace(session).and_then(|ns| key_index::announce(ns.prefix(), commands));
         match (delivery, commands) {
             (_, []) => Ok(Sent::Replies(Vec::new())),
             (Delivery::Each, [(_, args)]) if announce.is_none() || !all_utf8(args) => {
                 if let Some(announce) = &announce {
-                    // Arguments that are not UTF-8 go down a private
-                    // connection of their own: announce first, apart.
-                    announce.exec_async(&mut self.sessions.access(session)?.data).await?;
+                    // Arguments that are not UTF-8 go down the client's
+                    // private connection: announce first, down the same.
+                    announce.exec_async(&mut self.isolated_connection(session).await?).await?;
                 }
                 Ok(Sent::Replies(vec![self.run_for(session, args).await?]))
             }

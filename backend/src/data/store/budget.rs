@@ -16,9 +16,10 @@
 //! ~410: a load that is let through stays within the quota.
 //!
 //! **A load replaces the old set**, so what it needs is its estimate minus
-//! what the old records hold now: `MEMORY USAGE` of a sample of them (a
-//! record deleted from the console since counts 0), scaled to their count
-//! — the same way housekeeping measures a sandbox.
+//! what the old set holds now: its records' `MEMORY USAGE` (of a sample,
+//! scaled to their count; a record deleted from the console since counts
+//! 0) and its index entries, estimated as the new set's are. So loading
+//! the same file again needs about nothing more, measured or not.
 
 use redis::aio::MultiplexedConnection;
 
@@ -67,9 +68,22 @@ pub fn landing_bytes(key_prefix: &str, landing: &Landing) -> u64 {
     record_bytes(key_prefix, landing) + index_bytes(landing)
 }
 
-/// What `ids` (the old set's records, in database 0) hold now, estimated
-/// from a sample's `MEMORY USAGE`. Leaves `conn` on database 0.
+/// What the old set of `ids` holds now, which a load replacing it frees:
+/// its records (in database 0), estimated from a sample's `MEMORY USAGE`,
+/// and its index entries, estimated as a new set's are ([`index_bytes`],
+/// without the names, which the ids do not tell: a little less, never
+/// more). Leaves `conn` on database 0.
 pub async fn held(conn: &mut MultiplexedConnection, scope: &Owner, ids: &[String]) -> Result<u64, AppError> {
+    let indexes: u64 = ids.iter().map(|id| INDEX_OVERHEAD + 6 * id.len() as u64).sum();
+    Ok(records_held(conn, scope, ids).await? + indexes)
+}
+
+/// What the records of `ids` hold now, from a sample's `MEMORY USAGE`.
+async fn records_held(
+    conn: &mut MultiplexedConnection,
+    scope: &Owner,
+    ids: &[String],
+) -> Result<u64, AppError> {
     if ids.is_empty() {
         return Ok(0);
     }

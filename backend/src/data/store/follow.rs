@@ -1,5 +1,6 @@
-//! The browser's indexes follow what other clients write to database 0
-//! (local mode).
+//! The browser's indexes follow what other clients write to database 0:
+//! a local student's own script, or a hosted student's through the
+//! gateway.
 //!
 //! **Why.** Exercise 1 asks for the landings to be loaded by a script of
 //! the student's own (redis-py `HSET`s). On a laptop that script talks to
@@ -24,13 +25,20 @@
 //! **What it does not see.** A change that keeps the size (a value edited
 //! in place, one key deleted and another added): values show on the page
 //! anyway, since records are read live; sort positions wait for a reindex
-//! (the button stays). **Shared mode** is left out: a sandbox's keys share
-//! database 0 with the whole class's, so it has no O(1) size to watch.
+//! (the button stays).
+//!
+//! **Shared mode.** A sandbox's keys share database 0 with the whole
+//! class's, so `DBSIZE` says nothing about them; the size watched is the
+//! sandbox's key index's (`ZCARD`, O(1): see `crate::sandbox::key_index`),
+//! which grows as soon as a writer announces a new key, and shrinks when
+//! members whose key is gone are pruned. The hashes are then counted over
+//! the index, O(the sandbox's own keys).
 
 use redis::aio::ConnectionLike;
 
 use super::{load, Owner, Readers};
 use crate::error::AppError;
+use crate::sandbox::key_index::KeyIndex;
 
 /// What following the keyspace did before a page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,7 +54,14 @@ pub enum Followed {
 pub async fn follow(readers: &Readers, base_url: &str, scope: &Owner) -> Result<Followed, AppError> {
     let (mut data, mut system) = (readers.data.clone(), readers.system.clone());
     let seen_key = scope.key("seen");
-    let size = async { redis::cmd("DBSIZE").query_async::<u64>(&mut data).await };
+    // Local mode: database 0's size. Shared mode: the sandbox's key index's
+    // (which every writer, the student's script through the gateway
+    // included, announces a key in first).
+    let size_cmd = match KeyIndex::of(scope) {
+        Some(index) => redis::cmd("ZCARD").arg(index.key()).clone(),
+        None => redis::cmd("DBSIZE"),
+    };
+    let size = async { size_cmd.query_async::<u64>(&mut data).await };
     let indexed = async {
         redis::pipe()
             .cmd("GET")
