@@ -14,39 +14,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bolide_tests::BolideProcess;
-use common::{shared_with_gateway as start, Client};
+use common::{shared_with_gateway as start, Client, Student};
 use serde_json::{json, Value};
 
-/// A student: a browser with a sandbox, its gateway credentials and its
-/// namespace (to write to Redis directly, as a plain client of the
-/// server would if it could).
-struct Student {
-    browser: Client,
-    gateway: Value,
-    namespace: String,
-}
-
+/// What the attack tests ask of a student.
 impl Student {
-    async fn new(bolide: &BolideProcess) -> Self {
-        let mut browser = Client::of_process(bolide);
-        assert_eq!(browser.console("PING").await, "PONG");
-        let (status, gateway) = browser.get("/api/gateway").await;
-        assert_eq!(status, 200, "{gateway}");
-        let user = gateway["username"].as_str().expect("username");
-        let id = user.strip_prefix("bolide-s-").expect("a sandbox's user");
-        Self { browser, namespace: format!("{{s:{id}}}:"), gateway }
-    }
-
-    fn key(&self, name: &str) -> String {
-        format!("{}{name}", self.namespace)
-    }
-
-    /// A plain Redis client of the gateway, logged in as this student.
-    fn gateway_client(&self) -> redis::Connection {
-        let url = self.gateway["url"].as_str().expect("url");
-        redis::Client::open(url).and_then(|c| c.get_connection()).expect("gateway connection")
-    }
-
     /// The console's whole answer to `line`.
     async fn line(&mut self, line: &str) -> (u16, Value) {
         let (status, json) = self.browser.json("POST", "/api/console", &json!({ "line": line })).await;

@@ -13,34 +13,11 @@ mod common;
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use bolide_tests::{BolideProcess, RedisServer};
-use common::{shared_with_gateway as start, Client};
-use serde_json::Value;
+use bolide_tests::RedisServer;
+use common::{shared_with_gateway as start, Client, Student};
 
-/// A student: a browser with a sandbox, and its gateway login.
-struct Student {
-    browser: Client,
-    gateway: Value,
-    namespace: String,
-}
-
+/// What the key index tests ask of a student.
 impl Student {
-    async fn new(bolide: &BolideProcess) -> Self {
-        let mut browser = Client::of_process(bolide);
-        assert_eq!(browser.console("PING").await, "PONG");
-        let (status, gateway) = browser.get("/api/gateway").await;
-        assert_eq!(status, 200, "{gateway}");
-        let user = gateway["username"].as_str().expect("username");
-        let id = user.strip_prefix("bolide-s-").expect("a sandbox's user");
-        Self { browser, namespace: format!("{{s:{id}}}:"), gateway }
-    }
-
-    /// A plain Redis client of the gateway, logged in as this student.
-    fn gateway_client(&self) -> redis::Connection {
-        let url = self.gateway["url"].as_str().expect("url");
-        redis::Client::open(url).and_then(|c| c.get_connection()).expect("gateway connection")
-    }
-
     /// The truth: the student's key names, by the test's own `SCAN` of the
     /// whole database.
     fn truth(&self, redis: &RedisServer) -> BTreeSet<String> {

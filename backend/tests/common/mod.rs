@@ -259,3 +259,35 @@ pub fn shared_with_gateway(extra: &[&str]) -> (bolide_tests::RedisServer, bolide
     let bolide = bolide_tests::BolideProcess::serve(&args, &[]);
     (redis, bolide)
 }
+
+/// A student of a hosted class (a `bolide serve --shared --gateway-listen`):
+/// a browser with a sandbox, its gateway login and its namespace (to
+/// check Redis directly, as no real client of the class could).
+pub struct Student {
+    pub browser: Client,
+    pub gateway: Value,
+    pub namespace: String,
+}
+
+impl Student {
+    pub async fn new(bolide: &BolideProcess) -> Self {
+        let mut browser = Client::of_process(bolide);
+        assert_eq!(browser.console("PING").await, "PONG");
+        let (status, gateway) = browser.get("/api/gateway").await;
+        assert_eq!(status, 200, "{gateway}");
+        let user = gateway["username"].as_str().expect("username");
+        let id = user.strip_prefix("bolide-s-").expect("a sandbox's user");
+        Self { browser, namespace: format!("{{s:{id}}}:"), gateway }
+    }
+
+    /// The Redis key behind the student's `name`.
+    pub fn key(&self, name: &str) -> String {
+        format!("{}{name}", self.namespace)
+    }
+
+    /// A plain Redis client of the gateway, logged in as this student.
+    pub fn gateway_client(&self) -> redis::Connection {
+        let url = self.gateway["url"].as_str().expect("url");
+        redis::Client::open(url).and_then(|c| c.get_connection()).expect("gateway connection")
+    }
+}
