@@ -146,31 +146,16 @@ async fn scan<C: Connection>(
 ) -> redis::RedisResult<()> {
     let mut cursor: u64 = 0;
     loop {
-        let (next, keys): (u64, Vec<Vec<u8>>) = match &index {
-            None => {
-                redis::cmd("SCAN")
-                    .arg(cursor)
-                    .arg("MATCH")
-                    .arg(&pattern)
-                    .arg("COUNT")
-                    .arg(SCAN_COUNT)
-                    .query_async(&mut conn)
-                    .await?
-            }
-            Some(index) => {
-                let (next, pairs): (u64, Vec<Vec<u8>>) = redis::cmd("ZSCAN")
-                    .arg(index)
-                    .arg(cursor)
-                    .arg("MATCH")
-                    .arg(&pattern)
-                    .arg("COUNT")
-                    .arg(SCAN_COUNT)
-                    .query_async(&mut conn)
-                    .await?;
-                // Members and scores alternate: keep the members.
-                (next, pairs.into_iter().step_by(2).collect())
-            }
+        let mut walk = match &index {
+            None => redis::cmd("SCAN"),
+            Some(index) => redis::cmd("ZSCAN").arg(index).clone(),
         };
+        walk.arg(cursor).arg("MATCH").arg(&pattern).arg("COUNT").arg(SCAN_COUNT);
+        let (next, mut keys): (u64, Vec<Vec<u8>>) = walk.query_async(&mut conn).await?;
+        if index.is_some() {
+            // Members and scores alternate: keep the members.
+            keys = keys.into_iter().step_by(2).collect();
+        }
         let percent = scanned_percent(next);
         let mut keys = keys.into_iter();
         loop {
