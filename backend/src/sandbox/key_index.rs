@@ -21,8 +21,8 @@
 //! member's score is when a writer last announced it (ms since the epoch).
 //!
 //! **Over-inclusive, and answers exact.** Every path that may create a key
-//! in the namespace adds it ([`KeyIndex::add`], [`KeyIndex::add_cmd`])
-//! *before* the write, or in the same transaction: a key the student can
+//! in the namespace adds it ([`KeyIndex::add_cmd`], [`announce`]) *before*
+//! the write (first in the same pipeline or transaction where it can): a key the student can
 //! see is always in the index. A member may outlive its key (deleted,
 //! expired, renamed away), so readers keep only the members whose key
 //! exists (`TYPE` is not `none`; for `SCAN … TYPE t`, is `t`): every answer
@@ -47,8 +47,8 @@
 //! an index nobody pays for.
 //!
 //! **Who writes it.** A new path that writes into a sandbox's namespace
-//! must call [`KeyIndex::add`] (or put [`KeyIndex::add_cmd`] in its
-//! pipeline or transaction) before the write. Today: the relay's forwarded
+//! must put [`KeyIndex::add_cmd`] in its pipeline or transaction, before
+//! the write. Today: the relay's forwarded
 //! commands and `EXEC` ([`announce`], first in the same pipeline or
 //! transaction, from the command table's key specs: [`written_keys`]), the data store's loads and generator
 //! (`data::store::stream`) and record edits (`data::store::records`); the
@@ -147,18 +147,6 @@ impl KeyIndex {
             cmd.arg(now).arg(key);
         }
         Some(cmd)
-    }
-
-    /// Announces `keys` before they are written.
-    pub async fn add<K: AsRef<[u8]>>(
-        &self,
-        conn: &mut impl ConnectionLike,
-        keys: &[K],
-    ) -> Result<(), AppError> {
-        if let Some(cmd) = self.add_cmd(keys) {
-            cmd.exec_async(conn).await?;
-        }
-        Ok(())
     }
 
     /// The `ZADD` announcing every key that `commands` (namespaced
