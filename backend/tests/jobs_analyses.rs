@@ -13,7 +13,6 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use bolide::data::{generate, Dataset, Landing};
 use bolide::jobs::analysis::{compute, AnalysisError};
 use bolide::redis_conn::Connection;
-use bolide::sandbox::key_index::KeyIndex;
 use bolide::sandbox::Owner;
 use bolide_shared::jobs::*;
 use bolide_tests::RedisServer;
@@ -46,14 +45,11 @@ impl Model {
         for (field, value) in pairs {
             cmd.arg(*field).arg(*value);
         }
-        let _: u64 = cmd.query(redis).expect("HSET");
-        // In shared mode every writer (the console, the gateway, the data
-        // API) announces a key in the sandbox's key index first: so here.
-        if let Some(announce) =
-            KeyIndex::of(&self.scope).and_then(|index| index.add_cmd(&[self.scope.record_key(id)]))
-        {
-            let _: () = announce.query(redis).expect("ZADD");
-        }
+        // In shared mode every writer announces a key in the sandbox's key
+        // index first, in the write's own pipeline: so here.
+        let mut pipe = redis::pipe();
+        common::announce(&mut pipe, &self.scope, [self.scope.record_key(id)]);
+        let _: () = pipe.add_command(cmd).ignore().query(redis).expect("HSET");
         let landing = self.records.entry(id.to_string()).or_default();
         for (field, value) in pairs {
             match landing.fields.iter_mut().find(|(name, _)| name == field) {

@@ -13,11 +13,10 @@ use std::time::Instant;
 use bolide::data::generate;
 use bolide::jobs::analysis::{compute, compute_cached, CacheLimits, RecordCache};
 use bolide::redis_conn::Connection;
-use bolide::sandbox::key_index::KeyIndex;
 use bolide::sandbox::Owner;
 use bolide_shared::jobs::*;
 use bolide_tests::RedisServer;
-use common::{assert_results_match, data_conn, load, p50, timing_dataset};
+use common::{announce, assert_results_match, data_conn, load, p50, timing_dataset};
 use tokio::sync::watch;
 
 // As in the `bolide` binary, so the timing below is the worker's.
@@ -32,16 +31,6 @@ fn exec(conn: &mut redis::Connection, args: &[&str]) {
         cmd.arg(*arg);
     }
     let _: redis::Value = cmd.query(conn).unwrap_or_else(|err| panic!("{args:?}: {err}"));
-}
-
-/// Adds to `pipe` what every shared-mode writer (the console, the gateway,
-/// the data API) sends before it writes keys into a sandbox: their names
-/// in the sandbox's key index.
-fn announce(pipe: &mut redis::Pipeline, scope: &Owner, keys: impl IntoIterator<Item = String>) {
-    let keys: Vec<String> = keys.into_iter().collect();
-    if let Some(add) = KeyIndex::of(scope).and_then(|index| index.add_cmd(&keys)) {
-        pipe.add_command(add).ignore();
-    }
 }
 
 /// How many walks of keys Redis has served: `SCAN`s (local mode) and

@@ -181,6 +181,18 @@ pub fn snapshot(redis: &RedisServer) -> Vec<(u32, Vec<u8>, Vec<u8>)> {
     redis.snapshot(|db, key| (db == 15 && key.starts_with(b"bolide:session")) || key.ends_with(b"}!keys"))
 }
 
+/// Adds to `pipe` what every shared-mode writer (the console, the gateway,
+/// the data API) sends before it writes keys into a sandbox: their names
+/// in the sandbox's key index (nothing in local mode). Tests that write
+/// into a sandbox straight to Redis announce as a real writer would.
+pub fn announce(pipe: &mut redis::Pipeline, scope: &Owner, keys: impl IntoIterator<Item = String>) {
+    let keys: Vec<String> = keys.into_iter().collect();
+    if let Some(add) = bolide::sandbox::key_index::KeyIndex::of(scope).and_then(|index| index.add_cmd(&keys))
+    {
+        pipe.add_command(add).ignore();
+    }
+}
+
 /// `HGETALL key` in database 0.
 pub fn hgetall(redis: &RedisServer, key: &str) -> Vec<(String, String)> {
     let mut db0 = redis.connection();

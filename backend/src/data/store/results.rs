@@ -22,7 +22,7 @@
 //!   So Redis holds at most those bounds per sandbox, plus one result.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -84,7 +84,10 @@ impl Filters {
             return Ok(Turn { _permit: None });
         }
         let semaphore = {
-            let Ok(mut turns) = self.turns.lock() else { return Ok(Turn { _permit: None }) };
+            // Nothing under this lock can leave the map half-changed, so a
+            // poisoned lock (a panic elsewhere) is taken as it is: turns
+            // stay bounded whatever happened.
+            let mut turns = self.turns.lock().unwrap_or_else(PoisonError::into_inner);
             // Forget sandboxes with no filter running (all permits back,
             // and nobody else holding the semaphore).
             if turns.len() > 1024 {
@@ -112,7 +115,7 @@ impl Filters {
 
     /// New filters `scope` is computing now, in this process.
     pub fn in_flight(&self, scope: &Owner) -> usize {
-        let Ok(turns) = self.turns.lock() else { return 0 };
+        let turns = self.turns.lock().unwrap_or_else(PoisonError::into_inner);
         turns.get(&scope.key("")).map_or(0, |s| self.bounds.in_flight - s.available_permits())
     }
 }
