@@ -15,7 +15,7 @@
 //!
 //! Nested replies are shaped to their depth: `XINFO STREAM … FULL` (its
 //! groups and their consumers are maps), `MEMORY STATS` (local mode: `db.N`
-//! maps, its ratios doubles), `COMMAND INFO`/`COMMAND` (sets of flags,
+//! maps, its ratios doubles), `COMMAND INFO` (sets of flags,
 //! categories and tips, key specs a set of maps, subcommands) — checked
 //! byte for byte against Redis by `resp3_nested_replies_are_the_ones_redis_sends`.
 //!
