@@ -947,6 +947,13 @@ async fn pipelined_commands_are_checked_and_costed_as_if_sent_one_by_one() {
         words(&["INCR", "small"]),
         words(&["GET", "small"]),
         words(&["KEYS", "*"]),
+        words(&["GET", "missing"]),
+        words(&["SET", "empty", ""]),
+        words(&["GET", "empty"]),
+        words(&["RPUSH", "list", "a"]),
+        words(&["GET", "list"]),
+        words(&["SET", "big", &"y".repeat(101)]),
+        words(&["GET", "big"]),
     ]);
     assert_eq!(raw.frame(), b"+OK\r\n");
     assert_eq!(raw.frame(), format!("$60\r\n{sixty}\r\n").into_bytes(), "60 bytes: within the bound");
@@ -964,4 +971,14 @@ async fn pipelined_commands_are_checked_and_costed_as_if_sent_one_by_one() {
     assert_eq!(raw.frame(), b"$1\r\n2\r\n");
     let keys = String::from_utf8(raw.frame()).expect("text");
     assert!(keys.starts_with("*2\r\n") && keys.contains("grow") && keys.contains("small"), "{keys}");
+    // A GET read along with its probe (bounded): nil, empty and wrong
+    // types as Redis answers them, one byte past the bound refused.
+    assert_eq!(raw.frame(), b"$-1\r\n", "a missing key is nil, not an empty string");
+    assert_eq!(raw.frame(), b"+OK\r\n");
+    assert_eq!(raw.frame(), b"$0\r\n\r\n", "an empty string is not nil");
+    assert_eq!(raw.frame(), b":1\r\n");
+    assert!(raw.frame().starts_with(b"-WRONGTYPE"), "GET of a list");
+    assert_eq!(raw.frame(), b"+OK\r\n");
+    let refused = String::from_utf8(raw.frame()).expect("text");
+    assert!(refused.starts_with("-ERR reply too large") && refused.contains("about 101 bytes"), "{refused}");
 }

@@ -22,7 +22,9 @@
 //! client's whole batch ([`Relay::run_commands`]), which takes the same
 //! steps for each command with the Redis work of many commands in one
 //! pipeline ([`batch`]). Every forwarded command reaches Redis through
-//! one function, `Relay::send` (in [`batch`]).
+//! one function, `Relay::send`, or with its probes in the first pipeline of
+//! a batch, `Relay::run_lead` (both in [`batch`], announcing the keys the
+//! same way).
 //!
 //! Where the parts live: this file holds the relay, the order of the
 //! steps, the connections and the emulated commands; [`batch`] the

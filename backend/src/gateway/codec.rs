@@ -175,6 +175,12 @@ pub enum Shape {
     Map,
     /// An array of distinct members → a set (`SMEMBERS`, `SINTER`, …).
     Set,
+    /// An array → a set, each member shaped as given (`COMMAND INFO`'s key
+    /// specs: a set of maps).
+    SetOf(Box<Shape>),
+    /// An empty array → an empty set, else each element shaped as given
+    /// (`COMMAND INFO`'s subcommands: Redis sends `~0` when there are none).
+    EachOrEmptySet(Box<Shape>),
     /// A bulk string holding a number → a double (`ZSCORE`, `ZINCRBY`).
     Double,
     /// A bulk string of text → a verbatim string, `txt:` (`INFO`, `LOLWUT`).
@@ -190,6 +196,36 @@ pub enum Shape {
     /// An array of `[key, value]` arrays → a map of key → value, each
     /// value shaped as given (`XREAD`).
     KeyedMap(Box<Shape>),
+    /// A flat array of pairs → a map, the value of each field the first
+    /// matching [`Field`] names shaped as it says, the others plain
+    /// (`XINFO STREAM … FULL`: its `groups`; `MEMORY STATS`: its ratios).
+    Fields(Vec<(Field, Shape)>),
+}
+
+/// Which fields of a [`Shape::Fields`] map a shape is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    /// This name.
+    Is(&'static str),
+    /// Names starting so (`db.` for `db.0`, `db.1`, …).
+    StartsWith(&'static str),
+    /// Names ending so (`.ratio`).
+    EndsWith(&'static str),
+}
+
+impl Field {
+    fn matches(self, name: &Reply) -> bool {
+        let name: &[u8] = match name {
+            Reply::Bulk(name) => name,
+            Reply::Status(name) => name.as_bytes(),
+            _ => return false,
+        };
+        match self {
+            Field::Is(is) => name == is.as_bytes(),
+            Field::StartsWith(start) => name.starts_with(start.as_bytes()),
+            Field::EndsWith(end) => name.ends_with(end.as_bytes()),
+        }
+    }
 }
 
 impl Shape {
@@ -262,6 +298,15 @@ fn encode_resp3(out: &mut Vec<u8>, reply: &Reply, shape: &Shape) -> bool {
             header(out, b'~', items.len());
             items.iter().for_each(|item| encode(out, item, &Shape::Plain, R3));
         }
+        Shape::SetOf(each) => {
+            header(out, b'~', items.len());
+            items.iter().for_each(|item| encode(out, item, each, R3));
+        }
+        Shape::EachOrEmptySet(_) if items.is_empty() => header(out, b'~', 0),
+        Shape::EachOrEmptySet(each) => {
+            header(out, b'*', items.len());
+            items.iter().for_each(|item| encode(out, item, each, R3));
+        }
         Shape::Pairs(second) if items.len() % 2 == 0 => {
             header(out, b'*', items.len() / 2);
             for pair in items.chunks(2) {
@@ -289,6 +334,14 @@ fn encode_resp3(out: &mut Vec<u8>, reply: &Reply, shape: &Shape) -> bool {
                     encode(out, &pair[0], &Shape::Plain, R3);
                     encode(out, &pair[1], value, R3);
                 }
+            }
+        }
+        Shape::Fields(fields) if items.len() % 2 == 0 => {
+            header(out, b'%', items.len() / 2);
+            for pair in items.chunks(2) {
+                encode(out, &pair[0], &Shape::Plain, R3);
+                let shape = fields.iter().find(|(field, _)| field.matches(&pair[0])).map(|(_, shape)| shape);
+                encode(out, &pair[1], shape.unwrap_or(&Shape::Plain), R3);
             }
         }
         _ => return false,

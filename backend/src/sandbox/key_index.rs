@@ -135,8 +135,11 @@ impl KeyIndex {
     /// The `ZADD` that announces `keys` (those inside the namespace; others
     /// are never listed), or `None` if there are none.
     pub fn add_cmd<K: AsRef<[u8]>>(&self, keys: &[K]) -> Option<redis::Cmd> {
-        let own: Vec<&[u8]> =
+        let mut own: Vec<&[u8]> =
             keys.iter().map(AsRef::as_ref).filter(|k| k.starts_with(&self.prefix)).collect();
+        // A pipelined batch often writes one key many times: once is enough.
+        own.sort_unstable();
+        own.dedup();
         if own.is_empty() {
             return None;
         }

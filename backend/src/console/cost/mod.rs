@@ -45,12 +45,14 @@
 //! offset ([`GROWS_UNBOUNDED`]): a costed read of a key one of those writes
 //! earlier in the same transaction is refused.
 
+mod bounded_read;
 mod probe;
 mod table;
 
 use bolide_shared::commands::CommandSpec;
 
-pub use probe::{probe_pipeline, read_sizes, Probe, Sizes};
+pub use bounded_read::{BoundedRead, Read};
+pub use probe::{add_probes, probe_pipeline, probe_width, read_sizes, Probe, Sizes};
 pub use table::{family, Combined, Family, Growth, GROWS_UNBOUNDED, RULES};
 
 use super::Limits;

@@ -22,6 +22,13 @@ pub type Sizes = HashMap<(Vec<u8>, Probe), u64>;
 pub fn probe_pipeline(needs: &[(Vec<u8>, Probe)]) -> redis::Pipeline {
     let mut pipe = redis::pipe();
     pipe.ignore_errors();
+    add_probes(&mut pipe, needs);
+    pipe
+}
+
+/// Appends the commands that measure `needs` to `pipe`: [`probe_width`]
+/// replies, read back with [`read_sizes`].
+pub fn add_probes(pipe: &mut redis::Pipeline, needs: &[(Vec<u8>, Probe)]) {
     for (key, probe) in needs {
         match probe {
             Probe::Length => {
@@ -37,7 +44,11 @@ pub fn probe_pipeline(needs: &[(Vec<u8>, Probe)]) -> redis::Pipeline {
             }
         }
     }
-    pipe
+}
+
+/// How many replies the probes of `needs` take.
+pub fn probe_width(needs: &[(Vec<u8>, Probe)]) -> usize {
+    needs.iter().map(|(_, probe)| if *probe == Probe::Cardinality { CARDINALITY.len() } else { 1 }).sum()
 }
 
 /// One of these answers for a key of each collection type; the others

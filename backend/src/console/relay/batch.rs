@@ -1,4 +1,4 @@
-//! Forwarded commands, one or many: a pipelined client's batch in about
+//! Forwarded commands, one or many: a pipelined client's batch in one or
 //! two Redis round trips, not two per command.
 //!
 //! # Why
@@ -13,17 +13,26 @@
 //! [`Relay::run_commands`] takes a batch in order. Each command gets the
 //! checks the console's line gets, without Redis ([`Relay::step`]: limits,
 //! policy, quota verdict, namespace rewrite); a refusal is answered in its
-//! place. Plain forwarded commands gather into a *segment*; the segment's
-//! probes go to Redis in one pipeline, then each command is costed in order
-//! (with the same rules, refusals and quota reservations as alone), then
-//! the commands let through go in one pipeline ([`Relay::send`]), and the
-//! replies come back in order.
+//! place. Plain forwarded commands gather into a *segment*, costed in order
+//! with the same rules, refusals and quota reservations as alone, in two
+//! parts ([`Relay::run_segment`]):
+//! - its *lead*, the commands from its start whose verdict needs nothing
+//!   measured before they are sent: those with no sizes to measure
+//!   (`SET`, `HSET`, …: costed at once) and the bounded reads (`GET`, sent
+//!   as a `GETRANGE` no longer than the bound, with its probe, and costed
+//!   from what it read: [`crate::console::cost::BoundedRead`]). They go in
+//!   one pipeline, followed by the probes of the rest;
+//! - the rest, costed from those sizes and sent in one more pipeline
+//!   ([`Relay::send`]).
 //!
-//! Measuring a whole segment before any of it runs must not change a
-//! verdict: a command that measures a key an earlier command of the
-//! segment writes (or after a write whose keys cannot be told) starts a new
-//! segment, so its sizes are read after that write, as they would be
-//! alone. Everything else — `SELECT`, `MULTI`/`EXEC`, commands inside
+//! A batch of `SET`s, of `GET`s or of both is one round trip; the replies
+//! come back in order.
+//!
+//! Measuring the rest before any of it runs must not change a verdict: a
+//! command that measures a key an earlier command of the rest writes (or
+//! after a write whose keys cannot be told) starts a new segment, so its
+//! sizes are read after that write, as they would be alone (the lead has
+//! run before the rest is measured). Everything else — `SELECT`, `MULTI`/`EXEC`, commands inside
 //! `MULTI`, the emulated keyless commands, arguments that are not UTF-8
 //! (they go down a private connection, one at a time: see
 //! `Relay::isolated_connection`) — runs on its own, after the segment
@@ -42,7 +51,8 @@ use super::reply::{
     all_utf8, command, is_server_error, server_error_text, to_reply, Outcome, UNREADABLE_ERROR,
 };
 use super::Relay;
-use crate::console::cost::{self, Cut, Plan, Probe, Sizes};
+use crate::console::cost::{self, BoundedRead, Cut, Plan, Probe, Sizes};
+use crate::console::namespace::Namespace;
 use crate::error::AppError;
 use crate::sandbox::key_index;
 use crate::sandbox::store::Session;
@@ -53,6 +63,25 @@ pub(super) struct Forwarded {
     args: Vec<Vec<u8>>,
     /// The sizes its cost rule needs measured.
     needs: Vec<(Vec<u8>, Probe)>,
+    /// Its bounded form, sent in its probes' pipeline ([`BoundedRead`]).
+    read: Option<BoundedRead>,
+}
+
+impl Forwarded {
+    /// Whether it can go in a segment's first pipeline: its verdict needs
+    /// nothing measured before it is sent (no sizes, or its own, read
+    /// along with a bounded form of it).
+    fn leads(&self) -> bool {
+        self.needs.is_empty() || self.read.is_some()
+    }
+}
+
+/// How a command of a segment's lead goes in its pipeline.
+enum Lead {
+    /// As it is (or as planned), what it leaves out.
+    Direct(Cut),
+    /// Its probes, then its bounded form.
+    Read(BoundedRead),
 }
 
 /// What the relay does with one command, before asking Redis anything.
@@ -87,22 +116,28 @@ pub(super) enum Sent {
 #[derive(Default)]
 struct Segment {
     commands: Vec<(usize, Forwarded)>,
-    /// Keys the segment's writes touch.
+    /// Keys the writes after the lead touch (see [`Relay::run_segment`]).
     written: HashSet<Vec<u8>>,
-    /// A write whose keys the command table cannot tell.
+    /// A write after the lead whose keys the command table cannot tell.
     unknown_writes: bool,
+    /// Whether a command that does not lead ([`Forwarded::leads`]) was
+    /// pushed: it and those after it are measured before any of them runs.
+    trailing: bool,
 }
 
 impl Segment {
     /// Whether `next` must wait for the segment to have run: it measures a
-    /// key that an earlier command of the segment may write.
+    /// key that an earlier command after the lead may write (the lead runs
+    /// before anything after it is measured, and a bounded read of the lead
+    /// is measured right where it runs).
     fn must_wait(&self, next: &Forwarded) -> bool {
         !next.needs.is_empty()
             && (self.unknown_writes || next.needs.iter().any(|(key, _)| self.written.contains(key)))
     }
 
     fn push(&mut self, index: usize, command: Forwarded) {
-        if command.spec.has_flag("write") {
+        self.trailing |= !command.leads();
+        if self.trailing && command.spec.has_flag("write") {
             match command.spec.key_positions(&command.args) {
                 Ok(keys) => {
                     self.written.extend(keys.into_iter().filter_map(|i| command.args.get(i).cloned()))
@@ -205,7 +240,8 @@ impl Relay {
             }
         }
         let needs = cost::needs(&self.limits, spec, &args);
-        Ok(Forwarded { spec, args, needs })
+        let read = BoundedRead::of(&self.limits, spec, &args);
+        Ok(Forwarded { spec, args, needs, read })
     }
 
     /// Runs one forwarded command: a segment of one.
@@ -225,37 +261,160 @@ impl Relay {
         outcomes.pop().flatten().unwrap_or_else(|| Err(AppError::Internal("the command got no reply".into())))
     }
 
-    /// Measures a segment in one pipeline, costs each command in order,
-    /// sends those let through in one more, and puts each outcome in its
-    /// place in `outcomes`.
+    /// Runs a segment and puts each outcome in its place in `outcomes`.
+    ///
+    /// Its *lead* — the commands from its start that need nothing measured
+    /// before they are sent ([`Forwarded::leads`]) — goes in one pipeline,
+    /// followed by the probes of the rest; the rest is then costed in
+    /// order and sent in one more. A batch of `SET`s, or of `GET`s, is one
+    /// round trip. Commands that are not UTF-8 (a segment of one, from
+    /// [`Relay::forward`]) are measured first and sent on their own, as
+    /// [`Relay::send`] sends them.
     async fn run_segment(
         &self,
         session: &mut Session,
         segment: Segment,
         outcomes: &mut [Option<Result<Outcome, AppError>>],
     ) {
-        if segment.commands.is_empty() {
+        let mut lead = segment.commands;
+        if lead.is_empty() {
             return;
         }
-        let needs: Vec<_> = segment.commands.iter().flat_map(|(_, c)| c.needs.iter().cloned()).collect();
-        let sizes = match self.measure(session, &needs).await {
-            Ok(sizes) => sizes,
+        let leading = if lead.iter().all(|(_, c)| all_utf8(&c.args)) {
+            lead.iter().take_while(|(_, c)| c.leads()).count()
+        } else {
+            0
+        };
+        let rest = lead.split_off(leading);
+        let needs: Vec<_> = rest.iter().flat_map(|(_, c)| c.needs.iter().cloned()).collect();
+        let sizes = if lead.is_empty() {
+            self.measure(session, &needs).await
+        } else {
+            self.run_lead(session, lead, &needs, outcomes).await
+        };
+        match sizes {
+            Ok(sizes) => self.run_measured(session, rest, &sizes, outcomes).await,
             Err(err) => {
-                for (index, _) in &segment.commands {
+                for (index, _) in &rest {
                     outcomes[*index] = Some(Err(same_error(&err)));
                 }
-                return;
+            }
+        }
+    }
+
+    /// A segment's lead in one pipeline: the commands that need no sizes
+    /// costed first and sent as they are, the bounded reads with their
+    /// probes and costed from what they read ([`BoundedRead`]); then the
+    /// probes `then` of the commands after it, whose sizes are returned.
+    async fn run_lead(
+        &self,
+        session: &mut Session,
+        lead: Vec<(usize, Forwarded)>,
+        then: &[(Vec<u8>, Probe)],
+        outcomes: &mut [Option<Result<Outcome, AppError>>],
+    ) -> Result<Sizes, AppError> {
+        let no_sizes = Sizes::new();
+        let mut parts = Vec::with_capacity(lead.len());
+        for (index, Forwarded { spec, args, needs, read }) in lead {
+            let plan = match read {
+                Some(read) => {
+                    parts.push((index, spec, args, needs, Lead::Read(read)));
+                    continue;
+                }
+                None => self.plan(session, spec, &args, &no_sizes).await,
+            };
+            match plan {
+                Ok(Ok(plan)) => {
+                    parts.push((index, spec, plan.args.unwrap_or(args), needs, Lead::Direct(plan.cut)))
+                }
+                Ok(Err(refusal)) => outcomes[index] = Some(Ok(refused(spec, refusal))),
+                Err(err) => outcomes[index] = Some(Err(err)),
+            }
+        }
+        let namespace = self.namespace(session);
+        let writes: Vec<(&CommandSpec, &[Vec<u8>])> = parts
+            .iter()
+            .filter(|part| matches!(part.4, Lead::Direct(_)))
+            .map(|(_, spec, args, ..)| (*spec, args.as_slice()))
+            .collect();
+        let announce = namespace.as_ref().and_then(|ns| key_index::announce(ns.prefix(), &writes));
+        let mut pipe = redis::pipe();
+        pipe.ignore_errors();
+        let announced = announce.is_some();
+        if let Some(announce) = announce {
+            pipe.add_command(announce).ignore();
+        }
+        let mut width = cost::probe_width(then);
+        for (_, _, args, needs, lead) in &parts {
+            match lead {
+                Lead::Direct(_) => {
+                    pipe.add_command(command(args));
+                    width += 1;
+                }
+                Lead::Read(read) => {
+                    cost::add_probes(&mut pipe, needs);
+                    read.add_to(&mut pipe);
+                    width += cost::probe_width(needs) + BoundedRead::WIDTH;
+                }
+            }
+        }
+        cost::add_probes(&mut pipe, then);
+        let values = match self.query_pipeline(session, &pipe, announced).await {
+            Ok(values) if values.len() == width => values,
+            other => {
+                let err = match other {
+                    Err(err) => err,
+                    Ok(_) => AppError::Internal("Redis answered a pipeline with too few replies".into()),
+                };
+                for (index, ..) in &parts {
+                    outcomes[*index] = Some(Err(same_error(&err)));
+                }
+                return Err(err);
             }
         };
-        let mut ready: Vec<(usize, &'static CommandSpec, Vec<Vec<u8>>, Cut)> = Vec::new();
-        for (index, Forwarded { spec, args, .. }) in segment.commands {
-            match self.plan(session, spec, &args, &sizes).await {
-                Ok(Ok(plan)) => ready.push((index, spec, plan.args.unwrap_or(args), plan.cut)),
-                Ok(Err(refusal)) => {
-                    let mut outcome = Outcome::error(refusal);
-                    outcome.command = Some(spec.name);
-                    outcomes[index] = Some(Ok(outcome));
+        let mut values = values.into_iter();
+        for (index, spec, args, needs, lead) in parts {
+            let (reply, cut) = match lead {
+                Lead::Direct(cut) => (to_reply(values.next().unwrap_or(Value::Nil)), cut),
+                Lead::Read(read) => {
+                    let probes: Vec<Value> = values.by_ref().take(cost::probe_width(&needs)).collect();
+                    let found = read.read(
+                        &cost::read_sizes(&needs, &probes),
+                        values.by_ref().take(BoundedRead::WIDTH).collect(),
+                    );
+                    match self.plan(session, spec, &args, &found.sizes).await {
+                        Ok(Ok(plan)) => (found.reply, plan.cut),
+                        Ok(Err(refusal)) => {
+                            outcomes[index] = Some(Ok(refused(spec, refusal)));
+                            continue;
+                        }
+                        Err(err) => {
+                            outcomes[index] = Some(Err(err));
+                            continue;
+                        }
+                    }
                 }
+            };
+            outcomes[index] = Some(Ok(self.replied(namespace.as_ref(), spec, &args, reply, cut)));
+        }
+        let probes: Vec<Value> = values.collect();
+        Ok(cost::read_sizes(then, &probes))
+    }
+
+    /// Costs each command in order from the sizes measured, sends those
+    /// let through in one pipeline, and puts each outcome in its place.
+    async fn run_measured(
+        &self,
+        session: &mut Session,
+        commands: Vec<(usize, Forwarded)>,
+        sizes: &Sizes,
+        outcomes: &mut [Option<Result<Outcome, AppError>>],
+    ) {
+        let mut ready: Vec<(usize, &'static CommandSpec, Vec<Vec<u8>>, Cut)> = Vec::new();
+        for (index, Forwarded { spec, args, .. }) in commands {
+            match self.plan(session, spec, &args, sizes).await {
+                Ok(Ok(plan)) => ready.push((index, spec, plan.args.unwrap_or(args), plan.cut)),
+                Ok(Err(refusal)) => outcomes[index] = Some(Ok(refused(spec, refusal))),
                 Err(err) => outcomes[index] = Some(Err(err)),
             }
         }
@@ -278,17 +437,30 @@ impl Relay {
             }
         };
         let namespace = self.namespace(session);
-        for (((index, _, _, cut), (spec, args)), mut reply) in ready.into_iter().zip(commands).zip(replies) {
-            if let Some(ns) = &namespace {
-                ns.strip_reply(spec.name, &mut reply);
-            }
-            let mut outcome = Outcome::reply(reply, self.limits.max_reply_elements).with_cut(cut);
-            if prints_raw(&args) {
-                outcome = outcome.raw();
-            }
-            outcome.command = Some(spec.name);
-            outcomes[index] = Some(Ok(outcome));
+        for (((index, _, _, cut), (spec, args)), reply) in ready.into_iter().zip(commands).zip(replies) {
+            outcomes[index] = Some(Ok(self.replied(namespace.as_ref(), spec, &args, reply, cut)));
         }
+    }
+
+    /// A forwarded command's outcome from Redis's reply: its keys back out
+    /// of the namespace, shortened as the limits say.
+    fn replied(
+        &self,
+        namespace: Option<&Namespace>,
+        spec: &'static CommandSpec,
+        args: &[Vec<u8>],
+        mut reply: Reply,
+        cut: Cut,
+    ) -> Outcome {
+        if let Some(ns) = namespace {
+            ns.strip_reply(spec.name, &mut reply);
+        }
+        let mut outcome = Outcome::reply(reply, self.limits.max_reply_elements).with_cut(cut);
+        if prints_raw(args) {
+            outcome = outcome.raw();
+        }
+        outcome.command = Some(spec.name);
+        outcome
     }
 
     /// What one command (keys already namespaced) costs from the sizes
@@ -311,7 +483,8 @@ impl Relay {
     }
 
     /// **The one place forwarded commands go to Redis** — a line, a
-    /// pipelined batch, a transaction's `EXEC` — with their keys already
+    /// pipelined batch, a transaction's `EXEC` — but a segment's lead, sent
+    /// with probes ([`Relay::run_lead`], announced the same way) — with their keys already
     /// in the namespace (what is to be noted about the keys a write
     /// touches is noted here). One command goes as the console's line
     /// always went ([`Relay::run_for`]); several as one pipeline, as the
@@ -349,44 +522,62 @@ impl Relay {
         commands: &[(&'static CommandSpec, Vec<Vec<u8>>)],
         announce: Option<redis::Cmd>,
     ) -> Result<Vec<Reply>, AppError> {
-        // The announcement goes first, its reply dropped (`ignore`), so the
-        // replies are the commands' own.
-        let pipeline = |which: &mut dyn Iterator<Item = &Vec<Vec<u8>>>| {
-            let mut pipe = redis::pipe();
-            pipe.ignore_errors();
-            if let Some(announce) = &announce {
-                pipe.add_command(announce.clone()).ignore();
-            }
-            for args in which {
-                pipe.add_command(command(args));
-            }
-            pipe
-        };
-        let pipe = pipeline(&mut commands.iter().map(|(_, args)| args));
+        let mut pipe = redis::pipe();
+        pipe.ignore_errors();
+        let announced = announce.is_some();
+        if let Some(announce) = announce {
+            pipe.add_command(announce).ignore();
+        }
+        for (_, args) in commands {
+            pipe.add_command(command(args));
+        }
+        let values = self.query_pipeline(session, &pipe, announced).await?;
+        Ok(values.into_iter().map(to_reply).collect())
+    }
+
+    /// Sends `pipe` down the session's connection: one value per command
+    /// but the first when `announced` (the key index's announcement goes
+    /// first, its reply dropped). A connection refused its credentials ran
+    /// nothing: the session's ACL user is re-created and it is sent again;
+    /// commands Redis refused for them (it forgot the user meanwhile) are
+    /// sent again, those only, after the announcement, as a line would be.
+    async fn query_pipeline(
+        &self,
+        session: &Session,
+        pipe: &redis::Pipeline,
+        announced: bool,
+    ) -> Result<Vec<Value>, AppError> {
         let first: Result<Vec<Value>, redis::RedisError> =
             pipe.query_async(&mut self.connection(session)?).await;
-        let values = match (first, &session.password) {
+        let mut values = match (first, &session.password) {
             (Ok(values), _) => values,
-            // Nothing ran: the connection was refused its credentials.
             (Err(err), Some(password)) if err.kind() == redis::ErrorKind::AuthenticationFailed => {
                 self.recreate_acl_user(session, password).await?;
                 pipe.query_async(&mut self.connection(session)?).await?
             }
             (Err(err), _) => return Err(err.into()),
         };
-        let mut replies: Vec<Reply> = values.into_iter().map(to_reply).collect();
-        // Commands Redis refused for the user's credentials (it forgot the
-        // user meanwhile): again, those only, as a line would be.
-        let refused: Vec<usize> = (0..replies.len()).filter(|&i| is_auth_error(&replies[i])).collect();
+        let refused: Vec<usize> = (0..values.len()).filter(|&i| refused_login(&values[i])).collect();
         if let (false, Some(password)) = (refused.is_empty(), &session.password) {
             self.recreate_acl_user(session, password).await?;
-            let pipe = pipeline(&mut refused.iter().map(|&i| &commands[i].1));
-            let again: Vec<Value> = pipe.query_async(&mut self.connection(session)?).await?;
+            let sent: Vec<&redis::Cmd> = pipe.cmd_iter().collect();
+            let skip = usize::from(announced);
+            let mut again = redis::pipe();
+            again.ignore_errors();
+            if let (true, Some(announce)) = (announced, sent.first()) {
+                again.add_command((*announce).clone()).ignore();
+            }
+            for &i in &refused {
+                if let Some(cmd) = sent.get(i + skip) {
+                    again.add_command((*cmd).clone());
+                }
+            }
+            let again: Vec<Value> = again.query_async(&mut self.connection(session)?).await?;
             for (i, value) in refused.into_iter().zip(again) {
-                replies[i] = to_reply(value);
+                values[i] = value;
             }
         }
-        Ok(replies)
+        Ok(values)
     }
 
     /// A transaction's commands as one `MULTI`/`EXEC` pipeline.
@@ -435,6 +626,18 @@ impl Relay {
 /// Redis refused the session's user (see [`Relay::run_for`]).
 pub(super) fn is_auth_error(reply: &Reply) -> bool {
     matches!(reply, Reply::Error(text) if text.starts_with("WRONGPASS") || text.starts_with("NOAUTH"))
+}
+
+/// [`is_auth_error`], before the reply is the console's.
+fn refused_login(value: &Value) -> bool {
+    matches!(value, Value::ServerError(err) if matches!(err.code(), "WRONGPASS" | "NOAUTH"))
+}
+
+/// A command's refusal by its cost, as its outcome.
+fn refused(spec: &'static CommandSpec, refusal: String) -> Outcome {
+    let mut outcome = Outcome::error(refusal);
+    outcome.command = Some(spec.name);
+    outcome
 }
 
 /// The same failure again, for each command of a segment that shared it.

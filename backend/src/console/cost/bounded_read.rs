@@ -1,0 +1,130 @@
+//! A costed read sent in the same pipeline as its probe, in a form whose
+//! reply cannot be larger than the bound: `GET key` as `GETRANGE key 0
+//! <max>` (at most one byte more than Bolide returns) and `EXISTS key`.
+//!
+//! # Why
+//! `GET` is costed by its string's `STRLEN`, measured before it runs
+//! ([`super::needs`]): sent as it is, it would cost a round trip for the
+//! probe and one more for the command — for a pipelined client
+//! (`redis-benchmark -P 16`, a redis-py pipeline of reads) twice the round
+//! trips of Redis itself. Sent bounded, the probe and the read go in one
+//! pipeline and Bolide never holds more than `max_reply_bytes + 1` bytes
+//! of the value: the verdict is taken from what `GETRANGE` read (the
+//! value as the read saw it, so a value that grew after its `STRLEN` is
+//! not let through cut), the `STRLEN` only says how long a refused or cut
+//! value was.
+//!
+//! `GETRANGE` answers `""` for a missing key as for an empty string;
+//! `EXISTS`, right after it in the same pipeline, tells them apart (`GET`
+//! answers nil for the first). Between the two, another client of the same
+//! sandbox could create or delete that very key; the answer is then the
+//! one `GET` would have given a moment later or earlier, never a value
+//! the key did not hold, and never a larger one than the bound.
+
+use bolide_shared::cli::Reply;
+use bolide_shared::commands::CommandSpec;
+use redis::Value;
+
+use super::{bounded, family, Family, Limits, Probe, Sizes};
+
+/// A read sent bounded (see the module docs).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BoundedRead {
+    key: Vec<u8>,
+    /// Bytes Bolide returns at most.
+    max: u64,
+}
+
+/// What a bounded read found: the sizes its cost rule is planned with, and
+/// the reply the command gets if let through.
+pub struct Read {
+    pub sizes: Sizes,
+    pub reply: Reply,
+}
+
+impl BoundedRead {
+    /// The bounded form of `args` (keys already in the namespace), for the
+    /// commands that have one: `GET key`, when replies are bounded in bytes.
+    pub fn of(limits: &Limits, spec: &CommandSpec, args: &[Vec<u8>]) -> Option<BoundedRead> {
+        let plain_get = spec.name == "GET"
+            && args.len() == 2
+            && matches!(family(spec), Some(Family::StringRead { ranged: false, .. }));
+        (plain_get && bounded(limits) && limits.max_reply_bytes > 0)
+            .then(|| BoundedRead { key: args[1].clone(), max: limits.max_reply_bytes })
+    }
+
+    /// Appends the commands that read it to `pipe`: [`Self::WIDTH`] replies.
+    pub fn add_to(&self, pipe: &mut redis::Pipeline) {
+        pipe.cmd("GETRANGE").arg(self.key.as_slice()).arg(0).arg(self.max);
+        pipe.cmd("EXISTS").arg(self.key.as_slice());
+    }
+
+    /// Replies [`Self::add_to`] adds.
+    pub const WIDTH: usize = 2;
+
+    /// What the read found, from its replies (`replies`: [`Self::WIDTH`] of
+    /// them) and the sizes its probes measured.
+    pub fn read(&self, measured: &Sizes, replies: Vec<Value>) -> Read {
+        let mut replies = replies.into_iter();
+        let (range, exists) = (replies.next(), replies.next());
+        let slot = (self.key.clone(), Probe::Length);
+        let strlen = measured.get(&slot).copied().unwrap_or(0);
+        let (length, reply) = match (range, exists) {
+            (Some(Value::BulkString(bytes)), _) if !bytes.is_empty() => {
+                let read = bytes.len() as u64;
+                // Past the bound: as long as it was measured, or longer.
+                let length = if read > self.max { strlen.max(read) } else { read };
+                let mut bytes = bytes;
+                bytes.truncate(usize::try_from(self.max).unwrap_or(usize::MAX));
+                (length, Reply::Bulk(bytes))
+            }
+            (Some(Value::BulkString(_)), Some(Value::Int(0))) => (0, Reply::Nil),
+            (Some(Value::BulkString(_)), _) => (0, Reply::Bulk(Vec::new())),
+            // An error (`WRONGTYPE`), as `GET` itself answers it.
+            (Some(other), _) => (0, crate::console::relay::to_reply(other)),
+            (None, _) => (0, Reply::Error("ERR Redis answered a pipeline with too few replies".into())),
+        };
+        let mut sizes = Sizes::new();
+        sizes.insert(slot, length);
+        Read { sizes, reply }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bolide_shared::commands::lookup;
+
+    fn args(words: &[&str]) -> Vec<Vec<u8>> {
+        words.iter().map(|w| w.as_bytes().to_vec()).collect()
+    }
+
+    #[test]
+    fn only_a_plain_get_is_read_bounded() {
+        let limits = Limits::SHARED;
+        let get = lookup("GET").expect("known");
+        assert!(BoundedRead::of(&limits, get, &args(&["GET", "k"])).is_some());
+        let getrange = lookup("GETRANGE").expect("known");
+        assert!(BoundedRead::of(&limits, getrange, &args(&["GETRANGE", "k", "0", "1"])).is_none());
+        let unbounded = Limits { max_reply_bytes: 0, ..Limits::SHARED };
+        assert!(BoundedRead::of(&unbounded, get, &args(&["GET", "k"])).is_none());
+    }
+
+    #[test]
+    fn the_reply_and_the_size_come_from_what_was_read() {
+        let read = BoundedRead { key: b"k".to_vec(), max: 4 };
+        let bulk = |text: &str| Value::BulkString(text.as_bytes().to_vec());
+        let slot = (b"k".to_vec(), Probe::Length);
+        let found = read.read(&Sizes::new(), vec![bulk("abc"), Value::Int(1)]);
+        assert_eq!((found.reply, found.sizes[&slot]), (Reply::Bulk(b"abc".to_vec()), 3));
+        // Longer than the bound: cut to it, sized as measured (or as read).
+        let measured: Sizes = [(slot.clone(), 100)].into_iter().collect();
+        let found = read.read(&measured, vec![bulk("abcde"), Value::Int(1)]);
+        assert_eq!((found.reply, found.sizes[&slot]), (Reply::Bulk(b"abcd".to_vec()), 100));
+        let found = read.read(&Sizes::new(), vec![bulk("abcde"), Value::Int(1)]);
+        assert_eq!(found.sizes[&slot], 5, "grown after its STRLEN: still past the bound");
+        // Missing and empty differ.
+        assert_eq!(read.read(&Sizes::new(), vec![bulk(""), Value::Int(0)]).reply, Reply::Nil);
+        assert_eq!(read.read(&Sizes::new(), vec![bulk(""), Value::Int(1)]).reply, Reply::Bulk(Vec::new()));
+    }
+}
