@@ -49,6 +49,7 @@ use super::Limits;
 use crate::error::AppError;
 use crate::redis_conn::Connection;
 use crate::sandbox::connections::Connections;
+use crate::sandbox::headroom::Spent;
 use crate::sandbox::store::{SandboxStore, Session};
 
 // Shared mode's listings, a child module so that they answer with this
@@ -190,23 +191,29 @@ impl Relay {
         Ok(cost::read_sizes(needs, &replies))
     }
 
-    /// Reserves the bytes a write may add in the sandbox's quota, or says
-    /// why there is no room (see [`SandboxStore::reserve`]).
+    /// Reserves the bytes a write may add in the sandbox's quota, from this
+    /// process's lease of room ([`crate::sandbox::headroom`]: no round trip
+    /// while the lease lasts), or says why there is no room. When none can
+    /// be had the count may be stale (overwrites count every time): the
+    /// sandbox is measured now, if it was not lately, and asked again.
     async fn reserve(
         &self,
         session: &mut Session,
         bytes: u64,
         what: &str,
-    ) -> Result<Result<(), String>, AppError> {
+    ) -> Result<Result<Spent, String>, AppError> {
         let quota = self.limits.max_session_bytes;
-        if bytes == 0 || quota == 0 {
-            return Ok(Ok(()));
+        if bytes == 0 || quota == 0 || !self.sessions.is_shared() {
+            return Ok(Ok(Spent::default()));
         }
-        Ok(match self.sessions.reserve(&session.id, bytes, quota).await? {
-            Ok(used) => {
-                session.used_bytes = used;
-                Ok(())
-            }
+        let headroom = self.sessions.headroom();
+        let mut result = headroom.spend(&session.id, bytes, quota).await?;
+        if result.is_err() && bytes <= quota && headroom.may_measure(&session.id).await? {
+            self.sessions.measure(&session.id, self.limits.max_session_keys, quota).await?;
+            result = headroom.spend(&session.id, bytes, quota).await?;
+        }
+        Ok(match result {
+            Ok(spent) => Ok(spent),
             Err(used) => {
                 session.used_bytes = used;
                 Err(cost::quota_refusal(what, bytes, quota, used))

@@ -44,6 +44,7 @@ use super::reply::{
 use super::Relay;
 use crate::console::cost::{self, Cut, Plan, Probe, Sizes};
 use crate::error::AppError;
+use crate::sandbox::headroom::Spent;
 use crate::sandbox::key_index;
 use crate::sandbox::store::Session;
 
@@ -248,9 +249,14 @@ impl Relay {
             }
         };
         let mut ready: Vec<(usize, &'static CommandSpec, Vec<Vec<u8>>, Cut)> = Vec::new();
+        // The room the commands reserved counts as in flight until they answered.
+        let mut spent = Vec::new();
         for (index, Forwarded { spec, args, .. }) in segment.commands {
             match self.plan(session, spec, &args, &sizes).await {
-                Ok(Ok(plan)) => ready.push((index, spec, plan.args.unwrap_or(args), plan.cut)),
+                Ok(Ok((plan, room))) => {
+                    spent.push(room);
+                    ready.push((index, spec, plan.args.unwrap_or(args), plan.cut));
+                }
                 Ok(Err(refusal)) => {
                     let mut outcome = Outcome::error(refusal);
                     outcome.command = Some(spec.name);
@@ -264,7 +270,9 @@ impl Relay {
         }
         let commands: Vec<(&'static CommandSpec, Vec<Vec<u8>>)> =
             ready.iter_mut().map(|(_, spec, args, _)| (*spec, std::mem::take(args))).collect();
-        let replies = match self.send(session, &commands, Delivery::Each).await {
+        let sent = self.send(session, &commands, Delivery::Each).await;
+        drop(spent);
+        let replies = match sent {
             Ok(Sent::Replies(replies)) if replies.len() == commands.len() => replies,
             other => {
                 let err = match other {
@@ -292,22 +300,23 @@ impl Relay {
     }
 
     /// What one command (keys already namespaced) costs from the sizes
-    /// measured, or why it is refused; reserves the bytes a write may add.
+    /// measured, or why it is refused; reserves the bytes a write may add
+    /// (held until it answered).
     async fn plan(
         &self,
         session: &mut Session,
         spec: &CommandSpec,
         args: &[Vec<u8>],
         sizes: &Sizes,
-    ) -> Result<Result<Plan, String>, AppError> {
+    ) -> Result<Result<(Plan, Spent), String>, AppError> {
         let plan = cost::plan(&self.limits, spec, args, sizes, self.limits.truncate_replies);
-        if let Some(refusal) = plan.cost.refusal(&self.limits, spec.name, session.used_bytes) {
+        if let Some(refusal) = plan.cost.refusal(&self.limits, spec.name) {
             return Ok(Err(refusal));
         }
-        if let Err(refusal) = self.reserve(session, plan.cost.grow_bytes, spec.name).await? {
-            return Ok(Err(refusal));
+        match self.reserve(session, plan.cost.grow_bytes, spec.name).await? {
+            Ok(spent) => Ok(Ok((plan, spent))),
+            Err(refusal) => Ok(Err(refusal)),
         }
-        Ok(Ok(plan))
     }
 
     /// **The one place forwarded commands go to Redis** — a line, a
