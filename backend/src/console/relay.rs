@@ -11,7 +11,10 @@
 //! 5. bound its cost before it runs ([`super::cost`]: patterns and counts
 //!    first, then the sizes of its keys; inside `MULTI`, the sum over the
 //!    transaction at `EXEC`), reading only the part of a long reply the
-//!    console shows;
+//!    console shows, and reserve what a write can add in the sandbox's
+//!    quota ([`crate::sandbox::headroom`]: from this process's lease, no
+//!    round trip of its own; measuring the sandbox first when the room
+//!    runs out);
 //! 6. in shared mode, announce the keys it may create in the sandbox's key
 //!    index, first in the same pipeline ([`crate::sandbox::key_index::announce`];
 //!    at `EXEC`, the whole transaction's, inside it);

@@ -13,9 +13,11 @@
 //! # Leases: no round trip per command
 //! Asking Redis for every `SET` would halve the gateway's pipelined speed.
 //! So a Bolide process takes a **lease** of room for a sandbox — one
-//! script call adding `min(`[`LEASE`]`, what is left)` (or the command's
-//! need, if larger) to `used` — and spends it locally, command by command;
-//! it takes another when the lease runs out. A lease is spent or dropped
+//! script call adding the command's need and `min(`[`LEASE`]`, what is
+//! left)` to `used` — and spends it locally, command by command; it takes
+//! another when the lease runs out. A command (or a transaction) needing
+//! more than a lease reserves its own room instead, held in the record
+//! until it answered (one round trip per 256 KiB at least). A lease is spent or dropped
 //! within [`LOCAL_TTL`] of being asked for; what was not spent stays
 //! counted until the next measurement (the safe side).
 //!
@@ -208,11 +210,13 @@ struct Local {
 
 /// Room spent by a command: counted in flight until dropped (after its
 /// reply). Empty for commands that reserve nothing.
-#[derive(Debug, Default)]
+#[derive(Default)]
 #[must_use = "the room counts as in flight until the command answered"]
 pub struct Spent {
     bytes: u64,
     in_flight: Option<Arc<AtomicU64>>,
+    /// A command larger than a lease holds its own reservation.
+    _held: Option<Held>,
 }
 
 impl Spent {
@@ -290,6 +294,16 @@ impl Headroom {
         if bytes == 0 {
             return Ok(Ok(Spent::default()));
         }
+        if bytes > LEASE {
+            // Larger than a lease: its own reservation, held in the record
+            // until it answered (one round trip for at least 256 KiB), so
+            // that a measurement after it landed does not count it twice.
+            return Ok(self.hold_for(id, bytes, quota, HELD_TTL_MS).await?.map(|held| Spent {
+                bytes,
+                in_flight: None,
+                _held: Some(held),
+            }));
+        }
         let slot = self.slot(id);
         let mut local = slot.lock().await;
         let fresh = local.until.is_some_and(|until| Instant::now() < until);
@@ -319,12 +333,24 @@ impl Headroom {
         }
         local.left -= bytes;
         local.in_flight.fetch_add(bytes, Ordering::Relaxed);
-        Ok(Ok(Spent { bytes, in_flight: Some(local.in_flight.clone()) }))
+        Ok(Ok(Spent { bytes, in_flight: Some(local.in_flight.clone()), _held: None }))
     }
 
     /// Reserves `bytes` for a data load under `quota`, held in the record
     /// until the returned guard is dropped: `Err(used)` when they do not fit.
     pub async fn hold(&self, id: &SandboxId, bytes: u64, quota: u64) -> Result<Result<Held, u64>, AppError> {
+        self.hold_for(id, bytes, quota, LOAD_HELD_TTL_MS).await
+    }
+
+    /// Reserves `bytes`, held in the record (at most `ttl_ms`) until the
+    /// guard is dropped.
+    async fn hold_for(
+        &self,
+        id: &SandboxId,
+        bytes: u64,
+        quota: u64,
+        ttl_ms: u64,
+    ) -> Result<Result<Held, u64>, AppError> {
         let field = format!("held:q:{}", random_hex()?);
         let (grant, used): (u64, u64) = LEASE_SCRIPT
             .key(id.key())
@@ -333,7 +359,7 @@ impl Headroom {
             .arg(quota)
             .arg(&field)
             .arg(0)
-            .arg(LOAD_HELD_TTL_MS)
+            .arg(ttl_ms)
             .invoke_async(&mut self.system.clone())
             .await?;
         if grant == 0 && bytes > 0 {

@@ -7,10 +7,12 @@
 //!   ([`alloc`]): jemalloc's size classes are at most a quarter apart
 //!   (8 bytes apart up to 64 bytes, 16 up to 128).
 //! - **A string** (`sds`) of `n` bytes adds a header and a `NUL`: 4 bytes
-//!   below 256, 6 below 64 KiB, 10 above ([`sds`]). A string grown in place (`APPEND`, `SETRANGE`,
-//!   `SETBIT`, `BITFIELD` on an existing key) is allocated *greedily*:
-//!   twice its new length below 1 MiB, its length + 1 MiB above
-//!   ([`grown`]).
+//!   below 256, 6 below 64 KiB, 10 above ([`sds`]). A new string made by
+//!   an offset is allocated at its length; an existing one grown in place
+//!   (`APPEND`, `SETRANGE`, `SETBIT`, `BITFIELD`) is reallocated only when
+//!   its allocation lacks room, then *greedily*: twice its new length
+//!   below 1 MiB, its length + 1 MiB above ([`grown`]; the cost rule reads
+//!   its `STRLEN` and `MEMORY USAGE` first).
 //! - **Each argument but the keys** may become an element: its string,
 //!   plus its group's bookkeeping ([`super::table::PER_ARG`]). Counting
 //!   every one (options and scores too) keeps this on the safe side

@@ -462,14 +462,18 @@ fn family_plan(limits: &Limits, spec: &CommandSpec, args: &[Vec<u8>], sizes: &Si
 
 /// What a string of `len` bytes (its key of `key_len` bytes taking
 /// `memory` in all, by `MEMORY USAGE`; 0 when new) can add when a write
-/// makes it `end` bytes long. Redis reallocates it only when its
-/// allocation has no room for the new bytes, and then greedily
-/// ([`grown`]). Its allocation is at least `memory` less the key's
-/// bookkeeping (an object, an entry and the name's string, counted at
-/// their largest), so its room is at least that less `len` and a header.
+/// makes it `end` bytes long. A new string is allocated at its length. An
+/// existing one is reallocated only when its allocation has no room for
+/// the new bytes, and then greedily ([`grown`]). Its allocation is at least
+/// `memory` less the key's bookkeeping (an object, an entry and the name's
+/// string, counted at their largest), so its room is at least that less
+/// `len` and a header.
 fn in_place_growth(len: u64, memory: u64, key_len: usize, end: u64) -> u64 {
     if end <= len {
         return 0;
+    }
+    if memory == 0 {
+        return growth::sds(end);
     }
     let allocated = memory.saturating_sub(40 + growth::sds(key_len as u64));
     if allocated.saturating_sub(len + 10) >= end - len {
@@ -631,12 +635,17 @@ mod tests {
             let spec = lookup(words[0]).expect("known");
             super::plan(&limits, spec, &args(words), &Sizes::new(), true).cost
         };
-        // Grown in place, a string is allocated greedily: its offset and more.
-        assert!(cost(&["SETRANGE", "k", "536870000", "x"]).grow_bytes >= grown(536_870_001));
-        assert!(cost(&["SETBIT", "k", "4294967295", "1"]).grow_bytes >= grown(536_870_912));
-        assert!(cost(&["BITFIELD", "k", "SET", "u8", "#1000", "1"]).grow_bytes >= grown(1001));
+        // A new string: its offset, rounded up.
+        assert!(cost(&["SETRANGE", "k", "536870000", "x"]).grow_bytes >= alloc(536_870_001));
+        assert!(cost(&["SETBIT", "k", "4294967295", "1"]).grow_bytes >= alloc(536_870_912));
+        assert!(cost(&["BITFIELD", "k", "SET", "u8", "#1000", "1"]).grow_bytes >= alloc(1001));
         assert!(cost(&["BITFIELD", "k", "GET", "u8", "#100000000"]).grow_bytes < 1024, "a new key at most");
-        assert!(cost(&["APPEND", "k", "abc"]).grow_bytes >= grown(3));
+        assert!(cost(&["APPEND", "k", "abc"]).grow_bytes >= 3);
+        // An existing one, grown in place, is reallocated greedily unless
+        // its allocation has room.
+        assert_eq!(in_place_growth(1000, 2000, 1, 1001), 0, "room for one more byte");
+        assert!(in_place_growth(1000, 1100, 1, 2000) >= grown(2000) - 1100);
+        assert_eq!(in_place_growth(1000, 1100, 1, 900), 0, "no longer");
         let mut sizes = Sizes::new();
         sizes.insert((b"a".to_vec(), Probe::Memory), 1000);
         sizes.insert((b"b".to_vec(), Probe::Memory), 500);
