@@ -199,8 +199,16 @@ impl AppState {
             crate::jobs::on_sandbox_end(),
             crate::guides::on_sandbox_end(),
         ];
-        let store =
-            SandboxStore::new(system.clone(), connections.clone(), options.lifetime, shared, cleanups);
+        // Each feature's part of a sandbox's measured memory (its quota).
+        let measures = vec![crate::console::on_sandbox_measure(), crate::data::store::on_sandbox_measure()];
+        let store = SandboxStore::new(
+            system.clone(),
+            connections.clone(),
+            options.lifetime,
+            shared,
+            cleanups,
+            measures,
+        );
         let relay = Relay {
             limits: console,
             connections,

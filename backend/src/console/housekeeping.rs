@@ -7,13 +7,17 @@
 //! mid-round blocks the others for seconds, not a minute), and marks the
 //! round done ([`DONE_KEY`], for most of an interval) when it ends.
 //!
-//! Measuring walks each sandbox's key index
-//! ([`crate::sandbox::key_index`]), never the database: O(the sandboxes'
-//! own keys), pruning members whose key is gone, plus `MEMORY USAGE` of
-//! every one of its keys (pipelined per batch of the walk; a sample would
-//! miss one large key among many small ones) and of the index itself,
-//! which counts as the sandbox's memory. A session over quota may still read and delete, but
-//! not grow.
+//! Measuring ([`crate::sandbox::store::SandboxStore::measure`]) walks each
+//! sandbox's key index ([`crate::sandbox::key_index`]), never the
+//! database: O(the sandboxes' own keys), pruning members whose key is
+//! gone, plus `MEMORY USAGE` of every one of its keys (pipelined per batch
+//! of the walk; a sample would miss one large key among many small ones),
+//! of the index itself, which counts as the sandbox's memory, of its
+//! console queue and of its data indexes. It sets the quota's count from
+//! that, keeping the room given out and not yet spent
+//! ([`crate::sandbox::headroom`]). A session over quota may still read and
+//! delete, but not grow. Between rounds, a sandbox whose room runs out is
+//! measured on demand (the same function).
 
 use std::time::Duration;
 
@@ -22,9 +26,7 @@ use crate::error::AppError;
 use crate::lease::Lease;
 use crate::redis_conn::Connection;
 use crate::sandbox::clock::now_ms;
-use crate::sandbox::key_index::KeyIndex;
 use crate::sandbox::store::{SandboxId, SANDBOXES_KEY};
-use crate::sandbox::Owner;
 
 /// How often a round runs, at most.
 pub const INTERVAL: Duration = Duration::from_secs(60);
@@ -105,50 +107,13 @@ async fn reap_idle(relay: &Relay, system: &mut Connection) -> Result<(), AppErro
 
 async fn measure_quotas(relay: &Relay, system: &mut Connection) -> Result<(), AppError> {
     let limits = relay.limits;
-    // Bolide's own connection, not a sandbox's: it reads every sandbox's
-    // index (key names, `TYPE` and `MEMORY USAGE` only; no values).
-    let mut data = relay.connections.for_db(0)?;
     let active: Vec<String> =
         redis::cmd("ZRANGE").arg(SANDBOXES_KEY).arg(0).arg(-1).query_async(system).await?;
     for raw in active {
         let Some(id) = SandboxId::parse(&raw) else { continue };
-        let Some(index) = KeyIndex::of(&Owner::for_session(id.as_str())) else { continue };
-        // Over the sandbox's own keys only, pruning its index as it goes.
-        let (count, keys_bytes, index_bytes) = index.measure(&mut data).await?;
-        // The index is the sandbox's memory too (see `key_index`).
-        let estimate = keys_bytes + index_bytes;
-        let verdict = quota_verdict(count, estimate, limits.max_session_keys, limits.max_session_bytes);
-        let mut cmd = redis::cmd("HSET");
-        cmd.arg(id.key()).arg("quota").arg(verdict.unwrap_or_default()).arg("used").arg(estimate);
-        // Only sessions that still exist are updated (HSET would recreate).
-        let exists: bool = redis::cmd("EXISTS").arg(id.key()).query_async(system).await?;
-        if exists {
-            cmd.exec_async(system).await?;
-        }
+        // Over the sandbox's own keys only, pruning its index as it goes;
+        // its count keeps the room given out and not yet spent.
+        relay.sessions.measure(&id, limits.max_session_keys, limits.max_session_bytes).await?;
     }
     Ok(())
-}
-
-/// Why a session with `keys` keys and about `bytes` bytes may not grow.
-pub fn quota_verdict(keys: u64, bytes: u64, max_keys: u64, max_bytes: u64) -> Option<String> {
-    if max_keys > 0 && keys > max_keys {
-        return Some(format!("{keys} keys (the limit is {max_keys})"));
-    }
-    if max_bytes > 0 && bytes > max_bytes {
-        return Some(format!("about {} MiB (the limit is {} MiB)", bytes >> 20, max_bytes >> 20));
-    }
-    None
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn quota_verdicts() {
-        assert_eq!(quota_verdict(10, 10, 100, 1000), None);
-        assert!(quota_verdict(101, 10, 100, 1000).is_some_and(|v| v.contains("101 keys")));
-        assert!(quota_verdict(10, 2 << 20, 100, 1 << 20).is_some_and(|v| v.contains("MiB")));
-        assert_eq!(quota_verdict(u64::MAX, u64::MAX, 0, 0), None);
-    }
 }

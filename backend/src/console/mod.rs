@@ -107,6 +107,27 @@ async fn console(
 /// key index (every key of its namespace is listed there), and the index
 /// (its MULTI queue is the sandbox layer's and goes with the sandbox's
 /// record).
+/// What a sandbox's keys hold (with its key index, which counts as its
+/// memory: see [`crate::sandbox::key_index`]) and its console queue, for
+/// its quota's measurement: O(its own keys).
+pub fn on_sandbox_measure() -> crate::sandbox::headroom::Measure {
+    crate::sandbox::headroom::measure(|mut measuring| async move {
+        let Some(index) = crate::sandbox::key_index::KeyIndex::of(&measuring.owner) else {
+            return Ok(Default::default());
+        };
+        let (keys, keys_bytes, index_bytes) = index.measure(&mut measuring.data).await?;
+        let queue: Option<u64> = redis::cmd("MEMORY")
+            .arg("USAGE")
+            .arg(measuring.id.tx_key())
+            .query_async(&mut measuring.system)
+            .await?;
+        Ok(crate::sandbox::headroom::Measured {
+            keys,
+            bytes: keys_bytes.saturating_add(index_bytes).saturating_add(queue.unwrap_or(0)),
+        })
+    })
+}
+
 pub fn on_sandbox_end() -> crate::sandbox::ended::Cleanup {
     crate::sandbox::ended::cleanup(|mut ended| async move {
         match crate::sandbox::key_index::KeyIndex::of(&ended.owner) {

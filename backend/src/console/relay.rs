@@ -11,7 +11,10 @@
 //! 5. bound its cost before it runs ([`super::cost`]: patterns and counts
 //!    first, then the sizes of its keys; inside `MULTI`, the sum over the
 //!    transaction at `EXEC`), reading only the part of a long reply the
-//!    console shows;
+//!    console shows, and reserve what a write can add in the sandbox's
+//!    quota ([`crate::sandbox::headroom`]: from this process's lease, no
+//!    round trip of its own; measuring the sandbox first when the room
+//!    runs out);
 //! 6. in shared mode, announce the keys it may create in the sandbox's key
 //!    index, first in the same pipeline ([`crate::sandbox::key_index::announce`];
 //!    at `EXEC`, the whole transaction's, inside it);
@@ -51,6 +54,7 @@ use super::Limits;
 use crate::error::AppError;
 use crate::redis_conn::Connection;
 use crate::sandbox::connections::Connections;
+use crate::sandbox::headroom::Spent;
 use crate::sandbox::store::{SandboxStore, Session};
 
 // Shared mode's listings, a child module so that they answer with this
@@ -192,23 +196,29 @@ impl Relay {
         Ok(cost::read_sizes(needs, &replies))
     }
 
-    /// Reserves the bytes a write may add in the sandbox's quota, or says
-    /// why there is no room (see [`SandboxStore::reserve`]).
+    /// Reserves the bytes a write may add in the sandbox's quota, from this
+    /// process's lease of room ([`crate::sandbox::headroom`]: no round trip
+    /// while the lease lasts), or says why there is no room. When none can
+    /// be had the count may be stale (overwrites count every time): the
+    /// sandbox is measured now, if it was not lately, and asked again.
     async fn reserve(
         &self,
         session: &mut Session,
         bytes: u64,
         what: &str,
-    ) -> Result<Result<(), String>, AppError> {
+    ) -> Result<Result<Spent, String>, AppError> {
         let quota = self.limits.max_session_bytes;
-        if bytes == 0 || quota == 0 {
-            return Ok(Ok(()));
+        if bytes == 0 || quota == 0 || !self.sessions.is_shared() {
+            return Ok(Ok(Spent::default()));
         }
-        Ok(match self.sessions.reserve(&session.id, bytes, quota).await? {
-            Ok(used) => {
-                session.used_bytes = used;
-                Ok(())
-            }
+        let headroom = self.sessions.headroom();
+        let mut result = headroom.spend(&session.id, bytes, quota).await?;
+        if result.is_err() && bytes <= quota && headroom.may_measure(&session.id).await? {
+            self.sessions.measure(&session.id, self.limits.max_session_keys, quota).await?;
+            result = headroom.spend(&session.id, bytes, quota).await?;
+        }
+        Ok(match result {
+            Ok(spent) => Ok(spent),
             Err(used) => {
                 session.used_bytes = used;
                 Err(cost::quota_refusal(what, bytes, quota, used))

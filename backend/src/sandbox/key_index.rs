@@ -42,8 +42,8 @@
 //!
 //! **Cost and quota.** A write costs one `ZADD` more (O(log n) in the
 //! sandbox's own keys). The index's own memory is counted in the sandbox's
-//! usage by the housekeeping ([`KeyIndex::measure`]), which prunes as it
-//! walks, so a student creating millions of short-lived keys cannot grow
+//! usage by its measurement ([`KeyIndex::measure`], housekeeping's or one
+//! on demand: [`super::headroom`]), which prunes as it walks, so a student creating millions of short-lived keys cannot grow
 //! an index nobody pays for.
 //!
 //! **Who writes it.** A new path that writes into a sandbox's namespace

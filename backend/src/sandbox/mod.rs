@@ -23,7 +23,8 @@
 //!   listings and quota cost O(its own keys), not O(the server's);
 //! - [`cross_site`]: the one middleware that refuses cross-site writes;
 //! - [`quota`]: a sandbox's memory quota as the features that write for
-//!   it (the data API) reserve room in it;
+//!   it (the data API) reserve room in it; [`headroom`]: how every write
+//!   (the console's and gateway's too) takes room in it before it runs;
 //! - [`rate`]: request rates per sandbox and per address, the address's
 //!   budget shared fairly among its sandboxes (the features' middleware);
 //! - [`ids`] and [`clock`]: randomness and time, for every feature;
@@ -39,6 +40,7 @@ pub mod connections;
 pub mod credentials;
 pub mod cross_site;
 pub mod ended;
+pub mod headroom;
 pub mod ids;
 pub mod key_index;
 pub mod owner;

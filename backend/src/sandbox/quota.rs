@@ -2,13 +2,15 @@
 //! data API's loads, generator and record edits): how much room is left,
 //! and a reservation of a write's estimated bytes before it runs.
 //!
-//! The console and the gateway reserve the bytes their growing writes may
-//! add through the same script ([`super::store::SandboxStore::reserve`]):
-//! one count per sandbox (`used` in its record), which housekeeping sets
-//! again from what the sandbox holds about once a minute, and which every
-//! reservation checks and adds to at once, so concurrent writes of one
-//! sandbox (a load and a console line, two browsers) cannot all take the
-//! same room. The quota itself is the console's `max_session_bytes` (64 MiB
+//! The console and the gateway reserve what their writes may add in the
+//! same count ([`super::headroom`]): one count per sandbox (`used` in its
+//! record), which a measurement sets again from what the sandbox holds
+//! (housekeeping's, about once a minute, or one on demand when the room
+//! runs out), and which every reservation checks and adds to at once, so
+//! concurrent writes of one sandbox (a load and a console line, two
+//! browsers) cannot all take the same room. A load's reservation is held
+//! in the record while it runs ([`super::headroom::Headroom::hold`]), so a
+//! measurement meanwhile does not forget it. The quota itself is the console's `max_session_bytes` (64 MiB
 //! on a shared Bolide) and `max_session_keys` (100,000): one quota per
 //! sandbox, whatever writes.
 //!
@@ -16,6 +18,9 @@
 //! but the sandbox has 60 MiB of its 64 MiB quota left`; the caller then
 //! writes nothing.
 
+use std::sync::{Arc, Mutex};
+
+use super::headroom::Held;
 use super::store::{SandboxId, SandboxStore, Session};
 use crate::error::AppError;
 
@@ -32,6 +37,9 @@ pub struct Quota {
     used: u64,
     /// Housekeeping's verdict, when the sandbox is past a limit already.
     over: Option<String>,
+    /// The reservations made, held in the record until the request (and
+    /// the load it started) is done with its last clone of this quota.
+    held: Arc<Mutex<Vec<Held>>>,
 }
 
 impl Quota {
@@ -45,6 +53,7 @@ impl Quota {
             max_keys,
             used: session.used_bytes,
             over: session.over_quota.clone(),
+            held: Default::default(),
         })
     }
 
@@ -79,8 +88,18 @@ impl Quota {
         if bytes == 0 {
             return Ok(());
         }
-        match self.store.reserve(&self.id, bytes, self.max_bytes).await? {
-            Ok(_) => Ok(()),
+        let headroom = self.store.headroom();
+        let mut result = headroom.hold(&self.id, bytes, self.max_bytes).await?;
+        if result.is_err() && headroom.may_measure(&self.id).await? {
+            // The count may only be stale (overwrites): measure, ask again.
+            self.store.measure(&self.id, self.max_keys, self.max_bytes).await?;
+            result = headroom.hold(&self.id, bytes, self.max_bytes).await?;
+        }
+        match result {
+            Ok(held) => {
+                self.held.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).push(held);
+                Ok(())
+            }
             Err(used) => Err(AppError::PayloadTooLarge(refusal(what, bytes, self.max_bytes, used))),
         }
     }
@@ -90,7 +109,7 @@ impl Quota {
 pub fn refusal(what: &str, bytes: u64, quota: u64, used: u64) -> String {
     format!(
         "{what} needs ~{} but the sandbox has {} of its {} quota left; delete the data set or keys to make room \
-         (deleted keys count at the next measurement, within a minute)",
+         (deleted keys count at the next measurement)",
         mib(bytes),
         mib(quota.saturating_sub(used)),
         mib(quota)

@@ -31,7 +31,10 @@
 //! a slot):
 //! - `bolide:sandbox:{<id>}`: hash `created`, `seen` (ms), `db`, `tx`,
 //!   `txerr` (the console's redis-cli state), `pass` (ACL password),
-//!   `quota`, `code`; expires after the idle timeout;
+//!   `quota` (the last measurement's verdict), `used` (the quota's count),
+//!   `measured` and `measure_ms` (when and how long the last measurement),
+//!   `held:<…>` (room given out and not yet spent: [`super::headroom`]),
+//!   `code`; expires after the idle timeout;
 //! - `bolide:sandbox:{<id>}:tx`: list of the console lines queued since `MULTI`;
 //! - `bolide:sandbox:{<id>}:logins`: set of the credential keys below that
 //!   lead to this sandbox (so ending it removes them all);
@@ -55,6 +58,7 @@ use super::acl;
 use super::clock::now_ms;
 use super::connections::{Access, Connections};
 use super::ended::{Cleanup, Ended};
+use super::headroom::{Headroom, Measure, Measured, Measuring};
 use super::ids::{is_hex, random_hex};
 use super::Owner;
 use crate::error::AppError;
@@ -129,9 +133,8 @@ pub struct Session {
     pub password: Option<String>,
     /// Why the sandbox may not grow (set by housekeeping), if it may not.
     pub over_quota: OverQuota,
-    /// Bytes it holds, as housekeeping last measured them plus what the
-    /// writes checked before running ([`crate::console::cost`]) added
-    /// since: its remaining quota is the quota minus this.
+    /// Bytes its quota's count held when last seen: the last measurement
+    /// plus the room reserved since ([`super::headroom`]).
     pub used_bytes: u64,
 }
 
@@ -182,15 +185,6 @@ impl Touched {
     }
 }
 
-/// `KEYS[1]` the record (its `used`); `ARGV`: the bytes, the quota. Only a
-/// sandbox that still exists (HINCRBY would recreate its record).
-const RESERVE_SCRIPT: &str = r"
-if redis.call('EXISTS', KEYS[1]) == 0 then return {0, 0} end
-local used = tonumber(redis.call('HGET', KEYS[1], 'used') or '0')
-if used + tonumber(ARGV[1]) > tonumber(ARGV[2]) then return {0, used} end
-return {1, redis.call('HINCRBY', KEYS[1], 'used', ARGV[1])}
-";
-
 /// How often one process refreshes a sandbox's last-seen time, at most.
 const REFRESH_EVERY: Duration = Duration::from_secs(10);
 
@@ -225,6 +219,10 @@ pub struct SandboxStore {
     connections: Connections,
     /// What each feature removes when a sandbox ends (shared mode).
     cleanups: Arc<Vec<Cleanup>>,
+    /// What each feature's part of a sandbox holds (shared mode's quota).
+    measures: Arc<Vec<Measure>>,
+    /// This process's leases of room in the sandboxes' quotas.
+    headroom: Headroom,
     mints: Option<Arc<DefaultKeyedRateLimiter<IpAddr>>>,
     /// When this process last refreshed each sandbox's last-seen time.
     refreshed: Arc<Mutex<HashMap<SandboxId, Instant>>>,
@@ -239,15 +237,18 @@ impl SandboxStore {
         lifetime: Lifetime,
         shared: bool,
         cleanups: Vec<Cleanup>,
+        measures: Vec<Measure>,
     ) -> Self {
         let mints = NonZeroU32::new(lifetime.mints_per_minute)
             .map(|n| Arc::new(DefaultKeyedRateLimiter::keyed(Quota::per_minute(n))));
         Self {
+            headroom: Headroom::new(system.clone()),
             system,
             lifetime,
             shared,
             connections,
             cleanups: Arc::new(cleanups),
+            measures: Arc::new(measures),
             mints,
             refreshed: Default::default(),
             nobody: Default::default(),
@@ -530,6 +531,7 @@ impl SandboxStore {
         }
         redis::cmd("ZREM").arg(SANDBOXES_KEY).arg(id.as_str()).exec_async(&mut system).await?;
         self.forget_refresh(id);
+        self.headroom.forget(id);
         Ok(())
     }
 
@@ -616,31 +618,70 @@ impl SandboxStore {
         }
     }
 
-    /// Reserves `bytes` a write is about to add to the sandbox, if its
-    /// count stays within `quota` (until the next housekeeping round measures
-    /// it again): `Ok(used)` the count now, or `Err(used)` the count that
-    /// left no room. One script, so concurrent writes (a gateway pipeline,
-    /// several processes) cannot all take the same room.
-    pub async fn reserve(
+    /// This process's leases of room in the sandboxes' quotas
+    /// ([`super::headroom`]).
+    pub fn headroom(&self) -> &Headroom {
+        &self.headroom
+    }
+
+    /// Measures what sandbox `id` holds (every feature's part: its keys and
+    /// key index, its console queue, its data indexes), O(its own keys), and
+    /// sets its count from it — plus the room given out and not yet spent
+    /// ([`super::headroom::RECORD`]) — and its quota verdict (from what was
+    /// measured, against `max_keys` and `max_bytes`; 0: unlimited).
+    /// Answers what was measured and the new count (`None`: it ended).
+    pub async fn measure(
         &self,
         id: &SandboxId,
-        bytes: u64,
-        quota: u64,
-    ) -> Result<Result<u64, u64>, AppError> {
-        let mut conn = self.system.clone();
-        let (granted, used): (i64, u64) = redis::Script::new(RESERVE_SCRIPT)
+        max_keys: u64,
+        max_bytes: u64,
+    ) -> Result<(Measured, Option<u64>), AppError> {
+        let started = Instant::now();
+        let measuring = Measuring {
+            id: id.clone(),
+            owner: Owner::for_session(id.as_str()),
+            system: self.system.clone(),
+            data: self.connections.for_db(0)?,
+        };
+        let mut measured = Measured::default();
+        for measure in self.measures.iter() {
+            measured = measured.plus(measure(measuring.clone()).await?);
+        }
+        let verdict = quota_verdict(measured.keys, measured.bytes, max_keys, max_bytes);
+        let took = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let used: i64 = super::headroom::RECORD
             .key(id.key())
-            .arg(bytes)
-            .arg(quota)
-            .invoke_async(&mut conn)
+            .arg(measured.bytes)
+            .arg(verdict.unwrap_or_default())
+            .arg(took)
+            .invoke_async(&mut self.system.clone())
             .await?;
-        Ok(if granted == 1 { Ok(used) } else { Err(used) })
+        Ok((measured, u64::try_from(used).ok()))
     }
+}
+
+/// Why a sandbox with `keys` keys and about `bytes` bytes may not grow.
+pub fn quota_verdict(keys: u64, bytes: u64, max_keys: u64, max_bytes: u64) -> Option<String> {
+    if max_keys > 0 && keys > max_keys {
+        return Some(format!("{keys} keys (the limit is {max_keys})"));
+    }
+    if max_bytes > 0 && bytes > max_bytes {
+        return Some(format!("about {} MiB (the limit is {} MiB)", bytes >> 20, max_bytes >> 20));
+    }
+    None
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quota_verdicts() {
+        assert_eq!(quota_verdict(10, 10, 100, 1000), None);
+        assert!(quota_verdict(101, 10, 100, 1000).is_some_and(|v| v.contains("101 keys")));
+        assert!(quota_verdict(10, 2 << 20, 100, 1 << 20).is_some_and(|v| v.contains("MiB")));
+        assert_eq!(quota_verdict(u64::MAX, u64::MAX, 0, 0), None);
+    }
 
     #[test]
     fn minted_ids_are_128_bit_hex_and_distinct() {

@@ -29,12 +29,14 @@
 //! not get a silently cut value, so there the same replies are refused with
 //! an error naming the limit (read it in parts: `GETRANGE`, `SCAN`, ranges).
 //!
-//! Writes that can grow a key far beyond their own arguments (`SETRANGE`,
-//! `SETBIT`, `BITFIELD`, `APPEND`, `BITOP`, and the copies: `COPY`,
-//! `*STORE`, `SORT … STORE`, by their sources' memory) are costed in bytes
-//! added and checked against the sandbox's remaining quota (its quota minus
-//! [`crate::sandbox::store::Session::used_bytes`]); what is let through is
-//! added to that count at once, so a series of them stops at the quota.
+//! **Every write** is costed in the bytes it can add ([`Cost::grow_bytes`]):
+//! its arguments and Redis's bookkeeping for them ([`growth`], one rule
+//! per command family: [`table::adds`]), plus what grows a key far beyond
+//! its own arguments (`SETRANGE`, `SETBIT`, `BITFIELD`, `APPEND` up to their
+//! offset, allocated greedily; `BITOP`; the copies: `COPY`, `*STORE`,
+//! `SORT … STORE`, by their sources' memory). The relay reserves that in
+//! the sandbox's quota before the write runs
+//! ([`crate::sandbox::headroom`]), so a series of writes stops at the quota.
 //!
 //! Rules that need no sizes (patterns, `COUNT`s) are checked by
 //! [`check_static`], on every path, the emulated `KEYS`/`SCAN` included.
@@ -46,14 +48,16 @@
 //! earlier in the same transaction is refused.
 
 mod bounded_read;
+mod growth;
 mod probe;
 mod table;
 
 use bolide_shared::commands::CommandSpec;
 
 pub use bounded_read::{BoundedRead, Read};
+pub use growth::{alloc, grown, queued as queued_bytes, write_bound};
 pub use probe::{add_probes, probe_pipeline, probe_width, read_sizes, Probe, Sizes};
-pub use table::{family, Combined, Family, Growth, GROWS_UNBOUNDED, RULES};
+pub use table::{adds, family, Adds, Combined, Family, Growth, GROWS_UNBOUNDED, RULES};
 
 use super::Limits;
 
@@ -70,8 +74,8 @@ pub struct Cost {
     pub reply_bytes: u64,
     /// Elements of the reply.
     pub reply_elements: u64,
-    /// Bytes a write may add to the sandbox (`SETRANGE`, `SETBIT`,
-    /// `BITFIELD`, `APPEND`, `BITOP`'s destination).
+    /// Bytes a write may add to the sandbox: its arguments and their
+    /// bookkeeping ([`write_bound`]), its growth by an offset, its copies.
     pub grow_bytes: u64,
 }
 
@@ -88,14 +92,19 @@ impl Cost {
     }
 
     /// Why a command (`what`: its name, or "this transaction") costing
-    /// this much is refused for a sandbox holding `used` bytes, naming the
-    /// bound it passes.
-    pub fn refusal(&self, limits: &Limits, what: &str, used: u64) -> Option<String> {
+    /// this much is refused, naming the bound it passes. (Whether its
+    /// growth fits what is left of the quota is the reservation's answer:
+    /// here only growth that could never fit is refused.)
+    pub fn refusal(&self, limits: &Limits, what: &str) -> Option<String> {
         let over = |value: u64, max: u64| max > 0 && value > max;
         let per = if what == TRANSACTION { "in one transaction" } else { "per command" };
         let quota = limits.max_session_bytes;
-        if quota > 0 && self.grow_bytes > quota.saturating_sub(used) {
-            return Some(quota_refusal(what, self.grow_bytes, quota, used));
+        if quota > 0 && self.grow_bytes > quota {
+            return Some(format!(
+                "ERR {what} is refused: it would add up to {} bytes, more than this sandbox's whole \
+                 {quota}-byte quota",
+                self.grow_bytes
+            ));
         }
         if over(self.lcs_cells, limits.max_lcs_cells) {
             return Some(format!(
@@ -140,7 +149,7 @@ pub fn quota_refusal(what: &str, bytes: u64, quota: u64, used: u64) -> String {
     format!(
         "ERR {what} is refused: it would add up to {bytes} bytes, and this sandbox has about {} bytes left of its \
          {quota}-byte quota; delete keys (DEL, FLUSHDB) to make room (they count at the next measurement, \
-         within a minute)",
+         within a second when the room runs out)",
         quota.saturating_sub(used)
     )
 }
@@ -260,8 +269,9 @@ pub fn needs(limits: &Limits, spec: &CommandSpec, args: &[Vec<u8>]) -> Vec<(Vec<
         Family::SetGet if has(args, b"GET") => key(1, Probe::Length).into_iter().collect(),
         Family::Mget => (1..args.len()).filter_map(|i| key(i, Probe::Length)).collect(),
         Family::Bitop => (3..args.len()).filter_map(|i| key(i, Probe::Length)).collect(),
-        Family::Grow(Growth::Append) => Vec::new(),
-        Family::Grow(_) => key(1, Probe::Length).into_iter().collect(),
+        // Grown in place (a greedy reallocation, unless its allocation has
+        // room): its length and its allocation.
+        Family::Grow(_) => [key(1, Probe::Length), key(1, Probe::Memory)].into_iter().flatten().collect(),
         _ => Vec::new(),
     }
 }
@@ -282,6 +292,15 @@ fn resolve_range(start: i64, end: i64, len: u64) -> (u64, u64) {
 /// when the console reads a prefix of a long reply (`cut`: the console
 /// shows replies cut, outside `MULTI`).
 pub fn plan(limits: &Limits, spec: &CommandSpec, args: &[Vec<u8>], sizes: &Sizes, cut: bool) -> Plan {
+    let mut plan = family_plan(limits, spec, args, sizes, cut);
+    if limits.max_session_bytes > 0 {
+        plan.cost.grow_bytes = plan.cost.grow_bytes.saturating_add(write_bound(limits, spec, args));
+    }
+    plan
+}
+
+/// [`plan`] by the command's cost family only (no family: nothing).
+fn family_plan(limits: &Limits, spec: &CommandSpec, args: &[Vec<u8>], sizes: &Sizes, cut: bool) -> Plan {
     let Some(family) = family(spec).filter(|_| bounded(limits)) else { return Plan::default() };
     let size =
         |i: usize, probe| args.get(i).and_then(|k| sizes.get(&(k.clone(), probe))).copied().unwrap_or(0);
@@ -419,7 +438,7 @@ pub fn plan(limits: &Limits, spec: &CommandSpec, args: &[Vec<u8>], sizes: &Sizes
         Family::Bitop => {
             plan.cost.scan_bytes =
                 (3..args.len()).fold(0u64, |a, i| a.saturating_add(size(i, Probe::Length)));
-            plan.cost.grow_bytes = (3..args.len()).map(|i| size(i, Probe::Length)).max().unwrap_or(0);
+            plan.cost.grow_bytes = alloc((3..args.len()).map(|i| size(i, Probe::Length)).max().unwrap_or(0));
         }
         Family::Grow(growth) => {
             let len = size(1, Probe::Length);
@@ -436,11 +455,33 @@ pub fn plan(limits: &Limits, spec: &CommandSpec, args: &[Vec<u8>], sizes: &Sizes
                 }
                 Growth::Bitfield => bitfield_end(args),
             };
-            plan.cost.grow_bytes = end.saturating_sub(len);
+            plan.cost.grow_bytes = in_place_growth(len, size(1, Probe::Memory), args[1].len(), end);
         }
         Family::Keys | Family::Scan | Family::Count(_) | Family::CountOption | Family::MemorySamples => {}
     }
     plan
+}
+
+/// What a string of `len` bytes (its key of `key_len` bytes taking
+/// `memory` in all, by `MEMORY USAGE`; 0 when new) can add when a write
+/// makes it `end` bytes long. A new string is allocated at its length. An
+/// existing one is reallocated only when its allocation has no room for
+/// the new bytes, and then greedily ([`grown`]). Its allocation is at least
+/// `memory` less the key's bookkeeping (an object, an entry and the name's
+/// string, counted at their largest), so its room is at least that less
+/// `len` and a header.
+fn in_place_growth(len: u64, memory: u64, key_len: usize, end: u64) -> u64 {
+    if end <= len {
+        return 0;
+    }
+    if memory == 0 {
+        return growth::sds(end);
+    }
+    let allocated = memory.saturating_sub(40 + growth::sds(key_len as u64));
+    if allocated.saturating_sub(len + 10) >= end - len {
+        return 0; // it has room: written in place
+    }
+    grown(end).saturating_sub(allocated)
 }
 
 /// What a whole transaction costs, or why it is refused: each queued command's
@@ -450,7 +491,6 @@ pub fn transaction_cost(
     limits: &Limits,
     commands: &[(&'static CommandSpec, Vec<Vec<u8>>)],
     measured: &Sizes,
-    used: u64,
 ) -> Result<Cost, String> {
     let mut grown = Sizes::new();
     let mut unbounded: std::collections::HashSet<Vec<u8>> = Default::default();
@@ -466,7 +506,7 @@ pub fn transaction_cost(
                     spec.name, spec.name
                 ));
         }
-        if family(spec).is_some() {
+        if family(spec).is_some() || spec.has_flag("write") {
             // Only this command's sizes: a transaction may hold 50,000 writes.
             let sizes: Sizes = needs
                 .iter()
@@ -490,7 +530,7 @@ pub fn transaction_cost(
             }
         }
     }
-    match total.refusal(limits, TRANSACTION, used) {
+    match total.refusal(limits, TRANSACTION) {
         Some(refusal) => Err(refusal),
         None => Ok(total),
     }
@@ -574,7 +614,7 @@ mod tests {
         assert_eq!(plan.cost.lcs_cells, 121_000_000);
         assert!(plan
             .cost
-            .refusal(&limits, "LCS", 0)
+            .refusal(&limits, "LCS")
             .is_some_and(|m| m.contains(&limits.max_lcs_cells.to_string())));
 
         let get = lookup("GET").expect("known");
@@ -587,7 +627,7 @@ mod tests {
         );
         assert_eq!(cut.cut, Cut::Bytes((64 << 20) - limits.max_reply_bytes));
         let whole = super::plan(&limits, get, &args(&["GET", "big"]), &sizes, false);
-        assert!(whole.cost.refusal(&limits, "GET", 0).is_some());
+        assert!(whole.cost.refusal(&limits, "GET").is_some());
     }
 
     #[test]
@@ -597,11 +637,17 @@ mod tests {
             let spec = lookup(words[0]).expect("known");
             super::plan(&limits, spec, &args(words), &Sizes::new(), true).cost
         };
-        assert_eq!(cost(&["SETRANGE", "k", "536870000", "x"]).grow_bytes, 536_870_001);
-        assert_eq!(cost(&["SETBIT", "k", "4294967295", "1"]).grow_bytes, 536_870_912);
-        assert_eq!(cost(&["BITFIELD", "k", "SET", "u8", "#1000", "1"]).grow_bytes, 1001);
-        assert_eq!(cost(&["BITFIELD", "k", "GET", "u8", "#100000000"]).grow_bytes, 0);
-        assert_eq!(cost(&["APPEND", "k", "abc"]).grow_bytes, 3);
+        // A new string: its offset, rounded up.
+        assert!(cost(&["SETRANGE", "k", "536870000", "x"]).grow_bytes >= alloc(536_870_001));
+        assert!(cost(&["SETBIT", "k", "4294967295", "1"]).grow_bytes >= alloc(536_870_912));
+        assert!(cost(&["BITFIELD", "k", "SET", "u8", "#1000", "1"]).grow_bytes >= alloc(1001));
+        assert!(cost(&["BITFIELD", "k", "GET", "u8", "#100000000"]).grow_bytes < 1024, "a new key at most");
+        assert!(cost(&["APPEND", "k", "abc"]).grow_bytes >= 3);
+        // An existing one, grown in place, is reallocated greedily unless
+        // its allocation has room.
+        assert_eq!(in_place_growth(1000, 2000, 1, 1001), 0, "room for one more byte");
+        assert!(in_place_growth(1000, 1100, 1, 2000) >= grown(2000) - 1100);
+        assert_eq!(in_place_growth(1000, 1100, 1, 900), 0, "no longer");
         let mut sizes = Sizes::new();
         sizes.insert((b"a".to_vec(), Probe::Memory), 1000);
         sizes.insert((b"b".to_vec(), Probe::Memory), 500);
@@ -610,23 +656,23 @@ mod tests {
             let spec = lookup(words[0]).expect("known");
             super::plan(&limits, spec, &args(words), &sizes, true).cost.grow_bytes
         };
-        assert_eq!(store(&["SUNIONSTORE", "dst", "a", "b"]), 1500, "the sources, not the destination");
-        assert_eq!(store(&["COPY", "a", "dst"]), 1000);
-        assert_eq!(store(&["SORT", "a", "STORE", "dst"]), 1000);
+        let sunion = store(&["SUNIONSTORE", "dst", "a", "b"]);
+        assert!((1500..4000).contains(&sunion), "the sources, not the destination: {sunion}");
+        assert!((1000..4000).contains(&store(&["COPY", "a", "dst"])));
+        assert!((1000..4000).contains(&store(&["SORT", "a", "STORE", "dst"])));
         let mut sizes = Sizes::new();
         sizes.insert((b"l".to_vec(), Probe::Cardinality), 50_000);
         sizes.insert((b"l".to_vec(), Probe::Memory), 5 << 20);
         let sort = lookup("SORT").expect("known");
         let whole = super::plan(&limits, sort, &args(&["SORT", "l"]), &sizes, true).cost;
-        assert!(whole.refusal(&limits, "SORT", 0).is_some(), "5 MiB of reply");
+        assert!(whole.refusal(&limits, "SORT").is_some(), "5 MiB of reply");
         let some = super::plan(&limits, sort, &args(&["SORT", "l", "LIMIT", "0", "10"]), &sizes, true).cost;
         assert_eq!((some.reply_elements, some.input_elements), (10, 50_000));
-        assert!(some.refusal(&limits, "SORT", 0).is_none(), "{some:?}");
+        assert!(some.refusal(&limits, "SORT").is_none(), "{some:?}");
         let big = cost(&["SETRANGE", "k", "536870000", "x"]);
-        assert!(big.refusal(&limits, "SETRANGE", 0).is_some_and(|m| m.contains("67108864-byte quota")));
+        assert!(big.refusal(&limits, "SETRANGE").is_some_and(|m| m.contains("67108864-byte quota")));
         let small = cost(&["SETRANGE", "k", "1000", "x"]);
-        assert!(small.refusal(&limits, "SETRANGE", 0).is_none());
-        assert!(small.refusal(&limits, "SETRANGE", limits.max_session_bytes).is_some(), "no room left");
+        assert!(small.refusal(&limits, "SETRANGE").is_none());
     }
 
     #[test]

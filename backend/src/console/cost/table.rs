@@ -172,3 +172,82 @@ pub const GROWS_UNBOUNDED: &[&str] = &[
 pub fn family(spec: &CommandSpec) -> Option<Family> {
     RULES.binary_search_by(|(name, _)| name.cmp(&spec.name)).ok().map(|i| RULES[i].1)
 }
+
+/// What a write can add to Redis's memory beside its own arguments (see
+/// [`super::growth`], which turns a rule into bytes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Adds {
+    /// Nothing it does not free first (deletes, pops, trims, removals).
+    Nothing,
+    /// Each argument may become an element (a value, a field, a member, a
+    /// list element, a score), `per_arg` bytes of Redis's bookkeeping
+    /// beside its own allocation; each key a new key.
+    Elements { per_arg: u64 },
+    /// Moves one element of unknown size from a list to another (its
+    /// allocation may round up by a quarter of the largest argument).
+    Move,
+    /// Adds pending entries to a consumer group, one per message
+    /// delivered or claimed (`COUNT`, else the ids, else the reply's bound).
+    Delivered,
+    /// A HyperLogLog per key, up to its dense size.
+    Sketch,
+}
+
+/// Bookkeeping per element, by the command table's group, for the writes
+/// Redis flags `denyoom` (they may use more memory). Measured on Redis 7.0
+/// (jemalloc): a hashtable's entry (24) and bucket (up to 24 while it
+/// rehashes) shared by a field and its value; a set member's entry and
+/// bucket; a sorted-set member's entry, bucket and skip-list node (40 at
+/// one level, 16 more per level, 1.33 levels on average) shared by a score
+/// and its member; a list element's listpack header and its share of a
+/// quicklist node; a stream entry's listpack headers and radix-tree share.
+pub const PER_ARG: &[(&str, u64)] = &[
+    ("bitmap", 8),
+    ("generic", 8),
+    ("geo", 64),
+    ("hash", 24),
+    ("hyperloglog", 8),
+    ("list", 24),
+    ("set", 48),
+    ("sorted-set", 64),
+    ("stream", 16),
+    ("string", 8),
+];
+
+/// Writes whose rule is not their group's (sorted by name); every other
+/// write flagged `denyoom` adds [`Adds::Elements`] of its group, any other
+/// write [`Adds::Nothing`].
+pub const WRITE_RULES: &[(&str, Adds)] = &[
+    ("BLMOVE", Adds::Move),
+    ("BRPOPLPUSH", Adds::Move),
+    ("EXPIRE", Adds::Elements { per_arg: 8 }),
+    ("EXPIREAT", Adds::Elements { per_arg: 8 }),
+    ("GETEX", Adds::Elements { per_arg: 8 }),
+    ("LMOVE", Adds::Move),
+    ("PEXPIRE", Adds::Elements { per_arg: 8 }),
+    ("PEXPIREAT", Adds::Elements { per_arg: 8 }),
+    ("PFADD", Adds::Sketch),
+    ("PFMERGE", Adds::Sketch),
+    ("RENAME", Adds::Elements { per_arg: 8 }),
+    ("RENAMENX", Adds::Elements { per_arg: 8 }),
+    ("RPOPLPUSH", Adds::Move),
+    ("SMOVE", Adds::Elements { per_arg: 48 }),
+    ("XAUTOCLAIM", Adds::Delivered),
+    ("XCLAIM", Adds::Delivered),
+    ("XREADGROUP", Adds::Delivered),
+];
+
+/// What a write can add, by its rule; `None` for a command that is not a write.
+pub fn adds(spec: &CommandSpec) -> Option<Adds> {
+    if !spec.has_flag("write") {
+        return None;
+    }
+    if let Ok(i) = WRITE_RULES.binary_search_by(|(name, _)| name.cmp(&spec.name)) {
+        return Some(WRITE_RULES[i].1);
+    }
+    if !spec.has_flag("denyoom") {
+        return Some(Adds::Nothing);
+    }
+    let per_arg = PER_ARG.iter().find(|(group, _)| *group == spec.group).map_or(64, |(_, bytes)| *bytes);
+    Some(Adds::Elements { per_arg })
+}

@@ -54,6 +54,7 @@ use super::Relay;
 use crate::console::cost::{self, BoundedRead, Cut, Plan, Probe, Sizes};
 use crate::console::namespace::Namespace;
 use crate::error::AppError;
+use crate::sandbox::headroom::Spent;
 use crate::sandbox::key_index;
 use crate::sandbox::store::Session;
 
@@ -315,6 +316,8 @@ impl Relay {
     ) -> Result<Sizes, AppError> {
         let no_sizes = Sizes::new();
         let mut parts = Vec::with_capacity(lead.len());
+        // The room the writes reserved counts as in flight until they answered.
+        let mut spent = Vec::new();
         for (index, Forwarded { spec, args, needs, read }) in lead {
             let plan = match read {
                 Some(read) => {
@@ -324,7 +327,8 @@ impl Relay {
                 None => self.plan(session, spec, &args, &no_sizes).await,
             };
             match plan {
-                Ok(Ok(plan)) => {
+                Ok(Ok((plan, room))) => {
+                    spent.push(room);
                     parts.push((index, spec, plan.args.unwrap_or(args), needs, Lead::Direct(plan.cut)))
                 }
                 Ok(Err(refusal)) => outcomes[index] = Some(Ok(refused(spec, refusal))),
@@ -359,7 +363,9 @@ impl Relay {
             }
         }
         cost::add_probes(&mut pipe, then);
-        let values = match self.query_pipeline(session, &pipe, announced).await {
+        let answered = self.query_pipeline(session, &pipe, announced).await;
+        drop(spent);
+        let values = match answered {
             Ok(values) if values.len() == width => values,
             other => {
                 let err = match other {
@@ -382,8 +388,9 @@ impl Relay {
                         &cost::read_sizes(&needs, &probes),
                         values.by_ref().take(BoundedRead::WIDTH).collect(),
                     );
+                    // A read: it reserves no room.
                     match self.plan(session, spec, &args, &found.sizes).await {
-                        Ok(Ok(plan)) => (found.reply, plan.cut),
+                        Ok(Ok((plan, _room))) => (found.reply, plan.cut),
                         Ok(Err(refusal)) => {
                             outcomes[index] = Some(Ok(refused(spec, refusal)));
                             continue;
@@ -411,9 +418,14 @@ impl Relay {
         outcomes: &mut [Option<Result<Outcome, AppError>>],
     ) {
         let mut ready: Vec<(usize, &'static CommandSpec, Vec<Vec<u8>>, Cut)> = Vec::new();
+        // The room the commands reserved counts as in flight until they answered.
+        let mut spent = Vec::new();
         for (index, Forwarded { spec, args, .. }) in commands {
             match self.plan(session, spec, &args, sizes).await {
-                Ok(Ok(plan)) => ready.push((index, spec, plan.args.unwrap_or(args), plan.cut)),
+                Ok(Ok((plan, room))) => {
+                    spent.push(room);
+                    ready.push((index, spec, plan.args.unwrap_or(args), plan.cut));
+                }
                 Ok(Err(refusal)) => outcomes[index] = Some(Ok(refused(spec, refusal))),
                 Err(err) => outcomes[index] = Some(Err(err)),
             }
@@ -423,7 +435,9 @@ impl Relay {
         }
         let commands: Vec<(&'static CommandSpec, Vec<Vec<u8>>)> =
             ready.iter_mut().map(|(_, spec, args, _)| (*spec, std::mem::take(args))).collect();
-        let replies = match self.send(session, &commands, Delivery::Each).await {
+        let sent = self.send(session, &commands, Delivery::Each).await;
+        drop(spent);
+        let replies = match sent {
             Ok(Sent::Replies(replies)) if replies.len() == commands.len() => replies,
             other => {
                 let err = match other {
@@ -464,22 +478,23 @@ impl Relay {
     }
 
     /// What one command (keys already namespaced) costs from the sizes
-    /// measured, or why it is refused; reserves the bytes a write may add.
+    /// measured, or why it is refused; reserves the bytes a write may add
+    /// (held until it answered).
     async fn plan(
         &self,
         session: &mut Session,
         spec: &CommandSpec,
         args: &[Vec<u8>],
         sizes: &Sizes,
-    ) -> Result<Result<Plan, String>, AppError> {
+    ) -> Result<Result<(Plan, Spent), String>, AppError> {
         let plan = cost::plan(&self.limits, spec, args, sizes, self.limits.truncate_replies);
-        if let Some(refusal) = plan.cost.refusal(&self.limits, spec.name, session.used_bytes) {
+        if let Some(refusal) = plan.cost.refusal(&self.limits, spec.name) {
             return Ok(Err(refusal));
         }
-        if let Err(refusal) = self.reserve(session, plan.cost.grow_bytes, spec.name).await? {
-            return Ok(Err(refusal));
+        match self.reserve(session, plan.cost.grow_bytes, spec.name).await? {
+            Ok(spent) => Ok(Ok((plan, spent))),
+            Err(refusal) => Ok(Err(refusal)),
         }
-        Ok(Ok(plan))
     }
 
     /// **The one place forwarded commands go to Redis** — a line, a

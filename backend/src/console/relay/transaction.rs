@@ -11,8 +11,10 @@ use bolide_shared::commands::CommandSpec;
 use super::batch::{Delivery, Sent};
 use super::reply::Outcome;
 use super::Relay;
+use crate::console::connection_state::StateHome;
 use crate::console::cost;
 use crate::error::AppError;
+use crate::sandbox::headroom::Spent;
 use crate::sandbox::store::{Queued, Session};
 
 impl Relay {
@@ -52,6 +54,17 @@ impl Relay {
         }
         // Stored as a line redis-cli's parser reads back byte for byte.
         let line = args.iter().map(|a| quote_arg(a)).collect::<Vec<_>>().join(" ");
+        // A queue kept in Redis (the console's) is the sandbox's memory too
+        // (its measurement counts it); a gateway connection's is Bolide's,
+        // bounded by bytes.
+        let queued = match self.home {
+            StateHome::Sandbox => cost::queued_bytes(line.len()),
+            StateHome::Connection(_) => 0,
+        };
+        let _room = match self.reserve(session, queued, "MULTI").await? {
+            Ok(spent) => spent,
+            Err(refusal) => return self.refuse_in_tx(session, refusal).await,
+        };
         let (max, max_bytes) = (self.limits.max_tx_commands, self.limits.max_tx_bytes);
         let refusal = match self.home.queue(&self.sessions, &session.id, &line, max, max_bytes).await? {
             Queued::Queued(_) => return Ok(Outcome::status("QUEUED")),
@@ -97,10 +110,14 @@ impl Relay {
         if commands.is_empty() {
             return Ok(Outcome::reply(Reply::Array(Vec::new()), usize::MAX));
         }
-        if let Some(refusal) = self.plan_transaction(session, &commands).await? {
-            let reason = refusal.strip_prefix("ERR ").unwrap_or(&refusal);
-            return Ok(Outcome::error(format!("EXECABORT Transaction discarded: {reason}")));
-        }
+        // The room the transaction reserved counts as in flight until it answered.
+        let _spent = match self.plan_transaction(session, &commands).await? {
+            Ok(spent) => spent,
+            Err(refusal) => {
+                let reason = refusal.strip_prefix("ERR ").unwrap_or(&refusal);
+                return Ok(Outcome::error(format!("EXECABORT Transaction discarded: {reason}")));
+            }
+        };
         let mut replies = match self.send(session, &commands, Delivery::Transaction).await? {
             Sent::Replies(replies) => replies,
             Sent::Failed(text) => return Ok(Outcome::error(text)),
@@ -120,13 +137,13 @@ impl Relay {
         &self,
         session: &mut Session,
         commands: &[(&'static CommandSpec, Vec<Vec<u8>>)],
-    ) -> Result<Option<String>, AppError> {
+    ) -> Result<Result<Spent, String>, AppError> {
         let needs: Vec<_> =
             commands.iter().flat_map(|(spec, args)| cost::needs(&self.limits, spec, args)).collect();
         let measured = self.measure(session, &needs).await?;
-        match cost::transaction_cost(&self.limits, commands, &measured, session.used_bytes) {
-            Err(refusal) => Ok(Some(refusal)),
-            Ok(total) => Ok(self.reserve(session, total.grow_bytes, cost::TRANSACTION).await?.err()),
+        match cost::transaction_cost(&self.limits, commands, &measured) {
+            Err(refusal) => Ok(Err(refusal)),
+            Ok(total) => self.reserve(session, total.grow_bytes, cost::TRANSACTION).await,
         }
     }
 }

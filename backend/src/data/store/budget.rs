@@ -20,12 +20,20 @@
 //! scaled to their count; a record deleted from the console since counts
 //! 0) and its index entries, estimated as the new set's are. So loading
 //! the same file again needs about nothing more, measured or not.
+//!
+//! **Measured with the sandbox** ([`indexes_measured`]): a sandbox's
+//! measurement ([`crate::sandbox::headroom`]) counts its dataset's index
+//! and bookkeeping keys (`MEMORY USAGE` of each, in the system database,
+//! and the cached results' estimated bytes), so what a load reserved for
+//! them is not forgotten when the count is set from a measurement.
 
 use redis::aio::MultiplexedConnection;
 
+use super::layout::{category_values, dataset_keys};
 use super::Owner;
 use crate::data::Landing;
 use crate::error::AppError;
+use crate::sandbox::headroom::Measured;
 
 /// A hash's bytes beside its fields (key object, dict entry, allocation
 /// rounding).
@@ -76,6 +84,34 @@ pub fn landing_bytes(key_prefix: &str, landing: &Landing) -> u64 {
 pub async fn held(conn: &mut MultiplexedConnection, scope: &Owner, ids: &[String]) -> Result<u64, AppError> {
     let indexes: u64 = ids.iter().map(|id| INDEX_OVERHEAD + 6 * id.len() as u64).sum();
     Ok(records_held(conn, scope, ids).await? + indexes)
+}
+
+/// What `scope`'s dataset indexes hold now (`system`: a connection to
+/// the system database): O(its categories' values), never a `SCAN`.
+pub async fn indexes_measured(
+    system: &mut impl redis::aio::ConnectionLike,
+    scope: &Owner,
+) -> Result<Measured, AppError> {
+    let values = category_values(system, scope).await?;
+    let mut keys = dataset_keys(scope, &values, false);
+    keys.extend(["results", "results:bytes", "version", "lock"].map(|name| scope.key(name)));
+    let mut pipe = redis::pipe();
+    for key in &keys {
+        pipe.cmd("MEMORY").arg("USAGE").arg(key);
+    }
+    pipe.cmd("HVALS").arg(scope.key("results:bytes"));
+    let mut replies: Vec<redis::Value> = pipe.query_async(system).await?;
+    let cached = replies.pop();
+    let number = |v: &redis::Value| match v {
+        redis::Value::Int(n) => n.unsigned_abs(),
+        redis::Value::BulkString(b) => std::str::from_utf8(b).ok().and_then(|t| t.parse().ok()).unwrap_or(0),
+        _ => 0,
+    };
+    let mut bytes = replies.iter().map(number).fold(0u64, u64::saturating_add);
+    if let Some(redis::Value::Array(sizes)) = cached {
+        bytes = sizes.iter().map(number).fold(bytes, u64::saturating_add);
+    }
+    Ok(Measured { keys: 0, bytes })
 }
 
 /// What the records of `ids` hold now, from a sample's `MEMORY USAGE`.

@@ -1,0 +1,388 @@
+//! A sandbox's memory headroom: every write takes room from the sandbox's
+//! count *before* it runs, without a Redis round trip of its own.
+//!
+//! # What must hold
+//! No sandbox ever holds more than its quota + 1 MiB, whatever it sends.
+//! So every write reserves an upper bound of what it can add
+//! ([`crate::console::cost`]: its arguments plus Redis's overheads, one
+//! rule per command family) in one count per sandbox, `used` in its record
+//! ([`super::store`]), which never lets the sum pass the quota. A
+//! measurement (what the sandbox really holds: [`Measure`]) replaces the
+//! count from time to time, as overwrites make it drift above the truth.
+//!
+//! # Leases: no round trip per command
+//! Asking Redis for every `SET` would halve the gateway's pipelined speed.
+//! So a Bolide process takes a **lease** of room for a sandbox — one
+//! script call adding the command's need and `min(`[`LEASE`]`, what is
+//! left)` to `used` — and spends it locally, command by command; it takes
+//! another when the lease runs out. A command (or a transaction) needing
+//! more than a lease reserves its own room instead, held in the record
+//! until it answered (one round trip per 256 KiB at least). A lease is spent or dropped
+//! within [`LOCAL_TTL`] of being asked for; what was not spent stays
+//! counted until the next measurement (the safe side).
+//!
+//! # Measurements keep leases counted
+//! Resetting `used` from a measurement must not forget room already given
+//! out: a lease not yet spent, or a write reserved whose bytes did not
+//! reach Redis yet when its key was measured. So each grant is also noted
+//! in the record as `held:<process>`: the lease's bytes plus the bytes this
+//! process had in flight (reserved, reply not back: [`Spent`] guards), with
+//! an expiry ([`HELD_TTL`], longer than [`LOCAL_TTL`], by Redis's clock). A
+//! measurement sets `used` = what it measured + every unexpired `held`
+//! entry ([`RECORD`], one script). Room granted before the measurement's
+//! script is thus either in what it measured or in a `held` entry (or in
+//! both: the safe side); room granted after adds to the new count. The
+//! data API's loads hold their reservation the same way
+//! ([`Headroom::hold`]: `held:q:<token>`), until the load ends.
+//!
+//! The slack left: a write still in flight [`HELD_TTL`] after its lease
+//! was granted (Redis stalled for half a minute) is no longer held; nothing
+//! else. Leases themselves add none: `processes × LEASE` stays counted.
+//!
+//! # Measuring when the room runs out
+//! When a lease cannot be had, the count may only be stale (a million
+//! `SET k v` counted a million times): the caller measures the sandbox
+//! now ([`Headroom::may_measure`] then [`super::store::SandboxStore::measure`],
+//! O(its own keys)) and asks again; only then is the write refused. To
+//! keep measuring cheap, a sandbox is measured on demand at most once per
+//! [`MIN_GAP_MS`] and never more often than [`COST_FACTOR`] times its last
+//! measurement's duration (so measuring takes at most ~5% of Redis's time
+//! for a sandbox that keeps hitting its quota).
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, LazyLock, Mutex};
+use std::time::{Duration, Instant};
+
+use redis::Script;
+
+use super::ids::random_hex;
+use super::store::SandboxId;
+use super::Owner;
+use crate::error::AppError;
+use crate::redis_conn::Connection;
+
+/// Room one lease asks for beside the command's own need: 256 KiB (a
+/// sandbox near its quota gets what is left).
+pub const LEASE: u64 = 256 * 1024;
+/// How long this process may spend a lease after asking for it.
+pub const LOCAL_TTL: Duration = Duration::from_secs(10);
+/// How long a measurement counts a grant as held (by Redis's clock): past
+/// [`LOCAL_TTL`], with room for writes still in flight.
+pub const HELD_TTL_MS: u64 = 30_000;
+/// How long a data load's reservation is held at most (it is released
+/// when the load ends).
+pub const LOAD_HELD_TTL_MS: u64 = 600_000;
+/// Measurements on demand: at least this far apart…
+pub const MIN_GAP_MS: u64 = 1000;
+/// …and at least this many times the last measurement's duration apart.
+pub const COST_FACTOR: u64 = 20;
+
+/// `KEYS[1]` the record. `ARGV`: the bytes needed, the extra wanted, the
+/// quota, the `held` field, the bytes already in flight, its TTL (ms).
+/// Grants `need + min(extra, room - need)`, notes it held, answers
+/// `{granted, used}`; `{0, used}` when `need` does not fit. Only a sandbox
+/// that still exists (HINCRBY would recreate its record).
+static LEASE_SCRIPT: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+if redis.call('EXISTS', KEYS[1]) == 0 then return {0, 0} end
+local used = tonumber(redis.call('HGET', KEYS[1], 'used') or '0')
+local need, extra, quota = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+if used + need > quota then return {0, used} end
+local grant = need + math.min(extra, quota - used - need)
+used = redis.call('HINCRBY', KEYS[1], 'used', grant)
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('HSET', KEYS[1], ARGV[4], (now + tonumber(ARGV[6])) .. ':' .. (grant + tonumber(ARGV[5])))
+return {grant, used}
+",
+    )
+});
+
+/// `KEYS[1]` the record. `ARGV`: the bytes measured, the quota verdict
+/// (`""`: within), the measurement's duration (ms). Sets `used` to the
+/// bytes plus every unexpired `held` entry (dropping expired ones), and
+/// when it was measured; answers the new `used` (-1: no such sandbox).
+pub static RECORD: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local fields = redis.call('HGETALL', KEYS[1])
+local held = 0
+for i = 1, #fields, 2 do
+  local name = fields[i]
+  if string.sub(name, 1, 5) == 'held:' then
+    local expires, bytes = string.match(fields[i + 1], '^(%d+):(%d+)$')
+    if expires and tonumber(expires) > now then
+      held = held + tonumber(bytes)
+    else
+      redis.call('HDEL', KEYS[1], name)
+    end
+  end
+end
+local used = tonumber(ARGV[1]) + held
+redis.call('HSET', KEYS[1], 'used', used, 'quota', ARGV[2], 'measured', now, 'measure_ms', ARGV[3])
+return used
+",
+    )
+});
+
+/// `KEYS[1]` the record. `ARGV`: [`MIN_GAP_MS`], [`COST_FACTOR`]. Claims
+/// a measurement on demand (1) if the last one is old enough, else 0.
+static CLAIM: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local last = tonumber(redis.call('HGET', KEYS[1], 'measured') or '0')
+local took = tonumber(redis.call('HGET', KEYS[1], 'measure_ms') or '0')
+if now - last < math.max(tonumber(ARGV[1]), tonumber(ARGV[2]) * took) then return 0 end
+redis.call('HSET', KEYS[1], 'measured', now)
+return 1
+",
+    )
+});
+
+/// `KEYS[1]` the record; `ARGV[1]` a `held` field: no longer held.
+static RELEASE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+return redis.call('HDEL', KEYS[1], ARGV[1])
+",
+    )
+});
+
+/// What one feature's part of a sandbox holds: keys and bytes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Measured {
+    pub keys: u64,
+    pub bytes: u64,
+}
+
+impl Measured {
+    pub fn plus(self, other: Measured) -> Measured {
+        Measured { keys: self.keys + other.keys, bytes: self.bytes.saturating_add(other.bytes) }
+    }
+}
+
+/// What a measurement of one sandbox reaches Redis with.
+#[derive(Clone)]
+pub struct Measuring {
+    pub id: SandboxId,
+    pub owner: Owner,
+    /// Bolide's own connection to the system database.
+    pub system: Connection,
+    /// Bolide's own connection to database 0 (the students' keys).
+    pub data: Connection,
+}
+
+/// A feature's measurement of what a sandbox holds in it (the console:
+/// its keys and key index; the data API: its indexes), O(its own keys).
+pub type Measure =
+    Arc<dyn Fn(Measuring) -> Pin<Box<dyn Future<Output = Result<Measured, AppError>> + Send>> + Send + Sync>;
+
+/// A measurement from an async function.
+pub fn measure<F, Fut>(f: F) -> Measure
+where
+    F: Fn(Measuring) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<Measured, AppError>> + Send + 'static,
+{
+    Arc::new(move |measuring| Box::pin(f(measuring)))
+}
+
+/// One sandbox's lease in this process.
+#[derive(Default)]
+struct Local {
+    /// Bytes of the lease not yet spent.
+    left: u64,
+    /// Until when it may be spent.
+    until: Option<Instant>,
+    /// Bytes spent whose command has not answered yet.
+    in_flight: Arc<AtomicU64>,
+}
+
+/// Room spent by a command: counted in flight until dropped (after its
+/// reply). Empty for commands that reserve nothing.
+#[derive(Default)]
+#[must_use = "the room counts as in flight until the command answered"]
+pub struct Spent {
+    bytes: u64,
+    in_flight: Option<Arc<AtomicU64>>,
+    /// A command larger than a lease holds its own reservation.
+    _held: Option<Held>,
+}
+
+impl Spent {
+    pub fn bytes(&self) -> u64 {
+        self.bytes
+    }
+}
+
+impl Drop for Spent {
+    fn drop(&mut self) {
+        if let Some(in_flight) = &self.in_flight {
+            in_flight.fetch_sub(self.bytes, Ordering::Relaxed);
+        }
+    }
+}
+
+/// A data load's reservation, held in the record until dropped.
+pub struct Held {
+    system: Connection,
+    record: String,
+    field: String,
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        let (mut system, record, field) = (self.system.clone(), self.record.clone(), self.field.clone());
+        if let Ok(handle) = tokio::runtime::Handle::try_current() {
+            handle.spawn(async move {
+                let result: redis::RedisResult<i64> =
+                    RELEASE.key(record).arg(field).invoke_async(&mut system).await;
+                if let Err(err) = result {
+                    // It expires by itself (LOAD_HELD_TTL_MS): the safe side.
+                    tracing::debug!(%err, "a load's held room was not released");
+                }
+            });
+        }
+    }
+}
+
+/// This process's leases, one per sandbox (see the module docs).
+#[derive(Clone)]
+pub struct Headroom {
+    system: Connection,
+    /// Names this process's `held:` entries.
+    process: Arc<String>,
+    leases: Arc<Mutex<HashMap<SandboxId, Arc<tokio::sync::Mutex<Local>>>>>,
+}
+
+impl Headroom {
+    pub fn new(system: Connection) -> Self {
+        // The process's name only needs to differ from the others'.
+        let process = random_hex().unwrap_or_else(|_| format!("p{}", std::process::id()));
+        Self { system, process: Arc::new(process), leases: Default::default() }
+    }
+
+    fn slot(&self, id: &SandboxId) -> Arc<tokio::sync::Mutex<Local>> {
+        let mut leases = self.leases.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if leases.len() > 10_000 {
+            // Sandboxes whose lease is idle: forgotten (their room stays
+            // counted in Redis until the next measurement).
+            leases.retain(|_, slot| Arc::strong_count(slot) > 1);
+        }
+        leases.entry(id.clone()).or_default().clone()
+    }
+
+    /// Spends `bytes` of `id`'s room under `quota`, from this process's
+    /// lease or a new one: `Ok(spent)`, or `Err(used)` — the count that
+    /// left no room for them.
+    pub async fn spend(
+        &self,
+        id: &SandboxId,
+        bytes: u64,
+        quota: u64,
+    ) -> Result<Result<Spent, u64>, AppError> {
+        if bytes == 0 {
+            return Ok(Ok(Spent::default()));
+        }
+        if bytes > LEASE {
+            // Larger than a lease: its own reservation, held in the record
+            // until it answered (one round trip for at least 256 KiB), so
+            // that a measurement after it landed does not count it twice.
+            return Ok(self.hold_for(id, bytes, quota, HELD_TTL_MS).await?.map(|held| Spent {
+                bytes,
+                in_flight: None,
+                _held: Some(held),
+            }));
+        }
+        let slot = self.slot(id);
+        let mut local = slot.lock().await;
+        let fresh = local.until.is_some_and(|until| Instant::now() < until);
+        if !fresh {
+            local.left = 0;
+        }
+        if local.left < bytes {
+            let asked = Instant::now();
+            let in_flight = local.in_flight.load(Ordering::Relaxed);
+            let (grant, used): (u64, u64) = LEASE_SCRIPT
+                .key(id.key())
+                .arg(bytes)
+                .arg(LEASE)
+                .arg(quota)
+                .arg(format!("held:{}", self.process))
+                .arg(in_flight)
+                .arg(HELD_TTL_MS)
+                .invoke_async(&mut self.system.clone())
+                .await?;
+            if grant == 0 {
+                return Ok(Err(used));
+            }
+            // A new lease replaces what is left of the old one (which stays
+            // counted until the next measurement).
+            local.left = grant;
+            local.until = Some(asked + LOCAL_TTL);
+        }
+        local.left -= bytes;
+        local.in_flight.fetch_add(bytes, Ordering::Relaxed);
+        Ok(Ok(Spent { bytes, in_flight: Some(local.in_flight.clone()), _held: None }))
+    }
+
+    /// Reserves `bytes` for a data load under `quota`, held in the record
+    /// until the returned guard is dropped: `Err(used)` when they do not fit.
+    pub async fn hold(&self, id: &SandboxId, bytes: u64, quota: u64) -> Result<Result<Held, u64>, AppError> {
+        self.hold_for(id, bytes, quota, LOAD_HELD_TTL_MS).await
+    }
+
+    /// Reserves `bytes`, held in the record (at most `ttl_ms`) until the
+    /// guard is dropped.
+    async fn hold_for(
+        &self,
+        id: &SandboxId,
+        bytes: u64,
+        quota: u64,
+        ttl_ms: u64,
+    ) -> Result<Result<Held, u64>, AppError> {
+        let field = format!("held:q:{}", random_hex()?);
+        let (grant, used): (u64, u64) = LEASE_SCRIPT
+            .key(id.key())
+            .arg(bytes)
+            .arg(0)
+            .arg(quota)
+            .arg(&field)
+            .arg(0)
+            .arg(ttl_ms)
+            .invoke_async(&mut self.system.clone())
+            .await?;
+        if grant == 0 && bytes > 0 {
+            return Ok(Err(used));
+        }
+        Ok(Ok(Held { system: self.system.clone(), record: id.key(), field }))
+    }
+
+    /// Whether `id` may be measured now, on demand (see the module docs);
+    /// `true` claims the measurement.
+    pub async fn may_measure(&self, id: &SandboxId) -> Result<bool, AppError> {
+        let claimed: i64 = CLAIM
+            .key(id.key())
+            .arg(MIN_GAP_MS)
+            .arg(COST_FACTOR)
+            .invoke_async(&mut self.system.clone())
+            .await?;
+        Ok(claimed == 1)
+    }
+
+    /// Forgets this process's lease of `id` (its room stays counted).
+    pub fn forget(&self, id: &SandboxId) {
+        let mut leases = self.leases.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        leases.remove(id);
+    }
+}

@@ -1,0 +1,408 @@
+//! "No sandbox ever holds more than its quota + 1 MiB, whatever sequence of
+//! commands it sends": plain writes (`SET`, `MSET`, `HSET`, `RPUSH`, `SADD`,
+//! `ZADD`, `XADD`, `MULTI`) through the console's HTTP API and the
+//! gateway's RESP port, on a real `bolide serve --shared` and its own
+//! redis-server, with the sandbox's real memory (the sum of `MEMORY USAGE
+//! … SAMPLES 0` over its keys, its key index, its console queue and its
+//! data indexes) read directly from Redis by the test after every step.
+//!
+//! Also: the bounds each write reserves are true upper bounds of what
+//! Redis 7 allocates for it (per family, measured with `MEMORY USAGE` and
+//! `INFO memory`), and Exercise 1-sized data (45,716 generated hashes)
+//! still fits the default 64 MiB quota, through the gateway and the data API.
+
+mod common;
+
+use std::time::Duration;
+
+use bolide::console::cost::{plan, Probe, Sizes};
+use bolide::console::Limits;
+use bolide_shared::commands::lookup;
+use bolide_tests::RedisServer;
+use common::{shared_with_gateway as start, Student};
+use serde_json::json;
+
+const MIB: u64 = 1 << 20;
+
+/// What the student's sandbox really holds, read from Redis directly.
+fn real_bytes(redis: &RedisServer, student: &Student) -> u64 {
+    let id = student.namespace.trim_start_matches("{s:").trim_end_matches("}:").to_string();
+    let mut data = common::conn(redis.port(), 0);
+    let mut keys: Vec<Vec<u8>> =
+        redis::cmd("KEYS").arg(format!("{}*", student.namespace)).query(&mut data).expect("KEYS");
+    keys.push(format!("{{s:{id}}}!keys").into_bytes());
+    let mut sum = usage(&mut data, &keys);
+    let mut system = common::conn(redis.port(), 15);
+    let mut own: Vec<Vec<u8>> =
+        redis::cmd("KEYS").arg(format!("bolide:data:{{{id}}}:*")).query(&mut system).expect("KEYS");
+    own.push(format!("bolide:sandbox:{{{id}}}:tx").into_bytes());
+    sum += usage(&mut system, &own);
+    sum
+}
+
+fn usage(conn: &mut redis::Connection, keys: &[Vec<u8>]) -> u64 {
+    let mut total = 0;
+    for chunk in keys.chunks(1000) {
+        let mut pipe = redis::pipe();
+        for key in chunk {
+            pipe.cmd("MEMORY").arg("USAGE").arg(key).arg("SAMPLES").arg(0);
+        }
+        let sizes: Vec<Option<u64>> = pipe.query(conn).expect("MEMORY USAGE");
+        total += sizes.into_iter().flatten().sum::<u64>();
+    }
+    total
+}
+
+fn used_memory(redis: &RedisServer) -> u64 {
+    let info: String = redis::cmd("INFO").arg("memory").query(&mut redis.connection()).expect("INFO");
+    info.lines()
+        .find_map(|l| l.strip_prefix("used_memory:"))
+        .and_then(|v| v.trim().parse().ok())
+        .expect("used_memory")
+}
+
+/// The errors among `replies`, each of which must name the quota.
+fn refusals(replies: &[redis::Value], quota: &str) -> usize {
+    let mut refused = 0;
+    for reply in replies {
+        if let redis::Value::ServerError(err) = reply {
+            let text = format!("{} {}", err.code(), err.details().unwrap_or_default());
+            assert!(text.contains(quota), "a refusal that does not name the quota: {text}");
+            refused += 1;
+        }
+    }
+    refused
+}
+
+fn within(redis: &RedisServer, student: &Student, quota: u64, what: &str) -> u64 {
+    let real = real_bytes(redis, student);
+    assert!(
+        real <= quota + MIB,
+        "{what}: the sandbox holds {real} bytes, past its {quota}-byte quota + 1 MiB"
+    );
+    real
+}
+
+/// Every family's reserved bound is at least what Redis allocates for it.
+#[test]
+fn write_bounds_are_upper_bounds_of_redis_memory() {
+    let redis = RedisServer::start();
+    let mut conn = redis.connection();
+    let limits = Limits::SHARED;
+    // What the relay reserves: the command's plan, from the sizes it probes.
+    let bound = |conn: &mut redis::Connection, words: &[Vec<u8>]| {
+        let spec = lookup(&String::from_utf8_lossy(&words[0])).expect("known");
+        let mut sizes = Sizes::new();
+        for (key, probe) in bolide::console::cost::needs(&limits, spec, words) {
+            let size: u64 = match probe {
+                Probe::Length => redis::cmd("STRLEN").arg(&key).query(conn).expect("STRLEN"),
+                _ => redis::cmd("MEMORY")
+                    .arg("USAGE")
+                    .arg(&key)
+                    .query::<Option<u64>>(conn)
+                    .expect("MEMORY")
+                    .unwrap_or(0),
+            };
+            sizes.insert((key, probe), size);
+        }
+        plan(&limits, spec, words, &sizes, false).cost.grow_bytes
+    };
+    let words = |list: &[&str]| list.iter().map(|w| w.as_bytes().to_vec()).collect::<Vec<_>>();
+    // Each case: its commands, the keys they make.
+    let small = |i: usize| format!("v{}", i % 1000);
+    let big = "x".repeat(60_000);
+    let mut cases: Vec<(&str, Vec<Vec<Vec<u8>>>)> = Vec::new();
+    cases.push((
+        "10,000 HSETs of small fields (a hashtable)",
+        (0..10_000).map(|i| words(&["HSET", "{s:t}:h", &format!("f{i}"), &small(i)])).collect(),
+    ));
+    cases.push((
+        "2,000 hashes of 10 small fields (listpacks)",
+        (0..2000)
+            .map(|i| {
+                let mut w = vec!["HSET".to_string(), format!("{{s:t}}:meteorite:{i}")];
+                for f in
+                    ["id", "name", "nametype", "recclass", "mass", "fall", "year", "reclat", "reclong", "geo"]
+                {
+                    w.push(f.to_string());
+                    w.push(format!("{f}-{}", i * 7 % 1000));
+                }
+                w.into_iter().map(String::into_bytes).collect()
+            })
+            .collect(),
+    ));
+    cases.push((
+        "100 SETs of 60 KB",
+        (0..100).map(|i| words(&["SET", &format!("{{s:t}}:big{i}"), &big])).collect(),
+    ));
+    cases.push((
+        "10,000 small SETs",
+        (0..10_000).map(|i| words(&["SET", &format!("{{s:t}}:k{i}"), &small(i)])).collect(),
+    ));
+    cases.push(("10,000 RPUSHes", (0..10_000).map(|i| words(&["RPUSH", "{s:t}:l", &small(i)])).collect()));
+    cases.push(("200 LPUSHes of 60 KB", (0..200).map(|_| words(&["LPUSH", "{s:t}:bl", &big])).collect()));
+    cases.push((
+        "10,000 SADDs of integers",
+        (0..10_000).map(|i| words(&["SADD", "{s:t}:si", &i.to_string()])).collect(),
+    ));
+    cases.push((
+        "10,000 SADDs of strings",
+        (0..10_000).map(|i| words(&["SADD", "{s:t}:ss", &format!("member-{i}")])).collect(),
+    ));
+    cases.push((
+        "10,000 ZADDs",
+        (0..10_000).map(|i| words(&["ZADD", "{s:t}:z", &i.to_string(), &format!("m{i}")])).collect(),
+    ));
+    cases.push((
+        "5,000 XADDs of 3 fields",
+        (0..5000).map(|i| words(&["XADD", "{s:t}:x", "*", "a", &small(i), "b", "2", "c", "3"])).collect(),
+    ));
+    cases.push((
+        "1,000 APPENDs of 1 KB",
+        (0..1000).map(|_| words(&["APPEND", "{s:t}:a", &"y".repeat(1000)])).collect(),
+    ));
+    for (what, commands) in cases {
+        redis::cmd("FLUSHALL").exec(&mut conn).expect("FLUSHALL");
+        let before = used_memory(&redis);
+        let mut reserved = 0u64;
+        // Probed commands (APPEND) one at a time, as the relay measures them.
+        let probed = commands.first().is_some_and(|args| args[0] == b"APPEND");
+        for chunk in commands.chunks(if probed { 1 } else { 500 }) {
+            let mut pipe = redis::pipe();
+            for args in chunk {
+                reserved += bound(&mut conn, args);
+                let mut cmd = redis::cmd(&String::from_utf8_lossy(&args[0]));
+                for arg in &args[1..] {
+                    cmd.arg(arg.as_slice());
+                }
+                pipe.add_command(cmd).ignore();
+            }
+            pipe.exec(&mut conn).expect(what);
+        }
+        let keys: Vec<Vec<u8>> = redis::cmd("KEYS").arg("*").query(&mut conn).expect("KEYS");
+        let real = usage(&mut conn, &keys);
+        let grew = used_memory(&redis).saturating_sub(before);
+        println!(
+            "{what}: reserved {reserved}, MEMORY USAGE {real}, used_memory +{grew}, ratio {:.2}",
+            reserved as f64 / real as f64
+        );
+        assert!(reserved >= real, "{what}: reserved {reserved} < MEMORY USAGE {real}");
+        assert!(reserved >= grew, "{what}: reserved {reserved} < used_memory's growth {grew}");
+    }
+}
+
+/// Floods of plain writes through the gateway and the console, one
+/// student each: never past the quota + 1 MiB, refusals naming it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_sequence_of_plain_writes_passes_the_quota() {
+    let quota = 16 * MIB;
+    let (redis, bolide) = start(&["--max-session-bytes", &quota.to_string(), "--rate-session", "100000"]);
+    let names_quota = "16777216-byte quota";
+    let value = "v".repeat(60_000);
+    let baseline = used_memory(&redis);
+    let mut students = Vec::new();
+
+    // 1,000 SETs of 60 KB, pipelined 50 at a time, through the gateway.
+    let student = Student::new(&bolide).await;
+    let mut gateway = student.gateway_client();
+    let mut refused = 0;
+    for round in 0..20 {
+        let mut pipe = redis::pipe();
+        pipe.ignore_errors();
+        for i in 0..50 {
+            pipe.cmd("SET").arg(format!("s{}", round * 50 + i)).arg(&value);
+        }
+        let replies: Vec<redis::Value> = pipe.query(&mut gateway).expect("pipeline");
+        refused += refusals(&replies, names_quota);
+        within(&redis, &student, quota, "1,000 SETs of 60 KB");
+    }
+    assert!(refused > 500, "only {refused} of 1,000 SETs of 60 KB were refused under a 16 MiB quota");
+    students.push(student);
+
+    // Pipelined MSETs of 10 big values, and HSETs of many big fields.
+    let student = Student::new(&bolide).await;
+    let mut gateway = student.gateway_client();
+    for round in 0..10 {
+        let mut pipe = redis::pipe();
+        pipe.ignore_errors();
+        for i in 0..5 {
+            let mut mset = redis::cmd("MSET");
+            for j in 0..10 {
+                mset.arg(format!("m{round}-{i}-{j}")).arg(&value);
+            }
+            pipe.add_command(mset);
+            let mut hset = redis::cmd("HSET");
+            hset.arg(format!("h{round}"));
+            for j in 0..10 {
+                hset.arg(format!("f{i}-{j}")).arg(&value);
+            }
+            pipe.add_command(hset);
+        }
+        let replies: Vec<redis::Value> = pipe.query(&mut gateway).expect("pipeline");
+        refusals(&replies, names_quota);
+        within(&redis, &student, quota, "MSET and HSET of big values");
+    }
+    students.push(student);
+
+    // RPUSH, SADD, ZADD and XADD floods of 10 KB elements.
+    let element = "e".repeat(10_000);
+    let student = Student::new(&bolide).await;
+    let mut gateway = student.gateway_client();
+    for round in 0..40 {
+        let mut pipe = redis::pipe();
+        pipe.ignore_errors();
+        for i in 0..20 {
+            let n = round * 20 + i;
+            pipe.cmd("RPUSH").arg("list").arg(&element);
+            pipe.cmd("SADD").arg("set").arg(format!("{n}{element}"));
+            pipe.cmd("ZADD").arg("zset").arg(n).arg(format!("{n}{element}"));
+            pipe.cmd("XADD").arg("stream").arg("*").arg("f").arg(&element);
+        }
+        let replies: Vec<redis::Value> = pipe.query(&mut gateway).expect("pipeline");
+        refusals(&replies, names_quota);
+        within(&redis, &student, quota, "RPUSH/SADD/ZADD/XADD floods");
+    }
+    students.push(student);
+
+    // A MULTI of big SETs, through the gateway and the console.
+    let student = Student::new(&bolide).await;
+    let mut gateway = student.gateway_client();
+    for round in 0..10 {
+        // MULTI … EXEC as plain commands, to read EXEC's own reply.
+        let mut pipe = redis::pipe();
+        pipe.ignore_errors();
+        pipe.cmd("MULTI");
+        for i in 0..40 {
+            pipe.cmd("SET").arg(format!("t{round}-{i}")).arg(&value);
+        }
+        pipe.cmd("EXEC");
+        let replies: Vec<redis::Value> = pipe.query(&mut gateway).expect("pipeline");
+        match replies.last() {
+            Some(redis::Value::Array(results)) => assert_eq!(refusals(results, names_quota), 0),
+            Some(redis::Value::ServerError(err)) => {
+                assert!(err.details().unwrap_or_default().contains(names_quota), "{err:?}: {replies:?}")
+            }
+            other => panic!("EXEC answered {other:?}"),
+        }
+        within(&redis, &student, quota, "MULTI of big SETs (gateway)");
+    }
+    students.push(student);
+    let mut student = Student::new(&bolide).await;
+    for round in 0..8 {
+        assert_eq!(student.browser.console("MULTI").await, "OK");
+        let mut doomed = false;
+        for i in 0..40 {
+            let answer = student.browser.console(&format!("SET c{round}-{i} {value}")).await;
+            if answer != "QUEUED" {
+                assert!(answer.contains(names_quota), "{answer}");
+                doomed = true;
+            }
+        }
+        let (_, answer) = student.browser.json("POST", "/api/console", &json!({ "line": "EXEC" })).await;
+        let output = answer["output"].as_str().unwrap_or_default();
+        if answer["error"] == true {
+            assert!(doomed || output.contains(names_quota), "{output}");
+        }
+        within(&redis, &student, quota, "MULTI of big SETs (console)");
+    }
+    // The console's plain SETs, one line each.
+    for i in 0..50 {
+        let (_, answer) = student
+            .browser
+            .json("POST", "/api/console", &json!({ "line": format!("SET p{i} {value}") }))
+            .await;
+        if answer["error"] == true {
+            assert!(answer["output"].as_str().unwrap_or_default().contains(names_quota), "{answer}");
+        }
+    }
+    within(&redis, &student, quota, "console SETs");
+    students.push(student);
+
+    // Two sessions of one sandbox racing: two gateway connections at once.
+    let student = Student::new(&bolide).await;
+    let racers: Vec<_> = (0..2)
+        .map(|who| {
+            let mut gateway = student.gateway_client();
+            let value = value.clone();
+            tokio::task::spawn_blocking(move || {
+                for round in 0..15 {
+                    let mut pipe = redis::pipe();
+                    pipe.ignore_errors();
+                    for i in 0..30 {
+                        pipe.cmd("SET").arg(format!("r{who}-{round}-{i}")).arg(&value);
+                    }
+                    let _: Vec<redis::Value> = pipe.query(&mut gateway).expect("pipeline");
+                }
+            })
+        })
+        .collect();
+    for racer in racers {
+        racer.await.expect("racer");
+    }
+    within(&redis, &student, quota, "two racing connections");
+    students.push(student);
+
+    // Redis as a whole: the sum of the quotas plus a fixed overhead.
+    let sum = students.len() as u64 * (quota + MIB);
+    let used = used_memory(&redis);
+    assert!(used <= baseline + sum + 16 * MIB, "Redis uses {used} bytes, past the quotas' {sum} + 16 MiB");
+    // Deleting makes room again, at the latest when the room runs out.
+    let student = &students[0];
+    let mut gateway = student.gateway_client();
+    let keys: Vec<String> = redis::cmd("KEYS").arg("*").query(&mut gateway).expect("KEYS");
+    for key in keys {
+        let _: i64 = redis::cmd("DEL").arg(key).query(&mut gateway).expect("DEL");
+    }
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let _: () = redis::cmd("SET").arg("again").arg(&value).query(&mut gateway).expect("room again");
+}
+
+/// Exercise 1's data (45,716 hashes of about ten small fields, ~20 MB
+/// real) loads under the default 64 MiB quota: pipelined `HSET`s through
+/// the gateway, and the data API's generator.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exercise_one_fits_the_default_quota() {
+    let (redis, bolide) = start(&[]);
+    let dataset = bolide::data::generate::generate(45_716, 7);
+    let student = Student::new(&bolide).await;
+    let mut gateway = student.gateway_client();
+    for chunk in dataset.landings.chunks(1000) {
+        let mut pipe = redis::pipe();
+        for landing in chunk {
+            let mut hset = redis::cmd("HSET");
+            hset.arg(format!("meteorite:{}", landing.id()));
+            for (field, value) in &landing.fields {
+                hset.arg(field).arg(value);
+            }
+            pipe.add_command(hset).ignore();
+        }
+        pipe.exec(&mut gateway).expect("every HSET of Exercise 1 fits");
+    }
+    let real = within(&redis, &student, 64 * MIB, "Exercise 1 through the gateway");
+    println!("Exercise 1 through the gateway: {real} bytes");
+    assert!(real < 64 * MIB);
+
+    // redis-py's `pipeline()` is a transaction by default: the whole file
+    // in one MULTI, its bound reserved at EXEC.
+    let loader = Student::new(&bolide).await;
+    let mut gateway = loader.gateway_client();
+    let mut pipe = redis::pipe();
+    pipe.atomic();
+    for landing in &dataset.landings {
+        let mut hset = redis::cmd("HSET");
+        hset.arg(format!("meteorite:{}", landing.id()));
+        for (field, value) in &landing.fields {
+            hset.arg(field).arg(value);
+        }
+        pipe.add_command(hset).ignore();
+    }
+    pipe.exec(&mut gateway).expect("Exercise 1 in one transaction fits");
+    let real = within(&redis, &loader, 64 * MIB, "Exercise 1 in one transaction");
+    println!("Exercise 1 in one transaction: {real} bytes");
+
+    let mut other = Student::new(&bolide).await;
+    let (status, json) = other.browser.send("POST", "/api/data/generate?n=45716", None, vec![]).await;
+    assert_eq!(status.as_u16(), 200, "{json}");
+    let real = within(&redis, &other, 64 * MIB, "Exercise 1 through the data API");
+    println!("Exercise 1 through the data API: {real} bytes");
+}
