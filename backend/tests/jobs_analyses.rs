@@ -196,8 +196,12 @@ fn reference(analysis: Analysis, params: &JobParams, model: &Model) -> (u64, Ana
                     southern_eastern: 0,
                     southern_western: 0,
                     without_coordinates: 0,
+                    at_zero_zero: 0,
                 };
                 for (_, landing) in &landings {
+                    if landing.coords() == Some((0.0, 0.0)) {
+                        result.at_zero_zero += 1;
+                    }
                     match landing.coords() {
                         None => result.without_coordinates += 1,
                         Some((lat, long)) if lat > 0.0 && long > 0.0 => result.northern_eastern += 1,

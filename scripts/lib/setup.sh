@@ -111,7 +111,8 @@ ensure_brotli() {
   command -v brotli >/dev/null 2>&1 || apt_install brotli
 }
 
-# Lighthouse, for bench/src/bin/lighthouse.rs (performance scores of the
+# Lighthouse, for tests/tests/lighthouse_a11y.rs (accessibility 100 on
+# every page) and bench/src/bin/lighthouse.rs (performance scores of the
 # release build), at the version tools/lighthouse/package.json pins, from
 # its lock file. It drives Debian's Chromium (CHROME_PATH); nothing here
 # downloads a browser.
@@ -156,5 +157,6 @@ ensure_test_tools() {
   ensure_run_tools
   ensure_browser
   ensure_axe
+  ensure_lighthouse
   ensure_python_redis
 }

@@ -177,6 +177,45 @@ pub fn serve_app_with(extra: &[&str]) -> (crate::BolideProcess, tempfile::TempDi
     (crate::BolideProcess::serve(&args, &[]), data)
 }
 
+/// [`serve_app`] with a generated data set (500 landings) and one finished
+/// job (count per class); the job's id.
+pub async fn serve_app_with_data_and_a_job() -> (crate::BolideProcess, tempfile::TempDir, String) {
+    let (bolide, data) = serve_app();
+    let generated = crate::http::request("POST", &bolide.url("/api/data/generate?n=500&seed=3"), &[], &[])
+        .await
+        .expect("generate");
+    assert_eq!(generated.status, 200, "{}", generated.text());
+    let body = br#"{"analysis": "count_per_class"}"#;
+    let submitted =
+        crate::http::request("POST", &bolide.url("/api/jobs"), &[("content-type", "application/json")], body)
+            .await
+            .expect("submit");
+    assert_eq!(submitted.status, 202, "{}", submitted.text());
+    let id = submitted.json()["id"].as_str().expect("job id").to_owned();
+    for _ in 0..400 {
+        let job = crate::http::get(&bolide.url(&format!("/api/jobs/{id}"))).await.expect("job").json();
+        if job["status"] == "succeeded" {
+            return (bolide, data, id);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("job {id} did not succeed");
+}
+
+/// The first guide whose first step has a line to Run (the page opens a
+/// new student's guide on its first step).
+pub async fn guide_with_a_run(bolide: &crate::BolideProcess) -> String {
+    let list = crate::http::get(&bolide.url("/api/guides")).await.expect("guides").json();
+    for summary in list["guides"].as_array().expect("guides") {
+        let id = summary["id"].as_str().expect("id");
+        let guide = crate::http::get(&bolide.url(&format!("/api/guides/{id}"))).await.expect("guide").json();
+        if guide["guide"]["steps"][0]["runnable"].as_array().is_some_and(|lines| !lines.is_empty()) {
+            return id.to_owned();
+        }
+    }
+    panic!("no guide starts with a line to run: {list}");
+}
+
 /// Waits (20 s at most) for an element matching `css`.
 pub async fn wait_for(client: &Client, css: &str) -> fantoccini::elements::Element {
     client

@@ -7,6 +7,7 @@
 //!   printed at start-up; [`WorkerProcess`]: a `bolide worker`.
 //! - [`Browser`]: headless Chromium driven over WebDriver (chromedriver).
 //! - [`http`]: a tiny HTTP client for API calls.
+//! - [`lighthouse`]: the pinned Lighthouse on Debian's Chromium.
 //!
 //! Every helper kills what it started when dropped, so a failing assertion
 //! leaves no process behind.
@@ -20,6 +21,7 @@ use std::time::{Duration, Instant};
 
 pub mod browser;
 pub mod http;
+pub mod lighthouse;
 
 pub use browser::Browser;
 

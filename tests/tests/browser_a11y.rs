@@ -16,7 +16,10 @@
 
 use std::time::Duration;
 
-use bolide_tests::browser::{emulate_color_scheme, emulate_viewport, save_screenshot, serve_app, wait_for};
+use bolide_tests::browser::{
+    emulate_color_scheme, emulate_viewport, guide_with_a_run, save_screenshot, serve_app_with_data_and_a_job,
+    wait_for,
+};
 use bolide_tests::{http, workspace_root, BolideProcess, Browser};
 use fantoccini::Client;
 use serde_json::Value;
@@ -122,44 +125,6 @@ async fn first_load(client: &Client) {
         .expect("the app never rendered");
 }
 
-/// A Bolide with a generated data set and one finished job; the job's id.
-async fn app_with_data_and_a_job() -> (BolideProcess, tempfile::TempDir, String) {
-    let (bolide, data) = serve_app();
-    let generated = http::request("POST", &bolide.url("/api/data/generate?n=500&seed=3"), &[], &[])
-        .await
-        .expect("generate");
-    assert_eq!(generated.status, 200, "{}", generated.text());
-    let body = br#"{"analysis": "count_per_class"}"#;
-    let submitted =
-        http::request("POST", &bolide.url("/api/jobs"), &[("content-type", "application/json")], body)
-            .await
-            .expect("submit");
-    assert_eq!(submitted.status, 202, "{}", submitted.text());
-    let id = submitted.json()["id"].as_str().expect("job id").to_owned();
-    for _ in 0..400 {
-        let job = http::get(&bolide.url(&format!("/api/jobs/{id}"))).await.expect("job").json();
-        if job["status"] == "succeeded" {
-            return (bolide, data, id);
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("job {id} did not succeed");
-}
-
-/// The first guide whose first step has a line to Run (the page opens a
-/// new student's guide on its first step).
-async fn guide_with_a_run(bolide: &BolideProcess) -> String {
-    let list = http::get(&bolide.url("/api/guides")).await.expect("guides").json();
-    for summary in list["guides"].as_array().expect("guides") {
-        let id = summary["id"].as_str().expect("id");
-        let guide = http::get(&bolide.url(&format!("/api/guides/{id}"))).await.expect("guide").json();
-        if guide["guide"]["steps"][0]["runnable"].as_array().is_some_and(|lines| !lines.is_empty()) {
-            return id.to_owned();
-        }
-    }
-    panic!("no guide starts with a line to run: {list}");
-}
-
 /// Opens each page in the state the checks need (a record, a job, a key
 /// open) and runs axe on it; `theme` names the pass in failures.
 async fn visit_every_page(
@@ -225,7 +190,7 @@ const DARK_BG: &str = "rgb(15, 20, 32)";
 #[tokio::test]
 async fn every_page_passes_axe_in_both_themes_and_the_toggle_is_remembered() {
     let axe = axe_source();
-    let (bolide, _data, job) = app_with_data_and_a_job().await;
+    let (bolide, _data, job) = serve_app_with_data_and_a_job().await;
     let guide = guide_with_a_run(&bolide).await;
     let browser = Browser::start_with_size(1280, 1000).await;
     let client = &browser.client;
@@ -306,7 +271,7 @@ async fn in_view(client: &Client, css: &str) -> bool {
 
 #[tokio::test]
 async fn a_phone_sees_every_page_without_sideways_scrolling_and_tapped_details() {
-    let (bolide, _data, job) = app_with_data_and_a_job().await;
+    let (bolide, _data, job) = serve_app_with_data_and_a_job().await;
     let guide = guide_with_a_run(&bolide).await;
     let browser = Browser::start_with_size(500, 844).await;
     let client = &browser.client;

@@ -1,8 +1,8 @@
 //! The console page in a real browser, on the real binary and its embedded
 //! Redis: typing, exact outputs, history, completion, hints, the code panel,
-//! and keys rendered as text.
+//! binary-exact programs in the code panel, and keys rendered as text.
 
-use bolide_tests::browser::{run_console_line, save_screenshot, serve_app, wait_for};
+use bolide_tests::browser::{run_console_line, save_screenshot, serve_app, text_becomes, wait_for};
 use bolide_tests::Browser;
 use fantoccini::key::Key;
 use fantoccini::{Client, Locator};
@@ -67,6 +67,21 @@ async fn console_page_runs_commands_like_redis_cli() {
     let input = wait_for(client, "#console-input").await;
     input.send_keys(&Key::Up.to_string()).await.expect("up");
     assert_eq!(input_value(client).await, "KEYS <img*");
+    input.clear().await.expect("clear");
+
+    // Bytes that are not UTF-8 stay those bytes in both programs (not
+    // U+FFFD, which redis-py would store as three other bytes).
+    assert_eq!(run_console_line(client, r#"SET bin "\x00\xff""#).await, "OK");
+    let python = text_becomes(client, ".code-panel .code-python", "'bin'").await;
+    assert!(python.contains(r"print(rd.set('bin', b'\x00\xff'))"), "{python}");
+    let rust = wait_for(client, ".code-panel .code-rust").await.text().await.expect("rust");
+    assert!(rust.contains(r#"con.set("bin", b"\x00\xff")?;"#), "{rust}");
+    assert!(!python.contains('\u{fffd}') && !rust.contains('\u{fffd}'), "{python}\n{rust}");
+    assert_eq!(run_console_line(client, "GET bin").await, r#""\x00\xff""#);
+    let python = text_becomes(client, ".code-panel .code-python", "rd.get('bin')").await;
+    assert!(python.contains(r"# b'\x00\xff'"), "what redis-py gets back: {python}");
+    let rust = text_becomes(client, ".code-panel .code-rust", "con.get(\"bin\")").await;
+    assert!(rust.contains("Vec<u8>") && rust.contains("[0, 255]"), "what the redis crate gets back: {rust}");
 
     browser.close().await;
 }

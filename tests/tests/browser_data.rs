@@ -105,6 +105,8 @@ async fn data_page_generates_sorts_filters_and_maps() {
 
     // Open the first record: its fields are shown.
     client.find(Locator::Css("tr.data-row")).await.expect("a row").click().await.expect("open");
+    // The panel opens at once ("Reading …"); its fields follow.
+    wait_for(client, ".record-panel .record-fields").await;
     let panel = wait_for(client, ".record-panel").await.text().await.expect("panel");
     assert!(panel.contains(&filtered[0]) && panel.contains(&class), "{panel}");
     assert!(panel.contains("HGETALL meteorite:"), "{panel}");

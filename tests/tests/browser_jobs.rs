@@ -226,6 +226,15 @@ async fn every_analysis_is_drawn_from_its_result() {
         .map(|quarter| count(&result[quarter]))
         .collect();
     assert_eq!(drawn, want);
+    // The generated set has NASA's (0, 0) placeholders, as the real file:
+    // the page says how many of the South-West they are.
+    let at_zero_zero = result["at_zero_zero"].as_u64().expect("a count");
+    assert!(at_zero_zero > 0, "{result}");
+    let note = wait_for(client, ".jobs-zero-zero").await.text().await.expect("note");
+    assert!(
+        note.contains(&format!("South-West includes {at_zero_zero} ")) && note.contains("(0, 0)"),
+        "{note}"
+    );
     save_page(client, "jobs-hemispheres").await;
 
     let (id, result) = run_from_the_page(client, base, "per_year", &id).await;

@@ -12,11 +12,11 @@
 //! mobile device, simulated throttling (a slow 4G network, 150 ms round
 //! trips and 1.6 Mbit/s, and a CPU 4× slower), against Debian's Chromium
 //! (`CHROME_PATH`, default `/usr/bin/chromium`; Lighthouse never downloads
-//! a browser). Each page is run `--runs` times and the median score is
+//! a browser; `bolide_tests::lighthouse` runs it, as for the accessibility
+//! test). Each page is run `--runs` times and the median score is
 //! printed with the range, as Lighthouse's own docs advise: one run varies.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
 
 use clap::Parser;
 
@@ -49,15 +49,9 @@ struct Run {
 
 fn main() {
     let args = Args::parse();
-    let root = bolide_tests::workspace_root();
-    let cli = root.join("tools/lighthouse/node_modules/lighthouse/cli/index.js");
-    assert!(
-        cli.is_file(),
-        "{} missing: run `npm ci --prefix tools/lighthouse` (scripts/lib/setup.sh does)",
-        cli.display()
-    );
-    let chrome = std::env::var("CHROME_PATH").unwrap_or_else(|_| "/usr/bin/chromium".into());
-    assert!(Path::new(&chrome).is_file(), "no Chromium at {chrome} (set CHROME_PATH)");
+    // Both panic with what to install when missing.
+    bolide_tests::lighthouse::cli();
+    bolide_tests::lighthouse::chrome();
     assert!(args.dist.join("index.html").is_file(), "{} holds no built app", args.dist.display());
 
     let (bolide, _data) = bolide_bench::serve_release_app(&args.dist);
@@ -77,8 +71,7 @@ fn main() {
     );
     let mut all_pass = true;
     for page in &pages {
-        let mut runs: Vec<Run> =
-            (0..args.runs).filter_map(|_| lighthouse(&cli, &chrome, &bolide.url(page))).collect();
+        let mut runs: Vec<Run> = (0..args.runs).filter_map(|_| lighthouse(&bolide.url(page))).collect();
         if runs.is_empty() {
             println!("{page:<24} lighthouse failed");
             all_pass = false;
@@ -111,31 +104,12 @@ fn main() {
 }
 
 /// One Lighthouse run on `url`; `None` (with its error printed) if it failed.
-fn lighthouse(cli: &Path, chrome: &str, url: &str) -> Option<Run> {
-    let output = Command::new("node")
-        .arg(cli)
-        .arg(url)
-        .args([
-            "--output=json",
-            "--output-path=stdout",
-            "--only-categories=performance",
-            "--quiet",
-            "--chrome-flags=--headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage",
-        ])
-        .env("CHROME_PATH", chrome)
-        .output()
-        .map_err(|err| eprintln!("cannot run node: {err}"))
-        .ok()?;
-    if !output.status.success() {
-        eprintln!("lighthouse {url}: {}", String::from_utf8_lossy(&output.stderr));
-        return None;
-    }
-    let report: serde_json::Value = serde_json::from_slice(&output.stdout)
-        .map_err(|err| eprintln!("lighthouse {url}: not JSON: {err}"))
-        .ok()?;
+fn lighthouse(url: &str) -> Option<Run> {
+    let report =
+        bolide_tests::lighthouse::run(url, &["performance"], &[]).map_err(|err| eprintln!("{err}")).ok()?;
     let audit = |id: &str| report["audits"][id]["numericValue"].as_f64().unwrap_or(f64::NAN);
     Some(Run {
-        score: report["categories"]["performance"]["score"].as_f64().unwrap_or(0.0) * 100.0,
+        score: bolide_tests::lighthouse::score(&report, "performance").unwrap_or(0.0),
         lcp_ms: audit("largest-contentful-paint"),
         fcp_ms: audit("first-contentful-paint"),
         tbt_ms: audit("total-blocking-time"),

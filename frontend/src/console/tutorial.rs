@@ -257,11 +257,11 @@ pub async fn run(word: TutorialWord, pinned: Option<String>) -> Result<TutorialO
         Err(ApiError::Server { status: 404, .. }) if named.is_some() => {
             let list = api::guides().await.map_err(|error| failure_message(&error))?;
             let ids: Vec<&str> = list.guides.iter().map(|guide| guide.id.as_str()).collect();
-            return Err(format!("There is no guide `{id}`. The guides are: {}.", ids.join(", ")));
+            return Err(format!("There is no guide called \"{id}\". The guides are: {}.", ids.join(", ")));
         }
         Err(ApiError::Server { status: 404, .. }) => {
             forget_guide();
-            return Err(format!("The guide `{id}` does not exist any more: type TUTORIAL again."));
+            return Err(format!("The guide \"{id}\" does not exist any more: type TUTORIAL again."));
         }
         Err(error) => return Err(failure_message(&error)),
     };

@@ -8,7 +8,8 @@
 //! request per digit; they are text boxes, not `type="number"`, so what the
 //! student typed is what the page checks and names in its error (a number
 //! box would hand over an empty value for `19a0`, silently dropping the
-//! filter).
+//! filter). Until then they keep what was typed over the page's refreshes
+//! ([`use_draft`]).
 
 use std::rc::Rc;
 
@@ -18,6 +19,7 @@ use yew::prelude::*;
 use crate::api::ClassCount;
 use crate::data::query::{DataQuery, QueryUpdate, PAGE_SIZES};
 use crate::widgets::charts::scale::thousands;
+use crate::widgets::draft::use_draft;
 
 #[derive(Properties, PartialEq)]
 pub struct DataFiltersProps {
@@ -110,6 +112,9 @@ pub fn data_filters(props: &DataFiltersProps) -> Html {
         })
     };
 
+    let (year_min, year_max) = (use_draft(&q.year_min), use_draft(&q.year_max));
+    let (mass_min, mass_max) = (use_draft(&q.mass_min), use_draft(&q.mass_max));
+
     html! {
         <form class="data-filters" onsubmit={Callback::from(|event: SubmitEvent| event.prevent_default())}>
             <label class="data-filter data-filter--search">
@@ -146,22 +151,22 @@ pub fn data_filters(props: &DataFiltersProps) -> Html {
             <label class="data-filter">
                 <span>{ "Year from" }</span>
                 <input id="data-filter-year-min" type="text" inputmode="numeric" size="6"
-                    value={q.year_min.clone()} onchange={text_change(&props.on_update, |q, v| q.year_min = v)} />
+                    value={year_min.0} oninput={year_min.1} onchange={text_change(&props.on_update, |q, v| q.year_min = v)} />
             </label>
             <label class="data-filter">
                 <span>{ "to" }</span>
                 <input id="data-filter-year-max" type="text" inputmode="numeric" size="6"
-                    value={q.year_max.clone()} onchange={text_change(&props.on_update, |q, v| q.year_max = v)} />
+                    value={year_max.0} oninput={year_max.1} onchange={text_change(&props.on_update, |q, v| q.year_max = v)} />
             </label>
             <label class="data-filter">
                 <span>{ "Mass (g) from" }</span>
                 <input id="data-filter-mass-min" type="text" inputmode="decimal" size="8"
-                    value={q.mass_min.clone()} onchange={text_change(&props.on_update, |q, v| q.mass_min = v)} />
+                    value={mass_min.0} oninput={mass_min.1} onchange={text_change(&props.on_update, |q, v| q.mass_min = v)} />
             </label>
             <label class="data-filter">
                 <span>{ "to" }</span>
                 <input id="data-filter-mass-max" type="text" inputmode="decimal" size="8"
-                    value={q.mass_max.clone()} onchange={text_change(&props.on_update, |q, v| q.mass_max = v)} />
+                    value={mass_max.0} oninput={mass_max.1} onchange={text_change(&props.on_update, |q, v| q.mass_max = v)} />
             </label>
             <label class="data-filter data-filter--check">
                 <input id="data-filter-coords" type="checkbox" checked={q.has_coords} onchange={on_coords} />

@@ -48,6 +48,7 @@ pub fn csv(results: &JobResults) -> String {
                 ("southern_eastern", result.southern_eastern),
                 ("southern_western", result.southern_western),
                 ("without_coordinates", result.without_coordinates),
+                ("southern_western_at_0_0", result.at_zero_zero),
             ] {
                 table.row(vec![text(name), count.to_string()]);
             }

@@ -61,6 +61,17 @@ fn chart(result: &AnalysisResult) -> Html {
             <>
                 <ChartQuadrants result={result.clone()} />
                 <ChartNumbers rows={Rc::new(hemisphere_bars(result))} heading="hemisphere" />
+                if result.at_zero_zero > 0 {
+                    <p class="muted jobs-zero-zero">{ format!(
+                        "South-West includes {} at exactly (0, 0): NASA's placeholder for an unknown place, \
+                         not landings in the Gulf of Guinea (the course's rule counts them there; \
+                         the Data quality analysis lists them).",
+                        match result.at_zero_zero {
+                            1 => "1 landing".to_owned(),
+                            n => format!("{} landings", thousands(n)),
+                        }
+                    ) }</p>
+                }
             </>
         },
         AnalysisResult::CountPerClass(result) => {

@@ -1,10 +1,12 @@
 //! The tree's settings: the delimiter that makes folders, a glob on key
-//! names (`meteorite:1*`) and a type.
+//! names (`meteorite:1*`) and a type. The boxes commit on `change` and keep
+//! what was typed until then over the page's refreshes ([`use_draft`]).
 
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 use crate::api::TreeQuery;
+use crate::widgets::draft::use_draft;
 
 /// `SCAN … TYPE`'s types.
 const TYPES: [&str; 6] = ["string", "hash", "list", "set", "zset", "stream"];
@@ -32,15 +34,17 @@ pub fn tree_filters(props: &TreeFiltersProps) -> Html {
     };
     let delimiter =
         if props.query.delimiter.is_empty() { ":".to_owned() } else { props.query.delimiter.clone() };
+    let (delimiter, on_delimiter_input) = use_draft(&delimiter);
+    let (pattern, on_pattern_input) = use_draft(&props.query.pattern);
     html! {
         <form class="keys-filters" onsubmit={Callback::from(|e: SubmitEvent| e.prevent_default())}>
             <label>{ "Delimiter " }
                 <input id="keys-delimiter" type="text" size="3" maxlength="16" value={delimiter}
-                    onchange={set(|q, v| q.delimiter = v)} />
+                    oninput={on_delimiter_input} onchange={set(|q, v| q.delimiter = v)} />
             </label>
             <label>{ "Pattern " }
-                <input id="keys-pattern" type="search" placeholder="meteorite:1*" value={props.query.pattern.clone()}
-                    onchange={set(|q, v| q.pattern = v)} />
+                <input id="keys-pattern" type="search" placeholder="meteorite:1*" value={pattern}
+                    oninput={on_pattern_input} onchange={set(|q, v| q.pattern = v)} />
             </label>
             <label>{ "Type " }
                 <select id="keys-type" onchange={set(|q, v| q.kind = v)}>

@@ -15,12 +15,14 @@
 //! - [`terminal`]: the redis-cli screen and input line (the Console page's
 //!   and every guide's).
 //! - [`code_panel`]: a command as a Python and a Rust program.
+//! - [`draft`]: a text box that keeps what was typed over re-renders.
 //! - [`copy_button`], [`inline_code`] (a sentence's `code` spans), [`status_badge`], [`theme_toggle`], [`top_nav`], [`upcoming`],
 //!   and [`reveal`] (bring a panel opened from a list into view).
 
 pub mod charts;
 pub mod code_panel;
 pub mod copy_button;
+pub mod draft;
 pub mod inline_code;
 pub mod reveal;
 pub mod status_badge;

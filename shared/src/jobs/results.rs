@@ -47,8 +47,8 @@ pub struct AverageMass {
 /// `hemispheres`: as the course defines them, latitude > 0 is northern
 /// (else southern) and longitude > 0 is eastern (else western). So the
 /// equator is southern, the prime meridian western, and NASA's `(0, 0)`
-/// "unknown place" placeholders count as southern-western (`data_quality`
-/// counts them).
+/// "unknown place" placeholders count as southern-western, and are counted
+/// on their own too ([`Hemispheres::at_zero_zero`]), so the page can say so.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Hemispheres {
     pub northern_eastern: u64,
@@ -58,6 +58,11 @@ pub struct Hemispheres {
     /// Landings without numeric `reclat`/`reclong` on Earth's map
     /// (latitude within ±90, longitude within ±180) (left out).
     pub without_coordinates: u64,
+    /// Of `southern_western`, the landings at exactly `(0, 0)`: NASA's
+    /// placeholder for an unknown place, not a landing in the Gulf of
+    /// Guinea. (Absent from results stored before it was counted: 0.)
+    #[serde(default)]
+    pub at_zero_zero: u64,
 }
 
 /// `count_per_class`: landings per `recclass`.

@@ -4,8 +4,9 @@
 //! The course's rule, kept exactly: latitude > 0 is northern, anything
 //! else (the equator included) southern; longitude > 0 is eastern, anything
 //! else (the prime meridian included) western. So NASA's `(0, 0)`
-//! placeholders count as southern-western, as in the course's solution;
-//! `data_quality` lists them.
+//! placeholders count as southern-western, as in the course's solution,
+//! and are also counted on their own (`at_zero_zero`), so the page says how
+//! many of the South-West are placeholders; `data_quality` lists them.
 
 use bolide_shared::jobs::{AnalysisResult, Hemispheres};
 
@@ -25,6 +26,7 @@ impl Default for HemispheresAccumulator {
             southern_eastern: 0,
             southern_western: 0,
             without_coordinates: 0,
+            at_zero_zero: 0,
         };
         HemispheresAccumulator { counts }
     }
@@ -37,6 +39,9 @@ impl Accumulator for HemispheresAccumulator {
 
     fn add(&mut self, record: &RecordView<'_>) {
         let counts = &mut self.counts;
+        if record.coords() == Some((0.0, 0.0)) {
+            counts.at_zero_zero += 1;
+        }
         let count = match record.coords() {
             None => &mut counts.without_coordinates,
             Some((lat, long)) => match (lat > 0.0, long > 0.0) {
@@ -88,6 +93,8 @@ mod tests {
         assert_eq!(result.southern_eastern, 2);
         assert_eq!(result.southern_western, 3);
         assert_eq!(result.without_coordinates, 1);
+        // The placeholder and -0, -0 (which is 0, 0): said apart.
+        assert_eq!(result.at_zero_zero, 2);
     }
 
     #[test]
