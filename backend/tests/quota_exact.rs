@@ -414,3 +414,40 @@ async fn exercise_one_fits_the_default_quota() {
     let real = within(&redis, &other, 64 * MIB, "Exercise 1 through the data API");
     println!("Exercise 1 through the data API: {real} bytes");
 }
+
+/// Resetting the count from a measurement keeps the room given out and
+/// not yet spent (this process's lease), so it cannot be spent twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_measurement_keeps_the_leases_counted() {
+    use bolide::sandbox::headroom::LEASE;
+    use bolide::sandbox::Tenancy;
+    use bolide::server::{app, AppState, StateOptions};
+    use bolide_shared::api::RedisMode;
+
+    let redis = RedisServer::start();
+    let state =
+        AppState::build(&redis.url(), StateOptions::new(RedisMode::External, Tenancy::Shared)).expect("url");
+    let router = app(state.clone(), std::path::Path::new("/nonexistent-dist"));
+    let mut browser = common::Client::new(&router);
+    assert_eq!(browser.console("SET a v").await, "OK");
+    let mut data = common::conn(redis.port(), 0);
+    let keys: Vec<String> = redis::cmd("KEYS").arg("{s:*").query(&mut data).expect("KEYS");
+    let id = keys
+        .iter()
+        .find_map(|k| k.strip_prefix("{s:")?.split('}').next())
+        .expect("a key of the sandbox")
+        .to_string();
+    let mut system = common::conn(redis.port(), 15);
+    let record = format!("bolide:sandbox:{{{id}}}");
+    let used = |system: &mut redis::Connection| -> u64 {
+        redis::cmd("HGET").arg(&record).arg("used").query::<Option<u64>>(system).expect("HGET").unwrap_or(0)
+    };
+    let leased = used(&mut system);
+    assert!(leased >= LEASE, "one lease taken: {leased}");
+    bolide::console::housekeeping::round(state.relay()).await.expect("round");
+    let measured = used(&mut system);
+    let real =
+        usage(&mut data, &[format!("{{s:{id}}}:a").into_bytes(), format!("{{s:{id}}}!keys").into_bytes()]);
+    assert!(measured >= real + LEASE, "the lease was forgotten: {measured} < {real} + {LEASE}");
+    assert!(measured <= real + leased + 4096, "counted twice: {measured}");
+}
