@@ -48,13 +48,13 @@ pub fn params_summary(analysis: Analysis, params: &JobParams) -> String {
 pub fn analysis_blurb(analysis: Analysis) -> &'static str {
     match analysis {
         Analysis::AverageMass => {
-            "The mean of the mass (g) field over the landings that have one (the course's first analysis)."
+            "The mean of the mass (g) field over the landings that have one (the first of the three analyses the module's exercises ask for)."
         }
         Analysis::Hemispheres => {
-            "Landings north or south of the equator, east or west of Greenwich (the course's second analysis)."
+            "Landings north or south of the equator, east or west of Greenwich (the second of the three analyses the module's exercises ask for)."
         }
         Analysis::CountPerClass => {
-            "How many landings each recclass (meteorite class) has (the course's third analysis)."
+            "How many landings each recclass (meteorite class) has (the third of the three analyses the module's exercises ask for)."
         }
         Analysis::PerYear => "A histogram of landings per year, and per decade.",
         Analysis::FellFound => "Landings seen falling against landings found later.",

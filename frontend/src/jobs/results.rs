@@ -64,7 +64,7 @@ fn chart(result: &AnalysisResult) -> Html {
                 if result.at_zero_zero > 0 {
                     <p class="muted jobs-zero-zero">{ format!(
                         "South-West includes {} at exactly (0, 0): NASA's placeholder for an unknown place, \
-                         not landings in the Gulf of Guinea (the course's rule counts them there; \
+                         not landings in the Gulf of Guinea (the exercise's rule counts them there; \
                          the Data quality analysis lists them).",
                         match result.at_zero_zero {
                             1 => "1 landing".to_owned(),
