@@ -1,18 +1,17 @@
-//! A costed read sent in the same pipeline as its probe, in a form whose
-//! reply cannot be larger than the bound: `GET key` as `GETRANGE key 0
-//! <max>` (at most one byte more than Bolide returns) and `EXISTS key`.
+//! A costed read sent without waiting for its probe, in a form whose reply
+//! cannot be larger than the bound: `GET key` as `GETRANGE key 0 <max>`
+//! (at most one byte more than Bolide returns) and `EXISTS key`.
 //!
 //! # Why
 //! `GET` is costed by its string's `STRLEN`, measured before it runs
 //! ([`super::needs`]): sent as it is, it would cost a round trip for the
 //! probe and one more for the command — for a pipelined client
 //! (`redis-benchmark -P 16`, a redis-py pipeline of reads) twice the round
-//! trips of Redis itself. Sent bounded, the probe and the read go in one
-//! pipeline and Bolide never holds more than `max_reply_bytes + 1` bytes
-//! of the value: the verdict is taken from what `GETRANGE` read (the
-//! value as the read saw it, so a value that grew after its `STRLEN` is
-//! not let through cut), the `STRLEN` only says how long a refused or cut
-//! value was.
+//! trips of Redis itself. Sent bounded, the read needs no probe before it
+//! and Bolide never holds more than `max_reply_bytes + 1` bytes of the
+//! value: the verdict is taken from what `GETRANGE` read (the value as the
+//! read saw it). Only a value past the bound is measured (`STRLEN`, one
+//! more round trip), to say how long the refused or cut value is.
 //!
 //! `GETRANGE` answers `""` for a missing key as for an empty string;
 //! `EXISTS`, right after it in the same pipeline, tells them apart (`GET`
@@ -40,6 +39,20 @@ pub struct BoundedRead {
 pub struct Read {
     pub sizes: Sizes,
     pub reply: Reply,
+    /// Longer than the bound: its length is at least what was read; see
+    /// [`Read::measured`].
+    pub past_bound: bool,
+}
+
+impl Read {
+    /// The lengths `measured` (`STRLEN`) of a value past the bound, or what
+    /// was read if it is more.
+    pub fn measured(&mut self, measured: &Sizes) {
+        for (slot, size) in measured {
+            let known = self.sizes.entry(slot.clone()).or_insert(0);
+            *known = (*known).max(*size);
+        }
+    }
 }
 
 impl BoundedRead {
@@ -63,17 +76,14 @@ impl BoundedRead {
     pub const WIDTH: usize = 2;
 
     /// What the read found, from its replies (`replies`: [`Self::WIDTH`] of
-    /// them) and the sizes its probes measured.
-    pub fn read(&self, measured: &Sizes, replies: Vec<Value>) -> Read {
+    /// them).
+    pub fn read(&self, replies: Vec<Value>) -> Read {
         let mut replies = replies.into_iter();
         let (range, exists) = (replies.next(), replies.next());
         let slot = (self.key.clone(), Probe::Length);
-        let strlen = measured.get(&slot).copied().unwrap_or(0);
         let (length, reply) = match (range, exists) {
             (Some(Value::BulkString(bytes)), _) if !bytes.is_empty() => {
-                let read = bytes.len() as u64;
-                // Past the bound: as long as it was measured, or longer.
-                let length = if read > self.max { strlen.max(read) } else { read };
+                let length = bytes.len() as u64;
                 let mut bytes = bytes;
                 bytes.truncate(usize::try_from(self.max).unwrap_or(usize::MAX));
                 (length, Reply::Bulk(bytes))
@@ -86,7 +96,7 @@ impl BoundedRead {
         };
         let mut sizes = Sizes::new();
         sizes.insert(slot, length);
-        Read { sizes, reply }
+        Read { sizes, reply, past_bound: length > self.max }
     }
 }
 
@@ -115,16 +125,22 @@ mod tests {
         let read = BoundedRead { key: b"k".to_vec(), max: 4 };
         let bulk = |text: &str| Value::BulkString(text.as_bytes().to_vec());
         let slot = (b"k".to_vec(), Probe::Length);
-        let found = read.read(&Sizes::new(), vec![bulk("abc"), Value::Int(1)]);
-        assert_eq!((found.reply, found.sizes[&slot]), (Reply::Bulk(b"abc".to_vec()), 3));
+        let found = read.read(vec![bulk("abc"), Value::Int(1)]);
+        assert_eq!(
+            (found.reply, found.sizes[&slot], found.past_bound),
+            (Reply::Bulk(b"abc".to_vec()), 3, false)
+        );
         // Longer than the bound: cut to it, sized as measured (or as read).
-        let measured: Sizes = [(slot.clone(), 100)].into_iter().collect();
-        let found = read.read(&measured, vec![bulk("abcde"), Value::Int(1)]);
+        let mut found = read.read(vec![bulk("abcde"), Value::Int(1)]);
+        assert!(found.past_bound);
+        assert_eq!(found.sizes[&slot], 5);
+        found.measured(&[(slot.clone(), 100)].into_iter().collect());
         assert_eq!((found.reply, found.sizes[&slot]), (Reply::Bulk(b"abcd".to_vec()), 100));
-        let found = read.read(&Sizes::new(), vec![bulk("abcde"), Value::Int(1)]);
+        let mut found = read.read(vec![bulk("abcde"), Value::Int(1)]);
+        found.measured(&[(slot.clone(), 2)].into_iter().collect());
         assert_eq!(found.sizes[&slot], 5, "grown after its STRLEN: still past the bound");
         // Missing and empty differ.
-        assert_eq!(read.read(&Sizes::new(), vec![bulk(""), Value::Int(0)]).reply, Reply::Nil);
-        assert_eq!(read.read(&Sizes::new(), vec![bulk(""), Value::Int(1)]).reply, Reply::Bulk(Vec::new()));
+        assert_eq!(read.read(vec![bulk(""), Value::Int(0)]).reply, Reply::Nil);
+        assert_eq!(read.read(vec![bulk(""), Value::Int(1)]).reply, Reply::Bulk(Vec::new()));
     }
 }

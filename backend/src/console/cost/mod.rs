@@ -20,7 +20,10 @@
 //! sizes into a [`Cost`] ([`plan`]) — pairs of characters compared, input
 //! elements, bytes scanned, reply bytes and elements — and the cost is
 //! checked against the [`Limits`]. Inside `MULTI` the costs of the queued
-//! commands are summed over the transaction and checked at `EXEC`.
+//! commands are summed over the transaction and checked at `EXEC`. A plain
+//! `GET` outside `MULTI` needs no probe first: it is sent in a form that
+//! cannot read past the bound, and costed from what it read
+//! ([`BoundedRead`]), so a pipelined batch of them is one round trip.
 //!
 //! A console reply longer than the console shows is not read whole: `GET`
 //! of a long string becomes `GETRANGE` up to the byte limit, `LRANGE` and

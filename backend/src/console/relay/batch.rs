@@ -19,9 +19,10 @@
 //! - its *lead*, the commands from its start whose verdict needs nothing
 //!   measured before they are sent: those with no sizes to measure
 //!   (`SET`, `HSET`, …: costed at once) and the bounded reads (`GET`, sent
-//!   as a `GETRANGE` no longer than the bound, with its probe, and costed
-//!   from what it read: [`crate::console::cost::BoundedRead`]). They go in
-//!   one pipeline, followed by the probes of the rest;
+//!   as a `GETRANGE` no longer than the bound and an `EXISTS`, costed from
+//!   what it read — only a value past the bound is measured, after:
+//!   [`crate::console::cost::BoundedRead`]). They go in one pipeline,
+//!   followed by the probes of the rest;
 //! - the rest, costed from those sizes and sent in one more pipeline
 //!   ([`Relay::send`]).
 //!
@@ -304,9 +305,10 @@ impl Relay {
     }
 
     /// A segment's lead in one pipeline: the commands that need no sizes
-    /// costed first and sent as they are, the bounded reads with their
-    /// probes and costed from what they read ([`BoundedRead`]); then the
-    /// probes `then` of the commands after it, whose sizes are returned.
+    /// costed first and sent as they are, the bounded reads costed from
+    /// what they read ([`BoundedRead`]; one past the bound is measured
+    /// then, for its length); then the probes `then` of the commands after
+    /// it, whose sizes are returned.
     async fn run_lead(
         &self,
         session: &mut Session,
@@ -349,16 +351,15 @@ impl Relay {
             pipe.add_command(announce).ignore();
         }
         let mut width = cost::probe_width(then);
-        for (_, _, args, needs, lead) in &parts {
+        for (_, _, args, _, lead) in &parts {
             match lead {
                 Lead::Direct(_) => {
                     pipe.add_command(command(args));
                     width += 1;
                 }
                 Lead::Read(read) => {
-                    cost::add_probes(&mut pipe, needs);
                     read.add_to(&mut pipe);
-                    width += cost::probe_width(needs) + BoundedRead::WIDTH;
+                    width += BoundedRead::WIDTH;
                 }
             }
         }
@@ -383,11 +384,18 @@ impl Relay {
             let (reply, cut) = match lead {
                 Lead::Direct(cut) => (to_reply(values.next().unwrap_or(Value::Nil)), cut),
                 Lead::Read(read) => {
-                    let probes: Vec<Value> = values.by_ref().take(cost::probe_width(&needs)).collect();
-                    let found = read.read(
-                        &cost::read_sizes(&needs, &probes),
-                        values.by_ref().take(BoundedRead::WIDTH).collect(),
-                    );
+                    let mut found = read.read(values.by_ref().take(BoundedRead::WIDTH).collect());
+                    if found.past_bound {
+                        // How long it is (for the refusal, or what the
+                        // console leaves out): measured only when past it.
+                        match self.measure(session, &needs).await {
+                            Ok(measured) => found.measured(&measured),
+                            Err(err) => {
+                                outcomes[index] = Some(Err(err));
+                                continue;
+                            }
+                        }
+                    }
                     // A read: it reserves no room.
                     match self.plan(session, spec, &args, &found.sizes).await {
                         Ok(Ok((plan, _room))) => (found.reply, plan.cut),
