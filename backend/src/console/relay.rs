@@ -211,12 +211,9 @@ impl Relay {
         if bytes == 0 || quota == 0 || !self.sessions.is_shared() {
             return Ok(Ok(Spent::default()));
         }
-        let headroom = self.sessions.headroom();
-        let mut result = headroom.spend(&session.id, bytes, quota).await?;
-        if result.is_err() && bytes <= quota && headroom.may_measure(&session.id).await? {
-            self.sessions.measure(&session.id, self.limits.max_session_keys, quota).await?;
-            result = headroom.spend(&session.id, bytes, quota).await?;
-        }
+        let max_keys = self.limits.max_session_keys;
+        let measure = || async { self.sessions.measure(&session.id, max_keys, quota).await.map(drop) };
+        let result = self.sessions.headroom().spend_or_measure(&session.id, bytes, quota, measure).await?;
         Ok(match result {
             Ok(spent) => Ok(spent),
             Err(used) => {

@@ -42,8 +42,13 @@
 //! # Measuring when the room runs out
 //! When a lease cannot be had, the count may only be stale (a million
 //! `SET k v` counted a million times): the caller measures the sandbox
-//! now ([`Headroom::may_measure`] then [`super::store::SandboxStore::measure`],
-//! O(its own keys)) and asks again; only then is the write refused. To
+//! now ([`Headroom::spend_or_measure`], [`super::store::SandboxStore::measure`]:
+//! O(its own keys)) and asks again; only then is the write refused. A
+//! write waits up to [`MAX_WAIT`] for a measurement to be allowed, and a
+//! process's writes of one sandbox measure one at a time (those that
+//! waited while another measured ask again, and are refused at once if
+//! there is still no room): a pipelined flood of overwrites is measured,
+//! not refused. To
 //! keep measuring cheap, a sandbox is measured on demand at most once per
 //! [`MIN_GAP_MS`] and never more often than [`COST_FACTOR`] times its last
 //! measurement's duration (so measuring takes at most ~5% of Redis's time
@@ -135,21 +140,27 @@ return used
 });
 
 /// `KEYS[1]` the record. `ARGV`: [`MIN_GAP_MS`], [`COST_FACTOR`]. Claims
-/// a measurement on demand (1) if the last one is old enough, else 0.
+/// a measurement on demand (0) if the last one is old enough, else answers
+/// the milliseconds until it is (-1: no such sandbox).
 static CLAIM: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local last = tonumber(redis.call('HGET', KEYS[1], 'measured') or '0')
 local took = tonumber(redis.call('HGET', KEYS[1], 'measure_ms') or '0')
-if now - last < math.max(tonumber(ARGV[1]), tonumber(ARGV[2]) * took) then return 0 end
+local gap = math.max(tonumber(ARGV[1]), tonumber(ARGV[2]) * took)
+if now - last < gap then return math.max(1, last + gap - now) end
 redis.call('HSET', KEYS[1], 'measured', now)
-return 1
+return 0
 ",
     )
 });
+
+/// How long a write whose room ran out waits for a measurement on demand
+/// to be allowed, at most, before it is refused.
+pub const MAX_WAIT: Duration = Duration::from_secs(1);
 
 /// `KEYS[1]` the record; `ARGV[1]` a `held` field: no longer held.
 static RELEASE: LazyLock<Script> = LazyLock::new(|| {
@@ -202,6 +213,9 @@ where
 /// One sandbox's lease in this process.
 #[derive(Default)]
 struct Local {
+    /// Taken while this process measures the sandbox on demand, with when
+    /// its last such measurement ended.
+    measuring: Arc<tokio::sync::Mutex<Option<Instant>>>,
     /// Bytes of the lease not yet spent.
     left: u64,
     /// Until when it may be spent.
@@ -373,13 +387,74 @@ impl Headroom {
     /// Whether `id` may be measured now, on demand (see the module docs);
     /// `true` claims the measurement.
     pub async fn may_measure(&self, id: &SandboxId) -> Result<bool, AppError> {
-        let claimed: i64 = CLAIM
+        Ok(self.claim(id).await? == 0)
+    }
+
+    /// Claims a measurement on demand: 0, or the milliseconds until one is
+    /// allowed (negative: the sandbox ended).
+    async fn claim(&self, id: &SandboxId) -> Result<i64, AppError> {
+        Ok(CLAIM
             .key(id.key())
             .arg(MIN_GAP_MS)
             .arg(COST_FACTOR)
             .invoke_async(&mut self.system.clone())
-            .await?;
-        Ok(claimed == 1)
+            .await?)
+    }
+
+    /// Spends `bytes` as [`Headroom::spend`] does, and when the room ran
+    /// out, has the sandbox measured (`measure`: the count may only be
+    /// stale) and asks again. A write waits for a measurement to be allowed
+    /// (at most [`MAX_WAIT`]), and this process's writes of one sandbox
+    /// wait for one measurement at a time: a write that waited while
+    /// another measured asks again rather than measure once more, so a
+    /// pipelined flood of overwrites is measured, not refused, while a
+    /// sandbox really at its quota has its writes refused at once.
+    pub async fn spend_or_measure<F, Fut>(
+        &self,
+        id: &SandboxId,
+        bytes: u64,
+        quota: u64,
+        measure: F,
+    ) -> Result<Result<Spent, u64>, AppError>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = Result<(), AppError>>,
+    {
+        let asked = Instant::now();
+        let first = self.spend(id, bytes, quota).await?;
+        if first.is_ok() || bytes > quota {
+            return Ok(first);
+        }
+        let measuring = self.slot(id).lock().await.measuring.clone();
+        let mut last = measuring.lock().await;
+        if last.is_some_and(|at| at > asked) {
+            // Measured while this write waited its turn: once more, then no.
+            return self.spend(id, bytes, quota).await;
+        }
+        let mut result = first;
+        let deadline = asked + MAX_WAIT;
+        loop {
+            match self.claim(id).await? {
+                0 => {
+                    measure().await?;
+                    *last = Some(Instant::now());
+                    return self.spend(id, bytes, quota).await;
+                }
+                wait if wait > 0 => {
+                    let wait = Duration::from_millis(wait.unsigned_abs());
+                    if Instant::now() + wait > deadline {
+                        return Ok(result);
+                    }
+                    tokio::time::sleep(wait).await;
+                    // Another process may have measured meanwhile.
+                    result = self.spend(id, bytes, quota).await?;
+                    if result.is_ok() {
+                        return Ok(result);
+                    }
+                }
+                _ => return Ok(result),
+            }
+        }
     }
 
     /// Forgets this process's lease of `id` (its room stays counted).
