@@ -451,3 +451,70 @@ async fn a_measurement_keeps_the_leases_counted() {
     assert!(measured >= real + LEASE, "the lease was forgotten: {measured} < {real} + {LEASE}");
     assert!(measured <= real + leased + 4096, "counted twice: {measured}");
 }
+
+/// A change of encoding: thousands of small sets of integers (intsets,
+/// 1.3 KB each), measured small, then each tipped over into a hashtable
+/// (24.7 KB each) by one `SADD` — and the same for sorted sets and hashes.
+/// The conversion is reserved before the write, so the sandbox stays
+/// within its quota.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_of_encoding_is_reserved_before_the_write() {
+    let quota = 16 * MIB;
+    let (redis, bolide) = start(&["--max-session-bytes", &quota.to_string(), "--rate-session", "100000"]);
+    let names_quota = "16777216-byte quota";
+    let student = Student::new(&bolide).await;
+    let mut gateway = student.gateway_client();
+    let members: Vec<u32> = (1..=512).collect();
+    let scores: Vec<(u32, String)> = (1..=128).map(|n| (n, format!("m{n}"))).collect();
+    // Made small: 2,000 intsets and 1,000 listpack sorted sets (about 4 MB).
+    // (100 to a pipeline: each reserves its members at their full cost,
+    // ~30 KB, until a measurement counts them small; one refused while the
+    // measurement is not due yet is sent again.)
+    for round in 0..30 {
+        let mut missing: Vec<usize> = (round * 100..round * 100 + 100).collect();
+        for _ in 0..50 {
+            let mut pipe = redis::pipe();
+            pipe.ignore_errors();
+            for n in &missing {
+                if *n < 2000 {
+                    pipe.cmd("SADD").arg(format!("s{n}")).arg(&members);
+                } else {
+                    pipe.cmd("ZADD").arg(format!("z{n}")).arg(&scores);
+                }
+            }
+            let replies: Vec<redis::Value> = pipe.query(&mut gateway).expect("pipeline");
+            refusals(&replies, names_quota);
+            let refused = |reply: &redis::Value| matches!(reply, redis::Value::ServerError(_));
+            missing = missing.into_iter().zip(&replies).filter(|(_, r)| refused(r)).map(|(n, _)| n).collect();
+            if missing.is_empty() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+        assert!(missing.is_empty(), "small collections fit, once measured: {} refused", missing.len());
+    }
+    let compact = within(&redis, &student, quota, "small collections");
+    assert!(compact < 8 * MIB, "{compact}");
+    let key = format!("{}s0", student.namespace);
+    let encoding: String =
+        redis::cmd("OBJECT").arg("ENCODING").arg(key).query(&mut redis.connection()).expect("OBJECT");
+    assert_eq!(encoding, "intset");
+    // Tipped over, 250 at a time: 3,000 × ~20 KB would be ~60 MB.
+    let mut refused = 0;
+    for round in 0..12 {
+        let mut pipe = redis::pipe();
+        pipe.ignore_errors();
+        for i in 0..250 {
+            let n = round * 250 + i;
+            if n < 2000 {
+                pipe.cmd("SADD").arg(format!("s{n}")).arg("x");
+            } else {
+                pipe.cmd("ZADD").arg(format!("z{n}")).arg(0).arg("m0");
+            }
+        }
+        let replies: Vec<redis::Value> = pipe.query(&mut gateway).expect("pipeline");
+        refused += refusals(&replies, names_quota);
+        within(&redis, &student, quota, "collections converted to their full encoding");
+    }
+    assert!(refused > 1000, "only {refused} of 3,000 conversions were refused under a 16 MiB quota");
+}

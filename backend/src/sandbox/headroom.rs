@@ -3,12 +3,10 @@
 //!
 //! # What must hold
 //! No sandbox ever holds more than its quota + 1 MiB, whatever it sends.
-//! (Not yet for one kind of growth: a write that makes Redis convert a
-//! small collection to its full encoding — a listpack hash or sorted set
-//! past 128 entries, an intset past 512 — adds what the key's existing
-//! elements then take, which no bound from the write's arguments covers;
-//! the next measurement counts it. Bounding it needs the key's size and
-//! encoding before the write, a probe for every collection write.)
+//! (A change of encoding is one: a write that makes Redis convert a
+//! small collection to its full encoding adds what the key's existing
+//! elements then take; [`crate::console::cost`] probes a collection's
+//! encoding before such a write and reserves that too.)
 //! So every write reserves an upper bound of what it can add
 //! ([`crate::console::cost`]: its arguments plus Redis's overheads, one
 //! rule per command family) in one count per sandbox, `used` in its record

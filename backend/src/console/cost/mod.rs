@@ -250,6 +250,15 @@ fn bounded(limits: &Limits) -> bool {
 /// The sizes a command's rule needs, for `args` as they go to Redis (keys
 /// already in the namespace).
 pub fn needs(limits: &Limits, spec: &CommandSpec, args: &[Vec<u8>]) -> Vec<(Vec<u8>, Probe)> {
+    let mut needs = family_needs(limits, spec, args);
+    if limits.max_session_bytes > 0 {
+        needs.extend(growth::conversion_needs(spec, args));
+    }
+    needs
+}
+
+/// What [`needs`] measures for the command's cost family.
+fn family_needs(limits: &Limits, spec: &CommandSpec, args: &[Vec<u8>]) -> Vec<(Vec<u8>, Probe)> {
     let Some(family) = family(spec).filter(|_| bounded(limits)) else { return Vec::new() };
     let key = |i: usize, probe| args.get(i).map(|k| (k.clone(), probe));
     match family {
@@ -297,7 +306,8 @@ fn resolve_range(start: i64, end: i64, len: u64) -> (u64, u64) {
 pub fn plan(limits: &Limits, spec: &CommandSpec, args: &[Vec<u8>], sizes: &Sizes, cut: bool) -> Plan {
     let mut plan = family_plan(limits, spec, args, sizes, cut);
     if limits.max_session_bytes > 0 {
-        plan.cost.grow_bytes = plan.cost.grow_bytes.saturating_add(write_bound(limits, spec, args));
+        let grows = write_bound(limits, spec, args).saturating_add(growth::conversion(spec, args, sizes));
+        plan.cost.grow_bytes = plan.cost.grow_bytes.saturating_add(grows);
     }
     plan
 }

@@ -12,7 +12,14 @@ pub enum Probe {
     Cardinality,
     /// `MEMORY USAGE … SAMPLES 5`.
     Memory,
+    /// The key's memory when its encoding is a compact one (`listpack`,
+    /// `intset`, `ziplist`: Redis converts it to its full encoding as it
+    /// grows), else 0: `OBJECT ENCODING` and `MEMORY USAGE`, both O(1).
+    Compact,
 }
+
+/// The encodings Redis converts to a full one as a collection grows.
+const COMPACT: [&[u8]; 3] = [b"listpack", b"intset", b"ziplist"];
 
 /// The sizes measured, by key and probe.
 pub type Sizes = HashMap<(Vec<u8>, Probe), u64>;
@@ -42,13 +49,26 @@ pub fn add_probes(pipe: &mut redis::Pipeline, needs: &[(Vec<u8>, Probe)]) {
             Probe::Memory => {
                 pipe.cmd("MEMORY").arg("USAGE").arg(key.as_slice()).arg("SAMPLES").arg(5);
             }
+            Probe::Compact => {
+                pipe.cmd("OBJECT").arg("ENCODING").arg(key.as_slice());
+                pipe.cmd("MEMORY").arg("USAGE").arg(key.as_slice()).arg("SAMPLES").arg(5);
+            }
         }
     }
 }
 
 /// How many replies the probes of `needs` take.
 pub fn probe_width(needs: &[(Vec<u8>, Probe)]) -> usize {
-    needs.iter().map(|(_, probe)| if *probe == Probe::Cardinality { CARDINALITY.len() } else { 1 }).sum()
+    needs.iter().map(|(_, probe)| width(*probe)).sum()
+}
+
+/// How many replies one probe takes.
+fn width(probe: Probe) -> usize {
+    match probe {
+        Probe::Cardinality => CARDINALITY.len(),
+        Probe::Compact => 2,
+        Probe::Length | Probe::Memory => 1,
+    }
 }
 
 /// One of these answers for a key of each collection type; the others
@@ -63,9 +83,18 @@ pub fn read_sizes(needs: &[(Vec<u8>, Probe)], replies: &[redis::Value]) -> Sizes
         Some(redis::Value::Int(n)) => n.unsigned_abs(),
         _ => 0,
     };
+    let compact = |v: Option<&redis::Value>| match v {
+        Some(redis::Value::BulkString(encoding)) => COMPACT.contains(&encoding.as_slice()),
+        Some(redis::Value::SimpleString(encoding)) => COMPACT.contains(&encoding.as_bytes()),
+        _ => false,
+    };
     for (key, probe) in needs {
-        let width = if *probe == Probe::Cardinality { CARDINALITY.len() } else { 1 };
-        let value = (at..at + width).map(|i| number(replies.get(i))).max().unwrap_or(0);
+        let width = width(*probe);
+        let value = match probe {
+            Probe::Compact if compact(replies.get(at)) => number(replies.get(at + 1)),
+            Probe::Compact => 0,
+            _ => (at..at + width).map(|i| number(replies.get(i))).max().unwrap_or(0),
+        };
         at += width;
         let slot = sizes.entry((key.clone(), *probe)).or_insert(0);
         *slot = (*slot).max(value);

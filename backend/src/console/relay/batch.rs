@@ -133,8 +133,12 @@ impl Segment {
     /// before anything after it is measured, and a bounded read of the lead
     /// is measured right where it runs).
     fn must_wait(&self, next: &Forwarded) -> bool {
-        !next.needs.is_empty()
-            && (self.unknown_writes || next.needs.iter().any(|(key, _)| self.written.contains(key)))
+        // A compact collection's probe need not see earlier writes of the
+        // batch: it converts once, and the first probe's bound covers it
+        // (see `cost::growth`).
+        let waits = |(key, probe): &(Vec<u8>, Probe)| *probe != Probe::Compact && self.written.contains(key);
+        let sized = next.needs.iter().any(|(_, probe)| *probe != Probe::Compact);
+        sized && (self.unknown_writes || next.needs.iter().any(waits))
     }
 
     fn push(&mut self, index: usize, command: Forwarded) {
