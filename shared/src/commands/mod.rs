@@ -156,6 +156,21 @@ impl CommandSpec {
         }
     }
 
+    /// Where this entry sits in [`all`], told from its address (the table
+    /// is one static slice), so code that runs per command can find what
+    /// it keeps per entry without searching by name again. `None` for a
+    /// [`builtins`] entry or a copy of an entry.
+    pub fn index(&self) -> Option<usize> {
+        let table = all();
+        let offset = (self as *const CommandSpec as usize).checked_sub(table.as_ptr() as usize)?;
+        let size = std::mem::size_of::<CommandSpec>();
+        if size == 0 || offset % size != 0 {
+            return None;
+        }
+        let index = offset / size;
+        table.get(index).filter(|entry| std::ptr::eq(*entry, self)).map(|_| index)
+    }
+
     /// Whether `COMMAND` lists `flag` (ASCII case-insensitive).
     pub fn has_flag(&self, flag: &str) -> bool {
         self.flags.iter().any(|f| f.eq_ignore_ascii_case(flag))
@@ -193,8 +208,12 @@ impl CommandSpec {
             return &[];
         }
         let table = all();
-        let Ok(index) = table.binary_search_by(|c| c.name.cmp(self.name)) else {
-            return &[];
+        let index = match self.index() {
+            Some(index) => index,
+            None => match table.binary_search_by(|c| c.name.cmp(self.name)) {
+                Ok(index) => index,
+                Err(_) => return &[],
+            },
         };
         let rest = table.get(index + 1..).unwrap_or(&[]);
         let count = rest
@@ -491,7 +510,19 @@ pub fn lookup_sub(name: &str, sub: &str) -> Option<&'static CommandSpec> {
 /// `None` for an empty list or an unknown command (Redis: `ERR unknown
 /// command ...`, see [`policy::unknown_command_error`]).
 pub fn resolve<A: AsRef<[u8]>>(args: &[A]) -> Option<&'static CommandSpec> {
-    resolve_name(args).and_then(lookup)
+    // [`names`] is in [`all`]'s order: the index found is the entry's.
+    match resolve_at(args)? {
+        Resolved::Table(index) => all().get(index),
+        Resolved::Builtin(spec) => Some(spec),
+    }
+}
+
+/// Where [`resolve_at`] found a command.
+enum Resolved {
+    /// At this index of [`names`] (and [`all`]).
+    Table(usize),
+    /// Among the [`builtins`].
+    Builtin(&'static CommandSpec),
 }
 
 /// Every command and subcommand's name, in [`all`]'s order. For code that
@@ -506,13 +537,22 @@ pub fn names() -> &'static [&'static str] {
 /// GET"` for `["config", "get", "x"]`), found the way [`resolve`] finds
 /// it, from [`names`] alone.
 pub fn resolve_name<A: AsRef<[u8]>>(args: &[A]) -> Option<&'static str> {
+    match resolve_at(args)? {
+        Resolved::Table(index) => names().get(index).copied(),
+        Resolved::Builtin(spec) => Some(spec.name),
+    }
+}
+
+/// [`resolve_name`]'s search, from [`names`] alone: one binary search for
+/// a plain command, two for a container's subcommand.
+fn resolve_at<A: AsRef<[u8]>>(args: &[A]) -> Option<Resolved> {
     let name = args.first()?.as_ref();
     if name.contains(&b' ') {
         return None; // one word with a space is not "CONTAINER SUB"
     }
     let names = names();
     let Some(index) = find_name(names, &[name]) else {
-        return find(builtins(), &[name]).map(|spec| spec.name);
+        return find(builtins(), &[name]).map(Resolved::Builtin);
     };
     let command = names.get(index).copied()?;
     // A container's subcommands sort right after it.
@@ -521,12 +561,12 @@ pub fn resolve_name<A: AsRef<[u8]>>(args: &[A]) -> Option<&'static str> {
         .is_some_and(|next| next.strip_prefix(command).is_some_and(|tail| tail.starts_with(' ')));
     if let Some(sub) = args.get(1).map(AsRef::as_ref) {
         if !sub.contains(&b' ') && is_container {
-            if let Some(sub) = find_name(names, &[name, b" ", sub]).and_then(|i| names.get(i)) {
-                return Some(sub);
+            if let Some(sub) = find_name(names, &[name, b" ", sub]) {
+                return Some(Resolved::Table(sub));
             }
         }
     }
-    Some(command)
+    Some(Resolved::Table(index))
 }
 
 /// [`find`] over [`names`]: the index of the name made of `parts`.
@@ -610,6 +650,16 @@ mod tests {
         assert_eq!(name(&[]), None);
         let bytes: Vec<Vec<u8>> = vec![b"xinfo".to_vec(), b"STREAM".to_vec(), b"s".to_vec()];
         assert_eq!(resolve(&bytes).map(|c| c.name), Some("XINFO STREAM"));
+    }
+
+    #[test]
+    fn index_is_the_entrys_place_in_the_table() {
+        for (i, spec) in all().iter().enumerate() {
+            assert_eq!(spec.index(), Some(i), "{}", spec.name);
+        }
+        let copy = all()[0].clone();
+        assert_eq!(copy.index(), None);
+        assert!(builtins().iter().all(|spec| spec.index().is_none()));
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! The cost table: which family of cost rule each bounded command follows
 //! (the parent module says what each family measures and bounds).
 
-use bolide_shared::commands::CommandSpec;
+use std::sync::OnceLock;
+
+use bolide_shared::commands::{self, CommandSpec};
 
 /// The families of commands whose cost is bounded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -169,7 +171,23 @@ pub const GROWS_UNBOUNDED: &[&str] = &[
 ];
 
 /// The rule of a command, if its cost is bounded.
+///
+/// Asked several times per forwarded command (its needs, its bounded
+/// form, its plan, the key index), so each table entry's is looked up
+/// once, the first time, and then read by the entry's index.
 pub fn family(spec: &CommandSpec) -> Option<Family> {
+    static BY_INDEX: OnceLock<Vec<Option<Family>>> = OnceLock::new();
+    match spec.index() {
+        Some(index) => {
+            let families = BY_INDEX.get_or_init(|| commands::all().iter().map(search_family).collect());
+            families.get(index).copied().flatten()
+        }
+        None => search_family(spec),
+    }
+}
+
+/// [`family`] by name, in [`RULES`].
+fn search_family(spec: &CommandSpec) -> Option<Family> {
     RULES.binary_search_by(|(name, _)| name.cmp(&spec.name)).ok().map(|i| RULES[i].1)
 }
 

@@ -177,8 +177,10 @@ impl Relay {
     ) -> Vec<Result<Outcome, AppError>> {
         let mut outcomes: Vec<Option<Result<Outcome, AppError>>> = batch.iter().map(|_| None).collect();
         let mut segment = Segment::default();
+        // The session's namespace, made once for the batch.
+        let namespace = self.namespace(session);
         for (index, args) in batch.into_iter().enumerate() {
-            match self.step(session, args) {
+            match self.step(session, namespace.as_ref(), args) {
                 Step::Done(outcome) => outcomes[index] = Some(Ok(outcome)),
                 Step::Forward(forwarded) => {
                     if segment.must_wait(&forwarded) {
@@ -203,7 +205,7 @@ impl Relay {
 
     /// The checks that need no Redis, as the console's line gets them:
     /// the limits, the policy, the quota verdict, the namespace.
-    pub(super) fn step(&self, session: &Session, args: Vec<Vec<u8>>) -> Step {
+    pub(super) fn step(&self, session: &Session, namespace: Option<&Namespace>, args: Vec<Vec<u8>>) -> Step {
         // Inside MULTI a refusal also dooms the transaction; binary
         // arguments take the private connection.
         if session.state.in_tx || !all_utf8(&args) {
@@ -218,7 +220,7 @@ impl Relay {
                 if let Some(refusal) = self.forward_refusal(session, spec, &args) {
                     return Step::Done(Outcome::error(refusal));
                 }
-                match self.forwarded(session, spec, args) {
+                match self.forwarded(namespace, spec, args) {
                     Ok(forwarded) => Step::Forward(forwarded),
                     Err(outcome) => Step::Done(outcome),
                 }
@@ -231,11 +233,11 @@ impl Relay {
     /// when the command table cannot tell which arguments are keys.
     pub(super) fn forwarded(
         &self,
-        session: &Session,
+        namespace: Option<&Namespace>,
         spec: &'static CommandSpec,
         mut args: Vec<Vec<u8>>,
     ) -> Result<Forwarded, Outcome> {
-        if let Some(ns) = self.namespace(session) {
+        if let Some(ns) = namespace {
             if ns.rewrite(spec, &mut args).is_err() {
                 let mut outcome = Outcome::error(format!(
                     "ERR {} is refused: Bolide cannot tell which of its arguments are keys",
@@ -257,7 +259,7 @@ impl Relay {
         spec: &'static CommandSpec,
         args: Vec<Vec<u8>>,
     ) -> Result<Outcome, AppError> {
-        let forwarded = match self.forwarded(session, spec, args) {
+        let forwarded = match self.forwarded(self.namespace(session).as_ref(), spec, args) {
             Ok(forwarded) => forwarded,
             Err(refusal) => return Ok(refusal),
         };

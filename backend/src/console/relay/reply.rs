@@ -128,7 +128,9 @@ pub(super) const UNREADABLE_ERROR: &str =
 
 /// A command made of raw byte arguments, name first.
 pub(super) fn command(args: &[Vec<u8>]) -> redis::Cmd {
-    let mut cmd = redis::Cmd::new();
+    // Sized once: no regrowth of its buffers per argument.
+    let bytes = args.iter().map(Vec::len).sum();
+    let mut cmd = redis::Cmd::with_capacity(args.len(), bytes);
     for arg in args {
         cmd.arg(arg.as_slice());
     }
