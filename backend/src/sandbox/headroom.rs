@@ -55,7 +55,7 @@
 //! not refused. To
 //! keep measuring cheap, a sandbox is measured on demand at most once per
 //! [`MIN_GAP_MS`] and never more often than [`COST_FACTOR`] times its last
-//! measurement's duration (so measuring takes at most ~10% of Redis's time
+//! measurement's duration (so measuring takes at most ~5% of Redis's time
 //! for a sandbox that keeps hitting its quota).
 
 use std::collections::HashMap;
@@ -89,7 +89,7 @@ pub const LOAD_HELD_TTL_MS: u64 = 600_000;
 /// a second: it is measured about once a second, never refused)…
 pub const MIN_GAP_MS: u64 = 100;
 /// …and at least this many times the last measurement's duration apart.
-pub const COST_FACTOR: u64 = 10;
+pub const COST_FACTOR: u64 = 20;
 
 /// `KEYS[1]` the record. `ARGV`: the bytes needed, the extra wanted, the
 /// quota, the `held` field, the bytes already in flight, its TTL (ms).
@@ -164,7 +164,7 @@ return 0
 
 /// How long a write whose room ran out waits for a measurement on demand
 /// to be allowed, at most, before it is refused.
-pub const MAX_WAIT: Duration = Duration::from_secs(5);
+pub const MAX_WAIT: Duration = Duration::from_secs(1);
 
 /// `KEYS[1]` the record; `ARGV[1]` a `held` field: no longer held.
 static RELEASE: LazyLock<Script> = LazyLock::new(|| {
