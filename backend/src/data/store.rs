@@ -109,8 +109,6 @@ fn wrongtype_is_none<T: Default>(err: redis::RedisError) -> redis::RedisResult<T
     }
 }
 
-/// When a sandbox ends: its data indexes and last load's description
-/// (its records are keys in its namespace, which the console's cleanup removes).
 /// What a sandbox's dataset indexes hold, for its quota's measurement.
 pub fn on_sandbox_measure() -> crate::sandbox::headroom::Measure {
     crate::sandbox::headroom::measure(|mut measuring| async move {
@@ -118,6 +116,8 @@ pub fn on_sandbox_measure() -> crate::sandbox::headroom::Measure {
     })
 }
 
+/// When a sandbox ends: its data indexes and last load's description
+/// (its records are keys in its namespace, which the console's cleanup removes).
 pub fn on_sandbox_end() -> crate::sandbox::ended::Cleanup {
     crate::sandbox::ended::cleanup(|mut ended| async move {
         crate::sandbox::ended::unlink_matching(&mut ended.access.system, &ended.owner.key("")).await
