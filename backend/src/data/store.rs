@@ -52,15 +52,17 @@ pub mod load;
 pub mod order;
 pub mod page;
 pub mod records;
+pub mod reindex;
 pub mod results;
 pub mod search;
 pub mod stream;
 pub mod verify;
 
 pub use follow::{follow, Followed};
-pub use load::{forget, load_file_bytes, load_file_within, reindex, replace, replace_within, LoadFailure};
+pub use load::{load_file_bytes, load_file_within, replace, replace_within, LoadFailure};
 pub use page::{page, page_within, PageQuery};
 pub use records::{delete_record, get, write_record, WriteMode};
+pub use reindex::{forget, reindex};
 pub use verify::verify;
 
 /// The connections reads go through: long-lived, shared ones to the

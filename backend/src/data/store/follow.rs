@@ -36,7 +36,7 @@
 
 use redis::aio::ConnectionLike;
 
-use super::{load, Owner, Readers};
+use super::{reindex, Owner, Readers};
 use crate::error::AppError;
 use crate::sandbox::key_index::KeyIndex;
 
@@ -87,7 +87,7 @@ pub async fn follow(readers: &Readers, base_url: &str, scope: &Owner) -> Result<
     let followed = if hashes == indexed {
         Followed::InStep
     } else {
-        match load::reindex(base_url, scope).await {
+        match reindex::reindex(base_url, scope).await {
             Ok(count) => Followed::Reindexed(count),
             // Another load or reindex is running: it is bringing the
             // indexes up to date; this page shows them as they are.
