@@ -177,6 +177,9 @@ async fn an_ended_sandbox_leaves_nothing_behind_and_no_secret_shows_anywhere() {
     let whoami = student.console("ACL WHOAMI").await;
     let (status, report) = student.send("POST", "/api/data/generate?n=50&seed=3", None, Vec::new()).await;
     assert_eq!(status, StatusCode::OK, "{report}");
+    // A filtered page: a cached result of its own.
+    let (status, page) = student.get("/api/data?mass_min=1&sort=mass").await;
+    assert_eq!(status, StatusCode::OK, "{page}");
     let (status, check) =
         student.json("POST", "/api/guides/redis-basics/progress", &json!({"current_step": 1})).await;
     assert_eq!(status, StatusCode::OK, "{check}");
@@ -210,7 +213,14 @@ async fn an_ended_sandbox_leaves_nothing_behind_and_no_secret_shows_anywhere() {
     assert!(acl_users(&redis).iter().all(|u| !u.contains(&secret)));
 
     tokio::time::sleep(Duration::from_millis(1200)).await;
+    let cached = redis
+        .snapshot(|_, _| false)
+        .into_iter()
+        .filter(|(db, key, _)| *db == 15 && key.windows(8).any(|w| w == b":result:"));
+    assert!(cached.count() >= 2, "the filtered page's result and summary are kept");
+    let scans = scan_calls(&redis);
     bolide::console::housekeeping::round(state.relay()).await.expect("round");
+    assert_eq!(scan_calls(&redis), scans, "each feature names its keys: no SCAN at a sandbox's end");
     // Housekeeping's own short-lived keys (its lease, "a round just ran")
     // and the jobs queue every sandbox shares (made by the first job) are
     // not the sandbox's; the queue holds nothing of it.
@@ -223,6 +233,15 @@ async fn an_ended_sandbox_leaves_nothing_behind_and_no_secret_shows_anywhere() {
     let entries: u64 = redis::cmd("XLEN").arg("bolide:jobs:queue").query(&mut system).expect("xlen");
     assert_eq!(entries, 0, "the queue holds nothing of the ended sandbox");
     assert_eq!(acl_users(&redis), users, "ACL USERS as before");
+}
+
+/// How many `SCAN`s Redis has run (`INFO commandstats`).
+fn scan_calls(redis: &RedisServer) -> u64 {
+    let info: String = redis::cmd("INFO").arg("commandstats").query(&mut redis.connection()).expect("INFO");
+    info.lines()
+        .find_map(|line| line.strip_prefix("cmdstat_scan:calls="))
+        .and_then(|rest| rest.split(',').next())
+        .map_or(0, |calls| calls.parse().expect("calls"))
 }
 
 /// The error Redis answers `command` with, on `conn`.

@@ -122,6 +122,12 @@ pub fn on_sandbox_measure() -> crate::sandbox::headroom::Measure {
 /// (its records are keys in its namespace, which the console's cleanup removes).
 pub fn on_sandbox_end() -> crate::sandbox::ended::Cleanup {
     crate::sandbox::ended::cleanup(|mut ended| async move {
-        crate::sandbox::ended::unlink_matching(&mut ended.access.system, &ended.owner.key("")).await
+        let (system, owner) = (&mut ended.access.system, &ended.owner);
+        let values = layout::category_values(system, owner).await?;
+        let mut keys = layout::bookkeeping_keys(owner, &values);
+        let results: Vec<String> =
+            redis::cmd("ZRANGE").arg(owner.key("results")).arg(0).arg(-1).query_async(system).await?;
+        keys.extend(results.iter().flat_map(|result| layout::result_keys(result)));
+        crate::sandbox::ended::unlink(system, &keys).await
     })
 }

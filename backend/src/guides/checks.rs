@@ -25,7 +25,7 @@ use crate::error::AppError;
 use crate::jobs;
 use crate::redis_conn::Connection;
 use crate::sandbox::key_index::owner_keys;
-use crate::sandbox::Sandbox;
+use crate::sandbox::{Owner, Sandbox};
 
 /// Longest value quoted back in a message.
 const SHOWN_VALUE_CHARS: usize = 80;
@@ -36,8 +36,8 @@ const JOBS_LOOKED_AT: usize = 100;
 
 /// The key where the persistence exercise records the learner's last
 /// restart (`on`/`off`), in database 15.
-pub fn restart_key(sandbox: &Sandbox) -> String {
-    sandbox.owner.guides_key("restart")
+pub fn restart_key(owner: &Owner) -> String {
+    owner.guides_key("restart")
 }
 
 /// Evaluates `check`: every part must hold; the first that does not is
@@ -480,8 +480,10 @@ impl Probe<'_> {
         if !can_restart(self.state, self.sandbox) {
             return Ok(pass(NOT_APPLICABLE.to_string()));
         }
-        let last: Option<String> =
-            redis::cmd("GET").arg(restart_key(self.sandbox)).query_async(&mut self.bookkeeping).await?;
+        let last: Option<String> = redis::cmd("GET")
+            .arg(restart_key(&self.sandbox.owner))
+            .query_async(&mut self.bookkeeping)
+            .await?;
         let wanted = match persistence {
             Persistence::On => "on",
             Persistence::Off => "off",

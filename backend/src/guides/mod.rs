@@ -88,10 +88,13 @@ impl GuidesState {
     }
 }
 
-/// When a sandbox ends: its guide progress.
+/// When a sandbox ends: its progress in every guide, and the restart
+/// marker; named from the catalog, so no `SCAN` of the system database.
 pub fn on_sandbox_end() -> crate::sandbox::ended::Cleanup {
     crate::sandbox::ended::cleanup(|mut ended| async move {
-        let prefix = ended.owner.guides_key("");
-        crate::sandbox::ended::unlink_matching(&mut ended.access.system, &prefix).await
+        let mut keys: Vec<String> =
+            catalog::all()?.iter().flat_map(|guide| progress::keys_of(&ended.owner, &guide.id)).collect();
+        keys.push(checks::restart_key(&ended.owner));
+        crate::sandbox::ended::unlink(&mut ended.access.system, &keys).await
     })
 }

@@ -13,19 +13,20 @@ use bolide_shared::guides::{Guide, GuideProgress};
 
 use crate::error::AppError;
 use crate::redis_conn::Connection;
-use crate::sandbox::{Sandbox, Sandboxes};
+use crate::sandbox::{Owner, Sandbox, Sandboxes};
 
 fn progress_key(sandbox: &Sandbox, guide_id: &str) -> String {
-    sandbox.owner.guides_key(&format!("progress:{guide_id}"))
+    keys_of(&sandbox.owner, guide_id)[0].clone()
 }
 
 fn completed_key(sandbox: &Sandbox, guide_id: &str) -> String {
-    sandbox.owner.guides_key(&format!("completed:{guide_id}"))
+    keys_of(&sandbox.owner, guide_id)[1].clone()
 }
 
-/// The keys [`super::reset`] removes with a guide's progress.
-pub fn keys_of(sandbox: &Sandbox, guide_id: &str) -> [String; 2] {
-    [progress_key(sandbox, guide_id), completed_key(sandbox, guide_id)]
+/// A guide's progress keys (see the module docs), which [`super::reset`]
+/// and a sandbox's end remove.
+pub fn keys_of(owner: &Owner, guide_id: &str) -> [String; 2] {
+    [owner.guides_key(&format!("progress:{guide_id}")), owner.guides_key(&format!("completed:{guide_id}"))]
 }
 
 /// The learner's progress in `guide` (step 0, nothing done, if never started).
@@ -108,7 +109,7 @@ async fn refresh(sandboxes: &Sandboxes, sandbox: &Sandbox, guide_id: &str) -> Re
     let ttl_ms = u64::try_from(sandboxes.store.idle_ttl().as_millis()).unwrap_or(u64::MAX);
     let mut system: Connection = sandbox.access.system.clone();
     let mut pipe = redis::pipe();
-    for key in keys_of(sandbox, guide_id) {
+    for key in keys_of(&sandbox.owner, guide_id) {
         pipe.cmd("PEXPIRE").arg(key).arg(ttl_ms).ignore();
     }
     pipe.exec_async(&mut system).await?;

@@ -35,10 +35,10 @@ pub async fn reset(sandbox: &Sandbox, guide: &Guide) -> Result<ResetReport, AppE
         redis::cmd("UNLINK").arg(chunk).exec_async(&mut data).await?;
     }
 
-    let mut bookkeeping: Vec<String> = progress::keys_of(sandbox, &guide.id).into();
+    let mut bookkeeping: Vec<String> = progress::keys_of(&sandbox.owner, &guide.id).into();
     let restarts = guide.steps.iter().flat_map(|step| step.check.iter()).flat_map(Check::parts);
     if restarts.into_iter().any(|check| matches!(check, Check::Restarted { .. })) {
-        bookkeeping.push(checks::restart_key(sandbox));
+        bookkeeping.push(checks::restart_key(&sandbox.owner));
     }
     redis::cmd("UNLINK").arg(&bookkeeping).exec_async(&mut sandbox.access.system.clone()).await?;
 

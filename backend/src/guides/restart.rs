@@ -82,7 +82,7 @@ pub async fn restart(
 
     let mut conn = connect(port, SYSTEM_DB).await?;
     redis::cmd("SET")
-        .arg(restart_key(sandbox))
+        .arg(restart_key(&sandbox.owner))
         .arg(if request.persistence { "on" } else { "off" })
         .exec_async(&mut conn)
         .await?;

@@ -43,12 +43,10 @@ where
     Arc::new(move |ended| Box::pin(f(ended)))
 }
 
-/// Unlinks every key matching `pattern` (a prefix and `*`; only keys with
-/// that prefix are removed, whatever the pattern matched).
-pub async fn unlink_matching(conn: &mut Connection, prefix: &str) -> Result<(), AppError> {
-    let pattern = format!("{prefix}*");
-    let keys = crate::redis_conn::scan_keys(conn, pattern.as_bytes(), None).await?;
-    let keys: Vec<Vec<u8>> = keys.into_iter().filter(|k| k.starts_with(prefix.as_bytes())).collect();
+/// Unlinks `keys`, a few hundred at a time. A feature names its keys
+/// (from its own layout) rather than matching a prefix: a `SCAN` of the
+/// system database would walk every sandbox's bookkeeping at every end.
+pub async fn unlink(conn: &mut Connection, keys: &[String]) -> Result<(), AppError> {
     for chunk in keys.chunks(500) {
         redis::cmd("UNLINK").arg(chunk).exec_async(conn).await?;
     }

@@ -29,7 +29,7 @@
 
 use redis::aio::MultiplexedConnection;
 
-use super::layout::{category_values, dataset_keys};
+use super::layout::{bookkeeping_keys, category_values};
 use super::Owner;
 use crate::data::Landing;
 use crate::error::AppError;
@@ -93,8 +93,7 @@ pub async fn indexes_measured(
     scope: &Owner,
 ) -> Result<Measured, AppError> {
     let values = category_values(system, scope).await?;
-    let mut keys = dataset_keys(scope, &values, false);
-    keys.extend(["results", "results:bytes", "version", "lock"].map(|name| scope.key(name)));
+    let keys = bookkeeping_keys(scope, &values);
     let mut pipe = redis::pipe();
     for key in &keys {
         pipe.cmd("MEMORY").arg("USAGE").arg(key);

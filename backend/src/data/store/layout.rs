@@ -118,6 +118,23 @@ pub fn dataset_keys(scope: &Owner, values: &[Vec<String>], browse_only: bool) ->
     keys
 }
 
+/// Every key of `scope`'s dataset bookkeeping but its cached results
+/// (which `results` lists): the indexes of the categories' `values`, the
+/// file's description, the results' index and sizes, the version and the
+/// load lock. A sandbox's measurement and its end name them from here,
+/// never by a `SCAN` of the system database.
+pub fn bookkeeping_keys(scope: &Owner, values: &[Vec<String>]) -> Vec<String> {
+    let mut keys = dataset_keys(scope, values, false);
+    keys.extend(["results", "results:bytes", "version", "lock"].map(|name| scope.key(name)));
+    keys
+}
+
+/// A cached result's keys: its ids in order, those without the sorted
+/// value, and its summary (see [`super::results`]).
+pub fn result_keys(result: &str) -> [String; 3] {
+    [result.to_string(), format!("{result}:nulls"), format!("{result}:stats")]
+}
+
 /// Reads every category's values (the members of its `counts:` set) in
 /// one round trip; the connection must be on the system database.
 pub async fn category_values(

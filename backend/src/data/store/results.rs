@@ -181,7 +181,7 @@ pub async fn keep(
         if !over {
             break;
         }
-        evict.cmd("UNLINK").arg(old).arg(format!("{old}:nulls")).arg(format!("{old}:stats")).ignore();
+        evict.cmd("UNLINK").arg(&super::layout::result_keys(old)).ignore();
         evict.cmd("ZREM").arg(&index).arg(old).ignore();
         evict.cmd("HDEL").arg(&sizes).arg(old).ignore();
         count -= 1;
