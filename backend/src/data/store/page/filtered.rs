@@ -4,6 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use super::super::layout::result_keys;
 use super::super::order::{self, compare, ends_within, Order, Reads, SortValue};
 use super::super::results::{self, Filters};
 use super::super::{search, Owner, PageStats, Readers};
@@ -39,7 +40,7 @@ pub(super) async fn filtered(
     let mut conn = readers.system.clone();
     let version: Option<u64> = redis::cmd("GET").arg(scope.key("version")).query_async(&mut conn).await?;
     let key = scope.key(&format!("result:{}:{:016x}", version.unwrap_or(0), query.fingerprint()));
-    let stats_key = format!("{key}:stats");
+    let [_, _, stats_key] = result_keys(&key);
     let before = commands.len();
     let (kept, ids) = read_result(readers, &key, (start, stop), query, commands).await?;
     let (kept, ids) = match kept {
@@ -87,7 +88,7 @@ async fn read_result(
     query: &PageQuery,
     commands: &mut Vec<String>,
 ) -> Result<(Option<(u64, PageStats)>, Vec<String>), AppError> {
-    let (stats_key, nulls_key) = (format!("{key}:stats"), format!("{key}:nulls"));
+    let [_, nulls_key, stats_key] = result_keys(key);
     let mut pipe = redis::pipe();
     pipe.atomic().cmd("HGETALL").arg(&stats_key).add_command(range(key, start, stop, query.descending));
     for kept in [key, &stats_key, &nulls_key] {
@@ -325,7 +326,7 @@ async fn build(
         }
     }
     let mut tx = redis::pipe();
-    let nulls_key = format!("{key}:nulls");
+    let [_, nulls_key, _] = result_keys(key);
     tx.atomic().cmd("DEL").arg(key).arg(&nulls_key).ignore();
     for (list, ids) in [(key, &matched), (&nulls_key, &nulls)] {
         for chunk in ids.chunks(super::super::indexes::CHUNK) {
