@@ -14,7 +14,7 @@ use std::net::TcpStream;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use bolide_tests::{BolideProcess, RedisServer};
+use bolide_tests::BolideProcess;
 use common::{shared_with_gateway as start, Client};
 use serde_json::Value;
 
@@ -776,20 +776,7 @@ async fn tls_clients_connect_and_verify_the_certificate() {
 /// database 0 of Bolide's Redis, `SELECT` among the student's databases.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn locally_the_gateway_needs_no_login() {
-    let redis = RedisServer::start();
-    let url = redis.url();
-    let bolide = BolideProcess::serve(
-        &[
-            "--redis-url",
-            &url,
-            "--dist",
-            "/nonexistent-dist",
-            "--no-worker",
-            "--gateway-listen",
-            "127.0.0.1:0",
-        ],
-        &[],
-    );
+    let (redis, bolide) = common::local_with_gateway();
     let mut browser = Client::of_process(&bolide);
     let (status, gateway) = browser.get("/api/gateway").await;
     assert_eq!(status, 200, "{gateway}");

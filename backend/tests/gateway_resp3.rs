@@ -16,8 +16,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
-use bolide_tests::{BolideProcess, RedisServer};
-use common::{shared_with_gateway, Client};
+use common::{local_with_gateway, shared_with_gateway, Client};
 
 /// A client that sends commands and reads back each reply's exact bytes.
 struct Raw {
@@ -141,20 +140,7 @@ fn replies(conn: &mut Raw, commands: &[&[&str]]) -> Vec<Vec<u8>> {
 /// are let through), against the same Redis directly.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nested_resp3_replies_are_the_ones_redis_sends() {
-    let redis = RedisServer::start();
-    let url = redis.url();
-    let bolide = BolideProcess::serve(
-        &[
-            "--redis-url",
-            &url,
-            "--dist",
-            "/nonexistent-dist",
-            "--no-worker",
-            "--gateway-listen",
-            "127.0.0.1:0",
-        ],
-        &[],
-    );
+    let (redis, bolide) = local_with_gateway();
     let mut browser = Client::of_process(&bolide);
     let (status, gateway) = browser.get("/api/gateway").await;
     assert_eq!(status, 200, "{gateway}");

@@ -28,7 +28,12 @@ impl Namespace {
     /// The namespace of session `id` (hex; it never contains glob or
     /// hash-tag characters, so the prefix is literal in `MATCH` patterns).
     pub fn for_session(id: &str) -> Self {
-        Self { prefix: format!("{{s:{id}}}:").into_bytes() }
+        // Made for every batch a gateway client sends: no formatting.
+        let mut prefix = Vec::with_capacity(id.len() + 5);
+        prefix.extend_from_slice(b"{s:");
+        prefix.extend_from_slice(id.as_bytes());
+        prefix.extend_from_slice(b"}:");
+        Self { prefix }
     }
 
     pub fn prefix(&self) -> &[u8] {

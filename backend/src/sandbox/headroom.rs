@@ -294,6 +294,10 @@ impl Headroom {
 
     fn slot(&self, id: &SandboxId) -> Arc<tokio::sync::Mutex<Local>> {
         let mut leases = self.leases.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        // Asked for every write: the id is copied only for a new entry.
+        if let Some(slot) = leases.get(id) {
+            return slot.clone();
+        }
         if leases.len() > 10_000 {
             // Sandboxes whose lease is idle: forgotten (their room stays
             // counted in Redis until the next measurement).

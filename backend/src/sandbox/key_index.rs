@@ -144,8 +144,11 @@ impl KeyIndex {
             return None;
         }
         let now = now_ms();
-        let mut cmd = redis::cmd("ZADD");
-        cmd.arg(&self.key);
+        // Sized once (a score is 20 digits at most): no regrowth of its
+        // buffers per argument, for what runs with every write.
+        let bytes = 4 + self.key.len() + own.iter().map(|key| 20 + key.len()).sum::<usize>();
+        let mut cmd = redis::Cmd::with_capacity(2 + 2 * own.len(), bytes);
+        cmd.arg("ZADD").arg(&self.key);
         for key in own {
             cmd.arg(now).arg(key);
         }

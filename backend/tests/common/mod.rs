@@ -272,6 +272,24 @@ pub fn shared_with_gateway(extra: &[&str]) -> (bolide_tests::RedisServer, bolide
     (redis, bolide)
 }
 
+/// A real local-mode `bolide serve` with the class gateway on a free port
+/// (no worker, no browser app), on a `redis-server` of its own.
+pub fn local_with_gateway() -> (bolide_tests::RedisServer, bolide_tests::BolideProcess) {
+    let redis = bolide_tests::RedisServer::start();
+    let url = redis.url();
+    let args = [
+        "--redis-url",
+        &url,
+        "--dist",
+        "/nonexistent-dist",
+        "--no-worker",
+        "--gateway-listen",
+        "127.0.0.1:0",
+    ];
+    let bolide = bolide_tests::BolideProcess::serve(&args, &[]);
+    (redis, bolide)
+}
+
 /// A student of a hosted class (a `bolide serve --shared --gateway-listen`):
 /// a browser with a sandbox, its gateway login and its namespace (to
 /// check Redis directly, as no real client of the class could).

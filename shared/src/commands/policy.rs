@@ -63,6 +63,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
@@ -293,8 +294,22 @@ pub fn policy(spec: &CommandSpec) -> Policy {
     }
 }
 
-/// Steps 1 to 3 of the rules; `None` when none applies.
+/// Steps 1 to 3 of the rules; `None` when none applies. Decided once per
+/// table entry (by its position, [`CommandSpec::index`]): every command a
+/// student sends asks, and the rules compare names, flags and categories.
 fn rule(spec: &CommandSpec) -> Option<Policy> {
+    static BY_INDEX: OnceLock<Vec<Option<Policy>>> = OnceLock::new();
+    match spec.index() {
+        Some(index) => {
+            let rules = BY_INDEX.get_or_init(|| super::all().iter().map(search_rule).collect());
+            rules.get(index).copied().flatten()
+        }
+        None => search_rule(spec),
+    }
+}
+
+/// [`rule`], by name, flags and categories.
+fn search_rule(spec: &CommandSpec) -> Option<Policy> {
     if let Ok(i) = OVERRIDES.binary_search_by(|(name, _)| (*name).cmp(spec.name)) {
         return OVERRIDES.get(i).map(|(_, policy)| *policy);
     }
@@ -511,6 +526,13 @@ mod tests {
 
     fn spec(name: &str) -> &'static CommandSpec {
         lookup(name).unwrap_or_else(|| panic!("{name} is in the table"))
+    }
+
+    #[test]
+    fn each_entry_keeps_the_rule_its_name_flags_and_categories_give() {
+        for spec in all() {
+            assert_eq!(rule(spec), search_rule(spec), "{}", spec.name);
+        }
     }
 
     fn policy_of(name: &str) -> Policy {

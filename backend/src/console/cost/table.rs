@@ -257,6 +257,19 @@ pub const WRITE_RULES: &[(&str, Adds)] = &[
 
 /// What a write can add, by its rule; `None` for a command that is not a write.
 pub fn adds(spec: &CommandSpec) -> Option<Adds> {
+    // Asked several times per write: decided once per table entry.
+    static BY_INDEX: OnceLock<Vec<Option<Adds>>> = OnceLock::new();
+    match spec.index() {
+        Some(index) => {
+            let rules = BY_INDEX.get_or_init(|| commands::all().iter().map(search_adds).collect());
+            rules.get(index).copied().flatten()
+        }
+        None => search_adds(spec),
+    }
+}
+
+/// [`adds`] by the command's flags, name and group.
+fn search_adds(spec: &CommandSpec) -> Option<Adds> {
     if !spec.has_flag("write") {
         return None;
     }
@@ -268,4 +281,16 @@ pub fn adds(spec: &CommandSpec) -> Option<Adds> {
     }
     let per_arg = PER_ARG.iter().find(|(group, _)| *group == spec.group).map_or(64, |(_, bytes)| *bytes);
     Some(Adds::Elements { per_arg })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_entry_keeps_the_write_rule_its_flags_name_and_group_give() {
+        for spec in commands::all() {
+            assert_eq!(adds(spec), search_adds(spec), "{}", spec.name);
+        }
+    }
 }
