@@ -171,6 +171,21 @@ impl CommandSpec {
         table.get(index).filter(|entry| std::ptr::eq(*entry, self)).map(|_| index)
     }
 
+    /// What `decide` says of this entry, decided once per table entry the
+    /// first time any is asked and then read by [`Self::index`]: for what
+    /// code running per command asks several times (its policy, its cost
+    /// rule), where deciding compares names, flags and groups. `cache` is
+    /// the caller's own `static`, one per `decide`.
+    pub fn per_entry<T: Copy>(
+        &self,
+        cache: &'static std::sync::OnceLock<Vec<T>>,
+        decide: fn(&CommandSpec) -> T,
+    ) -> T {
+        self.index()
+            .and_then(|index| cache.get_or_init(|| all().iter().map(decide).collect()).get(index).copied())
+            .unwrap_or_else(|| decide(self))
+    }
+
     /// Whether `COMMAND` lists `flag` (ASCII case-insensitive).
     pub fn has_flag(&self, flag: &str) -> bool {
         self.flags.iter().any(|f| f.eq_ignore_ascii_case(flag))

@@ -298,14 +298,8 @@ pub fn policy(spec: &CommandSpec) -> Policy {
 /// table entry (by its position, [`CommandSpec::index`]): every command a
 /// student sends asks, and the rules compare names, flags and categories.
 fn rule(spec: &CommandSpec) -> Option<Policy> {
-    static BY_INDEX: OnceLock<Vec<Option<Policy>>> = OnceLock::new();
-    match spec.index() {
-        Some(index) => {
-            let rules = BY_INDEX.get_or_init(|| super::all().iter().map(search_rule).collect());
-            rules.get(index).copied().flatten()
-        }
-        None => search_rule(spec),
-    }
+    static BY_ENTRY: OnceLock<Vec<Option<Policy>>> = OnceLock::new();
+    spec.per_entry(&BY_ENTRY, search_rule)
 }
 
 /// [`rule`], by name, flags and categories.

@@ -3,7 +3,7 @@
 
 use std::sync::OnceLock;
 
-use bolide_shared::commands::{self, CommandSpec};
+use bolide_shared::commands::CommandSpec;
 
 /// The families of commands whose cost is bounded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -176,14 +176,8 @@ pub const GROWS_UNBOUNDED: &[&str] = &[
 /// form, its plan, the key index), so each table entry's is looked up
 /// once, the first time, and then read by the entry's index.
 pub fn family(spec: &CommandSpec) -> Option<Family> {
-    static BY_INDEX: OnceLock<Vec<Option<Family>>> = OnceLock::new();
-    match spec.index() {
-        Some(index) => {
-            let families = BY_INDEX.get_or_init(|| commands::all().iter().map(search_family).collect());
-            families.get(index).copied().flatten()
-        }
-        None => search_family(spec),
-    }
+    static BY_ENTRY: OnceLock<Vec<Option<Family>>> = OnceLock::new();
+    spec.per_entry(&BY_ENTRY, search_family)
 }
 
 /// [`family`] by name, in [`RULES`].
@@ -258,14 +252,8 @@ pub const WRITE_RULES: &[(&str, Adds)] = &[
 /// What a write can add, by its rule; `None` for a command that is not a write.
 pub fn adds(spec: &CommandSpec) -> Option<Adds> {
     // Asked several times per write: decided once per table entry.
-    static BY_INDEX: OnceLock<Vec<Option<Adds>>> = OnceLock::new();
-    match spec.index() {
-        Some(index) => {
-            let rules = BY_INDEX.get_or_init(|| commands::all().iter().map(search_adds).collect());
-            rules.get(index).copied().flatten()
-        }
-        None => search_adds(spec),
-    }
+    static BY_ENTRY: OnceLock<Vec<Option<Adds>>> = OnceLock::new();
+    spec.per_entry(&BY_ENTRY, search_adds)
 }
 
 /// [`adds`] by the command's flags, name and group.
@@ -286,6 +274,7 @@ fn search_adds(spec: &CommandSpec) -> Option<Adds> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bolide_shared::commands;
 
     #[test]
     fn each_entry_keeps_the_write_rule_its_flags_name_and_group_give() {
