@@ -217,7 +217,9 @@ impl Relay {
         }
         let max_keys = self.limits.max_session_keys;
         let measure = || async { self.sessions.measure(&session.id, max_keys, quota).await.map(drop) };
-        let result = self.sessions.headroom().spend_or_measure(&session.id, bytes, quota, measure).await?;
+        let headroom = self.sessions.headroom();
+        let result =
+            headroom.spend_or_measure(&session.id, bytes, quota, &mut session.patience, measure).await?;
         Ok(match result {
             Ok(spent) => Ok(spent),
             Err(used) => {
