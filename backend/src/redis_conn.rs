@@ -47,6 +47,23 @@ use redis::{Cmd, Pipeline, RedisFuture, RedisResult, Value};
 
 /// Longest a single command may wait for its reply.
 pub const RESPONSE_TIMEOUT: Duration = Duration::from_millis(1500);
+/// How much longer a reply may take per command of a long pipeline (a
+/// transaction of thousands: Exercise 1's 45,716 `HSET`s in one `MULTI`
+/// take Redis half a second on a loaded machine, ~10 µs each, and their
+/// replies as long to read): see [`response_timeout_for`].
+pub const RESPONSE_TIMEOUT_PER_COMMAND: Duration = Duration::from_micros(100);
+/// Pipelines longer than this get a longer reply timeout, on a connection
+/// of their own ([`response_timeout_for`]).
+pub const LONG_PIPELINE: usize = 1000;
+
+/// The reply timeout of a pipeline of `commands` commands:
+/// [`RESPONSE_TIMEOUT`], and [`RESPONSE_TIMEOUT_PER_COMMAND`] for each.
+pub fn response_timeout_for(commands: usize) -> Duration {
+    let per_command =
+        RESPONSE_TIMEOUT_PER_COMMAND.saturating_mul(u32::try_from(commands).unwrap_or(u32::MAX));
+    RESPONSE_TIMEOUT.saturating_add(per_command)
+}
+
 /// Longest a (re)connection attempt may take.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_millis(500);
 

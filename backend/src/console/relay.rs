@@ -52,7 +52,7 @@ use super::cost::{self, Sizes};
 use super::namespace::Namespace;
 use super::Limits;
 use crate::error::AppError;
-use crate::redis_conn::Connection;
+use crate::redis_conn::{login_refused, response_timeout_for, Connection, LONG_PIPELINE};
 use crate::sandbox::connections::Connections;
 use crate::sandbox::headroom::Spent;
 use crate::sandbox::store::{SandboxStore, Session};
@@ -183,8 +183,12 @@ impl Relay {
             return Ok(Sizes::new());
         }
         let pipe = cost::probe_pipeline(needs);
-        let first: Result<Vec<Value>, redis::RedisError> =
-            pipe.query_async(&mut self.connection(session)?).await;
+        let width = cost::probe_width(needs);
+        let first: Result<Vec<Value>, redis::RedisError> = if width > LONG_PIPELINE {
+            pipe.query_async(&mut self.long_connection(session, width).await?).await
+        } else {
+            pipe.query_async(&mut self.connection(session)?).await
+        };
         let replies = match (first, &session.password) {
             (Ok(replies), _) => replies,
             (Err(err), Some(password)) if err.kind() == redis::ErrorKind::AuthenticationFailed => {
@@ -213,7 +217,9 @@ impl Relay {
         }
         let max_keys = self.limits.max_session_keys;
         let measure = || async { self.sessions.measure(&session.id, max_keys, quota).await.map(drop) };
-        let result = self.sessions.headroom().spend_or_measure(&session.id, bytes, quota, measure).await?;
+        let headroom = self.sessions.headroom();
+        let result =
+            headroom.spend_or_measure(&session.id, bytes, quota, &mut session.patience, measure).await?;
         Ok(match result {
             Ok(spent) => Ok(spent),
             Err(used) => {
@@ -259,6 +265,29 @@ impl Relay {
             _ => self.connections.url_for_db(session.state.db),
         };
         self.home.private_connection(&url).await
+    }
+
+    /// A connection of the caller's own, opened now, for one pipeline of
+    /// `commands` commands longer than [`LONG_PIPELINE`] (a transaction's,
+    /// its probes'): its replies may take longer than one command's
+    /// ([`crate::redis_conn::response_timeout_for`]).
+    async fn long_connection(
+        &self,
+        session: &Session,
+        commands: usize,
+    ) -> Result<redis::aio::MultiplexedConnection, AppError> {
+        let url = match (&self.mode(), &session.password) {
+            (Mode::Shared, Some(password)) => self.connections.url_for_session(&session.id, password),
+            _ => self.connections.url_for_db(session.state.db),
+        };
+        let timeout = response_timeout_for(commands);
+        match (crate::redis_conn::private_connection(&url, timeout).await, &session.password) {
+            (Err(err), Some(password)) if login_refused(&err) => {
+                self.recreate_acl_user(session, password).await?;
+                Ok(crate::redis_conn::private_connection(&url, timeout).await?)
+            }
+            (opened, _) => Ok(opened?),
+        }
     }
 
     /// After a private connection's reply: one the client library could

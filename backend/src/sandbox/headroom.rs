@@ -52,7 +52,12 @@
 //! process's writes of one sandbox measure one at a time (those that
 //! waited while another measured ask again, and are refused at once if
 //! there is still no room): a pipelined flood of overwrites is measured,
-//! not refused. To
+//! not refused. A caller (a gateway connection, a console line) waits at
+//! most once per [`MAX_WAIT`] ([`Patience`]): for a second after a wait or
+//! a measurement, its writes short of room are measured again only if a
+//! measurement is allowed at once, else refused at once — a pipeline of
+//! `n` writes past the quota waits about a second, not `n` (it reaches
+//! the relay in many batches: a socket read holds a few 60 KB `SET`s). To
 //! keep measuring cheap, a sandbox is measured on demand at most once per
 //! [`MIN_GAP_MS`] and never more often than [`COST_FACTOR`] times its last
 //! measurement's duration (so measuring takes at most ~5% of Redis's time
@@ -165,6 +170,20 @@ return 0
 /// How long a write whose room ran out waits for a measurement on demand
 /// to be allowed, at most, before it is refused.
 pub const MAX_WAIT: Duration = Duration::from_secs(1);
+
+/// Whether a caller's writes may still wait for a measurement on demand
+/// (see the module docs): a wait or a measurement spends it for
+/// [`MAX_WAIT`].
+#[derive(Debug, Clone, Default)]
+pub struct Patience {
+    spent_at: Option<Instant>,
+}
+
+impl Patience {
+    fn may_wait(&self) -> bool {
+        self.spent_at.is_none_or(|at| at.elapsed() >= MAX_WAIT)
+    }
+}
 
 /// `KEYS[1]` the record; `ARGV[1]` a `held` field: no longer held.
 static RELEASE: LazyLock<Script> = LazyLock::new(|| {
@@ -412,16 +431,18 @@ impl Headroom {
     /// Spends `bytes` as [`Headroom::spend`] does, and when the room ran
     /// out, has the sandbox measured (`measure`: the count may only be
     /// stale) and asks again. A write waits for a measurement to be allowed
-    /// (at most [`MAX_WAIT`]), and this process's writes of one sandbox
-    /// wait for one measurement at a time: a write that waited while
-    /// another measured asks again rather than measure once more, so a
-    /// pipelined flood of overwrites is measured, not refused, while a
-    /// sandbox really at its quota has its writes refused at once.
+    /// (at most [`MAX_WAIT`], once a second per caller: `patience`), and this
+    /// process's writes of one sandbox wait for one measurement at a time:
+    /// a write that waited while another measured asks again rather than
+    /// measure once more, so a pipelined flood of overwrites is measured,
+    /// not refused, while a sandbox really at its quota has its writes
+    /// refused at once.
     pub async fn spend_or_measure<F, Fut>(
         &self,
         id: &SandboxId,
         bytes: u64,
         quota: u64,
+        patience: &mut Patience,
         measure: F,
     ) -> Result<Result<Spent, u64>, AppError>
     where
@@ -440,10 +461,11 @@ impl Headroom {
             return self.spend(id, bytes, quota).await;
         }
         let mut result = first;
-        let deadline = asked + MAX_WAIT;
+        let deadline = asked + if patience.may_wait() { MAX_WAIT } else { Duration::ZERO };
         loop {
             match self.claim(id).await? {
                 0 => {
+                    patience.spent_at = Some(Instant::now());
                     measure().await?;
                     *last = Some(Instant::now());
                     return self.spend(id, bytes, quota).await;
@@ -453,6 +475,7 @@ impl Headroom {
                     if Instant::now() + wait > deadline {
                         return Ok(result);
                     }
+                    patience.spent_at = Some(Instant::now());
                     tokio::time::sleep(wait).await;
                     // Another process may have measured meanwhile.
                     result = self.spend(id, bytes, quota).await?;

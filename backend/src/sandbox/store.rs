@@ -58,7 +58,7 @@ use super::acl;
 use super::clock::now_ms;
 use super::connections::{Access, Connections};
 use super::ended::{Cleanup, Ended};
-use super::headroom::{Headroom, Measure, Measured, Measuring};
+use super::headroom::{Headroom, Measure, Measured, Measuring, Patience};
 use super::ids::{is_hex, random_hex};
 use super::Owner;
 use crate::error::AppError;
@@ -136,6 +136,10 @@ pub struct Session {
     /// Bytes its quota's count held when last seen: the last measurement
     /// plus the room reserved since ([`super::headroom`]).
     pub used_bytes: u64,
+    /// Whether its writes may still wait for room now
+    /// ([`super::headroom::Patience`]: once a second; a gateway connection
+    /// keeps its session, a console line has its own).
+    pub patience: Patience,
 }
 
 impl Session {
@@ -152,6 +156,7 @@ impl Session {
             password: None,
             over_quota: None,
             used_bytes: 0,
+            patience: Patience::default(),
         }
     }
 }
@@ -302,6 +307,7 @@ impl SandboxStore {
             password: touched.password,
             over_quota: touched.over_quota,
             used_bytes: touched.used_bytes,
+            patience: Patience::default(),
         }))
     }
 
@@ -318,6 +324,7 @@ impl SandboxStore {
             password: touched.password,
             over_quota: touched.over_quota,
             used_bytes: touched.used_bytes,
+            patience: Patience::default(),
         }))
     }
 
@@ -377,6 +384,7 @@ impl SandboxStore {
             password,
             over_quota: None,
             used_bytes: 0,
+            patience: Patience::default(),
         })
     }
 

@@ -17,28 +17,48 @@
 //!   plus its group's bookkeeping ([`super::table::PER_ARG`]). Counting
 //!   every one (options and scores too) keeps this on the safe side
 //!   without a rule per option.
+//! - **A computed value** (`INCRBYFLOAT`, `HINCRBYFLOAT`) may be longer
+//!   than its arguments: a long double in full, up to 5 KiB ([`FLOAT_CHARS`]).
 //! - **Each key** may be new: its dictionary entry, object, bucket and
 //!   expiry entry, and its member in the sandbox's key index (the name
 //!   again, an entry, a skip-list node): [`KEY`] + twice its name.
 //!
-//! - **A change of encoding**: a hash, set or sorted set starts compact
-//!   (`listpack`, `intset`) and Redis converts it to its full encoding
-//!   (`hashtable`, `skiplist`) as it grows past its `*-max-listpack-*` or
-//!   `set-max-intset-entries`; its existing elements then take several
-//!   times their compact bytes (on Redis 7.0: a set of 512 integers 1.3 KB
-//!   → 24.7 KB, a 128-member sorted set 1.1 KB → 14.8 KB, a hash of 512
-//!   small pairs 2.7 KB → 27.7 KB). The write's own arguments are counted
-//!   at their full-encoding cost already; the elements it finds are not (a
-//!   measurement counted them compact). So a write adding to a collection
-//!   probes each of its keys ([`Probe::Compact`]: its bytes if still
-//!   compact, else 0) and, when the write can take it past its compact
-//!   limits (its entries, bounded by its bytes, plus the write's elements;
-//!   an element too long; a non-integer for an intset), reserves
-//!   [`conversion`]: a few tens of times its compact bytes. So rewriting a
-//!   small hash (a landing's ten fields, loaded again) reserves nothing
-//!   more; tipping a full one over does. A key written
-//!   earlier in the same batch needs no new probe: it converts once, and
-//!   the first probe's bound covers it.
+//! - **A compact collection** (a hash or sorted set as a `listpack`, a
+//!   set of integers as an `intset`; Redis 7.0's `listpack.c`, `intset.c`)
+//!   takes far less than its full encoding: a listpack is a 6-byte header
+//!   and an end byte, then per entry its encoding (1 byte for a string up
+//!   to 63 bytes, 2 up to 4,095), its bytes and its length again (1 byte
+//!   below 128); an integer takes 1 to 9 bytes and its length. So a write
+//!   that keeps a key compact (it is new or compact, and the write cannot
+//!   take it past its limits, below) adds its arguments as entries —
+//!   each its bytes + 4 in a hash ([`Compact::per_entry`]; + 26 in a
+//!   sorted set, whose score Redis rewrites in up to 24 characters), 8 in
+//!   an intset — to an allocation reallocated to the new length and
+//!   rounded up by at most a quarter ([`alloc`]) of the whole, plus the key
+//!   bookkeeping a new key takes ([`KEY`]); an intset gaining an integer
+//!   past 16 bits may widen all its entries (up to 4×). That is what a
+//!   landing's `HSET` reserves (about 1.25 × its bytes + 460: 630 bytes
+//!   for one of NASA's), not its fields at their hashtable cost (1,310).
+//! - **A change of encoding**: Redis converts a compact collection to its
+//!   full encoding (`hashtable`, `skiplist`) as it grows past its
+//!   `*-max-listpack-*` or `set-max-intset-entries`; its existing elements
+//!   then take several times their compact bytes (on Redis 7.0: a set of
+//!   512 integers 1.3 KB → 24.7 KB, a 128-member sorted set 1.1 KB →
+//!   14.8 KB, a hash of 512 small pairs 2.7 KB → 27.7 KB). So a write
+//!   adding to a collection probes each of its keys ([`Probe::Compact`]:
+//!   its bytes if compact, 0 if missing, [`NOT_COMPACT`] else) and, when
+//!   the write can take it past its compact limits (its entries, bounded
+//!   by its bytes, plus the write's elements; an element too long; a
+//!   non-integer for an intset), reserves its own arguments at their full
+//!   encoding's cost ([`write_bound`]) and [`conversion`]: a few tens of
+//!   times the key's compact bytes. A write to a key in its full encoding
+//!   reserves [`write_bound`] alone.
+//! - **Earlier writes of the same batch or transaction** are costed from
+//!   one probe ([`Earlier`]): a key kept compact by a write is seen by the
+//!   next as that much larger, a key that may have converted (or that any
+//!   other write touched) as [`NOT_COMPACT`] — so it converts once, its
+//!   conversion reserved once, and what was priced compact before it is
+//!   in that conversion's bytes.
 //!
 //! The tests in `backend/tests/quota_exact.rs` check these bounds against
 //! `MEMORY USAGE` on a real Redis for each family (strings small and big,
@@ -53,7 +73,8 @@
 
 use bolide_shared::commands::CommandSpec;
 
-use super::table::{adds, Adds};
+use super::probe::NOT_COMPACT;
+use super::table::{adds, family, Adds};
 use super::{Probe, Sizes};
 use crate::console::Limits;
 
@@ -63,9 +84,19 @@ pub const KEY: u64 = 192;
 /// A HyperLogLog's dense representation (16,384 6-bit registers and its header).
 const SKETCH: u64 = 12_304 + 16;
 
-/// Pending-entry bookkeeping per message delivered to a consumer group
-/// (its entry in the group's and the consumer's radix trees).
-const PENDING: u64 = 128;
+/// The longest value `INCRBYFLOAT` and `HINCRBYFLOAT` write, whatever
+/// their arguments: Redis formats the sum as `%.17Lf`, a long double's
+/// digits in full (`1e4000` is 4,001 of them), in a 5 KiB buffer.
+const FLOAT_CHARS: u64 = 5 * 1024;
+
+/// Pending-entry bookkeeping per message delivered to a consumer group,
+/// as `MEMORY USAGE` counts it (what a measurement sees): its ID (16
+/// bytes) in the group's and the consumer's radix trees, each insertion
+/// adding up to two nodes that Redis 7.0 counts at 4 + 30 words each, and
+/// its `streamNACK` (24). (Redis itself allocates far less: 20,000
+/// messages read at once add 1.7 MB to `used_memory`, 11 MB to
+/// `MEMORY USAGE`.)
+const PENDING: u64 = 2 * (16 + 2 * (4 + 30 * 8)) + 24;
 
 /// When Redis converts a compact collection, and what its elements may
 /// take then, by the command table's group.
@@ -87,14 +118,26 @@ struct Compact {
     /// smallest elements, where the ratio is largest: 9× for a hash, 17–22×
     /// for a set, 13× for a sorted set; about twice that, to be safe).
     factor: u64,
+    /// The most bytes an argument takes as a compact entry beside its own
+    /// (see the module docs; an intset's entries take 8 at most).
+    per_entry: u64,
 }
 
 const COMPACT: &[Compact] = &[
-    Compact { group: "geo", max_entries: 128, max_value: 64, min_bytes: 4, factor: 44 },
-    Compact { group: "hash", max_entries: 128, max_value: 64, min_bytes: 4, factor: 24 },
-    Compact { group: "set", max_entries: 512, max_value: 0, min_bytes: 2, factor: 44 },
-    Compact { group: "sorted-set", max_entries: 128, max_value: 64, min_bytes: 4, factor: 44 },
+    Compact { group: "geo", max_entries: 128, max_value: 64, min_bytes: 4, factor: 44, per_entry: 26 },
+    Compact { group: "hash", max_entries: 128, max_value: 64, min_bytes: 4, factor: 24, per_entry: 4 },
+    Compact { group: "set", max_entries: 512, max_value: 0, min_bytes: 2, factor: 44, per_entry: 8 },
+    Compact { group: "sorted-set", max_entries: 128, max_value: 64, min_bytes: 4, factor: 44, per_entry: 26 },
 ];
+
+/// A compact allocation's header beside its entries (a listpack's 6 bytes
+/// and end byte; an intset's encoding and length).
+const COMPACT_HEADER: u64 = 8;
+
+/// Writes of a compact family whose new value is not their arguments
+/// (an integer or a float Redis formats: up to 20 characters, and up to
+/// 5 KiB for a long double): bounded at their full encoding's cost.
+const COMPUTED: &[&str] = &["HINCRBY", "HINCRBYFLOAT"];
 
 impl Compact {
     /// Whether adding `elements` to a compact key of `bytes` can convert
@@ -103,11 +146,49 @@ impl Compact {
     fn may_convert(&self, bytes: u64, elements: &[Vec<u8>]) -> bool {
         let entries = (bytes / self.min_bytes).saturating_add(elements.len() as u64);
         let too_long = |e: &Vec<u8>| match self.max_value {
-            0 => std::str::from_utf8(e).ok().and_then(|e| e.parse::<i64>().ok()).is_none(),
+            0 => redis_integer(e).is_none(),
             max => e.len() > max,
         };
         entries > self.max_entries || elements.iter().any(too_long)
     }
+
+    /// What adding `elements` to a key of `bytes` kept compact (0: a new
+    /// one) does: its entries (an intset's widened first when one is past
+    /// 16 bits) in an allocation made for the whole and rounded up.
+    fn kept(&self, bytes: u64, elements: &[Vec<u8>]) -> Kept {
+        let intset = self.max_value == 0;
+        let entries = elements.iter().fold(0u64, |sum, e| {
+            let entry = if intset { self.per_entry } else { e.len() as u64 + self.per_entry };
+            sum.saturating_add(entry)
+        });
+        let widens =
+            intset && elements.iter().any(|e| redis_integer(e).is_none_or(|n| i16::try_from(n).is_err()));
+        let before = if widens { bytes.saturating_mul(4) } else { bytes };
+        let after = before.saturating_add(COMPACT_HEADER).saturating_add(entries);
+        Kept { grows: after - bytes, reserve: alloc(after).saturating_sub(bytes) }
+    }
+}
+
+/// A write that keeps a key compact ([`Compact::kept`]).
+#[derive(Debug, Clone, Copy)]
+struct Kept {
+    /// What its compact bytes grow by, at most, before rounding (the next
+    /// write of the batch finds it that much larger: [`Earlier`]).
+    grows: u64,
+    /// What its allocation can add: the new length rounded up, less the old.
+    reserve: u64,
+}
+
+/// `e` as Redis reads an integer for an intset (`string2ll`: no sign but
+/// `-`, no leading zero, 64 bits).
+fn redis_integer(e: &[u8]) -> Option<i64> {
+    let digits = e.strip_prefix(b"-").unwrap_or(e);
+    let canonical = match digits {
+        [b'0'] => e.len() == 1,
+        [b'1'..=b'9', rest @ ..] => rest.iter().all(u8::is_ascii_digit),
+        _ => false,
+    };
+    canonical.then(|| std::str::from_utf8(e).ok()?.parse().ok()).flatten()
 }
 
 /// The compaction rule of a write that adds to a collection.
@@ -138,13 +219,98 @@ pub fn conversion(spec: &CommandSpec, args: &[Vec<u8>], sizes: &Sizes) -> u64 {
     let elements = keys.first().map_or(&[][..], |first| args.get(first + 1..).unwrap_or_default());
     keys.iter().filter_map(|i| args.get(*i)).fold(0u64, |sum, key| {
         match sizes.get(&(key.clone(), Probe::Compact)).copied().unwrap_or(0) {
-            0 => sum,
-            bytes if rule.may_convert(bytes, elements) => {
+            0 | NOT_COMPACT => sum,
+            // A float's digits may be past the compact encoding's longest value.
+            bytes if rule.may_convert(bytes, elements) || spec.name == "HINCRBYFLOAT" => {
                 sum.saturating_add(bytes.saturating_mul(rule.factor))
             }
             _ => sum,
         }
     })
+}
+
+/// What the write `args` can add, from the sizes probed (see the module
+/// docs): by the compact encoding it keeps its keys in, else at its full
+/// encoding's cost plus what converting its keys can add.
+pub fn write_growth(limits: &Limits, spec: &CommandSpec, args: &[Vec<u8>], sizes: &Sizes) -> u64 {
+    kept_compact(spec, args, sizes)
+        .map(|keys| {
+            keys.iter().fold(0u64, |sum, (key, kept)| sum.saturating_add(new_key(key) + kept.reserve))
+        })
+        .unwrap_or_else(|| {
+            write_bound(limits, spec, args, sizes).saturating_add(conversion(spec, args, sizes))
+        })
+}
+
+/// Each key of a write that keeps them all compact (each new or compact,
+/// none it can convert), with what its compact allocation can grow by;
+/// `None` for any other write.
+fn kept_compact<'a>(spec: &CommandSpec, args: &'a [Vec<u8>], sizes: &Sizes) -> Option<Vec<(&'a [u8], Kept)>> {
+    let rule = compaction(spec).filter(|_| family(spec).is_none() && !COMPUTED.contains(&spec.name))?;
+    let keys = spec.key_positions(args).ok().filter(|keys| !keys.is_empty())?;
+    let elements = keys.first().map_or(&[][..], |first| args.get(first + 1..).unwrap_or_default());
+    keys.iter()
+        .map(|&i| {
+            let key = args.get(i)?;
+            match sizes.get(&(key.clone(), Probe::Compact)).copied() {
+                Some(bytes) if bytes != NOT_COMPACT && !rule.may_convert(bytes, elements) => {
+                    Some((key.as_slice(), rule.kept(bytes, elements)))
+                }
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+/// What a key the write may create takes beside its value (see the module docs).
+fn new_key(key: &[u8]) -> u64 {
+    KEY + 2 * sds(key.len() as u64)
+}
+
+/// What the writes before a command in the same batch or transaction
+/// did to the keys its cost reads, over what was measured before any of
+/// them ran: a write adds at most its arguments to a key's length, memory
+/// and cardinality; a key it kept compact is that much larger, compact; a
+/// key any other write touched (one that may convert it, a `DEL`, a
+/// `RENAME` onto it) is [`NOT_COMPACT`] from then on.
+#[derive(Debug, Default)]
+pub struct Earlier {
+    grown: Sizes,
+}
+
+impl Earlier {
+    /// The sizes of `needs` as the next command finds them.
+    pub fn sizes(&self, measured: &Sizes, needs: &[(Vec<u8>, Probe)]) -> Sizes {
+        needs
+            .iter()
+            .map(|slot| {
+                // A compact probe that did not answer: of unknown encoding.
+                let unknown = if slot.1 == Probe::Compact { NOT_COMPACT } else { 0 };
+                let size = measured.get(slot).copied().unwrap_or(unknown);
+                (slot.clone(), size.saturating_add(self.grown.get(slot).copied().unwrap_or(0)))
+            })
+            .collect()
+    }
+
+    /// Notes the command `args`, costed from `sizes` (what [`Earlier::sizes`] gave it).
+    pub fn note(&mut self, spec: &CommandSpec, args: &[Vec<u8>], sizes: &Sizes) {
+        if !spec.has_flag("write") {
+            return;
+        }
+        let bytes = args.iter().map(|a| a.len() as u64).sum::<u64>();
+        let kept = kept_compact(spec, args, sizes).unwrap_or_default();
+        for key in spec.key_positions(args).unwrap_or_default().into_iter().filter_map(|i| args.get(i)) {
+            let mut add = |probe, n: u64| {
+                let slot = self.grown.entry((key.clone(), probe)).or_insert(0);
+                *slot = slot.saturating_add(n);
+            };
+            add(Probe::Length, bytes);
+            add(Probe::Memory, bytes);
+            add(Probe::Cardinality, args.len() as u64);
+            let grows = kept.iter().find(|(k, _)| *k == key.as_slice()).map_or(NOT_COMPACT, |(_, k)| k.grows);
+            add(Probe::Compact, grows);
+        }
+    }
 }
 
 /// The most bytes an allocation of `n` bytes takes.
@@ -174,10 +340,22 @@ pub fn queued(len: usize) -> u64 {
     sds(len as u64).saturating_add(32)
 }
 
+/// The sizes [`write_bound`] needs: the length of each stream `XREADGROUP`
+/// reads (without a `COUNT` it delivers all its new messages, each a
+/// pending entry).
+pub fn delivery_needs(spec: &CommandSpec, args: &[Vec<u8>]) -> Vec<(Vec<u8>, Probe)> {
+    if spec.name != "XREADGROUP" {
+        return Vec::new();
+    }
+    let keys = spec.key_positions(args).unwrap_or_default();
+    keys.into_iter().filter_map(|i| args.get(i)).map(|key| (key.clone(), Probe::Cardinality)).collect()
+}
+
 /// What the write `args` (keys already in the namespace) can add beside
-/// what its cost rule bounds (growth by an offset, copies): 0 for a
+/// what its cost rule bounds (growth by an offset, copies), at its keys'
+/// full encoding's cost, from the `sizes` of [`delivery_needs`]: 0 for a
 /// command that is not a write.
-pub fn write_bound(limits: &Limits, spec: &CommandSpec, args: &[Vec<u8>]) -> u64 {
+pub fn write_bound(limits: &Limits, spec: &CommandSpec, args: &[Vec<u8>], sizes: &Sizes) -> u64 {
     let Some(rule) = adds(spec) else { return 0 };
     let keys: Vec<&Vec<u8>> =
         spec.key_positions(args).unwrap_or_default().into_iter().filter_map(|i| args.get(i)).collect();
@@ -187,6 +365,9 @@ pub fn write_bound(limits: &Limits, spec: &CommandSpec, args: &[Vec<u8>]) -> u64
     };
     match rule {
         Adds::Nothing => 0,
+        Adds::Elements { per_arg } if spec.name.ends_with("INCRBYFLOAT") => {
+            elements(per_arg).saturating_add(new_keys()).saturating_add(sds(FLOAT_CHARS))
+        }
         Adds::Elements { per_arg } => elements(per_arg).saturating_add(new_keys()),
         Adds::Move => {
             let element = limits.max_arg_bytes as u64;
@@ -200,9 +381,18 @@ pub fn write_bound(limits: &Limits, spec: &CommandSpec, args: &[Vec<u8>]) -> u64
                 .iter()
                 .position(|a| a.eq_ignore_ascii_case(b"COUNT"))
                 .and_then(|i| std::str::from_utf8(args.get(i + 1)?).ok()?.parse::<u64>().ok());
-            let messages = count.unwrap_or_else(|| (args.len() as u64).max(limits.max_reply_elements as u64));
-            let streams = (keys.len() as u64).max(1);
-            elements(8).saturating_add(messages.saturating_mul(PENDING).saturating_mul(streams))
+            let unprobed = count.unwrap_or_else(|| (args.len() as u64).max(limits.max_reply_elements as u64));
+            // A stream delivers at most its length (probed: `delivery_needs`),
+            // all of it without a `COUNT`.
+            let delivers = |key: &&Vec<u8>| match sizes.get(&((*key).clone(), Probe::Cardinality)) {
+                Some(&length) => count.map_or(length, |count| count.min(length)),
+                None => unprobed,
+            };
+            let messages = match keys.len() {
+                0 => unprobed,
+                _ => keys.iter().map(delivers).fold(0u64, u64::saturating_add),
+            };
+            elements(8).saturating_add(messages.saturating_mul(PENDING))
         }
     }
 }
@@ -214,7 +404,7 @@ mod tests {
 
     fn bound(words: &[&str]) -> u64 {
         let args: Vec<Vec<u8>> = words.iter().map(|w| w.as_bytes().to_vec()).collect();
-        write_bound(&Limits::SHARED, lookup(words[0]).expect("known"), &args)
+        write_bound(&Limits::SHARED, lookup(words[0]).expect("known"), &args, &Sizes::new())
     }
 
     #[test]
@@ -280,5 +470,77 @@ mod tests {
             let spec = lookup(command[0]).expect("known");
             assert!(conversion_needs(spec, &words(&command)).is_empty(), "{command:?}");
         }
+    }
+
+    #[test]
+    fn a_write_kept_compact_reserves_its_compact_growth() {
+        let limits = Limits::SHARED;
+        let words = |w: &[String]| -> Vec<Vec<u8>> { w.iter().map(|w| w.as_bytes().to_vec()).collect() };
+        let hset = lookup("HSET").expect("known");
+        let mut landing = vec!["HSET".to_string(), "{s:t}:meteorite:1".to_string()];
+        landing.extend((0..10).flat_map(|i| [format!("field{i}"), format!("value-{i}")]));
+        let args = words(&landing);
+        let probed =
+            |size: u64| -> Sizes { [((args[1].clone(), Probe::Compact), size)].into_iter().collect() };
+        let bytes: u64 = args[2..].iter().map(|a| a.len() as u64).sum();
+        let new = write_growth(&limits, hset, &args, &probed(0));
+        assert!(new >= KEY + bytes && new <= KEY + 100 + bytes * 5 / 4 + 4 * 20 * 5 / 4 + 20, "{new}");
+        assert!(
+            new < write_bound(&limits, hset, &args, &Sizes::new()) * 3 / 4,
+            "far below its hashtable cost"
+        );
+        let again = write_growth(&limits, hset, &args, &probed(300));
+        assert!(again >= new && again <= new + 300 / 4 + 8, "{again}");
+        let full = write_growth(&limits, hset, &args, &probed(NOT_COMPACT));
+        assert_eq!(full, write_bound(&limits, hset, &args, &Sizes::new()), "a hashtable: its full cost");
+        assert_eq!(write_growth(&limits, hset, &args, &Sizes::new()), full, "not probed: its full cost");
+        // An intset gaining a 64-bit integer may widen: four times its bytes.
+        let sadd = lookup("SADD").expect("known");
+        let set = |member: &str| words(&["SADD".into(), "s".into(), member.into()]);
+        let intset: Sizes = [((b"s".to_vec(), Probe::Compact), 1000)].into_iter().collect();
+        assert!(write_growth(&limits, sadd, &set("7"), &intset) < 600, "a quarter of it, rounded up");
+        assert!(write_growth(&limits, sadd, &set(&i64::MAX.to_string()), &intset) >= 3000);
+        assert!(write_growth(&limits, sadd, &set("01"), &intset) >= 1000 * 20, "01 is a string to Redis");
+        // The float commands: a long double in full.
+        let incr = lookup("HINCRBYFLOAT").expect("known");
+        let float = words(&["HINCRBYFLOAT".into(), "h".into(), "f".into(), "1e4000".into()]);
+        let hash: Sizes = [((b"h".to_vec(), Probe::Compact), 100)].into_iter().collect();
+        assert!(write_growth(&limits, incr, &float, &hash) >= FLOAT_CHARS + 100 * 20);
+    }
+
+    #[test]
+    fn integers_are_read_as_redis_reads_them() {
+        for (text, read) in [("0", Some(0)), ("-12", Some(-12)), ("01", None), ("+1", None), ("-0", None)] {
+            assert_eq!(redis_integer(text.as_bytes()), read, "{text}");
+        }
+        assert_eq!(redis_integer(b"9223372036854775808"), None);
+        assert_eq!(redis_integer(b""), None);
+    }
+
+    #[test]
+    fn earlier_writes_grow_a_compact_key_then_convert_it_once() {
+        let limits = Limits::SHARED;
+        let hset = lookup("HSET").expect("known");
+        let mut earlier = Earlier::default();
+        let needs = vec![(b"h".to_vec(), Probe::Compact)];
+        let measured: Sizes = [((b"h".to_vec(), Probe::Compact), 0)].into_iter().collect();
+        let mut conversions = 0;
+        let mut total = 0u64;
+        for i in 0..100 {
+            let args: Vec<Vec<u8>> =
+                ["HSET", "h", &format!("f{i}"), "v"].iter().map(|w| w.as_bytes().to_vec()).collect();
+            let sizes = earlier.sizes(&measured, &needs);
+            conversions += usize::from(conversion(hset, &args, &sizes) > 0);
+            total += write_growth(&limits, hset, &args, &sizes);
+            earlier.note(hset, &args, &sizes);
+        }
+        assert_eq!(conversions, 1, "converted once");
+        // Its hashtable of 100 small fields: about 8 KB on Redis 7.0.
+        assert!(total >= 8000, "{total}");
+        let del = lookup("DEL").expect("known");
+        let args: Vec<Vec<u8>> = vec![b"DEL".to_vec(), b"k".to_vec()];
+        earlier.note(del, &args, &Sizes::new());
+        let after = earlier.sizes(&Sizes::new(), &[(b"k".to_vec(), Probe::Compact)]);
+        assert_eq!(after.values().copied().collect::<Vec<_>>(), vec![NOT_COMPACT]);
     }
 }

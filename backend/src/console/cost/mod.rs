@@ -58,8 +58,8 @@ mod table;
 use bolide_shared::commands::CommandSpec;
 
 pub use bounded_read::{BoundedRead, Read};
-pub use growth::{alloc, grown, queued as queued_bytes, write_bound};
-pub use probe::{add_probes, probe_pipeline, probe_width, read_sizes, Probe, Sizes};
+pub use growth::{alloc, grown, queued as queued_bytes, write_bound, write_growth, Earlier};
+pub use probe::{add_probes, probe_pipeline, probe_width, read_sizes, Probe, Sizes, NOT_COMPACT};
 pub use table::{adds, family, Adds, Combined, Family, Growth, GROWS_UNBOUNDED, RULES};
 
 use super::Limits;
@@ -253,6 +253,7 @@ pub fn needs(limits: &Limits, spec: &CommandSpec, args: &[Vec<u8>]) -> Vec<(Vec<
     let mut needs = family_needs(limits, spec, args);
     if limits.max_session_bytes > 0 {
         needs.extend(growth::conversion_needs(spec, args));
+        needs.extend(growth::delivery_needs(spec, args));
     }
     needs
 }
@@ -306,8 +307,7 @@ fn resolve_range(start: i64, end: i64, len: u64) -> (u64, u64) {
 pub fn plan(limits: &Limits, spec: &CommandSpec, args: &[Vec<u8>], sizes: &Sizes, cut: bool) -> Plan {
     let mut plan = family_plan(limits, spec, args, sizes, cut);
     if limits.max_session_bytes > 0 {
-        let grows = write_bound(limits, spec, args).saturating_add(growth::conversion(spec, args, sizes));
-        plan.cost.grow_bytes = plan.cost.grow_bytes.saturating_add(grows);
+        plan.cost.grow_bytes = plan.cost.grow_bytes.saturating_add(write_growth(limits, spec, args, sizes));
     }
     plan
 }
@@ -505,7 +505,7 @@ pub fn transaction_cost(
     commands: &[(&'static CommandSpec, Vec<Vec<u8>>)],
     measured: &Sizes,
 ) -> Result<Cost, String> {
-    let mut grown = Sizes::new();
+    let mut earlier = Earlier::default();
     let mut unbounded: std::collections::HashSet<Vec<u8>> = Default::default();
     let mut total = Cost::default();
     for (spec, args) in commands {
@@ -521,26 +521,13 @@ pub fn transaction_cost(
         }
         if family(spec).is_some() || spec.has_flag("write") {
             // Only this command's sizes: a transaction may hold 50,000 writes.
-            let sizes: Sizes = needs
-                .iter()
-                .map(|slot| {
-                    let size = measured.get(slot).copied().unwrap_or(0);
-                    (slot.clone(), size.saturating_add(grown.get(slot).copied().unwrap_or(0)))
-                })
-                .collect();
+            let sizes = earlier.sizes(measured, &needs);
             total = total.plus(plan(limits, spec, args, &sizes, false).cost);
+            earlier.note(spec, args, &sizes);
         }
-        if spec.has_flag("write") {
+        if GROWS_UNBOUNDED.contains(&spec.name) {
             let keys = spec.key_positions(args).unwrap_or_default();
-            let bytes = args.iter().map(|a| a.len() as u64).sum::<u64>();
-            for key in keys.iter().filter_map(|&i| args.get(i)) {
-                if GROWS_UNBOUNDED.contains(&spec.name) {
-                    unbounded.insert(key.clone());
-                }
-                *grown.entry((key.clone(), Probe::Length)).or_insert(0) += bytes;
-                *grown.entry((key.clone(), Probe::Memory)).or_insert(0) += bytes;
-                *grown.entry((key.clone(), Probe::Cardinality)).or_insert(0) += args.len() as u64;
-            }
+            unbounded.extend(keys.iter().filter_map(|&i| args.get(i)).cloned());
         }
     }
     match total.refusal(limits, TRANSACTION) {

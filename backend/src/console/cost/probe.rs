@@ -14,12 +14,18 @@ pub enum Probe {
     Memory,
     /// The key's memory when its encoding is a compact one (`listpack`,
     /// `intset`, `ziplist`: Redis converts it to its full encoding as it
-    /// grows), else 0: `OBJECT ENCODING` and `MEMORY USAGE`, both O(1).
+    /// grows); 0 when it does not exist; [`NOT_COMPACT`] when it exists in
+    /// another encoding (or its encoding could not be read):
+    /// `OBJECT ENCODING` and `MEMORY USAGE`, both O(1).
     Compact,
 }
 
 /// The encodings Redis converts to a full one as a collection grows.
 const COMPACT: [&[u8]; 3] = [b"listpack", b"intset", b"ziplist"];
+
+/// [`Probe::Compact`]'s size of a key in a full encoding, or of unknown
+/// encoding: its writes are bounded at their full encoding's cost.
+pub const NOT_COMPACT: u64 = u64::MAX;
 
 /// The sizes measured, by key and probe.
 pub type Sizes = HashMap<(Vec<u8>, Probe), u64>;
@@ -83,16 +89,21 @@ pub fn read_sizes(needs: &[(Vec<u8>, Probe)], replies: &[redis::Value]) -> Sizes
         Some(redis::Value::Int(n)) => n.unsigned_abs(),
         _ => 0,
     };
+    // `Some(true)`: compact; `None`: no such key.
     let compact = |v: Option<&redis::Value>| match v {
-        Some(redis::Value::BulkString(encoding)) => COMPACT.contains(&encoding.as_slice()),
-        Some(redis::Value::SimpleString(encoding)) => COMPACT.contains(&encoding.as_bytes()),
-        _ => false,
+        Some(redis::Value::BulkString(encoding)) => Some(COMPACT.contains(&encoding.as_slice())),
+        Some(redis::Value::SimpleString(encoding)) => Some(COMPACT.contains(&encoding.as_bytes())),
+        Some(redis::Value::Nil) => None,
+        _ => Some(false),
     };
     for (key, probe) in needs {
         let width = width(*probe);
         let value = match probe {
-            Probe::Compact if compact(replies.get(at)) => number(replies.get(at + 1)),
-            Probe::Compact => 0,
+            Probe::Compact => match compact(replies.get(at)) {
+                Some(true) => number(replies.get(at + 1)),
+                Some(false) => NOT_COMPACT,
+                None => 0,
+            },
             _ => (at..at + width).map(|i| number(replies.get(i))).max().unwrap_or(0),
         };
         at += width;

@@ -52,9 +52,10 @@ use super::reply::{
     all_utf8, command, is_server_error, server_error_text, to_reply, Outcome, UNREADABLE_ERROR,
 };
 use super::Relay;
-use crate::console::cost::{self, BoundedRead, Cut, Plan, Probe, Sizes};
+use crate::console::cost::{self, BoundedRead, Cut, Earlier, Plan, Probe, Sizes};
 use crate::console::namespace::Namespace;
 use crate::error::AppError;
+use crate::redis_conn::LONG_PIPELINE;
 use crate::sandbox::headroom::Spent;
 use crate::sandbox::key_index;
 use crate::sandbox::store::Session;
@@ -134,8 +135,7 @@ impl Segment {
     /// is measured right where it runs).
     fn must_wait(&self, next: &Forwarded) -> bool {
         // A compact collection's probe need not see earlier writes of the
-        // batch: it converts once, and the first probe's bound covers it
-        // (see `cost::growth`).
+        // segment: what they add is counted on it (`cost::Earlier`).
         let waits = |(key, probe): &(Vec<u8>, Probe)| *probe != Probe::Compact && self.written.contains(key);
         let sized = next.needs.iter().any(|(_, probe)| *probe != Probe::Compact);
         sized && (self.unknown_writes || next.needs.iter().any(waits))
@@ -434,8 +434,13 @@ impl Relay {
         let mut ready: Vec<(usize, &'static CommandSpec, Vec<Vec<u8>>, Cut)> = Vec::new();
         // The room the commands reserved counts as in flight until they answered.
         let mut spent = Vec::new();
-        for (index, Forwarded { spec, args, .. }) in commands {
-            match self.plan(session, spec, &args, sizes).await {
+        // A compact collection written earlier in the segment is not probed
+        // again (see `Segment::must_wait`): its growth so far is counted.
+        let mut earlier = Earlier::default();
+        for (index, Forwarded { spec, args, needs, .. }) in commands {
+            let sizes = earlier.sizes(sizes, &needs);
+            earlier.note(spec, &args, &sizes);
+            match self.plan(session, spec, &args, &sizes).await {
                 Ok(Ok((plan, room))) => {
                     spent.push(room);
                     ready.push((index, spec, plan.args.unwrap_or(args), plan.cut));
@@ -637,6 +642,8 @@ impl Relay {
                 }
                 other => other,
             }
+        } else if commands.len() > LONG_PIPELINE {
+            pipe.query_async(&mut self.long_connection(session, commands.len()).await?).await
         } else {
             pipe.query_async(&mut self.connection(session)?).await
         };

@@ -66,6 +66,7 @@ impl SandboxStore {
             password: touched.password,
             over_quota: touched.over_quota,
             used_bytes: touched.used_bytes,
+            patience: super::Patience::default(),
         }))
     }
 
