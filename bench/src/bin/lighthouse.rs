@@ -33,7 +33,7 @@ struct Args {
     page: Vec<String>,
 }
 
-const PAGES: [&str; 6] = ["/", "/console", "/data", "/jobs", "/guides", "/guides/redis-basics"];
+const PAGES: [&str; 7] = ["/", "/console", "/keys", "/data", "/jobs", "/guides", "/guides/redis-basics"];
 
 /// One Lighthouse run's figures.
 #[derive(Debug, Clone, Copy)]
