@@ -28,7 +28,7 @@ struct Args {
     /// Runs per page.
     #[arg(long, default_value_t = 3)]
     runs: usize,
-    /// Only these pages (default: all six).
+    /// Only these pages (default: all seven).
     #[arg(long)]
     page: Vec<String>,
 }
