@@ -1,14 +1,17 @@
 //! Serving the built browser app (`dist/`, Trunk's output).
 //!
-//! - Client-side routes (`/console`, `/data/42`, …) get `index.html`, so a
-//!   reload or a shared link opens the right page.
-//! - Trunk puts a content hash in asset names (`app-<16 hex>_bg.wasm`), so
+//! - Client-side routes (`/console`, `/guides/x`, …) get `index.html`, so a
+//!   reload or a shared link opens the right page: its loader starts the
+//!   bundle of that page (one wasm per page, frontend/src/app.rs).
+//! - Trunk puts a content hash in asset names (`style-<16 hex>.css`; the
+//!   page bundles get theirs from `scripts/lib/bundles.sh`,
+//!   `console-<16 hex>_bg.wasm`), so
 //!   those are cached for a year (`immutable`); `index.html` and anything
 //!   unhashed is revalidated every time (`no-cache`), so a new build is
 //!   picked up at once.
 //! - Compressed files are sent as they were built: a release build
 //!   (`trunk build --release`) leaves `x.br` and `x.gz` beside every text
-//!   asset (`scripts/lib/precompress.sh`, Trunk's post-build hook; brotli at
+//!   asset (`scripts/lib/precompress.sh`, run by Trunk's post-build hook; brotli at
 //!   its best level, ~12% smaller than a fast one), and the browser gets the
 //!   one its `Accept-Encoding` prefers, with `Content-Encoding` and `Vary`.
 //!   Anything without one (a debug build, `index.html` as a route's fallback)

@@ -1,7 +1,6 @@
 //! `/`: what Bolide is, and where its Redis is.
 
 use yew::prelude::*;
-use yew_router::prelude::*;
 
 use bolide_shared::api::GatewayInfo;
 
@@ -9,6 +8,7 @@ use crate::api;
 use crate::health::{ServerStatus, StatusContext};
 use crate::route::Route;
 use crate::sandbox::SandboxPanel;
+use crate::widgets::page_link::PageLink;
 
 /// Where a student's own scripts connect, as the home page tells it.
 #[derive(Clone, PartialEq)]
@@ -82,10 +82,10 @@ pub fn home() -> Html {
             <SandboxPanel />
             <section class="tiles">
                 { for Route::NAV.iter().map(|(route, label)| html! {
-                    <Link<Route> to={route.clone()} classes="tile">
+                    <PageLink to={route.clone()} classes="tile">
                         <strong>{ *label }</strong>
                         <span>{ tile_text(route) }</span>
-                    </Link<Route>>
+                    </PageLink>
                 }) }
             </section>
         </>

@@ -17,10 +17,12 @@
 //!   endpoint, and [`api::failure_message`]), [`health`] (the polled server
 //!   status, a context), [`state`] (the [`state::Edit`] reducer action),
 //!   [`route`] (the URLs, nothing else).
-//! - at the top: [`app`], the root component and `switch`, the only module
-//!   that knows every page; [`home`] and [`not_found`] are one-file pages.
+//! - at the top: [`app`], the root component; [`home`] and [`not_found`]
+//!   are one-file pages.
 //!
-//! The binary (`main.rs`) only mounts [`app::App`].
+//! Each page is its own binary, `src/bin/<page>.rs` (a bundle of its own,
+//! so a first visit downloads only that page: [`app`] says how); each one
+//! only hands [`run`] the components of its routes.
 
 pub mod api;
 pub mod app;
@@ -37,8 +39,8 @@ pub mod sandbox;
 pub mod state;
 pub mod widgets;
 
-/// Mounts the app on `<body>`.
-pub fn run() {
+/// Mounts the app on `<body>`, drawing a bundle's `pages`.
+pub fn run(pages: app::Pages) {
     // index.html's loading state goes just before the app's first render,
     // which Yew runs before the browser paints again: no blank frame, and no
     // frame with both.
@@ -46,5 +48,5 @@ pub fn run() {
     {
         boot.remove();
     }
-    yew::Renderer::<app::App>::new().render();
+    yew::Renderer::<app::App>::with_props(app::AppProps { pages }).render();
 }

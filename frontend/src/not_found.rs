@@ -4,6 +4,7 @@ use yew::prelude::*;
 use yew_router::prelude::*;
 
 use crate::route::Route;
+use crate::widgets::page_link::PageLink;
 
 #[function_component(NotFound)]
 pub fn not_found() -> Html {
@@ -12,7 +13,7 @@ pub fn not_found() -> Html {
         <section class="card not-found">
             <h1>{ "Page not found" }</h1>
             <p>{ "There is no page at " }<code>{ location }</code>{ "." }</p>
-            <p><Link<Route> to={Route::Home}>{ "Back to the start" }</Link<Route>></p>
+            <p><PageLink to={Route::Home}>{ "Back to the start" }</PageLink></p>
         </section>
     }
 }

@@ -1,9 +1,12 @@
 //! The app's pages and their URLs (served by the backend's `index.html`
 //! fallback, so every URL here can be reloaded or shared).
 //!
-//! Only the names: which component draws each route is [`app::switch`](crate::app::switch)'s
-//! business, so a feature can link to another page (`Link<Route>`) without
-//! importing it, and no import circle goes through the router.
+//! Only the names: which component draws each route is the business of the
+//! page's bundle (`src/bin/`, see [`app`](crate::app)), so a feature can
+//! link to another page ([`PageLink`](crate::widgets::page_link::PageLink))
+//! without importing it, and no import circle goes through the router.
+//! `index.html`'s loader picks a URL's bundle by its first segment, which
+//! is the bundle's name (`/guides/{id}` is the `guides` bundle's).
 
 use yew_router::Routable;
 

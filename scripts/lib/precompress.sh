@@ -1,5 +1,5 @@
 #!/bin/sh
-# Trunk's post-build hook (see Trunk.toml): next to every text asset of a
+# Run by Trunk's post-build hook (bundles.sh, see Trunk.toml): next to every text asset of a
 # release build, its brotli (-q 11) and gzip (-9) forms, made once here so
 # that `bolide serve` sends them as they are (tower-http's precompressed
 # ServeDir) instead of compressing at a fast level on every request. brotli

@@ -84,6 +84,20 @@ async fn shell_renders_navigates_and_shows_connection_state() {
     // an unknown one shows the 404 page.
     client.goto(&bolide.url("/jobs")).await.expect("direct load");
     assert_eq!(text_of(client, "main h1").await, "Analysis jobs");
+    // It downloaded the jobs page's bundle and no other (each page is its
+    // own wasm: frontend/src/app.rs).
+    let wasm = client
+        .execute(
+            "return performance.getEntriesByType('resource').map(e => new URL(e.name).pathname).filter(p => p.endsWith('.wasm'))",
+            vec![],
+        )
+        .await
+        .expect("resource entries");
+    let wasm: Vec<&str> = wasm.as_array().expect("a list").iter().filter_map(|p| p.as_str()).collect();
+    assert!(
+        matches!(wasm.as_slice(), [one] if one.starts_with("/jobs-") && one.ends_with("_bg.wasm")),
+        "{wasm:?}"
+    );
     client.goto(&bolide.url("/no/such/page")).await.expect("unknown page");
     assert_eq!(text_of(client, "main h1").await, "Page not found");
     assert!(text_of(client, ".not-found").await.contains("/no/such/page"));

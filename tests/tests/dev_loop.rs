@@ -102,6 +102,17 @@ async fn trunk_serve_works_on_a_fresh_clone_and_proxies_the_api() {
     let html = page.text();
     assert!(html.contains("<title>Bolide"), "the app's page: {html}");
     assert!(html.contains(".wasm"), "the page loads the built wasm: {html}");
+    // The post-build hook (scripts/lib/bundles.sh) named every page's
+    // bundle in the loader, and trunk serves them.
+    for page in ["home", "console", "keys", "data", "jobs", "guides"] {
+        let named = html
+            .split(&format!("\"{page}\":\""))
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap_or_else(|| panic!("the loader names the {page} bundle: {html}"));
+        let script = http::get(&format!("{base}/{named}.js")).await.expect("a bundle's script");
+        assert_eq!(script.status, 200, "/{named}.js");
+    }
 
     let health = http::get(&format!("{base}/api/health")).await.expect("health through trunk's proxy");
     assert_eq!(health.status, 200, "{}", health.text());

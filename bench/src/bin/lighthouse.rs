@@ -28,12 +28,12 @@ struct Args {
     /// Runs per page.
     #[arg(long, default_value_t = 3)]
     runs: usize,
-    /// Only these pages (default: all six).
+    /// Only these pages (default: all seven).
     #[arg(long)]
     page: Vec<String>,
 }
 
-const PAGES: [&str; 6] = ["/", "/console", "/data", "/jobs", "/guides", "/guides/redis-basics"];
+const PAGES: [&str; 7] = ["/", "/console", "/keys", "/data", "/jobs", "/guides", "/guides/redis-basics"];
 
 /// One Lighthouse run's figures.
 #[derive(Debug, Clone, Copy)]

@@ -7,12 +7,12 @@
 //!     target/release/weight            # or: target/release/weight --dist DIR
 //!
 //! It starts the real `bolide serve` on the built app and fetches every
-//! file of `dist/` (the page, its script, wasm, style and icon: a first
-//! visit's files) three times — as a browser does (`Accept-Encoding: gzip,
+//! file of `dist/` (the page, style, icon, and every page's bundle — its
+//! script and wasm —, of which a first visit loads one) three times — as a browser does (`Accept-Encoding: gzip,
 //! deflate, br`), gzip only, and uncompressed — and adds up the bytes the
 //! server sent, plus the first API call the app makes (`/api/health`).
-//! Then it opens each page (`/`, `/console`, `/data`, `/jobs`, `/guides`
-//! and a guide) in a fresh headless Chromium (an empty cache: a first
+//! Then it opens each page (`/`, `/console`, `/keys`, `/data`, `/jobs`,
+//! `/guides` and a guide) in a fresh headless Chromium (an empty cache: a first
 //! visit), waits until the app has drawn it and the network is quiet, and
 //! adds up what the browser itself counts as received
 //! (`performance.getEntries()`' `transferSize`: headers and bodies as they
@@ -45,7 +45,7 @@ struct Args {
 }
 
 /// The pages a first visit may start on.
-const PAGES: [&str; 6] = ["/", "/console", "/data", "/jobs", "/guides", "/guides/redis-basics"];
+const PAGES: [&str; 7] = ["/", "/console", "/keys", "/data", "/jobs", "/guides", "/guides/redis-basics"];
 
 /// What a first visit to any page may download (issue #17).
 const BUDGET_BYTES: u64 = 250 * 1000;
@@ -83,7 +83,7 @@ async fn main() {
         }
         println!("{path:<48} {:>10} {:>10} {:>10}  {chosen}", sizes[0], sizes[1], sizes[2]);
     }
-    println!("{:<48} {:>10} {:>10} {:>10}", "total", totals[0], totals[1], totals[2]);
+    println!("{:<48} {:>10} {:>10} {:>10}", "total (every bundle)", totals[0], totals[1], totals[2]);
     println!(
         "ratios: browser/none {:.3}, gzip/none {:.3}, browser/gzip {:.3}",
         ratio(totals[0], totals[2]),

@@ -16,6 +16,8 @@
 //!   and every guide's).
 //! - [`code_panel`]: a command as a Python and a Rust program.
 //! - [`draft`]: a text box that keeps what was typed over re-renders.
+//! - [`page_link`]: a link to another page (a page load: each page is its
+//!   own bundle).
 //! - [`copy_button`], [`inline_code`] (a sentence's `code` spans), [`status_badge`], [`theme_toggle`], [`top_nav`], [`upcoming`],
 //!   and [`reveal`] (bring a panel opened from a list into view).
 
@@ -24,6 +26,7 @@ pub mod code_panel;
 pub mod copy_button;
 pub mod draft;
 pub mod inline_code;
+pub mod page_link;
 pub mod reveal;
 pub mod status_badge;
 pub mod terminal;

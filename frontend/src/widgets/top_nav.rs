@@ -8,6 +8,7 @@ use yew::prelude::*;
 use yew_router::prelude::*;
 
 use crate::route::Route;
+use crate::widgets::page_link::PageLink;
 use crate::widgets::status_badge::StatusBadge;
 use crate::widgets::theme_toggle::ThemeToggle;
 
@@ -16,16 +17,16 @@ pub fn top_nav() -> Html {
     let current = use_route::<Route>();
     html! {
         <header class="topbar">
-            <Link<Route> to={Route::Home} classes="brand">
+            <PageLink to={Route::Home} classes="brand">
                 <span class="brand__mark" aria-hidden="true">{ "☄" }</span><span class="brand__name">{ "Bolide" }</span>
-            </Link<Route>>
+            </PageLink>
             <nav class="topnav" aria-label="Sections">
                 { for Route::NAV.iter().map(|(route, label)| {
                     let active = current.as_ref().map(Route::section).as_ref() == Some(route);
                     html! {
-                        <Link<Route> to={route.clone()} classes={classes!("topnav__link", active.then_some("topnav__link--active"))}>
+                        <PageLink to={route.clone()} classes={classes!("topnav__link", active.then_some("topnav__link--active"))}>
                             { *label }
-                        </Link<Route>>
+                        </PageLink>
                     }
                 }) }
             </nav>
