@@ -302,11 +302,7 @@ impl Relay {
         };
         match sizes {
             Ok(sizes) => self.run_measured(session, rest, &sizes, outcomes).await,
-            Err(err) => {
-                for (index, _) in &rest {
-                    outcomes[*index] = Some(Err(same_error(&err)));
-                }
-            }
+            Err(err) => fail_all(outcomes, rest.iter().map(|(index, _)| *index), &err),
         }
     }
 
@@ -372,16 +368,10 @@ impl Relay {
         cost::add_probes(&mut pipe, then);
         let answered = self.query_pipeline(session, &pipe, announced).await;
         drop(spent);
-        let values = match answered {
-            Ok(values) if values.len() == width => values,
-            other => {
-                let err = match other {
-                    Err(err) => err,
-                    Ok(_) => AppError::Internal("Redis answered a pipeline with too few replies".into()),
-                };
-                for (index, ..) in &parts {
-                    outcomes[*index] = Some(Err(same_error(&err)));
-                }
+        let values = match one_each(answered, width) {
+            Ok(values) => values,
+            Err(err) => {
+                fail_all(outcomes, parts.iter().map(|part| part.0), &err);
                 return Err(err);
             }
         };
@@ -456,18 +446,14 @@ impl Relay {
             ready.iter_mut().map(|(_, spec, args, _)| (*spec, std::mem::take(args))).collect();
         let sent = self.send(session, &commands, Delivery::Each).await;
         drop(spent);
-        let replies = match sent {
-            Ok(Sent::Replies(replies)) if replies.len() == commands.len() => replies,
-            other => {
-                let err = match other {
-                    Err(err) => err,
-                    Ok(_) => AppError::Internal("Redis answered a pipeline with too few replies".into()),
-                };
-                for (index, ..) in &ready {
-                    outcomes[*index] = Some(Err(same_error(&err)));
-                }
-                return;
-            }
+        let sent = sent.map(|sent| match sent {
+            Sent::Replies(replies) => replies,
+            // Not a transaction: never whole-failed; if it were, no reply.
+            Sent::Failed(_) => Vec::new(),
+        });
+        let replies = match one_each(sent, commands.len()) {
+            Ok(replies) => replies,
+            Err(err) => return fail_all(outcomes, ready.iter().map(|part| part.0), &err),
         };
         let namespace = self.namespace(session);
         for (((index, _, _, cut), (spec, args)), reply) in ready.into_iter().zip(commands).zip(replies) {
@@ -677,6 +663,28 @@ fn refused(spec: &'static CommandSpec, refusal: String) -> Outcome {
 }
 
 /// The same failure again, for each command of a segment that shared it.
+/// A pipeline's replies if there is one for each of its `width` commands;
+/// else the error all of them get (see [`fail_all`]).
+fn one_each<T>(answered: Result<Vec<T>, AppError>, width: usize) -> Result<Vec<T>, AppError> {
+    match answered {
+        Ok(values) if values.len() == width => Ok(values),
+        Ok(_) => Err(AppError::Internal("Redis answered a pipeline with too few replies".into())),
+        Err(err) => Err(err),
+    }
+}
+
+/// Each command at `indexes` fails with `err`: a pipeline that failed, or
+/// answered too few replies, fails every command it carried alike.
+fn fail_all(
+    outcomes: &mut [Option<Result<Outcome, AppError>>],
+    indexes: impl IntoIterator<Item = usize>,
+    err: &AppError,
+) {
+    for index in indexes {
+        outcomes[index] = Some(Err(same_error(err)));
+    }
+}
+
 fn same_error(err: &AppError) -> AppError {
     match err {
         AppError::RedisUnavailable(text) => AppError::RedisUnavailable(text.clone()),
