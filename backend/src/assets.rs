@@ -73,15 +73,17 @@ async fn cache_headers(request: Request, next: Next) -> Response {
     response
 }
 
-/// Whether the last path segment carries Trunk's content hash: a `-` followed
-/// by 16 hex digits, then `.` or `_` (as in `x-0123456789abcdef_bg.wasm`).
+/// Whether the last path segment carries a content hash: a `-` followed by
+/// 10 to 16 hex digits, then `.` or `_` (as in `x-0123456789abcdef_bg.wasm`).
+/// Trunk writes its 64-bit hash without leading zeros, so one name in
+/// sixteen has 15 digits (and fewer, more rarely); the page bundles'
+/// names (scripts/lib/bundles.sh) always have 16.
 pub fn is_hashed_asset(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
     name.match_indices('-').any(|(i, _)| {
-        let rest = &name[i + 1..];
-        rest.len() > 16
-            && rest.as_bytes()[..16].iter().all(u8::is_ascii_hexdigit)
-            && matches!(rest.as_bytes()[16], b'.' | b'_')
+        let rest = name[i + 1..].as_bytes();
+        let digits = rest.iter().take_while(|b| b.is_ascii_hexdigit()).count();
+        (10..=16).contains(&digits) && matches!(rest.get(digits), Some(b'.' | b'_'))
     })
 }
 
@@ -98,5 +100,8 @@ mod tests {
         assert!(!is_hashed_asset("/console"));
         assert!(!is_hashed_asset("/my-file.css"));
         assert!(!is_hashed_asset("/x-3f2a9c0d1e2b4a5"));
+        assert!(is_hashed_asset("/style-f2a9c0d1e2b4a5f.css"), "15 digits: a hash with a leading zero");
+        assert!(!is_hashed_asset("/my-cafe.css"), "a short word of hex letters");
+        assert!(!is_hashed_asset("/x-3f2a9c0d1e2b4a5f00.css"), "more than 16");
     }
 }
