@@ -38,7 +38,7 @@
 //! its own arguments (`SETRANGE`, `SETBIT`, `BITFIELD`, `APPEND` up to their
 //! offset, allocated greedily; `BITOP`; the copies: `COPY` by its source's memory, `*STORE` and
 //! `SORT … STORE` by their sources' elements in the destination's encoding:
-//! [`growth::stored`]). The relay reserves that in
+//! [`store::stored`]). The relay reserves that in
 //! the sandbox's quota before the write runs
 //! ([`crate::sandbox::headroom`]), so a series of writes stops at the quota.
 //!
@@ -54,6 +54,7 @@
 mod bounded_read;
 mod growth;
 mod probe;
+mod store;
 mod table;
 
 use bolide_shared::commands::CommandSpec;
@@ -363,20 +364,10 @@ fn family_plan(limits: &Limits, spec: &CommandSpec, args: &[Vec<u8>], sizes: &Si
             // destination's encoding (not what the destination held).
             if stored {
                 let gets = args.iter().skip(2).filter(|a| a.eq_ignore_ascii_case(b"GET")).count();
-                plan.cost.grow_bytes = growth::sorted_list(size(1, Probe::Memory), gets as u64);
+                plan.cost.grow_bytes = store::sorted_list(size(1, Probe::Memory), gets as u64);
             } else if spec.name.ends_with("STORE") {
-                let source = |i: usize| growth::Source {
-                    elements: size(i, Probe::Cardinality),
-                    memory: size(i, Probe::Memory),
-                    compact: args
-                        .get(i)
-                        .and_then(|k| sizes.get(&(k.clone(), Probe::Compact)))
-                        .copied()
-                        .unwrap_or(NOT_COMPACT),
-                };
-                let sources: Vec<growth::Source> =
-                    keys.iter().filter(|&&i| i != 1).map(|&i| source(i)).collect();
-                plan.cost.grow_bytes = growth::stored(spec, &sources);
+                let sources: Vec<usize> = keys.iter().copied().filter(|&i| i != 1).collect();
+                plan.cost.grow_bytes = store::stored(spec, &store::sources(args, &sources, sizes, None));
             }
         }
         Family::Copy => plan.cost.grow_bytes = size(1, Probe::Memory),
@@ -407,13 +398,8 @@ fn family_plan(limits: &Limits, spec: &CommandSpec, args: &[Vec<u8>], sizes: &Si
             }
             if store {
                 plan.cost.input_elements = count;
-                let compact = args.get(source).and_then(|k| sizes.get(&(k.clone(), Probe::Compact)));
-                let range = growth::Source {
-                    elements: count,
-                    memory: count.saturating_mul(each),
-                    compact: compact.copied().unwrap_or(NOT_COMPACT),
-                };
-                plan.cost.grow_bytes = growth::stored(spec, &[range]);
+                let range = store::sources(args, &[source], sizes, Some(count));
+                plan.cost.grow_bytes = store::stored(spec, &range);
             } else {
                 let keep = (max_elements / per).max(1);
                 if cut && by_index && count > keep {
