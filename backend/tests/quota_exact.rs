@@ -6,18 +6,15 @@
 //! … SAMPLES 0` over its keys, its key index, its console queue and its
 //! data indexes) read directly from Redis by the test after every step.
 //!
-//! Also: the bounds each write reserves are true upper bounds of what
-//! Redis 7 allocates for it (per family, measured with `MEMORY USAGE` and
-//! `INFO memory`), and Exercise 1-sized data (45,716 generated hashes)
-//! still fits the default 64 MiB quota, through the gateway and the data API.
+//! Also: Exercise 1-sized data (45,716 generated hashes) still fits the
+//! default 64 MiB quota, through the gateway and the data API. (That each
+//! write's bound is an upper bound of what Redis allocates for it:
+//! `quota_bounds.rs`.)
 
 mod common;
 
 use std::time::Duration;
 
-use bolide::console::cost::{self, plan, Earlier};
-use bolide::console::Limits;
-use bolide_shared::commands::resolve;
 use bolide_tests::RedisServer;
 use common::{shared_with_gateway as start, Student};
 use serde_json::json;
@@ -31,34 +28,13 @@ fn real_bytes(redis: &RedisServer, student: &Student) -> u64 {
     let mut keys: Vec<Vec<u8>> =
         redis::cmd("KEYS").arg(format!("{}*", student.namespace)).query(&mut data).expect("KEYS");
     keys.push(format!("{{s:{id}}}!keys").into_bytes());
-    let mut sum = usage(&mut data, &keys);
+    let mut sum = common::memory_usage(&mut data, &keys);
     let mut system = common::conn(redis.port(), 15);
     let mut own: Vec<Vec<u8>> =
         redis::cmd("KEYS").arg(format!("bolide:data:{{{id}}}:*")).query(&mut system).expect("KEYS");
     own.push(format!("bolide:sandbox:{{{id}}}:tx").into_bytes());
-    sum += usage(&mut system, &own);
+    sum += common::memory_usage(&mut system, &own);
     sum
-}
-
-fn usage(conn: &mut redis::Connection, keys: &[Vec<u8>]) -> u64 {
-    let mut total = 0;
-    for chunk in keys.chunks(1000) {
-        let mut pipe = redis::pipe();
-        for key in chunk {
-            pipe.cmd("MEMORY").arg("USAGE").arg(key).arg("SAMPLES").arg(0);
-        }
-        let sizes: Vec<Option<u64>> = pipe.query(conn).expect("MEMORY USAGE");
-        total += sizes.into_iter().flatten().sum::<u64>();
-    }
-    total
-}
-
-fn used_memory(redis: &RedisServer) -> u64 {
-    let info: String = redis::cmd("INFO").arg("memory").query(&mut redis.connection()).expect("INFO");
-    info.lines()
-        .find_map(|l| l.strip_prefix("used_memory:"))
-        .and_then(|v| v.trim().parse().ok())
-        .expect("used_memory")
 }
 
 /// The errors among `replies`, each of which must name the quota.
@@ -83,195 +59,6 @@ fn within(redis: &RedisServer, student: &Student, quota: u64, what: &str) -> u64
     real
 }
 
-/// Every family's reserved bound is at least what Redis allocates for it.
-#[test]
-fn write_bounds_are_upper_bounds_of_redis_memory() {
-    let redis = RedisServer::start();
-    let mut conn = redis.connection();
-    let limits = Limits::SHARED;
-    // What the relay reserves: the command's plan, from the sizes it
-    // probes (with its probes), counting what the commands before it in the
-    // same pipeline add (`Earlier`), as the relay costs a segment.
-    let bound = |conn: &mut redis::Connection, earlier: &mut Earlier, words: &[Vec<u8>]| {
-        let spec = resolve(words).expect("known");
-        let needs = cost::needs(&limits, spec, words);
-        let replies: Vec<redis::Value> = match needs.is_empty() {
-            true => Vec::new(),
-            false => cost::probe_pipeline(&needs).query(conn).expect("probes"),
-        };
-        let sizes = earlier.sizes(&cost::read_sizes(&needs, &replies), &needs);
-        earlier.note(spec, words, &sizes);
-        plan(&limits, spec, words, &sizes, false).cost.grow_bytes
-    };
-    let words = |list: &[&str]| list.iter().map(|w| w.as_bytes().to_vec()).collect::<Vec<_>>();
-    // Each case: its commands, the keys they make.
-    let small = |i: usize| format!("v{}", i % 1000);
-    let big = "x".repeat(60_000);
-    let mut cases: Vec<(&str, Vec<Vec<Vec<u8>>>)> = Vec::new();
-    cases.push((
-        "10,000 HSETs of small fields (a hashtable)",
-        (0..10_000).map(|i| words(&["HSET", "{s:t}:h", &format!("f{i}"), &small(i)])).collect(),
-    ));
-    cases.push((
-        "2,000 hashes of 10 small fields (listpacks)",
-        (0..2000)
-            .map(|i| {
-                let mut w = vec!["HSET".to_string(), format!("{{s:t}}:meteorite:{i}")];
-                for f in
-                    ["id", "name", "nametype", "recclass", "mass", "fall", "year", "reclat", "reclong", "geo"]
-                {
-                    w.push(f.to_string());
-                    w.push(format!("{f}-{}", i * 7 % 1000));
-                }
-                w.into_iter().map(String::into_bytes).collect()
-            })
-            .collect(),
-    ));
-    cases.push((
-        "100 hashes grown 4 small fields at a time past 512 (listpacks, then hashtables)",
-        (0..100)
-            .flat_map(|h| {
-                (0..140).map(move |i| {
-                    let mut w = vec!["HSET".to_string(), format!("{{s:t}}:g{h}")];
-                    for j in 0..4 {
-                        w.push(format!("f{}", i * 4 + j));
-                        w.push(format!("{}", i * j));
-                    }
-                    w.into_iter().map(String::into_bytes).collect()
-                })
-            })
-            .collect(),
-    ));
-    cases.push((
-        "2,000 sorted sets of 20 scores Redis writes long (listpacks)",
-        (0..2000)
-            .map(|i| {
-                let mut w = vec!["ZADD".to_string(), format!("{{s:t}}:zl{i}")];
-                for j in 0..20 {
-                    w.push(format!("1e{}", 280 + j));
-                    w.push(format!("m{j}"));
-                }
-                w.into_iter().map(String::into_bytes).collect()
-            })
-            .collect(),
-    ));
-    cases.push((
-        "1,000 intsets of 200 small integers, widened by one past 16 bits",
-        (0..1000)
-            .flat_map(|i| {
-                let small: Vec<String> = (1..=200).map(|n: i64| n.to_string()).collect();
-                let mut first = vec!["SADD".to_string(), format!("{{s:t}}:w{i}")];
-                first.extend(small);
-                let wide = vec!["SADD".to_string(), format!("{{s:t}}:w{i}"), i64::MAX.to_string()];
-                [first, wide].map(|w| w.into_iter().map(String::into_bytes).collect::<Vec<_>>())
-            })
-            .collect(),
-    ));
-    cases.push((
-        "1,000 intsets of 100 integers, converted by \"01\" (not an integer to Redis)",
-        (0..1000)
-            .flat_map(|i| {
-                let mut first = vec!["SADD".to_string(), format!("{{s:t}}:c{i}")];
-                first.extend((1..=100).map(|n: i64| n.to_string()));
-                let string = vec!["SADD".to_string(), format!("{{s:t}}:c{i}"), "01".to_string()];
-                [first, string].map(|w| w.into_iter().map(String::into_bytes).collect::<Vec<_>>())
-            })
-            .collect(),
-    ));
-    cases.push((
-        "1,000 INCRBYFLOATs and HINCRBYFLOATs of 1e4000 (4,001 digits written)",
-        (0..1000)
-            .flat_map(|i| {
-                [
-                    words(&["INCRBYFLOAT", &format!("{{s:t}}:f{i}"), "1e4000"]),
-                    words(&["HSET", &format!("{{s:t}}:hf{i}"), "a", "1"]),
-                    words(&["HINCRBYFLOAT", &format!("{{s:t}}:hf{i}"), "b", "1e4000"]),
-                ]
-            })
-            .collect(),
-    ));
-    cases.push((
-        "100 SETs of 60 KB",
-        (0..100).map(|i| words(&["SET", &format!("{{s:t}}:big{i}"), &big])).collect(),
-    ));
-    cases.push((
-        "10,000 small SETs",
-        (0..10_000).map(|i| words(&["SET", &format!("{{s:t}}:k{i}"), &small(i)])).collect(),
-    ));
-    cases.push(("10,000 RPUSHes", (0..10_000).map(|i| words(&["RPUSH", "{s:t}:l", &small(i)])).collect()));
-    cases.push(("200 LPUSHes of 60 KB", (0..200).map(|_| words(&["LPUSH", "{s:t}:bl", &big])).collect()));
-    cases.push((
-        "10,000 SADDs of integers",
-        (0..10_000).map(|i| words(&["SADD", "{s:t}:si", &i.to_string()])).collect(),
-    ));
-    cases.push((
-        "10,000 SADDs of strings",
-        (0..10_000).map(|i| words(&["SADD", "{s:t}:ss", &format!("member-{i}")])).collect(),
-    ));
-    cases.push((
-        "10,000 ZADDs",
-        (0..10_000).map(|i| words(&["ZADD", "{s:t}:z", &i.to_string(), &format!("m{i}")])).collect(),
-    ));
-    cases.push((
-        "5,000 XADDs of 3 fields",
-        (0..5000).map(|i| words(&["XADD", "{s:t}:x", "*", "a", &small(i), "b", "2", "c", "3"])).collect(),
-    ));
-    cases.push((
-        "1,000 APPENDs of 1 KB",
-        (0..1000).map(|_| words(&["APPEND", "{s:t}:a", &"y".repeat(1000)])).collect(),
-    ));
-    for (what, commands) in cases {
-        redis::cmd("FLUSHALL").exec(&mut conn).expect("FLUSHALL");
-        let before = used_memory(&redis);
-        let mut reserved = 0u64;
-        // Probed commands (APPEND) one at a time, as the relay measures them.
-        let probed = commands.first().is_some_and(|args| args[0] == b"APPEND");
-        for chunk in commands.chunks(if probed { 1 } else { 500 }) {
-            let mut pipe = redis::pipe();
-            let mut earlier = Earlier::default();
-            for args in chunk {
-                reserved += bound(&mut conn, &mut earlier, args);
-                let mut cmd = redis::cmd(&String::from_utf8_lossy(&args[0]));
-                for arg in &args[1..] {
-                    cmd.arg(arg.as_slice());
-                }
-                pipe.add_command(cmd).ignore();
-            }
-            pipe.exec(&mut conn).expect(what);
-        }
-        let keys: Vec<Vec<u8>> = redis::cmd("KEYS").arg("*").query(&mut conn).expect("KEYS");
-        let real = usage(&mut conn, &keys);
-        let grew = used_memory(&redis).saturating_sub(before);
-        println!(
-            "{what}: reserved {reserved}, MEMORY USAGE {real}, used_memory +{grew}, ratio {:.2}",
-            reserved as f64 / real as f64
-        );
-        assert!(reserved >= real, "{what}: reserved {reserved} < MEMORY USAGE {real}");
-        assert!(reserved >= grew, "{what}: reserved {reserved} < used_memory's growth {grew}");
-    }
-
-    // `XREADGROUP` without `COUNT` delivers every new message: 20,000
-    // pending entries, bounded by the stream's length.
-    redis::cmd("FLUSHALL").exec(&mut conn).expect("FLUSHALL");
-    let stream = "{s:t}:rs";
-    for chunk in (0..20_000).collect::<Vec<usize>>().chunks(1000) {
-        let mut pipe = redis::pipe();
-        for i in chunk {
-            pipe.cmd("XADD").arg(stream).arg("*").arg("f").arg(small(*i)).ignore();
-        }
-        pipe.exec(&mut conn).expect("XADD");
-    }
-    redis::cmd("XGROUP").arg("CREATE").arg(stream).arg("g").arg("0").exec(&mut conn).expect("XGROUP");
-    let read = words(&["XREADGROUP", "GROUP", "g", "c", "STREAMS", stream, ">"]);
-    let reserved = bound(&mut conn, &mut Earlier::default(), &read);
-    let (before, memory_before) = (usage(&mut conn, &[stream.as_bytes().to_vec()]), used_memory(&redis));
-    let _: redis::Value = redis::cmd("XREADGROUP").arg(&read[1..]).query(&mut conn).expect("XREADGROUP");
-    let real = usage(&mut conn, &[stream.as_bytes().to_vec()]).saturating_sub(before);
-    let grew = used_memory(&redis).saturating_sub(memory_before);
-    println!("XREADGROUP of 20,000 messages: reserved {reserved}, MEMORY USAGE +{real}, used_memory +{grew}");
-    assert!(reserved >= real && reserved >= grew, "XREADGROUP: reserved {reserved} < {real} or {grew}");
-}
-
 /// Floods of plain writes through the gateway and the console, one
 /// student each: never past the quota + 1 MiB, refusals naming it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -280,7 +67,7 @@ async fn no_sequence_of_plain_writes_passes_the_quota() {
     let (redis, bolide) = start(&["--max-session-bytes", &quota.to_string(), "--rate-session", "100000"]);
     let names_quota = "16777216-byte quota";
     let value = "v".repeat(60_000);
-    let baseline = used_memory(&redis);
+    let baseline = common::used_memory(&redis);
     let mut students = Vec::new();
 
     // 1,000 SETs of 60 KB, pipelined 50 at a time, through the gateway.
@@ -425,7 +212,7 @@ async fn no_sequence_of_plain_writes_passes_the_quota() {
 
     // Redis as a whole: the sum of the quotas plus a fixed overhead.
     let sum = students.len() as u64 * (quota + MIB);
-    let used = used_memory(&redis);
+    let used = common::used_memory(&redis);
     assert!(used <= baseline + sum + 16 * MIB, "Redis uses {used} bytes, past the quotas' {sum} + 16 MiB");
     // Deleting makes room again, at the latest when the room runs out.
     let student = &students[0];
@@ -532,8 +319,10 @@ async fn a_measurement_keeps_the_leases_counted() {
     assert!(leased >= LEASE, "one lease taken: {leased}");
     bolide::console::housekeeping::round(state.relay()).await.expect("round");
     let measured = used(&mut system);
-    let real =
-        usage(&mut data, &[format!("{{s:{id}}}:a").into_bytes(), format!("{{s:{id}}}!keys").into_bytes()]);
+    let real = common::memory_usage(
+        &mut data,
+        &[format!("{{s:{id}}}:a").into_bytes(), format!("{{s:{id}}}!keys").into_bytes()],
+    );
     assert!(measured >= real + LEASE, "the lease was forgotten: {measured} < {real} + {LEASE}");
     assert!(measured <= real + leased + 4096, "counted twice: {measured}");
 }

@@ -167,6 +167,29 @@ pub fn message(json: &Value) -> String {
 // ---------------------------------------------------------------------------
 // The test's Redis.
 
+/// The sum of `MEMORY USAGE … SAMPLES 0` over `keys` (missing ones: 0).
+pub fn memory_usage(conn: &mut redis::Connection, keys: &[Vec<u8>]) -> u64 {
+    let mut total = 0;
+    for chunk in keys.chunks(1000) {
+        let mut pipe = redis::pipe();
+        for key in chunk {
+            pipe.cmd("MEMORY").arg("USAGE").arg(key).arg("SAMPLES").arg(0);
+        }
+        let sizes: Vec<Option<u64>> = pipe.query(conn).expect("MEMORY USAGE");
+        total += sizes.into_iter().flatten().sum::<u64>();
+    }
+    total
+}
+
+/// Redis's `used_memory` (`INFO memory`).
+pub fn used_memory(redis: &bolide_tests::RedisServer) -> u64 {
+    let info: String = redis::cmd("INFO").arg("memory").query(&mut redis.connection()).expect("INFO");
+    info.lines()
+        .find_map(|l| l.strip_prefix("used_memory:"))
+        .and_then(|v| v.trim().parse().ok())
+        .expect("used_memory")
+}
+
 /// A connection to database `db` of the Redis on `port`.
 pub fn conn(port: u16, db: u32) -> redis::Connection {
     redis::Client::open(format!("redis://127.0.0.1:{port}/{db}"))

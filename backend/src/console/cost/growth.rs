@@ -53,6 +53,10 @@
 //!   encoding's cost ([`write_bound`]) and [`conversion`]: a few tens of
 //!   times the key's compact bytes. A write to a key in its full encoding
 //!   reserves [`write_bound`] alone.
+//! - **A store** (`SUNIONSTORE`, `ZRANGESTORE`, `SORT … STORE`, …) makes
+//!   its destination of its sources' elements, in the encoding Redis
+//!   gives them: [`super::store`]. It reads its sources and converts none:
+//!   only its destination is written ([`Earlier`]).
 //! - **Earlier writes of the same batch or transaction** are costed from
 //!   one probe ([`Earlier`]): a key kept compact by a write is seen by the
 //!   next as that much larger, a key that may have converted (or that any
@@ -60,10 +64,10 @@
 //!   conversion reserved once, and what was priced compact before it is
 //!   in that conversion's bytes.
 //!
-//! The tests in `backend/tests/quota_exact.rs` check these bounds against
+//! The tests in `backend/tests/quota_bounds.rs` check these bounds against
 //! `MEMORY USAGE` on a real Redis for each family (strings small and big,
 //! hashes small and converted to hashtables, lists, sets of integers and
-//! strings, sorted sets, streams).
+//! strings, sorted sets, streams, stores).
 //!
 //! # Why not exact
 //! The bound is what a write *can* add; an overwrite adds about nothing.
@@ -100,12 +104,12 @@ const PENDING: u64 = 2 * (16 + 2 * (4 + 30 * 8)) + 24;
 
 /// When Redis converts a compact collection, and what its elements may
 /// take then, by the command table's group.
-struct Compact {
-    group: &'static str,
+pub(super) struct Compact {
+    pub(super) group: &'static str,
     /// Entries a compact encoding holds at most (Redis's defaults, the
     /// lowest of its versions: `hash-max-listpack-entries` and
     /// `zset-max-listpack-entries` 128, `set-max-intset-entries` 512).
-    max_entries: u64,
+    pub(super) max_entries: u64,
     /// The longest element it holds (`*-max-listpack-value` 64; an intset
     /// holds only integers).
     max_value: usize,
@@ -120,10 +124,10 @@ struct Compact {
     factor: u64,
     /// The most bytes an argument takes as a compact entry beside its own
     /// (see the module docs; an intset's entries take 8 at most).
-    per_entry: u64,
+    pub(super) per_entry: u64,
 }
 
-const COMPACT: &[Compact] = &[
+pub(super) const COMPACT: &[Compact] = &[
     Compact { group: "geo", max_entries: 128, max_value: 64, min_bytes: 4, factor: 44, per_entry: 26 },
     Compact { group: "hash", max_entries: 128, max_value: 64, min_bytes: 4, factor: 24, per_entry: 4 },
     Compact { group: "set", max_entries: 512, max_value: 0, min_bytes: 2, factor: 44, per_entry: 8 },
@@ -132,7 +136,7 @@ const COMPACT: &[Compact] = &[
 
 /// A compact allocation's header beside its entries (a listpack's 6 bytes
 /// and end byte; an intset's encoding and length).
-const COMPACT_HEADER: u64 = 8;
+pub(super) const COMPACT_HEADER: u64 = 8;
 
 /// Writes of a compact family whose new value is not their arguments
 /// (an integer or a float Redis formats: up to 20 characters, and up to
@@ -191,17 +195,25 @@ fn redis_integer(e: &[u8]) -> Option<i64> {
     canonical.then(|| std::str::from_utf8(e).ok()?.parse().ok()).flatten()
 }
 
-/// The compaction rule of a write that adds to a collection.
+/// The compaction rule of a write that adds to a collection (not a
+/// store: it replaces its destination, and its bound is [`super::store::stored`]).
 fn compaction(spec: &CommandSpec) -> Option<&'static Compact> {
-    matches!(adds(spec), Some(Adds::Elements { .. }))
+    (matches!(adds(spec), Some(Adds::Elements { .. })) && !is_store(spec))
         .then(|| COMPACT.iter().find(|c| c.group == spec.group))
         .flatten()
 }
 
-/// The sizes [`conversion`] needs: each key of a write that adds to a
-/// hash, set or sorted set, probed for a compact encoding.
+/// Whether the write stores a copy of its sources' elements as a hash,
+/// set or sorted set (`SUNIONSTORE`, `ZRANGESTORE`, `GEOSEARCHSTORE`, …).
+fn is_store(spec: &CommandSpec) -> bool {
+    spec.name.ends_with("STORE") && COMPACT.iter().any(|c| c.group == spec.group)
+}
+
+/// The sizes [`conversion`] and [`super::store::stored`] need: each key of a write that
+/// adds to a hash, set or sorted set (a store's sources too), probed for a
+/// compact encoding.
 pub fn conversion_needs(spec: &CommandSpec, args: &[Vec<u8>]) -> Vec<(Vec<u8>, Probe)> {
-    if compaction(spec).is_none() {
+    if compaction(spec).is_none() && !is_store(spec) {
         return Vec::new();
     }
     let keys = spec.key_positions(args).unwrap_or_default();
@@ -299,7 +311,11 @@ impl Earlier {
         }
         let bytes = args.iter().map(|a| a.len() as u64).sum::<u64>();
         let kept = kept_compact(spec, args, sizes).unwrap_or_default();
-        for key in spec.key_positions(args).unwrap_or_default().into_iter().filter_map(|i| args.get(i)) {
+        let mut keys = spec.key_positions(args).unwrap_or_default();
+        if is_store(spec) {
+            keys.retain(|&i| i == 1); // it reads its sources, writes its destination
+        }
+        for key in keys.into_iter().filter_map(|i| args.get(i)) {
             let mut add = |probe, n: u64| {
                 let slot = self.grown.entry((key.clone(), probe)).or_insert(0);
                 *slot = slot.saturating_add(n);

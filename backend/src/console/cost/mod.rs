@@ -36,8 +36,9 @@
 //! its arguments and Redis's bookkeeping for them ([`growth`], one rule
 //! per command family: [`table::adds`]), plus what grows a key far beyond
 //! its own arguments (`SETRANGE`, `SETBIT`, `BITFIELD`, `APPEND` up to their
-//! offset, allocated greedily; `BITOP`; the copies: `COPY`, `*STORE`,
-//! `SORT … STORE`, by their sources' memory). The relay reserves that in
+//! offset, allocated greedily; `BITOP`; the copies: `COPY` by its source's memory, `*STORE` and
+//! `SORT … STORE` by their sources' elements in the destination's encoding:
+//! [`store::stored`]). The relay reserves that in
 //! the sandbox's quota before the write runs
 //! ([`crate::sandbox::headroom`]), so a series of writes stops at the quota.
 //!
@@ -53,6 +54,7 @@
 mod bounded_read;
 mod growth;
 mod probe;
+mod store;
 mod table;
 
 use bolide_shared::commands::CommandSpec;
@@ -101,14 +103,6 @@ impl Cost {
     pub fn refusal(&self, limits: &Limits, what: &str) -> Option<String> {
         let over = |value: u64, max: u64| max > 0 && value > max;
         let per = if what == TRANSACTION { "in one transaction" } else { "per command" };
-        let quota = limits.max_session_bytes;
-        if quota > 0 && self.grow_bytes > quota {
-            return Some(format!(
-                "ERR {what} is refused: it would add up to {} bytes, more than this sandbox's whole \
-                 {quota}-byte quota",
-                self.grow_bytes
-            ));
-        }
         if over(self.lcs_cells, limits.max_lcs_cells) {
             return Some(format!(
                 "ERR {what} is refused: LCS would compare {} pairs of characters; Bolide allows at most {} {per}",
@@ -140,6 +134,16 @@ impl Cost {
                 "ERR reply too long: {what} would return {} elements; Bolide returns at most {} elements in one \
                  array; ask for less (SCAN, HSCAN, LRANGE with a range)",
                 self.reply_elements, max_elements
+            ));
+        }
+        // Last: a store's bound grows with its inputs, whose own bound
+        // names what to change.
+        let quota = limits.max_session_bytes;
+        if quota > 0 && self.grow_bytes > quota {
+            return Some(format!(
+                "ERR {what} is refused: it would add up to {} bytes, more than this sandbox's whole \
+                 {quota}-byte quota",
+                self.grow_bytes
             ));
         }
         None
@@ -356,12 +360,14 @@ fn family_plan(limits: &Limits, spec: &CommandSpec, args: &[Vec<u8>], sizes: &Si
             };
             plan.cost.reply_elements = elements;
             plan.cost.reply_bytes = bytes;
-            // What a store writes is at most its sources (not its destination).
+            // What a store writes: its sources' elements, in the
+            // destination's encoding (not what the destination held).
             if stored {
-                plan.cost.grow_bytes = size(1, Probe::Memory);
+                let gets = args.iter().skip(2).filter(|a| a.eq_ignore_ascii_case(b"GET")).count();
+                plan.cost.grow_bytes = store::sorted_list(size(1, Probe::Memory), gets as u64);
             } else if spec.name.ends_with("STORE") {
-                plan.cost.grow_bytes =
-                    keys.iter().filter(|&&i| i != 1).map(|&i| size(i, Probe::Memory)).sum();
+                let sources: Vec<usize> = keys.iter().copied().filter(|&i| i != 1).collect();
+                plan.cost.grow_bytes = store::stored(spec, &store::sources(args, &sources, sizes, None));
             }
         }
         Family::Copy => plan.cost.grow_bytes = size(1, Probe::Memory),
@@ -392,7 +398,8 @@ fn family_plan(limits: &Limits, spec: &CommandSpec, args: &[Vec<u8>], sizes: &Si
             }
             if store {
                 plan.cost.input_elements = count;
-                plan.cost.grow_bytes = count.saturating_mul(each);
+                let range = store::sources(args, &[source], sizes, Some(count));
+                plan.cost.grow_bytes = store::stored(spec, &range);
             } else {
                 let keep = (max_elements / per).max(1);
                 if cut && by_index && count > keep {

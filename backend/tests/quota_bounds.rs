@@ -1,0 +1,270 @@
+//! The bounds each write reserves ([`bolide::console::cost`]) are true
+//! upper bounds of what Redis 7 allocates for it: per family, each case's
+//! writes costed as the relay costs them (their probes first, the writes
+//! before them in the same pipeline counted), then run on a real
+//! redis-server, their reservations summed and compared with the keys'
+//! `MEMORY USAGE … SAMPLES 0` and the growth of `used_memory`.
+
+mod common;
+
+use bolide::console::cost::{self, plan, Earlier};
+use bolide::console::Limits;
+use bolide_shared::commands::resolve;
+use bolide_tests::RedisServer;
+
+/// Every family's reserved bound is at least what Redis allocates for it.
+#[test]
+fn write_bounds_are_upper_bounds_of_redis_memory() {
+    let redis = RedisServer::start();
+    let mut conn = redis.connection();
+    let limits = Limits::SHARED;
+    // What the relay reserves: the command's plan, from the sizes it
+    // probes (with its probes), counting what the commands before it in the
+    // same pipeline add (`Earlier`), as the relay costs a segment.
+    let bound = |conn: &mut redis::Connection, earlier: &mut Earlier, words: &[Vec<u8>]| {
+        let spec = resolve(words).expect("known");
+        let needs = cost::needs(&limits, spec, words);
+        let replies: Vec<redis::Value> = match needs.is_empty() {
+            true => Vec::new(),
+            false => cost::probe_pipeline(&needs).query(conn).expect("probes"),
+        };
+        let sizes = earlier.sizes(&cost::read_sizes(&needs, &replies), &needs);
+        earlier.note(spec, words, &sizes);
+        plan(&limits, spec, words, &sizes, false).cost.grow_bytes
+    };
+    let words = |list: &[&str]| list.iter().map(|w| w.as_bytes().to_vec()).collect::<Vec<_>>();
+    // Each case: its commands, the keys they make.
+    let small = |i: usize| format!("v{}", i % 1000);
+    let big = "x".repeat(60_000);
+    let mut cases: Vec<(&str, Vec<Vec<Vec<u8>>>)> = Vec::new();
+    cases.push((
+        "10,000 HSETs of small fields (a hashtable)",
+        (0..10_000).map(|i| words(&["HSET", "{s:t}:h", &format!("f{i}"), &small(i)])).collect(),
+    ));
+    cases.push((
+        "2,000 hashes of 10 small fields (listpacks)",
+        (0..2000)
+            .map(|i| {
+                let mut w = vec!["HSET".to_string(), format!("{{s:t}}:meteorite:{i}")];
+                for f in
+                    ["id", "name", "nametype", "recclass", "mass", "fall", "year", "reclat", "reclong", "geo"]
+                {
+                    w.push(f.to_string());
+                    w.push(format!("{f}-{}", i * 7 % 1000));
+                }
+                w.into_iter().map(String::into_bytes).collect()
+            })
+            .collect(),
+    ));
+    cases.push((
+        "100 hashes grown 4 small fields at a time past 512 (listpacks, then hashtables)",
+        (0..100)
+            .flat_map(|h| {
+                (0..140).map(move |i| {
+                    let mut w = vec!["HSET".to_string(), format!("{{s:t}}:g{h}")];
+                    for j in 0..4 {
+                        w.push(format!("f{}", i * 4 + j));
+                        w.push(format!("{}", i * j));
+                    }
+                    w.into_iter().map(String::into_bytes).collect()
+                })
+            })
+            .collect(),
+    ));
+    cases.push((
+        "2,000 sorted sets of 20 scores Redis writes long (listpacks)",
+        (0..2000)
+            .map(|i| {
+                let mut w = vec!["ZADD".to_string(), format!("{{s:t}}:zl{i}")];
+                for j in 0..20 {
+                    w.push(format!("1e{}", 280 + j));
+                    w.push(format!("m{j}"));
+                }
+                w.into_iter().map(String::into_bytes).collect()
+            })
+            .collect(),
+    ));
+    cases.push((
+        "1,000 intsets of 200 small integers, widened by one past 16 bits",
+        (0..1000)
+            .flat_map(|i| {
+                let small: Vec<String> = (1..=200).map(|n: i64| n.to_string()).collect();
+                let mut first = vec!["SADD".to_string(), format!("{{s:t}}:w{i}")];
+                first.extend(small);
+                let wide = vec!["SADD".to_string(), format!("{{s:t}}:w{i}"), i64::MAX.to_string()];
+                [first, wide].map(|w| w.into_iter().map(String::into_bytes).collect::<Vec<_>>())
+            })
+            .collect(),
+    ));
+    cases.push((
+        "1,000 intsets of 100 integers, converted by \"01\" (not an integer to Redis)",
+        (0..1000)
+            .flat_map(|i| {
+                let mut first = vec!["SADD".to_string(), format!("{{s:t}}:c{i}")];
+                first.extend((1..=100).map(|n: i64| n.to_string()));
+                let string = vec!["SADD".to_string(), format!("{{s:t}}:c{i}"), "01".to_string()];
+                [first, string].map(|w| w.into_iter().map(String::into_bytes).collect::<Vec<_>>())
+            })
+            .collect(),
+    ));
+    cases.push((
+        "1,000 INCRBYFLOATs and HINCRBYFLOATs of 1e4000 (4,001 digits written)",
+        (0..1000)
+            .flat_map(|i| {
+                [
+                    words(&["INCRBYFLOAT", &format!("{{s:t}}:f{i}"), "1e4000"]),
+                    words(&["HSET", &format!("{{s:t}}:hf{i}"), "a", "1"]),
+                    words(&["HINCRBYFLOAT", &format!("{{s:t}}:hf{i}"), "b", "1e4000"]),
+                ]
+            })
+            .collect(),
+    ));
+    cases.push((
+        "100 SETs of 60 KB",
+        (0..100).map(|i| words(&["SET", &format!("{{s:t}}:big{i}"), &big])).collect(),
+    ));
+    cases.push((
+        "10,000 small SETs",
+        (0..10_000).map(|i| words(&["SET", &format!("{{s:t}}:k{i}"), &small(i)])).collect(),
+    ));
+    cases.push(("10,000 RPUSHes", (0..10_000).map(|i| words(&["RPUSH", "{s:t}:l", &small(i)])).collect()));
+    cases.push(("200 LPUSHes of 60 KB", (0..200).map(|_| words(&["LPUSH", "{s:t}:bl", &big])).collect()));
+    cases.push((
+        "10,000 SADDs of integers",
+        (0..10_000).map(|i| words(&["SADD", "{s:t}:si", &i.to_string()])).collect(),
+    ));
+    cases.push((
+        "10,000 SADDs of strings",
+        (0..10_000).map(|i| words(&["SADD", "{s:t}:ss", &format!("member-{i}")])).collect(),
+    ));
+    cases.push((
+        "10,000 ZADDs",
+        (0..10_000).map(|i| words(&["ZADD", "{s:t}:z", &i.to_string(), &format!("m{i}")])).collect(),
+    ));
+    cases.push((
+        "5,000 XADDs of 3 fields",
+        (0..5000).map(|i| words(&["XADD", "{s:t}:x", "*", "a", &small(i), "b", "2", "c", "3"])).collect(),
+    ));
+    cases.push((
+        "1,000 APPENDs of 1 KB",
+        (0..1000).map(|_| words(&["APPEND", "{s:t}:a", &"y".repeat(1000)])).collect(),
+    ));
+    // Stores: their sources made first, then copied into new destinations
+    // (each store measured after its sources exist, as the relay probes it).
+    let sorted_sets = |sets: usize, members: usize| -> Vec<Vec<Vec<u8>>> {
+        (0..sets)
+            .map(|j| {
+                let mut w = vec!["ZADD".to_string(), format!("{{s:t}}:src{j}")];
+                w.extend((0..members).flat_map(|i| [i.to_string(), format!("m{j}-{i}")]));
+                w.into_iter().map(String::into_bytes).collect()
+            })
+            .collect()
+    };
+    let intsets = |sets: usize, members: usize| -> Vec<Vec<Vec<u8>>> {
+        (0..sets)
+            .map(|j| {
+                let mut w = vec!["SADD".to_string(), format!("{{s:t}}:src{j}")];
+                w.extend((0..members).map(|i| (j * members + i).to_string()));
+                w.into_iter().map(String::into_bytes).collect()
+            })
+            .collect()
+    };
+    let sources = |n: usize| (0..n).map(|j| format!("{{s:t}}:src{j}")).collect::<Vec<_>>();
+    let store = |command: &str, numkeys: bool, n: usize, extra: &[&str]| {
+        let sources = sources(n);
+        (0..100)
+            .map(|k| {
+                let mut w = vec![command.to_string(), format!("{{s:t}}:dst{k}")];
+                if numkeys {
+                    w.push(n.to_string());
+                }
+                w.extend(sources.iter().cloned());
+                w.extend(extra.iter().map(|e| e.to_string()));
+                w.into_iter().map(String::into_bytes).collect::<Vec<_>>()
+            })
+            .collect::<Vec<_>>()
+    };
+    let mut union = sorted_sets(10, 128);
+    union.extend(store("ZUNIONSTORE", true, 10, &[]));
+    cases.push(("100 ZUNIONSTOREs of ten 128-member listpacks (1,280-member skip lists)", union));
+    let mut weighted = sorted_sets(2, 60);
+    weighted.extend(store("ZUNIONSTORE", true, 2, &["WEIGHTS", "0.1", "0.3"]));
+    cases
+        .push(("100 ZUNIONSTOREs of two 60-member listpacks, weighted (listpacks of long scores)", weighted));
+    let mut inter = sorted_sets(3, 128);
+    inter.extend(store("ZINTERSTORE", true, 3, &[]));
+    cases.push(("100 ZINTERSTOREs of three 128-member listpacks (empty)", inter));
+    let mut sets = intsets(20, 30);
+    sets.extend(store("SUNIONSTORE", false, 20, &[]));
+    cases.push(("100 SUNIONSTOREs of twenty 30-integer intsets (600-member hashtables)", sets));
+    let mut few = intsets(4, 100);
+    few.extend(store("SUNIONSTORE", false, 4, &[]));
+    cases.push(("100 SUNIONSTOREs of four 100-integer intsets (intsets)", few));
+    let mut zsets_of_sets = intsets(3, 100);
+    zsets_of_sets.extend(store("ZUNIONSTORE", true, 3, &[]));
+    cases.push(("100 ZUNIONSTOREs of three 100-integer intsets (skip lists)", zsets_of_sets));
+    let mut ranged = sorted_sets(1, 128);
+    ranged.extend(
+        (0..100).map(|k| words(&["ZRANGESTORE", &format!("{{s:t}}:dst{k}"), "{s:t}:src0", "0", "-1"])),
+    );
+    cases.push(("100 ZRANGESTOREs of a 128-member listpack", ranged));
+    let mut sorted = intsets(1, 512);
+    sorted.extend((0..100).map(|k| {
+        words(&["SORT", "{s:t}:src0", "GET", "#", "GET", "#", "STORE", &format!("{{s:t}}:dst{k}")])
+    }));
+    cases.push(("100 SORT … GET # GET # STOREs of a 512-integer intset (lists)", sorted));
+    for (what, commands) in cases {
+        redis::cmd("FLUSHALL").exec(&mut conn).expect("FLUSHALL");
+        let before = common::used_memory(&redis);
+        let mut reserved = 0u64;
+        // Probed commands (APPEND) one at a time, as the relay measures them.
+        let probed = commands.first().is_some_and(|args| args[0] == b"APPEND");
+        // A store's sources are written (and measured) before it.
+        let store = |args: &Vec<Vec<u8>>| args[0].ends_with(b"STORE") || args[0] == b"SORT";
+        let phases = commands.chunk_by(|a, b| store(a) == store(b));
+        for chunk in phases.flat_map(|phase| phase.chunks(if probed { 1 } else { 500 })) {
+            let mut pipe = redis::pipe();
+            let mut earlier = Earlier::default();
+            for args in chunk {
+                reserved += bound(&mut conn, &mut earlier, args);
+                let mut cmd = redis::cmd(&String::from_utf8_lossy(&args[0]));
+                for arg in &args[1..] {
+                    cmd.arg(arg.as_slice());
+                }
+                pipe.add_command(cmd).ignore();
+            }
+            pipe.exec(&mut conn).expect(what);
+        }
+        let keys: Vec<Vec<u8>> = redis::cmd("KEYS").arg("*").query(&mut conn).expect("KEYS");
+        let real = common::memory_usage(&mut conn, &keys);
+        let grew = common::used_memory(&redis).saturating_sub(before);
+        println!(
+            "{what}: reserved {reserved}, MEMORY USAGE {real}, used_memory +{grew}, ratio {:.2}",
+            reserved as f64 / real as f64
+        );
+        assert!(reserved >= real, "{what}: reserved {reserved} < MEMORY USAGE {real}");
+        assert!(reserved >= grew, "{what}: reserved {reserved} < used_memory's growth {grew}");
+    }
+
+    // `XREADGROUP` without `COUNT` delivers every new message: 20,000
+    // pending entries, bounded by the stream's length.
+    redis::cmd("FLUSHALL").exec(&mut conn).expect("FLUSHALL");
+    let stream = "{s:t}:rs";
+    for chunk in (0..20_000).collect::<Vec<usize>>().chunks(1000) {
+        let mut pipe = redis::pipe();
+        for i in chunk {
+            pipe.cmd("XADD").arg(stream).arg("*").arg("f").arg(small(*i)).ignore();
+        }
+        pipe.exec(&mut conn).expect("XADD");
+    }
+    redis::cmd("XGROUP").arg("CREATE").arg(stream).arg("g").arg("0").exec(&mut conn).expect("XGROUP");
+    let read = words(&["XREADGROUP", "GROUP", "g", "c", "STREAMS", stream, ">"]);
+    let reserved = bound(&mut conn, &mut Earlier::default(), &read);
+    let (before, memory_before) =
+        (common::memory_usage(&mut conn, &[stream.as_bytes().to_vec()]), common::used_memory(&redis));
+    let _: redis::Value = redis::cmd("XREADGROUP").arg(&read[1..]).query(&mut conn).expect("XREADGROUP");
+    let real = common::memory_usage(&mut conn, &[stream.as_bytes().to_vec()]).saturating_sub(before);
+    let grew = common::used_memory(&redis).saturating_sub(memory_before);
+    println!("XREADGROUP of 20,000 messages: reserved {reserved}, MEMORY USAGE +{real}, used_memory +{grew}");
+    assert!(reserved >= real && reserved >= grew, "XREADGROUP: reserved {reserved} < {real} or {grew}");
+}
