@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bolide_tests::BolideProcess;
-use common::{shared_with_gateway as start, Client, Student};
+use common::{shared_with_gateway as start, used_memory, Client, Student};
 use serde_json::{json, Value};
 
 /// What the attack tests ask of a student.
@@ -475,14 +475,6 @@ async fn writes_that_grow_are_checked_against_the_quota_before_they_run() {
     let used = used_memory(&redis);
     let quotas = 2 * (65 << 20);
     assert!(used <= baseline + quotas + (16 << 20), "Redis uses {used} bytes (it started at {baseline})");
-}
-
-fn used_memory(redis: &bolide_tests::RedisServer) -> u64 {
-    let info: String = redis::cmd("INFO").arg("memory").query(&mut redis.connection()).expect("INFO");
-    info.lines()
-        .find_map(|l| l.strip_prefix("used_memory:"))
-        .and_then(|v| v.trim().parse().ok())
-        .expect("used_memory")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

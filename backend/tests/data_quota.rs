@@ -97,15 +97,20 @@ async fn loads_past_the_quota_are_refused_whole_and_change_nothing() {
     // An edit that would grow past it: refused, the record unchanged.
     let huge = serde_json::json!({ "note": "x".repeat(60_000) });
     // (Records of their own: an edit that overwrites another may fit once
-    // the sandbox is measured.)
-    for id in 1..=40 {
-        let (status, json) = student.json("PATCH", &format!("/api/data/{id}"), &huge).await;
+    // the sandbox is measured. 2 MiB of room is left, so some 30 such edits
+    // fit; 200 of them, 12 MB, cannot, however exact the reservations get.)
+    for id in 1..=200 {
+        let path = format!("/api/data/{id}");
+        let (status, json) = student.json("PATCH", &path, &huge).await;
         if status != StatusCode::OK {
             assert_quota_refusal(status, &json, "this edit needs ~");
+            let (status, record) = student.get(&path).await;
+            assert_eq!(status, StatusCode::OK, "{record}");
+            assert!(record["record"].get("note").is_none(), "the refused edit changed the record: {record}");
             return;
         }
     }
-    panic!("40 edits of 60 KB each all fitted a 4 MiB quota");
+    panic!("200 edits of 60 KB each all fitted a 4 MiB quota");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -248,6 +248,15 @@ impl Relay {
         }
     }
 
+    /// The URL a connection of the session's own opens: as its ACL user
+    /// (shared mode) or to its database (local mode).
+    fn session_url(&self, session: &Session) -> String {
+        match (&self.mode(), &session.password) {
+            (Mode::Shared, Some(password)) => self.connections.url_for_session(&session.id, password),
+            _ => self.connections.url_for_db(session.state.db),
+        }
+    }
+
     /// A connection of the caller's own, for commands whose reply could
     /// confuse the client library: Redis may echo an argument in an error
     /// line, and an error line that is not UTF-8 makes the `redis` crate
@@ -260,10 +269,7 @@ impl Relay {
         &self,
         session: &Session,
     ) -> Result<redis::aio::MultiplexedConnection, AppError> {
-        let url = match (&self.mode(), &session.password) {
-            (Mode::Shared, Some(password)) => self.connections.url_for_session(&session.id, password),
-            _ => self.connections.url_for_db(session.state.db),
-        };
+        let url = self.session_url(session);
         self.home.private_connection(&url).await
     }
 
@@ -276,10 +282,7 @@ impl Relay {
         session: &Session,
         commands: usize,
     ) -> Result<redis::aio::MultiplexedConnection, AppError> {
-        let url = match (&self.mode(), &session.password) {
-            (Mode::Shared, Some(password)) => self.connections.url_for_session(&session.id, password),
-            _ => self.connections.url_for_db(session.state.db),
-        };
+        let url = self.session_url(session);
         let timeout = response_timeout_for(commands);
         match (crate::redis_conn::private_connection(&url, timeout).await, &session.password) {
             (Err(err), Some(password)) if login_refused(&err) => {

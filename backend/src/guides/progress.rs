@@ -15,18 +15,18 @@ use crate::error::AppError;
 use crate::redis_conn::Connection;
 use crate::sandbox::{Owner, Sandbox, Sandboxes};
 
-fn progress_key(sandbox: &Sandbox, guide_id: &str) -> String {
-    keys_of(&sandbox.owner, guide_id)[0].clone()
+fn progress_key(owner: &Owner, guide_id: &str) -> String {
+    owner.guides_key(&format!("progress:{guide_id}"))
 }
 
-fn completed_key(sandbox: &Sandbox, guide_id: &str) -> String {
-    keys_of(&sandbox.owner, guide_id)[1].clone()
+fn completed_key(owner: &Owner, guide_id: &str) -> String {
+    owner.guides_key(&format!("completed:{guide_id}"))
 }
 
 /// A guide's progress keys (see the module docs), which [`super::reset`]
 /// and a sandbox's end remove.
 pub fn keys_of(owner: &Owner, guide_id: &str) -> [String; 2] {
-    [owner.guides_key(&format!("progress:{guide_id}")), owner.guides_key(&format!("completed:{guide_id}"))]
+    [progress_key(owner, guide_id), completed_key(owner, guide_id)]
 }
 
 /// The learner's progress in `guide` (step 0, nothing done, if never started).
@@ -36,8 +36,8 @@ pub async fn read(
     guide: &Guide,
 ) -> Result<GuideProgress, AppError> {
     let (current, completed): (Option<String>, Vec<String>) = redis::pipe()
-        .hget(progress_key(sandbox, &guide.id), "current")
-        .smembers(completed_key(sandbox, &guide.id))
+        .hget(progress_key(&sandbox.owner, &guide.id), "current")
+        .smembers(completed_key(&sandbox.owner, &guide.id))
         .query_async(&mut sandbox.access.system.clone())
         .await?;
     refresh(sandboxes, sandbox, &guide.id).await?;
@@ -48,7 +48,8 @@ pub async fn read(
 pub async fn read_started(sandbox: &Sandbox, guides: &[Guide]) -> Result<Vec<GuideProgress>, AppError> {
     let mut pipe = redis::pipe();
     for guide in guides {
-        pipe.hget(progress_key(sandbox, &guide.id), "current").smembers(completed_key(sandbox, &guide.id));
+        pipe.hget(progress_key(&sandbox.owner, &guide.id), "current")
+            .smembers(completed_key(&sandbox.owner, &guide.id));
     }
     let replies: Vec<(Option<String>, Vec<String>)> = {
         let flat: Vec<redis::Value> = pipe.query_async(&mut sandbox.access.system.clone()).await?;
@@ -75,7 +76,7 @@ pub async fn set_current(
     step: usize,
 ) -> Result<(), AppError> {
     redis::cmd("HSET")
-        .arg(progress_key(sandbox, &guide.id))
+        .arg(progress_key(&sandbox.owner, &guide.id))
         .arg("current")
         .arg(step)
         .exec_async(&mut sandbox.access.system.clone())
@@ -91,10 +92,10 @@ pub async fn complete(
     step: usize,
 ) -> Result<(), AppError> {
     redis::pipe()
-        .sadd(completed_key(sandbox, &guide.id), step)
+        .sadd(completed_key(&sandbox.owner, &guide.id), step)
         .ignore()
         // A guide with steps done has been started: make sure `current` exists.
-        .hset_nx(progress_key(sandbox, &guide.id), "current", step)
+        .hset_nx(progress_key(&sandbox.owner, &guide.id), "current", step)
         .ignore()
         .exec_async(&mut sandbox.access.system.clone())
         .await?;

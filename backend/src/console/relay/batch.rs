@@ -685,6 +685,7 @@ fn fail_all(
     }
 }
 
+/// The same failure again, for each command of a segment that shared it.
 fn same_error(err: &AppError) -> AppError {
     match err {
         AppError::RedisUnavailable(text) => AppError::RedisUnavailable(text.clone()),
