@@ -502,6 +502,85 @@ async fn concurrent_growing_writes_cannot_all_take_the_same_room() {
     assert!(keys.len() <= 3, "{keys:?}");
 }
 
+/// Connections of one sandbox adding to the same small sets at once: each
+/// alone adding 60 members keeps a set of 350 integers an intset (its
+/// probe bounds the members by the bytes: ~430), seven together convert
+/// it to a hashtable (1 KB → 30 KB). Probed at the same time (here: while
+/// Redis holds every write back, `CLIENT PAUSE … WRITE`, so each
+/// connection's probes are read before any of their writes), each would
+/// reserve one intset entry and every set would convert unreserved — a
+/// student's threads repeating it would fill Redis far past the quota
+/// before a measurement. One batch at a time (`sandbox::headroom`), each
+/// probes the sets after the one before wrote them, and the last ones
+/// reserve the conversion.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_writes_cannot_convert_collections_unreserved() {
+    const GROUPS: usize = 2;
+    const GROUP: usize = 7;
+    let sets = |group: usize| (group * 16..group * 16 + 16).map(|i| format!("s{i}"));
+    let (redis, bolide) = start(&["--gateway-rate", "0"]);
+    let attacker = Student::new(&bolide).await;
+    let mut pipe = redis::pipe();
+    for key in (0..GROUPS).flat_map(sets) {
+        pipe.cmd("SADD").arg(key).arg((0..350).collect::<Vec<u32>>()).ignore();
+    }
+    pipe.query::<()>(&mut attacker.gateway_client()).expect("intsets of 350 members");
+    let keys: Vec<Vec<u8>> = (0..GROUPS).flat_map(sets).map(|key| attacker.key(&key).into_bytes()).collect();
+    // Past Bolide's lease of room (`headroom::LOCAL_TTL`), so the first
+    // write asks for a new one, and waits for the pause with the rest.
+    tokio::time::sleep(bolide::sandbox::headroom::LOCAL_TTL + Duration::from_secs(1)).await;
+    let mut direct = redis.connection();
+    let before = (reserved(&redis, &attacker), common::memory_usage(&mut direct, &keys));
+
+    // Seven connections per 16 sets, each adding 60 members of its own: a
+    // batch each (at most 16 commands: `gateway::session::MAX_BATCH`).
+    let racers: Vec<_> = (0..GROUPS * GROUP).map(|racer| (racer, attacker.gateway_client())).collect();
+    let start = Arc::new(std::sync::Barrier::new(racers.len()));
+    let _: () = redis::cmd("CLIENT").arg("PAUSE").arg(500).arg("WRITE").query(&mut direct).expect("pause");
+    let racers: Vec<_> = racers
+        .into_iter()
+        .map(|(racer, mut conn)| {
+            let start = start.clone();
+            std::thread::spawn(move || {
+                let mut pipe = redis::pipe();
+                for key in sets(racer / GROUP) {
+                    let members: Vec<usize> = (0..60).map(|m| 1000 + 100 * racer + m).collect();
+                    pipe.cmd("SADD").arg(key).arg(members);
+                }
+                start.wait();
+                pipe.query::<Vec<u64>>(&mut conn).expect("each adds its members")
+            })
+        })
+        .collect();
+    for racer in racers {
+        assert_eq!(racer.join().expect("racer"), vec![60; 16]);
+    }
+    for key in &keys {
+        let encoding: String =
+            redis::cmd("OBJECT").arg("ENCODING").arg(key).query(&mut direct).expect("encoding");
+        assert_eq!(encoding, "hashtable", "770 members");
+    }
+    let after = (reserved(&redis, &attacker), common::memory_usage(&mut direct, &keys));
+    assert!(
+        after.0 - before.0 >= after.1 - before.1,
+        "the writes reserved {} bytes and added {}",
+        after.0 - before.0,
+        after.1 - before.1
+    );
+}
+
+/// The room a student's sandbox has reserved so far (its record's `used`).
+fn reserved(redis: &bolide_tests::RedisServer, student: &Student) -> u64 {
+    let id = student.namespace.trim_start_matches("{s:").trim_end_matches("}:");
+    let mut system = common::conn(redis.port(), 15);
+    let used: Option<u64> = redis::cmd("HGET")
+        .arg(format!("bolide:sandbox:{{{id}}}"))
+        .arg("used")
+        .query(&mut system)
+        .expect("HGET");
+    used.unwrap_or(0)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn data_loads_are_bounded_by_the_quota_and_weigh_more_in_the_rate() {
     let (_redis, bolide) = start(&["--max-session-bytes", "4194304"]);

@@ -48,13 +48,13 @@ use redis::Value;
 
 use self::reply::{execute, Outcome, UNREADABLE_ERROR};
 use super::connection_state::StateHome;
-use super::cost::{self, Sizes};
+use super::cost::{self, Probe, Sizes};
 use super::namespace::Namespace;
 use super::Limits;
 use crate::error::AppError;
 use crate::redis_conn::{login_refused, response_timeout_for, Connection, LONG_PIPELINE};
 use crate::sandbox::connections::Connections;
-use crate::sandbox::headroom::Spent;
+use crate::sandbox::headroom::{CompactTurn, Spent};
 use crate::sandbox::store::{SandboxStore, Session};
 
 // Shared mode's listings, a child module so that they answer with this
@@ -227,6 +227,17 @@ impl Relay {
                 Err(cost::quota_refusal(what, bytes, quota, used))
             }
         })
+    }
+
+    /// The sandbox's turn to probe, cost and send writes costed from a
+    /// compact probe among `needs` (shared mode; see
+    /// [`crate::sandbox::headroom`]): `None` when there is none.
+    async fn compact_turn(&self, session: &Session, needs: &[(Vec<u8>, Probe)]) -> Option<CompactTurn> {
+        let compact = needs.iter().any(|(_, probe)| *probe == Probe::Compact);
+        if !compact || !self.sessions.is_shared() || self.limits.max_session_bytes == 0 {
+            return None;
+        }
+        Some(self.sessions.headroom().compact_turn(&session.id).await)
     }
 
     /// The command table's mode, from the sandbox layer's configuration.

@@ -62,6 +62,22 @@
 //! [`MIN_GAP_MS`] and never more often than [`COST_FACTOR`] times its last
 //! measurement's duration (so measuring takes at most ~5% of Redis's time
 //! for a sandbox that keeps hitting its quota).
+//!
+//! # Compact writes, one batch at a time
+//! A write that keeps a small hash, set or sorted set compact reserves
+//! only its compact entries, from a probe of the key's encoding and bytes
+//! ([`crate::console::cost`]). That holds only if no other write to the
+//! key lands between the probe and the write: two connections of one
+//! sandbox each adding the 128th field of the same hashes (a student's
+//! threads, or a script beside the console) would both probe 127 fields,
+//! both reserve one compact entry, and every hash they share converts to
+//! a hashtable unreserved (~5 KB a key, until the next measurement). So a
+//! process costs and sends one sandbox's batches and transactions whose
+//! cost rests on such a probe one at a time ([`Headroom::compact_turn`]);
+//! its other writes (strings, lists, anything costed without a compact
+//! probe) never wait for the turn, nor does any other sandbox. The turn is
+//! this process's: two API processes serving one sandbox's connections at
+//! once do not share it.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -245,7 +261,13 @@ struct Local {
     until: Option<Instant>,
     /// Bytes spent whose command has not answered yet.
     in_flight: Arc<AtomicU64>,
+    /// The turn of writes costed from a compact probe ([`CompactTurn`]).
+    compact: Arc<tokio::sync::Mutex<()>>,
 }
+
+/// A sandbox's turn, in this process, to probe, cost and send writes that
+/// keep a collection compact (see the module docs); held until dropped.
+pub type CompactTurn = tokio::sync::OwnedMutexGuard<()>;
 
 /// Room spent by a command: counted in flight until dropped (after its
 /// reply). Empty for commands that reserve nothing.
@@ -320,9 +342,21 @@ impl Headroom {
         if leases.len() > 10_000 {
             // Sandboxes whose lease is idle: forgotten (their room stays
             // counted in Redis until the next measurement).
-            leases.retain(|_, slot| Arc::strong_count(slot) > 1);
+            // (A turn still held keeps its slot: a new one would let a
+            // second batch in beside it.)
+            leases.retain(|_, slot| {
+                Arc::strong_count(slot) > 1
+                    || slot.try_lock().map_or(true, |local| Arc::strong_count(&local.compact) > 1)
+            });
         }
         leases.entry(id.clone()).or_default().clone()
+    }
+
+    /// Waits for `id`'s turn to probe, cost and send writes that keep a
+    /// collection compact (see the module docs).
+    pub async fn compact_turn(&self, id: &SandboxId) -> CompactTurn {
+        let turn = self.slot(id).lock().await.compact.clone();
+        turn.lock_owned().await
     }
 
     /// Spends `bytes` of `id`'s room under `quota`, from this process's

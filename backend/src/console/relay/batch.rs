@@ -295,6 +295,9 @@ impl Relay {
         };
         let rest = lead.split_off(leading);
         let needs: Vec<_> = rest.iter().flat_map(|(_, c)| c.needs.iter().cloned()).collect();
+        // Probed, costed and sent before another batch of the sandbox's may
+        // write the same collections (`crate::sandbox::headroom`).
+        let _turn = self.compact_turn(session, &needs).await;
         let sizes = if lead.is_empty() {
             self.measure(session, &needs).await
         } else {

@@ -14,7 +14,7 @@ use super::Relay;
 use crate::console::connection_state::StateHome;
 use crate::console::cost;
 use crate::error::AppError;
-use crate::sandbox::headroom::Spent;
+use crate::sandbox::headroom::{CompactTurn, Spent};
 use crate::sandbox::store::{Queued, Session};
 
 impl Relay {
@@ -110,9 +110,10 @@ impl Relay {
         if commands.is_empty() {
             return Ok(Outcome::reply(Reply::Array(Vec::new()), usize::MAX));
         }
-        // The room the transaction reserved counts as in flight until it answered.
-        let _spent = match self.plan_transaction(session, &commands).await? {
-            Ok(spent) => spent,
+        // The room the transaction reserved counts as in flight until it
+        // answered; its turn, if costed from a compact probe, until then too.
+        let (_spent, _turn) = match self.plan_transaction(session, &commands).await? {
+            Ok(planned) => planned,
             Err(refusal) => {
                 let reason = refusal.strip_prefix("ERR ").unwrap_or(&refusal);
                 return Ok(Outcome::error(format!("EXECABORT Transaction discarded: {reason}")));
@@ -137,13 +138,17 @@ impl Relay {
         &self,
         session: &mut Session,
         commands: &[(&'static CommandSpec, Vec<Vec<u8>>)],
-    ) -> Result<Result<Spent, String>, AppError> {
+    ) -> Result<Result<(Spent, Option<CompactTurn>), String>, AppError> {
         let needs: Vec<_> =
             commands.iter().flat_map(|(spec, args)| cost::needs(&self.limits, spec, args)).collect();
+        let turn = self.compact_turn(session, &needs).await;
         let measured = self.measure(session, &needs).await?;
         match cost::transaction_cost(&self.limits, commands, &measured) {
             Err(refusal) => Ok(Err(refusal)),
-            Ok(total) => self.reserve(session, total.grow_bytes, cost::TRANSACTION).await,
+            Ok(total) => Ok(self
+                .reserve(session, total.grow_bytes, cost::TRANSACTION)
+                .await?
+                .map(|spent| (spent, turn))),
         }
     }
 }
