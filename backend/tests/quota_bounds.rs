@@ -5,7 +5,8 @@
 //! redis-server, their reservations summed and compared with the keys'
 //! `MEMORY USAGE … SAMPLES 0` and the growth of `used_memory` — on a
 //! server with Redis's default compact-encoding thresholds, and on one
-//! configured with low ones (read from it, as `bolide serve` reads them).
+//! configured with low ones (read from it, as `bolide serve` reads them);
+//! and on one that refuses `CONFIG`, the fallback: nothing compact.
 
 mod common;
 
@@ -427,4 +428,32 @@ fn write_bounds_follow_the_servers_thresholds() {
         }
         assert!(by_defaults < real, "{what}: Redis's defaults would reserve less than Redis allocates here");
     }
+}
+
+/// A server that refuses `CONFIG` (a managed Redis renames it): Bolide
+/// assumes nothing is compact, so a small new hash reserves its full
+/// encoding's cost, and one still compact its conversion too.
+#[tokio::test]
+async fn thresholds_that_cannot_be_read_are_assumed_none_compact() {
+    let redis = RedisServer::start_configured(&[("rename-command", "CONFIG hidden-config")]);
+    let client = redis::Client::open(redis.url()).expect("url");
+    let mut conn = client.get_multiplexed_async_connection().await.expect("connect");
+    let encodings = Encodings::read(&mut conn).await;
+    assert_eq!(encodings, Encodings::NONE_COMPACT);
+    let limits = Limits { encodings, ..Limits::SHARED };
+    let mut sync = redis.connection();
+    let mut pairs = vec!["HSET".to_string(), "{s:t}:h".to_string()];
+    pairs.extend((0..10).flat_map(|i| [format!("f{i}"), i.to_string()]));
+    let hset: Vec<Vec<u8>> = pairs.iter().map(|w| w.as_bytes().to_vec()).collect();
+    let spec = resolve(&hset).expect("known");
+    let full = |sizes: &cost::Sizes| cost::write_bound(&limits, spec, &hset, sizes);
+    let new = bound(&limits, &mut sync, &mut Earlier::default(), &hset);
+    assert_eq!(new, full(&cost::Sizes::new()), "a new hash at its hashtable cost");
+    assert!(
+        bound(&Limits::SHARED, &mut sync, &mut Earlier::default(), &hset) < new,
+        "a listpack by the defaults"
+    );
+    redis::cmd(&pairs[0]).arg(&pairs[1..]).exec(&mut sync).expect("HSET");
+    let again = bound(&limits, &mut sync, &mut Earlier::default(), &hset);
+    assert!(again > full(&cost::Sizes::new()), "its conversion reserved too: {again}");
 }

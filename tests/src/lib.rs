@@ -103,7 +103,9 @@ impl RedisServer {
     }
 
     /// Starts a server that keeps nothing on disk, configured with
-    /// `config` (names and values, e.g. `("hash-max-listpack-entries", "8")`).
+    /// `config` (names and values, e.g. `("hash-max-listpack-entries", "8")`;
+    /// a value of several words is given as that many arguments:
+    /// `("rename-command", "CONFIG hidden")`).
     pub fn start_configured(config: &[(&str, &str)]) -> Self {
         let config = config.iter().map(|(name, value)| (name.to_string(), value.to_string())).collect();
         Self::start_as(false, config)
@@ -133,7 +135,9 @@ impl RedisServer {
             .args(["--dir", &self.dir.path().display().to_string(), "--logfile", &log.display().to_string()])
             .args(["--save", ""])
             .args(["--appendonly", if self.persistent { "yes" } else { "no" }])
-            .args(self.config.iter().flat_map(|(name, value)| [format!("--{name}"), value.clone()]))
+            .args(self.config.iter().flat_map(|(name, value)| {
+                std::iter::once(format!("--{name}")).chain(value.split(' ').map(str::to_string))
+            }))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null());
