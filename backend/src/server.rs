@@ -14,6 +14,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::trace::TraceLayer;
 
+use crate::console::cost::Encodings;
 use crate::console::relay::Relay;
 use crate::console::Limits;
 use crate::embedded::{EmbeddedControl, EmbeddedError, EmbeddedOptions, EmbeddedRedis};
@@ -229,6 +230,7 @@ impl AppState {
                     rate: Arc::new(RateLimits::new(Some(console.session_rate), Some(console.address_rate))),
                     quota_bytes: if shared { console.max_session_bytes } else { 0 },
                     quota_keys: if shared { console.max_session_keys } else { 0 },
+                    encodings: console.encodings,
                 },
                 embedded: options.embedded,
                 jobs: options.jobs.unwrap_or(JobsConfig::for_mode(shared)),
@@ -340,7 +342,7 @@ async fn api_not_found(OriginalUri(uri): OriginalUri) -> AppError {
 /// Starts Redis if embedded, listens, serves until `shutdown` completes,
 /// drains, then stops Redis.
 pub async fn serve(
-    config: ServeConfig,
+    mut config: ServeConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), StartError> {
     // Bound first: a taken port or an unreadable certificate stops start-up.
@@ -361,6 +363,7 @@ pub async fn serve(
     };
     let (state, embedded) = match &config.redis {
         RedisChoice::External(url) => {
+            read_encodings(url, &mut config.console).await;
             let state = AppState::build(url, config.state_options(RedisMode::External, None, endpoint))
                 .map_err(StartError::RedisUrl)?;
             let endpoint = state.endpoint();
@@ -378,6 +381,7 @@ pub async fn serve(
             );
             println!("  connect your own scripts with: redis-cli -p {0}   or   redis.Redis(host='127.0.0.1', port={0})", embedded.port());
             let url = embedded.url();
+            read_encodings(&url, &mut config.console).await;
             let control = EmbeddedControl::new(embedded);
             let state = AppState::build(
                 &url,
@@ -418,6 +422,21 @@ pub async fn serve(
         embedded.stop().await;
     }
     result
+}
+
+/// Sets `limits`' compact-encoding thresholds to those of the Redis at
+/// `url`, read now, once, when its writes are bounded by a quota (the
+/// bounds price a write by them: [`Encodings`]; when they cannot be read,
+/// nothing is assumed compact). A change made to them later is seen when
+/// Bolide restarts.
+async fn read_encodings(url: &str, limits: &mut Limits) {
+    if limits.max_session_bytes == 0 {
+        return;
+    }
+    limits.encodings = match redis_conn::private_connection(url, redis_conn::RESPONSE_TIMEOUT).await {
+        Ok(mut conn) => Encodings::read(&mut conn).await,
+        Err(err) => Encodings::unread(&format!("cannot connect: {err}")),
+    };
 }
 
 async fn listen_and_serve(

@@ -3,34 +3,49 @@
 //! writes costed as the relay costs them (their probes first, the writes
 //! before them in the same pipeline counted), then run on a real
 //! redis-server, their reservations summed and compared with the keys'
-//! `MEMORY USAGE … SAMPLES 0` and the growth of `used_memory`.
+//! `MEMORY USAGE … SAMPLES 0` and the growth of `used_memory` — on a
+//! server with Redis's default compact-encoding thresholds, and on one
+//! configured with low ones (read from it, as `bolide serve` reads them);
+//! and on one that refuses `CONFIG`, the fallback: nothing compact.
 
 mod common;
 
-use bolide::console::cost::{self, plan, Earlier};
+use bolide::console::cost::{self, plan, Earlier, Encodings};
 use bolide::console::Limits;
 use bolide_shared::commands::resolve;
 use bolide_tests::RedisServer;
+
+/// The shared mode's limits with the compact-encoding thresholds of the
+/// server behind `conn`, as `bolide serve` reads them at start.
+fn limits_of(conn: &mut redis::Connection) -> Limits {
+    let replies: Vec<redis::Value> = Encodings::request().query(conn).expect("CONFIG GET");
+    Limits { encodings: Encodings::from_replies(&replies).expect("read"), ..Limits::SHARED }
+}
+
+/// What the relay reserves for `words`: the command's plan, from the
+/// sizes it probes (with its probes), counting what the commands before it
+/// in the same pipeline add (`earlier`), as the relay costs a segment.
+fn bound(limits: &Limits, conn: &mut redis::Connection, earlier: &mut Earlier, words: &[Vec<u8>]) -> u64 {
+    let spec = resolve(words).expect("known");
+    let needs = cost::needs(limits, spec, words);
+    let replies: Vec<redis::Value> = match needs.is_empty() {
+        true => Vec::new(),
+        false => cost::probe_pipeline(&needs).query(conn).expect("probes"),
+    };
+    let sizes = earlier.sizes(&cost::read_sizes(&needs, &replies), &needs);
+    earlier.note(limits, spec, words, &sizes);
+    plan(limits, spec, words, &sizes, false).cost.grow_bytes
+}
 
 /// Every family's reserved bound is at least what Redis allocates for it.
 #[test]
 fn write_bounds_are_upper_bounds_of_redis_memory() {
     let redis = RedisServer::start();
     let mut conn = redis.connection();
-    let limits = Limits::SHARED;
-    // What the relay reserves: the command's plan, from the sizes it
-    // probes (with its probes), counting what the commands before it in the
-    // same pipeline add (`Earlier`), as the relay costs a segment.
+    let limits = limits_of(&mut conn);
+    println!("the server's thresholds: {:?}", limits.encodings);
     let bound = |conn: &mut redis::Connection, earlier: &mut Earlier, words: &[Vec<u8>]| {
-        let spec = resolve(words).expect("known");
-        let needs = cost::needs(&limits, spec, words);
-        let replies: Vec<redis::Value> = match needs.is_empty() {
-            true => Vec::new(),
-            false => cost::probe_pipeline(&needs).query(conn).expect("probes"),
-        };
-        let sizes = earlier.sizes(&cost::read_sizes(&needs, &replies), &needs);
-        earlier.note(spec, words, &sizes);
-        plan(&limits, spec, words, &sizes, false).cost.grow_bytes
+        bound(&limits, conn, earlier, words)
     };
     let words = |list: &[&str]| list.iter().map(|w| w.as_bytes().to_vec()).collect::<Vec<_>>();
     // Each case: its commands, the keys they make.
@@ -267,4 +282,178 @@ fn write_bounds_are_upper_bounds_of_redis_memory() {
     let grew = common::used_memory(&redis).saturating_sub(memory_before);
     println!("XREADGROUP of 20,000 messages: reserved {reserved}, MEMORY USAGE +{real}, used_memory +{grew}");
     assert!(reserved >= real && reserved >= grew, "XREADGROUP: reserved {reserved} < {real} or {grew}");
+}
+
+/// Runs `commands` on `conn` (a pipeline of up to 500, each costed first
+/// with `bound` as the relay costs a segment); what they reserved in all.
+fn run(
+    conn: &mut redis::Connection,
+    commands: &[Vec<Vec<u8>>],
+    mut bound: impl FnMut(&mut redis::Connection, &mut Earlier, &[Vec<u8>]) -> u64,
+) -> u64 {
+    let mut reserved = 0;
+    for chunk in commands.chunks(500) {
+        let mut pipe = redis::pipe();
+        let mut earlier = Earlier::default();
+        for args in chunk {
+            reserved += bound(conn, &mut earlier, args);
+            let mut cmd = redis::cmd(&String::from_utf8_lossy(&args[0]));
+            for arg in &args[1..] {
+                cmd.arg(arg.as_slice());
+            }
+            pipe.add_command(cmd).ignore();
+        }
+        pipe.exec(conn).expect("the writes");
+    }
+    reserved
+}
+
+/// On a server that converts at 8 entries (an instructor's configuration
+/// below Redis's defaults), the writes that convert there are reserved as
+/// conversions, and every case's reservation is at least what Redis
+/// allocates for it — where Redis's default thresholds would reserve less.
+#[test]
+fn write_bounds_follow_the_servers_thresholds() {
+    let low = [
+        ("hash-max-listpack-entries", "8"),
+        ("zset-max-listpack-entries", "8"),
+        ("set-max-intset-entries", "8"),
+    ];
+    let redis = RedisServer::start_configured(&low);
+    let mut conn = redis.connection();
+    let limits = limits_of(&mut conn);
+    let read = limits.encodings;
+    assert_eq!((read.hash.entries, read.zset.entries, read.intset_entries), (8, 8, 8), "{read:?}");
+    assert_eq!((read.hash.value, read.zset.value), (64, 64), "the others as Redis's defaults");
+    let words = |list: &[String]| list.iter().map(|w| w.as_bytes().to_vec()).collect::<Vec<_>>();
+    let write = |command: &str, key: String, elements: Vec<String>| {
+        let mut w = vec![command.to_string(), key];
+        w.extend(elements);
+        words(&w)
+    };
+    let pairs = |from: usize, to: usize| (from..to).flat_map(|i| [format!("f{i}"), i.to_string()]).collect();
+    let scored = |from: usize, to: usize| (from..to).flat_map(|i| [i.to_string(), format!("m{i}")]).collect();
+    let integers = |from: usize, to: usize| (from..to).map(|i| i.to_string()).collect();
+    // Each case: the writes that make its keys compact (8 entries), then
+    // the ones that take them past 8 (`None`: none before).
+    type Writes = Vec<Vec<Vec<u8>>>;
+    let mut cases: Vec<(&str, Writes, Writes)> = Vec::new();
+    let keys = 0..500;
+    cases.push((
+        "500 hashes of 8 fields given a ninth (listpacks, then hashtables)",
+        keys.clone().map(|k| write("HSET", format!("{{s:t}}:h{k}"), pairs(0, 8))).collect(),
+        keys.clone().map(|k| write("HSET", format!("{{s:t}}:h{k}"), pairs(8, 9))).collect(),
+    ));
+    cases.push((
+        "500 sorted sets of 8 given a ninth (listpacks, then skip lists)",
+        keys.clone().map(|k| write("ZADD", format!("{{s:t}}:z{k}"), scored(0, 8))).collect(),
+        keys.clone().map(|k| write("ZADD", format!("{{s:t}}:z{k}"), scored(8, 9))).collect(),
+    ));
+    cases.push((
+        "500 sets of 8 integers given a ninth (intsets, then hashtables)",
+        keys.clone().map(|k| write("SADD", format!("{{s:t}}:s{k}"), integers(0, 8))).collect(),
+        keys.clone().map(|k| write("SADD", format!("{{s:t}}:s{k}"), integers(8, 9))).collect(),
+    ));
+    cases.push((
+        "500 new hashes of 20 fields, 500 sorted sets of 20, 500 sets of 20 integers (full encodings at once)",
+        Vec::new(),
+        keys.clone()
+            .flat_map(|k| {
+                [
+                    write("HSET", format!("{{s:t}}:nh{k}"), pairs(0, 20)),
+                    write("ZADD", format!("{{s:t}}:nz{k}"), scored(0, 20)),
+                    write("SADD", format!("{{s:t}}:ns{k}"), integers(0, 20)),
+                ]
+            })
+            .collect(),
+    ));
+    let sources: Vec<String> = (0..15).map(|j| format!("{{s:t}}:src{j}")).collect();
+    let store = |command: &str, destination: String, numkeys: bool| {
+        let mut w = vec![command.to_string(), destination];
+        w.extend(numkeys.then(|| sources.len().to_string()));
+        w.extend(sources.iter().cloned());
+        words(&w)
+    };
+    cases.push((
+        "500 SUNIONSTOREs and ZUNIONSTOREs of fifteen 8-integer intsets (120 members: hashtables, skip lists)",
+        (0..15).map(|j| write("SADD", sources[j].clone(), integers(j * 8, j * 8 + 8))).collect(),
+        keys.clone()
+            .flat_map(|k| {
+                [
+                    store("SUNIONSTORE", format!("{{s:t}}:su{k}"), false),
+                    store("ZUNIONSTORE", format!("{{s:t}}:zu{k}"), true),
+                ]
+            })
+            .collect(),
+    ));
+    for (what, before, past) in cases {
+        redis::cmd("FLUSHALL").exec(&mut conn).expect("FLUSHALL");
+        let prepared = run(&mut conn, &before, |conn, earlier, args| bound(&limits, conn, earlier, args));
+        let keys: Vec<Vec<u8>> = redis::cmd("KEYS").arg("*").query(&mut conn).expect("KEYS");
+        let (held, used) = (common::memory_usage(&mut conn, &keys), common::used_memory(&redis));
+        assert!(prepared >= held, "{what}: reserved {prepared} < MEMORY USAGE {held} before");
+        // The writes past 8, each costed as the relay costs it, by the
+        // server's thresholds and by Redis's defaults (what Bolide assumed
+        // before it read them).
+        let mut conversions = 0;
+        let mut by_defaults = 0;
+        let reserved = run(&mut conn, &past, |conn, earlier, args| {
+            let spec = resolve(args).expect("known");
+            let needs = cost::needs(&limits, spec, args);
+            let replies: Vec<redis::Value> = match needs.is_empty() {
+                true => Vec::new(),
+                false => cost::probe_pipeline(&needs).query(conn).expect("probes"),
+            };
+            let sizes = earlier.sizes(&cost::read_sizes(&needs, &replies), &needs);
+            by_defaults += plan(&Limits::SHARED, spec, args, &sizes, false).cost.grow_bytes;
+            let reserved = bound(&limits, conn, earlier, args);
+            conversions += usize::from(reserved > cost::write_bound(&limits, spec, args, &sizes));
+            reserved
+        });
+        let keys: Vec<Vec<u8>> = redis::cmd("KEYS").arg("*").query(&mut conn).expect("KEYS");
+        let real = common::memory_usage(&mut conn, &keys).saturating_sub(held);
+        let grew = common::used_memory(&redis).saturating_sub(used);
+        println!(
+            "{what}: reserved {reserved} ({conversions} conversions), Redis's defaults would reserve \
+             {by_defaults}; MEMORY USAGE +{real}, used_memory +{grew}"
+        );
+        assert!(reserved >= real, "{what}: reserved {reserved} < MEMORY USAGE's growth {real}");
+        assert!(reserved >= grew, "{what}: reserved {reserved} < used_memory's growth {grew}");
+        // (A store's bound is its destination's whole, generous either way.)
+        if what.contains("STORE") {
+            continue;
+        }
+        if !before.is_empty() {
+            assert_eq!(conversions, past.len(), "{what}: every write past 8 reserved as a conversion");
+        }
+        assert!(by_defaults < real, "{what}: Redis's defaults would reserve less than Redis allocates here");
+    }
+}
+
+/// A server that refuses `CONFIG` (a managed Redis renames it): Bolide
+/// assumes nothing is compact, so a small new hash reserves its full
+/// encoding's cost, and one still compact its conversion too.
+#[tokio::test]
+async fn thresholds_that_cannot_be_read_are_assumed_none_compact() {
+    let redis = RedisServer::start_configured(&[("rename-command", "CONFIG hidden-config")]);
+    let client = redis::Client::open(redis.url()).expect("url");
+    let mut conn = client.get_multiplexed_async_connection().await.expect("connect");
+    let encodings = Encodings::read(&mut conn).await;
+    assert_eq!(encodings, Encodings::NONE_COMPACT);
+    let limits = Limits { encodings, ..Limits::SHARED };
+    let mut sync = redis.connection();
+    let mut pairs = vec!["HSET".to_string(), "{s:t}:h".to_string()];
+    pairs.extend((0..10).flat_map(|i| [format!("f{i}"), i.to_string()]));
+    let hset: Vec<Vec<u8>> = pairs.iter().map(|w| w.as_bytes().to_vec()).collect();
+    let spec = resolve(&hset).expect("known");
+    let full = |sizes: &cost::Sizes| cost::write_bound(&limits, spec, &hset, sizes);
+    let new = bound(&limits, &mut sync, &mut Earlier::default(), &hset);
+    assert_eq!(new, full(&cost::Sizes::new()), "a new hash at its hashtable cost");
+    assert!(
+        bound(&Limits::SHARED, &mut sync, &mut Earlier::default(), &hset) < new,
+        "a listpack by the defaults"
+    );
+    redis::cmd(&pairs[0]).arg(&pairs[1..]).exec(&mut sync).expect("HSET");
+    let again = bound(&limits, &mut sync, &mut Earlier::default(), &hset);
+    assert!(again > full(&cost::Sizes::new()), "its conversion reserved too: {again}");
 }

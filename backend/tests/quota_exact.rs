@@ -6,6 +6,9 @@
 //! … SAMPLES 0` over its keys, its key index, its console queue and its
 //! data indexes) read directly from Redis by the test after every step.
 //!
+//! Also on a Redis configured to convert small collections earlier than
+//! its defaults (Bolide reads the server's thresholds at start).
+//!
 //! Also: Exercise 1-sized data (45,716 generated hashes) still fits the
 //! default 64 MiB quota, through the gateway and the data API. (That each
 //! write's bound is an upper bound of what Redis allocates for it:
@@ -392,4 +395,52 @@ async fn a_change_of_encoding_is_reserved_before_the_write() {
         within(&redis, &student, quota, "collections converted to their full encoding");
     }
     assert!(refused > 1000, "only {refused} of 3,000 conversions were refused under a 16 MiB quota");
+}
+
+/// On a Redis configured to convert at 8 entries (below its defaults of
+/// 128 and 512), small hashes, sorted sets and sets of 20 are hashtables
+/// and skip lists, about twice what they would take as the listpacks and
+/// intsets Redis's defaults keep them in: Bolide prices them by the
+/// thresholds it read from the server at start, so a sandbox filling its
+/// quota with them stays within its quota + 1 MiB.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_servers_compact_thresholds_bound_the_writes() {
+    let quota = 4 * MIB;
+    let low = [
+        ("hash-max-listpack-entries", "8"),
+        ("zset-max-listpack-entries", "8"),
+        ("set-max-intset-entries", "8"),
+    ];
+    let redis = RedisServer::start_configured(&low);
+    let bolide =
+        common::shared_on(&redis, &["--max-session-bytes", &quota.to_string(), "--rate-session", "100000"]);
+    let names_quota = "4194304-byte quota";
+    let student = Student::new(&bolide).await;
+    let mut gateway = student.gateway_client();
+    let pairs: Vec<(String, u32)> = (0..20).map(|i| (format!("f{i}"), i)).collect();
+    let scores: Vec<(u32, String)> = (0..20).map(|i| (i, format!("m{i}"))).collect();
+    let integers: Vec<u32> = (0..20).collect();
+    let mut refused = 0;
+    // 2,000 of each, 50 of each to a pipeline: ~10 MB in Redis were they
+    // all let through.
+    for round in 0..40 {
+        let mut pipe = redis::pipe();
+        pipe.ignore_errors();
+        for i in 0..50 {
+            let n = round * 50 + i;
+            pipe.cmd("HSET").arg(format!("h{n}")).arg(&pairs);
+            pipe.cmd("ZADD").arg(format!("z{n}")).arg(&scores);
+            pipe.cmd("SADD").arg(format!("s{n}")).arg(&integers);
+        }
+        let replies: Vec<redis::Value> = pipe.query(&mut gateway).expect("pipeline");
+        refused += refusals(&replies, names_quota);
+        within(&redis, &student, quota, "collections past the server's thresholds");
+    }
+    let key = format!("{}h0", student.namespace);
+    let encoding: String =
+        redis::cmd("OBJECT").arg("ENCODING").arg(key).query(&mut redis.connection()).expect("OBJECT");
+    assert_eq!(encoding, "hashtable", "20 fields past the server's 8");
+    let real = within(&redis, &student, quota, "in the end");
+    println!("{refused} of 6,000 writes refused; the sandbox holds {real} bytes of its {quota}");
+    assert!(refused > 1000, "only {refused} of 6,000 writes were refused under a 4 MiB quota");
 }

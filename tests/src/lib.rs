@@ -86,6 +86,9 @@ pub struct RedisServer {
     port: u16,
     dir: tempfile::TempDir,
     persistent: bool,
+    /// Configuration given on its command line (`--name value`), kept
+    /// across [`Self::restart`].
+    config: Vec<(String, String)>,
 }
 
 impl RedisServer {
@@ -99,9 +102,22 @@ impl RedisServer {
         Self::start_with(true)
     }
 
+    /// Starts a server that keeps nothing on disk, configured with
+    /// `config` (names and values, e.g. `("hash-max-listpack-entries", "8")`;
+    /// a value of several words is given as that many arguments:
+    /// `("rename-command", "CONFIG hidden")`).
+    pub fn start_configured(config: &[(&str, &str)]) -> Self {
+        let config = config.iter().map(|(name, value)| (name.to_string(), value.to_string())).collect();
+        Self::start_as(false, config)
+    }
+
     fn start_with(persistent: bool) -> Self {
+        Self::start_as(persistent, Vec::new())
+    }
+
+    fn start_as(persistent: bool, config: Vec<(String, String)>) -> Self {
         let dir = tempfile::Builder::new().prefix("bolide-redis-").tempdir().expect("temp dir");
-        let mut server = Self { child: None, port: 0, dir, persistent };
+        let mut server = Self { child: None, port: 0, dir, persistent, config };
         for _ in 0..5 {
             server.port = free_port();
             if server.spawn() {
@@ -119,6 +135,9 @@ impl RedisServer {
             .args(["--dir", &self.dir.path().display().to_string(), "--logfile", &log.display().to_string()])
             .args(["--save", ""])
             .args(["--appendonly", if self.persistent { "yes" } else { "no" }])
+            .args(self.config.iter().flat_map(|(name, value)| {
+                std::iter::once(format!("--{name}")).chain(value.split(' ').map(str::to_string))
+            }))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null());

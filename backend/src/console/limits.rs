@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use super::cost::Encodings;
 use crate::sandbox::rate::Rate;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,6 +63,11 @@ pub struct Limits {
     /// Whether a reply longer than the limits is shown cut (the console) or
     /// refused (the gateway: a program must not get a silently cut value).
     pub truncate_replies: bool,
+    /// When the server converts a small collection to its full encoding:
+    /// what the memory bounds price a write by ([`super::cost`]). Redis
+    /// 7.0's defaults here; `bolide serve` reads the server's own at start
+    /// ([`Encodings::read`]).
+    pub encodings: Encodings,
 }
 
 impl Limits {
@@ -85,6 +91,7 @@ impl Limits {
         max_reply_bytes: 16 * 1024 * 1024,
         max_memory_samples: 0,
         truncate_replies: true,
+        encodings: Encodings::REDIS_7_0,
     };
 
     pub const SHARED: Limits = Limits {
@@ -107,6 +114,7 @@ impl Limits {
         max_reply_bytes: 1024 * 1024,
         max_memory_samples: 100,
         truncate_replies: true,
+        encodings: Encodings::REDIS_7_0,
     };
 
     /// The mode's limits.

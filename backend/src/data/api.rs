@@ -246,7 +246,8 @@ const GENERATED_SAMPLE: usize = 256;
 fn check_generated_fits(quota: &Quota, scope: &Owner, n: usize, seed: u64) -> Result<(), AppError> {
     let sample = generate::generate(n.min(GENERATED_SAMPLE), seed);
     let key_prefix = scope.record_key("");
-    let sampled: u64 = sample.landings.iter().map(|l| store::budget::landing_bytes(&key_prefix, l)).sum();
+    let estimate = |l| store::budget::landing_bytes(quota.encodings(), &key_prefix, l);
+    let sampled: u64 = sample.landings.iter().map(estimate).sum();
     let per_landing = sampled.div_ceil(sample.len().max(1) as u64).max(1);
     let fits = quota.max_bytes() / per_landing;
     if (n as u64) > fits {
@@ -335,7 +336,8 @@ async fn write_record(
         let landing = crate::data::Landing::new(
             std::iter::once(("id".to_string(), id.clone())).chain(fields.iter().cloned()).collect(),
         );
-        quota.reserve("this edit", store::budget::landing_bytes(&scope.record_key(""), &landing), 1).await?;
+        let bytes = store::budget::landing_bytes(quota.encodings(), &scope.record_key(""), &landing);
+        quota.reserve("this edit", bytes, 1).await?;
     }
     let record = store::write_record(&sandbox.access, scope, &id, &fields, mode).await?;
     // What a student would type for the same change (Bolide's index

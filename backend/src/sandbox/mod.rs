@@ -103,6 +103,9 @@ pub struct Sandboxes {
     /// every feature ([`quota`]).
     pub quota_bytes: u64,
     pub quota_keys: u64,
+    /// The server's compact-encoding thresholds, which the quota's
+    /// estimates price small hashes by (the console's, read at start).
+    pub encodings: crate::console::cost::Encodings,
 }
 
 impl FromRef<AppState> for Sandboxes {
@@ -250,7 +253,13 @@ where
                 owner: Owner::for_session(session.id.as_str()),
                 shared: true,
                 access: store.access(&session)?,
-                quota: quota::Quota::of(store, &session, sandboxes.quota_bytes, sandboxes.quota_keys),
+                quota: quota::Quota::of(
+                    store,
+                    &session,
+                    sandboxes.quota_bytes,
+                    sandboxes.quota_keys,
+                    sandboxes.encodings,
+                ),
             },
             // A read without a sandbox: one that owns nothing, stored nowhere.
             None => Sandbox {

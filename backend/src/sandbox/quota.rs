@@ -22,6 +22,7 @@ use std::sync::{Arc, Mutex};
 
 use super::headroom::Held;
 use super::store::{SandboxId, SandboxStore, Session};
+use crate::console::cost::Encodings;
 use crate::error::AppError;
 
 /// One sandbox's quota, read with its record by this request.
@@ -33,6 +34,9 @@ pub struct Quota {
     max_bytes: u64,
     /// Keys it may hold (0 = unlimited).
     max_keys: u64,
+    /// The server's compact-encoding thresholds, by which a write's
+    /// estimate prices a small hash (read at start: [`Encodings::read`]).
+    encodings: Encodings,
     /// What it held when the request started ([`Session::used_bytes`]).
     used: u64,
     /// Housekeeping's verdict, when the sandbox is past a limit already.
@@ -43,14 +47,21 @@ pub struct Quota {
 }
 
 impl Quota {
-    /// The quota of `session`'s sandbox; `None` when its bytes are
-    /// unlimited (`max_bytes` 0: local mode).
-    pub fn of(store: &SandboxStore, session: &Session, max_bytes: u64, max_keys: u64) -> Option<Quota> {
+    /// The quota of `session`'s sandbox, on the server of `encodings`;
+    /// `None` when its bytes are unlimited (`max_bytes` 0: local mode).
+    pub fn of(
+        store: &SandboxStore,
+        session: &Session,
+        max_bytes: u64,
+        max_keys: u64,
+        encodings: Encodings,
+    ) -> Option<Quota> {
         (max_bytes > 0).then(|| Quota {
             store: store.clone(),
             id: session.id.clone(),
             max_bytes,
             max_keys,
+            encodings,
             used: session.used_bytes,
             over: session.over_quota.clone(),
             held: Default::default(),
@@ -60,6 +71,11 @@ impl Quota {
     /// The whole quota, in bytes.
     pub fn max_bytes(&self) -> u64 {
         self.max_bytes
+    }
+
+    /// The server's compact-encoding thresholds, for the estimates.
+    pub fn encodings(&self) -> &Encodings {
+        &self.encodings
     }
 
     /// Bytes left when the request started.

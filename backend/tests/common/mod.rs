@@ -279,6 +279,13 @@ pub fn p50(mut times: Vec<f64>) -> f64 {
 /// flags are added.
 pub fn shared_with_gateway(extra: &[&str]) -> (bolide_tests::RedisServer, bolide_tests::BolideProcess) {
     let redis = bolide_tests::RedisServer::start();
+    let bolide = shared_on(&redis, extra);
+    (redis, bolide)
+}
+
+/// [`shared_with_gateway`] on a `redis` of the test's own (one configured
+/// with [`bolide_tests::RedisServer::start_configured`], say).
+pub fn shared_on(redis: &bolide_tests::RedisServer, extra: &[&str]) -> bolide_tests::BolideProcess {
     let url = redis.url();
     let mut args = vec![
         "--redis-url",
@@ -291,8 +298,7 @@ pub fn shared_with_gateway(extra: &[&str]) -> (bolide_tests::RedisServer, bolide
         "127.0.0.1:0",
     ];
     args.extend_from_slice(extra);
-    let bolide = bolide_tests::BolideProcess::serve(&args, &[]);
-    (redis, bolide)
+    bolide_tests::BolideProcess::serve(&args, &[])
 }
 
 /// A real local-mode `bolide serve` with the class gateway on a free port

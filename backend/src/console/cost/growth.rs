@@ -41,10 +41,14 @@
 //!   for one of NASA's), not its fields at their hashtable cost (1,310).
 //! - **A change of encoding**: Redis converts a compact collection to its
 //!   full encoding (`hashtable`, `skiplist`) as it grows past its
-//!   `*-max-listpack-*` or `set-max-intset-entries`; its existing elements
+//!   `*-max-listpack-*` or `set-max-intset-entries` — the server's own,
+//!   read at start and carried in the [`Limits`] ([`Encodings`]: a write
+//!   priced by higher limits than the server's would be under-reserved);
+//!   its existing elements
 //!   then take several times their compact bytes (on Redis 7.0: a set of
 //!   512 integers 1.3 KB → 24.7 KB, a 128-member sorted set 1.1 KB →
-//!   14.8 KB, a hash of 512 small pairs 2.7 KB → 27.7 KB). So a write
+//!   14.8 KB, a hash of 512 small pairs 2.7 KB → 27.7 KB; at limits of 8,
+//!   a hash 112 bytes → 592, a sorted set 112 → 1,736). So a write
 //!   adding to a collection probes each of its keys ([`Probe::Compact`]:
 //!   its bytes if compact, 0 if missing, [`NOT_COMPACT`] else) and, when
 //!   the write can take it past its compact limits (its entries, bounded
@@ -77,6 +81,7 @@
 
 use bolide_shared::commands::CommandSpec;
 
+use super::encodings::{Encodings, Listpack};
 use super::probe::NOT_COMPACT;
 use super::table::{adds, family, Adds};
 use super::{Probe, Sizes};
@@ -102,17 +107,13 @@ const FLOAT_CHARS: u64 = 5 * 1024;
 /// `MEMORY USAGE`.)
 const PENDING: u64 = 2 * (16 + 2 * (4 + 30 * 8)) + 24;
 
-/// When Redis converts a compact collection, and what its elements may
-/// take then, by the command table's group.
+/// What a compact collection of a command table's group takes, and what
+/// its elements may take once Redis converts it (when: the server's
+/// [`Encodings`], [`Compact::holds`]).
 pub(super) struct Compact {
     pub(super) group: &'static str,
-    /// Entries a compact encoding holds at most (Redis's defaults, the
-    /// lowest of its versions: `hash-max-listpack-entries` and
-    /// `zset-max-listpack-entries` 128, `set-max-intset-entries` 512).
-    pub(super) max_entries: u64,
-    /// The longest element it holds (`*-max-listpack-value` 64; an intset
-    /// holds only integers).
-    max_value: usize,
+    /// Which of the server's thresholds it converts by.
+    encoding: Encoding,
     /// The fewest compact bytes an entry takes (a pair of one-byte
     /// listpack entries, an integer of an intset), so that its bytes bound
     /// its entries.
@@ -127,12 +128,36 @@ pub(super) struct Compact {
     pub(super) per_entry: u64,
 }
 
+/// The compact encodings Redis converts from, by their thresholds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Encoding {
+    /// A hash's listpack (`hash-max-listpack-*`).
+    Hash,
+    /// A sorted set's (or geo set's) listpack (`zset-max-listpack-*`).
+    SortedSet,
+    /// A set's intset (`set-max-intset-entries`: integers only), and on
+    /// Redis 7.2 its listpack (`set-max-listpack-*`).
+    Set,
+}
+
 pub(super) const COMPACT: &[Compact] = &[
-    Compact { group: "geo", max_entries: 128, max_value: 64, min_bytes: 4, factor: 44, per_entry: 26 },
-    Compact { group: "hash", max_entries: 128, max_value: 64, min_bytes: 4, factor: 24, per_entry: 4 },
-    Compact { group: "set", max_entries: 512, max_value: 0, min_bytes: 2, factor: 44, per_entry: 8 },
-    Compact { group: "sorted-set", max_entries: 128, max_value: 64, min_bytes: 4, factor: 44, per_entry: 26 },
+    Compact { group: "geo", encoding: Encoding::SortedSet, min_bytes: 4, factor: 44, per_entry: 26 },
+    Compact { group: "hash", encoding: Encoding::Hash, min_bytes: 4, factor: 24, per_entry: 4 },
+    Compact { group: "set", encoding: Encoding::Set, min_bytes: 2, factor: 44, per_entry: 8 },
+    Compact { group: "sorted-set", encoding: Encoding::SortedSet, min_bytes: 4, factor: 44, per_entry: 26 },
 ];
+
+/// What a compact encoding holds at most on the server ([`Compact::holds`]).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Holds {
+    /// Its entries.
+    pub(super) entries: u64,
+    /// Its longest element, in bytes.
+    pub(super) value: u64,
+    /// Whether it holds only integers (an intset: a set kept compact by a
+    /// write is one, for Bolide's bounds).
+    pub(super) integers: bool,
+}
 
 /// A compact allocation's header beside its entries (a listpack's 6 bytes
 /// and end byte; an intset's encoding and length).
@@ -144,23 +169,38 @@ pub(super) const COMPACT_HEADER: u64 = 8;
 const COMPUTED: &[&str] = &["HINCRBY", "HINCRBYFLOAT"];
 
 impl Compact {
+    /// What its compact encoding holds at most on the server of `encodings`.
+    pub(super) fn holds(&self, encodings: &Encodings) -> Holds {
+        let listpack = |l: Listpack| Holds { entries: l.entries, value: l.value, integers: false };
+        match self.encoding {
+            Encoding::Hash => listpack(encodings.hash),
+            Encoding::SortedSet => listpack(encodings.zset),
+            // An integer longer than a listpack set's longest value may
+            // convert one (Redis 7.2).
+            Encoding::Set => Holds {
+                entries: encodings.set_entries(),
+                value: encodings.set.map_or(u64::MAX, |set| set.value),
+                integers: true,
+            },
+        }
+    }
+
     /// Whether adding `elements` to a compact key of `bytes` can convert
-    /// it: past its entries, or an element too long (for an intset, one
-    /// that is not an integer).
-    fn may_convert(&self, bytes: u64, elements: &[Vec<u8>]) -> bool {
+    /// it on the server of `encodings`: past its entries, or an element
+    /// too long (for an intset, one that is not an integer).
+    fn may_convert(&self, encodings: &Encodings, bytes: u64, elements: &[Vec<u8>]) -> bool {
+        let holds = self.holds(encodings);
         let entries = (bytes / self.min_bytes).saturating_add(elements.len() as u64);
-        let too_long = |e: &Vec<u8>| match self.max_value {
-            0 => redis_integer(e).is_none(),
-            max => e.len() > max,
-        };
-        entries > self.max_entries || elements.iter().any(too_long)
+        let too_long =
+            |e: &Vec<u8>| e.len() as u64 > holds.value || (holds.integers && redis_integer(e).is_none());
+        entries > holds.entries || elements.iter().any(too_long)
     }
 
     /// What adding `elements` to a key of `bytes` kept compact (0: a new
     /// one) does: its entries (an intset's widened first when one is past
     /// 16 bits) in an allocation made for the whole and rounded up.
     fn kept(&self, bytes: u64, elements: &[Vec<u8>]) -> Kept {
-        let intset = self.max_value == 0;
+        let intset = self.encoding == Encoding::Set;
         let entries = elements.iter().fold(0u64, |sum, e| {
             let entry = if intset { self.per_entry } else { e.len() as u64 + self.per_entry };
             sum.saturating_add(entry)
@@ -222,8 +262,8 @@ pub fn conversion_needs(spec: &CommandSpec, args: &[Vec<u8>]) -> Vec<(Vec<u8>, P
 
 /// What converting the keys of `args` that are still compact can add (see
 /// the module docs): 0 for a write that adds to no collection, or cannot
-/// make one pass its compact encoding's limits.
-pub fn conversion(spec: &CommandSpec, args: &[Vec<u8>], sizes: &Sizes) -> u64 {
+/// make one pass its compact encoding's limits (`encodings`: the server's).
+pub fn conversion(encodings: &Encodings, spec: &CommandSpec, args: &[Vec<u8>], sizes: &Sizes) -> u64 {
     let Some(rule) = compaction(spec) else { return 0 };
     let keys = spec.key_positions(args).unwrap_or_default();
     // What it may add: every argument after its first key (options and
@@ -233,7 +273,7 @@ pub fn conversion(spec: &CommandSpec, args: &[Vec<u8>], sizes: &Sizes) -> u64 {
         match sizes.get(&(key.clone(), Probe::Compact)).copied().unwrap_or(0) {
             0 | NOT_COMPACT => sum,
             // A float's digits may be past the compact encoding's longest value.
-            bytes if rule.may_convert(bytes, elements) || spec.name == "HINCRBYFLOAT" => {
+            bytes if rule.may_convert(encodings, bytes, elements) || spec.name == "HINCRBYFLOAT" => {
                 sum.saturating_add(bytes.saturating_mul(rule.factor))
             }
             _ => sum,
@@ -245,19 +285,25 @@ pub fn conversion(spec: &CommandSpec, args: &[Vec<u8>], sizes: &Sizes) -> u64 {
 /// docs): by the compact encoding it keeps its keys in, else at its full
 /// encoding's cost plus what converting its keys can add.
 pub fn write_growth(limits: &Limits, spec: &CommandSpec, args: &[Vec<u8>], sizes: &Sizes) -> u64 {
-    kept_compact(spec, args, sizes)
+    let encodings = &limits.encodings;
+    kept_compact(encodings, spec, args, sizes)
         .map(|keys| {
             keys.iter().fold(0u64, |sum, (key, kept)| sum.saturating_add(new_key(key) + kept.reserve))
         })
         .unwrap_or_else(|| {
-            write_bound(limits, spec, args, sizes).saturating_add(conversion(spec, args, sizes))
+            write_bound(limits, spec, args, sizes).saturating_add(conversion(encodings, spec, args, sizes))
         })
 }
 
 /// Each key of a write that keeps them all compact (each new or compact,
 /// none it can convert), with what its compact allocation can grow by;
 /// `None` for any other write.
-fn kept_compact<'a>(spec: &CommandSpec, args: &'a [Vec<u8>], sizes: &Sizes) -> Option<Vec<(&'a [u8], Kept)>> {
+fn kept_compact<'a>(
+    encodings: &Encodings,
+    spec: &CommandSpec,
+    args: &'a [Vec<u8>],
+    sizes: &Sizes,
+) -> Option<Vec<(&'a [u8], Kept)>> {
     let rule = compaction(spec).filter(|_| family(spec).is_none() && !COMPUTED.contains(&spec.name))?;
     let keys = spec.key_positions(args).ok().filter(|keys| !keys.is_empty())?;
     let elements = keys.first().map_or(&[][..], |first| args.get(first + 1..).unwrap_or_default());
@@ -265,7 +311,7 @@ fn kept_compact<'a>(spec: &CommandSpec, args: &'a [Vec<u8>], sizes: &Sizes) -> O
         .map(|&i| {
             let key = args.get(i)?;
             match sizes.get(&(key.clone(), Probe::Compact)).copied() {
-                Some(bytes) if bytes != NOT_COMPACT && !rule.may_convert(bytes, elements) => {
+                Some(bytes) if bytes != NOT_COMPACT && !rule.may_convert(encodings, bytes, elements) => {
                     Some((key.as_slice(), rule.kept(bytes, elements)))
                 }
                 _ => None,
@@ -304,13 +350,14 @@ impl Earlier {
             .collect()
     }
 
-    /// Notes the command `args`, costed from `sizes` (what [`Earlier::sizes`] gave it).
-    pub fn note(&mut self, spec: &CommandSpec, args: &[Vec<u8>], sizes: &Sizes) {
+    /// Notes the command `args`, costed from `sizes` (what [`Earlier::sizes`]
+    /// gave it) under `limits` (the server's [`Encodings`] among them).
+    pub fn note(&mut self, limits: &Limits, spec: &CommandSpec, args: &[Vec<u8>], sizes: &Sizes) {
         if !spec.has_flag("write") {
             return;
         }
         let bytes = args.iter().map(|a| a.len() as u64).sum::<u64>();
-        let kept = kept_compact(spec, args, sizes).unwrap_or_default();
+        let kept = kept_compact(&limits.encodings, spec, args, sizes).unwrap_or_default();
         let mut keys = spec.key_positions(args).unwrap_or_default();
         if is_store(spec) {
             keys.retain(|&i| i == 1); // it reads its sources, writes its destination
@@ -418,6 +465,9 @@ mod tests {
     use super::*;
     use bolide_shared::commands::lookup;
 
+    /// Redis 7.0's default thresholds (`Limits::SHARED`'s).
+    const DEFAULTS: Encodings = Encodings::REDIS_7_0;
+
     fn bound(words: &[&str]) -> u64 {
         let args: Vec<Vec<u8>> = words.iter().map(|w| w.as_bytes().to_vec()).collect();
         write_bound(&Limits::SHARED, lookup(words[0]).expect("known"), &args, &Sizes::new())
@@ -459,21 +509,24 @@ mod tests {
         assert_eq!(conversion_needs(sadd, &args), vec![(b"s".to_vec(), Probe::Compact)]);
         let compact: Sizes = [((b"s".to_vec(), Probe::Compact), 1328)].into_iter().collect();
         // Redis 7.0: 512 integers, 1,328 bytes as an intset, 24,712 as a hashtable.
-        assert!(conversion(sadd, &args, &compact) >= 24_712 - 1328);
+        assert!(conversion(&DEFAULTS, sadd, &args, &compact) >= 24_712 - 1328);
         // A small set gaining an integer stays an intset; a string converts it.
         let small: Sizes = [((b"s".to_vec(), Probe::Compact), 100)].into_iter().collect();
-        assert_eq!(conversion(sadd, &args, &small), 0);
-        assert!(conversion(sadd, &words(&["SADD", "s", "x"]), &small) > 0);
+        assert_eq!(conversion(&DEFAULTS, sadd, &args, &small), 0);
+        assert!(conversion(&DEFAULTS, sadd, &words(&["SADD", "s", "x"]), &small) > 0);
         // A landing's ten fields written again: no conversion possible.
         let hset = lookup("HSET").expect("known");
         let fields: Vec<String> = (0..10).flat_map(|i| [format!("field{i}"), "value".to_string()]).collect();
         let mut landing = vec!["HSET", "h"];
         landing.extend(fields.iter().map(String::as_str));
         let hash: Sizes = [((b"h".to_vec(), Probe::Compact), 300)].into_iter().collect();
-        assert_eq!(conversion(hset, &words(&landing), &hash), 0);
+        assert_eq!(conversion(&DEFAULTS, hset, &words(&landing), &hash), 0);
         let long = "v".repeat(65);
-        assert!(conversion(hset, &words(&["HSET", "h", "f", &long]), &hash) > 0, "a value past 64 bytes");
-        assert_eq!(conversion(sadd, &args, &Sizes::new()), 0, "missing, or converted already");
+        assert!(
+            conversion(&DEFAULTS, hset, &words(&["HSET", "h", "f", &long]), &hash) > 0,
+            "a value past 64 bytes"
+        );
+        assert_eq!(conversion(&DEFAULTS, sadd, &args, &Sizes::new()), 0, "missing, or converted already");
         for (command, words_) in
             [("HSET", vec!["HSET", "h", "f", "v"]), ("ZADD", vec!["ZADD", "z", "1", "m"])]
         {
@@ -525,6 +578,49 @@ mod tests {
     }
 
     #[test]
+    fn the_servers_thresholds_decide_what_stays_compact() {
+        let words = |w: &[String]| -> Vec<Vec<u8>> { w.iter().map(|w| w.as_bytes().to_vec()).collect() };
+        let low = Encodings {
+            hash: Listpack { entries: 8, value: 64 },
+            zset: Listpack { entries: 8, value: 64 },
+            intset_entries: 8,
+            set: None,
+        };
+        let limits = Limits::SHARED;
+        let lowered = Limits { encodings: low, ..Limits::SHARED };
+        // A new hash of ten fields: a listpack by Redis's defaults, a
+        // hashtable at 8 entries (its full cost, as a key not compact).
+        let hset = lookup("HSET").expect("known");
+        let mut fields = vec!["HSET".to_string(), "h".to_string()];
+        fields.extend((0..10).flat_map(|i| [format!("f{i}"), "1".to_string()]));
+        let args = words(&fields);
+        let new: Sizes = [((b"h".to_vec(), Probe::Compact), 0)].into_iter().collect();
+        let full = write_bound(&limits, hset, &args, &Sizes::new());
+        assert!(write_growth(&limits, hset, &args, &new) < full * 3 / 4, "compact by the defaults");
+        assert_eq!(write_growth(&lowered, hset, &args, &new), full, "a hashtable at 8 entries");
+        // A listpack of 8 pairs given one more converts at 8, not at 128.
+        let one = words(&["HSET".into(), "h".into(), "f8".into(), "1".into()]);
+        let listpack: Sizes = [((b"h".to_vec(), Probe::Compact), 112)].into_iter().collect();
+        assert_eq!(conversion(&DEFAULTS, hset, &one, &listpack), 0);
+        assert!(conversion(&low, hset, &one, &listpack) >= 592 - 112, "Redis 7.0: 112 bytes → 592");
+        // An intset of 8 given a ninth; a value past a lowered value limit.
+        let sadd = lookup("SADD").expect("known");
+        let nine = words(&["SADD".into(), "s".into(), "9".into()]);
+        let intset: Sizes = [((b"s".to_vec(), Probe::Compact), 80)].into_iter().collect();
+        assert_eq!(conversion(&DEFAULTS, sadd, &nine, &intset), 0);
+        assert!(conversion(&low, sadd, &nine, &intset) >= 584 - 80, "Redis 7.0: 80 bytes → 584");
+        let short = Encodings { hash: Listpack { entries: 128, value: 4 }, ..DEFAULTS };
+        let long = words(&["HSET".into(), "h".into(), "f".into(), "value".into()]);
+        assert!(conversion(&short, hset, &long, &listpack) > 0, "a value of 5 bytes past 4");
+        // Nothing compact (the thresholds unread): every key at its full cost.
+        let none = Limits { encodings: Encodings::NONE_COMPACT, ..Limits::SHARED };
+        let new_set: Sizes = [((b"s".to_vec(), Probe::Compact), 0)].into_iter().collect();
+        assert!(write_growth(&limits, sadd, &nine, &new_set) < write_bound(&limits, sadd, &nine, &new_set));
+        assert_eq!(write_growth(&none, sadd, &nine, &new_set), write_bound(&none, sadd, &nine, &new_set));
+        assert!(write_growth(&none, sadd, &nine, &intset) > write_bound(&none, sadd, &nine, &intset));
+    }
+
+    #[test]
     fn integers_are_read_as_redis_reads_them() {
         for (text, read) in [("0", Some(0)), ("-12", Some(-12)), ("01", None), ("+1", None), ("-0", None)] {
             assert_eq!(redis_integer(text.as_bytes()), read, "{text}");
@@ -546,16 +642,16 @@ mod tests {
             let args: Vec<Vec<u8>> =
                 ["HSET", "h", &format!("f{i}"), "v"].iter().map(|w| w.as_bytes().to_vec()).collect();
             let sizes = earlier.sizes(&measured, &needs);
-            conversions += usize::from(conversion(hset, &args, &sizes) > 0);
+            conversions += usize::from(conversion(&DEFAULTS, hset, &args, &sizes) > 0);
             total += write_growth(&limits, hset, &args, &sizes);
-            earlier.note(hset, &args, &sizes);
+            earlier.note(&limits, hset, &args, &sizes);
         }
         assert_eq!(conversions, 1, "converted once");
         // Its hashtable of 100 small fields: about 8 KB on Redis 7.0.
         assert!(total >= 8000, "{total}");
         let del = lookup("DEL").expect("known");
         let args: Vec<Vec<u8>> = vec![b"DEL".to_vec(), b"k".to_vec()];
-        earlier.note(del, &args, &Sizes::new());
+        earlier.note(&limits, del, &args, &Sizes::new());
         let after = earlier.sizes(&Sizes::new(), &[(b"k".to_vec(), Probe::Compact)]);
         assert_eq!(after.values().copied().collect::<Vec<_>>(), vec![NOT_COMPACT]);
     }

@@ -38,7 +38,9 @@
 //! its own arguments (`SETRANGE`, `SETBIT`, `BITFIELD`, `APPEND` up to their
 //! offset, allocated greedily; `BITOP`; the copies: `COPY` by its source's memory, `*STORE` and
 //! `SORT … STORE` by their sources' elements in the destination's encoding:
-//! [`store::stored`]). The relay reserves that in
+//! [`store::stored`]). Whether a small hash, set or sorted set stays
+//! compact is the server's call, by thresholds Bolide reads from it at
+//! start ([`Encodings`]). The relay reserves that in
 //! the sandbox's quota before the write runs
 //! ([`crate::sandbox::headroom`]), so a series of writes stops at the quota.
 //!
@@ -52,6 +54,7 @@
 //! earlier in the same transaction is refused.
 
 mod bounded_read;
+mod encodings;
 mod growth;
 mod probe;
 mod store;
@@ -60,6 +63,7 @@ mod table;
 use bolide_shared::commands::CommandSpec;
 
 pub use bounded_read::{BoundedRead, Read};
+pub use encodings::{Encodings, Listpack};
 pub use growth::{alloc, grown, queued as queued_bytes, write_bound, write_growth, Earlier};
 pub use probe::{add_probes, probe_pipeline, probe_width, read_sizes, Probe, Sizes, NOT_COMPACT};
 pub use table::{adds, family, Adds, Combined, Family, Growth, GROWS_UNBOUNDED, RULES};
@@ -367,7 +371,8 @@ fn family_plan(limits: &Limits, spec: &CommandSpec, args: &[Vec<u8>], sizes: &Si
                 plan.cost.grow_bytes = store::sorted_list(size(1, Probe::Memory), gets as u64);
             } else if spec.name.ends_with("STORE") {
                 let sources: Vec<usize> = keys.iter().copied().filter(|&i| i != 1).collect();
-                plan.cost.grow_bytes = store::stored(spec, &store::sources(args, &sources, sizes, None));
+                plan.cost.grow_bytes =
+                    store::stored(&limits.encodings, spec, &store::sources(args, &sources, sizes, None));
             }
         }
         Family::Copy => plan.cost.grow_bytes = size(1, Probe::Memory),
@@ -399,7 +404,7 @@ fn family_plan(limits: &Limits, spec: &CommandSpec, args: &[Vec<u8>], sizes: &Si
             if store {
                 plan.cost.input_elements = count;
                 let range = store::sources(args, &[source], sizes, Some(count));
-                plan.cost.grow_bytes = store::stored(spec, &range);
+                plan.cost.grow_bytes = store::stored(&limits.encodings, spec, &range);
             } else {
                 let keep = (max_elements / per).max(1);
                 if cut && by_index && count > keep {
@@ -530,7 +535,7 @@ pub fn transaction_cost(
             // Only this command's sizes: a transaction may hold 50,000 writes.
             let sizes = earlier.sizes(measured, &needs);
             total = total.plus(plan(limits, spec, args, &sizes, false).cost);
-            earlier.note(spec, args, &sizes);
+            earlier.note(limits, spec, args, &sizes);
         }
         if GROWS_UNBOUNDED.contains(&spec.name) {
             let keys = spec.key_positions(args).unwrap_or_default();

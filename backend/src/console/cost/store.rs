@@ -10,7 +10,8 @@
 //! reserves its sources' compact bytes (twice: an intset's integer takes
 //! up to twice its bytes in a listpack) and each element's entry only
 //! when every source is compact (or missing) and their elements fit the
-//! compact limit ([`stored`]); else each element at its full encoding's
+//! destination's compact limits on the server ([`stored`]: its
+//! [`Encodings`], read at start); else each element at its full encoding's
 //! cost (Redis 7.0's `dict.h`, `server.h`: an entry and buckets,
 //! [`FULL_SET_ELEMENT`]; a skip-list node too, [`FULL_ZSET_ELEMENT`]) and
 //! its string, of at most three times a compact source's bytes (an
@@ -23,7 +24,8 @@
 
 use bolide_shared::commands::CommandSpec;
 
-use super::growth::{alloc, COMPACT, COMPACT_HEADER};
+use super::encodings::Encodings;
+use super::growth::{alloc, Holds, COMPACT, COMPACT_HEADER};
 use super::probe::{Probe, Sizes, NOT_COMPACT};
 
 /// A store's source as probed: its elements (its cardinality), its
@@ -79,14 +81,18 @@ const SDS_OVERHEAD: u64 = 4 + 1 + 8;
 /// digits at least (`-32768` in 2 bytes).
 const DIGITS_PER_COMPACT_BYTE: u64 = 3;
 
+/// The most characters an intset's integer takes as a string
+/// (`-9223372036854775808`).
+const INTEGER_CHARS: u64 = 20;
+
 /// What a store (`SUNIONSTORE`, `ZINTERSTORE`, …) can make its destination
 /// take, from its `sources` (see the module docs): within its compact
 /// encoding, its sources' compact bytes (twice: an intset's integer may
 /// take twice its bytes in a listpack) and each element's entry, only when
 /// every source is compact (or missing) and their elements together are
-/// within the destination's compact limit; else every element of every
-/// source in the full encoding, with its string.
-pub fn stored(spec: &CommandSpec, sources: &[Source]) -> u64 {
+/// within the destination's compact limits on the server of `encodings`;
+/// else every element of every source in the full encoding, with its string.
+pub fn stored(encodings: &Encodings, spec: &CommandSpec, sources: &[Source]) -> u64 {
     // An intersection holds only elements of its smallest source, a
     // difference only elements of its first (and so is compact when that
     // source is, within the limit).
@@ -102,7 +108,9 @@ pub fn stored(spec: &CommandSpec, sources: &[Source]) -> u64 {
     let memory = sources.iter().fold(0u64, |sum, s| sum.saturating_add(s.memory));
     let rule = COMPACT.iter().find(|c| c.group == spec.group);
     let compact = sources.iter().all(|s| s.compact != NOT_COMPACT);
-    if let Some(rule) = rule.filter(|rule| compact && elements <= rule.max_entries) {
+    let fits =
+        |holds: Holds| elements <= holds.entries && (holds.integers || longest(encodings) <= holds.value);
+    if let Some(rule) = rule.filter(|rule| compact && fits(rule.holds(encodings))) {
         let bytes = memory.saturating_mul(2).saturating_add(elements.saturating_mul(rule.per_entry));
         return alloc(bytes.saturating_add(COMPACT_HEADER));
     }
@@ -111,6 +119,13 @@ pub fn stored(spec: &CommandSpec, sources: &[Source]) -> u64 {
     alloc(strings)
         .saturating_add(elements.saturating_mul(per_element + SDS_OVERHEAD))
         .saturating_add(FULL_STRUCTURE)
+}
+
+/// The longest element a compact source can hold on the server of
+/// `encodings` (a sorted set's own are within its destination's limit): a
+/// set's, an integer or a listpack set's string.
+fn longest(encodings: &Encodings) -> u64 {
+    encodings.set.map_or(INTEGER_CHARS, |set| set.value.max(INTEGER_CHARS))
 }
 
 /// What a sorted list (`SORT … STORE`) of `copies` times the elements of
@@ -141,25 +156,48 @@ mod tests {
     use super::*;
     use bolide_shared::commands::lookup;
 
+    const DEFAULTS: Encodings = Encodings::REDIS_7_0;
+
     #[test]
     fn a_store_past_its_compact_limit_reserves_its_full_encoding() {
         let zunion = lookup("ZUNIONSTORE").expect("known");
         // Ten listpacks of 128 members (about 1.1 KB each on Redis 7.0).
         let listpack = Source { elements: 128, memory: 1100, compact: 1100 };
-        let union = stored(zunion, &[listpack; 10]);
+        let union = stored(&DEFAULTS, zunion, &[listpack; 10]);
         // Their union is a skip list of 1,280 members: about 148 KB.
         assert!(union >= 1280 * 115, "{union}");
-        let one = stored(zunion, &[listpack]);
+        let one = stored(&DEFAULTS, zunion, &[listpack]);
         assert!(one < 3 * 1100 + 128 * 26 * 2, "a copy of one stays a listpack: {one}");
         let skiplist = Source { elements: 100, memory: 12_000, compact: NOT_COMPACT };
-        assert!(stored(zunion, &[skiplist]) >= 100 * FULL_ZSET_ELEMENT + 12_000, "not compact");
+        assert!(stored(&DEFAULTS, zunion, &[skiplist]) >= 100 * FULL_ZSET_ELEMENT + 12_000, "not compact");
         let sunion = lookup("SUNIONSTORE").expect("known");
         let intset = Source { elements: 100, memory: 300, compact: 300 };
-        let small = stored(sunion, &[intset; 5]);
+        let small = stored(&DEFAULTS, sunion, &[intset; 5]);
         assert!(small < 10_000, "an intset of 500 integers: {small}");
-        assert!(stored(sunion, &[intset; 6]) >= 600 * 48, "a hashtable of 600: 24 KB or more");
+        assert!(stored(&DEFAULTS, sunion, &[intset; 6]) >= 600 * 48, "a hashtable of 600: 24 KB or more");
         let missing = Source { elements: 0, memory: 0, compact: 0 };
-        assert!(stored(sunion, &[missing, missing]) < 64);
+        assert!(stored(&DEFAULTS, sunion, &[missing, missing]) < 64);
         assert!(sorted_list(1000, 3) >= 3 * 1000, "three GETs store three elements each");
+    }
+
+    #[test]
+    fn a_store_is_compact_within_the_servers_limits() {
+        use super::super::Listpack;
+        let sunion = lookup("SUNIONSTORE").expect("known");
+        let zunion = lookup("ZUNIONSTORE").expect("known");
+        let intset = Source { elements: 5, memory: 80, compact: 80 };
+        let low = Encodings { intset_entries: 8, zset: Listpack { entries: 8, value: 64 }, ..DEFAULTS };
+        assert!(stored(&DEFAULTS, sunion, &[intset; 2]) < 1000, "ten integers: an intset");
+        assert!(stored(&low, sunion, &[intset; 2]) >= 10 * FULL_SET_ELEMENT, "past 8: a hashtable");
+        let listpack = Source { elements: 5, memory: 100, compact: 100 };
+        assert!(stored(&low, zunion, &[listpack; 2]) >= 10 * FULL_ZSET_ELEMENT, "past 8: a skip list");
+        assert!(stored(&low, zunion, &[listpack]) < 1000, "five members: a listpack");
+        // A sorted set's limit on values shorter than a set's integers.
+        let short = Encodings { zset: Listpack { entries: 128, value: 8 }, ..DEFAULTS };
+        assert!(stored(&short, zunion, &[intset]) >= 5 * FULL_ZSET_ELEMENT, "integers past 8 characters");
+        // Redis 7.2's listpack sets: within both limits.
+        let sets = Encodings { set: Some(Listpack { entries: 4, value: 64 }), ..DEFAULTS };
+        assert!(stored(&sets, sunion, &[intset]) >= 5 * FULL_SET_ELEMENT, "5 members past a listpack's 4");
+        assert!(stored(&Encodings::NONE_COMPACT, sunion, &[intset]) >= 5 * FULL_SET_ELEMENT);
     }
 }

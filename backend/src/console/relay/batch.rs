@@ -432,7 +432,7 @@ impl Relay {
         let mut earlier = Earlier::default();
         for (index, Forwarded { spec, args, needs, .. }) in commands {
             let sizes = earlier.sizes(sizes, &needs);
-            earlier.note(spec, &args, &sizes);
+            earlier.note(&self.limits, spec, &args, &sizes);
             match self.plan(session, spec, &args, &sizes).await {
                 Ok(Ok((plan, room))) => {
                     spent.push(room);

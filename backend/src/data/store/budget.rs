@@ -9,11 +9,18 @@
 //! [`super::layout`]). The overheads were measured once on Redis 7.0
 //! (jemalloc) with `MEMORY USAGE` and `INFO memory` around a load of
 //! 20,000 generated landings: a hash costs about 60 bytes beside its
-//! contents, 2–5 bytes per field while it is a listpack (up to 128 fields
-//! of at most 64 bytes each) and about 64 in a hashtable; the indexes cost
-//! about 170 bytes per landing. The constants below round each of those
-//! up, so a generated landing is estimated at ~520 bytes where it takes
-//! ~410: a load that is let through stays within the quota.
+//! contents, 2–5 bytes per field while it is a listpack and about 64 in a
+//! hashtable; the indexes cost about 170 bytes per landing. The constants
+//! below round each of those up, so a generated landing is estimated at
+//! ~520 bytes where it takes ~410: a load that is let through stays
+//! within the quota.
+//!
+//! **Listpack or hashtable is the server's call**: a hash stays a listpack
+//! up to its `hash-max-listpack-entries` fields of at most
+//! `hash-max-listpack-value` bytes, which Bolide reads from the server at
+//! start and hands here with the sandbox's quota
+//! ([`crate::console::cost::Encodings`]; when they cannot be read, every
+//! hash is estimated as a hashtable: more, never less, than Redis holds).
 //!
 //! **A load replaces the old set**, so what it needs is its estimate minus
 //! what the old set holds now: its records' `MEMORY USAGE` (of a sample,
@@ -31,6 +38,7 @@ use redis::aio::MultiplexedConnection;
 
 use super::layout::{bookkeeping_keys, category_values};
 use super::Owner;
+use crate::console::cost::Encodings;
 use crate::data::Landing;
 use crate::error::AppError;
 use crate::sandbox::headroom::Measured;
@@ -42,20 +50,20 @@ pub const KEY_OVERHEAD: u64 = 96;
 pub const LISTPACK_FIELD: u64 = 6;
 /// Per field of a hash Redis keeps as a hashtable (two strings, an entry).
 pub const HASHTABLE_FIELD: u64 = 80;
-/// Redis's listpack bounds (`hash-max-listpack-entries`, `-value`).
-const LISTPACK_ENTRIES: usize = 128;
-const LISTPACK_VALUE: usize = 64;
 /// Bolide's index entries per landing, beside its id and name (which
 /// several indexes repeat: see [`index_bytes`]).
 pub const INDEX_OVERHEAD: u64 = 192;
 /// Old records whose memory is measured, to estimate the rest.
 const SAMPLES: usize = 20;
 
-/// The estimated bytes of one landing's hash under `key_prefix`.
-pub fn record_bytes(key_prefix: &str, landing: &Landing) -> u64 {
+/// The estimated bytes of one landing's hash under `key_prefix`, on the
+/// server of `encodings` (a listpack within its hash limits, else a hashtable).
+pub fn record_bytes(encodings: &Encodings, key_prefix: &str, landing: &Landing) -> u64 {
     let fields = &landing.fields;
-    let hashtable = fields.len() > LISTPACK_ENTRIES
-        || fields.iter().any(|(name, value)| name.len() > LISTPACK_VALUE || value.len() > LISTPACK_VALUE);
+    let (entries, value) = (encodings.hash.entries, encodings.hash.value);
+    let too_long = |text: &str| text.len() as u64 > value;
+    let hashtable =
+        fields.len() as u64 > entries || fields.iter().any(|(name, text)| too_long(name) || too_long(text));
     let per_field = if hashtable { HASHTABLE_FIELD } else { LISTPACK_FIELD };
     let contents: usize = fields.iter().map(|(name, value)| name.len() + value.len()).sum();
     KEY_OVERHEAD
@@ -72,8 +80,8 @@ pub fn index_bytes(landing: &Landing) -> u64 {
 }
 
 /// A landing's whole estimate: its hash and its index entries.
-pub fn landing_bytes(key_prefix: &str, landing: &Landing) -> u64 {
-    record_bytes(key_prefix, landing) + index_bytes(landing)
+pub fn landing_bytes(encodings: &Encodings, key_prefix: &str, landing: &Landing) -> u64 {
+    record_bytes(encodings, key_prefix, landing) + index_bytes(landing)
 }
 
 /// What the old set of `ids` holds now, which a load replacing it frees:
@@ -140,12 +148,26 @@ mod tests {
 
     #[test]
     fn small_and_large_hashes_are_estimated_by_their_encoding() {
+        let defaults = &Encodings::REDIS_7_0;
         let small = Landing::of_pairs(&[("id", "17"), ("name", "Aachen"), ("recclass", "L5")]);
         let contents = (2 + 2 + 4 + 6 + 8 + 2) as u64;
-        assert_eq!(record_bytes("", &small), KEY_OVERHEAD + 12 + contents + 3 * LISTPACK_FIELD);
+        assert_eq!(record_bytes(defaults, "", &small), KEY_OVERHEAD + 12 + contents + 3 * LISTPACK_FIELD);
         let long = "x".repeat(65);
         let large = Landing::of_pairs(&[("id", "17"), ("note", &long)]);
-        assert_eq!(record_bytes("", &large), KEY_OVERHEAD + 12 + (2 + 2 + 4 + 65) + 2 * HASHTABLE_FIELD);
-        assert!(landing_bytes("{s:0}:", &small) > record_bytes("{s:0}:", &small) + INDEX_OVERHEAD);
+        assert_eq!(
+            record_bytes(defaults, "", &large),
+            KEY_OVERHEAD + 12 + (2 + 2 + 4 + 65) + 2 * HASHTABLE_FIELD
+        );
+        assert!(
+            landing_bytes(defaults, "{s:0}:", &small)
+                > record_bytes(defaults, "{s:0}:", &small) + INDEX_OVERHEAD
+        );
+        // The server's limits: three fields past 2, a value past 4 bytes;
+        // nothing compact when they could not be read.
+        let hashtable = KEY_OVERHEAD + 12 + contents + 3 * HASHTABLE_FIELD;
+        for (entries, value) in [(2, 64), (128, 4), (0, 0)] {
+            let server = Encodings { hash: crate::console::cost::Listpack { entries, value }, ..*defaults };
+            assert_eq!(record_bytes(&server, "", &small), hashtable, "{entries} entries, {value} bytes");
+        }
     }
 }

@@ -87,6 +87,7 @@ use super::indexes::{Indexes, CHUNK};
 use super::layout::{category_values, dataset_keys};
 use super::stream::{self, Outcome, Part, Resp};
 use super::{private_connection, LoadReport, Owner, PrivateConnections};
+use crate::console::cost::Encodings;
 use crate::data::source::{self, LoadError};
 use crate::data::{Dataset, Format, Landing, Shape};
 use crate::error::AppError;
@@ -214,7 +215,7 @@ where
     let measure = quota.is_some();
     let parser = {
         let scope = scope.clone();
-        let limit = quota.as_ref().map(Quota::max_bytes);
+        let limit = quota.as_ref().map(|quota| (quota.max_bytes(), *quota.encodings()));
         let approve = approve(quota);
         tokio::task::spawn_blocking(move || {
             produce(bytes.as_ref(), hint, &scope, &parts, old, name, limit, approve)
@@ -247,8 +248,8 @@ where
 /// transaction's end — once `approve` (given the file's estimated bytes,
 /// the old records' and the file's count) let it. A bad file's answer is
 /// its error, and no end: the writer then discards what it queued. Past
-/// `limit` estimated bytes no more records are sent (the file can never
-/// fit then).
+/// `limit` estimated bytes (on the server of its encodings) no more
+/// records are sent (the file can never fit then).
 #[allow(clippy::too_many_arguments)]
 fn produce(
     bytes: &[u8],
@@ -257,7 +258,7 @@ fn produce(
     parts: &SyncSender<Part>,
     old: Receiver<OldSet>,
     name: impl FnOnce(Shape) -> String,
-    limit: Option<u64>,
+    limit: Option<(u64, Encodings)>,
     approve: impl FnOnce(u64, u64, u64) -> Result<(), AppError>,
 ) -> Result<Produced, LoadError> {
     let key_prefix = scope.record_key("");
@@ -265,14 +266,14 @@ fn produce(
     let estimate = Arc::new(std::sync::atomic::AtomicU64::new(0));
     let counted = estimate.clone();
     let dataset = source::parse_in_batches(bytes, hint, BATCH, move |landings| {
-        let Some(limit) = limit else {
+        let Some((limit, encodings)) = limit else {
             return send_records(&key_prefix, landings, &mut |part| {
                 // A writer that failed reads no more; the parse goes on all
                 // the same, for its verdict on the file.
                 let _ = records.send(part);
             });
         };
-        let batch: u64 = landings.iter().map(|l| budget::landing_bytes(&key_prefix, l)).sum();
+        let batch: u64 = landings.iter().map(|l| budget::landing_bytes(&encodings, &key_prefix, l)).sum();
         if counted.fetch_add(batch, Ordering::Relaxed) + batch <= limit {
             send_records(&key_prefix, landings, &mut |part| {
                 let _ = records.send(part);
@@ -493,7 +494,8 @@ async fn swap(
     let old = read_old(conn, scope, lost, quota.is_some()).await?;
     if let Some(quota) = quota {
         let key_prefix = scope.record_key("");
-        let needed: u64 = dataset.landings.iter().map(|l| budget::landing_bytes(&key_prefix, l)).sum();
+        let estimate = |l| budget::landing_bytes(quota.encodings(), &key_prefix, l);
+        let needed: u64 = dataset.landings.iter().map(estimate).sum();
         quota.reserve("this load", needed.saturating_sub(old.held), dataset.len() as u64).await?;
     }
     // Unbounded: this (async) thread must never wait for Redis.
