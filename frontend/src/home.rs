@@ -7,7 +7,7 @@ use bolide_shared::api::GatewayInfo;
 use crate::api;
 use crate::health::{ServerStatus, StatusContext};
 use crate::route::Route;
-use crate::sandbox::SandboxPanel;
+use crate::sandbox::{use_sandbox, SandboxPanel, SandboxState};
 use crate::widgets::page_link::PageLink;
 
 /// Where a student's own scripts connect, as the home page tells it.
@@ -25,18 +25,24 @@ enum Connect {
 #[function_component(Home)]
 pub fn home() -> Html {
     let status = use_context::<StatusContext>();
+    let sandbox = use_sandbox();
     let connect = use_state(|| Connect::Loading);
     {
+        // The panel's one `GET /api/sandbox` says the mode; the gateway is
+        // asked again whenever the sandbox changes (resumed, ended): its
+        // credentials are another sandbox's then.
         let connect = connect.clone();
-        use_effect_with((), move |_| {
-            wasm_bindgen_futures::spawn_local(async move {
-                let local = matches!(api::sandbox().await, Ok(Some(info)) if !info.shared);
-                connect.set(match (local, api::gateway().await) {
-                    (true, _) => Connect::Local,
-                    (false, Ok(Some(info))) => Connect::Gateway(info),
-                    (false, _) => Connect::SharedWithout,
+        use_effect_with(sandbox.state.clone(), move |state| match state {
+            SandboxState::Loading => {}
+            SandboxState::Local => connect.set(Connect::Local),
+            SandboxState::NoSandbox | SandboxState::Shared(_) | SandboxState::Failed(_) => {
+                wasm_bindgen_futures::spawn_local(async move {
+                    connect.set(match api::gateway().await {
+                        Ok(Some(info)) => Connect::Gateway(info),
+                        _ => Connect::SharedWithout,
+                    });
                 });
-            });
+            }
         });
     }
     let redis_line = match (status.as_deref(), &*connect) {
@@ -79,7 +85,7 @@ pub fn home() -> Html {
                 </p>
                 { redis_line }
             </section>
-            <SandboxPanel />
+            <SandboxPanel sandbox={sandbox} />
             <section class="tiles">
                 { for Route::NAV.iter().map(|(route, label)| html! {
                     <PageLink to={route.clone()} classes="tile">

@@ -29,6 +29,15 @@ async fn a_sandbox_code_opens_the_same_sandbox_in_another_browser() {
     assert_eq!(run_console_line(alice, "SET mine \"from the first browser\"").await, "OK");
     alice.goto(&bolide.url("/")).await.expect("home");
     text_becomes(alice, ".sandbox", "in a sandbox of your own").await;
+    // The page and its panel read one answer: `GET /api/sandbox` once.
+    let asked = alice
+        .execute(
+            "return performance.getEntriesByType('resource').filter(e => new URL(e.name).pathname === '/api/sandbox').length",
+            vec![],
+        )
+        .await
+        .expect("resource entries");
+    assert_eq!(asked, 1, "GET /api/sandbox on one visit of home");
     assert!(
         alice.find_all(Locator::Css("[data-sandbox-code]")).await.expect("find").is_empty(),
         "hidden at first"

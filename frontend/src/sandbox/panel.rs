@@ -4,12 +4,19 @@
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use super::hooks::{use_sandbox, SandboxState};
+use super::hooks::{SandboxHandle, SandboxState};
 use crate::widgets::copy_button::CopyButton;
 
+#[derive(Properties, PartialEq)]
+pub struct SandboxPanelProps {
+    /// The page's [`super::use_sandbox`]: the page reads the mode from the
+    /// same answer, so `GET /api/sandbox` is asked once.
+    pub sandbox: SandboxHandle,
+}
+
 #[function_component(SandboxPanel)]
-pub fn sandbox_panel() -> Html {
-    let sandbox = use_sandbox();
+pub fn sandbox_panel(props: &SandboxPanelProps) -> Html {
+    let sandbox = &props.sandbox;
     let shown = use_state(|| false);
     let confirming = use_state(|| false);
     let code_input = use_node_ref();
