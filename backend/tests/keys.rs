@@ -381,6 +381,16 @@ async fn edits_run_their_command_and_say_so() {
             json["commands"][0]["reply"].is_object() || json["commands"][0]["reply"].is_string(),
             "{json}"
         );
+        // The redis-py line, written by the server from the bytes Redis got
+        // (the page shows it as sent).
+        let python = json["commands"][0]["python"].as_str().unwrap_or_default();
+        assert!(python.starts_with("rd."), "{op}: {python}");
+        match cli {
+            "SET s \"\\xff\\x00\"" => assert_eq!(python, "rd.set('s', b'\\xff\\x00')"),
+            "HSET h name Joe" => assert_eq!(python, "rd.hset('h', mapping={'name': 'Joe'})"),
+            "DEL gone" => assert_eq!(python, "rd.delete('gone')"),
+            _ => {}
+        }
     }
     let s: Vec<u8> = redis::cmd("GET").arg("s").query(&mut conn).expect("GET");
     assert_eq!(s, vec![0xff, 0]);

@@ -414,7 +414,9 @@ pub async fn guides() -> Result<GuideList, ApiError> {
 /// `GET /api/guides/{id}`: one guide (its `{{port}}`-style placeholders
 /// filled in for this Bolide), the caller's progress in it, and what this
 /// Bolide offers (shared or local mode, whether Redis can be restarted).
-pub async fn guide(id: &str) -> Result<GuideView, ApiError> {
+/// `C`: what a step's check is read as (a [`Check`](bolide_shared::guides::Check)
+/// on the Guides page; the consoles read less: [`ConsoleGuideView`](bolide_shared::guides::ConsoleGuideView)).
+pub async fn guide<C: serde::de::DeserializeOwned>(id: &str) -> Result<GuideView<C>, ApiError> {
     let url = format!("/api/guides/{}", encode_path_segment(id));
     let response = Request::get(&url).send().await.map_err(|err| ApiError::Unreachable(err.to_string()))?;
     decode(response).await

@@ -10,10 +10,14 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::cli::Reply;
+use crate::cli::{quote_arg, Reply};
+use crate::snippets;
 
-/// Bytes as JSON: the text when it is UTF-8, else `{"base64": "…"}`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+mod read;
+
+/// Bytes as JSON: the text when it is UTF-8, else `{"base64": "…"}`
+/// (read by hand: [`read`] says why).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(untagged)]
 pub enum Blob {
     Text(String),
@@ -100,11 +104,25 @@ pub fn base64_decode(text: &str) -> Result<Vec<u8>, String> {
 pub struct RanCommand {
     /// The redis-cli line (arguments quoted as redis-cli reads them back).
     pub cli: String,
-    /// The arguments, name first (lossy text: for the redis-py line).
-    pub args: Vec<String>,
+    /// The same call with redis-py ([`snippets::python`]'s code). The server
+    /// writes it, so the keys page's bundle carries none of the snippet
+    /// tables (issue #17: a first visit's bytes).
+    pub python: String,
     /// Redis's reply, for edits (reads leave it out: it is the answer).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply: Option<Reply>,
+}
+
+impl RanCommand {
+    /// `args` as Redis got them, name first; `reply` when the answer keeps
+    /// it.
+    pub fn new<A: AsRef<[u8]>>(args: &[A], reply: Option<Reply>) -> Self {
+        Self {
+            cli: args.iter().map(|a| quote_arg(a.as_ref())).collect::<Vec<_>>().join(" "),
+            python: snippets::python(args, reply.as_ref()).code,
+            reply,
+        }
+    }
 }
 
 /// `GET /api/keys`: one page of the tree under `prefix`.
@@ -166,11 +184,11 @@ pub struct KeyValue {
     pub commands: Vec<RanCommand>,
 }
 
-/// A value, shaped by its type (the `type` beside it says which).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A value, shaped by its type (the `type` beside it says which); read
+/// by hand ([`read`]), by its first JSON token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 pub enum Value {
-    // Arrays first: serde would read a string's fields from an array.
     /// A stream's entries.
     Stream(Vec<StreamEntry>),
     /// A hash's `[field, value]`, a sorted set's `[member, score]` (the

@@ -22,7 +22,7 @@
 use std::collections::HashSet;
 use std::hash::{BuildHasher, RandomState};
 
-use bolide_shared::cli::{quote_arg, Reply};
+use bolide_shared::cli::Reply;
 use bolide_shared::keys::{Blob, HashCost, JsonCost, PrefixCost, RanCommand, MAX_COST_MEASURED};
 use serde::Deserialize;
 
@@ -183,11 +183,7 @@ async fn json_cost(access: &Access, owner: &Owner, text: String) -> Result<JsonC
         .ignore()
         .query_async(&mut system)
         .await?;
-    let ran = |args: &[&[u8]], reply: Reply| RanCommand {
-        cli: args.iter().map(|a| quote_arg(a)).collect::<Vec<_>>().join(" "),
-        args: args.iter().map(|a| String::from_utf8_lossy(a).into_owned()).collect(),
-        reply: Some(reply),
-    };
+    let ran = |args: &[&[u8]], reply: Reply| RanCommand::new(args, Some(reply));
     let key = scratch_key.as_bytes();
     let measured = bytes.and_then(|b| u64::try_from(b).ok()).unwrap_or(0);
     let commands = vec![

@@ -1,7 +1,7 @@
 //! Running the browser's commands through the console's relay, and keeping
 //! the redis-cli line of each for the answer.
 
-use bolide_shared::cli::{quote_arg, Reply};
+use bolide_shared::cli::Reply;
 use bolide_shared::keys::RanCommand;
 use futures_util::future::join_all;
 
@@ -33,11 +33,7 @@ impl Runner {
     }
 
     fn record(&mut self, args: &[Vec<u8>], reply: &Reply) {
-        self.commands.push(RanCommand {
-            cli: args.iter().map(|a| quote_arg(a)).collect::<Vec<_>>().join(" "),
-            args: args.iter().map(|a| String::from_utf8_lossy(a).into_owned()).collect(),
-            reply: self.keep_replies.then(|| reply.clone()),
-        });
+        self.commands.push(RanCommand::new(args, self.keep_replies.then(|| reply.clone())));
     }
 
     /// Runs one command; its reply and how many array elements the relay

@@ -26,6 +26,7 @@ pub fn console_page() -> Html {
                     prompt={console.prompt.map(AttrValue::from)}
                     on_submit={console.on_submit}
                     on_clear_screen={console.on_clear_screen}
+                    on_typing={console.on_typing}
                 />
                 <CodePanel last={console.state.last.clone()} host={AttrValue::from(console.host)} port={console.port} />
             </div>

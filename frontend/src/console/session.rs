@@ -7,8 +7,8 @@
 //! effects that do I/O: start the next queued line when nothing runs, and
 //! carry out a started line, sending it to `POST /api/console`, or, for a
 //! tutorial word, to the guides API ([`tutorial::run`]). It also fetches
-//! the help table `HELP`, Tab and the hints read, once per page
-//! ([`help_table`]).
+//! the help table `HELP`, Tab and the hints read, once per page, at the
+//! first key typed into the console ([`help_table`] says why).
 //!
 //! Until the server has answered a line, the prompt is built from the health
 //! check (`host:port>`, as redis-cli shows it when it connects); afterwards
@@ -69,14 +69,14 @@ pub struct ConsoleSession {
     pub on_submit: Callback<Vec<String>>,
     /// Ctrl+L.
     pub on_clear_screen: Callback<()>,
+    /// A key or paste in the input: the first fetches the help table.
+    pub on_typing: Callback<()>,
 }
 
 #[hook]
 pub fn use_console_session(tutorial: TutorialOptions) -> ConsoleSession {
     let status = use_context::<StatusContext>();
     let state = use_reducer(ConsoleState::default);
-    // HELP, Tab and the hints read the help table: fetched once per page.
-    use_effect_with((), |_| fetch_help_table());
 
     // What the health check says about the prompt; `None` while unknown.
     let (health_prompt, host, port) = match status.as_deref() {
@@ -142,5 +142,8 @@ pub fn use_console_session(tutorial: TutorialOptions) -> ConsoleSession {
         let dispatcher = state.dispatcher();
         Callback::from(move |()| dispatcher.dispatch(ConsoleAction::Clear))
     };
-    ConsoleSession { state, prompt, host, port, on_submit, on_clear_screen }
+    // HELP, Tab and the hints read the help table: fetched once per page,
+    // when the student first types.
+    let on_typing = Callback::from(|()| fetch_help_table());
+    ConsoleSession { state, prompt, host, port, on_submit, on_clear_screen, on_typing }
 }

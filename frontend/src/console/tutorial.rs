@@ -22,7 +22,7 @@
 //! `body_text` the server rendered), the lines to try, a quiz's question and choices,
 //! and a reminder of the words.
 
-use bolide_shared::guides::{GuideList, GuideProgress, GuideView};
+use bolide_shared::guides::{ConsoleGuideView, GuideList, GuideProgress, GuideView};
 use web_sys::Storage;
 
 use crate::api::failure_message;
@@ -133,7 +133,7 @@ pub fn target_step(word: &TutorialWord, progress: &GuideProgress, steps: usize) 
 }
 
 /// Step `step` of `view` as the console prints it.
-pub fn step_text(view: &GuideView, step: usize) -> String {
+pub fn step_text<C>(view: &GuideView<C>, step: usize) -> String {
     let guide = &view.guide;
     let Some(current) = guide.steps.get(step) else {
         return format!("{} has no step {}.", guide.title, step + 1);
@@ -250,7 +250,7 @@ pub async fn run(word: TutorialWord, pinned: Option<String>) -> Result<TutorialO
             default_guide(&list).ok_or_else(|| "There are no guides in this Bolide.".to_owned())?
         }
     };
-    let view = match api::guide(&id).await {
+    let view: ConsoleGuideView = match api::guide(&id).await {
         Ok(view) => view,
         // The remembered guide may be gone (renamed in a new version):
         // forget it, so the next word starts afresh.
@@ -284,7 +284,7 @@ pub async fn run(word: TutorialWord, pinned: Option<String>) -> Result<TutorialO
 
 /// `ANSWER <choice>` on step `step` of `view`: graded by the server, which
 /// records a right answer as the step done (as the page's buttons do).
-async fn answer(view: &GuideView, step: usize, choice: usize) -> Result<TutorialOutcome, String> {
+async fn answer(view: &ConsoleGuideView, step: usize, choice: usize) -> Result<TutorialOutcome, String> {
     let guide = &view.guide;
     let Some(quiz) = guide.steps.get(step).and_then(|current| current.quiz.as_ref()) else {
         return Ok(TutorialOutcome {
@@ -314,7 +314,7 @@ async fn answer(view: &GuideView, step: usize, choice: usize) -> Result<Tutorial
     text.push_str(if result.passed { "\nNEXT: next step" } else { "\nTry another: ANSWER <n>" });
     // The page follows the progress a right answer recorded.
     let moved = match result.passed {
-        true => api::guide(&guide.id).await.ok().map(|view| view.progress),
+        true => api::guide::<serde::de::IgnoredAny>(&guide.id).await.ok().map(|view| view.progress),
         false => None,
     };
     Ok(TutorialOutcome { text, moved })

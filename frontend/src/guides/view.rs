@@ -167,6 +167,7 @@ pub fn guide_page(props: &GuidePageProps) -> Html {
                         prompt={console.prompt.clone().map(AttrValue::from)}
                         on_submit={console.on_submit.clone()}
                         on_clear_screen={console.on_clear_screen.clone()}
+                        on_typing={console.on_typing.clone()}
                     />
                     <p id="console-keys" class="console-keys muted">
                         { "Your real Redis. " }<kbd>{ "Enter" }</kbd>{ " runs a line · " }

@@ -1,8 +1,7 @@
 //! The commands behind what the page shows: each as redis-cli takes it,
 //! with a button that runs it in the console below, and the same call
-//! with redis-py.
+//! with redis-py (written by the server: [`RanCommand::python`]).
 
-use bolide_shared::snippets;
 use yew::prelude::*;
 
 use crate::api::RanCommand;
@@ -29,7 +28,6 @@ pub fn command_list(props: &CommandListProps) -> Html {
             <h3>{ props.title.clone() }</h3>
             <ul class="keys-command-list">
                 { for props.commands.iter().take(props.max).map(|command| {
-                    let python = snippets::python(&command.args, command.reply.as_ref()).code;
                     let onclick = {
                         let (on_run, line) = (props.on_run.clone(), command.cli.clone());
                         Callback::from(move |_: MouseEvent| on_run.emit(line.clone()))
@@ -42,7 +40,7 @@ pub fn command_list(props: &CommandListProps) -> Html {
                             if let Some(reply) = &command.reply {
                                 <pre class="keys-reply">{ bolide_shared::cli::format_reply(reply) }</pre>
                             }
-                            <code class="keys-python muted">{ python }</code>
+                            <code class="keys-python muted">{ command.python.clone() }</code>
                         </li>
                     }
                 }) }

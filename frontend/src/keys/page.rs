@@ -101,6 +101,7 @@ pub fn keys_page() -> Html {
                     prompt={console.prompt.clone().map(AttrValue::from)}
                     on_submit={console.on_submit.clone()}
                     on_clear_screen={console.on_clear_screen.clone()}
+                    on_typing={console.on_typing.clone()}
                 />
             </div>
         </section>

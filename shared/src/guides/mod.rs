@@ -48,8 +48,15 @@ pub struct GuideSummary {
 }
 
 /// A whole guide, as parsed from its file.
+///
+/// `C` is what a step's check is read as: a [`Check`] everywhere but in
+/// the consoles' tutorial words, which only need to know whether a step
+/// has one ([`ConsoleGuideView`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Guide {
+// Serde would also ask `C: Default` (for the skipped fields), which
+// a check need not be.
+#[serde(bound(deserialize = "C: Deserialize<'de>"))]
+pub struct Guide<C = Check> {
     pub id: String,
     pub title: String,
     pub summary: String,
@@ -68,10 +75,10 @@ pub struct Guide {
     /// glob patterns (`py:*`).
     #[serde(default)]
     pub creates: Vec<String>,
-    pub steps: Vec<Step>,
+    pub steps: Vec<Step<C>>,
 }
 
-impl Guide {
+impl<C> Guide<C> {
     pub fn summary(&self) -> GuideSummary {
         GuideSummary {
             id: self.id.clone(),
@@ -82,9 +89,12 @@ impl Guide {
     }
 }
 
-/// One step of a guide.
+/// One step of a guide (`C`: see [`Guide`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Step {
+// Serde would also ask `C: Default` (for the skipped fields), which
+// a check need not be.
+#[serde(bound(deserialize = "C: Deserialize<'de>"))]
+pub struct Step<C = Check> {
     pub title: String,
     /// The step's text, Markdown, with the fenced blocks Bolide understands
     /// (`redis`, `python`, `check`, `quiz`) taken out. Other fenced blocks
@@ -109,7 +119,7 @@ pub struct Step {
     pub python: Option<String>,
     /// What must hold in the student's Redis for the step to be done.
     #[serde(default)]
-    pub check: Option<Check>,
+    pub check: Option<C>,
     /// The guide author's hint, shown (after the automatic one) when the
     /// check does not hold.
     #[serde(default)]
@@ -119,7 +129,7 @@ pub struct Step {
     pub quiz: Option<Quiz>,
 }
 
-impl Step {
+impl<C> Step<C> {
     /// Whether the step has something to verify (a check or a quiz); a step
     /// without either is reading only, done when the student moves on.
     pub fn is_checked(&self) -> bool {
@@ -165,11 +175,19 @@ pub struct GuideList {
 /// `GET /api/guides/{id}`: the guide (placeholders such as `{{port}}`
 /// already filled in), the caller's progress and what this Bolide offers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct GuideView {
-    pub guide: Guide,
+#[serde(bound(deserialize = "C: Deserialize<'de>"))]
+pub struct GuideView<C = Check> {
+    pub guide: Guide<C>,
     pub progress: GuideProgress,
     pub environment: GuideEnvironment,
 }
+
+/// A guide as the consoles' tutorial words read it (`TUTORIAL`, `NEXT`…):
+/// the same JSON, but a step's check only as "there is one" (the words say
+/// so; the server checks it). So a bundle with a console and no Guides page
+/// (`/console`, `/keys`) carries no reader for [`Check`]'s tagged variants
+/// (issue #17: a first visit's bytes).
+pub type ConsoleGuideView = GuideView<serde::de::IgnoredAny>;
 
 /// What the guides may show or offer about the Redis behind this Bolide.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -255,4 +273,64 @@ pub struct RestartReport {
     pub port: u16,
     /// What happened, in a sentence or two.
     pub message: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The consoles read the API's guide as it is sent: every step, and
+    /// which of them have a check, without reading the checks.
+    #[test]
+    fn a_console_reads_which_steps_have_a_check() {
+        let check = |kind: &str| Step {
+            title: kind.into(),
+            body_markdown: String::new(),
+            body_html: "<p>x</p>".into(),
+            body_text: "x".into(),
+            runnable: vec![Snippet { command: "SET k v".into() }],
+            python: None,
+            check: match kind {
+                "checked" => Some(Check::All {
+                    checks: vec![
+                        Check::KeyEquals { key: "k".into(), value: "v".into() },
+                        Check::Restarted { persistence: Persistence::On },
+                    ],
+                }),
+                _ => None,
+            },
+            hint: None,
+            quiz: None,
+        };
+        let view = GuideView {
+            guide: Guide {
+                id: "g".into(),
+                title: "G".into(),
+                summary: "s".into(),
+                intro_markdown: String::new(),
+                intro_html: String::new(),
+                creates: vec!["k".into()],
+                steps: vec![check("checked"), check("reading")],
+            },
+            progress: GuideProgress { guide_id: "g".into(), current_step: 1, completed: vec![0] },
+            environment: GuideEnvironment {
+                shared: false,
+                embedded: true,
+                redis_host: "127.0.0.1".into(),
+                redis_port: 6379,
+                redis_version: None,
+                redis_command: None,
+                restart_available: true,
+                redis_url: String::new(),
+                api_url: String::new(),
+                curl_login: String::new(),
+            },
+        };
+        let text = serde_json::to_string(&view).expect("json");
+        assert_eq!(serde_json::from_str::<GuideView>(&text).expect("page"), view);
+        let console: ConsoleGuideView = serde_json::from_str(&text).expect("console");
+        let checked: Vec<bool> = console.guide.steps.iter().map(|step| step.check.is_some()).collect();
+        assert_eq!(checked, [true, false]);
+        assert_eq!((console.progress, console.guide.steps[0].body_text.as_str()), (view.progress, "x"));
+    }
 }

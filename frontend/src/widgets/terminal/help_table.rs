@@ -3,15 +3,19 @@
 //! fetched it (`GET /api/commands/help`, see
 //! `crate::console::session`: widgets call no API themselves).
 //!
-//! # Why fetched, not compiled in
+//! # Why fetched, not compiled in, and at the first key
 //!
 //! The command docs are the largest part of the command table, and the app
-//! needs them only once a console is on screen: compiled in, every page's
-//! first visit would download them. So the first console that appears asks
-//! the server for them, and from then on completion,
-//! hints and `HELP` work without the network, with the same methods the
-//! server answers `HELP` with. Until the table is here, Tab and the hints
-//! offer nothing and `HELP` goes to the server, which answers it the same.
+//! needs them only once a student types into a console: compiled in, every
+//! page's first visit would download them, and fetched when a console
+//! appears, so would every visit to a page with a console (`/console`,
+//! `/keys`, a guide: 9.6 KB of brotli; issue #17). So the first key (or
+//! paste) typed into a console asks the server for them — the table is
+//! here a round trip later, before a person types the next key — and from
+//! then on completion, hints and `HELP` work without the network, with the
+//! same methods the server answers `HELP` with. Until the table is here,
+//! Tab and the hints offer nothing and `HELP` goes to the server, which
+//! answers it the same (a line run from a page's button types no key).
 
 use std::cell::RefCell;
 use std::rc::Rc;

@@ -13,8 +13,8 @@
 //!   nothing to complete, Tab is left to the browser, so keyboard users can
 //!   still move on from the input.
 //! - The **hint** after the text is the command's syntax minus what is
-//!   already typed ([`hint`], from the help table the first console
-//!   fetches: see [`help_table`]), drawn in an overlay aligned with the input's
+//!   already typed ([`hint`], from the help table the console fetches
+//!   at the first key: see [`help_table`]), drawn in an overlay aligned with the input's
 //!   text so it appears right after the cursor.
 //! - **Ctrl+L** clears the screen, as in redis-cli.
 //! - A **paste** with several lines runs each complete line in order and
@@ -43,6 +43,9 @@ pub struct ConsoleInputProps {
     pub on_submit: Callback<Vec<String>>,
     /// Ctrl+L.
     pub on_clear_screen: Callback<()>,
+    /// Told on every key and paste: the console fetches the help table the
+    /// first time ([`help_table`] says why then).
+    pub on_typing: Callback<()>,
     /// The `<input>`, for the terminal to focus.
     #[prop_or_default]
     pub input_ref: NodeRef,
@@ -134,8 +137,10 @@ fn use_input_line(props: &ConsoleInputProps) -> InputLine {
         let state = state.clone();
         let on_submit = props.on_submit.clone();
         let on_clear_screen = props.on_clear_screen.clone();
+        let on_typing = props.on_typing.clone();
         let current_text = current_text.clone();
         Callback::from(move |event: KeyboardEvent| {
+            on_typing.emit(());
             if event.is_composing() {
                 return;
             }
@@ -177,8 +182,10 @@ fn use_input_line(props: &ConsoleInputProps) -> InputLine {
     let onpaste = {
         let state = state.clone();
         let on_submit = props.on_submit.clone();
+        let on_typing = props.on_typing.clone();
         let input_ref = input_ref.clone();
         Callback::from(move |event: Event| {
+            on_typing.emit(());
             let Some(pasted) = event
                 .dyn_ref::<ClipboardEvent>()
                 .and_then(ClipboardEvent::clipboard_data)

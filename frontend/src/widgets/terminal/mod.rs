@@ -26,6 +26,9 @@ pub struct ConsoleTerminalProps {
     pub prompt: Option<AttrValue>,
     pub on_submit: Callback<Vec<String>>,
     pub on_clear_screen: Callback<()>,
+    /// Told on every key and paste in the input (the console fetches its
+    /// help table at the first: see [`help_table`]).
+    pub on_typing: Callback<()>,
 }
 
 #[function_component(ConsoleTerminal)]
@@ -83,6 +86,7 @@ pub fn console_terminal(props: &ConsoleTerminalProps) -> Html {
                 prompt={props.prompt.clone()}
                 on_submit={props.on_submit.clone()}
                 on_clear_screen={props.on_clear_screen.clone()}
+                on_typing={props.on_typing.clone()}
                 {input_ref}
             />
         </div>
