@@ -95,9 +95,16 @@ fn help_clear_and_blank_lines_are_answered_locally() {
     assert_eq!(state.in_flight.as_ref().map(|(_, line)| line.as_str()), Some("HELP GET"));
     assert!(help_table::complete("hgetal").is_empty() && help_table::hint("get").is_none());
 
+    // A Tab pressed before it is here waits for it (`help_table::when_here`).
+    let told = Rc::new(std::cell::Cell::new(false));
+    let waiting = told.clone();
+    help_table::when_here(yew::Callback::from(move |_| waiting.set(true)));
+    assert!(!told.get(), "told before the table arrived");
+
     // The table as the server sends it, through JSON.
     let json = serde_json::to_string(HelpTable::compiled()).expect("serialize");
     help_table::set(serde_json::from_str::<HelpTable>(&json).expect("parse").sorted());
+    assert!(told.get(), "the waiting Tab is told when the table arrives");
     assert_eq!(help_table::complete("hgetal"), ["hgetall"]);
     assert_eq!(help_table::hint("get").as_deref(), Some(" key"));
 

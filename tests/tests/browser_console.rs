@@ -21,6 +21,21 @@ async fn console_page_runs_commands_like_redis_cli() {
     let prompt = wait_for(client, ".console-prompt").await.text().await.expect("prompt");
     assert!(prompt.contains(&format!("127.0.0.1:{}>", bolide.redis_port)), "{prompt}");
 
+    // The page's very first keys, a Tab among them: the help table is asked
+    // for at the first key, and the Tab completes once it is here.
+    let input = wait_for(client, "#console-input").await;
+    input.send_keys(&format!("hgetal{}", Key::Tab)).await.expect("type and tab");
+    let mut completed = input_value(client).await;
+    for _ in 0..50 {
+        if completed == "hgetall" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        completed = input_value(client).await;
+    }
+    assert_eq!(completed, "hgetall", "a first Tab completes");
+    input.clear().await.expect("clear");
+
     assert_eq!(run_console_line(client, "SET my_key my_value").await, "OK");
     assert_eq!(run_console_line(client, "GET my_key").await, "\"my_value\"");
     assert_eq!(run_console_line(client, "HSET k2 name Joe email x type instructor").await, "(integer) 3");

@@ -14,8 +14,9 @@
 //! here a round trip later, before a person types the next key — and from
 //! then on completion, hints and `HELP` work without the network, with the
 //! same methods the server answers `HELP` with. Until the table is here,
-//! Tab and the hints offer nothing and `HELP` goes to the server, which
-//! answers it the same (a line run from a page's button types no key).
+//! the hints show nothing, a Tab completes once it arrives ([`when_here`])
+//! and `HELP` goes to the server, which answers it the same (a line run
+//! from a page's button types no key).
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -40,6 +41,14 @@ pub fn set(table: HelpTable) {
     TABLE.with(|slot| *slot.borrow_mut() = Some(table.clone()));
     for waiting in WAITING.with(|waiting| std::mem::take(&mut *waiting.borrow_mut())) {
         waiting.emit(table.clone());
+    }
+}
+
+/// Calls `then` with the table: now if it is here, else when it arrives.
+pub fn when_here(then: Callback<Rc<HelpTable>>) {
+    match get() {
+        Some(table) => then.emit(table),
+        None => WAITING.with(|waiting| waiting.borrow_mut().push(then)),
     }
 }
 
@@ -69,9 +78,7 @@ pub fn use_help_table() -> Option<Rc<HelpTable>> {
         use_effect_with((), move |_| {
             if table.is_none() {
                 let setter = table.setter();
-                WAITING.with(|waiting| {
-                    waiting.borrow_mut().push(Callback::from(move |arrived| setter.set(Some(arrived))))
-                });
+                when_here(Callback::from(move |arrived| setter.set(Some(arrived))));
             }
         });
     }

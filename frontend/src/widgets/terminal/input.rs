@@ -152,6 +152,22 @@ fn use_input_line(props: &ConsoleInputProps) -> InputLine {
                     on_submit.emit(vec![text.clone()]);
                     state.dispatch(InputAction::Submit { lines: vec![text], rest: String::new() });
                 }
+                "Tab"
+                    if plain
+                        && !event.shift_key()
+                        && help_table::get().is_none()
+                        && !text.trim().is_empty() =>
+                {
+                    // The table is on its way (asked for at the first key):
+                    // Tab completes once it is here, if the line is the same.
+                    event.prevent_default();
+                    let (state, current_text) = (state.clone(), current_text.clone());
+                    help_table::when_here(Callback::from(move |_| {
+                        if current_text() == text {
+                            state.dispatch(InputAction::Complete(text.clone()));
+                        }
+                    }));
+                }
                 "Tab" if plain && !event.shift_key() => {
                     let cycling = state.completion.is_some() && text == state.text;
                     if cycling || !complete(&text).is_empty() {
