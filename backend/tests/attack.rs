@@ -569,16 +569,9 @@ async fn concurrent_writes_cannot_convert_collections_unreserved() {
     );
 }
 
-/// The room a student's sandbox has reserved so far (its record's `used`).
+/// The room a student's sandbox has reserved so far.
 fn reserved(redis: &bolide_tests::RedisServer, student: &Student) -> u64 {
-    let id = student.namespace.trim_start_matches("{s:").trim_end_matches("}:");
-    let mut system = common::conn(redis.port(), 15);
-    let used: Option<u64> = redis::cmd("HGET")
-        .arg(format!("bolide:sandbox:{{{id}}}"))
-        .arg("used")
-        .query(&mut system)
-        .expect("HGET");
-    used.unwrap_or(0)
+    common::reserved_bytes(redis, student.namespace.trim_start_matches("{s:").trim_end_matches("}:"))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

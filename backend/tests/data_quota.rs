@@ -44,13 +44,7 @@ fn used(redis: &RedisServer) -> u64 {
     let keys: Vec<String> = redis::cmd("KEYS").arg("{s:*").query(&mut data).expect("keys");
     let id =
         keys.first().and_then(|k| k.strip_prefix("{s:")).and_then(|k| k.split('}').next()).expect("a key");
-    let mut system = common::conn(redis.port(), 15);
-    let used: Option<u64> = redis::cmd("HGET")
-        .arg(format!("bolide:sandbox:{{{id}}}"))
-        .arg("used")
-        .query(&mut system)
-        .expect("hget");
-    used.unwrap_or(0)
+    common::reserved_bytes(redis, id)
 }
 
 fn assert_quota_refusal(status: StatusCode, json: &Value, needle: &str) {

@@ -181,6 +181,17 @@ pub fn memory_usage(conn: &mut redis::Connection, keys: &[Vec<u8>]) -> u64 {
     total
 }
 
+/// The room sandbox `id` has reserved so far: its record's `used` count
+/// (`sandbox::headroom`).
+pub fn reserved_bytes(redis: &bolide_tests::RedisServer, id: &str) -> u64 {
+    let used: Option<u64> = redis::cmd("HGET")
+        .arg(format!("bolide:sandbox:{{{id}}}"))
+        .arg("used")
+        .query(&mut conn(redis.port(), 15))
+        .expect("HGET used");
+    used.unwrap_or(0)
+}
+
 /// Redis's `used_memory` (`INFO memory`).
 pub fn used_memory(redis: &bolide_tests::RedisServer) -> u64 {
     let info: String = redis::cmd("INFO").arg("memory").query(&mut redis.connection()).expect("INFO");
