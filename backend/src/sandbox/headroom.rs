@@ -66,7 +66,7 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock, Mutex};
 use std::time::{Duration, Instant};
 
@@ -177,6 +177,11 @@ pub const MAX_WAIT: Duration = Duration::from_secs(1);
 #[derive(Debug, Clone, Default)]
 pub struct Patience {
     spent_at: Option<Instant>,
+    /// The caller's sandbox's lease slot, kept from its last write: a
+    /// caller writes to its own sandbox, often (a pipelined client, every
+    /// command), and finding the slot in this process's map of them took
+    /// a lock and a hash of the id each time.
+    slot: Option<(SandboxId, Arc<Slot>)>,
 }
 
 impl Patience {
@@ -233,8 +238,17 @@ where
     Arc::new(move |measuring| Box::pin(f(measuring)))
 }
 
+/// One sandbox's entry in this process's map of leases.
+#[derive(Debug, Default)]
+struct Slot {
+    /// Out of the map ([`Headroom::forget`]): a caller that kept it looks
+    /// the sandbox up again, as one that did not would.
+    forgotten: AtomicBool,
+    local: tokio::sync::Mutex<Local>,
+}
+
 /// One sandbox's lease in this process.
-#[derive(Default)]
+#[derive(Debug, Default)]
 struct Local {
     /// Taken while this process measures the sandbox on demand, with when
     /// its last such measurement ended.
@@ -301,7 +315,7 @@ pub struct Headroom {
     system: Connection,
     /// Names this process's `held:` entries.
     process: Arc<String>,
-    leases: Arc<Mutex<HashMap<SandboxId, Arc<tokio::sync::Mutex<Local>>>>>,
+    leases: Arc<Mutex<HashMap<SandboxId, Arc<Slot>>>>,
 }
 
 impl Headroom {
@@ -311,7 +325,7 @@ impl Headroom {
         Self { system, process: Arc::new(process), leases: Default::default() }
     }
 
-    fn slot(&self, id: &SandboxId) -> Arc<tokio::sync::Mutex<Local>> {
+    fn slot(&self, id: &SandboxId) -> Arc<Slot> {
         let mut leases = self.leases.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         // Asked for every write: the id is copied only for a new entry.
         if let Some(slot) = leases.get(id) {
@@ -325,14 +339,29 @@ impl Headroom {
         leases.entry(id.clone()).or_default().clone()
     }
 
+    /// [`Self::slot`], kept in the caller's `patience` between its writes
+    /// (the same entry as the map's: an entry leaves the map only when no
+    /// caller holds it, or when forgotten).
+    fn kept_slot(&self, id: &SandboxId, patience: &mut Patience) -> Arc<Slot> {
+        match &patience.slot {
+            Some((kept, slot)) if kept == id && !slot.forgotten.load(Ordering::Relaxed) => slot.clone(),
+            _ => {
+                let slot = self.slot(id);
+                patience.slot = Some((id.clone(), slot.clone()));
+                slot
+            }
+        }
+    }
+
     /// Spends `bytes` of `id`'s room under `quota`, from this process's
     /// lease or a new one: `Ok(spent)`, or `Err(used)` — the count that
     /// left no room for them.
-    pub async fn spend(
+    async fn spend(
         &self,
         id: &SandboxId,
         bytes: u64,
         quota: u64,
+        patience: &mut Patience,
     ) -> Result<Result<Spent, u64>, AppError> {
         if bytes == 0 {
             return Ok(Ok(Spent::default()));
@@ -347,8 +376,15 @@ impl Headroom {
                 _held: Some(held),
             }));
         }
-        let slot = self.slot(id);
-        let mut local = slot.lock().await;
+        let slot = self.kept_slot(id, patience);
+        // Nearly always free (it is held across an await only while a lease
+        // is asked for): taken at once, without queueing to wait for it.
+        // (Free means no writer is queued: tokio hands a released lock to
+        // the first in the queue.)
+        let mut local = match slot.local.try_lock() {
+            Ok(local) => local,
+            Err(_) => slot.local.lock().await,
+        };
         let fresh = local.until.is_some_and(|until| Instant::now() < until);
         if !fresh {
             local.left = 0;
@@ -450,15 +486,15 @@ impl Headroom {
         Fut: Future<Output = Result<(), AppError>>,
     {
         let asked = Instant::now();
-        let first = self.spend(id, bytes, quota).await?;
+        let first = self.spend(id, bytes, quota, patience).await?;
         if first.is_ok() || bytes > quota {
             return Ok(first);
         }
-        let measuring = self.slot(id).lock().await.measuring.clone();
+        let measuring = self.kept_slot(id, patience).local.lock().await.measuring.clone();
         let mut last = measuring.lock().await;
         if last.is_some_and(|at| at > asked) {
             // Measured while this write waited its turn: once more, then no.
-            return self.spend(id, bytes, quota).await;
+            return self.spend(id, bytes, quota, patience).await;
         }
         let mut result = first;
         let deadline = asked + if patience.may_wait() { MAX_WAIT } else { Duration::ZERO };
@@ -468,7 +504,7 @@ impl Headroom {
                     patience.spent_at = Some(Instant::now());
                     measure().await?;
                     *last = Some(Instant::now());
-                    return self.spend(id, bytes, quota).await;
+                    return self.spend(id, bytes, quota, patience).await;
                 }
                 wait if wait > 0 => {
                     let wait = Duration::from_millis(wait.unsigned_abs());
@@ -478,7 +514,7 @@ impl Headroom {
                     patience.spent_at = Some(Instant::now());
                     tokio::time::sleep(wait).await;
                     // Another process may have measured meanwhile.
-                    result = self.spend(id, bytes, quota).await?;
+                    result = self.spend(id, bytes, quota, patience).await?;
                     if result.is_ok() {
                         return Ok(result);
                     }
@@ -491,6 +527,8 @@ impl Headroom {
     /// Forgets this process's lease of `id` (its room stays counted).
     pub fn forget(&self, id: &SandboxId) {
         let mut leases = self.leases.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        leases.remove(id);
+        if let Some(slot) = leases.remove(id) {
+            slot.forgotten.store(true, Ordering::Relaxed);
+        }
     }
 }

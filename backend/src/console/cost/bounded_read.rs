@@ -68,8 +68,14 @@ impl BoundedRead {
 
     /// Appends the commands that read it to `pipe`: [`Self::WIDTH`] replies.
     pub fn add_to(&self, pipe: &mut redis::Pipeline) {
-        pipe.cmd("GETRANGE").arg(self.key.as_slice()).arg(0).arg(self.max);
-        pipe.cmd("EXISTS").arg(self.key.as_slice());
+        // Sized once (20 digits at most): no regrowth of the commands'
+        // buffers, for what every `GET` sends.
+        let mut range = redis::Cmd::with_capacity(4, 8 + self.key.len() + 1 + 20);
+        range.arg("GETRANGE").arg(self.key.as_slice()).arg("0").arg(self.max);
+        pipe.add_command(range);
+        let mut exists = redis::Cmd::with_capacity(2, 6 + self.key.len());
+        exists.arg("EXISTS").arg(self.key.as_slice());
+        pipe.add_command(exists);
     }
 
     /// Replies [`Self::add_to`] adds.

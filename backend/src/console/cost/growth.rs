@@ -198,9 +198,14 @@ fn redis_integer(e: &[u8]) -> Option<i64> {
 /// The compaction rule of a write that adds to a collection (not a
 /// store: it replaces its destination, and its bound is [`super::store::stored`]).
 fn compaction(spec: &CommandSpec) -> Option<&'static Compact> {
-    (matches!(adds(spec), Some(Adds::Elements { .. })) && !is_store(spec))
-        .then(|| COMPACT.iter().find(|c| c.group == spec.group))
-        .flatten()
+    // Asked several times for every write (its probes, its growth): told
+    // once per entry of the command table.
+    static COMPACTION: std::sync::OnceLock<Vec<Option<&'static Compact>>> = std::sync::OnceLock::new();
+    spec.per_entry(&COMPACTION, |spec| {
+        (matches!(adds(spec), Some(Adds::Elements { .. })) && !is_store(spec))
+            .then(|| COMPACT.iter().find(|c| c.group == spec.group))
+            .flatten()
+    })
 }
 
 /// Whether the write stores a copy of its sources' elements as a hash,
