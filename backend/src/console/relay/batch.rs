@@ -342,7 +342,7 @@ impl Relay {
         then: &[(Vec<u8>, Probe)],
         outcomes: &mut [Option<Result<Outcome, AppError>>],
     ) -> Result<Sizes, AppError> {
-        let no_sizes = Sizes::new();
+        let no_sizes = Sizes::default();
         let mut parts = Vec::with_capacity(lead.len());
         // The room the writes reserved counts as in flight until they answered.
         let mut spent = Vec::new();
@@ -383,14 +383,16 @@ impl Relay {
             }
             key_index::announce_keys(ns.prefix(), &written)
         });
-        let mut pipe = redis::pipe();
+        let mut width = cost::probe_width(then);
+        // Sized once: the announcement, the commands (a bounded read is
+        // two) and the probes after them.
+        let mut pipe = redis::Pipeline::with_capacity(1 + BoundedRead::WIDTH * parts.len() + width);
         pipe.ignore_errors();
         let announced = announce.is_some();
         if let Some(announce) = announce {
             // Its reply is dropped by `query_pipeline`.
             pipe.add_command(announce);
         }
-        let mut width = cost::probe_width(then);
         for (_, _, args, _, lead, _) in &parts {
             match lead {
                 Lead::Direct(_) => {
@@ -580,7 +582,7 @@ impl Relay {
         commands: &[(&'static CommandSpec, Vec<Vec<u8>>)],
         announce: Option<redis::Cmd>,
     ) -> Result<Vec<Reply>, AppError> {
-        let mut pipe = redis::pipe();
+        let mut pipe = redis::Pipeline::with_capacity(1 + commands.len());
         pipe.ignore_errors();
         let announced = announce.is_some();
         if let Some(announce) = announce {
