@@ -238,27 +238,70 @@ where
     Arc::new(move |measuring| Box::pin(f(measuring)))
 }
 
-/// One sandbox's entry in this process's map of leases.
+/// One sandbox's lease in this process, its entry in the map of leases.
+///
+/// Its counters are under a plain lock, held for a few instructions and
+/// never across an await: every write takes from them. An async lock
+/// around them, held while a new lease was asked for, made the writes of a
+/// busy sandbox queue behind each other (a fair lock handed on to the next
+/// in line, each a task switch) long after the request had ended; only the
+/// requests for a lease wait for each other now (`asking`).
 #[derive(Debug, Default)]
 struct Slot {
     /// Out of the map ([`Headroom::forget`]): a caller that kept it looks
     /// the sandbox up again, as one that did not would.
     forgotten: AtomicBool,
-    local: tokio::sync::Mutex<Local>,
-}
-
-/// One sandbox's lease in this process.
-#[derive(Debug, Default)]
-struct Local {
+    lease: Mutex<Lease>,
+    /// Held while this process asks Redis for a new lease of the sandbox:
+    /// one request at a time, the writes short of room waiting for it.
+    asking: tokio::sync::Mutex<()>,
     /// Taken while this process measures the sandbox on demand, with when
     /// its last such measurement ended.
     measuring: Arc<tokio::sync::Mutex<Option<Instant>>>,
+    /// Bytes spent whose command has not answered yet.
+    in_flight: Arc<AtomicU64>,
+}
+
+/// What is left of a lease, and until when.
+#[derive(Debug, Default, Clone, Copy)]
+struct Lease {
     /// Bytes of the lease not yet spent.
     left: u64,
     /// Until when it may be spent.
     until: Option<Instant>,
-    /// Bytes spent whose command has not answered yet.
-    in_flight: Arc<AtomicU64>,
+}
+
+impl Slot {
+    fn lease(&self) -> std::sync::MutexGuard<'_, Lease> {
+        self.lease.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Spends `bytes` from the lease if it is fresh and has them.
+    fn spend_leased(&self, bytes: u64) -> Option<Spent> {
+        let mut lease = self.lease();
+        let fresh = lease.until.is_some_and(|until| Instant::now() < until);
+        if !fresh || lease.left < bytes {
+            return None;
+        }
+        lease.left -= bytes;
+        self.in_flight.fetch_add(bytes, Ordering::Relaxed);
+        Some(Spent { bytes, in_flight: Some(self.in_flight.clone()), _held: None })
+    }
+
+    /// Closes the lease while a new one is asked for (nothing is spent
+    /// from it meanwhile, so what is in flight can be read now); what was
+    /// left of it if it was fresh, to reopen if no new one is granted.
+    fn close(&self) -> Lease {
+        let mut lease = self.lease();
+        let fresh = lease.until.is_some_and(|until| Instant::now() < until);
+        let old = if fresh { *lease } else { Lease::default() };
+        *lease = Lease::default();
+        old
+    }
+
+    fn reopen(&self, old: Lease) {
+        *self.lease() = old;
+    }
 }
 
 /// Room spent by a command: counted in flight until dropped (after its
@@ -377,42 +420,46 @@ impl Headroom {
             }));
         }
         let slot = self.kept_slot(id, patience);
-        // Nearly always free (it is held across an await only while a lease
-        // is asked for): taken at once, without queueing to wait for it.
-        // (Free means no writer is queued: tokio hands a released lock to
-        // the first in the queue.)
-        let mut local = match slot.local.try_lock() {
-            Ok(local) => local,
-            Err(_) => slot.local.lock().await,
-        };
-        let fresh = local.until.is_some_and(|until| Instant::now() < until);
-        if !fresh {
-            local.left = 0;
+        if let Some(spent) = slot.spend_leased(bytes) {
+            return Ok(Ok(spent));
         }
-        if local.left < bytes {
-            let asked = Instant::now();
-            let in_flight = local.in_flight.load(Ordering::Relaxed);
-            let (grant, used): (u64, u64) = LEASE_SCRIPT
-                .key(id.key())
-                .arg(bytes)
-                .arg(LEASE)
-                .arg(quota)
-                .arg(format!("held:{}", self.process))
-                .arg(in_flight)
-                .arg(HELD_TTL_MS)
-                .invoke_async(&mut self.system.clone())
-                .await?;
-            if grant == 0 {
+        // Out of room (or expired): one writer asks for the next lease, the
+        // others wait for it, then take from it (or ask in turn).
+        let _asking = slot.asking.lock().await;
+        if let Some(spent) = slot.spend_leased(bytes) {
+            return Ok(Ok(spent));
+        }
+        let asked = Instant::now();
+        let old = slot.close();
+        let in_flight = slot.in_flight.load(Ordering::Relaxed);
+        let asked_for: Result<(u64, u64), _> = LEASE_SCRIPT
+            .key(id.key())
+            .arg(bytes)
+            .arg(LEASE)
+            .arg(quota)
+            .arg(format!("held:{}", self.process))
+            .arg(in_flight)
+            .arg(HELD_TTL_MS)
+            .invoke_async(&mut self.system.clone())
+            .await;
+        let grant = match asked_for {
+            Ok((grant, _)) if grant > 0 => grant,
+            // No new lease: what was left of the old one stays to spend.
+            Ok((_, used)) => {
+                slot.reopen(old);
                 return Ok(Err(used));
             }
-            // A new lease replaces what is left of the old one (which stays
-            // counted until the next measurement).
-            local.left = grant;
-            local.until = Some(asked + LOCAL_TTL);
-        }
-        local.left -= bytes;
-        local.in_flight.fetch_add(bytes, Ordering::Relaxed);
-        Ok(Ok(Spent { bytes, in_flight: Some(local.in_flight.clone()), _held: None }))
+            Err(err) => {
+                slot.reopen(old);
+                return Err(err.into());
+            }
+        };
+        // A new lease replaces what is left of the old one (which stays
+        // counted until the next measurement); this write spends from it
+        // (the grant holds its bytes and the lease).
+        *slot.lease() = Lease { left: grant.saturating_sub(bytes), until: Some(asked + LOCAL_TTL) };
+        slot.in_flight.fetch_add(bytes, Ordering::Relaxed);
+        Ok(Ok(Spent { bytes, in_flight: Some(slot.in_flight.clone()), _held: None }))
     }
 
     /// Reserves `bytes` for a data load under `quota`, held in the record
@@ -490,7 +537,7 @@ impl Headroom {
         if first.is_ok() || bytes > quota {
             return Ok(first);
         }
-        let measuring = self.kept_slot(id, patience).local.lock().await.measuring.clone();
+        let measuring = self.kept_slot(id, patience).measuring.clone();
         let mut last = measuring.lock().await;
         if last.is_some_and(|at| at > asked) {
             // Measured while this write waited its turn: once more, then no.
