@@ -448,12 +448,12 @@ async fn thresholds_that_cannot_be_read_are_assumed_none_compact() {
     let spec = resolve(&hset).expect("known");
     let full = |sizes: &cost::Sizes| cost::write_bound(&limits, spec, &hset, sizes);
     let new = bound(&limits, &mut sync, &mut Earlier::default(), &hset);
-    assert_eq!(new, full(&cost::Sizes::new()), "a new hash at its hashtable cost");
+    assert_eq!(new, full(&cost::Sizes::default()), "a new hash at its hashtable cost");
     assert!(
         bound(&Limits::SHARED, &mut sync, &mut Earlier::default(), &hset) < new,
         "a listpack by the defaults"
     );
     redis::cmd(&pairs[0]).arg(&pairs[1..]).exec(&mut sync).expect("HSET");
     let again = bound(&limits, &mut sync, &mut Earlier::default(), &hset);
-    assert!(again > full(&cost::Sizes::new()), "its conversion reserved too: {again}");
+    assert!(again > full(&cost::Sizes::default()), "its conversion reserved too: {again}");
 }

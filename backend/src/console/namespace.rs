@@ -59,14 +59,15 @@ impl Namespace {
     }
 
     /// Rewrites every key argument of `args` (the whole command, name
-    /// first) into the namespace.
-    pub fn rewrite(&self, spec: &CommandSpec, args: &mut [Vec<u8>]) -> Result<(), KeySearchError> {
-        for position in spec.key_positions(args)? {
+    /// first) into the namespace; their positions.
+    pub fn rewrite(&self, spec: &CommandSpec, args: &mut [Vec<u8>]) -> Result<Vec<usize>, KeySearchError> {
+        let positions = spec.key_positions(args)?;
+        for &position in &positions {
             if let Some(arg) = args.get_mut(position) {
                 *arg = self.add(arg);
             }
         }
-        Ok(())
+        Ok(positions)
     }
 
     /// Takes the prefix out of the key names a reply carries, for the

@@ -180,7 +180,7 @@ impl Relay {
     /// Measures the sizes `needs` names, in one pipeline, as the session.
     async fn measure(&self, session: &Session, needs: &[(Vec<u8>, cost::Probe)]) -> Result<Sizes, AppError> {
         if needs.is_empty() {
-            return Ok(Sizes::new());
+            return Ok(Sizes::default());
         }
         let pipe = cost::probe_pipeline(needs);
         let width = cost::probe_width(needs);

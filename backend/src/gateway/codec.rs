@@ -141,8 +141,33 @@ fn line_number(buf: &[u8], from: usize) -> Option<(Result<i64, ()>, usize)> {
     if rest.get(end + 1)? != &b'\n' {
         return Some((Err(()), from + end + 1));
     }
-    let number = std::str::from_utf8(&rest[..end]).ok().and_then(|s| s.parse::<i64>().ok()).ok_or(());
-    Some((number, from + end + 2))
+    Some((parse_i64(&rest[..end]), from + end + 2))
+}
+
+/// A header's number, read as `str::parse::<i64>` reads it (an optional
+/// sign, then digits; no overflow), from the bytes themselves: a request
+/// has a header per argument, and going through `str` checked its UTF-8
+/// first.
+fn parse_i64(digits: &[u8]) -> Result<i64, ()> {
+    let (negative, digits) = match digits.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        Some((b'+', rest)) => (false, rest),
+        _ => (false, digits),
+    };
+    if digits.is_empty() {
+        return Err(());
+    }
+    // Accumulated towards the sign, so that `i64::MIN` fits.
+    let mut number: i64 = 0;
+    for &digit in digits {
+        let value = match digit {
+            b'0'..=b'9' => i64::from(digit - b'0'),
+            _ => return Err(()),
+        };
+        number = number.checked_mul(10).ok_or(())?;
+        number = if negative { number.checked_sub(value) } else { number.checked_add(value) }.ok_or(())?;
+    }
+    Ok(number)
 }
 
 /// An unfinished header is fine while short; past `max` it never will be.
@@ -423,6 +448,32 @@ mod tests {
         }
         let two = [&frame[..], &frame[..]].concat();
         assert_eq!(decode(&two, &LIMITS), request(&["GET", "k"], frame.len()));
+    }
+
+    #[test]
+    fn header_numbers_parse_as_str_parse_does() {
+        for text in [
+            "0",
+            "16",
+            "-1",
+            "+7",
+            "007",
+            "9223372036854775807",
+            "-9223372036854775808",
+            "",
+            "-",
+            "+",
+            "9223372036854775808",
+            "-9223372036854775809",
+            "1a",
+            " 1",
+            "1.5",
+            "--1",
+            "+-1",
+            "\u{e9}",
+        ] {
+            assert_eq!(parse_i64(text.as_bytes()), text.parse::<i64>().map_err(drop), "{text:?}");
+        }
     }
 
     #[test]

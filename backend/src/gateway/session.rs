@@ -122,7 +122,7 @@ impl Connection {
         let mut input = BytesMut::with_capacity(16 * 1024);
         let mut out = Vec::with_capacity(16 * 1024);
         loop {
-            let mut batch = Vec::new();
+            let mut batch = Vec::with_capacity(MAX_BATCH);
             let mut refused = None;
             while batch.len() < MAX_BATCH {
                 match decode(&input, &self.gateway.requests) {
@@ -188,7 +188,7 @@ impl Connection {
         if let Some(session) = self.session() {
             self.wait_for_rate(&session.id, u32::try_from(batch.len()).unwrap_or(u32::MAX)).await;
         }
-        let mut run: Vec<Vec<Vec<u8>>> = Vec::new();
+        let mut run: Vec<Vec<Vec<u8>>> = Vec::with_capacity(batch.len());
         for args in batch {
             if self.closing {
                 break;

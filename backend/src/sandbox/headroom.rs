@@ -82,7 +82,7 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock, Mutex};
 use std::time::{Duration, Instant};
 
@@ -193,6 +193,11 @@ pub const MAX_WAIT: Duration = Duration::from_secs(1);
 #[derive(Debug, Clone, Default)]
 pub struct Patience {
     spent_at: Option<Instant>,
+    /// The caller's sandbox's lease slot, kept from its last write: a
+    /// caller writes to its own sandbox, often (a pipelined client, every
+    /// command), and finding the slot in this process's map of them took
+    /// a lock and a hash of the id each time.
+    slot: Option<(SandboxId, Arc<Slot>)>,
 }
 
 impl Patience {
@@ -249,20 +254,72 @@ where
     Arc::new(move |measuring| Box::pin(f(measuring)))
 }
 
-/// One sandbox's lease in this process.
-#[derive(Default)]
-struct Local {
+/// One sandbox's lease in this process, its entry in the map of leases.
+///
+/// Its counters are under a plain lock, held for a few instructions and
+/// never across an await: every write takes from them. An async lock
+/// around them, held while a new lease was asked for, made the writes of a
+/// busy sandbox queue behind each other (a fair lock handed on to the next
+/// in line, each a task switch) long after the request had ended; only the
+/// requests for a lease wait for each other now (`asking`).
+#[derive(Debug, Default)]
+struct Slot {
+    /// Out of the map ([`Headroom::forget`]): a caller that kept it looks
+    /// the sandbox up again, as one that did not would.
+    forgotten: AtomicBool,
+    lease: Mutex<Lease>,
+    /// Held while this process asks Redis for a new lease of the sandbox:
+    /// one request at a time, the writes short of room waiting for it.
+    asking: tokio::sync::Mutex<()>,
     /// Taken while this process measures the sandbox on demand, with when
     /// its last such measurement ended.
     measuring: Arc<tokio::sync::Mutex<Option<Instant>>>,
-    /// Bytes of the lease not yet spent.
-    left: u64,
-    /// Until when it may be spent.
-    until: Option<Instant>,
     /// Bytes spent whose command has not answered yet.
     in_flight: Arc<AtomicU64>,
     /// The turn of writes costed from a compact probe ([`CompactTurn`]).
     compact: Arc<tokio::sync::Mutex<()>>,
+}
+
+/// What is left of a lease, and until when.
+#[derive(Debug, Default, Clone, Copy)]
+struct Lease {
+    /// Bytes of the lease not yet spent.
+    left: u64,
+    /// Until when it may be spent.
+    until: Option<Instant>,
+}
+
+impl Slot {
+    fn lease(&self) -> std::sync::MutexGuard<'_, Lease> {
+        self.lease.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Spends `bytes` from the lease if it is fresh and has them.
+    fn spend_leased(&self, bytes: u64) -> Option<Spent> {
+        let mut lease = self.lease();
+        let fresh = lease.until.is_some_and(|until| Instant::now() < until);
+        if !fresh || lease.left < bytes {
+            return None;
+        }
+        lease.left -= bytes;
+        self.in_flight.fetch_add(bytes, Ordering::Relaxed);
+        Some(Spent { bytes, in_flight: Some(self.in_flight.clone()), _held: None })
+    }
+
+    /// Closes the lease while a new one is asked for (nothing is spent
+    /// from it meanwhile, so what is in flight can be read now); what was
+    /// left of it if it was fresh, to reopen if no new one is granted.
+    fn close(&self) -> Lease {
+        let mut lease = self.lease();
+        let fresh = lease.until.is_some_and(|until| Instant::now() < until);
+        let old = if fresh { *lease } else { Lease::default() };
+        *lease = Lease::default();
+        old
+    }
+
+    fn reopen(&self, old: Lease) {
+        *self.lease() = old;
+    }
 }
 
 /// A sandbox's turn, in this process, to probe, cost and send writes that
@@ -323,7 +380,7 @@ pub struct Headroom {
     system: Connection,
     /// Names this process's `held:` entries.
     process: Arc<String>,
-    leases: Arc<Mutex<HashMap<SandboxId, Arc<tokio::sync::Mutex<Local>>>>>,
+    leases: Arc<Mutex<HashMap<SandboxId, Arc<Slot>>>>,
 }
 
 impl Headroom {
@@ -333,7 +390,7 @@ impl Headroom {
         Self { system, process: Arc::new(process), leases: Default::default() }
     }
 
-    fn slot(&self, id: &SandboxId) -> Arc<tokio::sync::Mutex<Local>> {
+    fn slot(&self, id: &SandboxId) -> Arc<Slot> {
         let mut leases = self.leases.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         // Asked for every write: the id is copied only for a new entry.
         if let Some(slot) = leases.get(id) {
@@ -344,10 +401,7 @@ impl Headroom {
             // counted in Redis until the next measurement).
             // (A turn still held keeps its slot: a new one would let a
             // second batch in beside it.)
-            leases.retain(|_, slot| {
-                Arc::strong_count(slot) > 1
-                    || slot.try_lock().map_or(true, |local| Arc::strong_count(&local.compact) > 1)
-            });
+            leases.retain(|_, slot| Arc::strong_count(slot) > 1 || Arc::strong_count(&slot.compact) > 1);
         }
         leases.entry(id.clone()).or_default().clone()
     }
@@ -355,18 +409,33 @@ impl Headroom {
     /// Waits for `id`'s turn to probe, cost and send writes that keep a
     /// collection compact (see the module docs).
     pub async fn compact_turn(&self, id: &SandboxId) -> CompactTurn {
-        let turn = self.slot(id).lock().await.compact.clone();
+        let turn = self.slot(id).compact.clone();
         turn.lock_owned().await
+    }
+
+    /// [`Self::slot`], kept in the caller's `patience` between its writes
+    /// (the same entry as the map's: an entry leaves the map only when no
+    /// caller holds it, or when forgotten).
+    fn kept_slot(&self, id: &SandboxId, patience: &mut Patience) -> Arc<Slot> {
+        match &patience.slot {
+            Some((kept, slot)) if kept == id && !slot.forgotten.load(Ordering::Relaxed) => slot.clone(),
+            _ => {
+                let slot = self.slot(id);
+                patience.slot = Some((id.clone(), slot.clone()));
+                slot
+            }
+        }
     }
 
     /// Spends `bytes` of `id`'s room under `quota`, from this process's
     /// lease or a new one: `Ok(spent)`, or `Err(used)` — the count that
     /// left no room for them.
-    pub async fn spend(
+    async fn spend(
         &self,
         id: &SandboxId,
         bytes: u64,
         quota: u64,
+        patience: &mut Patience,
     ) -> Result<Result<Spent, u64>, AppError> {
         if bytes == 0 {
             return Ok(Ok(Spent::default()));
@@ -381,36 +450,47 @@ impl Headroom {
                 _held: Some(held),
             }));
         }
-        let slot = self.slot(id);
-        let mut local = slot.lock().await;
-        let fresh = local.until.is_some_and(|until| Instant::now() < until);
-        if !fresh {
-            local.left = 0;
+        let slot = self.kept_slot(id, patience);
+        if let Some(spent) = slot.spend_leased(bytes) {
+            return Ok(Ok(spent));
         }
-        if local.left < bytes {
-            let asked = Instant::now();
-            let in_flight = local.in_flight.load(Ordering::Relaxed);
-            let (grant, used): (u64, u64) = LEASE_SCRIPT
-                .key(id.key())
-                .arg(bytes)
-                .arg(LEASE)
-                .arg(quota)
-                .arg(format!("held:{}", self.process))
-                .arg(in_flight)
-                .arg(HELD_TTL_MS)
-                .invoke_async(&mut self.system.clone())
-                .await?;
-            if grant == 0 {
+        // Out of room (or expired): one writer asks for the next lease, the
+        // others wait for it, then take from it (or ask in turn).
+        let _asking = slot.asking.lock().await;
+        if let Some(spent) = slot.spend_leased(bytes) {
+            return Ok(Ok(spent));
+        }
+        let asked = Instant::now();
+        let old = slot.close();
+        let in_flight = slot.in_flight.load(Ordering::Relaxed);
+        let asked_for: Result<(u64, u64), _> = LEASE_SCRIPT
+            .key(id.key())
+            .arg(bytes)
+            .arg(LEASE)
+            .arg(quota)
+            .arg(format!("held:{}", self.process))
+            .arg(in_flight)
+            .arg(HELD_TTL_MS)
+            .invoke_async(&mut self.system.clone())
+            .await;
+        let grant = match asked_for {
+            Ok((grant, _)) if grant > 0 => grant,
+            // No new lease: what was left of the old one stays to spend.
+            Ok((_, used)) => {
+                slot.reopen(old);
                 return Ok(Err(used));
             }
-            // A new lease replaces what is left of the old one (which stays
-            // counted until the next measurement).
-            local.left = grant;
-            local.until = Some(asked + LOCAL_TTL);
-        }
-        local.left -= bytes;
-        local.in_flight.fetch_add(bytes, Ordering::Relaxed);
-        Ok(Ok(Spent { bytes, in_flight: Some(local.in_flight.clone()), _held: None }))
+            Err(err) => {
+                slot.reopen(old);
+                return Err(err.into());
+            }
+        };
+        // A new lease replaces what is left of the old one (which stays
+        // counted until the next measurement); this write spends from it
+        // (the grant holds its bytes and the lease).
+        *slot.lease() = Lease { left: grant.saturating_sub(bytes), until: Some(asked + LOCAL_TTL) };
+        slot.in_flight.fetch_add(bytes, Ordering::Relaxed);
+        Ok(Ok(Spent { bytes, in_flight: Some(slot.in_flight.clone()), _held: None }))
     }
 
     /// Reserves `bytes` for a data load under `quota`, held in the record
@@ -484,15 +564,15 @@ impl Headroom {
         Fut: Future<Output = Result<(), AppError>>,
     {
         let asked = Instant::now();
-        let first = self.spend(id, bytes, quota).await?;
+        let first = self.spend(id, bytes, quota, patience).await?;
         if first.is_ok() || bytes > quota {
             return Ok(first);
         }
-        let measuring = self.slot(id).lock().await.measuring.clone();
+        let measuring = self.kept_slot(id, patience).measuring.clone();
         let mut last = measuring.lock().await;
         if last.is_some_and(|at| at > asked) {
             // Measured while this write waited its turn: once more, then no.
-            return self.spend(id, bytes, quota).await;
+            return self.spend(id, bytes, quota, patience).await;
         }
         let mut result = first;
         let deadline = asked + if patience.may_wait() { MAX_WAIT } else { Duration::ZERO };
@@ -502,7 +582,7 @@ impl Headroom {
                     patience.spent_at = Some(Instant::now());
                     measure().await?;
                     *last = Some(Instant::now());
-                    return self.spend(id, bytes, quota).await;
+                    return self.spend(id, bytes, quota, patience).await;
                 }
                 wait if wait > 0 => {
                     let wait = Duration::from_millis(wait.unsigned_abs());
@@ -512,7 +592,7 @@ impl Headroom {
                     patience.spent_at = Some(Instant::now());
                     tokio::time::sleep(wait).await;
                     // Another process may have measured meanwhile.
-                    result = self.spend(id, bytes, quota).await?;
+                    result = self.spend(id, bytes, quota, patience).await?;
                     if result.is_ok() {
                         return Ok(result);
                     }
@@ -525,6 +605,8 @@ impl Headroom {
     /// Forgets this process's lease of `id` (its room stays counted).
     pub fn forget(&self, id: &SandboxId) {
         let mut leases = self.leases.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        leases.remove(id);
+        if let Some(slot) = leases.remove(id) {
+            slot.forgotten.store(true, Ordering::Relaxed);
+        }
     }
 }

@@ -349,6 +349,11 @@ pub fn announce<A: AsRef<[Vec<u8>]>>(prefix: &[u8], commands: &[(&CommandSpec, A
     KeyIndex::of_prefix(prefix)?.announce(commands)
 }
 
+/// [`announce`] for keys already told ([`written_keys_at`]).
+pub fn announce_keys<K: AsRef<[u8]>>(prefix: &[u8], keys: &[K]) -> Option<redis::Cmd> {
+    KeyIndex::of_prefix(prefix)?.add_cmd(keys)
+}
+
 /// Every key of `owner` matching `pattern` (a glob of the student's names)
 /// and of type `kind`, full names: from the key index in shared mode, by
 /// `SCAN` of the database locally (where the student owns it all).
@@ -370,13 +375,36 @@ pub async fn owner_keys(
 /// on purpose (a source key is announced again; harmless). A command whose
 /// keys cannot be found is refused before it runs, so it writes nothing.
 pub fn written_keys<'a>(spec: &CommandSpec, args: &'a [Vec<u8>]) -> Vec<&'a [u8]> {
-    let removes_only =
-        !spec.key_specs.is_empty() && spec.key_specs.iter().all(|key| key.flags.contains(&"RM"));
-    if !spec.has_flag("write") || removes_only {
+    if !writes_keys(spec) {
         return Vec::new();
     }
     let positions = spec.key_positions(args).unwrap_or_default();
-    positions.into_iter().filter_map(|at| args.get(at)).map(Vec::as_slice).collect()
+    written_keys_at(spec, args, &positions).collect()
+}
+
+/// [`written_keys`] when the caller has the command's key positions
+/// already (`positions`: what `spec.key_positions(args)` gives, or none if
+/// it cannot tell): a batch's writes are announced without searching their
+/// keys again.
+pub fn written_keys_at<'a, 'p>(
+    spec: &CommandSpec,
+    args: &'a [Vec<u8>],
+    positions: &'p [usize],
+) -> impl Iterator<Item = &'a [u8]> + use<'a, 'p> {
+    let positions = if writes_keys(spec) { positions } else { &[] };
+    positions.iter().filter_map(|&at| args.get(at)).map(Vec::as_slice)
+}
+
+/// Whether a command may create or write its keys: a `write` command whose
+/// key specs do not only remove (`DEL`, `UNLINK`). Told once per entry of
+/// the command table (asked for every write).
+fn writes_keys(spec: &CommandSpec) -> bool {
+    static WRITES: std::sync::OnceLock<Vec<bool>> = std::sync::OnceLock::new();
+    spec.per_entry(&WRITES, |spec| {
+        let removes_only =
+            !spec.key_specs.is_empty() && spec.key_specs.iter().all(|key| key.flags.contains(&"RM"));
+        spec.has_flag("write") && !removes_only
+    })
 }
 
 /// `ZSCAN`'s reply: the cursor and the members (scores dropped).
@@ -426,7 +454,11 @@ mod tests {
     fn written(words: &[&str]) -> Vec<String> {
         let argv = args(words);
         let spec = resolve(&argv).expect("known command");
-        written_keys(spec, &argv).into_iter().map(|k| String::from_utf8_lossy(k).into_owned()).collect()
+        let keys = written_keys(spec, &argv);
+        // The same from positions told beforehand (a batch's writes).
+        let positions = spec.key_positions(&argv).unwrap_or_default();
+        assert_eq!(written_keys_at(spec, &argv, &positions).collect::<Vec<_>>(), keys, "{words:?}");
+        keys.into_iter().map(|k| String::from_utf8_lossy(k).into_owned()).collect()
     }
 
     #[test]

@@ -22,7 +22,8 @@
 //!
 //! Everything is `&'static` data in sorted slices: nothing is built at
 //! start-up (this matters for the wasm app's first paint), and lookups are
-//! binary searches that allocate nothing.
+//! binary searches that allocate nothing (a name sent again right after
+//! is not searched again: [`resolve`] remembers the last one).
 //!
 //! # Names
 //!
@@ -43,6 +44,8 @@ mod builtins;
 mod generated;
 pub mod help;
 pub mod policy;
+
+use std::cell::Cell;
 
 pub use generated::REDIS_VERSION;
 pub use policy::{check_args, decide, policy, Databases, Decision, Mode, Policy, Refusal};
@@ -214,7 +217,9 @@ impl CommandSpec {
 
     /// Whether this is a container with subcommands (`CONFIG`, `XINFO`, ...).
     pub fn is_container(&self) -> bool {
-        !self.subcommands().is_empty()
+        // Asked of every command a client sends ([`policy::decide`]).
+        static CONTAINERS: std::sync::OnceLock<Vec<bool>> = std::sync::OnceLock::new();
+        self.per_entry(&CONTAINERS, |spec| !spec.subcommands().is_empty())
     }
 
     /// The subcommands of a container, sorted; empty for other commands.
@@ -285,6 +290,17 @@ impl CommandSpec {
             _ => {}
         }
         self.key_positions_from_specs(args)
+    }
+
+    /// Whether [`Self::key_positions`] follows from the number of arguments
+    /// (and `numkeys` arguments) alone, never from what other arguments
+    /// say: no key spec begins with a keyword search, and the command is
+    /// not one whose keys its own parser finds (`SORT`, `GEORADIUS`…).
+    /// Then keys rewritten in place (a namespace's prefix added) are where
+    /// they were found, and need not be searched for again.
+    pub fn keys_found_by_position(&self) -> bool {
+        !matches!(self.name, "SORT" | "SORT_RO" | "GEORADIUS" | "GEORADIUSBYMEMBER")
+            && self.key_specs.iter().all(|spec| matches!(spec.begin_search, BeginSearch::Index { .. }))
     }
 
     /// Key positions as Redis's key specs describe them.
@@ -566,7 +582,7 @@ fn resolve_at<A: AsRef<[u8]>>(args: &[A]) -> Option<Resolved> {
         return None; // one word with a space is not "CONTAINER SUB"
     }
     let names = names();
-    let Some(index) = find_name(names, &[name]) else {
+    let Some(index) = find_command_name(names, name) else {
         return find(builtins(), &[name]).map(Resolved::Builtin);
     };
     let command = names.get(index).copied()?;
@@ -584,17 +600,90 @@ fn resolve_at<A: AsRef<[u8]>>(args: &[A]) -> Option<Resolved> {
     Some(Resolved::Table(index))
 }
 
-/// [`find`] over [`names`]: the index of the name made of `parts`.
-fn find_name(names: &[&str], parts: &[&[u8]]) -> Option<usize> {
-    let wanted = || parts.iter().flat_map(|p| p.iter()).map(u8::to_ascii_uppercase);
-    names.binary_search_by(|name| name.bytes().cmp(wanted())).ok()
+/// [`find_name`] of one command's name, remembering the last one found
+/// (see [`LastFound`]).
+fn find_command_name(names: &[&str], name: &[u8]) -> Option<usize> {
+    if let Some(last) = LAST_FOUND.with(Cell::get).filter(|last| last.name() == name) {
+        return Some(last.index);
+    }
+    let index = find_name(names, &[name])?;
+    if let Some(found) = LastFound::of(name, index) {
+        LAST_FOUND.with(|last| last.set(Some(found)));
+    }
+    Some(index)
 }
 
-/// Binary search for the name made of `parts` concatenated, upper-casing
-/// ASCII on the fly (table names are upper case), allocating nothing.
+/// The command name this thread found last, exactly as it was sent, and
+/// where: a pipelining client sends one command many times in a row (a
+/// batch of `SET`s, of `HSET`s), and the same name is then told by
+/// comparing a few bytes instead of by a binary search of the table.
+#[derive(Debug, Clone, Copy)]
+struct LastFound {
+    bytes: [u8; 16],
+    len: usize,
+    index: usize,
+}
+
+impl LastFound {
+    /// `None` for a name too long to remember.
+    fn of(name: &[u8], index: usize) -> Option<Self> {
+        let mut bytes = [0; 16];
+        bytes.get_mut(..name.len())?.copy_from_slice(name);
+        Some(Self { bytes, len: name.len(), index })
+    }
+
+    fn name(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
+}
+
+std::thread_local! {
+    static LAST_FOUND: Cell<Option<LastFound>> = const { Cell::new(None) };
+}
+
+/// [`find`] over [`names`]: the index of the name made of `parts`.
+fn find_name(names: &[&str], parts: &[&[u8]]) -> Option<usize> {
+    let wanted = UpperName::of(parts)?;
+    names.binary_search_by(|name| name.as_bytes().cmp(wanted.as_bytes())).ok()
+}
+
+/// Binary search for the name made of `parts` concatenated, upper-cased
+/// once (table names are upper case), allocating nothing.
 fn find(table: &'static [CommandSpec], parts: &[&[u8]]) -> Option<&'static CommandSpec> {
-    let wanted = || parts.iter().flat_map(|p| p.iter()).map(u8::to_ascii_uppercase);
-    table.binary_search_by(|c| c.name.bytes().cmp(wanted())).ok().and_then(|i| table.get(i))
+    let wanted = UpperName::of(parts)?;
+    table.binary_search_by(|c| c.name.as_bytes().cmp(wanted.as_bytes())).ok().and_then(|i| table.get(i))
+}
+
+/// Bytes in the longest name a command (or `CONTAINER SUB`) can have; no
+/// name in the table is longer (a test checks), so a longer one names none.
+const MAX_NAME_BYTES: usize = 64;
+
+/// A name to look up, upper-cased once on the stack: every command a
+/// client sends is looked up, and a binary search compares the name it
+/// looks for about ten times (upper-casing it in each comparison cost
+/// more than the search).
+struct UpperName {
+    buf: [u8; MAX_NAME_BYTES],
+    len: usize,
+}
+
+impl UpperName {
+    /// `parts` concatenated and upper-cased; `None` if longer than any name.
+    fn of(parts: &[&[u8]]) -> Option<Self> {
+        let mut name = Self { buf: [0; MAX_NAME_BYTES], len: 0 };
+        for part in parts {
+            let end = name.len + part.len();
+            let room = name.buf.get_mut(name.len..end)?;
+            room.copy_from_slice(part);
+            room.make_ascii_uppercase();
+            name.len = end;
+        }
+        Some(name)
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
 }
 
 #[cfg(test)]
@@ -611,6 +700,31 @@ mod tests {
     }
 
     #[test]
+    fn keys_found_by_position_stay_put_when_renamed() {
+        for args in [
+            &["SET", "k", "v"][..],
+            &["MSET", "a", "1", "b", "2"],
+            &["ZUNIONSTORE", "d", "2", "a", "b", "WEIGHTS", "1", "2"],
+            &["LMPOP", "2", "a", "b", "LEFT"],
+            &["EVAL", "return 1", "1", "k", "arg"],
+            &["LMOVE", "a", "b", "LEFT", "RIGHT"],
+        ] {
+            let spec = resolve(args).expect("known");
+            assert!(spec.keys_found_by_position(), "{args:?}");
+            let found = spec.key_positions(args).expect("keys");
+            let mut renamed: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+            for &at in &found {
+                renamed[at] = format!("{{s:ab}}:{}", renamed[at]);
+            }
+            assert_eq!(spec.key_positions(&renamed), Ok(found), "{args:?}");
+        }
+        // Keys found after a keyword, or by the command's own parser.
+        for name in ["XREAD", "XREADGROUP", "SORT", "SORT_RO", "GEORADIUS", "GEORADIUSBYMEMBER", "MIGRATE"] {
+            assert!(!spec(name).keys_found_by_position(), "{name}");
+        }
+    }
+
+    #[test]
     fn table_is_sorted_unique_and_upper_case() {
         for pair in all().windows(2) {
             assert!(pair[0].name < pair[1].name, "{} then {}", pair[0].name, pair[1].name);
@@ -620,6 +734,7 @@ mod tests {
         }
         for c in all().iter().chain(builtins()) {
             assert_eq!(c.name, c.name.to_ascii_uppercase());
+            assert!(c.name.len() <= MAX_NAME_BYTES, "{} is longer than a looked-up name may be", c.name);
             assert!(!c.group.is_empty(), "{} has a group", c.name);
             assert!(!c.summary.is_empty(), "{} has a summary", c.name);
         }
@@ -647,6 +762,21 @@ mod tests {
         assert!(lookup("nosuchcommand").is_none());
         assert!(lookup("").is_none());
         assert!(lookup("config|get").is_none());
+        assert!(lookup(&"get".repeat(30)).is_none(), "longer than any name");
+        // Found again from the last name found, as sent.
+        for (args, name) in [
+            (["set", "k"], "SET"),
+            (["set", "k"], "SET"),
+            (["SET", "k"], "SET"),
+            (["get", "k"], "GET"),
+            (["set", "k"], "SET"),
+        ] {
+            assert_eq!(resolve(&args).map(|c| c.name), Some(name));
+        }
+        assert!(resolve(&["nosuch"]).is_none());
+        assert_eq!(resolve(&["config", "get", "x"]).map(|c| c.name), Some("CONFIG GET"));
+        assert_eq!(resolve(&["config", "set", "x", "y"]).map(|c| c.name), Some("CONFIG SET"));
+        assert!(resolve(&["config".repeat(20), "get".into()]).is_none());
         assert!(lookup_sub("config", "nosuch").is_none());
         assert!(lookup_sub("get", "x").is_none());
         assert!(lookup_sub("config get", "x").is_none());

@@ -68,8 +68,14 @@ impl BoundedRead {
 
     /// Appends the commands that read it to `pipe`: [`Self::WIDTH`] replies.
     pub fn add_to(&self, pipe: &mut redis::Pipeline) {
-        pipe.cmd("GETRANGE").arg(self.key.as_slice()).arg(0).arg(self.max);
-        pipe.cmd("EXISTS").arg(self.key.as_slice());
+        // Sized once (20 digits at most): no regrowth of the commands'
+        // buffers, for what every `GET` sends.
+        let mut range = redis::Cmd::with_capacity(4, 8 + self.key.len() + 1 + 20);
+        range.arg("GETRANGE").arg(self.key.as_slice()).arg("0").arg(self.max);
+        pipe.add_command(range);
+        let mut exists = redis::Cmd::with_capacity(2, 6 + self.key.len());
+        exists.arg("EXISTS").arg(self.key.as_slice());
+        pipe.add_command(exists);
     }
 
     /// Replies [`Self::add_to`] adds.
@@ -77,15 +83,16 @@ impl BoundedRead {
 
     /// What the read found, from its replies (`replies`: [`Self::WIDTH`] of
     /// them).
-    pub fn read(&self, replies: Vec<Value>) -> Read {
+    pub fn read(self, replies: Vec<Value>) -> Read {
         let mut replies = replies.into_iter();
         let (range, exists) = (replies.next(), replies.next());
-        let slot = (self.key.clone(), Probe::Length);
+        let max = self.max;
+        let slot = (self.key, Probe::Length);
         let (length, reply) = match (range, exists) {
             (Some(Value::BulkString(bytes)), _) if !bytes.is_empty() => {
                 let length = bytes.len() as u64;
                 let mut bytes = bytes;
-                bytes.truncate(usize::try_from(self.max).unwrap_or(usize::MAX));
+                bytes.truncate(usize::try_from(max).unwrap_or(usize::MAX));
                 (length, Reply::Bulk(bytes))
             }
             (Some(Value::BulkString(_)), Some(Value::Int(0))) => (0, Reply::Nil),
@@ -94,9 +101,9 @@ impl BoundedRead {
             (Some(other), _) => (0, crate::console::relay::to_reply(other)),
             (None, _) => (0, Reply::Error("ERR Redis answered a pipeline with too few replies".into())),
         };
-        let mut sizes = Sizes::new();
+        let mut sizes = Sizes::with_capacity_and_hasher(1, Default::default());
         sizes.insert(slot, length);
-        Read { sizes, reply, past_bound: length > self.max }
+        Read { sizes, reply, past_bound: length > max }
     }
 }
 
@@ -125,22 +132,22 @@ mod tests {
         let read = BoundedRead { key: b"k".to_vec(), max: 4 };
         let bulk = |text: &str| Value::BulkString(text.as_bytes().to_vec());
         let slot = (b"k".to_vec(), Probe::Length);
-        let found = read.read(vec![bulk("abc"), Value::Int(1)]);
+        let found = read.clone().read(vec![bulk("abc"), Value::Int(1)]);
         assert_eq!(
             (found.reply, found.sizes[&slot], found.past_bound),
             (Reply::Bulk(b"abc".to_vec()), 3, false)
         );
         // Longer than the bound: cut to it, sized as measured (or as read).
-        let mut found = read.read(vec![bulk("abcde"), Value::Int(1)]);
+        let mut found = read.clone().read(vec![bulk("abcde"), Value::Int(1)]);
         assert!(found.past_bound);
         assert_eq!(found.sizes[&slot], 5);
         found.measured(&[(slot.clone(), 100)].into_iter().collect());
         assert_eq!((found.reply, found.sizes[&slot]), (Reply::Bulk(b"abcd".to_vec()), 100));
-        let mut found = read.read(vec![bulk("abcde"), Value::Int(1)]);
+        let mut found = read.clone().read(vec![bulk("abcde"), Value::Int(1)]);
         found.measured(&[(slot.clone(), 2)].into_iter().collect());
         assert_eq!(found.sizes[&slot], 5, "grown after its STRLEN: still past the bound");
         // Missing and empty differ.
-        assert_eq!(read.read(vec![bulk(""), Value::Int(0)]).reply, Reply::Nil);
+        assert_eq!(read.clone().read(vec![bulk(""), Value::Int(0)]).reply, Reply::Nil);
         assert_eq!(read.read(vec![bulk(""), Value::Int(1)]).reply, Reply::Bulk(Vec::new()));
     }
 }

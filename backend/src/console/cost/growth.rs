@@ -238,9 +238,14 @@ fn redis_integer(e: &[u8]) -> Option<i64> {
 /// The compaction rule of a write that adds to a collection (not a
 /// store: it replaces its destination, and its bound is [`super::store::stored`]).
 fn compaction(spec: &CommandSpec) -> Option<&'static Compact> {
-    (matches!(adds(spec), Some(Adds::Elements { .. })) && !is_store(spec))
-        .then(|| COMPACT.iter().find(|c| c.group == spec.group))
-        .flatten()
+    // Asked several times for every write (its probes, its growth): told
+    // once per entry of the command table.
+    static COMPACTION: std::sync::OnceLock<Vec<Option<&'static Compact>>> = std::sync::OnceLock::new();
+    spec.per_entry(&COMPACTION, |spec| {
+        (matches!(adds(spec), Some(Adds::Elements { .. })) && !is_store(spec))
+            .then(|| COMPACT.iter().find(|c| c.group == spec.group))
+            .flatten()
+    })
 }
 
 /// Whether the write stores a copy of its sources' elements as a hash,
@@ -285,6 +290,11 @@ pub fn conversion(encodings: &Encodings, spec: &CommandSpec, args: &[Vec<u8>], s
 /// docs): by the compact encoding it keeps its keys in, else at its full
 /// encoding's cost plus what converting its keys can add.
 pub fn write_growth(limits: &Limits, spec: &CommandSpec, args: &[Vec<u8>], sizes: &Sizes) -> u64 {
+    // A command that adds nothing (a read: every `GET`) has no bound and
+    // no compaction rule (both follow from what it adds): 0, told at once.
+    if adds(spec).is_none() {
+        return 0;
+    }
     let encodings = &limits.encodings;
     kept_compact(encodings, spec, args, sizes)
         .map(|keys| {
@@ -470,7 +480,7 @@ mod tests {
 
     fn bound(words: &[&str]) -> u64 {
         let args: Vec<Vec<u8>> = words.iter().map(|w| w.as_bytes().to_vec()).collect();
-        write_bound(&Limits::SHARED, lookup(words[0]).expect("known"), &args, &Sizes::new())
+        write_bound(&Limits::SHARED, lookup(words[0]).expect("known"), &args, &Sizes::default())
     }
 
     #[test]
@@ -526,7 +536,7 @@ mod tests {
             conversion(&DEFAULTS, hset, &words(&["HSET", "h", "f", &long]), &hash) > 0,
             "a value past 64 bytes"
         );
-        assert_eq!(conversion(&DEFAULTS, sadd, &args, &Sizes::new()), 0, "missing, or converted already");
+        assert_eq!(conversion(&DEFAULTS, sadd, &args, &Sizes::default()), 0, "missing, or converted already");
         for (command, words_) in
             [("HSET", vec!["HSET", "h", "f", "v"]), ("ZADD", vec!["ZADD", "z", "1", "m"])]
         {
@@ -555,14 +565,14 @@ mod tests {
         let new = write_growth(&limits, hset, &args, &probed(0));
         assert!(new >= KEY + bytes && new <= KEY + 100 + bytes * 5 / 4 + 4 * 20 * 5 / 4 + 20, "{new}");
         assert!(
-            new < write_bound(&limits, hset, &args, &Sizes::new()) * 3 / 4,
+            new < write_bound(&limits, hset, &args, &Sizes::default()) * 3 / 4,
             "far below its hashtable cost"
         );
         let again = write_growth(&limits, hset, &args, &probed(300));
         assert!(again >= new && again <= new + 300 / 4 + 8, "{again}");
         let full = write_growth(&limits, hset, &args, &probed(NOT_COMPACT));
-        assert_eq!(full, write_bound(&limits, hset, &args, &Sizes::new()), "a hashtable: its full cost");
-        assert_eq!(write_growth(&limits, hset, &args, &Sizes::new()), full, "not probed: its full cost");
+        assert_eq!(full, write_bound(&limits, hset, &args, &Sizes::default()), "a hashtable: its full cost");
+        assert_eq!(write_growth(&limits, hset, &args, &Sizes::default()), full, "not probed: its full cost");
         // An intset gaining a 64-bit integer may widen: four times its bytes.
         let sadd = lookup("SADD").expect("known");
         let set = |member: &str| words(&["SADD".into(), "s".into(), member.into()]);
@@ -595,7 +605,7 @@ mod tests {
         fields.extend((0..10).flat_map(|i| [format!("f{i}"), "1".to_string()]));
         let args = words(&fields);
         let new: Sizes = [((b"h".to_vec(), Probe::Compact), 0)].into_iter().collect();
-        let full = write_bound(&limits, hset, &args, &Sizes::new());
+        let full = write_bound(&limits, hset, &args, &Sizes::default());
         assert!(write_growth(&limits, hset, &args, &new) < full * 3 / 4, "compact by the defaults");
         assert_eq!(write_growth(&lowered, hset, &args, &new), full, "a hashtable at 8 entries");
         // A listpack of 8 pairs given one more converts at 8, not at 128.
@@ -651,8 +661,8 @@ mod tests {
         assert!(total >= 8000, "{total}");
         let del = lookup("DEL").expect("known");
         let args: Vec<Vec<u8>> = vec![b"DEL".to_vec(), b"k".to_vec()];
-        earlier.note(&limits, del, &args, &Sizes::new());
-        let after = earlier.sizes(&Sizes::new(), &[(b"k".to_vec(), Probe::Compact)]);
+        earlier.note(&limits, del, &args, &Sizes::default());
+        let after = earlier.sizes(&Sizes::default(), &[(b"k".to_vec(), Probe::Compact)]);
         assert_eq!(after.values().copied().collect::<Vec<_>>(), vec![NOT_COMPACT]);
     }
 }

@@ -619,7 +619,7 @@ mod tests {
         let limits = Limits::SHARED;
         let lcs = lookup("LCS").expect("known");
         let a = args(&["LCS", "a", "b", "LEN"]);
-        let mut sizes = Sizes::new();
+        let mut sizes = Sizes::default();
         sizes.insert((b"a".to_vec(), Probe::Length), 11_000);
         sizes.insert((b"b".to_vec(), Probe::Length), 11_000);
         let plan = plan(&limits, lcs, &a, &sizes, true);
@@ -630,7 +630,7 @@ mod tests {
             .is_some_and(|m| m.contains(&limits.max_lcs_cells.to_string())));
 
         let get = lookup("GET").expect("known");
-        let mut sizes = Sizes::new();
+        let mut sizes = Sizes::default();
         sizes.insert((b"big".to_vec(), Probe::Length), 64 << 20);
         let cut = super::plan(&limits, get, &args(&["GET", "big"]), &sizes, true);
         assert_eq!(
@@ -647,7 +647,7 @@ mod tests {
         let limits = Limits::SHARED;
         let cost = |words: &[&str]| {
             let spec = lookup(words[0]).expect("known");
-            super::plan(&limits, spec, &args(words), &Sizes::new(), true).cost
+            super::plan(&limits, spec, &args(words), &Sizes::default(), true).cost
         };
         // A new string: its offset, rounded up.
         assert!(cost(&["SETRANGE", "k", "536870000", "x"]).grow_bytes >= alloc(536_870_001));
@@ -660,7 +660,7 @@ mod tests {
         assert_eq!(in_place_growth(1000, 2000, 1, 1001), 0, "room for one more byte");
         assert!(in_place_growth(1000, 1100, 1, 2000) >= grown(2000) - 1100);
         assert_eq!(in_place_growth(1000, 1100, 1, 900), 0, "no longer");
-        let mut sizes = Sizes::new();
+        let mut sizes = Sizes::default();
         sizes.insert((b"a".to_vec(), Probe::Memory), 1000);
         sizes.insert((b"b".to_vec(), Probe::Memory), 500);
         sizes.insert((b"dst".to_vec(), Probe::Memory), 1 << 30);
@@ -672,7 +672,7 @@ mod tests {
         assert!((1500..4000).contains(&sunion), "the sources, not the destination: {sunion}");
         assert!((1000..4000).contains(&store(&["COPY", "a", "dst"])));
         assert!((1000..4000).contains(&store(&["SORT", "a", "STORE", "dst"])));
-        let mut sizes = Sizes::new();
+        let mut sizes = Sizes::default();
         sizes.insert((b"l".to_vec(), Probe::Cardinality), 50_000);
         sizes.insert((b"l".to_vec(), Probe::Memory), 5 << 20);
         let sort = lookup("SORT").expect("known");

@@ -27,8 +27,12 @@ const COMPACT: [&[u8]; 3] = [b"listpack", b"intset", b"ziplist"];
 /// encoding: its writes are bounded at their full encoding's cost.
 pub const NOT_COMPACT: u64 = u64::MAX;
 
-/// The sizes measured, by key and probe.
-pub type Sizes = HashMap<(Vec<u8>, Probe), u64>;
+/// The sizes measured, by key and probe. Hashed with a seeded hash
+/// cheaper than std's (`foldhash`): a `GET` alone builds a map of one size
+/// and reads it back, and SipHash over a namespaced key was a tenth of
+/// what the gateway spent on it. (Seeded per process: a student cannot
+/// choose keys that collide; a map holds one batch's keys at most.)
+pub type Sizes = HashMap<(Vec<u8>, Probe), u64, foldhash::fast::RandomState>;
 
 /// The pipeline that measures `needs` (one or more commands per probe, in
 /// order); read it back with [`read_sizes`].
@@ -83,7 +87,7 @@ const CARDINALITY: [&str; 5] = ["SCARD", "ZCARD", "LLEN", "HLEN", "XLEN"];
 
 /// The sizes from [`probe_pipeline`]'s replies.
 pub fn read_sizes(needs: &[(Vec<u8>, Probe)], replies: &[redis::Value]) -> Sizes {
-    let mut sizes = Sizes::new();
+    let mut sizes = Sizes::default();
     let mut at = 0;
     let number = |v: Option<&redis::Value>| match v {
         Some(redis::Value::Int(n)) => n.unsigned_abs(),

@@ -68,6 +68,13 @@ pub(super) struct Forwarded {
     needs: Vec<(Vec<u8>, Probe)>,
     /// Its bounded form, sent in its probes' pipeline ([`BoundedRead`]).
     read: Option<BoundedRead>,
+    /// Where its keys are in `args`, when found already (by the namespace's
+    /// rewrite): what `spec.key_positions(&args)` gives, not searched again
+    /// to announce them or to note what a segment writes.
+    keys: Option<Vec<usize>>,
+    /// Whether every argument is UTF-8 (else it goes down the caller's
+    /// private connection: `Relay::isolated_connection`), checked once.
+    utf8: bool,
 }
 
 impl Forwarded {
@@ -144,11 +151,17 @@ impl Segment {
     fn push(&mut self, index: usize, command: Forwarded) {
         self.trailing |= !command.leads();
         if self.trailing && command.spec.has_flag("write") {
-            match command.spec.key_positions(&command.args) {
-                Ok(keys) => {
-                    self.written.extend(keys.into_iter().filter_map(|i| command.args.get(i).cloned()))
+            let searched;
+            let keys = match &command.keys {
+                Some(keys) => Ok(keys.as_slice()),
+                None => {
+                    searched = command.spec.key_positions(&command.args);
+                    searched.as_deref().map_err(|_| ())
                 }
-                Err(_) => self.unknown_writes = true,
+            };
+            match keys {
+                Ok(keys) => self.written.extend(keys.iter().filter_map(|&i| command.args.get(i).cloned())),
+                Err(()) => self.unknown_writes = true,
             }
         }
         self.commands.push((index, command));
@@ -220,7 +233,8 @@ impl Relay {
                 if let Some(refusal) = self.forward_refusal(session, spec, &args) {
                     return Step::Done(Outcome::error(refusal));
                 }
-                match self.forwarded(namespace, spec, args) {
+                // UTF-8: checked above.
+                match self.forwarded(namespace, spec, args, true) {
                     Ok(forwarded) => Step::Forward(forwarded),
                     Err(outcome) => Step::Done(outcome),
                 }
@@ -231,25 +245,34 @@ impl Relay {
 
     /// `args` with its keys in the session's namespace, or the refusal
     /// when the command table cannot tell which arguments are keys.
+    /// `utf8`: whether every argument is UTF-8 ([`all_utf8`]).
     pub(super) fn forwarded(
         &self,
         namespace: Option<&Namespace>,
         spec: &'static CommandSpec,
         mut args: Vec<Vec<u8>>,
+        utf8: bool,
     ) -> Result<Forwarded, Outcome> {
+        let mut keys = None;
         if let Some(ns) = namespace {
-            if ns.rewrite(spec, &mut args).is_err() {
-                let mut outcome = Outcome::error(format!(
-                    "ERR {} is refused: Bolide cannot tell which of its arguments are keys",
-                    spec.name
-                ));
-                outcome.command = Some(spec.name);
-                return Err(outcome);
+            match ns.rewrite(spec, &mut args) {
+                Ok(found) if spec.keys_found_by_position() => keys = Some(found),
+                // A keyword search could find other positions in the
+                // namespaced arguments, which are what Redis reads.
+                Ok(_) => keys = spec.key_positions(&args).ok(),
+                Err(_) => {
+                    let mut outcome = Outcome::error(format!(
+                        "ERR {} is refused: Bolide cannot tell which of its arguments are keys",
+                        spec.name
+                    ));
+                    outcome.command = Some(spec.name);
+                    return Err(outcome);
+                }
             }
         }
         let needs = cost::needs(&self.limits, spec, &args);
         let read = BoundedRead::of(&self.limits, spec, &args);
-        Ok(Forwarded { spec, args, needs, read })
+        Ok(Forwarded { spec, args, needs, read, keys, utf8 })
     }
 
     /// Runs one forwarded command: a segment of one.
@@ -259,7 +282,8 @@ impl Relay {
         spec: &'static CommandSpec,
         args: Vec<Vec<u8>>,
     ) -> Result<Outcome, AppError> {
-        let forwarded = match self.forwarded(self.namespace(session).as_ref(), spec, args) {
+        let utf8 = all_utf8(&args);
+        let forwarded = match self.forwarded(self.namespace(session).as_ref(), spec, args, utf8) {
             Ok(forwarded) => forwarded,
             Err(refusal) => return Ok(refusal),
         };
@@ -288,7 +312,7 @@ impl Relay {
         if lead.is_empty() {
             return;
         }
-        let leading = if lead.iter().all(|(_, c)| all_utf8(&c.args)) {
+        let leading = if lead.iter().all(|(_, c)| c.utf8) {
             lead.iter().take_while(|(_, c)| c.leads()).count()
         } else {
             0
@@ -321,14 +345,14 @@ impl Relay {
         then: &[(Vec<u8>, Probe)],
         outcomes: &mut [Option<Result<Outcome, AppError>>],
     ) -> Result<Sizes, AppError> {
-        let no_sizes = Sizes::new();
+        let no_sizes = Sizes::default();
         let mut parts = Vec::with_capacity(lead.len());
         // The room the writes reserved counts as in flight until they answered.
         let mut spent = Vec::new();
-        for (index, Forwarded { spec, args, needs, read }) in lead {
+        for (index, Forwarded { spec, args, needs, read, keys, .. }) in lead {
             let plan = match read {
                 Some(read) => {
-                    parts.push((index, spec, args, needs, Lead::Read(read)));
+                    parts.push((index, spec, args, needs, Lead::Read(read), keys));
                     continue;
                 }
                 None => self.plan(session, spec, &args, &no_sizes).await,
@@ -336,27 +360,43 @@ impl Relay {
             match plan {
                 Ok(Ok((plan, room))) => {
                     spent.push(room);
-                    parts.push((index, spec, plan.args.unwrap_or(args), needs, Lead::Direct(plan.cut)))
+                    // A planned form of the command is searched for its keys again.
+                    let (args, keys) = match plan.args {
+                        Some(planned) => (planned, None),
+                        None => (args, keys),
+                    };
+                    parts.push((index, spec, args, needs, Lead::Direct(plan.cut), keys))
                 }
                 Ok(Err(refusal)) => outcomes[index] = Some(Ok(refused(spec, refusal))),
                 Err(err) => outcomes[index] = Some(Err(err)),
             }
         }
         let namespace = self.namespace(session);
-        let writes: Vec<(&CommandSpec, &[Vec<u8>])> = parts
-            .iter()
-            .filter(|part| matches!(part.4, Lead::Direct(_)))
-            .map(|(_, spec, args, ..)| (*spec, args.as_slice()))
-            .collect();
-        let announce = namespace.as_ref().and_then(|ns| key_index::announce(ns.prefix(), &writes));
-        let mut pipe = redis::pipe();
+        let announce = namespace.as_ref().and_then(|ns| {
+            // The keys the commands sent as they are may create.
+            let mut written: Vec<&[u8]> = Vec::new();
+            for (_, spec, args, _, lead, keys) in &parts {
+                match (lead, keys) {
+                    (Lead::Read(_), _) => {}
+                    (Lead::Direct(_), Some(keys)) => {
+                        written.extend(key_index::written_keys_at(spec, args, keys))
+                    }
+                    (Lead::Direct(_), None) => written.extend(key_index::written_keys(spec, args)),
+                }
+            }
+            key_index::announce_keys(ns.prefix(), &written)
+        });
+        let mut width = cost::probe_width(then);
+        // Sized once: the announcement, the commands (a bounded read is
+        // two) and the probes after them.
+        let mut pipe = redis::Pipeline::with_capacity(1 + BoundedRead::WIDTH * parts.len() + width);
         pipe.ignore_errors();
         let announced = announce.is_some();
         if let Some(announce) = announce {
-            pipe.add_command(announce).ignore();
+            // Its reply is dropped by `query_pipeline`.
+            pipe.add_command(announce);
         }
-        let mut width = cost::probe_width(then);
-        for (_, _, args, _, lead) in &parts {
+        for (_, _, args, _, lead, _) in &parts {
             match lead {
                 Lead::Direct(_) => {
                     pipe.add_command(command(args));
@@ -379,7 +419,7 @@ impl Relay {
             }
         };
         let mut values = values.into_iter();
-        for (index, spec, args, needs, lead) in parts {
+        for (index, spec, args, needs, lead, _) in parts {
             let (reply, cut) = match lead {
                 Lead::Direct(cut) => (to_reply(values.next().unwrap_or(Value::Nil)), cut),
                 Lead::Read(read) => {
@@ -545,11 +585,12 @@ impl Relay {
         commands: &[(&'static CommandSpec, Vec<Vec<u8>>)],
         announce: Option<redis::Cmd>,
     ) -> Result<Vec<Reply>, AppError> {
-        let mut pipe = redis::pipe();
+        let mut pipe = redis::Pipeline::with_capacity(1 + commands.len());
         pipe.ignore_errors();
         let announced = announce.is_some();
         if let Some(announce) = announce {
-            pipe.add_command(announce).ignore();
+            // Its reply is dropped by `query_pipeline`.
+            pipe.add_command(announce);
         }
         for (_, args) in commands {
             pipe.add_command(command(args));
@@ -570,16 +611,27 @@ impl Relay {
         pipe: &redis::Pipeline,
         announced: bool,
     ) -> Result<Vec<Value>, AppError> {
-        let first: Result<Vec<Value>, redis::RedisError> =
-            pipe.query_async(&mut self.connection(session)?).await;
-        let mut values = match (first, &session.password) {
-            (Ok(values), _) => values,
+        // Read as one `Value` (an array: errors are replies here), not a
+        // `Vec<Value>`, which the client library builds anew, value by value.
+        let first: Result<Value, redis::RedisError> = pipe.query_async(&mut self.connection(session)?).await;
+        let answered = match (first, &session.password) {
+            (Ok(answered), _) => answered,
             (Err(err), Some(password)) if err.kind() == redis::ErrorKind::AuthenticationFailed => {
                 self.recreate_acl_user(session, password).await?;
                 pipe.query_async(&mut self.connection(session)?).await?
             }
             (Err(err), _) => return Err(err.into()),
         };
+        let Value::Array(mut values) = answered else {
+            return Err(AppError::Internal(
+                "Redis answered a pipeline with something else than replies".into(),
+            ));
+        };
+        if announced && !values.is_empty() {
+            // The announcement's reply (not marked ignored in the pipeline:
+            // the client library then filters every reply by a hash set).
+            values.remove(0);
+        }
         let refused: Vec<usize> = (0..values.len()).filter(|&i| refused_login(&values[i])).collect();
         if let (false, Some(password)) = (refused.is_empty(), &session.password) {
             self.recreate_acl_user(session, password).await?;
