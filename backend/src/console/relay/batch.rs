@@ -387,8 +387,8 @@ impl Relay {
             key_index::announce_keys(ns.prefix(), &written)
         });
         let mut width = cost::probe_width(then);
-        // Sized once: the announcement, the commands (a bounded read is
-        // two) and the probes after them.
+        // Sized once: the announcement, the commands and the probes after
+        // them.
         let mut pipe = redis::Pipeline::with_capacity(1 + BoundedRead::WIDTH * parts.len() + width);
         pipe.ignore_errors();
         let announced = announce.is_some();
@@ -418,12 +418,57 @@ impl Relay {
                 return Err(err);
             }
         };
+        // A bounded read that found `""` may be of a missing key: its
+        // `EXISTS` tells, asked for all of them in one more pipeline.
+        let mut exists: Vec<Option<Result<Value, AppError>>> = Vec::new();
+        let mut asked = redis::pipe();
+        asked.ignore_errors();
+        let mut at = 0;
+        for (_, _, _, _, lead, _) in &parts {
+            match lead {
+                Lead::Direct(_) => at += 1,
+                Lead::Read(read) => {
+                    if BoundedRead::may_be_missing(&values[at]) {
+                        read.add_exists_to(&mut asked);
+                        exists.resize_with(at + 1, || None);
+                        exists[at] = Some(Ok(Value::Nil));
+                    }
+                    at += BoundedRead::WIDTH;
+                }
+            }
+        }
+        let asked_for = exists.iter().filter(|e| e.is_some()).count();
+        if asked_for > 0 {
+            let answered = one_each(self.query_pipeline(session, &asked, false).await, asked_for);
+            let mut answers = answered.as_ref().map(|values| values.iter().cloned());
+            for slot in exists.iter_mut().filter_map(Option::as_mut) {
+                *slot = match &mut answers {
+                    Ok(answers) => Ok(answers.next().unwrap_or(Value::Nil)),
+                    Err(err) => Err(same_error(err)),
+                };
+            }
+        }
         let mut values = values.into_iter();
+        let mut at = 0;
         for (index, spec, args, needs, lead, _) in parts {
             let (reply, cut) = match lead {
-                Lead::Direct(cut) => (to_reply(values.next().unwrap_or(Value::Nil)), cut),
+                Lead::Direct(cut) => {
+                    at += 1;
+                    (to_reply(values.next().unwrap_or(Value::Nil)), cut)
+                }
                 Lead::Read(read) => {
-                    let mut found = read.read(values.by_ref().take(BoundedRead::WIDTH).collect());
+                    let mut replies: Vec<Value> = values.by_ref().take(BoundedRead::WIDTH).collect();
+                    match exists.get_mut(at).and_then(Option::take) {
+                        Some(Ok(exists)) => replies.push(exists),
+                        Some(Err(err)) => {
+                            outcomes[index] = Some(Err(err));
+                            at += BoundedRead::WIDTH;
+                            continue;
+                        }
+                        None => {}
+                    }
+                    at += BoundedRead::WIDTH;
+                    let mut found = read.read(replies);
                     if found.past_bound {
                         // How long it is (for the refusal, or what the
                         // console leaves out): measured only when past it.
