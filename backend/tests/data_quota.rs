@@ -21,6 +21,9 @@ const QUOTA: u64 = 4 << 20;
 fn shared_app(redis: &RedisServer) -> (AppState, Router) {
     let mut options = StateOptions::new(RedisMode::External, Tenancy::Shared);
     options.console.max_session_bytes = QUOTA;
+    // The quota is what is tested, not the rate: loads weigh ten requests
+    // each, and the edits' loop sends up to 200 (`sandbox::rate`).
+    options.console.session_rate = bolide::sandbox::rate::Rate { per_second: 2000, burst: 4000 };
     let state = AppState::build(&redis.url(), options).expect("url");
     let router = app(state.clone(), std::path::Path::new("/nonexistent-dist"));
     (state, router)
