@@ -70,7 +70,7 @@ impl BoundedRead {
             .then(|| BoundedRead { key: args[1].clone(), max: limits.max_reply_bytes })
     }
 
-    /// Appends the command that reads it to `pipe`: [`Self::WIDTH`] replies.
+    /// Appends the command that reads it to `pipe` (one reply).
     pub fn add_to(&self, pipe: &mut redis::Pipeline) {
         // Sized once (20 digits at most): no regrowth of the command's
         // buffers, for what every `GET` sends.
@@ -78,9 +78,6 @@ impl BoundedRead {
         range.arg("GETRANGE").arg(self.key.as_slice()).arg("0").arg(self.max);
         pipe.add_command(range);
     }
-
-    /// Replies [`Self::add_to`] adds.
-    pub const WIDTH: usize = 1;
 
     /// Whether `GETRANGE`'s reply leaves the key's existence to tell (`""`:
     /// missing or empty): then [`Self::add_exists_to`].

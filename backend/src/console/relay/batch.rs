@@ -389,25 +389,23 @@ impl Relay {
         let mut width = cost::probe_width(then);
         // Sized once: the announcement, the commands and the probes after
         // them.
-        let mut pipe = redis::Pipeline::with_capacity(1 + BoundedRead::WIDTH * parts.len() + width);
+        let mut pipe = redis::Pipeline::with_capacity(1 + parts.len() + width);
         pipe.ignore_errors();
         let announced = announce.is_some();
         if let Some(announce) = announce {
             // Its reply is dropped by `query_pipeline`.
             pipe.add_command(announce);
         }
+        // One command each, so one reply each: a bounded read's `GETRANGE`.
         for (_, _, args, _, lead, _) in &parts {
             match lead {
                 Lead::Direct(_) => {
                     pipe.add_command(command(args));
-                    width += 1;
                 }
-                Lead::Read(read) => {
-                    read.add_to(&mut pipe);
-                    width += BoundedRead::WIDTH;
-                }
+                Lead::Read(read) => read.add_to(&mut pipe),
             }
         }
+        width += parts.len();
         cost::add_probes(&mut pipe, then);
         let answered = self.query_pipeline(session, &pipe, announced).await;
         drop(spent);
@@ -418,56 +416,50 @@ impl Relay {
                 return Err(err);
             }
         };
+        let mut values = values.into_iter();
+        let replies: Vec<Value> = values.by_ref().take(parts.len()).collect();
+        let probes: Vec<Value> = values.collect();
         // A bounded read that found `""` may be of a missing key: its
         // `EXISTS` tells, asked for all of them in one more pipeline.
-        let mut exists: Vec<Option<Result<Value, AppError>>> = Vec::new();
-        let mut asked = redis::pipe();
-        asked.ignore_errors();
-        let mut at = 0;
-        for (_, _, _, _, lead, _) in &parts {
-            match lead {
-                Lead::Direct(_) => at += 1,
-                Lead::Read(read) => {
-                    if BoundedRead::may_be_missing(&values[at]) {
-                        read.add_exists_to(&mut asked);
-                        exists.resize_with(at + 1, || None);
-                        exists[at] = Some(Ok(Value::Nil));
-                    }
-                    at += BoundedRead::WIDTH;
+        let empty: Vec<bool> = parts
+            .iter()
+            .zip(&replies)
+            .map(|(part, reply)| matches!(part.4, Lead::Read(_)) && BoundedRead::may_be_missing(reply))
+            .collect();
+        let mut exists: Vec<Option<Result<Value, AppError>>> = empty.iter().map(|_| None).collect();
+        let asked_for = empty.iter().filter(|e| **e).count();
+        if asked_for > 0 {
+            let mut asked = redis::pipe();
+            asked.ignore_errors();
+            for (part, _) in parts.iter().zip(&empty).filter(|(_, empty)| **empty) {
+                if let Lead::Read(read) = &part.4 {
+                    read.add_exists_to(&mut asked);
                 }
             }
-        }
-        let asked_for = exists.iter().filter(|e| e.is_some()).count();
-        if asked_for > 0 {
             let answered = one_each(self.query_pipeline(session, &asked, false).await, asked_for);
             let mut answers = answered.as_ref().map(|values| values.iter().cloned());
-            for slot in exists.iter_mut().filter_map(Option::as_mut) {
-                *slot = match &mut answers {
+            for (slot, _) in exists.iter_mut().zip(&empty).filter(|(_, empty)| **empty) {
+                *slot = Some(match &mut answers {
                     Ok(answers) => Ok(answers.next().unwrap_or(Value::Nil)),
                     Err(err) => Err(same_error(err)),
-                };
+                });
             }
         }
-        let mut values = values.into_iter();
-        let mut at = 0;
-        for (index, spec, args, needs, lead, _) in parts {
+        for ((index, spec, args, needs, lead, _), (reply, exists)) in
+            parts.into_iter().zip(replies.into_iter().zip(exists))
+        {
             let (reply, cut) = match lead {
-                Lead::Direct(cut) => {
-                    at += 1;
-                    (to_reply(values.next().unwrap_or(Value::Nil)), cut)
-                }
+                Lead::Direct(cut) => (to_reply(reply), cut),
                 Lead::Read(read) => {
-                    let mut replies: Vec<Value> = values.by_ref().take(BoundedRead::WIDTH).collect();
-                    match exists.get_mut(at).and_then(Option::take) {
+                    let mut replies = vec![reply];
+                    match exists {
                         Some(Ok(exists)) => replies.push(exists),
                         Some(Err(err)) => {
                             outcomes[index] = Some(Err(err));
-                            at += BoundedRead::WIDTH;
                             continue;
                         }
                         None => {}
                     }
-                    at += BoundedRead::WIDTH;
                     let mut found = read.read(replies);
                     if found.past_bound {
                         // How long it is (for the refusal, or what the
@@ -496,7 +488,6 @@ impl Relay {
             };
             outcomes[index] = Some(Ok(self.replied(namespace.as_ref(), spec, &args, reply, cut)));
         }
-        let probes: Vec<Value> = values.collect();
         Ok(cost::read_sizes(then, &probes))
     }
 
