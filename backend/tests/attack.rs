@@ -254,6 +254,16 @@ async fn a_64_mib_value_costs_bolide_a_few_mib() {
         "Bolide's peak RSS: {before} KiB before, {after} KiB after three GETs of 64 MiB (+{grown_mib} MiB)"
     );
     assert!(grown_mib < 64, "Bolide's peak RSS grew by {grown_mib} MiB ({before} → {after} KiB)");
+
+    // Within the gateway's bound but past its first read (1 MiB): whole.
+    for (name, length) in [("edge", (1 << 20) + 1), ("mid", 3 << 20)] {
+        let value: Vec<u8> = (0..length).map(|i| b'a' + (i % 26) as u8).collect();
+        let _: () = redis::cmd("SET").arg(attacker.key(name)).arg(&value).query(&mut direct).expect("SET");
+        let read: Vec<u8> = redis::cmd("GET").arg(name).query(&mut gateway).expect("within the bound");
+        assert!(read == value, "{name}: {} bytes read of {length}", read.len());
+        let (_, answer) = attacker.line(&format!("GET {name}")).await;
+        assert_eq!(answer["omitted_bytes"], length - (1 << 20), "{name}: the console shows 1 MiB");
+    }
     victim.finish().await;
 }
 

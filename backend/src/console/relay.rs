@@ -35,6 +35,7 @@
 //! `EXEC`; [`reply`] Redis's replies as the console shows them.
 
 mod batch;
+mod bounded;
 mod reply;
 mod transaction;
 

@@ -1,6 +1,7 @@
 //! A costed read sent without waiting for its probe, in a form whose reply
-//! cannot be larger than the bound: `GET key` as `GETRANGE key 0 <max>`
-//! (at most one byte more than Bolide returns) and `EXISTS key`.
+//! cannot be larger than the bound: `GET key` as `GETRANGE key 0 <first>`
+//! (at most one byte more than Bolide returns, [`FIRST_READ`] at most) and
+//! `EXISTS key`.
 //!
 //! # Why
 //! `GET` is costed by its string's `STRLEN`, measured before it runs
@@ -23,6 +24,16 @@
 //! that very key; the answer is then the one `GET` would have given a
 //! moment later or earlier, never a value the key did not hold, and never
 //! a larger one than the bound.
+//!
+//! # A first read of 1 MiB at most
+//! The gateway's bound is 8 MiB: read up to it, the refusal of a 64 MiB
+//! value cost Bolide 8 MiB of it and the client library's buffers grown
+//! to hold them (three such `GET`s took Bolide's peak RSS up 40–70 MiB,
+//! `attack.rs`). So the first read stops at [`FIRST_READ`]; a value past
+//! it is measured, and read whole ([`BoundedRead::whole`], up to the bound)
+//! only if it is let through (within the bound, or cut by the console):
+//! a value past the bound costs Bolide at most 1 MiB, one within it what
+//! it must return.
 
 use bolide_shared::cli::Reply;
 use bolide_shared::commands::CommandSpec;
@@ -30,12 +41,18 @@ use redis::Value;
 
 use super::{bounded, family, Family, Limits, Probe, Sizes};
 
+/// The most bytes a bounded read reads before its value is measured (see
+/// the module docs): the console's own bound.
+pub const FIRST_READ: u64 = 1 << 20;
+
 /// A read sent bounded (see the module docs).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BoundedRead {
     key: Vec<u8>,
     /// Bytes Bolide returns at most.
     max: u64,
+    /// Bytes this read reads at most (and one more, to tell a longer value).
+    first: u64,
 }
 
 /// What a bounded read found: the sizes its cost rule is planned with, and
@@ -43,8 +60,8 @@ pub struct BoundedRead {
 pub struct Read {
     pub sizes: Sizes,
     pub reply: Reply,
-    /// Longer than the bound: its length is at least what was read; see
-    /// [`Read::measured`].
+    /// Longer than what was read (the bound, or a first read shorter than
+    /// it): its length is at least what was read; see [`Read::measured`].
     pub past_bound: bool,
 }
 
@@ -66,8 +83,19 @@ impl BoundedRead {
         let plain_get = spec.name == "GET"
             && args.len() == 2
             && matches!(family(spec), Some(Family::StringRead { ranged: false, .. }));
-        (plain_get && bounded(limits) && limits.max_reply_bytes > 0)
-            .then(|| BoundedRead { key: args[1].clone(), max: limits.max_reply_bytes })
+        let max = limits.max_reply_bytes;
+        (plain_get && bounded(limits) && max > 0).then(|| BoundedRead {
+            key: args[1].clone(),
+            max,
+            first: max.min(FIRST_READ),
+        })
+    }
+
+    /// The read of the whole value up to the bound, for one whose first
+    /// read was shorter than the bound (see the module docs); `None` when
+    /// the first read reads up to the bound.
+    pub fn whole(&self) -> Option<BoundedRead> {
+        (self.first < self.max).then(|| BoundedRead { key: self.key.clone(), max: self.max, first: self.max })
     }
 
     /// Appends the command that reads it to `pipe` (one reply).
@@ -75,7 +103,7 @@ impl BoundedRead {
         // Sized once (20 digits at most): no regrowth of the command's
         // buffers, for what every `GET` sends.
         let mut range = redis::Cmd::with_capacity(4, 8 + self.key.len() + 1 + 20);
-        range.arg("GETRANGE").arg(self.key.as_slice()).arg("0").arg(self.max);
+        range.arg("GETRANGE").arg(self.key.as_slice()).arg("0").arg(self.first);
         pipe.add_command(range);
     }
 
@@ -97,13 +125,13 @@ impl BoundedRead {
     pub fn read(self, replies: Vec<Value>) -> Read {
         let mut replies = replies.into_iter();
         let (range, exists) = (replies.next(), replies.next());
-        let max = self.max;
+        let first = self.first;
         let slot = (self.key, Probe::Length);
         let (length, reply) = match (range, exists) {
             (Some(Value::BulkString(bytes)), _) if !bytes.is_empty() => {
                 let length = bytes.len() as u64;
                 let mut bytes = bytes;
-                bytes.truncate(usize::try_from(max).unwrap_or(usize::MAX));
+                bytes.truncate(usize::try_from(first).unwrap_or(usize::MAX));
                 (length, Reply::Bulk(bytes))
             }
             (Some(Value::BulkString(_)), Some(Value::Int(0))) => (0, Reply::Nil),
@@ -114,7 +142,7 @@ impl BoundedRead {
         };
         let mut sizes = Sizes::with_capacity_and_hasher(1, Default::default());
         sizes.insert(slot, length);
-        Read { sizes, reply, past_bound: length > max }
+        Read { sizes, reply, past_bound: length > first }
     }
 }
 
@@ -140,7 +168,8 @@ mod tests {
 
     #[test]
     fn the_reply_and_the_size_come_from_what_was_read() {
-        let read = BoundedRead { key: b"k".to_vec(), max: 4 };
+        let read = BoundedRead { key: b"k".to_vec(), max: 4, first: 4 };
+        assert_eq!(read.whole(), None, "read up to the bound at once");
         let bulk = |text: &str| Value::BulkString(text.as_bytes().to_vec());
         let slot = (b"k".to_vec(), Probe::Length);
         let found = read.clone().read(vec![bulk("abc"), Value::Int(1)]);
@@ -164,5 +193,19 @@ mod tests {
         // Missing and empty differ.
         assert_eq!(read.clone().read(vec![bulk(""), Value::Int(0)]).reply, Reply::Nil);
         assert_eq!(read.read(vec![bulk(""), Value::Int(1)]).reply, Reply::Bulk(Vec::new()));
+    }
+
+    #[test]
+    fn a_first_read_stops_at_a_mib_and_the_whole_value_is_read_up_to_the_bound() {
+        let get = lookup("GET").expect("known");
+        let gateway = Limits { max_reply_bytes: 8 << 20, ..Limits::SHARED };
+        let read = BoundedRead::of(&gateway, get, &args(&["GET", "k"])).expect("bounded");
+        assert_eq!(read.first, FIRST_READ);
+        let whole = read.whole().expect("shorter than the bound");
+        assert_eq!((whole.first, whole.max, whole.whole()), (8 << 20, 8 << 20, None));
+        let long = Value::BulkString(vec![b'x'; FIRST_READ as usize + 1]);
+        let found = read.read(vec![long]);
+        assert!(found.past_bound, "past the first read: measured");
+        assert_eq!(found.reply, Reply::Bulk(vec![b'x'; FIRST_READ as usize]));
     }
 }

@@ -19,9 +19,9 @@
 //! - its *lead*, the commands from its start whose verdict needs nothing
 //!   measured before they are sent: those with no sizes to measure
 //!   (`SET`, `HSET`, …: costed at once) and the bounded reads (`GET`, sent
-//!   as a `GETRANGE` no longer than the bound and an `EXISTS`, costed from
-//!   what it read — only a value past the bound is measured, after:
-//!   [`crate::console::cost::BoundedRead`]). They go in one pipeline,
+//!   as a `GETRANGE` no longer than the bound, `EXISTS` only after a `""`,
+//!   costed from what it read — only a value past the read is measured,
+//!   after: [`crate::console::cost::BoundedRead`], `bounded`). They go in one pipeline,
 //!   followed by the probes of the rest;
 //! - the rest, costed from those sizes and sent in one more pipeline
 //!   ([`Relay::send`]).
@@ -460,21 +460,8 @@ impl Relay {
                         }
                         None => {}
                     }
-                    let mut found = read.read(replies);
-                    if found.past_bound {
-                        // How long it is (for the refusal, or what the
-                        // console leaves out): measured only when past it.
-                        match self.measure(session, &needs).await {
-                            Ok(measured) => found.measured(&measured),
-                            Err(err) => {
-                                outcomes[index] = Some(Err(err));
-                                continue;
-                            }
-                        }
-                    }
-                    // A read: it reserves no room.
-                    match self.plan(session, spec, &args, &found.sizes).await {
-                        Ok(Ok((plan, _room))) => (found.reply, plan.cut),
+                    match self.bounded_reply(session, spec, &args, &needs, read, replies).await {
+                        Ok(Ok(answer)) => answer,
                         Ok(Err(refusal)) => {
                             outcomes[index] = Some(Ok(refused(spec, refusal)));
                             continue;
@@ -564,7 +551,7 @@ impl Relay {
     /// What one command (keys already namespaced) costs from the sizes
     /// measured, or why it is refused; reserves the bytes a write may add
     /// (held until it answered).
-    async fn plan(
+    pub(super) async fn plan(
         &self,
         session: &mut Session,
         spec: &CommandSpec,
@@ -641,7 +628,7 @@ impl Relay {
     /// nothing: the session's ACL user is re-created and it is sent again;
     /// commands Redis refused for them (it forgot the user meanwhile) are
     /// sent again, those only, after the announcement, as a line would be.
-    async fn query_pipeline(
+    pub(super) async fn query_pipeline(
         &self,
         session: &Session,
         pipe: &redis::Pipeline,
@@ -756,7 +743,7 @@ fn refused(spec: &'static CommandSpec, refusal: String) -> Outcome {
 /// The same failure again, for each command of a segment that shared it.
 /// A pipeline's replies if there is one for each of its `width` commands;
 /// else the error all of them get (see [`fail_all`]).
-fn one_each<T>(answered: Result<Vec<T>, AppError>, width: usize) -> Result<Vec<T>, AppError> {
+pub(super) fn one_each<T>(answered: Result<Vec<T>, AppError>, width: usize) -> Result<Vec<T>, AppError> {
     match answered {
         Ok(values) if values.len() == width => Ok(values),
         Ok(_) => Err(AppError::Internal("Redis answered a pipeline with too few replies".into())),
