@@ -579,6 +579,77 @@ async fn concurrent_writes_cannot_convert_collections_unreserved() {
     );
 }
 
+/// The same race through two Bolide processes of the class, one
+/// connection each (a student's console and script can land on two API
+/// processes behind one address): a transaction each of 100 `SADD`s of
+/// 110 members, to the same 100 intsets of 300, that alone keeps them
+/// intsets (410; the probe bounds the members by the bytes: ~380 + 110)
+/// and together converts them (520 members, past Debian's 512). With a turn
+/// per process both `EXEC`s are probed while Redis holds writes back, and
+/// the conversions go unreserved (424 KB reserved for 2.4 MB added); the class's turn
+/// (`sandbox::compact_turn`) has the second probed after the first wrote.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transactions_through_two_processes_cannot_convert_collections_unreserved() {
+    const SETS: usize = 100;
+    let (redis, bolide) = start(&["--gateway-rate", "0"]);
+    let second = common::shared_on(&redis, &["--gateway-rate", "0"]);
+    let attacker = Student::new(&bolide).await;
+    // The attacker's credentials at each process's gateway.
+    let first_url = attacker.gateway["url"].as_str().expect("url").to_string();
+    let first_port = attacker.gateway["port"].as_u64().expect("port");
+    let second_port = Student::new(&second).await.gateway["port"].as_u64().expect("port");
+    let urls =
+        [first_url.clone(), first_url.replace(&format!(":{first_port}/"), &format!(":{second_port}/"))];
+    assert_ne!(urls[0], urls[1]);
+    let connect = |url: &str| redis::Client::open(url).and_then(|c| c.get_connection()).expect("gateway");
+    let sets = || (0..SETS).map(|i| format!("s{i}"));
+    let mut pipe = redis::pipe();
+    for key in sets() {
+        pipe.cmd("SADD").arg(key).arg((0..300).collect::<Vec<u32>>()).ignore();
+    }
+    pipe.query::<()>(&mut connect(&urls[0])).expect("intsets of 300 members");
+    let keys: Vec<Vec<u8>> = sets().map(|key| attacker.key(&key).into_bytes()).collect();
+    let mut direct = redis.connection();
+    let before = (reserved(&redis, &attacker), common::memory_usage(&mut direct, &keys));
+
+    let racers: Vec<_> = urls.iter().map(|url| connect(url)).collect();
+    let start = Arc::new(std::sync::Barrier::new(racers.len()));
+    let _: () = redis::cmd("CLIENT").arg("PAUSE").arg(500).arg("WRITE").query(&mut direct).expect("pause");
+    let racers: Vec<_> = racers
+        .into_iter()
+        .enumerate()
+        .map(|(racer, mut conn)| {
+            let start = start.clone();
+            std::thread::spawn(move || {
+                let mut transaction = redis::pipe();
+                transaction.atomic();
+                for key in sets() {
+                    let members: Vec<usize> = (0..110).map(|m| 1000 + 200 * racer + m).collect();
+                    transaction.cmd("SADD").arg(key).arg(members);
+                }
+                start.wait();
+                transaction.query::<Vec<u64>>(&mut conn).expect("each adds its members")
+            })
+        })
+        .collect();
+    for racer in racers {
+        assert_eq!(racer.join().expect("racer"), vec![110; SETS]);
+    }
+    for key in &keys {
+        let encoding: String =
+            redis::cmd("OBJECT").arg("ENCODING").arg(key).query(&mut direct).expect("encoding");
+        assert_eq!(encoding, "hashtable", "520 members");
+    }
+    let after = (reserved(&redis, &attacker), common::memory_usage(&mut direct, &keys));
+    println!("reserved {} bytes, added {}", after.0 - before.0, after.1 - before.1);
+    assert!(
+        after.0 - before.0 >= after.1 - before.1,
+        "the transactions reserved {} bytes and added {}",
+        after.0 - before.0,
+        after.1 - before.1
+    );
+}
+
 /// The room a student's sandbox has reserved so far.
 fn reserved(redis: &bolide_tests::RedisServer, student: &Student) -> u64 {
     common::reserved_bytes(redis, student.namespace.trim_start_matches("{s:").trim_end_matches("}:"))

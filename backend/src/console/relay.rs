@@ -233,12 +233,16 @@ impl Relay {
     /// The sandbox's turn to probe, cost and send writes costed from a
     /// compact probe among `needs` (shared mode; see
     /// [`crate::sandbox::headroom`]): `None` when there is none.
-    async fn compact_turn(&self, session: &Session, needs: &[(Vec<u8>, Probe)]) -> Option<CompactTurn> {
+    async fn compact_turn(
+        &self,
+        session: &Session,
+        needs: &[(Vec<u8>, Probe)],
+    ) -> Result<Option<CompactTurn>, AppError> {
         let compact = needs.iter().any(|(_, probe)| *probe == Probe::Compact);
         if !compact || !self.sessions.is_shared() || self.limits.max_session_bytes == 0 {
-            return None;
+            return Ok(None);
         }
-        Some(self.sessions.headroom().compact_turn(&session.id).await)
+        Ok(Some(self.sessions.headroom().compact_turn(&session.id).await?))
     }
 
     /// The command table's mode, from the sandbox layer's configuration.

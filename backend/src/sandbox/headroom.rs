@@ -73,11 +73,11 @@
 //! both reserve one compact entry, and every hash they share converts to
 //! a hashtable unreserved (~5 KB a key, until the next measurement). So a
 //! process costs and sends one sandbox's batches and transactions whose
-//! cost rests on such a probe one at a time ([`Headroom::compact_turn`]);
-//! its other writes (strings, lists, anything costed without a compact
-//! probe) never wait for the turn, nor does any other sandbox. The turn is
-//! this process's: two API processes serving one sandbox's connections at
-//! once do not share it.
+//! cost rests on such a probe one at a time ([`Headroom::compact_turn`]):
+//! behind a lock in this process, and across the class's processes by a
+//! turn in the sandbox's record ([`super::compact_turn`]). Its other
+//! writes (strings, lists, anything costed without a compact probe) never
+//! wait for the turn, nor does any other sandbox.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -88,6 +88,7 @@ use std::time::{Duration, Instant};
 
 use redis::Script;
 
+use super::compact_turn::{CompactTurns, Taken};
 use super::ids::random_hex;
 use super::store::SandboxId;
 use super::Owner;
@@ -322,9 +323,14 @@ impl Slot {
     }
 }
 
-/// A sandbox's turn, in this process, to probe, cost and send writes that
-/// keep a collection compact (see the module docs); held until dropped.
-pub type CompactTurn = tokio::sync::OwnedMutexGuard<()>;
+/// A sandbox's turn to probe, cost and send writes that keep a collection
+/// compact (see the module docs): this process's lock, then the class's
+/// turn ([`super::compact_turn`]); held until dropped.
+pub struct CompactTurn {
+    // Given back before the lock lets this process's next batch in.
+    _taken: Taken,
+    _local: tokio::sync::OwnedMutexGuard<()>,
+}
 
 /// Room spent by a command: counted in flight until dropped (after its
 /// reply). Empty for commands that reserve nothing.
@@ -381,13 +387,15 @@ pub struct Headroom {
     /// Names this process's `held:` entries.
     process: Arc<String>,
     leases: Arc<Mutex<HashMap<SandboxId, Arc<Slot>>>>,
+    turns: CompactTurns,
 }
 
 impl Headroom {
     pub fn new(system: Connection) -> Self {
         // The process's name only needs to differ from the others'.
-        let process = random_hex().unwrap_or_else(|_| format!("p{}", std::process::id()));
-        Self { system, process: Arc::new(process), leases: Default::default() }
+        let process = Arc::new(random_hex().unwrap_or_else(|_| format!("p{}", std::process::id())));
+        let turns = CompactTurns::new(system.clone(), process.clone());
+        Self { system, process, leases: Default::default(), turns }
     }
 
     fn slot(&self, id: &SandboxId) -> Arc<Slot> {
@@ -407,10 +415,12 @@ impl Headroom {
     }
 
     /// Waits for `id`'s turn to probe, cost and send writes that keep a
-    /// collection compact (see the module docs).
-    pub async fn compact_turn(&self, id: &SandboxId) -> CompactTurn {
-        let turn = self.slot(id).compact.clone();
-        turn.lock_owned().await
+    /// collection compact (see the module docs): this process's batches
+    /// one at a time, then the class's turn.
+    pub async fn compact_turn(&self, id: &SandboxId) -> Result<CompactTurn, AppError> {
+        let local = self.slot(id).compact.clone().lock_owned().await;
+        let taken = self.turns.take(id).await?;
+        Ok(CompactTurn { _taken: taken, _local: local })
     }
 
     /// [`Self::slot`], kept in the caller's `patience` between its writes

@@ -36,6 +36,7 @@
 pub mod acl;
 pub mod api;
 pub mod clock;
+pub mod compact_turn;
 pub mod connections;
 pub mod credentials;
 pub mod cross_site;

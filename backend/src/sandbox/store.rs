@@ -34,7 +34,8 @@
 //!   `quota` (the last measurement's verdict), `used` (the quota's count),
 //!   `measured` and `measure_ms` (when and how long the last measurement),
 //!   `held:<…>` (room given out and not yet spent: [`super::headroom`]),
-//!   `code`; expires after the idle timeout;
+//!   `compact` and `compact_wanted` (the turn of writes to small
+//!   collections, and who waits for it: [`super::compact_turn`]), `code`; expires after the idle timeout;
 //! - `bolide:sandbox:{<id>}:tx`: list of the console lines queued since `MULTI`;
 //! - `bolide:sandbox:{<id>}:logins`: set of the credential keys below that
 //!   lead to this sandbox (so ending it removes them all);

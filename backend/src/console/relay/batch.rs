@@ -321,7 +321,12 @@ impl Relay {
         let needs: Vec<_> = rest.iter().flat_map(|(_, c)| c.needs.iter().cloned()).collect();
         // Probed, costed and sent before another batch of the sandbox's may
         // write the same collections (`crate::sandbox::headroom`).
-        let _turn = self.compact_turn(session, &needs).await;
+        let _turn = match self.compact_turn(session, &needs).await {
+            Ok(turn) => turn,
+            Err(err) => {
+                return fail_all(outcomes, lead.iter().chain(&rest).map(|(index, _)| *index), &err);
+            }
+        };
         let sizes = if lead.is_empty() {
             self.measure(session, &needs).await
         } else {

@@ -141,7 +141,7 @@ impl Relay {
     ) -> Result<Result<(Spent, Option<CompactTurn>), String>, AppError> {
         let needs: Vec<_> =
             commands.iter().flat_map(|(spec, args)| cost::needs(&self.limits, spec, args)).collect();
-        let turn = self.compact_turn(session, &needs).await;
+        let turn = self.compact_turn(session, &needs).await?;
         let measured = self.measure(session, &needs).await?;
         match cost::transaction_cost(&self.limits, commands, &measured) {
             Err(refusal) => Ok(Err(refusal)),
