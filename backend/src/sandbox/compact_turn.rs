@@ -46,6 +46,7 @@ use std::time::{Duration, Instant};
 
 use redis::Script;
 
+use super::headroom::release_later;
 use super::store::SandboxId;
 use crate::error::AppError;
 use crate::redis_conn::Connection;
@@ -163,17 +164,8 @@ impl CompactTurns {
 
 impl Drop for Taken {
     fn drop(&mut self) {
-        let (mut system, record, take) =
-            (self.system.clone(), std::mem::take(&mut self.record), std::mem::take(&mut self.take));
-        if let Ok(handle) = tokio::runtime::Handle::try_current() {
-            handle.spawn(async move {
-                let result: redis::RedisResult<i64> =
-                    RELEASE.key(record).arg(take).invoke_async(&mut system).await;
-                if let Err(err) = result {
-                    // It expires by itself (TURN_TTL_MS).
-                    tracing::debug!(%err, "a compact turn was not given back");
-                }
-            });
-        }
+        // It expires by itself (TURN_TTL_MS).
+        let (record, take) = (std::mem::take(&mut self.record), std::mem::take(&mut self.take));
+        release_later(&self.system, &RELEASE, record, take, "a compact turn was not given back");
     }
 }

@@ -366,17 +366,30 @@ pub struct Held {
 
 impl Drop for Held {
     fn drop(&mut self) {
-        let (mut system, record, field) = (self.system.clone(), self.record.clone(), self.field.clone());
-        if let Ok(handle) = tokio::runtime::Handle::try_current() {
-            handle.spawn(async move {
-                let result: redis::RedisResult<i64> =
-                    RELEASE.key(record).arg(field).invoke_async(&mut system).await;
-                if let Err(err) = result {
-                    // It expires by itself (LOAD_HELD_TTL_MS): the safe side.
-                    tracing::debug!(%err, "a load's held room was not released");
-                }
-            });
-        }
+        // It expires by itself (LOAD_HELD_TTL_MS): the safe side.
+        let (record, field) = (std::mem::take(&mut self.record), std::mem::take(&mut self.field));
+        release_later(&self.system, &RELEASE, record, field, "a load's held room was not released");
+    }
+}
+
+/// Runs `script` on `record` with `arg` without waiting for it: a guard's
+/// release, from its `Drop` (what it releases expires by itself, so a
+/// failure is only logged, as `failed`).
+pub(super) fn release_later(
+    system: &Connection,
+    script: &'static Script,
+    record: String,
+    arg: String,
+    failed: &'static str,
+) {
+    let mut system = system.clone();
+    if let Ok(handle) = tokio::runtime::Handle::try_current() {
+        handle.spawn(async move {
+            let result: redis::RedisResult<i64> = script.key(record).arg(arg).invoke_async(&mut system).await;
+            if let Err(err) = result {
+                tracing::debug!(%err, "{failed}");
+            }
+        });
     }
 }
 
