@@ -135,8 +135,33 @@ fn decode_inline(buf: &[u8], limits: &RequestLimits) -> Decoded {
 
 /// `<digits>\r\n` starting at `from`: the number (or `Err` if it is not
 /// one) and where the next line starts; `None` if the line is not complete.
+///
+/// A request has a header per argument, nearly all of them a few plain
+/// digits: those are read in one pass, digit by digit up to the `\r`
+/// (18 digits cannot overflow); anything else (a sign, a longer number, a
+/// stray byte) is found and parsed as `str::parse::<i64>` would.
 fn line_number(buf: &[u8], from: usize) -> Option<(Result<i64, ()>, usize)> {
     let rest = buf.get(from..)?;
+    let mut number: i64 = 0;
+    let mut digits = 0;
+    for &byte in rest.iter().take(18) {
+        if !byte.is_ascii_digit() {
+            break;
+        }
+        number = number * 10 + i64::from(byte - b'0');
+        digits += 1;
+    }
+    if digits > 0 && rest.get(digits) == Some(&b'\r') {
+        return match rest.get(digits + 1)? {
+            b'\n' => Some((Ok(number), from + digits + 2)),
+            _ => Some((Err(()), from + digits + 1)),
+        };
+    }
+    line_number_slow(rest, from)
+}
+
+/// [`line_number`] for a line that is not a few plain digits.
+fn line_number_slow(rest: &[u8], from: usize) -> Option<(Result<i64, ()>, usize)> {
     let end = rest.iter().take(32).position(|&b| b == b'\r')?;
     if rest.get(end + 1)? != &b'\n' {
         return Some((Err(()), from + end + 1));
@@ -425,7 +450,12 @@ impl ItoaBuf {
 /// A `+`/`-` line: a line break inside would end it early, so none is sent.
 fn simple(out: &mut Vec<u8>, kind: u8, text: &str) {
     out.push(kind);
-    out.extend(text.bytes().map(|b| if b == b'\r' || b == b'\n' { b' ' } else { b }));
+    if text.bytes().any(|b| b == b'\r' || b == b'\n') {
+        out.extend(text.bytes().map(|b| if b == b'\r' || b == b'\n' { b' ' } else { b }));
+    } else {
+        // Nearly every line (`+OK`): copied whole, not byte by byte.
+        out.extend_from_slice(text.as_bytes());
+    }
     out.extend_from_slice(b"\r\n");
 }
 
@@ -474,6 +504,34 @@ mod tests {
         ] {
             assert_eq!(parse_i64(text.as_bytes()), text.parse::<i64>().map_err(drop), "{text:?}");
         }
+    }
+
+    #[test]
+    fn header_lines_read_as_their_numbers_say() {
+        // The one-pass path (plain digits) and the other agree with `str::parse`.
+        for text in [
+            "0",
+            "3",
+            "16",
+            "007",
+            "999999999999999999",
+            "9223372036854775807",
+            "-1",
+            "+7",
+            "1a",
+            "",
+            "99999999999999999999",
+        ] {
+            let line = format!("{text}\r\nrest");
+            let expected = (text.parse::<i64>().map_err(drop), text.len() + 2);
+            assert_eq!(line_number(line.as_bytes(), 0), Some(expected), "{text:?}");
+            let at = format!("$${text}\r\n");
+            assert_eq!(line_number(at.as_bytes(), 2).map(|(n, _)| n), Some(expected.0), "{text:?} at 2");
+        }
+        // Not a line yet, or a `\r` not followed by `\n`.
+        assert_eq!(line_number(b"12", 0), None);
+        assert_eq!(line_number(b"12\r", 0), None);
+        assert_eq!(line_number(b"12\rx", 0), Some((Err(()), 3)));
     }
 
     #[test]

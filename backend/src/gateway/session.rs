@@ -124,11 +124,13 @@ impl Connection {
         loop {
             let mut batch = Vec::with_capacity(MAX_BATCH);
             let mut refused = None;
+            // What the batch's requests took, dropped from the buffer once.
+            let mut taken = 0;
             while batch.len() < MAX_BATCH {
-                match decode(&input, &self.gateway.requests) {
+                match decode(&input[taken..], &self.gateway.requests) {
                     Decoded::Incomplete => break,
                     Decoded::Request { args, used } => {
-                        input.advance(used);
+                        taken += used;
                         if !args.is_empty() {
                             batch.push(args);
                         }
@@ -139,6 +141,7 @@ impl Connection {
                     }
                 }
             }
+            input.advance(taken);
             let full = batch.len() == MAX_BATCH;
             if !batch.is_empty() {
                 self.run_batch(batch, &mut out).await;

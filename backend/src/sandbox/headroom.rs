@@ -450,6 +450,18 @@ impl Headroom {
         }
     }
 
+    /// [`Headroom::spend`]'s first step alone, which waits for nothing:
+    /// `bytes` of `id`'s room from this process's lease, if it has them —
+    /// the case of nearly every write, which the relay tries first, before
+    /// it sets up [`Headroom::spend_or_measure`]'s slower ways.
+    pub fn spend_from_lease(&self, id: &SandboxId, bytes: u64, patience: &mut Patience) -> Option<Spent> {
+        match bytes {
+            0 => Some(Spent::default()),
+            _ if bytes > LEASE => None,
+            _ => self.kept_slot(id, patience).spend_leased(bytes),
+        }
+    }
+
     /// Spends `bytes` of `id`'s room under `quota`, from this process's
     /// lease or a new one: `Ok(spent)`, or `Err(used)` — the count that
     /// left no room for them.
@@ -460,8 +472,8 @@ impl Headroom {
         quota: u64,
         patience: &mut Patience,
     ) -> Result<Result<Spent, u64>, AppError> {
-        if bytes == 0 {
-            return Ok(Ok(Spent::default()));
+        if let Some(spent) = self.spend_from_lease(id, bytes, patience) {
+            return Ok(Ok(spent));
         }
         if bytes > LEASE {
             // Larger than a lease: its own reservation, held in the record
@@ -474,9 +486,6 @@ impl Headroom {
             }));
         }
         let slot = self.kept_slot(id, patience);
-        if let Some(spent) = slot.spend_leased(bytes) {
-            return Ok(Ok(spent));
-        }
         // Out of room (or expired): one writer asks for the next lease, the
         // others wait for it, then take from it (or ask in turn).
         let _asking = slot.asking.lock().await;

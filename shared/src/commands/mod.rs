@@ -305,6 +305,23 @@ impl CommandSpec {
 
     /// Key positions as Redis's key specs describe them.
     fn key_positions_from_specs<A: AsRef<[u8]>>(&self, args: &[A]) -> Result<Vec<usize>, KeySearchError> {
+        // The shape of most commands a client sends (`GET key`, `SET key
+        // value`, `HSET key …`): one spec, one key at a fixed place. The
+        // walk below gives the same, searching and growing its list.
+        if let [KeySpec {
+            flags,
+            begin_search: BeginSearch::Index { pos },
+            find_keys: FindKeys::Range { lastkey: 0, keystep, .. },
+            ..
+        }] = self.key_specs
+        {
+            if !flags.contains(&"incomplete") {
+                return match usize::try_from(*pos) {
+                    Ok(at) if at >= 1 && at < args.len() && *keystep >= 1 => Ok(vec![at]),
+                    _ => Err(KeySearchError::Malformed),
+                };
+            }
+        }
         let argc = i64::try_from(args.len()).map_err(|_| KeySearchError::Malformed)?;
         let mut keys = Vec::new();
         for spec in self.key_specs {

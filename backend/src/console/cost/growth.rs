@@ -79,10 +79,12 @@
 //! ([`crate::sandbox::headroom`]): over-estimating costs a measurement
 //! now and then, never a sandbox past its quota.
 
+use std::borrow::Cow;
+
 use bolide_shared::commands::CommandSpec;
 
 use super::encodings::{Encodings, Listpack};
-use super::probe::NOT_COMPACT;
+use super::probe::{Measured, NOT_COMPACT};
 use super::table::{adds, family, Adds};
 use super::{Probe, Sizes};
 use crate::console::Limits;
@@ -268,14 +270,26 @@ pub fn conversion_needs(spec: &CommandSpec, args: &[Vec<u8>]) -> Vec<(Vec<u8>, P
 /// What converting the keys of `args` that are still compact can add (see
 /// the module docs): 0 for a write that adds to no collection, or cannot
 /// make one pass its compact encoding's limits (`encodings`: the server's).
-pub fn conversion(encodings: &Encodings, spec: &CommandSpec, args: &[Vec<u8>], sizes: &Sizes) -> u64 {
+#[cfg(test)]
+fn conversion(encodings: &Encodings, spec: &CommandSpec, args: &[Vec<u8>], sizes: &Sizes) -> u64 {
+    conversion_at(encodings, spec, args, None, sizes)
+}
+
+/// [`conversion`], with the key positions when known ([`positions`]).
+fn conversion_at(
+    encodings: &Encodings,
+    spec: &CommandSpec,
+    args: &[Vec<u8>],
+    known: Option<&[usize]>,
+    sizes: &dyn Measured,
+) -> u64 {
     let Some(rule) = compaction(spec) else { return 0 };
-    let keys = spec.key_positions(args).unwrap_or_default();
+    let keys = positions(spec, args, known);
     // What it may add: every argument after its first key (options and
     // scores too: on the safe side).
     let elements = keys.first().map_or(&[][..], |first| args.get(first + 1..).unwrap_or_default());
     keys.iter().filter_map(|i| args.get(*i)).fold(0u64, |sum, key| {
-        match sizes.get(&(key.clone(), Probe::Compact)).copied().unwrap_or(0) {
+        match sizes.size(key, Probe::Compact).unwrap_or(0) {
             0 | NOT_COMPACT => sum,
             // A float's digits may be past the compact encoding's longest value.
             bytes if rule.may_convert(encodings, bytes, elements) || spec.name == "HINCRBYFLOAT" => {
@@ -290,19 +304,44 @@ pub fn conversion(encodings: &Encodings, spec: &CommandSpec, args: &[Vec<u8>], s
 /// docs): by the compact encoding it keeps its keys in, else at its full
 /// encoding's cost plus what converting its keys can add.
 pub fn write_growth(limits: &Limits, spec: &CommandSpec, args: &[Vec<u8>], sizes: &Sizes) -> u64 {
+    write_growth_at(limits, spec, args, None, sizes)
+}
+
+/// [`write_growth`], with the key positions of `args` when the caller
+/// found them already (`known`: what `spec.key_positions(args)` gives — the
+/// namespace's rewrite finds them for every command a sandbox sends), so
+/// that they are not searched for again for each part of the bound.
+pub fn write_growth_at(
+    limits: &Limits,
+    spec: &CommandSpec,
+    args: &[Vec<u8>],
+    known: Option<&[usize]>,
+    sizes: &dyn Measured,
+) -> u64 {
     // A command that adds nothing (a read: every `GET`) has no bound and
     // no compaction rule (both follow from what it adds): 0, told at once.
     if adds(spec).is_none() {
         return 0;
     }
     let encodings = &limits.encodings;
-    kept_compact(encodings, spec, args, sizes)
+    kept_compact(encodings, spec, args, known, sizes)
         .map(|keys| {
             keys.iter().fold(0u64, |sum, (key, kept)| sum.saturating_add(new_key(key) + kept.reserve))
         })
         .unwrap_or_else(|| {
-            write_bound(limits, spec, args, sizes).saturating_add(conversion(encodings, spec, args, sizes))
+            write_bound_at(limits, spec, args, known, sizes)
+                .saturating_add(conversion_at(encodings, spec, args, known, sizes))
         })
+}
+
+/// The key positions of `args`: `known` when the caller found them already
+/// (what `spec.key_positions(args)` gives), else searched now; none when
+/// the command table cannot tell.
+fn positions<'k>(spec: &CommandSpec, args: &[Vec<u8>], known: Option<&'k [usize]>) -> Cow<'k, [usize]> {
+    match known {
+        Some(keys) => Cow::Borrowed(keys),
+        None => Cow::Owned(spec.key_positions(args).unwrap_or_default()),
+    }
 }
 
 /// Each key of a write that keeps them all compact (each new or compact,
@@ -312,15 +351,19 @@ fn kept_compact<'a>(
     encodings: &Encodings,
     spec: &CommandSpec,
     args: &'a [Vec<u8>],
-    sizes: &Sizes,
+    known: Option<&[usize]>,
+    sizes: &dyn Measured,
 ) -> Option<Vec<(&'a [u8], Kept)>> {
     let rule = compaction(spec).filter(|_| family(spec).is_none() && !COMPUTED.contains(&spec.name))?;
-    let keys = spec.key_positions(args).ok().filter(|keys| !keys.is_empty())?;
+    let keys = positions(spec, args, known);
+    if keys.is_empty() {
+        return None;
+    }
     let elements = keys.first().map_or(&[][..], |first| args.get(first + 1..).unwrap_or_default());
     keys.iter()
         .map(|&i| {
             let key = args.get(i)?;
-            match sizes.get(&(key.clone(), Probe::Compact)).copied() {
+            match sizes.size(key, Probe::Compact) {
                 Some(bytes) if bytes != NOT_COMPACT && !rule.may_convert(encodings, bytes, elements) => {
                     Some((key.as_slice(), rule.kept(bytes, elements)))
                 }
@@ -367,7 +410,7 @@ impl Earlier {
             return;
         }
         let bytes = args.iter().map(|a| a.len() as u64).sum::<u64>();
-        let kept = kept_compact(&limits.encodings, spec, args, sizes).unwrap_or_default();
+        let kept = kept_compact(&limits.encodings, spec, args, None, sizes).unwrap_or_default();
         let mut keys = spec.key_positions(args).unwrap_or_default();
         if is_store(spec) {
             keys.retain(|&i| i == 1); // it reads its sources, writes its destination
@@ -429,10 +472,21 @@ pub fn delivery_needs(spec: &CommandSpec, args: &[Vec<u8>]) -> Vec<(Vec<u8>, Pro
 /// full encoding's cost, from the `sizes` of [`delivery_needs`]: 0 for a
 /// command that is not a write.
 pub fn write_bound(limits: &Limits, spec: &CommandSpec, args: &[Vec<u8>], sizes: &Sizes) -> u64 {
+    write_bound_at(limits, spec, args, None, sizes)
+}
+
+/// [`write_bound`], with the key positions when known ([`positions`]).
+fn write_bound_at(
+    limits: &Limits,
+    spec: &CommandSpec,
+    args: &[Vec<u8>],
+    known: Option<&[usize]>,
+    sizes: &dyn Measured,
+) -> u64 {
     let Some(rule) = adds(spec) else { return 0 };
-    let keys: Vec<&Vec<u8>> =
-        spec.key_positions(args).unwrap_or_default().into_iter().filter_map(|i| args.get(i)).collect();
-    let new_keys = || keys.iter().fold(0u64, |sum, key| sum.saturating_add(KEY + 2 * sds(key.len() as u64)));
+    let positions = positions(spec, args, known);
+    let keys = || positions.iter().filter_map(|&i| args.get(i));
+    let new_keys = || keys().fold(0u64, |sum, key| sum.saturating_add(KEY + 2 * sds(key.len() as u64)));
     let elements = |per_arg: u64| {
         args.iter().skip(1).fold(0u64, |sum, arg| sum.saturating_add(sds(arg.len() as u64) + per_arg))
     };
@@ -447,7 +501,7 @@ pub fn write_bound(limits: &Limits, spec: &CommandSpec, args: &[Vec<u8>], sizes:
             elements(24).saturating_add(new_keys()).saturating_add(alloc(element) - element)
         }
         Adds::Sketch => {
-            elements(8).saturating_add(new_keys()).saturating_add((keys.len() as u64) * sds(SKETCH))
+            elements(8).saturating_add(new_keys()).saturating_add((keys().count() as u64) * sds(SKETCH))
         }
         Adds::Delivered => {
             let count = args
@@ -457,13 +511,13 @@ pub fn write_bound(limits: &Limits, spec: &CommandSpec, args: &[Vec<u8>], sizes:
             let unprobed = count.unwrap_or_else(|| (args.len() as u64).max(limits.max_reply_elements as u64));
             // A stream delivers at most its length (probed: `delivery_needs`),
             // all of it without a `COUNT`.
-            let delivers = |key: &&Vec<u8>| match sizes.get(&((*key).clone(), Probe::Cardinality)) {
-                Some(&length) => count.map_or(length, |count| count.min(length)),
+            let delivers = |key: &Vec<u8>| match sizes.size(key, Probe::Cardinality) {
+                Some(length) => count.map_or(length, |count| count.min(length)),
                 None => unprobed,
             };
-            let messages = match keys.len() {
+            let messages = match keys().count() {
                 0 => unprobed,
-                _ => keys.iter().map(delivers).fold(0u64, u64::saturating_add),
+                _ => keys().map(delivers).fold(0u64, u64::saturating_add),
             };
             elements(8).saturating_add(messages.saturating_mul(PENDING))
         }

@@ -65,7 +65,9 @@ use bolide_shared::commands::CommandSpec;
 pub use bounded_read::{BoundedRead, Read};
 pub use encodings::{Encodings, Listpack};
 pub use growth::{alloc, grown, queued as queued_bytes, write_bound, write_growth, Earlier};
-pub use probe::{add_probes, probe_pipeline, probe_width, read_sizes, Probe, Sizes, NOT_COMPACT};
+pub use probe::{
+    add_probes, probe_pipeline, probe_width, read_sizes, Measured, OneSize, Probe, Sizes, NOT_COMPACT,
+};
 pub use table::{adds, family, Adds, Combined, Family, Growth, GROWS_UNBOUNDED, RULES};
 
 use super::Limits;
@@ -313,18 +315,38 @@ fn resolve_range(start: i64, end: i64, len: u64) -> (u64, u64) {
 /// when the console reads a prefix of a long reply (`cut`: the console
 /// shows replies cut, outside `MULTI`).
 pub fn plan(limits: &Limits, spec: &CommandSpec, args: &[Vec<u8>], sizes: &Sizes, cut: bool) -> Plan {
+    plan_at(limits, spec, args, None, sizes, cut)
+}
+
+/// [`plan`], with the key positions of `args` when the caller found them
+/// already (`known`: what `spec.key_positions(args)` gives; the relay has
+/// them from the namespace's rewrite), not searched for again.
+pub fn plan_at(
+    limits: &Limits,
+    spec: &CommandSpec,
+    args: &[Vec<u8>],
+    known: Option<&[usize]>,
+    sizes: &dyn Measured,
+    cut: bool,
+) -> Plan {
     let mut plan = family_plan(limits, spec, args, sizes, cut);
     if limits.max_session_bytes > 0 {
-        plan.cost.grow_bytes = plan.cost.grow_bytes.saturating_add(write_growth(limits, spec, args, sizes));
+        let growth = growth::write_growth_at(limits, spec, args, known, sizes);
+        plan.cost.grow_bytes = plan.cost.grow_bytes.saturating_add(growth);
     }
     plan
 }
 
 /// [`plan`] by the command's cost family only (no family: nothing).
-fn family_plan(limits: &Limits, spec: &CommandSpec, args: &[Vec<u8>], sizes: &Sizes, cut: bool) -> Plan {
+fn family_plan(
+    limits: &Limits,
+    spec: &CommandSpec,
+    args: &[Vec<u8>],
+    sizes: &dyn Measured,
+    cut: bool,
+) -> Plan {
     let Some(family) = family(spec).filter(|_| bounded(limits)) else { return Plan::default() };
-    let size =
-        |i: usize, probe| args.get(i).and_then(|k| sizes.get(&(k.clone(), probe))).copied().unwrap_or(0);
+    let size = |i: usize, probe| args.get(i).and_then(|k| sizes.size(k, probe)).unwrap_or(0);
     let max_bytes = limits.max_reply_bytes;
     let max_elements = u64::try_from(limits.max_reply_elements).unwrap_or(u64::MAX);
     let mut plan = Plan::default();

@@ -34,6 +34,76 @@ pub const NOT_COMPACT: u64 = u64::MAX;
 /// choose keys that collide; a map holds one batch's keys at most.)
 pub type Sizes = HashMap<(Vec<u8>, Probe), u64, foldhash::fast::RandomState>;
 
+/// What a cost rule reads its sizes from ([`super::plan`]): the sizes
+/// measured ([`Sizes`]), or the one a bounded read found ([`OneSize`]).
+pub trait Measured {
+    /// The size of `key` by `probe`, if measured.
+    fn size(&self, key: &[u8], probe: Probe) -> Option<u64>;
+}
+
+impl Measured for Sizes {
+    /// Looked up by the key's bytes as they are, not a copy of them in a
+    /// tuple (every costed command asks for one or two of its sizes; a copy
+    /// each was an allocation, a copy and a free).
+    fn size(&self, key: &[u8], probe: Probe) -> Option<u64> {
+        self.get(&(key, probe) as &dyn SizeSlot).copied()
+    }
+}
+
+/// A single size: what a bounded read found of its key (a map of one
+/// built and read back for every `GET` cost it an allocation and two
+/// hashes of the key).
+pub struct OneSize<'a> {
+    pub key: &'a [u8],
+    pub probe: Probe,
+    pub size: u64,
+}
+
+impl Measured for OneSize<'_> {
+    fn size(&self, key: &[u8], probe: Probe) -> Option<u64> {
+        (probe == self.probe && key == self.key).then_some(self.size)
+    }
+}
+
+/// A key of [`Sizes`] as either form names it — owned in the map, borrowed
+/// in a lookup ([`Measured::size`]) — hashed and compared alike: `(&[u8], Probe)`
+/// hashes as `(Vec<u8>, Probe)` does (a `Vec<u8>` hashes as its slice).
+pub trait SizeSlot {
+    fn slot(&self) -> (&[u8], Probe);
+}
+
+impl SizeSlot for (Vec<u8>, Probe) {
+    fn slot(&self) -> (&[u8], Probe) {
+        (&self.0, self.1)
+    }
+}
+
+impl SizeSlot for (&[u8], Probe) {
+    fn slot(&self) -> (&[u8], Probe) {
+        (self.0, self.1)
+    }
+}
+
+impl<'a> std::borrow::Borrow<dyn SizeSlot + 'a> for (Vec<u8>, Probe) {
+    fn borrow(&self) -> &(dyn SizeSlot + 'a) {
+        self
+    }
+}
+
+impl std::hash::Hash for dyn SizeSlot + '_ {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.slot().hash(state);
+    }
+}
+
+impl PartialEq for dyn SizeSlot + '_ {
+    fn eq(&self, other: &Self) -> bool {
+        self.slot() == other.slot()
+    }
+}
+
+impl Eq for dyn SizeSlot + '_ {}
+
 /// The pipeline that measures `needs` (one or more commands per probe, in
 /// order); read it back with [`read_sizes`].
 pub fn probe_pipeline(needs: &[(Vec<u8>, Probe)]) -> redis::Pipeline {

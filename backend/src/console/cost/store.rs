@@ -26,7 +26,7 @@ use bolide_shared::commands::CommandSpec;
 
 use super::encodings::Encodings;
 use super::growth::{alloc, Holds, COMPACT, COMPACT_HEADER};
-use super::probe::{Probe, Sizes, NOT_COMPACT};
+use super::probe::{Measured, Probe, NOT_COMPACT};
 
 /// A store's source as probed: its elements (its cardinality), its
 /// `MEMORY USAGE`, and its [`Probe::Compact`] size ([`NOT_COMPACT`] when
@@ -40,8 +40,13 @@ pub struct Source {
 
 /// The sources at `positions` of `args`, from the sizes probed; `range`:
 /// only that many of its elements (its memory in proportion).
-pub fn sources(args: &[Vec<u8>], positions: &[usize], sizes: &Sizes, range: Option<u64>) -> Vec<Source> {
-    let size = |key: &Vec<u8>, probe| sizes.get(&(key.clone(), probe)).copied();
+pub fn sources(
+    args: &[Vec<u8>],
+    positions: &[usize],
+    sizes: &dyn Measured,
+    range: Option<u64>,
+) -> Vec<Source> {
+    let size = |key: &Vec<u8>, probe| sizes.size(key, probe);
     let source = |key: &Vec<u8>| {
         let (elements, memory) =
             (size(key, Probe::Cardinality).unwrap_or(0), size(key, Probe::Memory).unwrap_or(0));

@@ -52,8 +52,9 @@ use super::reply::{
     all_utf8, command, is_server_error, server_error_text, to_reply, Outcome, UNREADABLE_ERROR,
 };
 use super::Relay;
-use crate::console::cost::{self, BoundedRead, Cut, Earlier, Plan, Probe, Sizes};
+use crate::console::cost::{self, BoundedRead, Cut, Earlier, Measured, Plan, Probe, Sizes};
 use crate::console::namespace::Namespace;
+use crate::console::Limits;
 use crate::error::AppError;
 use crate::redis_conn::LONG_PIPELINE;
 use crate::sandbox::headroom::Spent;
@@ -64,7 +65,10 @@ use crate::sandbox::store::Session;
 pub(super) struct Forwarded {
     spec: &'static CommandSpec,
     args: Vec<Vec<u8>>,
-    /// The sizes its cost rule needs measured.
+    /// The sizes its cost rule needs measured. A bounded read's are named
+    /// only where it does not lead after all ([`Forwarded::name_sizes`]) or
+    /// read past its bound: leading, it is costed from what it read, and
+    /// naming them for every `GET` was two copies of its key.
     needs: Vec<(Vec<u8>, Probe)>,
     /// Its bounded form, sent in its probes' pipeline ([`BoundedRead`]).
     read: Option<BoundedRead>,
@@ -83,6 +87,15 @@ impl Forwarded {
     /// along with a bounded form of it).
     fn leads(&self) -> bool {
         self.needs.is_empty() || self.read.is_some()
+    }
+
+    /// Names the sizes of a bounded read that is measured before it runs
+    /// after all (after a command that does not lead: `Segment::push`), as
+    /// any other costed command's are.
+    fn name_sizes(&mut self, limits: &Limits) {
+        if self.read.is_some() && self.needs.is_empty() {
+            self.needs = cost::needs(limits, self.spec, &self.args);
+        }
     }
 }
 
@@ -195,7 +208,11 @@ impl Relay {
         for (index, args) in batch.into_iter().enumerate() {
             match self.step(session, namespace.as_ref(), args) {
                 Step::Done(outcome) => outcomes[index] = Some(Ok(outcome)),
-                Step::Forward(forwarded) => {
+                Step::Forward(mut forwarded) => {
+                    if segment.trailing {
+                        // It will not lead: it waits for what it measures.
+                        forwarded.name_sizes(&self.limits);
+                    }
                     if segment.must_wait(&forwarded) {
                         self.run_segment(session, std::mem::take(&mut segment), &mut outcomes).await;
                     }
@@ -270,8 +287,8 @@ impl Relay {
                 }
             }
         }
-        let needs = cost::needs(&self.limits, spec, &args);
         let read = BoundedRead::of(&self.limits, spec, &args);
+        let needs = if read.is_some() { Vec::new() } else { cost::needs(&self.limits, spec, &args) };
         Ok(Forwarded { spec, args, needs, read, keys, utf8 })
     }
 
@@ -317,7 +334,8 @@ impl Relay {
         } else {
             0
         };
-        let rest = lead.split_off(leading);
+        let mut rest = lead.split_off(leading);
+        rest.iter_mut().for_each(|(_, command)| command.name_sizes(&self.limits));
         let needs: Vec<_> = rest.iter().flat_map(|(_, c)| c.needs.iter().cloned()).collect();
         // Probed, costed and sent before another batch of the sandbox's may
         // write the same collections (`crate::sandbox::headroom`).
@@ -360,7 +378,7 @@ impl Relay {
                     parts.push((index, spec, args, needs, Lead::Read(read), keys));
                     continue;
                 }
-                None => self.plan(session, spec, &args, &no_sizes).await,
+                None => self.plan(session, spec, &args, keys.as_deref(), &no_sizes).await,
             };
             match plan {
                 Ok(Ok((plan, room))) => {
@@ -407,7 +425,7 @@ impl Relay {
                 Lead::Direct(_) => {
                     pipe.add_command(command(args));
                 }
-                Lead::Read(read) => read.add_to(&mut pipe),
+                Lead::Read(read) => read.add_to(&mut pipe, args),
             }
         }
         width += parts.len();
@@ -438,7 +456,7 @@ impl Relay {
             asked.ignore_errors();
             for (part, _) in parts.iter().zip(&empty).filter(|(_, empty)| **empty) {
                 if let Lead::Read(read) = &part.4 {
-                    read.add_exists_to(&mut asked);
+                    read.add_exists_to(&mut asked, &part.2);
                 }
             }
             let answered = one_each(self.query_pipeline(session, &asked, false).await, asked_for);
@@ -450,22 +468,24 @@ impl Relay {
                 });
             }
         }
-        for ((index, spec, args, needs, lead, _), (reply, exists)) in
+        for ((index, spec, args, needs, lead, keys), (reply, exists)) in
             parts.into_iter().zip(replies.into_iter().zip(exists))
         {
             let (reply, cut) = match lead {
                 Lead::Direct(cut) => (to_reply(reply), cut),
                 Lead::Read(read) => {
-                    let mut replies = vec![reply];
-                    match exists {
-                        Some(Ok(exists)) => replies.push(exists),
+                    let exists = match exists {
+                        Some(Ok(exists)) => Some(exists),
                         Some(Err(err)) => {
                             outcomes[index] = Some(Err(err));
                             continue;
                         }
-                        None => {}
-                    }
-                    match self.bounded_reply(session, spec, &args, &needs, read, replies).await {
+                        None => None,
+                    };
+                    let answer = self
+                        .bounded_reply(session, spec, &args, keys.as_deref(), needs, read, reply, exists)
+                        .await;
+                    match answer {
                         Ok(Ok(answer)) => answer,
                         Ok(Err(refusal)) => {
                             outcomes[index] = Some(Ok(refused(spec, refusal)));
@@ -498,10 +518,10 @@ impl Relay {
         // A compact collection written earlier in the segment is not probed
         // again (see `Segment::must_wait`): its growth so far is counted.
         let mut earlier = Earlier::default();
-        for (index, Forwarded { spec, args, needs, .. }) in commands {
+        for (index, Forwarded { spec, args, needs, keys, .. }) in commands {
             let sizes = earlier.sizes(sizes, &needs);
             earlier.note(&self.limits, spec, &args, &sizes);
-            match self.plan(session, spec, &args, &sizes).await {
+            match self.plan(session, spec, &args, keys.as_deref(), &sizes).await {
                 Ok(Ok((plan, room))) => {
                     spent.push(room);
                     ready.push((index, spec, plan.args.unwrap_or(args), plan.cut));
@@ -555,15 +575,18 @@ impl Relay {
 
     /// What one command (keys already namespaced) costs from the sizes
     /// measured, or why it is refused; reserves the bytes a write may add
-    /// (held until it answered).
+    /// (held until it answered). `keys`: where its keys are in `args`, when
+    /// known ([`Forwarded::keys`]).
     pub(super) async fn plan(
         &self,
         session: &mut Session,
         spec: &CommandSpec,
         args: &[Vec<u8>],
-        sizes: &Sizes,
+        keys: Option<&[usize]>,
+        sizes: &(dyn Measured + Sync),
     ) -> Result<Result<(Plan, Spent), String>, AppError> {
-        let plan = cost::plan(&self.limits, spec, args, sizes, self.limits.truncate_replies);
+        let cut = self.limits.truncate_replies;
+        let plan = cost::plan_at(&self.limits, spec, args, keys, sizes, cut);
         if let Some(refusal) = plan.cost.refusal(&self.limits, spec.name) {
             return Ok(Err(refusal));
         }
