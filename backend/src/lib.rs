@@ -20,10 +20,12 @@
 //! - [`jobs`]: analysis jobs: the queue in Redis, the worker, `/api/jobs`;
 //! - [`keys`]: the keys browser: a tree of the student's keys, a value per type, edits, `/api/keys`;
 //! - [`assets`]: serving `dist/` with cache headers and compression;
+//! - [`boot_shell`]: each page's first content (its heading and lead) in index.html, so it paints with the HTML;
 //! - [`gateway`]: the class gateway, a Redis-protocol endpoint in front of the console's relay;
 //! - [`error`]: the one error type every endpoint answers with.
 
 pub mod assets;
+pub mod boot_shell;
 pub mod cli;
 pub mod console;
 pub mod data;

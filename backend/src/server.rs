@@ -325,8 +325,8 @@ pub fn api_router(state: AppState) -> Router {
 /// The whole app: `/api/...` plus the static browser app from `dist`.
 pub fn app(state: AppState, dist: &std::path::Path) -> Router {
     Router::new()
-        .nest("/api", api_router(state))
-        .merge(crate::assets::router(dist))
+        .nest("/api", api_router(state.clone()))
+        .merge(crate::assets::router(dist, state))
         .layer(CatchPanicLayer::custom(|_| {
             axum::response::IntoResponse::into_response(AppError::Internal("the server hit a bug".into()))
         }))

@@ -1,5 +1,6 @@
-//! Serving the built app: client-side routes fall back to `index.html`,
-//! hashed assets are cached for good, everything is compressed.
+//! Serving the built app: client-side routes fall back to `index.html`
+//! (its loading shell holding the page's heading and lead), hashed assets
+//! are cached for good, everything is compressed.
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
@@ -92,6 +93,82 @@ async fn precompressed_files_of_a_release_build_are_sent_as_built() {
     let response = get(&router, "/console", Some("br")).await;
     assert_eq!(response.headers().get(header::CONTENT_ENCODING).expect("encoded"), "br");
     assert_eq!(cache_control(&response), "no-cache");
+}
+
+/// index.html as Trunk builds it, in the part the server fills.
+const INDEX_WITH_SHELL: &str = "<!doctype html><html><head><title>Bolide</title></head><body>\
+    <div id=\"boot\"><header class=\"topbar\"><span class=\"brand\">Bolide</span></header>\
+    <main class=\"page\"><p class=\"boot__text\" role=\"status\">Loading Bolide…</p></main></div>\
+    <noscript>Bolide needs JavaScript and WebAssembly enabled.</noscript></body></html>";
+
+async fn text_of(response: axum::response::Response) -> String {
+    String::from_utf8(response.into_body().collect().await.expect("body").to_bytes().to_vec()).expect("utf-8")
+}
+
+#[tokio::test]
+async fn each_page_of_the_app_comes_with_its_heading_and_lead_in_the_loading_shell() {
+    let redis = RedisServer::start();
+    let dist = dist();
+    std::fs::write(dist.path().join("index.html"), INDEX_WITH_SHELL).expect("index");
+    let router = app(AppState::connect(&redis.url()).expect("url"), dist.path());
+
+    for (path, head) in [
+        ("/", bolide_shared::pages::HOME),
+        ("/console", bolide_shared::pages::CONSOLE),
+        ("/jobs", bolide_shared::pages::JOBS),
+        ("/guides", bolide_shared::pages::GUIDES),
+    ] {
+        let response = get(&router, path, None).await;
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        assert_eq!(cache_control(&response), "no-cache", "{path}");
+        let page = text_of(response).await;
+        let shell =
+            &page[page.find("<div id=\"boot\">").expect("the shell")..page.find("<noscript>").expect("end")];
+        assert!(
+            shell.contains(&format!("<h1>{}</h1>", head.title.replace('\'', "&#39;"))),
+            "{path}: {shell}"
+        );
+        assert!(!shell.contains("Loading Bolide"), "{path}: {shell}");
+    }
+    // A guide's shell is drawn for the learner (a new one: on the first
+    // step, with the introduction) and waits for the app to have the guide;
+    // one the catalog does not hold, and any other URL, get index.html as
+    // it is.
+    let response = get(&router, "/guides/redis-basics", None).await;
+    assert_eq!(cache_control(&response), "private, no-cache");
+    let page = text_of(response).await;
+    assert!(page.contains("<div id=\"boot\" data-hold>") && page.contains("<h1>Redis basics</h1>"), "{page}");
+    assert!(
+        page.contains("0 of ")
+            && page.contains("<div class=\"guide-markdown guide-intro\"><p>Redis is a key-value store"),
+        "{page}"
+    );
+    for path in ["/guides/no-such-guide", "/no/such/page", "/console/"] {
+        assert_eq!(text_of(get(&router, path, None).await).await, INDEX_WITH_SHELL, "{path}");
+    }
+
+    // Compressed once, revalidated by its ETag.
+    let response = get(&router, "/keys", Some("gzip, deflate, br")).await;
+    assert_eq!(response.headers().get(header::CONTENT_ENCODING).expect("encoded"), "br");
+    assert_eq!(response.headers().get(header::VARY).expect("vary"), "accept-encoding");
+    let etag = response.headers().get(header::ETAG).expect("an ETag").clone();
+    let again = Request::get("/keys")
+        .header(header::IF_NONE_MATCH, etag.clone())
+        .body(Body::empty())
+        .expect("request");
+    let response = router.clone().oneshot(again).await.expect("infallible");
+    assert_eq!(response.status(), StatusCode::NOT_MODIFIED);
+    assert_eq!(cache_control(&response), "no-cache");
+
+    // A new build's index.html is what the next request gets.
+    std::fs::write(
+        dist.path().join("index.html"),
+        INDEX_WITH_SHELL.replace("<title>Bolide", "<title>New Bolide"),
+    )
+    .expect("rebuild");
+    let response = get(&router, "/keys", None).await;
+    assert_ne!(response.headers().get(header::ETAG), Some(&etag), "a new page, a new tag");
+    assert!(text_of(response).await.contains("<title>New Bolide</title>"));
 }
 
 #[tokio::test]

@@ -3,6 +3,7 @@
 use yew::prelude::*;
 
 use bolide_shared::api::GatewayInfo;
+use bolide_shared::pages;
 
 use crate::api;
 use crate::health::{ServerStatus, StatusContext};
@@ -72,17 +73,13 @@ pub fn home() -> Html {
         (Some(ServerStatus::BackendDown(_)), _) => {
             html! { <p class="connect warn">{ "The Bolide server does not answer." }</p> }
         }
-        _ => html! { <p class="connect muted">{ "Checking the server…" }</p> },
+        _ => html! { <p class="connect muted">{ pages::HOME_CHECKING }</p> },
     };
     html! {
         <>
             <section class="hero">
-                <h1>{ "Learn Redis in your browser, on a real Redis." }</h1>
-                <p class="lead">
-                    { "Bolide is a playground for the databases-and-persistence module: a redis-cli console, \
-                       NASA's Meteorite Landings to load and explore, analysis jobs run by a worker, \
-                       and guided exercises checked against your own keys." }
-                </p>
+                <h1>{ pages::HOME.title }</h1>
+                <p class="lead">{ pages::HOME.lead }</p>
                 { redis_line }
             </section>
             <SandboxPanel sandbox={sandbox} />

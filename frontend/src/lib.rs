@@ -17,7 +17,8 @@
 //!   endpoint, and [`api::failure_message`]), [`health`] (the polled server
 //!   status, a context), [`state`] (the [`state::Edit`] reducer action),
 //!   [`route`] (the URLs, nothing else).
-//! - at the top: [`app`], the root component; [`home`] and [`not_found`]
+//! - at the top: [`app`], the root component, and [`boot`], its hand-over
+//!   from index.html's loading shell; [`home`] and [`not_found`]
 //!   are one-file pages.
 //!
 //! Each page is its own binary, `src/bin/<page>.rs` (a bundle of its own,
@@ -26,6 +27,7 @@
 
 pub mod api;
 pub mod app;
+pub mod boot;
 pub mod console;
 pub mod data;
 pub mod guides;
@@ -41,12 +43,9 @@ pub mod widgets;
 
 /// Mounts the app on `<body>`, drawing a bundle's `pages`.
 pub fn run(pages: app::Pages) {
-    // index.html's loading state goes just before the app's first render,
-    // which Yew runs before the browser paints again: no blank frame, and no
-    // frame with both.
-    if let Some(boot) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("boot"))
-    {
-        boot.remove();
-    }
+    // index.html's loading shell, which holds the page's first content,
+    // goes just before the app draws it again ([`boot`] says when not).
+    let held = boot::take_at_mount();
     yew::Renderer::<app::App>::with_props(app::AppProps { pages }).render();
+    boot::put_back(held);
 }

@@ -2,7 +2,8 @@
 //! `wasm32-unknown-unknown` and the host.
 //!
 //! Anything the two sides must agree on lives here exactly once: the JSON
-//! shapes of the HTTP API ([`api`]), and (as the console grows) the command
+//! shapes of the HTTP API ([`api`]), the words the pages open with, which
+//! the server's loading shell shows too ([`pages`]), and (as the console grows) the command
 //! table and redis-cli's parsing and reply formatting. Keeping them in one
 //! crate means a change to a field is a compile error on the other side, not
 //! a runtime surprise in a student's browser.
@@ -17,4 +18,5 @@ pub mod data;
 pub mod guides;
 pub mod jobs;
 pub mod keys;
+pub mod pages;
 pub mod snippets;

@@ -216,8 +216,25 @@ pub async fn guide_with_a_run(bolide: &crate::BolideProcess) -> String {
     panic!("no guide starts with a line to run: {list}");
 }
 
-/// Waits (20 s at most) for an element matching `css`.
+/// Waits (90 s at most: a first load compiles the debug build's wasm, slow
+/// on a loaded machine) until the app has taken over from index.html's
+/// loading shell (`#boot`, gone). The shell holds the page's first content
+/// in the app's own markup (backend/src/boot_shell.rs), so until then a
+/// page's heading, or a guide's outline, may be the shell's, inert.
+pub async fn app_took_over(client: &Client) {
+    for _ in 0..900 {
+        if client.find_all(fantoccini::Locator::Css("#boot")).await.expect("find").is_empty() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the app never took over from the loading shell");
+}
+
+/// Waits (20 s at most) for an element matching `css`, drawn by the app
+/// (not the loading shell's: [`app_took_over`]).
 pub async fn wait_for(client: &Client, css: &str) -> fantoccini::elements::Element {
+    app_took_over(client).await;
     client
         .wait()
         .at_most(Duration::from_secs(20))

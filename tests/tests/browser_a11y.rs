@@ -11,7 +11,7 @@
 //! - At 390×844 (a phone): no page scrolls sideways, the sticky top bar is
 //!   at most 60 px, a tapped job or landing brings its panel into view, and
 //!   a guide's Run brings the console (its output) into view.
-//! - index.html's loading state is there and its top bar is as tall as the
+//! - index.html's loading shell is there and its top bar is as tall as the
 //!   app's, so replacing it moves nothing (no layout shift).
 
 use std::time::Duration;
@@ -117,6 +117,7 @@ async fn until(client: &Client, script: &str, what: &str) {
 /// build's wasm, which takes a while on a loaded machine; later pages
 /// reuse it.
 async fn first_load(client: &Client) {
+    bolide_tests::browser::app_took_over(client).await;
     client
         .wait()
         .at_most(Duration::from_secs(90))
@@ -282,10 +283,11 @@ async fn a_phone_sees_every_page_without_sideways_scrolling_and_tapped_details()
     wait_for(client, ".badge[data-status='connected']").await;
     assert_fits_a_phone(client, "/").await;
 
-    // The loading state index.html paints first, and its top bar is the
-    // app's height: replacing it shifts nothing below.
+    // The loading shell index.html paints first (here with the home page's
+    // head, which browser_shell compares with the app's), and its top bar
+    // is the app's height: replacing it shifts nothing below.
     let index = http::get(&bolide.url("/")).await.expect("index.html").text();
-    assert!(index.contains("id=\"boot\"") && index.contains("Loading Bolide"), "{index}");
+    assert!(index.contains("id=\"boot\"") && index.contains(bolide_shared::pages::HOME.title), "{index}");
     for width in [390, 1280] {
         emulate_viewport(client, width, 844, width < 640).await;
         let heights = client

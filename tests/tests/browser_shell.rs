@@ -7,11 +7,13 @@
 
 use std::time::Duration;
 
-use bolide_tests::browser::{save_screenshot, serve_app};
+use bolide_tests::browser::{app_took_over, emulate_viewport, save_screenshot, serve_app};
 use bolide_tests::{http, process_alive, redis_ping, send_signal, wait_until, Browser, Signal};
 use fantoccini::{Client, Locator};
+use serde_json::Value;
 
 async fn text_of(client: &Client, css: &str) -> String {
+    app_took_over(client).await;
     let element = client
         .wait()
         .at_most(Duration::from_secs(20))
@@ -57,8 +59,9 @@ async fn shell_renders_navigates_and_shows_connection_state() {
         "the loading state is gone"
     );
     assert_eq!(client.find_all(Locator::Css("header.topbar")).await.expect("find").len(), 1, "one top bar");
-    let page = http::get(&bolide.url("/")).await.expect("index.html");
-    assert!(page.text().contains("Loading Bolide"), "the first paint is never blank: {}", page.text());
+    let page = http::get(&bolide.url("/")).await.expect("index.html").text();
+    let shell = &page[page.find("<div id=\"boot\"").expect("a loading shell")..];
+    assert!(shell.contains(bolide_shared::pages::HOME.title), "the first paint is the page's head: {shell}");
 
     // The README's picture (BOLIDE_UPDATE_SCREENSHOTS=1 refreshes docs/).
     save_screenshot(client, "screenshot").await;
@@ -119,5 +122,67 @@ async fn shell_renders_navigates_and_shows_connection_state() {
     let badge = badge_becomes(client, "backend-down", Duration::from_secs(10)).await;
     assert_eq!(badge, "Backend down");
 
+    browser.close().await;
+}
+
+/// The loading shell the server sends with each page (its heading, lead,
+/// a guide's title: backend/src/boot_shell.rs) is the app's first drawing
+/// of that page: each of its elements is where the app draws its twin,
+/// with the same words, on a phone and a desktop, so the hand-over moves
+/// nothing and paints nothing larger. (Drawn hidden over the app's page,
+/// from the HTML as served.)
+#[tokio::test]
+async fn each_pages_loading_shell_is_where_the_app_draws_it() {
+    let (bolide, _data) = serve_app();
+    let browser = Browser::start_with_size(1280, 900).await;
+    let client = &browser.client;
+    let pages = ["/", "/console", "/keys", "/data", "/jobs", "/guides", "/guides/redis-basics"];
+    for (width, phone) in [(390, true), (1280, false)] {
+        emulate_viewport(client, width, 844, phone).await;
+        for path in pages {
+            let served = http::get(&bolide.url(path)).await.expect("page").text();
+            assert!(!served.contains("Loading Bolide"), "{path} has its own first content: {served}");
+            client.goto(&bolide.url(path)).await.expect("open");
+            app_took_over(client).await;
+            let found = client
+                .execute(
+                    "const t = document.createElement('template'); t.innerHTML = arguments[0];
+                     const shell = t.content.querySelector('#boot');
+                     shell.removeAttribute('data-hold');
+                     Object.assign(shell.style, { position: 'absolute', top: '0', left: '0', width: '100%', visibility: 'hidden' });
+                     document.body.prepend(shell);
+                     const shellMain = shell.querySelector('main'), appMain = document.querySelector('body > main');
+                     const path = (el) => {
+                       const steps = [];
+                       for (; el !== shellMain; el = el.parentElement) {
+                         steps.unshift(`${el.tagName.toLowerCase()}:nth-child(${[...el.parentElement.children].indexOf(el) + 1})`);
+                       }
+                       return ':scope > ' + steps.join(' > ');
+                     };
+                     const rect = (el) => { const r = el.getBoundingClientRect(); return [r.left, r.top, r.width, r.height].map(Math.round); };
+                     // Each element with words of its own (containers grow with the
+                     // rest of the page), but the lines a page changes once its
+                     // first API answers arrive (\"Checking the server…\",
+                     // \"Loading the guides…\", the console's prompt).
+                     const words = (el) => [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+                     const lasting = [...shellMain.querySelectorAll('*')]
+                       .filter(el => words(el) && !el.closest('[role=status], .connect, .console-input-line'));
+                     const found = lasting.map(el => {
+                       const twin = appMain.querySelector(path(el));
+                       return { what: path(el), shell: [el.textContent, rect(el)], app: twin && [twin.textContent, rect(twin)] };
+                     });
+                     shell.remove();
+                     return found;",
+                    vec![Value::String(served)],
+                )
+                .await
+                .expect("compare the shell with the app");
+            let found = found.as_array().expect("a list");
+            assert!(found.len() >= 2, "{path}: the shell holds the page's head: {found:?}");
+            for element in found {
+                assert_eq!(element["shell"], element["app"], "{path} at {width} px: {}", element["what"]);
+            }
+        }
+    }
     browser.close().await;
 }

@@ -64,11 +64,24 @@ async fn one(
     headers: axum::http::HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Json<GuideView>, AppError> {
-    let guide = catalog::find(&id)?;
-    let progress = progress::read(state.sandboxes(), &sandbox, guide).await?;
-    let environment = environment::of(&state, &sandbox, &headers).await;
+    Ok(Json(view(&state, &sandbox, &headers, &id).await?))
+}
+
+/// Guide `id` as `sandbox` sees it: placeholders filled in for this
+/// request, rendered to HTML, with the sandbox's progress. What `GET
+/// /api/guides/{id}` answers, and what a guide's page shell is drawn from
+/// (`crate::boot_shell`).
+pub async fn view(
+    state: &GuidesState,
+    sandbox: &Sandbox,
+    headers: &axum::http::HeaderMap,
+    id: &str,
+) -> Result<GuideView, AppError> {
+    let guide = catalog::find(id)?;
+    let progress = progress::read(state.sandboxes(), sandbox, guide).await?;
+    let environment = environment::of(state, sandbox, headers).await;
     let guide = super::markdown::render(guide.filled(&environment));
-    Ok(Json(GuideView { guide, progress, environment }))
+    Ok(GuideView { guide, progress, environment })
 }
 
 async fn check(

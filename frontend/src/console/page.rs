@@ -1,10 +1,12 @@
 //! The Console page: the terminal beside the code panel, over the
 //! [`use_console_session`] hook.
 
+use bolide_shared::pages;
 use yew::prelude::*;
 
 use super::session::{use_console_session, TutorialOptions};
 use crate::widgets::code_panel::CodePanel;
+use crate::widgets::inline_code::{inline_code, inline_parts};
 use crate::widgets::terminal::ConsoleTerminal;
 
 #[function_component(ConsolePage)]
@@ -14,11 +16,8 @@ pub fn console_page() -> Html {
     html! {
         <section class="console-page">
             <header class="console-head">
-                <h1>{ "Console" }</h1>
-                <p class="lead">
-                    { "Type Redis commands as in redis-cli; they run on your real Redis. " }
-                    { "Beside each reply: the same call from a Python or Rust program." }
-                </p>
+                <h1>{ pages::CONSOLE.title }</h1>
+                <p class="lead">{ inline_code(pages::CONSOLE.lead) }</p>
             </header>
             <div class="console-layout">
                 <ConsoleTerminal
@@ -30,15 +29,7 @@ pub fn console_page() -> Html {
                 />
                 <CodePanel last={console.state.last.clone()} host={AttrValue::from(console.host)} port={console.port} />
             </div>
-            <p id="console-keys" class="console-keys muted">
-                <kbd>{ "Enter" }</kbd>{ " runs a line · " }
-                <kbd>{ "↑" }</kbd>{ " " }<kbd>{ "↓" }</kbd>{ " history · " }
-                <kbd>{ "Tab" }</kbd>{ " completes a command · " }
-                <kbd>{ "Ctrl" }</kbd>{ "+" }<kbd>{ "L" }</kbd>{ " clears · " }
-                <code>{ "HELP SET" }</code>{ ", " }<code>{ "HELP @hash" }</code>{ " explain commands · " }
-                <code>{ "TUTORIAL" }</code>{ ", " }<code>{ "NEXT" }</code>{ ", " }<code>{ "PREV" }</code>
-                { " follow a guide (" }<code>{ "HELP TUTORIAL" }</code>{ ")" }
-            </p>
+            <p id="console-keys" class="console-keys muted">{ inline_parts(pages::CONSOLE_KEYS) }</p>
         </section>
     }
 }

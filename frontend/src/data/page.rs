@@ -5,6 +5,7 @@
 
 use std::rc::Rc;
 
+use bolide_shared::pages;
 use yew::prelude::*;
 
 use super::filters::DataFilters;
@@ -20,6 +21,7 @@ use super::summary::DataSummary;
 use super::table::DataTable;
 use crate::api::LandingRecord;
 use crate::widgets::charts::scale::thousands;
+use crate::widgets::inline_code::inline_code;
 
 #[function_component(DataPage)]
 pub fn data_page() -> Html {
@@ -85,13 +87,8 @@ pub fn data_page() -> Html {
     html! {
         <section class="data-page">
             <header class="data-head">
-                <h1>{ "Meteorite data" }</h1>
-                <p class="lead">
-                    { "NASA's Meteorite Landings in your Redis: one hash per landing, " }
-                    <code>{ "meteorite:<id>" }</code>
-                    { ", with the file's own field names. Load a file (upload it, or give its URL) or generate a set, then browse \
-                       it; every view shows the Redis commands behind it, to try in the console." }
-                </p>
+                <h1>{ pages::DATA.title }</h1>
+                <p class="lead">{ inline_code(pages::DATA.lead) }</p>
             </header>
 
             <DataLoadPanel on_loaded={on_loaded} />

@@ -1,16 +1,18 @@
 //! `/guides`: every guide, with the student's progress in it. Layout over
 //! [`use_guide_list`].
 
+use bolide_shared::pages;
 use yew::prelude::*;
 
 use super::card::GuideCard;
 use super::hooks::use_guide_list;
+use crate::widgets::inline_code::inline_code;
 
 #[function_component(GuidesPage)]
 pub fn guides_page() -> Html {
     let list = use_guide_list();
     let body = match &list {
-        None => html! { <p class="muted" role="status">{ "Loading the guides…" }</p> },
+        None => html! { <p class="muted" role="status">{ pages::GUIDES_LOADING }</p> },
         Some(Err(message)) => html! { <p class="guide-error" role="alert">{ message.clone() }</p> },
         Some(Ok(list)) => html! {
             <ol class="guide-list">
@@ -24,16 +26,9 @@ pub fn guides_page() -> Html {
     html! {
         <section class="guides-page">
             <header class="guides-head">
-                <h1>{ "Guides" }</h1>
-                <p class="lead">
-                    { "The databases-and-persistence module as short lessons. Each step runs on your real Redis \
-                       and is checked against your own keys; your progress is kept." }
-                </p>
-                <p class="muted">
-                    { "In the console, " }<code>{ "TUTORIAL" }</code>{ " shows the step you are on, " }
-                    <code>{ "NEXT" }</code>{ " and " }<code>{ "PREV" }</code>{ " move through it, " }
-                    <code>{ "T3" }</code>{ " jumps to step 3." }
-                </p>
+                <h1>{ pages::GUIDES.title }</h1>
+                <p class="lead">{ pages::GUIDES.lead }</p>
+                <p class="muted">{ inline_code(pages::GUIDES_CONSOLE) }</p>
             </header>
             { body }
         </section>

@@ -14,6 +14,7 @@
 //! the I/O (load the guide, move between steps, check, reset, restart
 //! Redis) is the [`use_guide`] hook's: this component is layout.
 
+use bolide_shared::pages;
 use yew::prelude::*;
 use yew_router::prelude::*;
 
@@ -36,10 +37,17 @@ pub fn guide_page(props: &GuidePageProps) -> Html {
     let GuideHandle { state, console, go, check, restart, reset, finish } = use_guide(&props.id);
     let confirming_reset = use_state(|| false);
 
+    // A held loading shell (this guide's title and summary, drawn by the
+    // server) goes as this page draws the guide, or says it cannot: here,
+    // before the draw, so it happens in the same frame (crate::boot).
+    if state.view.is_some() || state.load_error.is_some() {
+        crate::boot::release();
+    }
+
     let Some(view) = state.view.clone() else {
         return html! {
             <section class="guide-page">
-                <p><Link<Route> to={Route::Guides}>{ "← All guides" }</Link<Route>></p>
+                <p><Link<Route> to={Route::Guides}>{ pages::GUIDE_BACK }</Link<Route>></p>
                 if let Some(message) = &state.load_error {
                     <p class="guide-error" role="alert">
                         { inline_code(message) }{ " " }
@@ -120,7 +128,7 @@ pub fn guide_page(props: &GuidePageProps) -> Html {
     html! {
         <section class="guide-page">
             <header class="guide-head">
-                <p class="guide-head__back"><Link<Route> to={Route::Guides}>{ "← All guides" }</Link<Route>></p>
+                <p class="guide-head__back"><Link<Route> to={Route::Guides}>{ pages::GUIDE_BACK }</Link<Route>></p>
                 <h1>{ view.guide.title.clone() }</h1>
                 <p class="lead">{ view.guide.summary.clone() }</p>
                 <p class="guide-head__progress muted">

@@ -5,6 +5,7 @@
 use std::rc::Rc;
 
 use bolide_shared::jobs::Job;
+use bolide_shared::pages;
 use yew::prelude::*;
 
 use super::details::JobDetails;
@@ -53,12 +54,8 @@ pub fn jobs_page() -> Html {
     html! {
         <section class="jobs-page">
             <header class="data-head">
-                <h1>{ "Analysis jobs" }</h1>
-                <p class="lead">
-                    { "Submit an analysis: the API stores it in Redis and answers at once; a separate worker \
-                       takes it from the queue, reports its progress and stores the result; this page polls \
-                       until it is there. Beside each job: the Redis keys and commands that carry it." }
-                </p>
+                <h1>{ pages::JOBS.title }</h1>
+                <p class="lead">{ pages::JOBS.lead }</p>
             </header>
 
             <JobFormPanel on_submitted={on_submitted} />

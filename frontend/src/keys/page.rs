@@ -1,6 +1,7 @@
 //! The Keys page: the tree of the student's keys beside the selected key,
 //! over a console, layout only (the [`hooks`](super::hooks) do the I/O).
 
+use bolide_shared::pages;
 use yew::prelude::*;
 
 use super::filters::TreeFilters;
@@ -9,6 +10,7 @@ use super::key_panel::KeyPanel;
 use super::tree_level::TreeLevel;
 use crate::api::{Blob, KeyEdit, TreeQuery};
 use crate::console::{use_console_session, TutorialOptions};
+use crate::widgets::inline_code::inline_code;
 use crate::widgets::terminal::ConsoleTerminal;
 
 #[function_component(KeysPage)]
@@ -71,12 +73,8 @@ pub fn keys_page() -> Html {
     html! {
         <section class="keys-page">
             <header class="console-head">
-                <h1>{ "Keys" }</h1>
-                <p class="lead">
-                    { "Every key you made, in the console, the guides or your scripts, as a tree by " }
-                    <code>{ ":" }</code>{ " (the " }<code>{ "object_type:id" }</code>{ " convention): " }
-                    { "its type, TTL, memory and value, and the command behind each view and edit." }
-                </p>
+                <h1>{ pages::KEYS.title }</h1>
+                <p class="lead">{ inline_code(pages::KEYS.lead) }</p>
             </header>
             <TreeFilters query={(*query).clone()} on_change={on_query} />
             <div class="keys-layout">

@@ -14,6 +14,7 @@
 use std::rc::Rc;
 
 use bolide_shared::cli::Reply;
+use bolide_shared::pages;
 use bolide_shared::snippets::{self, python_program, rust_program, Target};
 use yew::prelude::*;
 
@@ -58,9 +59,7 @@ pub fn code_panel(props: &CodePanelProps) -> Html {
     });
     let body = match &*texts {
         None => html! {
-            <p class="code-panel__empty muted">
-                { "Run a command: the same call appears here in Python (redis-py) and in Rust (the redis crate), with what it prints." }
-            </p>
+            <p class="code-panel__empty muted">{ pages::CODE_PANEL_EMPTY }</p>
         },
         Some((python, rust)) => html! {
             <>
@@ -83,7 +82,7 @@ pub fn code_panel(props: &CodePanelProps) -> Html {
     };
     html! {
         <aside class="code-panel" aria-label="The last command in a program">
-            <h2 class="code-panel__title">{ "In a program" }</h2>
+            <h2 class="code-panel__title">{ pages::CODE_PANEL_TITLE }</h2>
             { body }
         </aside>
     }

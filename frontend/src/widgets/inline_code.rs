@@ -2,25 +2,15 @@
 //! messages and hints name keys and commands that way ("`visits` is
 //! `12`"), and a student should see code, not backticks.
 //!
+//! The split itself is [`code_spans`], shared with the server, which
+//! marks the pages' leads the same way (`bolide_shared::pages`).
+//!
 //! Only backticks mean anything here (no Markdown engine, no HTML from the
 //! text): an odd one out is shown as it is.
 
+pub use bolide_shared::pages::code_spans;
+use bolide_shared::pages::Inline;
 use yew::prelude::*;
-
-/// The parts of `text`: `(is_code, part)`, in order.
-pub fn code_spans(text: &str) -> Vec<(bool, &str)> {
-    let pieces: Vec<&str> = text.split('`').collect();
-    if pieces.len().is_multiple_of(2) {
-        // An unmatched backtick: nothing is code.
-        return vec![(false, text)];
-    }
-    pieces
-        .into_iter()
-        .enumerate()
-        .filter(|(_, piece)| !piece.is_empty())
-        .map(|(i, piece)| (i % 2 == 1, piece))
-        .collect()
-}
 
 /// `text` without the backticks of its code spans, for plain text (the
 /// console's screen): "`visits` is `12`." reads "visits is 12.".
@@ -41,25 +31,27 @@ pub fn inline_code(text: &str) -> Html {
     }
 }
 
+/// A line of [`Inline`] parts: text, `<code>`, `<kbd>`.
+pub fn inline_parts(parts: &[Inline]) -> Html {
+    html! {
+        <>
+            { for parts.iter().map(|part| match *part {
+                Inline::Text(text) => html! { { text } },
+                Inline::Code(code) => html! { <code>{ code }</code> },
+                Inline::Key(key) => html! { <kbd>{ key }</kbd> },
+            }) }
+        </>
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{code_spans, plain_text};
+    use super::plain_text;
 
     #[test]
     fn plain_text_drops_the_marks() {
         assert_eq!(plain_text("`visits` is `12`, not `11`."), "visits is 12, not 11.");
         assert_eq!(plain_text("one ` alone"), "one ` alone");
         assert_eq!(plain_text("no code"), "no code");
-    }
-
-    #[test]
-    fn backticks_become_code() {
-        assert_eq!(
-            code_spans("`visits` is `12`."),
-            [(true, "visits"), (false, " is "), (true, "12"), (false, ".")]
-        );
-        assert_eq!(code_spans("no code"), [(false, "no code")]);
-        assert_eq!(code_spans("one ` alone"), [(false, "one ` alone")]);
-        assert_eq!(code_spans("``"), []);
     }
 }

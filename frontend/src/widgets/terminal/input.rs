@@ -24,6 +24,7 @@
 //! component's state: browser automation and some IMEs change the value
 //! without an `input` event, and the line that runs must be the one shown.
 
+use bolide_shared::pages;
 use wasm_bindgen::JsCast;
 use web_sys::{ClipboardEvent, HtmlInputElement};
 use yew::prelude::*;
@@ -251,7 +252,9 @@ pub fn console_input(props: &ConsoleInputProps) -> Html {
         Some(prompt) => {
             html! { <label for="console-input" class="console-prompt">{ prompt.clone() }</label> }
         }
-        None => html! { <label for="console-input" class="console-prompt-pending">{ "…>" }</label> },
+        None => {
+            html! { <label for="console-input" class="console-prompt-pending">{ pages::PROMPT_PENDING }</label> }
+        }
     };
     html! {
         <>
