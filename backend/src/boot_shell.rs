@@ -54,11 +54,12 @@
 //! dev loop): its modification time and length are checked per request.
 
 use std::collections::HashMap;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
-use axum::extract::{FromRef, FromRequestParts};
+use axum::extract::{ConnectInfo, FromRef, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
@@ -67,7 +68,7 @@ use bolide_shared::pages::{self, code_spans, Inline, PageHead};
 
 use crate::guides::{self, catalog, GuidesState};
 use crate::precompressed::Precompressed;
-use crate::sandbox::Sandbox;
+use crate::sandbox::{rate, Sandbox, Sandboxes};
 use crate::server::AppState;
 
 /// A page drawn for one learner: no shared cache may keep it, and the
@@ -340,6 +341,14 @@ impl Shells {
     /// per request). `None` when their progress cannot be read (Redis away):
     /// the caller sends the page everyone gets.
     pub async fn learners_guide(&self, state: &AppState, parts: &mut Parts, id: &str) -> Option<Response> {
+        // Reading their progress is a request to Redis as the guides API's
+        // is: counted against the same rates (the sandbox's, its share of
+        // the address's). Past them the learner gets the page everyone
+        // gets, read from nothing.
+        let sandboxes = Sandboxes::from_ref(state);
+        let address = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip());
+        let caller = sandboxes.rate.caller(rate::credential(&parts.headers).as_deref());
+        sandboxes.rate.check(address, caller.as_deref()).ok()?;
         let sandbox = Sandbox::from_request_parts(parts, state).await.ok()?;
         let view =
             guides::api::view(&GuidesState::from_ref(state), &sandbox, &parts.headers, id).await.ok()?;

@@ -2,6 +2,8 @@
 //! (its loading shell holding the page's heading and lead), hashed assets
 //! are cached for good, everything is compressed.
 
+mod common;
+
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use bolide::server::{app, AppState};
@@ -169,6 +171,42 @@ async fn each_page_of_the_app_comes_with_its_heading_and_lead_in_the_loading_she
     let response = get(&router, "/keys", None).await;
     assert_ne!(response.headers().get(header::ETAG), Some(&etag), "a new page, a new tag");
     assert!(text_of(response).await.contains("<title>New Bolide</title>"));
+}
+
+/// A guide's page reads the learner's progress from Redis: within their
+/// rates, as the guides API's requests are; past them, the page everyone
+/// gets (no Redis), never a refusal.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_learners_guide_page_is_counted_in_their_rate() {
+    let redis = RedisServer::start();
+    let dist = dist();
+    std::fs::write(dist.path().join("index.html"), INDEX_WITH_SHELL).expect("index");
+    let url = redis.url();
+    let dir = dist.path().to_str().expect("utf-8 path").to_string();
+    let bolide = bolide_tests::BolideProcess::serve(
+        &["--redis-url", &url, "--shared", "--dist", &dir, "--no-worker", "--rate-session", "1"],
+        &[],
+    );
+    let mut browser = common::Client::of_process(&bolide);
+    assert_eq!(browser.console("PING").await, "PONG");
+    let cookie = browser.cookie().expect("a sandbox").to_string();
+    let http = reqwest::Client::new();
+    let mut learners = Vec::new();
+    for _ in 0..8 {
+        let response = http
+            .get(bolide.url("/guides/redis-basics"))
+            .header(header::COOKIE, &cookie)
+            .send()
+            .await
+            .expect("page");
+        assert_eq!(response.status(), StatusCode::OK);
+        let private = response.headers().get(header::CACHE_CONTROL).is_some_and(|v| v == "private, no-cache");
+        let page = response.text().await.expect("text");
+        assert!(page.contains("<h1>Redis basics</h1>"), "{page}");
+        learners.push(private);
+    }
+    assert!(learners[0], "the first is drawn for the learner");
+    assert!(learners.iter().any(|private| !private), "past the rate, everyone's page: {learners:?}");
 }
 
 #[tokio::test]
