@@ -22,7 +22,6 @@
 //! - Nothing comes from a CDN: every file the app needs is in `dist/`.
 
 use std::path::{Path, PathBuf};
-
 use std::sync::Arc;
 
 use axum::extract::Request;

@@ -158,12 +158,8 @@ impl Shell {
             Shell::Guide(id) => {
                 let Ok(guide) = catalog::find(id) else { return String::new() };
                 format!(
-                    "<section class=\"guide-page\"><header class=\"guide-head\">\
-                     <p class=\"guide-head__back\"><a href=\"/guides\">{}</a></p>\
-                     <h1>{}</h1><p class=\"lead\">{}</p></header></section>",
-                    text(pages::GUIDE_BACK),
-                    escape(&guide.title),
-                    escape(&guide.summary)
+                    "<section class=\"guide-page\"><header class=\"guide-head\">{}</header></section>",
+                    guide_head(&guide.title, &guide.summary)
                 )
             }
         }
@@ -231,13 +227,21 @@ pub fn guide_content(view: &GuideView) -> String {
         String::new()
     };
     format!(
-        "<section class=\"guide-page\"><header class=\"guide-head\">\
-         <p class=\"guide-head__back\"><a href=\"/guides\">{}</a></p><h1>{}</h1><p class=\"lead\">{}</p>\
+        "<section class=\"guide-page\"><header class=\"guide-head\">{}\
          <p class=\"guide-head__progress muted\">{done} of {total} steps done{complete}</p>\
          <nav class=\"guide-outline\" aria-label=\"Steps\"><ol>{outline}</ol></nav></header>{intro}</section>",
+        guide_head(&guide.title, &guide.summary),
+    )
+}
+
+/// A guide's head as everyone sees it (frontend/src/guides/view.rs): the
+/// way back to the list, its title and summary.
+fn guide_head(title: &str, summary: &str) -> String {
+    format!(
+        "<p class=\"guide-head__back\"><a href=\"/guides\">{}</a></p><h1>{}</h1><p class=\"lead\">{}</p>",
         text(pages::GUIDE_BACK),
-        escape(&guide.title),
-        escape(&guide.summary),
+        escape(title),
+        escape(summary)
     )
 }
 
