@@ -7,10 +7,9 @@ use std::rc::Rc;
 use bolide_frontend::console::tutorial::{
     default_guide, is_help_topic, parse_word, step_text, target_step, TutorialWord,
 };
-use bolide_frontend::guides::state::{needs_restart, CheckStatus, GuideAction, GuideState};
+use bolide_frontend::guides::state::{CheckStatus, GuideAction, GuideState};
 use bolide_shared::guides::{
-    parse_guide, Check, CheckResult, GuideEnvironment, GuideList, GuideProgress, GuideView, Persistence,
-    ResetReport,
+    parse_guide, CheckResult, GuideEnvironment, GuideList, GuideProgress, GuideView, ResetReport,
 };
 use wasm_bindgen_test::*;
 use yew::Reducible;
@@ -267,13 +266,4 @@ fn loading_another_guide_forgets_the_old_checks_and_a_failure_is_shown() {
         state.reduce(GuideAction::Loaded { id: "gone".into(), result: Err("No guide `gone`".into()) });
     assert!(state.view.is_none());
     assert_eq!(state.load_error.as_deref(), Some("No guide `gone`"));
-}
-
-#[wasm_bindgen_test]
-fn the_persistence_step_is_recognised_by_its_check() {
-    assert!(needs_restart(&Check::Restarted { persistence: Persistence::Off }));
-    assert!(needs_restart(&Check::All {
-        checks: vec![Check::KeyExists { key: "k".into() }, Check::Restarted { persistence: Persistence::On }]
-    }));
-    assert!(!needs_restart(&Check::KeyExists { key: "k".into() }));
 }

@@ -1,5 +1,6 @@
-//! The words each page opens with — its heading and lead — written once
-//! for the two sides that show them.
+//! The words each page opens with — its heading and lead, and the rest of
+//! what the server's loading shell draws (a guide's step as far as its
+//! Python) — written once for the two sides that show them.
 //!
 //! The server puts them in `index.html`'s loading shell for the page's URL
 //! (`backend/src/boot_shell.rs`), so the first paint already holds the
@@ -79,6 +80,36 @@ pub const GUIDES_LOADING: &str = "Loading the guides…";
 
 /// A guide's link back to the list, above its title.
 pub const GUIDE_BACK: &str = "← All guides";
+
+/// A guide step's lines to run (`section.guide-snippets`): its heading,
+/// each line's button and the button's tooltip.
+pub const STEP_RUN_HEADING: &str = "Run it";
+pub const STEP_RUN: &str = "Run";
+pub const STEP_RUN_TITLE: &str = "Type this line into the console and run it";
+
+/// A guide step's Python (`section.guide-python`): its heading.
+pub const STEP_PYTHON_HEADING: &str = "The same in Python · redis-py";
+
+/// The label of a button that copies Python code (a step's, the code panel's).
+pub const COPY_PYTHON: &str = "Copy the Python code";
+
+/// A copy button's word until it is clicked.
+pub const COPY: &str = "Copy";
+
+/// The persistence exercise's restart buttons (`section.guide-restart`),
+/// which a check's hint names too.
+pub const RESTART_WITH: &str = "Restart with persistence";
+pub const RESTART_WITHOUT: &str = "Restart without persistence";
+
+/// Why a step's restart panel has no buttons: in a shared Bolide, and in
+/// one using a Redis it did not start; then where they are.
+pub const RESTART_UNAVAILABLE_SHARED: &str =
+    "This Bolide is shared by a whole class, so its Redis cannot be restarted from a page.";
+pub const RESTART_UNAVAILABLE_EXTERNAL: &str =
+    "This Bolide uses a Redis it did not start (--redis-url), so it cannot restart it.";
+pub const RESTART_ELSEWHERE: &str =
+    " On your own machine (`scripts/run`), this step has two buttons that restart \
+     Bolide's own Redis with and without persistence.";
 
 /// A part of a line that shows keys to press as well as code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -171,6 +202,7 @@ mod tests {
             }
         }
         assert_eq!(code_spans(GUIDES_CONSOLE).iter().filter(|(code, _)| *code).count(), 4);
+        assert_eq!(code_spans(RESTART_ELSEWHERE)[1], (true, "scripts/run"));
         assert_eq!(code_spans(DATA.lead)[1], (true, "meteorite:<id>"));
     }
 }

@@ -489,8 +489,8 @@ impl Probe<'_> {
             Persistence::Off => "off",
         };
         let button = match persistence {
-            Persistence::On => "Restart with persistence",
-            Persistence::Off => "Restart without persistence",
+            Persistence::On => bolide_shared::pages::RESTART_WITH,
+            Persistence::Off => bolide_shared::pages::RESTART_WITHOUT,
         };
         Ok(match last.as_deref() {
             Some(last) if last == wanted => pass(format!("Redis was restarted with persistence {wanted}.")),

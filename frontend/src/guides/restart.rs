@@ -8,6 +8,7 @@
 //! says why the buttons are missing and the step is read, not done live.
 
 use bolide_shared::guides::GuideEnvironment;
+use bolide_shared::pages;
 use yew::prelude::*;
 
 use crate::guides::state::RestartStatus;
@@ -25,13 +26,13 @@ pub struct GuideRestartProps {
 pub fn guide_restart(props: &GuideRestartProps) -> Html {
     if !props.environment.restart_available {
         let why = if props.environment.shared {
-            "This Bolide is shared by a whole class, so its Redis cannot be restarted from a page."
+            pages::RESTART_UNAVAILABLE_SHARED
         } else {
-            "This Bolide uses a Redis it did not start (--redis-url), so it cannot restart it."
+            pages::RESTART_UNAVAILABLE_EXTERNAL
         };
         return html! {
             <section class="guide-restart guide-restart--unavailable" aria-label="Restart Redis">
-                <p>{ why }{ " On your own machine (" }<code>{ "scripts/run" }</code>{ "), this step has two buttons that restart Bolide's own Redis with and without persistence." }</p>
+                <p>{ why }{ inline_code(pages::RESTART_ELSEWHERE) }</p>
             </section>
         };
     }
@@ -67,8 +68,8 @@ pub fn guide_restart(props: &GuideRestartProps) -> Html {
     html! {
         <section class="guide-restart" aria-label="Restart Redis">
             <div class="guide-restart__buttons">
-                { button(true, "Restart with persistence", "guide-restart--with") }
-                { button(false, "Restart without persistence", "guide-restart--without") }
+                { button(true, pages::RESTART_WITH, "guide-restart--with") }
+                { button(false, pages::RESTART_WITHOUT, "guide-restart--without") }
             </div>
             { report }
         </section>

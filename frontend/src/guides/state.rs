@@ -12,7 +12,7 @@
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use bolide_shared::guides::{Check, CheckResult, GuideProgress, GuideView, ResetReport, RestartReport};
+use bolide_shared::guides::{CheckResult, GuideProgress, GuideView, ResetReport, RestartReport};
 use yew::Reducible;
 
 /// The last check of a step.
@@ -119,11 +119,6 @@ impl GuideState {
     fn is_for_this_guide(&self, guide_id: &str) -> bool {
         self.guide_id() == Some(guide_id)
     }
-}
-
-/// Whether a check includes the persistence exercise's restart.
-pub fn needs_restart(check: &Check) -> bool {
-    check.parts().iter().any(|part| matches!(part, Check::Restarted { .. }))
 }
 
 /// What a reset did, in a sentence.

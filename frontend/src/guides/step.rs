@@ -7,13 +7,14 @@
 use std::rc::Rc;
 
 use bolide_shared::guides::GuideView;
+use bolide_shared::pages;
 use yew::prelude::*;
 
 use crate::guides::check::GuideCheck;
 use crate::guides::html::GuideHtml;
 use crate::guides::quiz::GuideQuiz;
 use crate::guides::restart::GuideRestart;
-use crate::guides::state::{needs_restart, CheckStatus, RestartStatus};
+use crate::guides::state::{CheckStatus, RestartStatus};
 use crate::widgets::copy_button::CopyButton;
 
 #[derive(Properties, PartialEq)]
@@ -45,7 +46,7 @@ pub fn guide_step(props: &GuideStepProps) -> Html {
     } else {
         html! {
             <section class="guide-snippets" aria-label="Commands to run">
-                <h3>{ "Run it" }</h3>
+                <h3>{ pages::STEP_RUN_HEADING }</h3>
                 <ul>
                     { for step.runnable.iter().map(|snippet| {
                         let command = snippet.command.clone();
@@ -59,9 +60,9 @@ pub fn guide_step(props: &GuideStepProps) -> Html {
                                 <code class="guide-snippet__command">{ command.clone() }</code>
                                 <button type="button" class="guide-run" {onclick}
                                     data-command={command.clone()}
-                                    title="Type this line into the console and run it"
-                                    aria-label={format!("Run {command}")}>
-                                    { "Run" }
+                                    title={pages::STEP_RUN_TITLE}
+                                    aria-label={format!("{} {command}", pages::STEP_RUN)}>
+                                    { pages::STEP_RUN }
                                 </button>
                             </li>
                         }
@@ -74,8 +75,8 @@ pub fn guide_step(props: &GuideStepProps) -> Html {
         Some(code) => html! {
             <section class="code-block guide-python">
                 <div class="code-block__head">
-                    <h3>{ "The same in Python · redis-py" }</h3>
-                    <CopyButton text={AttrValue::from(code.clone())} label="Copy the Python code" fallback={python_ref.clone()} />
+                    <h3>{ pages::STEP_PYTHON_HEADING }</h3>
+                    <CopyButton text={AttrValue::from(code.clone())} label={pages::COPY_PYTHON} fallback={python_ref.clone()} />
                 </div>
                 <pre class="code-python" ref={python_ref.clone()}>{ code.clone() }</pre>
             </section>
@@ -83,7 +84,7 @@ pub fn guide_step(props: &GuideStepProps) -> Html {
         None => Html::default(),
     };
     let restart = match &step.check {
-        Some(check) if needs_restart(check) => html! {
+        Some(check) if check.needs_restart() => html! {
             <GuideRestart environment={props.view.environment.clone()} status={props.restart.clone()} on_restart={props.on_restart.clone()} />
         },
         _ => Html::default(),

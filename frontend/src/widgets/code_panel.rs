@@ -66,7 +66,7 @@ pub fn code_panel(props: &CodePanelProps) -> Html {
                 <section class="code-block">
                     <div class="code-block__head">
                         <h3>{ "Python · redis-py" }</h3>
-                        <CopyButton text={AttrValue::from(python.clone())} label="Copy the Python code" fallback={python_ref.clone()} />
+                        <CopyButton text={AttrValue::from(python.clone())} label={pages::COPY_PYTHON} fallback={python_ref.clone()} />
                     </div>
                     <pre class="code-python" ref={python_ref.clone()}>{ python.clone() }</pre>
                 </section>

@@ -7,6 +7,7 @@
 //! classroom server reached over plain `http`, the button selects the text
 //! instead and says to press Ctrl+C.
 
+use bolide_shared::pages;
 use gloo_timers::future::TimeoutFuture;
 use wasm_bindgen_futures::JsFuture;
 use yew::prelude::*;
@@ -54,7 +55,7 @@ pub fn copy_button(props: &CopyButtonProps) -> Html {
     };
     html! {
         <button type="button" class="copy-button" {onclick} title={props.label.clone()} aria-label={props.label.clone()}>
-            <span aria-live="polite">{ feedback.unwrap_or("Copy") }</span>
+            <span aria-live="polite">{ feedback.unwrap_or(pages::COPY) }</span>
         </button>
     }
 }

@@ -244,6 +244,13 @@ impl Check {
         }
     }
 
+    /// Whether the check includes the persistence exercise's restart (its
+    /// step gets the restart buttons: the app's page and the server's
+    /// loading shell of it).
+    pub fn needs_restart(&self) -> bool {
+        self.parts().iter().any(|part| matches!(part, Check::Restarted { .. }))
+    }
+
     /// The keys (or key patterns) the check reads, as the student names them.
     pub fn keys(&self) -> Vec<&str> {
         self.parts()
@@ -276,6 +283,19 @@ fn parse_kind(word: &str) -> Result<KeyKind, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_persistence_step_is_recognised_by_its_check() {
+        assert!(Check::Restarted { persistence: Persistence::Off }.needs_restart());
+        let both = Check::All {
+            checks: vec![
+                Check::KeyExists { key: "k".into() },
+                Check::Restarted { persistence: Persistence::On },
+            ],
+        };
+        assert!(both.needs_restart());
+        assert!(!Check::KeyExists { key: "k".into() }.needs_restart());
+    }
 
     #[test]
     fn parses_every_form() {

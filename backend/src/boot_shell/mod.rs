@@ -32,7 +32,8 @@
 //!   is read-only until the app takes over, the code panel, the keys).
 //! - `/guides/{id}` of a guide in the catalog: the page as the learner's
 //!   progress makes it ([`guide_content`]: head, progress, outline of
-//!   steps, and on the first step the introduction), read as `GET
+//!   steps, on the first step the introduction, and the step they are on
+//!   as far as its Python: [`guide`] says why), read as `GET
 //!   /api/guides/{id}` reads it (`guides::api::view`), for the request's
 //!   sandbox. The app draws those only once that call has answered, so
 //!   this shell is marked `data-hold`: the app keeps it (its own elements
@@ -63,13 +64,16 @@ use axum::extract::{ConnectInfo, FromRef, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
-use bolide_shared::guides::GuideView;
 use bolide_shared::pages::{self, code_spans, Inline, PageHead};
 
 use crate::guides::{self, catalog, GuidesState};
+
+mod guide;
+
 use crate::precompressed::Precompressed;
 use crate::sandbox::{rate, Sandbox, Sandboxes};
 use crate::server::AppState;
+use guide::{guide_content, guide_head};
 
 /// A page drawn for one learner: no shared cache may keep it, and the
 /// browser asks again on every visit, as for index.html.
@@ -187,62 +191,6 @@ fn fill_with(index: &str, content: &str, held: bool) -> Option<String> {
     let boot_attrs = boot + BOOT_OPEN.len();
     let hold = if held { " data-hold" } else { "" };
     Some([&index[..boot_attrs], hold, &index[boot_attrs..main], content, &index[end..]].concat())
-}
-
-/// A guide's page as `view`'s learner opens it (frontend/src/guides/view.rs
-/// once the guide has arrived): its head with their progress and the
-/// outline of steps, and on the first step the guide's introduction (on a
-/// phone the largest text). The step itself is the app's to draw, below.
-pub fn guide_content(view: &GuideView) -> String {
-    let guide = &view.guide;
-    let total = guide.steps.len();
-    let current = view.progress.current_step.min(total.saturating_sub(1));
-    let done = view.progress.completed.iter().filter(|step| **step < total).count();
-    let complete = if total > 0 && done == total { " · ✓ complete" } else { "" };
-    let outline: String = guide
-        .steps
-        .iter()
-        .enumerate()
-        .map(|(index, step)| {
-            let is_done = view.progress.completed.contains(&index);
-            let is_current = index == current;
-            let label = escape(&format!("Step {}: {}{}", index + 1, step.title, if is_done { " (done)" } else { "" }));
-            format!(
-                "<li class=\"guide-outline__step{}{}\"><button type=\"button\" title=\"{label}\" aria-label=\"{label}\"{}>{}</button></li>",
-                if is_done { " guide-outline__step--done" } else { "" },
-                if is_current { " guide-outline__step--current" } else { "" },
-                if is_current { " aria-current=\"step\"" } else { "" },
-                if is_done { "✓".to_owned() } else { (index + 1).to_string() },
-            )
-        })
-        .collect();
-    // The server's own rendering of the guide's Markdown (guides/markdown.rs):
-    // safe HTML, as the app inserts it.
-    let intro = if current == 0 && !guide.intro_html.is_empty() {
-        format!(
-            "<div class=\"guide-layout\"><div class=\"guide-main\"><div class=\"guide-markdown guide-intro\">{}</div></div></div>",
-            guide.intro_html
-        )
-    } else {
-        String::new()
-    };
-    format!(
-        "<section class=\"guide-page\"><header class=\"guide-head\">{}\
-         <p class=\"guide-head__progress muted\">{done} of {total} steps done{complete}</p>\
-         <nav class=\"guide-outline\" aria-label=\"Steps\"><ol>{outline}</ol></nav></header>{intro}</section>",
-        guide_head(&guide.title, &guide.summary),
-    )
-}
-
-/// A guide's head as everyone sees it (frontend/src/guides/view.rs): the
-/// way back to the list, its title and summary.
-fn guide_head(title: &str, summary: &str) -> String {
-    format!(
-        "<p class=\"guide-head__back\"><a href=\"/guides\">{}</a></p><h1>{}</h1><p class=\"lead\">{}</p>",
-        text(pages::GUIDE_BACK),
-        escape(title),
-        escape(summary)
-    )
 }
 
 /// A console before its first line (frontend/src/widgets/terminal/): an
