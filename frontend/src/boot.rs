@@ -2,16 +2,17 @@
 //! the app.
 //!
 //! The server fills the shell with the page's first content, its heading
-//! and lead, in the page's own markup (`backend/src/boot_shell.rs` says
+//! and lead, in the page's own markup (`backend/src/boot_shell/` says
 //! why: the largest paint then comes with the HTML). The app replaces it
 //! in place: the shell goes just before the app's first render, which Yew
 //! runs before the browser paints again, so there is no blank frame and no
 //! frame with both ([`take_at_mount`]).
 //!
-//! A guide's shell shows its title, progress and introduction, which the
-//! guide page draws only once its `GET /api/guides/{id}` has answered: the
-//! server marks that shell `data-hold`, the app's own elements stay hidden
-//! while it is there (style.css, `#boot[data-hold] ~ …`), and the page calls
+//! A guide's shell shows its title, progress, introduction and the
+//! learner's step (as far as its Python), which the guide page draws only
+//! once its `GET /api/guides/{id}` has answered: the server marks that
+//! shell `data-hold`, the app's own elements stay hidden while it is there
+//! (style.css, `#boot[data-hold] ~ …`), and the page calls
 //! [`release`] when it draws the guide (or says it could not). Yew empties
 //! `<body>` when it mounts there, so a held shell is taken out for the
 //! mount and put back before the app's first render, which Yew runs a

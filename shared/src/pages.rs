@@ -3,7 +3,7 @@
 //! Python) — written once for the two sides that show them.
 //!
 //! The server puts them in `index.html`'s loading shell for the page's URL
-//! (`backend/src/boot_shell.rs`), so the first paint already holds the
+//! (`backend/src/boot_shell/`), so the first paint already holds the
 //! page's largest text, the Largest Contentful Paint element of issue #17,
 //! instead of it waiting for the page's ~200 KB bundle. The app then draws
 //! the same words in the same markup in the same place (the pages'

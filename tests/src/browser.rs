@@ -219,7 +219,7 @@ pub async fn guide_with_a_run(bolide: &crate::BolideProcess) -> String {
 /// Waits (90 s at most: a first load compiles the debug build's wasm, slow
 /// on a loaded machine) until the app has taken over from index.html's
 /// loading shell (`#boot`, gone). The shell holds the page's first content
-/// in the app's own markup (backend/src/boot_shell.rs), so until then a
+/// in the app's own markup (backend/src/boot_shell/), so until then a
 /// page's heading, or a guide's outline, may be the shell's, inert.
 pub async fn app_took_over(client: &Client) {
     for _ in 0..900 {

@@ -126,7 +126,7 @@ async fn shell_renders_navigates_and_shows_connection_state() {
 }
 
 /// The loading shell the server sends with each page (its heading, lead,
-/// a guide's title: backend/src/boot_shell.rs) is the app's first drawing
+/// a guide's title: backend/src/boot_shell/) is the app's first drawing
 /// of that page: each of its elements is where the app draws its twin,
 /// with the same words, on a phone and a desktop, so the hand-over moves
 /// nothing and paints nothing larger. (Drawn hidden over the app's page,
@@ -183,6 +183,43 @@ async fn each_pages_loading_shell_is_where_the_app_draws_it() {
                 assert_eq!(element["shell"], element["app"], "{path} at {width} px: {}", element["what"]);
             }
         }
+    }
+    browser.close().await;
+}
+
+/// A page with a console opens at its top, its console's input focused in
+/// place: on a phone a guide's console is below the step, and focusing it
+/// used to scroll the page past the guide's introduction (drawing the
+/// step's Python again at the top of the screen, a larger paint than the
+/// shell's: README, "The browser app's weight", session 28).
+#[tokio::test]
+async fn a_page_with_a_console_opens_at_its_top_with_the_input_focused() {
+    let (bolide, _data) = serve_app();
+    let browser = Browser::start_with_size(412, 823).await;
+    let client = &browser.client;
+    emulate_viewport(client, 412, 823, true).await;
+    for path in ["/guides/redis-basics", "/console"] {
+        client.goto(&bolide.url(path)).await.expect("open");
+        app_took_over(client).await;
+        let focused = || async {
+            let found = client
+                .execute(
+                    "return document.activeElement && document.activeElement.getAttribute('aria-label')",
+                    vec![],
+                )
+                .await
+                .expect("the focus");
+            found == Value::String("Redis command".into())
+        };
+        let mut waited = 0;
+        while !focused().await {
+            assert!(waited < 200, "{path}: the console's input never got the focus");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            waited += 1;
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let scrolled = client.execute("return window.scrollY", vec![]).await.expect("scrollY");
+        assert_eq!(scrolled.as_f64(), Some(0.0), "{path} scrolled to its console");
     }
     browser.close().await;
 }

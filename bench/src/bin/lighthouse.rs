@@ -13,8 +13,9 @@
 //! trips and 1.6 Mbit/s, and a CPU 4× slower), against Debian's Chromium
 //! (`CHROME_PATH`, default `/usr/bin/chromium`; Lighthouse never downloads
 //! a browser; `bolide_tests::lighthouse` runs it, as for the accessibility
-//! test). Each page is run `--runs` times and the median score is
-//! printed with the range, as Lighthouse's own docs advise: one run varies.
+//! test). Each page is run `--runs` times and the median run is printed,
+//! with the range of scores and the slowest LCP, as Lighthouse's own docs
+//! advise (one run varies), and how many runs met every target.
 
 use std::path::PathBuf;
 
@@ -66,8 +67,8 @@ fn main() {
         args.runs
     );
     println!(
-        "{:<24} {:>11} {:>8} {:>8} {:>8} {:>6} {:>8} {:>9}  verdict",
-        "page", "performance", "LCP", "FCP", "TBT", "CLS", "SI", "bytes"
+        "{:<24} {:>11} {:>17} {:>8} {:>8} {:>6} {:>8} {:>9}  verdict",
+        "page", "performance", "LCP (slowest)", "FCP", "TBT", "CLS", "SI", "bytes"
     );
     let mut all_pass = true;
     for page in &pages {
@@ -80,27 +81,40 @@ fn main() {
         runs.sort_by(|a, b| a.score.total_cmp(&b.score));
         let median = runs[runs.len() / 2];
         let (low, high) = (runs[0].score, runs[runs.len() - 1].score);
-        let pass = median.score >= 95.0 && median.lcp_ms <= 2500.0 && median.bytes <= 250_000.0;
-        all_pass &= pass;
+        let slowest_lcp = runs.iter().map(|run| run.lcp_ms).fold(f64::NAN, f64::max);
+        let passed = runs.iter().filter(|run| run.meets_targets()).count();
+        all_pass &= median.meets_targets();
         println!(
-            "{page:<24} {:>3.0} ({:>2.0}–{:>3.0}) {:>6.2} s {:>6.2} s {:>5.0} ms {:>6.3} {:>6.2} s {:>9.0}  {}",
+            "{page:<24} {:>3.0} ({:>2.0}–{:>3.0}) {:>6.2} s ({:>5.2} s) {:>6.2} s {:>5.0} ms {:>6.3} {:>6.2} s {:>9.0}  {}",
             median.score,
             low,
             high,
             median.lcp_ms / 1000.0,
+            slowest_lcp / 1000.0,
             median.fcp_ms / 1000.0,
             median.tbt_ms,
             median.cls,
             median.speed_index_ms / 1000.0,
             median.bytes,
-            if pass { "meets the targets" } else { "MISSES a target" }
+            match (median.meets_targets(), passed == runs.len()) {
+                (true, true) => format!("meets the targets in every run ({passed})"),
+                (true, false) => format!("meets the targets (median; {passed} of {} runs)", runs.len()),
+                (false, _) => format!("MISSES a target ({passed} of {} runs meet them)", runs.len()),
+            }
         );
     }
     println!(
-        "targets (performance ≥ 95, LCP ≤ 2.5 s, ≤ 250 KB) {} on every page",
+        "targets (performance ≥ 95, LCP ≤ 2.5 s, ≤ 250 KB) {} on every page (in the median run)",
         if all_pass { "met" } else { "NOT met" }
     );
     drop(bolide);
+}
+
+impl Run {
+    /// Issue #17's targets: performance ≥ 95, LCP ≤ 2.5 s, ≤ 250 KB.
+    fn meets_targets(&self) -> bool {
+        self.score >= 95.0 && self.lcp_ms <= 2500.0 && self.bytes <= 250_000.0
+    }
 }
 
 /// One Lighthouse run on `url`; `None` (with its error printed) if it failed.

@@ -48,12 +48,18 @@ pub fn console_terminal(props: &ConsoleTerminalProps) -> Html {
             }
         });
     }
-    // The input has the focus when the page opens.
+    // The input has the focus when the page opens, without scrolling to
+    // it: on a phone a guide's console is below the step, and the page
+    // jumped past the guide's introduction to it (and the step's Python,
+    // drawn again at the top of the screen, became the page's largest
+    // paint: README, "The browser app's weight", session 28).
     {
         let input_ref = input_ref.clone();
         use_effect_with((), move |_| {
             if let Some(input) = input_ref.cast::<HtmlElement>() {
-                let _ = input.focus();
+                let options = web_sys::FocusOptions::new();
+                options.set_prevent_scroll(true);
+                let _ = input.focus_with_options(&options);
             }
         });
     }
