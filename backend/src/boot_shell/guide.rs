@@ -3,21 +3,21 @@
 //!
 //! # Why the step too
 //!
-//! On a phone a guide's largest text is below its head: the introduction
-//! on the first step, and just under it the step's Python snippet
-//! (`pre.code-python`; 42,028 px² against the introduction's 39,930 on the
-//! first guide, at the foot of a 412×823 screen). With only the head and
-//! the introduction in the shell, the app's drawing of the step a quarter
-//! of a second later was a larger paint, and Lighthouse's LCP moved to it
-//! (2.41–2.56 s, in half the runs: README, "The browser app's weight").
-//! So the shell draws the step as `GuideStep` does
-//! (frontend/src/guides/step.rs) as far as its Python: the number, title,
-//! text, the persistence exercise's restart buttons, the lines to run and
-//! the Python. Its buttons do nothing until the app takes over, which it
-//! does as soon as the guide has arrived (the shell is held: `data-hold`).
-//! What the step draws after its Python (the check or the quiz), the
-//! buttons that move through the guide and the console come with the app,
-//! below all of this: they move nothing the shell drew.
+//! A guide's largest text can be its step's Python (`pre.code-python`:
+//! 42,028 px² against the introduction's 39,930 on the first guide)
+//! wherever it is in view: at the foot of Lighthouse's 412×823 phone only
+//! its top is, but a taller screen, or a page scrolled down, shows all of
+//! it. Drawn by the app after the shell, it was then a larger paint, and
+//! the page's LCP moved to it (2.4–2.6 s; README, "The browser app's
+//! weight", sessions 27 and 28: there the scroll was the console's input
+//! taking the focus, now in place). So the shell draws the step as
+//! `GuideStep` does (frontend/src/guides/step.rs) as far as its Python:
+//! the number, title, text, the persistence exercise's restart buttons,
+//! the lines to run and the Python. Its buttons do nothing until the app
+//! takes over, which it does as soon as the guide has arrived (the shell
+//! is held: `data-hold`). What the step draws after its Python (the check
+//! or the quiz), the buttons that move through the guide and the console
+//! come with the app, below all of this: they move nothing the shell drew.
 
 use bolide_shared::guides::{GuideEnvironment, GuideView, Step};
 use bolide_shared::pages;
