@@ -27,7 +27,7 @@ use super::{escape, text};
 /// A guide's page as `view`'s learner opens it (frontend/src/guides/view.rs
 /// once the guide has arrived): its head with their progress and the
 /// outline of steps, on the first step the guide's introduction, and the
-/// step they are on ([`step`]).
+/// step they are on (`step`).
 pub fn guide_content(view: &GuideView) -> String {
     let guide = &view.guide;
     let total = guide.steps.len();

@@ -10,10 +10,10 @@
 //! (README, "The browser app's weight", session 27, found with a
 //! `largest-contentful-paint` observer on a phone-sized page): the lead
 //! paragraph of `/`, `/keys`, `/data`, `/jobs` and `/guides`, the line of
-//! keys under the Console page's terminal, a guide's introduction. So the
-//! server sends them with the HTML ([`bolide_shared::pages`], the guides'
-//! catalog): the largest paint is the first paint, and the bundle only
-//! makes the page live.
+//! keys under the Console page's terminal, a guide's introduction (or its
+//! step's Python: [`guide`]). So the server sends them with the HTML
+//! ([`bolide_shared::pages`], the guides' catalog): the largest paint is
+//! the first paint, and the bundle only makes the page live.
 //!
 //! # In the app's own markup, so the hand-over moves nothing
 //!
@@ -54,6 +54,8 @@
 //! when `index.html` changes on disk (`trunk serve` rewrites `dist/` in the
 //! dev loop): its modification time and length are checked per request.
 
+pub mod guide;
+
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -66,14 +68,12 @@ use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use bolide_shared::pages::{self, code_spans, Inline, PageHead};
 
+pub use self::guide::guide_content;
+use self::guide::guide_head;
 use crate::guides::{self, catalog, GuidesState};
-
-mod guide;
-
 use crate::precompressed::Precompressed;
 use crate::sandbox::{rate, Sandbox, Sandboxes};
 use crate::server::AppState;
-use guide::{guide_content, guide_head};
 
 /// A page drawn for one learner: no shared cache may keep it, and the
 /// browser asks again on every visit, as for index.html.
