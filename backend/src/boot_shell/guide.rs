@@ -84,10 +84,7 @@ pub fn guide_head(title: &str, summary: &str) -> String {
 /// Step `index` of `total` as `GuideStep` draws it before any check
 /// (frontend/src/guides/step.rs), as far as its Python.
 fn step(step: &Step, index: usize, total: usize, done: bool, environment: &GuideEnvironment) -> String {
-    let restart = match &step.check {
-        Some(check) if check.needs_restart() => restart(environment),
-        _ => String::new(),
-    };
+    let restart = if step.needs_restart() { restart(environment) } else { String::new() };
     let snippets = if step.runnable.is_empty() {
         String::new()
     } else {
@@ -216,8 +213,12 @@ mod tests {
                     }
                     None => assert!(!page.contains("code-python"), "{} step {index}", guide.id),
                 }
-                let restarts = step.check.as_ref().is_some_and(|check| check.needs_restart());
-                assert_eq!(page.contains("guide-restart__button"), restarts, "{} step {index}", guide.id);
+                assert_eq!(
+                    page.contains("guide-restart__button"),
+                    step.needs_restart(),
+                    "{} step {index}",
+                    guide.id
+                );
                 assert_eq!(page.contains("guide-intro"), index == 0 && !view.guide.intro_html.is_empty());
             }
         }
@@ -225,12 +226,12 @@ mod tests {
 
     #[test]
     fn a_shared_bolide_says_why_it_cannot_restart() {
-        let guide = catalog::all().expect("the catalog").iter().find(|guide| {
-            guide.steps.iter().any(|step| step.check.as_ref().is_some_and(|check| check.needs_restart()))
-        });
+        let guide = catalog::all()
+            .expect("the catalog")
+            .iter()
+            .find(|guide| guide.steps.iter().any(Step::needs_restart));
         let guide = guide.expect("the persistence exercise restarts Redis");
-        let index =
-            guide.steps.iter().position(|step| step.check.as_ref().is_some_and(|c| c.needs_restart()));
+        let index = guide.steps.iter().position(Step::needs_restart);
         let page = guide_content(&view_at(guide, index.expect("a step"), environment(false)));
         assert!(page.contains("guide-restart--unavailable"), "{page}");
         assert!(

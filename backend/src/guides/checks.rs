@@ -60,8 +60,7 @@ pub async fn evaluate(
     // A step about restarting Redis, where this Bolide cannot restart it
     // (shared mode, or a Redis it did not start), is not applicable: it
     // counts as done, saying so, or the guide could never be completed.
-    let restarts = check.parts().iter().any(|part| matches!(part, Check::Restarted { .. }));
-    if restarts && !can_restart(state, sandbox) {
+    if check.needs_restart() && !can_restart(state, sandbox) {
         return Ok(pass(NOT_APPLICABLE.to_string()));
     }
     let mut found = Vec::new();

@@ -4,7 +4,7 @@
 //! learner's keyspace, and nothing else: a student's other keys, and the
 //! meteorites loaded for the exercises, stay.
 
-use bolide_shared::guides::{Check, Guide, GuideProgress, ResetReport};
+use bolide_shared::guides::{Guide, GuideProgress, ResetReport, Step};
 
 use super::{checks, progress};
 use crate::error::AppError;
@@ -36,8 +36,7 @@ pub async fn reset(sandbox: &Sandbox, guide: &Guide) -> Result<ResetReport, AppE
     }
 
     let mut bookkeeping: Vec<String> = progress::keys_of(&sandbox.owner, &guide.id).into();
-    let restarts = guide.steps.iter().flat_map(|step| step.check.iter()).flat_map(Check::parts);
-    if restarts.into_iter().any(|check| matches!(check, Check::Restarted { .. })) {
+    if guide.steps.iter().any(Step::needs_restart) {
         bookkeeping.push(checks::restart_key(&sandbox.owner));
     }
     redis::cmd("UNLINK").arg(&bookkeeping).exec_async(&mut sandbox.access.system.clone()).await?;

@@ -83,11 +83,12 @@ pub fn guide_step(props: &GuideStepProps) -> Html {
         },
         None => Html::default(),
     };
-    let restart = match &step.check {
-        Some(check) if check.needs_restart() => html! {
+    let restart = if step.needs_restart() {
+        html! {
             <GuideRestart environment={props.view.environment.clone()} status={props.restart.clone()} on_restart={props.on_restart.clone()} />
-        },
-        _ => Html::default(),
+        }
+    } else {
+        Html::default()
     };
     let completion = match (&step.quiz, &step.check) {
         (Some(quiz), _) => html! {

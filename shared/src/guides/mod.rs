@@ -137,6 +137,14 @@ impl<C> Step<C> {
     }
 }
 
+impl Step {
+    /// Whether the step is the persistence exercise's restart
+    /// ([`Check::needs_restart`]).
+    pub fn needs_restart(&self) -> bool {
+        self.check.as_ref().is_some_and(Check::needs_restart)
+    }
+}
+
 /// A console line, as typed (redis-cli syntax).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Snippet {
